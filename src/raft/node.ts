@@ -1,0 +1,436 @@
+// A Raft server as a pure state machine, in the manner of etcd-io/raft: it owns
+// no timers, sockets or disks. The driver feeds it inputs (an election timeout,
+// a heartbeat tick, a received message, a client proposal) and receives a Ready:
+// state to persist, messages to send, entries newly committed, and the trace
+// events of the spec actions the step performed.
+import type { ServerEvent, ServerAction } from '../trace/events.js';
+import type {
+  AppendEntriesRequest,
+  AppendEntriesResponse,
+  DurableState,
+  Entry,
+  Message,
+  RequestVoteRequest,
+  RequestVoteResponse,
+  Role,
+  ServerId,
+  ServerState,
+} from './types.js';
+
+export type Input =
+  | { readonly kind: 'electionTimeout' }
+  | { readonly kind: 'heartbeatDue' }
+  | { readonly kind: 'receive'; readonly msg: Message }
+  | { readonly kind: 'propose'; readonly value: string };
+
+export interface CommittedEntry {
+  readonly index: number;
+  readonly entry: Entry;
+}
+
+/**
+ * The output of one step. The driver must write `persist` to stable storage
+ * before it hands any of `messages` to the network: those messages may promise
+ * a vote or acknowledge entries that only the persisted state backs.
+ */
+export interface Ready {
+  readonly persist: DurableState | null;
+  readonly messages: readonly Message[];
+  readonly committed: readonly CommittedEntry[];
+  /** The node heard from a legitimate leader or granted a vote: restart its election countdown. */
+  readonly resetElectionTimer: boolean;
+  /** Only for `propose`: whether this node, being leader, appended the value. */
+  readonly accepted: boolean;
+  readonly events: readonly ServerEvent[];
+}
+
+export class RaftNode {
+  readonly id: ServerId;
+  readonly servers: readonly ServerId[];
+  readonly peers: readonly ServerId[];
+  private readonly quorum: number;
+
+  // Durable state.
+  private currentTerm = 0;
+  private votedFor: ServerId | null = null;
+  private log: Entry[] = [];
+
+  // Volatile state, lost on restart.
+  private role: Role = 'Follower';
+  private commitIndex = 0;
+  private lastApplied = 0;
+  private votesResponded = new Set<ServerId>();
+  private votesGranted = new Set<ServerId>();
+  private nextIndex = new Map<ServerId, number>();
+  private matchIndex = new Map<ServerId, number>();
+
+  // Output of the step in progress.
+  private out: Message[] = [];
+  private events: ServerEvent[] = [];
+  private dirty = false;
+  private resetTimer = false;
+
+  private constructor(id: ServerId, servers: readonly ServerId[], durable: DurableState | null) {
+    if (!servers.includes(id)) throw new Error(`server ${id} is not a member of [${servers.join(', ')}]`);
+    this.id = id;
+    this.servers = [...servers];
+    this.peers = servers.filter((s) => s !== id);
+    this.quorum = Math.floor(servers.length / 2) + 1;
+    if (durable) {
+      this.currentTerm = durable.currentTerm;
+      this.votedFor = durable.votedFor;
+      this.log = [...durable.log];
+    }
+    this.resetLeaderBookkeeping();
+  }
+
+  /** A server starting for the first time, with empty durable state. */
+  static boot(id: ServerId, servers: readonly ServerId[]): RaftNode {
+    return new RaftNode(id, servers, null);
+  }
+
+  /** A server coming back from a crash with exactly what it had persisted. */
+  static recover(
+    id: ServerId,
+    servers: readonly ServerId[],
+    durable: DurableState | null,
+  ): { node: RaftNode; ready: Ready } {
+    const node = new RaftNode(id, servers, durable);
+    node.emit('Restart', {});
+    return { node, ready: node.finish(false) };
+  }
+
+  step(input: Input): Ready {
+    let accepted = false;
+    switch (input.kind) {
+      case 'electionTimeout':
+        if (this.role !== 'Leader') this.startElection();
+        break;
+      case 'heartbeatDue':
+        if (this.role === 'Leader') this.broadcastAppendEntries();
+        else if (this.role === 'Candidate') this.retransmitVoteRequests();
+        break;
+      case 'receive':
+        this.receive(input.msg);
+        break;
+      case 'propose':
+        accepted = this.propose(input.value);
+        break;
+    }
+    return this.finish(accepted);
+  }
+
+  get state(): ServerState {
+    const nextIndex: Record<ServerId, number> = {};
+    const matchIndex: Record<ServerId, number> = {};
+    for (const p of this.peers) {
+      nextIndex[p] = this.nextIndex.get(p)!;
+      matchIndex[p] = this.matchIndex.get(p)!;
+    }
+    return {
+      term: this.currentTerm,
+      role: this.role,
+      votedFor: this.votedFor,
+      log: this.log.slice(),
+      commitIndex: this.commitIndex,
+      votesResponded: this.sortedMembers(this.votesResponded),
+      votesGranted: this.sortedMembers(this.votesGranted),
+      nextIndex,
+      matchIndex,
+    };
+  }
+
+  get currentRole(): Role {
+    return this.role;
+  }
+
+  get term(): number {
+    return this.currentTerm;
+  }
+
+  /** The log as it is now; callers must not modify it. */
+  get entries(): readonly Entry[] {
+    return this.log;
+  }
+
+  get committedIndex(): number {
+    return this.commitIndex;
+  }
+
+  // --- Elections -----------------------------------------------------------
+
+  private startElection(): void {
+    this.currentTerm += 1;
+    this.role = 'Candidate';
+    this.votedFor = this.id;
+    this.votesResponded = new Set([this.id]);
+    this.votesGranted = new Set([this.id]);
+    this.dirty = true;
+    this.emit('Timeout', {});
+    for (const peer of this.peers) this.sendRequestVote(peer);
+  }
+
+  private retransmitVoteRequests(): void {
+    for (const peer of this.peers) {
+      if (!this.votesResponded.has(peer)) this.sendRequestVote(peer);
+    }
+  }
+
+  private sendRequestVote(peer: ServerId): void {
+    const send: RequestVoteRequest = {
+      type: 'RequestVoteRequest',
+      source: this.id,
+      dest: peer,
+      term: this.currentTerm,
+      lastLogTerm: this.lastLogTerm(),
+      lastLogIndex: this.log.length,
+    };
+    this.out.push(send);
+    this.emit('RequestVote', { peer, send });
+  }
+
+  private handleRequestVoteRequest(m: RequestVoteRequest): void {
+    // The candidate's log must be at least as up to date as ours: a later last
+    // term wins; with equal last terms, the longer log wins.
+    const myLastTerm = this.lastLogTerm();
+    const logOk =
+      m.lastLogTerm > myLastTerm || (m.lastLogTerm === myLastTerm && m.lastLogIndex >= this.log.length);
+    const grant =
+      m.term === this.currentTerm && logOk && (this.votedFor === null || this.votedFor === m.source);
+    if (grant) {
+      this.votedFor = m.source;
+      this.dirty = true;
+      this.resetTimer = true;
+    }
+    const send: RequestVoteResponse = {
+      type: 'RequestVoteResponse',
+      source: this.id,
+      dest: m.source,
+      term: this.currentTerm,
+      voteGranted: grant,
+    };
+    this.out.push(send);
+    this.emit('HandleRequestVoteRequest', { peer: m.source, msg: m, send });
+  }
+
+  private handleRequestVoteResponse(m: RequestVoteResponse): void {
+    this.votesResponded.add(m.source);
+    if (m.voteGranted) this.votesGranted.add(m.source);
+    this.emit('HandleRequestVoteResponse', { peer: m.source, msg: m });
+    if (this.role === 'Candidate' && this.votesGranted.size >= this.quorum) this.becomeLeader();
+  }
+
+  private becomeLeader(): void {
+    this.role = 'Leader';
+    this.resetLeaderBookkeeping();
+    this.emit('BecomeLeader', {});
+    this.broadcastAppendEntries();
+  }
+
+  // --- Replication ---------------------------------------------------------
+
+  private propose(value: string): boolean {
+    if (this.role !== 'Leader') return false;
+    this.log.push({ term: this.currentTerm, value });
+    this.dirty = true;
+    this.emit('ClientRequest', { value });
+    this.broadcastAppendEntries();
+    return true;
+  }
+
+  private broadcastAppendEntries(): void {
+    for (const peer of this.peers) this.sendAppendEntries(peer);
+  }
+
+  /** Sends everything the peer may lack, from its nextIndex to the end of our log. */
+  private sendAppendEntries(peer: ServerId): void {
+    const prevLogIndex = this.nextIndex.get(peer)! - 1;
+    const send: AppendEntriesRequest = {
+      type: 'AppendEntriesRequest',
+      source: this.id,
+      dest: peer,
+      term: this.currentTerm,
+      prevLogIndex,
+      prevLogTerm: this.termAt(prevLogIndex),
+      entries: this.log.slice(prevLogIndex),
+      commitIndex: this.commitIndex,
+    };
+    this.out.push(send);
+    this.emit('AppendEntries', { peer, send });
+  }
+
+  private handleAppendEntriesRequest(m: AppendEntriesRequest): void {
+    if (m.term < this.currentTerm) {
+      this.replyAppendEntries(m, false, 0);
+      return;
+    }
+    // Same term: m comes from this term's only leader. A candidate of this
+    // term has lost the election and steps back.
+    if (this.role === 'Candidate') this.role = 'Follower';
+    this.resetTimer = true;
+    const logOk =
+      m.prevLogIndex === 0 ||
+      (m.prevLogIndex <= this.log.length && this.termAt(m.prevLogIndex) === m.prevLogTerm);
+    if (!logOk) {
+      this.replyAppendEntries(m, false, 0);
+      return;
+    }
+    this.mergeEntries(m.prevLogIndex, m.entries);
+    const lastNewIndex = m.prevLogIndex + m.entries.length;
+    // Never move backwards: a delayed request may carry an older leaderCommit.
+    const newCommit = Math.min(m.commitIndex, lastNewIndex);
+    if (newCommit > this.commitIndex) this.commitIndex = newCommit;
+    this.replyAppendEntries(m, true, lastNewIndex);
+  }
+
+  /**
+   * Stores entries after prevLogIndex. Only a conflicting entry (same index,
+   * different term) and what follows it are deleted: a stale or duplicated
+   * request whose entries agree with ours must not shorten the log.
+   */
+  private mergeEntries(prevLogIndex: number, entries: readonly Entry[]): void {
+    for (let k = 0; k < entries.length; k++) {
+      const index = prevLogIndex + 1 + k;
+      const entry = entries[k]!;
+      if (index <= this.log.length) {
+        if (this.log[index - 1]!.term === entry.term) continue;
+        this.log.length = index - 1;
+      }
+      for (let r = k; r < entries.length; r++) this.log.push(entries[r]!);
+      this.dirty = true;
+      return;
+    }
+  }
+
+  private replyAppendEntries(m: AppendEntriesRequest, success: boolean, matchIndex: number): void {
+    const send: AppendEntriesResponse = {
+      type: 'AppendEntriesResponse',
+      source: this.id,
+      dest: m.source,
+      term: this.currentTerm,
+      success,
+      matchIndex,
+    };
+    this.out.push(send);
+    this.emit('HandleAppendEntriesRequest', { peer: m.source, msg: m, send });
+  }
+
+  private handleAppendEntriesResponse(m: AppendEntriesResponse): void {
+    if (this.role === 'Leader') {
+      const peer = m.source;
+      if (m.success) {
+        this.nextIndex.set(peer, m.matchIndex + 1);
+        this.matchIndex.set(peer, Math.max(this.matchIndex.get(peer)!, m.matchIndex));
+      } else {
+        this.nextIndex.set(peer, Math.max(this.nextIndex.get(peer)! - 1, 1));
+      }
+    }
+    this.emit('HandleAppendEntriesResponse', { peer: m.source, msg: m });
+    if (this.role === 'Leader') this.advanceCommitIndex();
+  }
+
+  /**
+   * Commits the highest index stored on a majority, but only if that entry is
+   * from the current term: counting replicas of an older term's entry is unsafe
+   * (the Raft paper's Figure 8). Older entries commit along with it.
+   */
+  private advanceCommitIndex(): void {
+    for (let index = this.log.length; index > this.commitIndex; index--) {
+      if (this.log[index - 1]!.term !== this.currentTerm) break;
+      let replicas = 1;
+      for (const p of this.peers) if (this.matchIndex.get(p)! >= index) replicas++;
+      if (replicas >= this.quorum) {
+        this.commitIndex = index;
+        this.emit('AdvanceCommitIndex', {});
+        return;
+      }
+    }
+  }
+
+  // --- Messages in general -------------------------------------------------
+
+  private receive(m: Message): void {
+    if (m.dest !== this.id) throw new Error(`${this.id} received a message for ${m.dest}`);
+    if (m.term > this.currentTerm) {
+      // A newer term exists: adopt it and become a follower, then handle the
+      // message itself in that term (it stays in flight until then).
+      this.currentTerm = m.term;
+      this.role = 'Follower';
+      this.votedFor = null;
+      this.dirty = true;
+      this.emit('UpdateTerm', { msg: m });
+    }
+    switch (m.type) {
+      case 'RequestVoteRequest':
+        this.handleRequestVoteRequest(m);
+        break;
+      case 'AppendEntriesRequest':
+        this.handleAppendEntriesRequest(m);
+        break;
+      case 'RequestVoteResponse':
+        if (m.term < this.currentTerm) this.dropStaleResponse(m);
+        else this.handleRequestVoteResponse(m);
+        break;
+      case 'AppendEntriesResponse':
+        if (m.term < this.currentTerm) this.dropStaleResponse(m);
+        else this.handleAppendEntriesResponse(m);
+        break;
+    }
+  }
+
+  private dropStaleResponse(m: RequestVoteResponse | AppendEntriesResponse): void {
+    this.emit('DropStaleResponse', { peer: m.source, msg: m });
+  }
+
+  // --- Bookkeeping ---------------------------------------------------------
+
+  private resetLeaderBookkeeping(): void {
+    for (const p of this.peers) {
+      this.nextIndex.set(p, this.log.length + 1);
+      this.matchIndex.set(p, 0);
+    }
+  }
+
+  private lastLogTerm(): number {
+    return this.termAt(this.log.length);
+  }
+
+  private termAt(index: number): number {
+    return index === 0 ? 0 : this.log[index - 1]!.term;
+  }
+
+  private sortedMembers(set: ReadonlySet<ServerId>): ServerId[] {
+    return this.servers.filter((s) => set.has(s));
+  }
+
+  private emit(
+    action: ServerAction,
+    params: { peer?: ServerId; value?: string; msg?: Message; send?: Message },
+  ): void {
+    const event: ServerEvent = { action, node: this.id, ...params, state: this.state };
+    this.events.push(event);
+  }
+
+  private finish(accepted: boolean): Ready {
+    const committed: CommittedEntry[] = [];
+    while (this.lastApplied < this.commitIndex) {
+      this.lastApplied++;
+      committed.push({ index: this.lastApplied, entry: this.log[this.lastApplied - 1]! });
+    }
+    const ready: Ready = {
+      persist: this.dirty
+        ? { currentTerm: this.currentTerm, votedFor: this.votedFor, log: this.log.slice() }
+        : null,
+      messages: this.out,
+      committed,
+      resetElectionTimer: this.resetTimer,
+      accepted,
+      events: this.events,
+    };
+    this.out = [];
+    this.events = [];
+    this.dirty = false;
+    this.resetTimer = false;
+    return ready;
+  }
+}
