@@ -1,0 +1,60 @@
+// Parsing of the options the trace tools share, with one-line errors.
+import { parseArgs } from 'node:util';
+import type { ScheduleOptions } from './schedule.js';
+
+export class UsageError extends Error {}
+
+export function positiveInt(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text) || Number(text) < 1 || !Number.isSafeInteger(Number(text))) {
+    throw new UsageError(`--${name} must be a positive integer, got ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+export function naturalInt(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
+    throw new UsageError(`--${name} must be a non-negative integer, got ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+/** `--nodes 3,5` and `--steps 50-300` into schedule options. */
+export function scheduleOptions(nodes: string | undefined, steps: string | undefined): ScheduleOptions {
+  const options: { clusterSizes?: number[]; minSteps?: number; maxSteps?: number } = {};
+  if (nodes !== undefined) {
+    const sizes = nodes.split(',').map((s) => s.trim());
+    if (sizes.some((s) => s !== '3' && s !== '5')) {
+      throw new UsageError(`--nodes takes 3, 5 or 3,5, got ${JSON.stringify(nodes)}`);
+    }
+    options.clusterSizes = sizes.map(Number);
+  }
+  if (steps !== undefined) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(steps);
+    const min = m ? Number(m[1]) : NaN;
+    const max = m ? Number(m[2] ?? m[1]) : NaN;
+    if (!m || min < 1 || max < min) throw new UsageError(`--steps takes N or MIN-MAX with 1 <= MIN <= MAX, got ${JSON.stringify(steps)}`);
+    options.minSteps = min;
+    options.maxSteps = max;
+  }
+  return options;
+}
+
+/** Parses `--name value` options (all strings) and positionals; unknown options are usage errors. */
+export function parse(
+  argv: string[],
+  names: readonly string[],
+): { values: Record<string, string | undefined>; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: Object.fromEntries(names.map((n) => [n, { type: 'string' as const }])),
+      allowPositionals: true,
+      strict: true,
+    });
+    return { values: values as Record<string, string | undefined>, positionals };
+  } catch (err) {
+    throw new UsageError((err as Error).message.split('. ')[0]!);
+  }
+}

@@ -1,0 +1,205 @@
+// Schedules: the list of choices the adversary makes (which message to
+// deliver, drop or duplicate, when time passes, partitions, crashes, client
+// requests), as plain data that fast-check generates and shrinks. Every
+// reference is relative (a pick modulo what is in flight, a node index modulo
+// the cluster size), so any schedule runs on any cluster and a shrunk schedule
+// still means something.
+import fc from 'fast-check';
+import { Cluster, DEFAULT_TIMING, type Timing } from './cluster.js';
+import { InvariantViolation, type InvariantName } from './invariants.js';
+
+export type Step =
+  | { readonly kind: 'tick' }
+  | { readonly kind: 'deliver'; readonly pick: number }
+  | { readonly kind: 'drop'; readonly pick: number }
+  | { readonly kind: 'duplicate'; readonly pick: number }
+  /** Servers whose bit is set in `mask` on one side, the rest on the other. */
+  | { readonly kind: 'partition'; readonly mask: number }
+  | { readonly kind: 'heal' }
+  | { readonly kind: 'crash'; readonly node: number }
+  /** Restarts one of the crashed servers, `pick` modulo their number. */
+  | { readonly kind: 'restart'; readonly pick: number }
+  | { readonly kind: 'client'; readonly key: number }
+  /** Fires one server's election timeout early, so that elections race. */
+  | { readonly kind: 'timeout'; readonly node: number };
+
+export type StepKind = Step['kind'];
+
+export interface Schedule {
+  readonly nodes: number;
+  readonly seed: number;
+  readonly steps: readonly Step[];
+}
+
+export type StepWeights = Readonly<Record<StepKind, number>>;
+
+/** Mostly deliveries and time, with faults sprinkled in; all tunable. */
+export const DEFAULT_WEIGHTS: StepWeights = {
+  tick: 20,
+  deliver: 60,
+  drop: 4,
+  duplicate: 3,
+  partition: 1,
+  heal: 2,
+  crash: 1,
+  restart: 3,
+  client: 10,
+  timeout: 1,
+};
+
+export interface ScheduleOptions {
+  readonly clusterSizes?: readonly number[];
+  readonly minSteps?: number;
+  readonly maxSteps?: number;
+  readonly weights?: Partial<StepWeights>;
+}
+
+const KEYS = 4;
+
+function stepArbitrary(kind: StepKind): fc.Arbitrary<Step> {
+  const pick = fc.nat({ max: 1023 });
+  const node = fc.nat({ max: 4 });
+  switch (kind) {
+    case 'tick':
+      return fc.constant({ kind });
+    case 'heal':
+      return fc.constant({ kind });
+    case 'deliver':
+    case 'drop':
+    case 'duplicate':
+      return pick.map((p) => ({ kind, pick: p }));
+    case 'restart':
+      return pick.map((p) => ({ kind, pick: p }));
+    case 'partition':
+      return fc.nat({ max: 31 }).map((mask) => ({ kind, mask }));
+    case 'crash':
+    case 'timeout':
+      return node.map((n) => ({ kind, node: n }));
+    case 'client':
+      return fc.nat({ max: KEYS - 1 }).map((key) => ({ kind, key }));
+  }
+}
+
+export function resolvedOptions(options: ScheduleOptions = {}) {
+  return {
+    clusterSizes: options.clusterSizes ?? [3, 5],
+    minSteps: options.minSteps ?? 150,
+    maxSteps: options.maxSteps ?? 400,
+    weights: { ...DEFAULT_WEIGHTS, ...options.weights },
+  };
+}
+
+export function scheduleArbitrary(options: ScheduleOptions = {}): fc.Arbitrary<Schedule> {
+  const o = resolvedOptions(options);
+  const kinds = (Object.keys(o.weights) as StepKind[]).filter((k) => o.weights[k] > 0);
+  if (kinds.length === 0) throw new Error('every step weight is zero');
+  const step = fc.oneof(...kinds.map((k) => ({ arbitrary: stepArbitrary(k), weight: o.weights[k] })));
+  return fc.record({
+    nodes: fc.constantFrom(...o.clusterSizes),
+    seed: fc.nat({ max: 0x7fffffff }),
+    steps: fc.array(step, { minLength: o.minSteps, maxLength: o.maxSteps, size: 'max' }),
+  });
+}
+
+/** The schedule fast-check draws for `seed`: one seed names one schedule. */
+export function generateSchedule(seed: number, options: ScheduleOptions = {}): Schedule {
+  const [drawn] = fc.sample(scheduleArbitrary(options), { seed, numRuns: 1 });
+  return { ...drawn!, seed };
+}
+
+export interface Failure {
+  readonly seed: number;
+  /** Index of the schedule step during which the invariant broke, from 0. */
+  readonly step: number;
+  /** Number of the last trace event recorded before the check failed. */
+  readonly event: number;
+  readonly invariant: InvariantName;
+  readonly detail: string;
+}
+
+export interface RunResult {
+  readonly trace: string;
+  readonly events: number;
+  readonly steps: number;
+  readonly failure: Failure | null;
+  /** Signs of progress: entries applied by some server, and schedule steps during which a leader existed. */
+  readonly committed: number;
+  readonly stepsWithLeader: number;
+}
+
+export function runSchedule(
+  schedule: Schedule,
+  extra: { timing?: Timing; params?: Readonly<Record<string, unknown>> } = {},
+): RunResult {
+  const cluster = new Cluster({
+    size: schedule.nodes,
+    seed: schedule.seed,
+    timing: extra.timing ?? DEFAULT_TIMING,
+    params: { steps: schedule.steps.length, ...extra.params },
+  });
+  const ids = cluster.servers;
+  const crashed: string[] = [];
+  let stepsWithLeader = 0;
+  let failure: Failure | null = null;
+  let k = 0;
+  try {
+    for (; k < schedule.steps.length; k++) {
+      const s = schedule.steps[k]!;
+      switch (s.kind) {
+        case 'tick':
+          cluster.tick();
+          break;
+        case 'deliver':
+          cluster.deliver(s.pick);
+          break;
+        case 'drop':
+          cluster.drop(s.pick);
+          break;
+        case 'duplicate':
+          cluster.duplicate(s.pick);
+          break;
+        case 'partition':
+          cluster.partition(ids.filter((_, n) => (s.mask >> n) & 1));
+          break;
+        case 'heal':
+          cluster.heal();
+          break;
+        case 'crash': {
+          const id = ids[s.node % ids.length]!;
+          if (cluster.isAlive(id)) {
+            cluster.crash(id);
+            crashed.push(id);
+          }
+          break;
+        }
+        case 'restart':
+          if (crashed.length > 0) cluster.restart(crashed.splice(s.pick % crashed.length, 1)[0]!);
+          break;
+        case 'client':
+          cluster.clientRequest(`k${s.key}`);
+          break;
+        case 'timeout':
+          cluster.timeout(ids[s.node % ids.length]!);
+          break;
+      }
+      if (cluster.leader() !== null) stepsWithLeader++;
+    }
+  } catch (err) {
+    if (!(err instanceof InvariantViolation)) throw err;
+    failure = {
+      seed: schedule.seed,
+      step: k,
+      event: cluster.recorder.eventCount,
+      invariant: err.invariant,
+      detail: err.detail,
+    };
+  }
+  return {
+    trace: cluster.recorder.toNdjson(),
+    events: cluster.recorder.eventCount,
+    steps: failure ? failure.step + 1 : schedule.steps.length,
+    failure,
+    committed: cluster.committedEntries().length,
+    stepsWithLeader,
+  };
+}
