@@ -1,0 +1,43 @@
+# raft-tla-harness: every target installs what it needs by itself.
+#   make check   generate traces from fast-check schedules and validate them (the main job)
+#   make test    run the vitest suite
+#   make traces  write N traces (default 100) into traces/
+#   make bench   print simulator and trace-writing throughput
+
+N ?= 100
+TRACES_DIR ?= traces/generated
+NPX := npx --no-install
+
+.PHONY: all check test traces validate bench typecheck clean
+
+all: check
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+traces: node_modules/.installed
+	rm -rf $(TRACES_DIR)
+	$(NPX) tsx tools/generate-traces.ts --count $(N) --out $(TRACES_DIR)
+
+# Validate TRACES='a.ndjson b/*.ndjson' if given, else freshly generated traces.
+ifdef TRACES
+check: node_modules/.installed
+	$(NPX) tsx tools/validate-trace.ts $(TRACES)
+else
+check: traces
+	$(NPX) tsx tools/validate-trace.ts $(TRACES_DIR)/*.ndjson
+endif
+
+test: node_modules/.installed
+	$(NPX) tsc --noEmit -p .
+	$(NPX) vitest run
+
+bench: node_modules/.installed
+	npm run --silent bench
+
+typecheck: node_modules/.installed
+	$(NPX) tsc --noEmit -p .
+
+clean:
+	rm -rf traces/generated traces/test

@@ -1,0 +1,60 @@
+// Writes traces of simulated runs, one file per seed: traces/seed-<S>.ndjson.
+//   npx tsx tools/generate-traces.ts [--count N] [--first-seed S] [--out DIR] [--nodes 3,5] [--steps MIN-MAX]
+// Each seed names one fast-check schedule; the same seed writes the same bytes.
+// A schedule under which nothing happens (no timeout fired) yields no trace: it
+// is reported and the next seed is taken, so COUNT traces all hold events.
+// A run that breaks a safety invariant is reported with its seed and step, and
+// the command exits 1 (its trace is still written, for inspection).
+import { join } from 'node:path';
+import { naturalInt, parse, positiveInt, scheduleOptions, UsageError } from '../src/sim/cli-options.js';
+import { generateSchedule, resolvedOptions, runSchedule } from '../src/sim/schedule.js';
+import { writeFileAtomic } from '../src/trace/recorder.js';
+
+try {
+  const { values, positionals } = parse(process.argv.slice(2), ['count', 'first-seed', 'seed', 'out', 'nodes', 'steps']);
+  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  const count = values.seed !== undefined ? 1 : positiveInt('count', values.count, 100);
+  const first = naturalInt('seed', (values.seed ?? values['first-seed']), 1);
+  const out = (values.out) ?? 'traces';
+  const options = scheduleOptions(values.nodes, values.steps);
+  const recorded = resolvedOptions(options);
+
+  let events = 0;
+  let failures = 0;
+  let written = 0;
+  const vacuous: number[] = [];
+  const started = performance.now();
+  let seed = first;
+  for (; written < count; seed++) {
+    if (values.seed !== undefined && seed > first) break;
+    const schedule = generateSchedule(seed, options);
+    const run = runSchedule(schedule, {
+      params: { clusterSizes: recorded.clusterSizes, stepRange: [recorded.minSteps, recorded.maxSteps], weights: recorded.weights },
+    });
+    if (run.events === 0) {
+      vacuous.push(seed);
+      continue;
+    }
+    const path = join(out, `seed-${seed}.ndjson`);
+    writeFileAtomic(path, run.trace);
+    written++;
+    events += run.events;
+    if (run.failure) {
+      failures++;
+      const f = run.failure;
+      console.error(`${path}: ${f.invariant} violated at schedule step ${f.step} (after event ${f.event}), seed ${f.seed}: ${f.detail}`);
+      console.error(`  replay: npx tsx tools/generate-traces.ts --seed ${seed} --out ${out}${values.nodes ? ` --nodes ${values.nodes}` : ''}${values.steps ? ` --steps ${values.steps}` : ''}`);
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  if (vacuous.length > 0) console.log(`no events under seed(s) ${vacuous.join(', ')}: no trace written for them`);
+  console.log(`wrote ${written} trace(s), ${events} events, to ${out}/ in ${seconds.toFixed(2)} s (seeds ${first}..${seed - 1})${failures ? `; ${failures} broke a safety invariant` : ''}`);
+  process.exit(failures || written === 0 ? 1 : 0);
+} catch (err) {
+  if (err instanceof UsageError) {
+    console.error(`generate-traces: ${err.message}`);
+    process.exit(2);
+  }
+  console.error(`generate-traces: ${(err as Error).message}`);
+  process.exit(1);
+}
