@@ -3,12 +3,14 @@
 #   make test    run the vitest suite
 #   make traces  write N traces (default 100) into traces/
 #   make bench   print simulator and trace-writing throughput
+#   make spec    model-check spec/MCRaft.tla exhaustively with TLC
+#   make setup-tlc  obtain TLC (tla2tools.jar) into .tlc/ and print its version
 
 N ?= 100
 TRACES_DIR ?= traces/generated
 NPX := npx --no-install
 
-.PHONY: all check test traces validate bench typecheck clean
+.PHONY: all check test traces validate bench typecheck clean spec setup-tlc
 
 all: check
 
@@ -32,6 +34,12 @@ endif
 test: node_modules/.installed
 	$(NPX) tsc --noEmit -p .
 	$(NPX) vitest run
+
+setup-tlc: node_modules/.installed
+	$(NPX) tsx tools/setup-tlc.ts
+
+spec: node_modules/.installed
+	$(NPX) tsx tools/model-check.ts spec/MCRaft.tla
 
 bench: node_modules/.installed
 	npm run --silent bench

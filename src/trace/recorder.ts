@@ -31,7 +31,7 @@ export class TraceRecorder {
  * Writes a file so that it appears whole or not at all: the content goes to a
  * temporary file beside the target, which is then renamed over it.
  */
-export function writeFileAtomic(path: string, content: string): void {
+export function writeFileAtomic(path: string, content: string | Uint8Array): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
   try {

@@ -1,0 +1,365 @@
+-------------------------------- MODULE Raft --------------------------------
+(***************************************************************************)
+(* Raft's leader election, log replication and commitment, with crashes   *)
+(* that keep durable state, over a network that may lose, duplicate, delay *)
+(* and reorder messages.                                                   *)
+(*                                                                         *)
+(* Written for raft-tla-harness from the rules of the Raft paper (its      *)
+(* Figure 2 and safety argument). Each action here is one event name of    *)
+(* the implementation's traces, with the same parameters, and the          *)
+(* variables are the ones the events carry, so that TLC can check a trace  *)
+(* step by step against this module.                                       *)
+(*                                                                         *)
+(* Choices the implementation shares, which the paper leaves open:         *)
+(*  - A timeout makes a server a candidate that has already voted for      *)
+(*    itself; it then asks each peer separately (RequestVote), and may ask *)
+(*    again any peer that has not answered.                                *)
+(*  - AppendEntries carries every entry from the peer's nextIndex to the   *)
+(*    end of the leader's log (possibly none: a heartbeat).                *)
+(*  - A server that sees a higher term first adopts it (UpdateTerm), and   *)
+(*    only then handles the message, which stays in flight meanwhile.      *)
+(*  - The leader's matchIndex never decreases; its nextIndex follows the   *)
+(*    latest answer.                                                       *)
+(*  - A restart keeps currentTerm, votedFor and the log, and resets the    *)
+(*    rest, commitIndex included.                                          *)
+(***************************************************************************)
+EXTENDS Naturals, Sequences, FiniteSets, TLC
+
+CONSTANTS
+    Server,     \* the servers of the cluster
+    Value,      \* the commands clients may submit
+    Nil         \* votedFor of a server that has not voted in its term
+
+Follower  == "Follower"
+Candidate == "Candidate"
+Leader    == "Leader"
+
+VARIABLES
+    currentTerm,     \* durable: the latest term the server has seen
+    votedFor,        \* durable: whom it voted for in currentTerm, or Nil
+    log,             \* durable: a sequence of [term, value] entries
+    role,            \* Follower, Candidate or Leader
+    commitIndex,     \* the highest log index known to be committed
+    votesResponded,  \* candidate: servers that answered its vote request, itself included
+    votesGranted,    \* candidate: servers that granted their vote, itself included
+    nextIndex,       \* leader: for each peer, the index of the next entry to send it
+    matchIndex,      \* leader: for each peer, the highest index known stored there
+    messages,        \* the messages in flight: a bag, [message -> number of copies]
+    elected,         \* history: the set of [term, leader] of every election won
+    committed        \* history: every entry committed, as [index, entry, term it was committed in]
+
+serverVars   == <<currentTerm, votedFor, log, role, commitIndex>>
+electionVars == <<votesResponded, votesGranted>>
+leaderVars   == <<nextIndex, matchIndex>>
+historyVars  == <<elected, committed>>
+vars == <<serverVars, electionVars, leaderVars, messages, historyVars>>
+
+-----------------------------------------------------------------------------
+(* Helpers *)
+
+Quorum(S) == Cardinality(S) * 2 > Cardinality(Server)
+
+Max(S) == CHOOSE x \in S : \A y \in S : y <= x
+Min(S) == CHOOSE x \in S : \A y \in S : x <= y
+
+LastTerm(lg) == IF lg = << >> THEN 0 ELSE lg[Len(lg)].term
+TermAt(lg, k) == IF k = 0 THEN 0 ELSE lg[k].term
+
+Peers(i) == Server \ {i}
+
+(* The bag of messages in flight, as a function from message to copies. *)
+EmptyBag == [m \in {} |-> 0]
+InFlight(m) == m \in DOMAIN messages
+Put(bag, m) == IF m \in DOMAIN bag THEN [bag EXCEPT ![m] = @ + 1] ELSE bag @@ (m :> 1)
+Take(bag, m) == IF bag[m] = 1 THEN [k \in DOMAIN bag \ {m} |-> bag[k]]
+                              ELSE [bag EXCEPT ![m] = @ - 1]
+Send(m) == messages' = Put(messages, m)
+Discard(m) == messages' = Take(messages, m)
+Reply(request, response) == messages' = Put(Take(messages, request), response)
+
+(* The log a follower keeps after accepting entries that follow prev: *)
+(* entries it already holds stay; from the first conflict (same index, *)
+(* other term) on, its log is replaced; entries beyond its end are added. *)
+Merge(lg, prev, ents) ==
+    LET conflicts == {k \in 1..Len(ents) : prev + k <= Len(lg) /\ lg[prev + k].term # ents[k].term}
+    IN IF conflicts = {}
+       THEN IF prev + Len(ents) <= Len(lg) THEN lg
+            ELSE lg \o SubSeq(ents, Len(lg) - prev + 1, Len(ents))
+       ELSE LET k == Min(conflicts)
+            IN SubSeq(lg, 1, prev + k - 1) \o SubSeq(ents, k, Len(ents))
+
+-----------------------------------------------------------------------------
+(* Message types *)
+
+RequestVoteRequest(i, j) ==
+    [type |-> "RequestVoteRequest", source |-> i, dest |-> j, term |-> currentTerm[i],
+     lastLogTerm |-> LastTerm(log[i]), lastLogIndex |-> Len(log[i])]
+
+AppendEntriesRequest(i, j) ==
+    LET prev == nextIndex[i][j] - 1
+    IN [type |-> "AppendEntriesRequest", source |-> i, dest |-> j, term |-> currentTerm[i],
+        prevLogIndex |-> prev, prevLogTerm |-> TermAt(log[i], prev),
+        entries |-> SubSeq(log[i], nextIndex[i][j], Len(log[i])),
+        commitIndex |-> commitIndex[i]]
+
+-----------------------------------------------------------------------------
+Init ==
+    /\ currentTerm = [i \in Server |-> 0]
+    /\ votedFor = [i \in Server |-> Nil]
+    /\ log = [i \in Server |-> << >>]
+    /\ role = [i \in Server |-> Follower]
+    /\ commitIndex = [i \in Server |-> 0]
+    /\ votesResponded = [i \in Server |-> {}]
+    /\ votesGranted = [i \in Server |-> {}]
+    /\ nextIndex = [i \in Server |-> [j \in Peers(i) |-> 1]]
+    /\ matchIndex = [i \in Server |-> [j \in Peers(i) |-> 0]]
+    /\ messages = EmptyBag
+    /\ elected = {}
+    /\ committed = {}
+
+-----------------------------------------------------------------------------
+(* Elections *)
+
+(* Server i's election timer fires: it starts an election in a new term. *)
+Timeout(i) ==
+    /\ role[i] \in {Follower, Candidate}
+    /\ currentTerm' = [currentTerm EXCEPT ![i] = @ + 1]
+    /\ role' = [role EXCEPT ![i] = Candidate]
+    /\ votedFor' = [votedFor EXCEPT ![i] = i]
+    /\ votesResponded' = [votesResponded EXCEPT ![i] = {i}]
+    /\ votesGranted' = [votesGranted EXCEPT ![i] = {i}]
+    /\ UNCHANGED <<log, commitIndex, leaderVars, messages, historyVars>>
+
+(* Candidate i asks peer j, which has not answered yet, for its vote. *)
+RequestVote(i, j) ==
+    /\ role[i] = Candidate
+    /\ j \in Peers(i) \ votesResponded[i]
+    /\ Send(RequestVoteRequest(i, j))
+    /\ UNCHANGED <<serverVars, electionVars, leaderVars, historyVars>>
+
+(* Candidate i holds a majority of votes. *)
+BecomeLeader(i) ==
+    /\ role[i] = Candidate
+    /\ Quorum(votesGranted[i])
+    /\ role' = [role EXCEPT ![i] = Leader]
+    /\ nextIndex' = [nextIndex EXCEPT ![i] = [j \in Peers(i) |-> Len(log[i]) + 1]]
+    /\ matchIndex' = [matchIndex EXCEPT ![i] = [j \in Peers(i) |-> 0]]
+    /\ elected' = elected \cup {[term |-> currentTerm[i], leader |-> i]}
+    /\ UNCHANGED <<currentTerm, votedFor, log, commitIndex, electionVars, messages, committed>>
+
+(* Server i answers vote request m. It grants its vote only in its own   *)
+(* term, to a candidate whose log is at least as up to date as its own   *)
+(* (a later last term, or the same last term and at least as long), and  *)
+(* only if it has not voted for another candidate in this term.          *)
+HandleRequestVoteRequest(i, m) ==
+    /\ m.type = "RequestVoteRequest"
+    /\ m.dest = i
+    /\ m.term <= currentTerm[i]
+    /\ LET j == m.source
+           logOk == \/ m.lastLogTerm > LastTerm(log[i])
+                    \/ /\ m.lastLogTerm = LastTerm(log[i])
+                       /\ m.lastLogIndex >= Len(log[i])
+           grant == /\ m.term = currentTerm[i]
+                    /\ logOk
+                    /\ votedFor[i] \in {Nil, j}
+       IN /\ votedFor' = [votedFor EXCEPT ![i] = IF grant THEN j ELSE @]
+          /\ Reply(m, [type |-> "RequestVoteResponse", source |-> i, dest |-> j,
+                       term |-> currentTerm[i], voteGranted |-> grant])
+    /\ UNCHANGED <<currentTerm, log, role, commitIndex, electionVars, leaderVars, historyVars>>
+
+(* Server i counts a vote response of its current term. *)
+HandleRequestVoteResponse(i, m) ==
+    /\ m.type = "RequestVoteResponse"
+    /\ m.dest = i
+    /\ m.term = currentTerm[i]
+    /\ votesResponded' = [votesResponded EXCEPT ![i] = @ \cup {m.source}]
+    /\ votesGranted' = [votesGranted EXCEPT ![i] = IF m.voteGranted THEN @ \cup {m.source} ELSE @]
+    /\ Discard(m)
+    /\ UNCHANGED <<serverVars, leaderVars, historyVars>>
+
+-----------------------------------------------------------------------------
+(* Replication *)
+
+(* Leader i appends a client's command v to its log. *)
+ClientRequest(i, v) ==
+    /\ role[i] = Leader
+    /\ v \in Value
+    /\ log' = [log EXCEPT ![i] = Append(@, [term |-> currentTerm[i], value |-> v])]
+    /\ UNCHANGED <<currentTerm, votedFor, role, commitIndex, electionVars, leaderVars, messages, historyVars>>
+
+(* Leader i sends peer j everything from nextIndex[i][j] on. *)
+AppendEntries(i, j) ==
+    /\ role[i] = Leader
+    /\ j \in Peers(i)
+    /\ Send(AppendEntriesRequest(i, j))
+    /\ UNCHANGED <<serverVars, electionVars, leaderVars, historyVars>>
+
+(* Leader i commits the highest index stored on a majority, provided that *)
+(* entry is of its current term (an older term's entry is never committed *)
+(* by counting replicas; it commits along with a later one).              *)
+AdvanceCommitIndex(i) ==
+    /\ role[i] = Leader
+    /\ LET Agree(k) == {i} \cup {j \in Peers(i) : matchIndex[i][j] >= k}
+           committable == {k \in 1..Len(log[i]) : Quorum(Agree(k)) /\ log[i][k].term = currentTerm[i]}
+       IN /\ committable # {}
+          /\ Max(committable) > commitIndex[i]
+          /\ commitIndex' = [commitIndex EXCEPT ![i] = Max(committable)]
+          /\ committed' = committed \cup
+                {[index |-> k, entry |-> log[i][k], inTerm |-> currentTerm[i]] :
+                    k \in (commitIndex[i] + 1)..Max(committable)}
+    /\ UNCHANGED <<currentTerm, votedFor, log, role, electionVars, leaderVars, messages, elected>>
+
+(* Server i answers AppendEntries request m. A request of an older term, *)
+(* or whose previous entry i lacks, is refused. Otherwise i stores the   *)
+(* entries and commits up to the leader's commitIndex, but never past    *)
+(* the last entry the request carried, and never backwards. A candidate *)
+(* of the same term has lost the election and becomes a follower.        *)
+HandleAppendEntriesRequest(i, m) ==
+    /\ m.type = "AppendEntriesRequest"
+    /\ m.dest = i
+    /\ m.term <= currentTerm[i]
+    /\ m.term = currentTerm[i] => role[i] # Leader
+    /\ LET j == m.source
+           logOk == \/ m.prevLogIndex = 0
+                    \/ /\ m.prevLogIndex <= Len(log[i])
+                       /\ log[i][m.prevLogIndex].term = m.prevLogTerm
+           accept == m.term = currentTerm[i] /\ logOk
+           lastNew == m.prevLogIndex + Len(m.entries)
+       IN /\ role' = [role EXCEPT ![i] = IF m.term = currentTerm[i] THEN Follower ELSE @]
+          /\ log' = [log EXCEPT ![i] = IF accept THEN Merge(@, m.prevLogIndex, m.entries) ELSE @]
+          /\ commitIndex' = [commitIndex EXCEPT ![i] =
+                IF accept /\ Min({m.commitIndex, lastNew}) > @ THEN Min({m.commitIndex, lastNew}) ELSE @]
+          /\ Reply(m, [type |-> "AppendEntriesResponse", source |-> i, dest |-> j,
+                       term |-> currentTerm[i], success |-> accept,
+                       matchIndex |-> IF accept THEN lastNew ELSE 0])
+    /\ UNCHANGED <<currentTerm, votedFor, electionVars, leaderVars, historyVars>>
+
+(* Server i handles an AppendEntries response of its current term; only *)
+(* a leader acts on it.                                                  *)
+HandleAppendEntriesResponse(i, m) ==
+    /\ m.type = "AppendEntriesResponse"
+    /\ m.dest = i
+    /\ m.term = currentTerm[i]
+    /\ LET j == m.source
+       IN IF role[i] = Leader
+          THEN IF m.success
+               THEN /\ nextIndex' = [nextIndex EXCEPT ![i][j] = m.matchIndex + 1]
+                    /\ matchIndex' = [matchIndex EXCEPT ![i][j] = Max({@, m.matchIndex})]
+               ELSE /\ nextIndex' = [nextIndex EXCEPT ![i][j] = Max({@ - 1, 1})]
+                    /\ UNCHANGED matchIndex
+          ELSE UNCHANGED leaderVars
+    /\ Discard(m)
+    /\ UNCHANGED <<serverVars, electionVars, historyVars>>
+
+-----------------------------------------------------------------------------
+(* Any message *)
+
+(* Server i sees a message of a higher term: it adopts the term and *)
+(* becomes a follower that has not voted. The message stays in flight. *)
+UpdateTerm(i, m) ==
+    /\ m.dest = i
+    /\ m.term > currentTerm[i]
+    /\ currentTerm' = [currentTerm EXCEPT ![i] = m.term]
+    /\ role' = [role EXCEPT ![i] = Follower]
+    /\ votedFor' = [votedFor EXCEPT ![i] = Nil]
+    /\ UNCHANGED <<log, commitIndex, electionVars, leaderVars, messages, historyVars>>
+
+(* Server i discards a response of an older term. *)
+DropStaleResponse(i, m) ==
+    /\ m.type \in {"RequestVoteResponse", "AppendEntriesResponse"}
+    /\ m.dest = i
+    /\ m.term < currentTerm[i]
+    /\ Discard(m)
+    /\ UNCHANGED <<serverVars, electionVars, leaderVars, historyVars>>
+
+(* Server i crashes and recovers with its durable state only. *)
+Restart(i) ==
+    /\ role' = [role EXCEPT ![i] = Follower]
+    /\ commitIndex' = [commitIndex EXCEPT ![i] = 0]
+    /\ votesResponded' = [votesResponded EXCEPT ![i] = {}]
+    /\ votesGranted' = [votesGranted EXCEPT ![i] = {}]
+    /\ nextIndex' = [nextIndex EXCEPT ![i] = [j \in Peers(i) |-> Len(log[i]) + 1]]
+    /\ matchIndex' = [matchIndex EXCEPT ![i] = [j \in Peers(i) |-> 0]]
+    /\ UNCHANGED <<currentTerm, votedFor, log, messages, historyVars>>
+
+(* The network loses a message. *)
+DropMessage(m) ==
+    /\ Discard(m)
+    /\ UNCHANGED <<serverVars, electionVars, leaderVars, historyVars>>
+
+(* The network delivers a message twice. *)
+DuplicateMessage(m) ==
+    /\ Send(m)
+    /\ UNCHANGED <<serverVars, electionVars, leaderVars, historyVars>>
+
+-----------------------------------------------------------------------------
+Next ==
+    \/ \E i \in Server : Timeout(i)
+    \/ \E i \in Server : \E j \in Server : RequestVote(i, j)
+    \/ \E i \in Server : BecomeLeader(i)
+    \/ \E i \in Server : \E v \in Value : ClientRequest(i, v)
+    \/ \E i \in Server : AdvanceCommitIndex(i)
+    \/ \E i \in Server : \E j \in Server : AppendEntries(i, j)
+    \/ \E m \in DOMAIN messages :
+          \/ UpdateTerm(m.dest, m)
+          \/ HandleRequestVoteRequest(m.dest, m)
+          \/ HandleRequestVoteResponse(m.dest, m)
+          \/ HandleAppendEntriesRequest(m.dest, m)
+          \/ HandleAppendEntriesResponse(m.dest, m)
+          \/ DropStaleResponse(m.dest, m)
+          \/ DropMessage(m)
+          \/ DuplicateMessage(m)
+    \/ \E i \in Server : Restart(i)
+
+Spec == Init /\ [][Next]_vars
+
+-----------------------------------------------------------------------------
+(* Properties *)
+
+Entries == [term : Nat \ {0}, value : Value]
+
+TypeOK ==
+    /\ currentTerm \in [Server -> Nat]
+    /\ votedFor \in [Server -> Server \cup {Nil}]
+    /\ \A i \in Server : log[i] \in Seq(Entries)
+    /\ role \in [Server -> {Follower, Candidate, Leader}]
+    /\ commitIndex \in [Server -> Nat]
+    /\ votesResponded \in [Server -> SUBSET Server]
+    /\ votesGranted \in [Server -> SUBSET Server]
+    /\ \A i \in Server : nextIndex[i] \in [Peers(i) -> Nat \ {0}]
+    /\ \A i \in Server : matchIndex[i] \in [Peers(i) -> Nat]
+    /\ \A m \in DOMAIN messages : messages[m] \in Nat \ {0}
+
+(* At most one leader is ever elected in a term. *)
+ElectionSafety ==
+    \A e, f \in elected : e.term = f.term => e.leader = f.leader
+
+(* If two logs hold an entry with the same index and term, they are *)
+(* identical up to that index.                                        *)
+LogMatching ==
+    \A i, j \in Server : \A k \in 1..Min({Len(log[i]), Len(log[j])}) :
+        log[i][k].term = log[j][k].term => SubSeq(log[i], 1, k) = SubSeq(log[j], 1, k)
+
+(* An entry committed in a term is in the log of every leader of a later term. *)
+LeaderCompleteness ==
+    \A c \in committed : \A i \in Server :
+        (role[i] = Leader /\ currentTerm[i] > c.inTerm) =>
+            (c.index <= Len(log[i]) /\ log[i][c.index] = c.entry)
+
+(* No two servers apply different entries at the same index, and no index *)
+(* is ever committed with two different entries.                          *)
+StateMachineSafety ==
+    /\ \A i, j \in Server :
+          \A k \in 1..Min({commitIndex[i], commitIndex[j], Len(log[i]), Len(log[j])}) : log[i][k] = log[j][k]
+    /\ \A c, d \in committed : c.index = d.index => c.entry = d.entry
+
+CommitIndexInLog ==
+    \A i \in Server : commitIndex[i] <= Len(log[i])
+
+(* A leader never deletes or overwrites its own entries while it leads. *)
+LeaderAppendOnly ==
+    [][\A i \in Server :
+        (role[i] = Leader /\ role'[i] = Leader /\ currentTerm'[i] = currentTerm[i]) =>
+            (Len(log'[i]) >= Len(log[i]) /\ SubSeq(log'[i], 1, Len(log[i])) = log[i])]_vars
+
+=============================================================================

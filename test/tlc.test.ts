@@ -1,0 +1,125 @@
+// TLC itself, on the bundled spec: these tests need Java and TLC and fail,
+// never skip, when either cannot be had; the failure says how to get them.
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { findJava, findTlcJar, TlcSetupError, type JavaRuntime, type TlcJar } from '../src/tlc/jar.js';
+import { runTlc } from '../src/tlc/run.js';
+
+let java: JavaRuntime;
+let jar: TlcJar;
+
+beforeAll(async () => {
+  try {
+    java = findJava();
+    jar = await findTlcJar();
+  } catch (err) {
+    throw new Error(`these tests need TLC: ${(err as Error).message} (run make setup-tlc to see each route tried)`);
+  }
+}, 300_000);
+
+interface SpecMutant {
+  readonly file: string;
+  readonly find: string;
+  readonly replace: string;
+  readonly violates: string;
+}
+
+/** A scratch copy of spec/ with one mutant applied. */
+function mutatedSpec(name: string): { dir: string; mutant: SpecMutant } {
+  const mutant = JSON.parse(readFileSync(`test/fixtures/spec-mutants/${name}.json`, 'utf8')) as SpecMutant;
+  const dir = mkdtempSync(join(tmpdir(), 'spec-mutant-'));
+  cpSync('spec', dir, { recursive: true });
+  const path = join(dir, mutant.file);
+  const text = readFileSync(path, 'utf8');
+  if (!text.includes(mutant.find)) throw new Error(`mutant ${name} no longer applies to spec/${mutant.file}`);
+  writeFileSync(path, text.replace(mutant.find, mutant.replace));
+  return { dir, mutant };
+}
+
+describe('TLC on the bundled spec', { timeout: 300_000 }, () => {
+  it('parses Raft.tla and MCRaft.tla, and checks the small model exhaustively with no error', async () => {
+    const result = await runTlc({ spec: 'spec/MCRaft.tla', config: 'spec/MCRaftSmall.cfg', workers: 2, java, jar });
+    expect(result.outcome, result.output.slice(-2000)).toEqual({ kind: 'success' });
+    expect(result.version).toMatch(/^\d+\.\d+/);
+    expect(result.distinctStates).toBeGreaterThan(10_000);
+    expect(result.statesGenerated!).toBeGreaterThan(result.distinctStates!);
+    expect(result.depth).toBeGreaterThan(10);
+  });
+
+  it('finds the violation in the variant that grants votes without the log check, with a parsed counterexample', async () => {
+    const { dir, mutant } = mutatedSpec('vote-without-log-check');
+    const result = await runTlc({ spec: join(dir, 'MCRaft.tla'), config: join(dir, 'MCRaftSmall.cfg'), workers: 2, java, jar });
+    const o = result.outcome;
+    if (o.kind !== 'violation') throw new Error(`expected a violation, got ${JSON.stringify(o).slice(0, 500)}`);
+    expect(o.property).toBe(mutant.violates);
+    expect(o.propertyKind).toBe('invariant');
+    expect(o.trace[0]!.action).toBe('Initial predicate');
+    expect(o.trace.map((s) => s.number)).toEqual(o.trace.map((_, k) => k + 1));
+    const last = o.trace[o.trace.length - 1]!;
+    expect(last.action).toMatch(/^BecomeLeader /);
+    // The new leader lacks an entry the history records as committed.
+    const role = last.variables.role as Record<string, string>;
+    const log = last.variables.log as Record<string, unknown[]>;
+    const committed = last.variables.committed as Array<{ index: number; inTerm: number }>;
+    const currentTerm = last.variables.currentTerm as Record<string, number>;
+    const leaders = Object.keys(role).filter((s) => role[s] === 'Leader');
+    expect(
+      leaders.some((l) => committed.some((c) => c.inTerm < currentTerm[l]! && log[l]!.length < c.index)),
+    ).toBe(true);
+  });
+
+  it('reports a syntax error with its file and line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'broken-spec-'));
+    writeFileSync(join(dir, 'Broken.tla'), '---- MODULE Broken ----\nVARIABLE x\nInit == x = 0\nNext == x\' = x +\n====\n');
+    writeFileSync(join(dir, 'Broken.cfg'), 'INIT Init\nNEXT Next\n');
+    const result = await runTlc({ spec: join(dir, 'Broken.tla'), java, jar });
+    expect(result.outcome).toMatchObject({ kind: 'parse-error', file: 'Broken.tla', line: 5 });
+  });
+
+  it('reports an undefined operator with its file and line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'broken-spec-'));
+    writeFileSync(join(dir, 'Undefined.tla'), '---- MODULE Undefined ----\nVARIABLE x\nInit == x = 0\nNext == x\' = Missing(x)\n====\n');
+    writeFileSync(join(dir, 'Undefined.cfg'), 'INIT Init\nNEXT Next\n');
+    const result = await runTlc({ spec: join(dir, 'Undefined.tla'), java, jar });
+    expect(result.outcome).toMatchObject({ kind: 'parse-error', file: 'Undefined.tla', line: 4 });
+    expect(result.outcome.kind === 'parse-error' && result.outcome.message).toMatch(/Missing/);
+  });
+
+  it('runs concurrently, each run in its own metadir, and stops a run at its timeout', async () => {
+    const [a, b, slow] = await Promise.all([
+      runTlc({ spec: 'spec/MCRaft.tla', config: 'spec/MCRaftSmall.cfg', java, jar }),
+      runTlc({ spec: 'spec/MCRaft.tla', config: 'spec/MCRaftSmall.cfg', java, jar }),
+      runTlc({ spec: 'spec/MCRaft.tla', config: 'spec/MCRaft.cfg', java, jar, timeoutMs: 3000 }),
+    ]);
+    expect(a.outcome.kind).toBe('success');
+    expect(b.outcome.kind).toBe('success');
+    expect(a.distinctStates).toBe(b.distinctStates);
+    expect(slow.outcome).toEqual({ kind: 'timeout', seconds: 3 });
+  });
+});
+
+describe('TLC setup errors', () => {
+  it('a missing jar named by TLA2TOOLS_JAR is a one-line error', async () => {
+    await expect(findTlcJar({ env: { TLA2TOOLS_JAR: '/nonexistent/tla2tools.jar' } })).rejects.toThrow(
+      /^TLA2TOOLS_JAR names \/nonexistent\/tla2tools.jar, which is not a file/,
+    );
+  });
+
+  it('missing Java is a one-line error naming what to install', () => {
+    expect(() => findJava({ JAVA_HOME: '/nonexistent-jdk' })).toThrow(TlcSetupError);
+    expect(() => findJava({ JAVA_HOME: '/nonexistent-jdk' })).toThrow(/needs Java 11 or newer.*install/);
+  });
+
+  it('the command-line tools exit non-zero with one line, not a stack trace', () => {
+    const run = spawnSync('npx', ['tsx', 'tools/model-check.ts'], {
+      encoding: 'utf8',
+      env: { ...process.env, JAVA_HOME: '/nonexistent-jdk' },
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(/^model-check: TLC needs Java 11 or newer/);
+  });
+});
