@@ -1,5 +1,5 @@
 # raft-tla-harness: every target installs what it needs by itself.
-#   make check   generate traces from fast-check schedules and validate them (the main job)
+#   make check   generate N traces from fast-check schedules and validate each with TLC (the main job)
 #   make test    run the vitest suite
 #   make traces  write N traces (default 100) into traces/
 #   make bench   print simulator and trace-writing throughput
@@ -22,13 +22,14 @@ traces: node_modules/.installed
 	rm -rf $(TRACES_DIR)
 	$(NPX) tsx tools/generate-traces.ts --count $(N) --out $(TRACES_DIR)
 
-# Validate TRACES='a.ndjson b/*.ndjson' if given, else freshly generated traces.
+# Check TRACES='a.ndjson b/*.ndjson' if given, else N freshly generated traces.
+# The JSON report goes beside the (first) traces: check-report.json.
 ifdef TRACES
 check: node_modules/.installed
-	$(NPX) tsx tools/validate-trace.ts $(TRACES)
+	$(NPX) tsx tools/check-traces.ts $(TRACES)
 else
 check: traces
-	$(NPX) tsx tools/validate-trace.ts $(TRACES_DIR)/*.ndjson
+	$(NPX) tsx tools/check-traces.ts --report $(TRACES_DIR)/check-report.json $(TRACES_DIR)/*.ndjson
 endif
 
 test: node_modules/.installed

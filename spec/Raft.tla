@@ -73,6 +73,8 @@ InFlight(m) == m \in DOMAIN messages
 Put(bag, m) == IF m \in DOMAIN bag THEN [bag EXCEPT ![m] = @ + 1] ELSE bag @@ (m :> 1)
 Take(bag, m) == IF bag[m] = 1 THEN [k \in DOMAIN bag \ {m} |-> bag[k]]
                               ELSE [bag EXCEPT ![m] = @ - 1]
+(* The bag holding each m with c copies, for each pair <<m, c>> of S. *)
+BagOfPairs(S) == [m \in {p[1] : p \in S} |-> (CHOOSE p \in S : p[1] = m)[2]]
 Send(m) == messages' = Put(messages, m)
 Discard(m) == messages' = Take(messages, m)
 Reply(request, response) == messages' = Put(Take(messages, request), response)
@@ -194,19 +196,22 @@ AppendEntries(i, j) ==
     /\ Send(AppendEntriesRequest(i, j))
     /\ UNCHANGED <<serverVars, electionVars, leaderVars, historyVars>>
 
-(* Leader i commits the highest index stored on a majority, provided that *)
-(* entry is of its current term (an older term's entry is never committed *)
-(* by counting replicas; it commits along with a later one).              *)
+(* The indexes leader i may commit: entries of its current term stored on *)
+(* a majority (an older term's entry is never committed by counting        *)
+(* replicas; it commits along with a later one).                           *)
+Committable(i) ==
+    LET Agree(k) == {i} \cup {j \in Peers(i) : matchIndex[i][j] >= k}
+    IN {k \in 1..Len(log[i]) : Quorum(Agree(k)) /\ log[i][k].term = currentTerm[i]}
+
+(* Leader i commits the highest of them, if that is beyond its commitIndex. *)
 AdvanceCommitIndex(i) ==
     /\ role[i] = Leader
-    /\ LET Agree(k) == {i} \cup {j \in Peers(i) : matchIndex[i][j] >= k}
-           committable == {k \in 1..Len(log[i]) : Quorum(Agree(k)) /\ log[i][k].term = currentTerm[i]}
-       IN /\ committable # {}
-          /\ Max(committable) > commitIndex[i]
-          /\ commitIndex' = [commitIndex EXCEPT ![i] = Max(committable)]
-          /\ committed' = committed \cup
-                {[index |-> k, entry |-> log[i][k], inTerm |-> currentTerm[i]] :
-                    k \in (commitIndex[i] + 1)..Max(committable)}
+    /\ Committable(i) # {}
+    /\ Max(Committable(i)) > commitIndex[i]
+    /\ commitIndex' = [commitIndex EXCEPT ![i] = Max(Committable(i))]
+    /\ committed' = committed \cup
+          {[index |-> k, entry |-> log[i][k], inTerm |-> currentTerm[i]] :
+              k \in (commitIndex[i] + 1)..Max(Committable(i))}
     /\ UNCHANGED <<currentTerm, votedFor, log, role, electionVars, leaderVars, messages, elected>>
 
 (* Server i answers AppendEntries request m. A request of an older term, *)

@@ -18,9 +18,11 @@ export interface Timing {
   readonly electionTimeoutMax: number;
   /** A leader sends AppendEntries (a candidate re-sends RequestVote) this often, in ticks. */
   readonly heartbeatInterval: number;
+  /** A message is delivered (or lost to a partition or crash) at most this many ticks after it was sent. */
+  readonly maxDelay: number;
 }
 
-export const DEFAULT_TIMING: Timing = { electionTimeoutMin: 10, electionTimeoutMax: 20, heartbeatInterval: 3 };
+export const DEFAULT_TIMING: Timing = { electionTimeoutMin: 10, electionTimeoutMax: 20, heartbeatInterval: 3, maxDelay: 8 };
 
 export interface ClusterConfig {
   readonly size: number;
@@ -57,6 +59,7 @@ export class Cluster {
   /** Partition group of each server; null when the network is whole. */
   private groups: Map<ServerId, number> | null = null;
   private proposals = 0;
+  private now = 0;
 
   constructor(config: ClusterConfig) {
     this.servers = serverIds(config.size);
@@ -84,8 +87,15 @@ export class Cluster {
 
   // --- Time ----------------------------------------------------------------
 
-  /** One tick of the clock: countdowns run down; those that reach zero fire. */
+  /**
+   * One tick of the clock: messages sent maxDelay ticks ago or earlier arrive
+   * (oldest first), then countdowns run down and those that reach zero fire.
+   */
   tick(): void {
+    this.now++;
+    for (let k = this.network.oldestSentBy(this.now - this.timing.maxDelay); k >= 0; k = this.network.oldestSentBy(this.now - this.timing.maxDelay)) {
+      this.deliver(k);
+    }
     for (const slot of this.slots.values()) {
       if (!slot.node) continue;
       if (--slot.electionCountdown <= 0) {
@@ -163,7 +173,7 @@ export class Cluster {
   duplicate(pick: number): void {
     const m = this.network.peek(pick);
     if (!m) return;
-    this.network.send(m);
+    this.network.send(m, this.now);
     this.recorder.record({ action: 'DuplicateMessage', msg: m });
   }
 
@@ -276,7 +286,7 @@ export class Cluster {
     // Stable storage first: the messages below may depend on it.
     if (ready.persist) slot.durable = ready.persist;
     for (const e of ready.events) this.recorder.record(e);
-    for (const m of ready.messages) this.network.send(m);
+    for (const m of ready.messages) this.network.send(m, this.now);
     for (const c of ready.committed) slot.kv.apply(c.index, c.entry);
     if (ready.resetElectionTimer) slot.electionCountdown = this.randomElectionTimeout();
     this.monitor.afterStep({

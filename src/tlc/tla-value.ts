@@ -35,6 +35,14 @@ class Reader {
     if (!this.eat(s)) this.fail(`expected ${JSON.stringify(s)}`);
   }
 
+  get offset(): number {
+    return this.pos;
+  }
+
+  seek(pos: number): void {
+    this.pos = pos;
+  }
+
   atEnd(): boolean {
     this.skip();
     return this.pos >= this.text.length;
@@ -129,6 +137,14 @@ function functionToJson(pairs: Array<[Json, Json]>): Json {
     return Object.fromEntries(pairs.map(([k, v]) => [String(k), v]));
   }
   return pairs.map(([key, value]) => ({ key, value }));
+}
+
+/** Reads one value that starts at `pos` in a longer text; returns it and where it ends. */
+export function readTlaValueAt(text: string, pos: number): { value: Json; end: number } {
+  const r = new Reader(text);
+  r.seek(pos);
+  const value = r.value();
+  return { value, end: r.offset };
 }
 
 export function parseTlaValue(text: string): Json {

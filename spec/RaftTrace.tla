@@ -1,0 +1,214 @@
+----------------------------- MODULE RaftTrace -----------------------------
+(***************************************************************************)
+(* Trace validation: is a logged run of the implementation a behaviour of  *)
+(* Raft.tla?                                                               *)
+(*                                                                         *)
+(* The trace data comes from module TraceData, which the checker writes    *)
+(* for each TLC run (spec/TraceData.tla is an empty placeholder, so that   *)
+(* this module parses on its own). Definitions there are evaluated once;   *)
+(* a constant substituted from the .cfg would be re-evaluated at every     *)
+(* reference, which makes TLC orders of magnitude slower.                  *)
+(*                                                                         *)
+(* A trace arrives in chunks. A chunk is a stretch of consecutive events   *)
+(* of one trace, with the global state before its first event (rebuilt     *)
+(* from the events before it; the first chunk of a trace starts from       *)
+(* Init). Each step of this module performs the spec action that the next  *)
+(* event names, with the event's parameters, and requires the acting       *)
+(* server's post-state and the messages in flight to be the ones the       *)
+(* implementation logged. Chunks are independent, so any number of them,  *)
+(* of any traces, can be checked in one TLC run.                           *)
+(*                                                                         *)
+(* TLC reports each chunk's verdict with PrintT:                           *)
+(*   <<"raft-trace-verdict", id, "accepted">>                               *)
+(*   <<"raft-trace-verdict", id, "diverged", k, post, sent, taken>>           *)
+(*       event k is enabled, but the spec's post-state (post: the acting   *)
+(*       server's variables; sent/taken: messages added to or removed from *)
+(*       the network) differs from the logged one                          *)
+(*   <<"raft-trace-verdict", id, "disabled", k, guards>>                      *)
+(*       the action of event k is not enabled; guards lists each enabling  *)
+(*       condition as <<text, holds, values>>                              *)
+(***************************************************************************)
+EXTENDS TraceData   \* which extends Raft, and defines Chunks, TraceServer and TraceValue
+
+VARIABLES
+    chunk,    \* the index in Chunks of the chunk this behaviour checks
+    k,        \* how many of its events have been matched
+    verdict   \* "checking", then "accepted" or "rejected"
+
+traceVars == <<chunk, k, verdict>>
+
+Events == Chunks[chunk].events
+Ev == Events[k + 1]
+HasField(r, f) == f \in DOMAIN r
+
+TraceInit ==
+    /\ chunk \in 1..Len(Chunks)
+    /\ LET s == Chunks[chunk].init
+       IN /\ currentTerm = s.currentTerm
+          /\ votedFor = s.votedFor
+          /\ log = s.log
+          /\ role = s.role
+          /\ commitIndex = s.commitIndex
+          /\ votesResponded = s.votesResponded
+          /\ votesGranted = s.votesGranted
+          /\ nextIndex = s.nextIndex
+          /\ matchIndex = s.matchIndex
+          /\ messages = s.messages
+    \* The history variables are read by no action: they start empty.
+    /\ elected = {}
+    /\ committed = {}
+    /\ k = 0
+    /\ verdict = "checking"
+
+(* The spec action an event names, with the event's parameters. *)
+SpecStep(e) ==
+    CASE e.action = "Timeout" -> Timeout(e.node)
+      [] e.action = "RequestVote" -> RequestVote(e.node, e.peer)
+      [] e.action = "BecomeLeader" -> BecomeLeader(e.node)
+      [] e.action = "ClientRequest" -> ClientRequest(e.node, e.value)
+      [] e.action = "AdvanceCommitIndex" -> AdvanceCommitIndex(e.node)
+      [] e.action = "AppendEntries" -> AppendEntries(e.node, e.peer)
+      [] e.action = "UpdateTerm" -> InFlight(e.msg) /\ UpdateTerm(e.node, e.msg)
+      [] e.action = "HandleRequestVoteRequest" -> InFlight(e.msg) /\ HandleRequestVoteRequest(e.node, e.msg)
+      [] e.action = "HandleRequestVoteResponse" -> InFlight(e.msg) /\ HandleRequestVoteResponse(e.node, e.msg)
+      [] e.action = "HandleAppendEntriesRequest" -> InFlight(e.msg) /\ HandleAppendEntriesRequest(e.node, e.msg)
+      [] e.action = "HandleAppendEntriesResponse" -> InFlight(e.msg) /\ HandleAppendEntriesResponse(e.node, e.msg)
+      [] e.action = "DropStaleResponse" -> InFlight(e.msg) /\ DropStaleResponse(e.node, e.msg)
+      [] e.action = "Restart" -> Restart(e.node)
+      [] e.action = "DropMessage" -> InFlight(e.msg) /\ DropMessage(e.msg)
+      [] e.action = "DuplicateMessage" -> InFlight(e.msg) /\ DuplicateMessage(e.msg)
+
+Consumes(e) == e.action \in {"HandleRequestVoteRequest", "HandleRequestVoteResponse",
+                             "HandleAppendEntriesRequest", "HandleAppendEntriesResponse",
+                             "DropStaleResponse", "DropMessage"}
+
+(* The messages in flight after event e, as the implementation logged it. *)
+LoggedMessages(e) ==
+    LET taken == IF Consumes(e) THEN Take(messages, e.msg) ELSE messages
+    IN CASE e.action = "DuplicateMessage" -> Put(messages, e.msg)
+         [] HasField(e, "send") -> Put(taken, e.send)
+         [] OTHER -> taken
+
+(* The acting server's variables after the step (evaluated on primed variables). *)
+PostState(i) ==
+    [term |-> currentTerm'[i], role |-> role'[i], votedFor |-> votedFor'[i], log |-> log'[i],
+     commitIndex |-> commitIndex'[i], votesResponded |-> votesResponded'[i],
+     votesGranted |-> votesGranted'[i], nextIndex |-> nextIndex'[i], matchIndex |-> matchIndex'[i]]
+
+(* The post-state the implementation logged, rebuilt from the event's delta: *)
+(* the fields that changed, a log as <<entries kept, entries appended>>.    *)
+(* (Evaluated on the pre-state, which has matched the logged one so far.)   *)
+LoggedPost(e) ==
+    LET i == e.node
+        d == e.delta
+        Or(f, old) == IF HasField(d, f) THEN d[f] ELSE old
+    IN [term |-> Or("term", currentTerm[i]), role |-> Or("role", role[i]),
+        votedFor |-> Or("votedFor", votedFor[i]),
+        log |-> IF HasField(d, "log") THEN SubSeq(log[i], 1, d.log[1]) \o d.log[2] ELSE log[i],
+        commitIndex |-> Or("commitIndex", commitIndex[i]),
+        votesResponded |-> Or("votesResponded", votesResponded[i]),
+        votesGranted |-> Or("votesGranted", votesGranted[i]),
+        nextIndex |-> Or("nextIndex", nextIndex[i]), matchIndex |-> Or("matchIndex", matchIndex[i])]
+
+MatchesLog(e) ==
+    /\ HasField(e, "delta") => PostState(e.node) = LoggedPost(e)
+    /\ messages' = LoggedMessages(e)
+
+Sent == {m \in DOMAIN messages' : ~InFlight(m) \/ messages'[m] > messages[m]}
+Taken == {m \in DOMAIN messages : m \notin DOMAIN messages' \/ messages'[m] < messages[m]}
+
+(* Each enabling condition of the action an event names: <<text, holds, values>>. *)
+G(text, holds, values) == <<text, holds, values>>
+MsgGuards(e, type) ==
+    << G("the message is in flight", InFlight(e.msg), << >>),
+       G(IF type = "" THEN "the message is a response" ELSE "the message is a " \o type,
+         IF type = "" THEN e.msg.type \in {"RequestVoteResponse", "AppendEntriesResponse"} ELSE e.msg.type = type,
+         <<<<"m.type", e.msg.type>>>>),
+       G("m.dest = i", e.msg.dest = e.node, <<<<"m.dest", e.msg.dest>>, <<"i", e.node>>>>) >>
+TermGuard(e, text, holds) ==
+    G(text, holds, <<<<"m.term", e.msg.term>>, <<"currentTerm[i]", currentTerm[e.node]>>>>)
+
+Guards(e) ==
+    LET i == e.node IN
+    CASE e.action = "Timeout" ->
+            << G("role[i] is Follower or Candidate", role[i] \in {Follower, Candidate}, <<<<"role[i]", role[i]>>>>) >>
+      [] e.action = "RequestVote" ->
+            << G("role[i] = Candidate", role[i] = Candidate, <<<<"role[i]", role[i]>>>>),
+               G("j is a peer that has not answered (j \\notin votesResponded[i])", e.peer \in Peers(i) \ votesResponded[i],
+                 <<<<"j", e.peer>>, <<"votesResponded[i]", votesResponded[i]>>>>) >>
+      [] e.action = "BecomeLeader" ->
+            << G("role[i] = Candidate", role[i] = Candidate, <<<<"role[i]", role[i]>>>>),
+               G("votesGranted[i] is a majority", Quorum(votesGranted[i]), <<<<"votesGranted[i]", votesGranted[i]>>>>) >>
+      [] e.action = "ClientRequest" ->
+            << G("role[i] = Leader", role[i] = Leader, <<<<"role[i]", role[i]>>>>) >>
+      [] e.action = "AdvanceCommitIndex" ->
+            << G("role[i] = Leader", role[i] = Leader, <<<<"role[i]", role[i]>>>>),
+               G("some entry of the current term is stored on a majority", Committable(i) # {},
+                 <<<<"currentTerm[i]", currentTerm[i]>>, <<"matchIndex[i]", matchIndex[i]>>,
+                   <<"terms of log[i]", [n \in DOMAIN log[i] |-> log[i][n].term]>>>>),
+               G("the highest such index is beyond commitIndex[i]",
+                 Committable(i) # {} /\ Max(Committable(i)) > commitIndex[i],
+                 <<<<"committable indexes", Committable(i)>>, <<"commitIndex[i]", commitIndex[i]>>>>) >>
+      [] e.action = "AppendEntries" ->
+            << G("role[i] = Leader", role[i] = Leader, <<<<"role[i]", role[i]>>>>),
+               G("j is a peer of i", e.peer \in Peers(i), <<<<"j", e.peer>>>>) >>
+      [] e.action = "UpdateTerm" ->
+            << G("the message is in flight", InFlight(e.msg), << >>),
+               G("m.dest = i", e.msg.dest = i, <<<<"m.dest", e.msg.dest>>>>),
+               TermGuard(e, "m.term > currentTerm[i]", e.msg.term > currentTerm[i]) >>
+      [] e.action = "HandleRequestVoteRequest" ->
+            MsgGuards(e, "RequestVoteRequest") \o
+            << TermGuard(e, "m.term <= currentTerm[i]", e.msg.term <= currentTerm[i]) >>
+      [] e.action = "HandleRequestVoteResponse" ->
+            MsgGuards(e, "RequestVoteResponse") \o
+            << TermGuard(e, "m.term = currentTerm[i]", e.msg.term = currentTerm[i]) >>
+      [] e.action = "HandleAppendEntriesRequest" ->
+            MsgGuards(e, "AppendEntriesRequest") \o
+            << TermGuard(e, "m.term <= currentTerm[i]", e.msg.term <= currentTerm[i]),
+               G("i is no leader of m's term", e.msg.term = currentTerm[i] => role[i] # Leader, <<<<"role[i]", role[i]>>>>) >>
+      [] e.action = "HandleAppendEntriesResponse" ->
+            MsgGuards(e, "AppendEntriesResponse") \o
+            << TermGuard(e, "m.term = currentTerm[i]", e.msg.term = currentTerm[i]) >>
+      [] e.action = "DropStaleResponse" ->
+            MsgGuards(e, "") \o << TermGuard(e, "m.term < currentTerm[i]", e.msg.term < currentTerm[i]) >>
+      [] e.action = "Restart" -> << >>
+      [] e.action \in {"DropMessage", "DuplicateMessage"} ->
+            << G("the message is in flight", InFlight(e.msg), << >>) >>
+
+Verdict(v) == <<"raft-trace-verdict", Chunks[chunk].id>> \o v
+
+(* The next event matches the spec: take the step. *)
+Advance ==
+    /\ verdict = "checking"
+    /\ k < Len(Events)
+    /\ SpecStep(Ev)
+    /\ MatchesLog(Ev)
+    /\ k' = k + 1
+    /\ UNCHANGED <<chunk, verdict>>
+
+(* Every event matched. *)
+Accept ==
+    /\ verdict = "checking"
+    /\ k = Len(Events)
+    /\ PrintT(Verdict(<<"accepted">>))
+    /\ verdict' = "accepted"
+    /\ UNCHANGED <<vars, chunk, k>>
+
+(* The next event does not match: say why, and stop. *)
+Reject ==
+    /\ verdict = "checking"
+    /\ k < Len(Events)
+    /\ ~ENABLED Advance
+    /\ IF ENABLED SpecStep(Ev)
+       THEN /\ SpecStep(Ev)
+            /\ PrintT(Verdict(<<"diverged", k + 1,
+                               IF HasField(Ev, "delta") THEN PostState(Ev.node) ELSE << >>, Sent, Taken>>))
+       ELSE /\ PrintT(Verdict(<<"disabled", k + 1, Guards(Ev)>>))
+            /\ UNCHANGED vars
+    /\ verdict' = "rejected"
+    /\ UNCHANGED <<chunk, k>>
+
+TraceNext == Advance \/ Accept \/ Reject
+
+TraceSpec == TraceInit /\ [][TraceNext]_<<vars, traceVars>>
+=============================================================================

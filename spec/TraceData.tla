@@ -1,0 +1,17 @@
+----------------------------- MODULE TraceData -----------------------------
+(***************************************************************************)
+(* The data RaftTrace.tla checks. The trace checker (src/check) writes a   *)
+(* module of this name for each TLC run, with:                             *)
+(*   TraceServer  the cluster's servers, as strings "n1", "n2", ...        *)
+(*   TraceValue   every client value the chunks' events carry              *)
+(*   Chunks       a sequence of [id, init, events]: init is the global     *)
+(*                state before the chunk's first event, events its events  *)
+(*                as records (see src/check/tla-emit.ts)                   *)
+(* This placeholder holds no chunk, so that RaftTrace.tla parses alone.    *)
+(***************************************************************************)
+EXTENDS Raft
+
+TraceServer == {"n1", "n2", "n3"}
+TraceValue == {}
+Chunks == << >>
+=============================================================================

@@ -1,0 +1,422 @@
+// Checks traces against spec/Raft.tla with TLC (through spec/RaftTrace.tla).
+//
+// Each trace is cut into chunks of consecutive events; each chunk starts from
+// the global state rebuilt at its boundary. Chunks are packed into batches, one
+// TLC run per batch, and batches run in parallel. A chunk's verdict depends on
+// its own events only, so a trace's verdict never depends on its batch-mates.
+// A trace is accepted only if TLC reported every one of its chunks accepted.
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Message, ServerId, ServerState } from '../raft/types.js';
+import type { TraceEvent, TraceHeader } from '../trace/events.js';
+import { REPO_ROOT, type JavaRuntime, type TlcJar } from '../tlc/jar.js';
+import { describeOutcome, runTlc } from '../tlc/run.js';
+import { readTlaValueAt, type Json } from '../tlc/tla-value.js';
+import { applyEvent, cloneState, initialState, messageKey, type GlobalState } from './replay.js';
+import * as emit from './tla-emit.js';
+
+export interface TraceInput {
+  readonly file: string;
+  readonly header: TraceHeader;
+  readonly events: readonly TraceEvent[];
+}
+
+export interface Difference {
+  /** A spec variable path such as `votedFor[n2]`, or `sent message`. */
+  readonly path: string;
+  readonly logged: unknown;
+  /** What the spec's action produces from the previous state. */
+  readonly spec: unknown;
+}
+
+export interface FalseCondition {
+  readonly condition: string;
+  readonly values: ReadonlyArray<readonly [string, unknown]>;
+}
+
+export interface Diagnosis {
+  /** Line of the NDJSON file holding the event (the header is line 1). */
+  readonly line: number;
+  readonly event: TraceEvent;
+  /** The action was enabled but led elsewhere, or was not enabled at all. */
+  readonly kind: 'diverged' | 'disabled';
+  readonly differences: readonly Difference[];
+  readonly falseConditions: readonly FalseCondition[];
+}
+
+export type TraceVerdict =
+  | { readonly file: string; readonly events: number; readonly status: 'accepted' }
+  | { readonly file: string; readonly events: number; readonly status: 'rejected'; readonly diagnosis: Diagnosis }
+  /** `message` is a whole line, starting with the file. */
+  | { readonly file: string; readonly events: number; readonly status: 'error'; readonly message: string };
+
+export interface CheckOptions {
+  readonly java: JavaRuntime;
+  readonly jar: TlcJar;
+  /** Events per chunk. */
+  readonly chunkSize?: number;
+  /** Upper bound on events per TLC run. */
+  readonly eventsPerBatch?: number;
+  /** TLC runs at once; defaults to the number of cores. */
+  readonly parallel?: number;
+  readonly timeoutMs?: number;
+  /** Cluster sizes the checker accepts. */
+  readonly clusterSizes?: readonly number[];
+  readonly onBatchDone?: (done: number, total: number) => void;
+}
+
+export interface CheckReport {
+  readonly verdicts: readonly TraceVerdict[];
+  readonly tlcRuns: number;
+  /** Sum of the TLC runs' durations (they overlap when run in parallel). */
+  readonly tlcMs: number;
+  readonly wallMs: number;
+}
+
+export interface Chunk {
+  readonly id: number;
+  readonly trace: number;
+  /** Index in the trace's events of the chunk's first event. */
+  readonly start: number;
+  readonly events: readonly TraceEvent[];
+  readonly init: GlobalState;
+}
+
+type ChunkVerdict =
+  | { kind: 'accepted' }
+  | { kind: 'diverged'; k: number; post: Json; sent: Json; taken: Json }
+  | { kind: 'disabled'; k: number; guards: Json };
+
+export const DEFAULT_CLUSTER_SIZES = [3, 5] as const;
+
+/** Why a trace cannot be checked at all, or null. */
+export function clusterProblem(header: TraceHeader, sizes: readonly number[]): string | null {
+  const n = header.nodes.length;
+  const expected = Array.from({ length: n }, (_, k) => `n${k + 1}`);
+  if (!sizes.includes(n) || header.nodes.some((id, k) => id !== expected[k])) {
+    return `the trace's cluster is ${header.nodes.join(', ')}; the checker is configured for clusters n1..nK of ${sizes.join(' or ')} servers`;
+  }
+  return null;
+}
+
+export function chunksOf(trace: TraceInput, traceIndex: number, chunkSize: number, nextId: () => number): Chunk[] {
+  const chunks: Chunk[] = [];
+  const state = initialState(trace.header.nodes);
+  for (let start = 0; start < trace.events.length; start += chunkSize) {
+    const events = trace.events.slice(start, start + chunkSize);
+    chunks.push({ id: nextId(), trace: traceIndex, start, events, init: cloneState(state) });
+    for (const e of events) applyEvent(state, e);
+  }
+  return chunks;
+}
+
+export function batchModule(chunks: readonly Chunk[], servers: readonly ServerId[]): string {
+  const values = new Set<string>();
+  for (const c of chunks) for (const e of c.events) if (e.action === 'ClientRequest') values.add(e.value!);
+  const table = new emit.EntryTable();
+  const body = emit.withEntryTable(table, () => chunks
+    .map((c) => {
+      const state = cloneState(c.init);
+      const events = c.events.map((e) => {
+        const text = emit.event(e, 'node' in e ? state.servers[e.node] : undefined);
+        applyEvent(state, e);
+        return text;
+      });
+      return `  [id |-> ${c.id},\n   init |-> ${emit.globalState(c.init, servers)},\n   events |-> <<\n    ${events.join(',\n    ')}>>]`;
+    })
+    .join(',\n'));
+  return [
+    '---- MODULE TraceData ----',
+    '\\* Generated by raft-tla-harness: trace chunks for spec/RaftTrace.tla.',
+    'EXTENDS Raft',
+    `TraceServer == {${servers.map(emit.tlaString).join(', ')}}`,
+    `TraceValue == {${[...values].sort().map(emit.tlaString).join(', ')}}`,
+    table.text(),
+    `Chunks == <<\n${body}>>`,
+    '====',
+    '',
+  ].join('\n');
+}
+
+export const BATCH_CONFIG = `INIT TraceInit
+NEXT TraceNext
+CONSTANTS
+    Server <- TraceServer
+    Value <- TraceValue
+    Nil = Nil
+`;
+
+/** PrintT pretty-prints long values over several lines, with a space after `<<`. */
+const VERDICT_MARK = /<<\s*"raft-trace-verdict"/g;
+
+/** The verdicts PrintT wrote into TLC's output, by chunk id. */
+export function parseVerdicts(output: string): Map<number, ChunkVerdict> {
+  const verdicts = new Map<number, ChunkVerdict>();
+  for (const match of output.matchAll(VERDICT_MARK)) {
+    const v = readTlaValueAt(output, match.index!).value as Json[];
+    const id = v[1] as number;
+    const kind = v[2] as string;
+    if (kind === 'accepted') verdicts.set(id, { kind });
+    else if (kind === 'diverged') verdicts.set(id, { kind, k: v[3] as number, post: v[4]!, sent: v[5]!, taken: v[6]! });
+    else if (kind === 'disabled') verdicts.set(id, { kind, k: v[3] as number, guards: v[4]! });
+  }
+  return verdicts;
+}
+
+async function checkBatch(
+  chunks: readonly Chunk[],
+  servers: readonly ServerId[],
+  options: CheckOptions,
+): Promise<{ verdicts: Map<number, ChunkVerdict>; failure: string | null; ms: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'raft-trace-batch-'));
+  try {
+    copyFileSync(join(REPO_ROOT, 'spec', 'Raft.tla'), join(dir, 'Raft.tla'));
+    copyFileSync(join(REPO_ROOT, 'spec', 'RaftTrace.tla'), join(dir, 'RaftTrace.tla'));
+    writeFileSync(join(dir, 'TraceData.tla'), batchModule(chunks, servers));
+    writeFileSync(join(dir, 'RaftTrace.cfg'), BATCH_CONFIG);
+    const result = await runTlc({
+      spec: join(dir, 'RaftTrace.tla'),
+      workers: 1,
+      checkDeadlock: false,
+      timeoutMs: options.timeoutMs ?? 600_000,
+      java: options.java,
+      jar: options.jar,
+    });
+    const verdicts = parseVerdicts(result.output);
+    const failure = result.outcome.kind === 'success' ? null : `TLC failed: ${describeOutcome(result.outcome)}`;
+    return { verdicts, failure, ms: result.durationMs };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Packs chunks of one cluster into batches of at most `limit` events, balanced. */
+function packBatches(chunks: readonly Chunk[], limit: number, minBatches: number): Chunk[][] {
+  const total = chunks.reduce((n, c) => n + c.events.length, 0);
+  // A whole number of rounds: every TLC slot stays busy until the end.
+  const count = Math.ceil(Math.ceil(total / limit) / minBatches) * minBatches;
+  const batches: Array<{ chunks: Chunk[]; events: number }> = Array.from({ length: Math.min(count, chunks.length) }, () => ({ chunks: [], events: 0 }));
+  for (const c of [...chunks].sort((a, b) => b.events.length - a.events.length)) {
+    const lightest = batches.reduce((best, b) => (b.events < best.events ? b : best));
+    lightest.chunks.push(c);
+    lightest.events += c.events.length;
+  }
+  return batches.map((b) => b.chunks.sort((x, y) => x.id - y.id));
+}
+
+async function runPool<T>(tasks: ReadonlyArray<() => Promise<T>>, parallel: number): Promise<T[]> {
+  const results: T[] = new Array(tasks.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) {
+      const k = next++;
+      results[k] = await tasks[k]!();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, tasks.length) }, worker));
+  return results;
+}
+
+export async function checkTraces(traces: readonly TraceInput[], options: CheckOptions): Promise<CheckReport> {
+  const started = performance.now();
+  const chunkSize = options.chunkSize ?? 250;
+  const eventsPerBatch = options.eventsPerBatch ?? 15_000;
+  const parallel = options.parallel ?? cpus().length;
+  const sizes = options.clusterSizes ?? DEFAULT_CLUSTER_SIZES;
+
+  const problems = new Map<number, string>();
+  const byCluster = new Map<string, Chunk[]>();
+  let ids = 0;
+  traces.forEach((t, index) => {
+    const problem = t.events.length === 0 ? 'the trace has no events' : clusterProblem(t.header, sizes);
+    if (problem) {
+      problems.set(index, problem);
+      return;
+    }
+    const key = t.header.nodes.join(',');
+    const list = byCluster.get(key) ?? [];
+    list.push(...chunksOf(t, index, chunkSize, () => ++ids));
+    byCluster.set(key, list);
+  });
+
+  const jobs: Array<{ servers: ServerId[]; chunks: Chunk[] }> = [];
+  for (const [key, chunks] of byCluster) {
+    for (const batch of packBatches(chunks, eventsPerBatch, parallel)) jobs.push({ servers: key.split(','), chunks: batch });
+  }
+  let done = 0;
+  const results = await runPool(
+    jobs.map((job) => async () => {
+      const r = await checkBatch(job.chunks, job.servers, options);
+      options.onBatchDone?.(++done, jobs.length);
+      return { ...r, chunks: job.chunks };
+    }),
+    parallel,
+  );
+
+  const chunkVerdicts = new Map<number, ChunkVerdict>();
+  const chunkFailures = new Map<number, string>();
+  const chunksOfTrace = new Map<number, Chunk[]>();
+  for (const r of results) {
+    for (const c of r.chunks) {
+      const v = r.verdicts.get(c.id);
+      if (v) chunkVerdicts.set(c.id, v);
+      else chunkFailures.set(c.id, r.failure ?? 'TLC finished without a verdict for this part of the trace');
+      const list = chunksOfTrace.get(c.trace) ?? [];
+      list.push(c);
+      chunksOfTrace.set(c.trace, list);
+    }
+  }
+
+  const verdicts: TraceVerdict[] = traces.map((t, index) => {
+    const events = t.events.length;
+    const problem = problems.get(index);
+    if (problem) return { file: t.file, events, status: 'error', message: `${t.file}: ${problem}` };
+    const chunks = (chunksOfTrace.get(index) ?? []).sort((a, b) => a.start - b.start);
+    // The first rejection decides; later chunks start from a state the
+    // implementation claimed, which no longer means anything.
+    for (const c of chunks) {
+      const v = chunkVerdicts.get(c.id);
+      if (!v) return { file: t.file, events, status: 'error', message: `${t.file}: not checked: ${chunkFailures.get(c.id)!}` };
+      if (v.kind !== 'accepted') return { file: t.file, events, status: 'rejected', diagnosis: diagnose(c, v) };
+    }
+    return { file: t.file, events, status: 'accepted' };
+  });
+  return {
+    verdicts,
+    tlcRuns: results.length,
+    tlcMs: results.reduce((n, r) => n + r.ms, 0),
+    wallMs: performance.now() - started,
+  };
+}
+
+// --- Diagnosis -------------------------------------------------------------------
+
+/** TLC's rendering of a server's post-state, back in the trace's terms. */
+function specState(post: Json): ServerState {
+  const p = post as Record<string, Json>;
+  return {
+    term: p.term as number,
+    role: p.role as ServerState['role'],
+    votedFor: p.votedFor === 'Nil' ? null : (p.votedFor as string),
+    log: p.log as unknown as ServerState['log'],
+    commitIndex: p.commitIndex as number,
+    votesResponded: [...(p.votesResponded as string[])].sort(),
+    votesGranted: [...(p.votesGranted as string[])].sort(),
+    nextIndex: p.nextIndex as Record<string, number>,
+    matchIndex: p.matchIndex as Record<string, number>,
+  };
+}
+
+/** Fields in the order the implementation logs them, so that both sides of a diff read alike. */
+const FIELD_ORDER = [
+  'type', 'source', 'dest', 'term', 'lastLogTerm', 'lastLogIndex', 'voteGranted',
+  'prevLogIndex', 'prevLogTerm', 'entries', 'commitIndex', 'success', 'matchIndex', 'value',
+];
+
+function inLoggedOrder(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(inLoggedOrder);
+  if (v !== null && typeof v === 'object') {
+    const rank = (k: string) => (FIELD_ORDER.includes(k) ? FIELD_ORDER.indexOf(k) : FIELD_ORDER.length);
+    const keys = Object.keys(v).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1));
+    return Object.fromEntries(keys.map((k) => [k, inLoggedOrder((v as Record<string, unknown>)[k])]));
+  }
+  return v;
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+
+function canonical(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v !== null && typeof v === 'object') {
+    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]));
+  }
+  return v;
+}
+
+function stateDifferences(node: ServerId, logged: ServerState, spec: ServerState): Difference[] {
+  const diffs: Difference[] = [];
+  const scalar: Array<[keyof ServerState, string]> = [
+    ['term', 'currentTerm'],
+    ['role', 'role'],
+    ['votedFor', 'votedFor'],
+    ['log', 'log'],
+    ['commitIndex', 'commitIndex'],
+  ];
+  for (const [field, variable] of scalar) {
+    if (!same(logged[field], spec[field])) diffs.push({ path: `${variable}[${node}]`, logged: logged[field], spec: inLoggedOrder(spec[field]) });
+  }
+  for (const field of ['votesResponded', 'votesGranted'] as const) {
+    const l = [...logged[field]].sort();
+    if (!same(l, spec[field])) diffs.push({ path: `${field}[${node}]`, logged: l, spec: spec[field] });
+  }
+  for (const field of ['nextIndex', 'matchIndex'] as const) {
+    const peers = [...new Set([...Object.keys(logged[field]), ...Object.keys(spec[field])])].sort();
+    for (const p of peers) {
+      if (logged[field][p] !== spec[field][p]) diffs.push({ path: `${field}[${node}][${p}]`, logged: logged[field][p], spec: spec[field][p] });
+    }
+  }
+  return diffs;
+}
+
+function diagnose(chunk: Chunk, v: Exclude<ChunkVerdict, { kind: 'accepted' }>): Diagnosis {
+  const event = chunk.events[v.k - 1]!;
+  const line = chunk.start + v.k + 1;
+  if (v.kind === 'disabled') {
+    const guards = v.guards as Array<[string, boolean, Array<[string, Json]>]>;
+    return {
+      line,
+      event,
+      kind: 'disabled',
+      differences: [],
+      falseConditions: guards.filter((g) => g[1] === false).map((g) => ({ condition: g[0], values: g[2].map(([n, x]) => [n, x] as const) })),
+    };
+  }
+  const differences: Difference[] = [];
+  if ('state' in event) differences.push(...stateDifferences(event.node, event.state, specState(v.post)));
+  const specSent = v.sent as unknown as Message[];
+  const loggedSent: Message[] = event.action === 'DuplicateMessage' ? [event.msg] : 'send' in event && event.send ? [event.send] : [];
+  const key = (ms: Message[]) => ms.map((m) => messageKey(canonical(m) as Message)).sort().join('|');
+  if (key(loggedSent) !== key(specSent)) {
+    const spec = specSent.length === 1 ? specSent[0] : specSent.length === 0 ? null : specSent;
+    differences.push({ path: 'sent message', logged: loggedSent[0] ?? null, spec: inLoggedOrder(spec) });
+  }
+  const specTaken = v.taken as unknown as Message[];
+  const consumed = event.msg && !['UpdateTerm', 'DuplicateMessage'].includes(event.action) ? [event.msg] : [];
+  if (key(consumed) !== key(specTaken)) {
+    differences.push({ path: 'consumed message', logged: consumed[0] ?? null, spec: inLoggedOrder(specTaken[0] ?? null) });
+  }
+  return { line, event, kind: 'diverged', differences, falseConditions: [] };
+}
+
+// --- Reporting ---------------------------------------------------------------------
+
+const show = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v));
+
+export function describeEvent(e: TraceEvent): string {
+  const params: string[] = [];
+  if ('node' in e) params.push(e.node);
+  if ('peer' in e && e.peer !== undefined && !e.msg) params.push(e.peer);
+  if ('value' in e && e.value !== undefined) params.push(JSON.stringify(e.value));
+  if (e.msg) params.push(`m = ${JSON.stringify(e.msg)}`);
+  return `${e.action}(${params.join(', ')})`;
+}
+
+/** The diagnosis as lines a user can act on without reading TLC output. */
+export function formatDiagnosis(file: string, d: Diagnosis): string[] {
+  const lines = [`${file}:${d.line}: event ${d.event.i} is not a step of the spec: ${describeEvent(d.event)}`];
+  if (d.kind === 'disabled') {
+    lines.push(`  the spec does not allow ${d.event.action} here:`);
+    for (const c of d.falseConditions) {
+      const values = c.values.map(([n, x]) => `${n} = ${show(x)}`).join(', ');
+      lines.push(`    false: ${c.condition}${values ? ` (${values})` : ''}`);
+    }
+    if (d.falseConditions.length === 0) lines.push('    (every listed condition holds; the action itself has no successor)');
+  } else {
+    lines.push('  the spec allows the step, but not the state the implementation logged:');
+    for (const x of d.differences) lines.push(`    ${x.path}: implementation ${show(x.logged)}, spec ${show(x.spec)}`);
+    if (d.differences.length === 0) lines.push('    (no difference found in the logged variables)');
+  }
+  if ('send' in d.event && d.event.send && d.kind === 'disabled') lines.push(`  the implementation also sent ${JSON.stringify(d.event.send)}`);
+  return lines;
+}

@@ -1,0 +1,100 @@
+// Validates trace files against spec/Raft.tla with TLC.
+//   npx tsx tools/check-traces.ts [--report FILE] [--chunk N] [--batch N] [--parallel N] [--timeout S] FILE...
+// Each file is first checked against the trace schema, then by TLC. Prints a
+// summary table and, for each rejected trace, where and why it left the spec.
+// Exits 0 only if every trace was accepted; 1 if any was rejected or could not
+// be checked; 2 on wrong usage.
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
+import { checkTraces, formatDiagnosis, type TraceInput, type TraceVerdict } from '../src/check/trace-checker.js';
+import { findJava, findTlcJar, TlcSetupError, tlcVersion } from '../src/tlc/jar.js';
+import { writeFileAtomic } from '../src/trace/recorder.js';
+import { formatProblem, validateTraceFile } from '../src/trace/validate.js';
+
+async function main(): Promise<number> {
+  const { values, positionals: files } = parse(process.argv.slice(2), ['report', 'chunk', 'batch', 'parallel', 'timeout']);
+  if (files.length === 0) throw new UsageError('name at least one trace file');
+  const chunkSize = positiveInt('chunk', values.chunk, 250);
+  const eventsPerBatch = positiveInt('batch', values.batch, 15_000);
+  const parallel = positiveInt('parallel', values.parallel, cpus().length);
+  const timeoutMs = positiveInt('timeout', values.timeout, 600) * 1000;
+  const report = values.report ?? join(dirname(files[0]!), 'check-report.json');
+
+  const started = performance.now();
+  const inputs: TraceInput[] = [];
+  const invalid: TraceVerdict[] = [];
+  for (const file of files) {
+    const result = validateTraceFile(file);
+    if (result.ok) inputs.push({ file, ...result.trace });
+    else invalid.push({ file, events: 0, status: 'error', message: result.problems.map(formatProblem).join('\n') });
+  }
+  const java = findJava();
+  const jar = await findTlcJar({ log: (s) => console.log(s) });
+  console.log(`checking ${inputs.length} trace(s) with ${tlcVersion(java, jar)} (${jar.source})`);
+  const checked = await checkTraces(inputs, {
+    java,
+    jar,
+    chunkSize,
+    eventsPerBatch,
+    parallel,
+    timeoutMs,
+    onBatchDone: (done, total) => {
+      if (process.stdout.isTTY) process.stdout.write(`\r  TLC runs done: ${done}/${total}${done === total ? '\n' : ''}`);
+    },
+  });
+  const verdicts = [...invalid, ...checked.verdicts];
+  const seconds = (performance.now() - started) / 1000;
+  const count = (s: TraceVerdict['status']) => verdicts.filter((v) => v.status === s).length;
+  const events = verdicts.reduce((n, v) => n + v.events, 0);
+
+  for (const v of verdicts) {
+    if (v.status === 'error') console.error(v.message);
+    if (v.status === 'rejected') for (const line of formatDiagnosis(v.file, v.diagnosis)) console.error(line);
+  }
+  const row = (k: string, val: string | number) => console.log(`  ${k.padEnd(22)}${val}`);
+  console.log('trace validation by TLC');
+  row('traces', verdicts.length);
+  row('events', events);
+  row('accepted', count('accepted'));
+  row('rejected', count('rejected'));
+  row('not checked (errors)', count('error'));
+  row('TLC runs', checked.tlcRuns);
+  row('time', `${seconds.toFixed(1)} s`);
+  row('events per second', Math.round(events / seconds));
+  writeFileAtomic(
+    report,
+    JSON.stringify(
+      {
+        traces: verdicts.length,
+        events,
+        accepted: count('accepted'),
+        rejected: count('rejected'),
+        errors: count('error'),
+        tlcRuns: checked.tlcRuns,
+        seconds: Number(seconds.toFixed(3)),
+        verdicts: verdicts.map((v) =>
+          v.status === 'rejected'
+            ? { ...v, diagnosis: { ...v.diagnosis, text: formatDiagnosis(v.file, v.diagnosis) } }
+            : v,
+        ),
+      },
+      null,
+      2,
+    ) + '\n',
+  );
+  console.log(`report: ${report}`);
+  return count('accepted') === verdicts.length ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    if (err instanceof UsageError) {
+      console.error(`check-traces: ${err.message}`);
+      process.exit(2);
+    }
+    console.error(`check-traces: ${err instanceof TlcSetupError ? err.message : (err as Error).message}`);
+    process.exit(1);
+  },
+);
