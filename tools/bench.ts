@@ -1,18 +1,24 @@
-// Benchmark (not a test): simulator throughput and trace writing, for 3 and 5
-// servers, on long fast-check schedules.
-//   npm run bench [-- --schedules N --steps N]
-// Prints schedule steps per second (simulation, invariant checks and trace
-// serialization included), trace events written per second (to files, with
-// atomic rename), and the trace size per event.
+// Benchmark (not a test), in two parts.
+//   npm run bench [-- --schedules N --steps N --skip-tlc yes]
+// 1. Simulator: schedule steps per second (simulation, invariant checks and
+//    trace serialization included), trace events written per second (to
+//    files, with atomic rename), and the trace size per event, for 3 and 5
+//    servers on long fast-check schedules.
+// 2. Trace validation by TLC: events validated per second for single traces of
+//    2,500, 5,000 and 10,000 events (to show how time grows with length) and
+//    for 1,000 traces of 100 events, with the TLC time and the share of it that
+//    is JVM start-up and spec parsing (a TLC run on no trace at all).
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
+import { checkTraces, type TraceInput } from '../src/check/trace-checker.js';
 import { generateSchedule, runSchedule } from '../src/sim/schedule.js';
+import { findJava, findTlcJar, type JavaRuntime, type TlcJar } from '../src/tlc/jar.js';
 import { writeFileAtomic } from '../src/trace/recorder.js';
+import { validateTraceText } from '../src/trace/validate.js';
 
-function main(): void {
-  const { values } = parse(process.argv.slice(2), ['schedules', 'steps']);
+function simulatorBench(values: Record<string, string | undefined>): void {
   const schedules = positiveInt('schedules', values.schedules, 20);
   const steps = positiveInt('steps', values.steps, 5000);
   const dir = mkdtempSync(join(tmpdir(), 'raft-bench-'));
@@ -50,9 +56,52 @@ function main(): void {
   }
 }
 
-try {
-  main();
-} catch (err) {
+/** A trace of exactly `events` events: a prefix of a run, which is itself a behaviour. */
+function traceOf(seed: number, events: number, nodes: number): TraceInput {
+  let steps = Math.max(200, events * 2);
+  for (;;) {
+    const run = runSchedule(generateSchedule(seed, { clusterSizes: [nodes], minSteps: steps, maxSteps: steps }));
+    if (run.events >= events) {
+      const text = run.trace.split('\n').slice(0, events + 1).join('\n') + '\n';
+      const r = validateTraceText(`seed-${seed}`, text);
+      if (!r.ok) throw new Error(`benchmark trace ${seed} is invalid`);
+      return { file: `seed-${seed}`, ...r.trace };
+    }
+    steps *= 2;
+  }
+}
+
+async function validationBench(): Promise<void> {
+  const java: JavaRuntime = findJava();
+  const jar: TlcJar = await findTlcJar();
+  const tlc = { java, jar };
+  // JVM start-up and parsing of Raft.tla and RaftTrace.tla: a run with one
+  // one-event trace, timed alone.
+  const tiny = await checkTraces([traceOf(1, 1, 3)], { ...tlc, parallel: 1 });
+  const startupMs = tiny.tlcMs / tiny.tlcRuns;
+  console.log(`\ntrace validation by TLC (${cpus().length} cores; one TLC run costs ${(startupMs / 1000).toFixed(2)} s before any event)`);
+  console.log('workload                 events   wall s  events/s  TLC runs  TLC s (sum)  start-up share');
+  const row = async (label: string, traces: TraceInput[]) => {
+    const report = await checkTraces(traces, tlc);
+    const bad = report.verdicts.filter((v) => v.status !== 'accepted').length;
+    if (bad) throw new Error(`${bad} benchmark trace(s) not accepted`);
+    const events = traces.reduce((n, t) => n + t.events.length, 0);
+    const share = (report.tlcRuns * startupMs) / report.tlcMs;
+    console.log(
+      `${label.padEnd(25)}${String(events).padEnd(9)}${(report.wallMs / 1000).toFixed(1).padEnd(8)}${String(Math.round((events * 1000) / report.wallMs)).padEnd(10)}${String(report.tlcRuns).padEnd(10)}${(report.tlcMs / 1000).toFixed(1).padEnd(13)}${(share * 100).toFixed(0)}%`,
+    );
+  };
+  for (const n of [2500, 5000, 10000]) await row(`1 trace of ${n}`, [traceOf(7, n, 5)]);
+  await row('1,000 traces of 100', Array.from({ length: 1000 }, (_, k) => traceOf(100 + k, 100, k % 2 ? 5 : 3)));
+}
+
+async function main(): Promise<void> {
+  const { values } = parse(process.argv.slice(2), ['schedules', 'steps', 'skip-tlc']);
+  simulatorBench(values);
+  if (values['skip-tlc'] !== 'yes') await validationBench();
+}
+
+main().catch((err) => {
   console.error(`bench: ${(err as Error).message}`);
   process.exit(err instanceof UsageError ? 2 : 1);
-}
+});
