@@ -5,12 +5,13 @@
 #   make bench   print simulator and trace-writing throughput
 #   make spec    model-check spec/MCRaft.tla exhaustively with TLC
 #   make setup-tlc  obtain TLC (tla2tools.jar) into .tlc/ and print its version
+#   make audit   inject each known Raft bug and report whether the harness catches it
 
 N ?= 100
 TRACES_DIR ?= traces/generated
 NPX := npx --no-install
 
-.PHONY: all check test traces validate bench typecheck clean spec setup-tlc
+.PHONY: all check test traces validate bench typecheck clean spec setup-tlc audit
 
 all: check
 
@@ -42,6 +43,10 @@ setup-tlc: node_modules/.installed
 spec: node_modules/.installed
 	$(NPX) tsx tools/model-check.ts spec/MCRaft.tla
 
+# AUDIT_FLAGS='--mutants 1,5 --schedules 500 --seconds 60' to narrow or widen it.
+audit: node_modules/.installed
+	$(NPX) tsx tools/audit.ts $(AUDIT_FLAGS)
+
 bench: node_modules/.installed
 	npm run --silent bench
 
@@ -49,4 +54,4 @@ typecheck: node_modules/.installed
 	$(NPX) tsc --noEmit -p .
 
 clean:
-	rm -rf traces/generated traces/test
+	rm -rf traces/generated traces/test traces/failures traces/audit

@@ -125,6 +125,8 @@ export interface RunResult {
   /** Signs of progress: entries applied by some server, and schedule steps during which a leader existed. */
   readonly committed: number;
   readonly stepsWithLeader: number;
+  /** Events recorded by the end of each step run: the trace up to event e comes from steps[0..k] for the first k with stepEvents[k] >= e. */
+  readonly stepEvents: readonly number[];
 }
 
 export function runSchedule(
@@ -140,6 +142,7 @@ export function runSchedule(
   const ids = cluster.servers;
   const crashed: string[] = [];
   let stepsWithLeader = 0;
+  const stepEvents: number[] = [];
   let failure: Failure | null = null;
   let k = 0;
   try {
@@ -183,6 +186,7 @@ export function runSchedule(
           break;
       }
       if (cluster.leader() !== null) stepsWithLeader++;
+      stepEvents.push(cluster.recorder.eventCount);
     }
   } catch (err) {
     if (!(err instanceof InvariantViolation)) throw err;
@@ -201,5 +205,6 @@ export function runSchedule(
     failure,
     committed: cluster.committedEntries().length,
     stepsWithLeader,
+    stepEvents,
   };
 }

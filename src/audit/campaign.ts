@@ -1,0 +1,244 @@
+// An adversarial campaign against one build of the implementation (correct,
+// or with one mutant applied): fast-check schedules are run on the simulator,
+// whose safety invariants are the first oracle; their traces are checked by
+// TLC in growing batches, the second oracle. The first failure is shrunk to
+// a small schedule and saved, with its trace and diagnosis, for replay.
+//
+// Run as a child process inside a scratch copy of the project (see
+// tools/audit.ts), so that the code under test is that copy's src/:
+//   tsx <copy>/src/audit/campaign.ts CONFIG.json RESULT.json
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkTraces, formatDiagnosis, type TraceInput } from '../check/trace-checker.js';
+import { generateSchedule, runSchedule, type RunResult, type Schedule, type ScheduleOptions } from '../sim/schedule.js';
+import { findJava, findTlcJar } from '../tlc/jar.js';
+import { validateTraceText } from '../trace/validate.js';
+import { countCoverage, type Coverage } from './coverage.js';
+
+export interface CampaignConfig {
+  readonly label: string;
+  readonly maxSchedules: number;
+  readonly maxSeconds: number;
+  readonly shrinkSeconds: number;
+  readonly firstSeed: number;
+  readonly schedule?: ScheduleOptions;
+  /** Where to save the shrunk failure: <failuresDir>/<label>/. */
+  readonly failuresDir: string;
+  readonly coverage: boolean;
+  /** Replay this schedule file instead of searching. */
+  readonly replay?: string;
+}
+
+export interface FailureReport {
+  /** 'invariant' (the simulator's safety check) or 'tlc' (trace validation). */
+  readonly oracle: 'invariant' | 'tlc';
+  /** The invariant broken, or the action of the event TLC rejected and what differed. */
+  readonly what: string;
+  readonly seed: number;
+  readonly original: { readonly steps: number; readonly events: number };
+  readonly shrunk: { readonly nodes: number; readonly steps: number; readonly events: number; readonly rounds: number };
+  readonly diagnosis: readonly string[];
+  readonly dir: string;
+}
+
+export interface CampaignResult {
+  readonly label: string;
+  readonly schedules: number;
+  readonly events: number;
+  readonly seconds: number;
+  readonly failure: FailureReport | null;
+  readonly coverage: Coverage | null;
+  /** Set when the campaign could not do its job (TLC failed, a trace was not checked). */
+  readonly error: string | null;
+}
+
+interface Verdict {
+  readonly failed: boolean;
+  readonly oracle?: 'invariant' | 'tlc';
+  /** Events up to and including the one that failed. */
+  readonly events: number;
+  readonly what: string;
+  readonly diagnosis: readonly string[];
+}
+
+class CampaignError extends Error {}
+
+let tlc: { java: ReturnType<typeof findJava>; jar: Awaited<ReturnType<typeof findTlcJar>> } | null = null;
+
+/** Runs the schedules and judges each: invariant failure, TLC rejection, or pass. */
+async function judge(schedules: readonly Schedule[]): Promise<{ runs: RunResult[]; verdicts: Verdict[] }> {
+  const runs = schedules.map((s) => runSchedule(s));
+  const verdicts: Array<Verdict | null> = runs.map((r) =>
+    r.failure
+      ? {
+          failed: true,
+          oracle: 'invariant',
+          events: r.failure.event,
+          what: `${r.failure.invariant}: ${r.failure.detail}`,
+          diagnosis: [`${r.failure.invariant} violated at schedule step ${r.failure.step}, after event ${r.failure.event}: ${r.failure.detail}`],
+        }
+      : null,
+  );
+  const toCheck: TraceInput[] = [];
+  const index: number[] = [];
+  runs.forEach((r, k) => {
+    if (verdicts[k] || r.events === 0) return;
+    const v = validateTraceText(`schedule-${k}`, r.trace);
+    if (!v.ok) throw new CampaignError(`the implementation wrote an invalid trace: ${JSON.stringify(v.problems[0])}`);
+    toCheck.push({ file: `schedule-${k}`, ...v.trace });
+    index.push(k);
+  });
+  if (toCheck.length > 0) {
+    const report = await checkTraces(toCheck, tlc!);
+    report.verdicts.forEach((v, j) => {
+      const k = index[j]!;
+      if (v.status === 'error') throw new CampaignError(v.message);
+      if (v.status === 'rejected') {
+        const d = v.diagnosis;
+        const what = d.kind === 'disabled' ? d.falseConditions.map((c) => c.condition).join('; ') : d.differences.map((x) => x.path).join(', ');
+        verdicts[k] = { failed: true, oracle: 'tlc', events: d.event.i, what: `${d.event.action}: ${what}`, diagnosis: formatDiagnosis('trace.ndjson', d) };
+      }
+    });
+  }
+  return {
+    runs,
+    verdicts: verdicts.map((v, k) => v ?? { failed: false, events: runs[k]!.events, what: '', diagnosis: [] }),
+  };
+}
+
+/** The schedule cut right after the step that produced event `events`. */
+function truncated(s: Schedule, run: RunResult, events: number): Schedule {
+  if (run.failure) return { ...s, steps: s.steps.slice(0, run.failure.step + 1) };
+  const k = run.stepEvents.findIndex((n) => n >= events);
+  return k < 0 ? s : { ...s, steps: s.steps.slice(0, k + 1) };
+}
+
+/**
+ * Delta debugging over the steps (and the cluster size): remove chunks of
+ * steps while the schedule still fails, halving the chunks when none can go,
+ * keeping the candidate that fails soonest. Each round's candidates are judged
+ * together, in one TLC batch.
+ */
+async function shrink(schedule: Schedule, first: Verdict, firstRun: RunResult, deadline: number) {
+  let best = truncated(schedule, firstRun, first.events);
+  let bestVerdict = first;
+  let rounds = 0;
+  const better = (v: Verdict, s: Schedule) =>
+    v.failed && (v.events < bestVerdict.events || (v.events === bestVerdict.events && s.steps.length < best.steps.length));
+  const adopt = (runs: RunResult[], verdicts: Verdict[], candidates: Schedule[]): boolean => {
+    let found = false;
+    verdicts.forEach((v, k) => {
+      if (better(v, candidates[k]!)) {
+        best = truncated(candidates[k]!, runs[k]!, v.events);
+        bestVerdict = v;
+        found = true;
+      }
+    });
+    return found;
+  };
+  if (best.nodes > 3) {
+    const candidates = [{ ...best, nodes: 3 }];
+    const { runs, verdicts } = await judge(candidates);
+    rounds++;
+    if (verdicts[0]!.failed) {
+      best = truncated(candidates[0]!, runs[0]!, verdicts[0]!.events);
+      bestVerdict = verdicts[0]!;
+    }
+  }
+  let parts = 2;
+  while (performance.now() < deadline && best.steps.length > 1) {
+    const n = best.steps.length;
+    const size = Math.ceil(n / Math.min(parts, n));
+    const candidates: Schedule[] = [];
+    for (let from = 0; from < n; from += size) {
+      candidates.push({ ...best, steps: [...best.steps.slice(0, from), ...best.steps.slice(from + size)] });
+    }
+    const { runs, verdicts } = await judge(candidates);
+    rounds++;
+    if (adopt(runs, verdicts, candidates)) parts = Math.max(parts - 1, 2);
+    else if (size > 1) parts = Math.min(parts * 2, best.steps.length);
+    else break;
+  }
+  return { schedule: best, verdict: bestVerdict, rounds };
+}
+
+function save(dir: string, schedule: Schedule, run: RunResult, verdict: Verdict, config: CampaignConfig): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'schedule.json'), JSON.stringify(schedule, null, 1) + '\n');
+  writeFileSync(join(dir, 'trace.ndjson'), run.trace);
+  writeFileSync(
+    join(dir, 'diagnosis.txt'),
+    [`${config.label}: ${verdict.oracle === 'tlc' ? 'TLC rejected the trace' : 'a safety invariant broke'}`, ...verdict.diagnosis, ''].join('\n'),
+  );
+}
+
+export async function runCampaign(config: CampaignConfig): Promise<CampaignResult> {
+  const started = performance.now();
+  const elapsed = () => (performance.now() - started) / 1000;
+  tlc = { java: findJava(), jar: await findTlcJar() };
+  const coverage: Coverage | null = config.coverage ? {} : null;
+  let schedules = 0;
+  let events = 0;
+  let seed = config.firstSeed;
+  let batch = 20;
+  try {
+    if (config.replay) {
+      const schedule = JSON.parse(readFileSync(config.replay, 'utf8')) as Schedule;
+      const { runs, verdicts } = await judge([schedule]);
+      const v = verdicts[0]!;
+      const failure: FailureReport | null = v.failed
+        ? { oracle: v.oracle!, what: v.what, seed: schedule.seed, original: { steps: schedule.steps.length, events: runs[0]!.events }, shrunk: { nodes: schedule.nodes, steps: schedule.steps.length, events: v.events, rounds: 0 }, diagnosis: v.diagnosis, dir: '' }
+        : null;
+      return { label: config.label, schedules: 1, events: runs[0]!.events, seconds: elapsed(), failure, coverage: null, error: null };
+    }
+    while (schedules < config.maxSchedules && elapsed() < config.maxSeconds) {
+      const plans: Schedule[] = [];
+      for (let k = 0; k < batch && schedules + plans.length < config.maxSchedules; k++) plans.push(generateSchedule(seed++, config.schedule));
+      const { runs, verdicts } = await judge(plans);
+      for (let k = 0; k < plans.length; k++) {
+        schedules++;
+        events += runs[k]!.events;
+        if (coverage) countCoverage(coverage, runs[k]!.trace);
+        const v = verdicts[k]!;
+        if (!v.failed) continue;
+        const shrunk = await shrink(plans[k]!, v, runs[k]!, performance.now() + config.shrinkSeconds * 1000);
+        const final = await judge([shrunk.schedule]);
+        const dir = join(config.failuresDir, config.label);
+        save(dir, shrunk.schedule, final.runs[0]!, final.verdicts[0]!, config);
+        return {
+          label: config.label,
+          schedules,
+          events,
+          seconds: elapsed(),
+          failure: {
+            oracle: v.oracle!,
+            what: v.what,
+            seed: plans[k]!.seed,
+            original: { steps: plans[k]!.steps.length, events: v.events },
+            shrunk: { nodes: shrunk.schedule.nodes, steps: shrunk.schedule.steps.length, events: shrunk.verdict.events, rounds: shrunk.rounds },
+            diagnosis: final.verdicts[0]!.diagnosis,
+            dir,
+          },
+          coverage,
+          error: null,
+        };
+      }
+      batch = Math.min(batch * 2, 160);
+    }
+    return { label: config.label, schedules, events, seconds: elapsed(), failure: null, coverage, error: null };
+  } catch (err) {
+    return { label: config.label, schedules, events, seconds: elapsed(), failure: null, coverage, error: (err as Error).message };
+  }
+}
+
+const [configPath, resultPath] = process.argv.slice(2);
+if (configPath && resultPath) {
+  const config = JSON.parse(readFileSync(configPath, 'utf8')) as CampaignConfig;
+  runCampaign(config).then(
+    (result) => writeFileSync(resultPath, JSON.stringify(result, null, 2) + '\n'),
+    (err) => {
+      writeFileSync(resultPath, JSON.stringify({ label: config.label, error: (err as Error).message }) + '\n');
+      process.exitCode = 1;
+    },
+  );
+}

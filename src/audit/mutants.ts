@@ -1,0 +1,57 @@
+// The catalogue of injected bugs (test/mutants/catalogue.json): each mutant is
+// one textual edit of the protocol code, applied to a scratch copy of the
+// project, never to the code users run. An edit must match exactly once, so a
+// change of the implementation that makes a mutant stale fails loudly.
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../tlc/jar.js';
+
+export interface Mutant {
+  readonly id: number;
+  readonly name: string;
+  /** The bug, as a reviewer would describe it. */
+  readonly bug: string;
+  readonly file: string;
+  readonly find: string;
+  readonly replace: string;
+}
+
+export const CATALOGUE = join(REPO_ROOT, 'test', 'mutants', 'catalogue.json');
+
+export function loadMutants(): Mutant[] {
+  return JSON.parse(readFileSync(CATALOGUE, 'utf8')) as Mutant[];
+}
+
+/** Why the mutant no longer applies to the current code, or null. */
+export function mutantProblem(m: Mutant, root = REPO_ROOT): string | null {
+  let text: string;
+  try {
+    text = readFileSync(join(root, m.file), 'utf8');
+  } catch {
+    return `mutant ${m.name}: ${m.file} does not exist`;
+  }
+  const count = text.split(m.find).length - 1;
+  if (count !== 1) return `mutant ${m.name}: its edit matches ${count} places in ${m.file}, not exactly one`;
+  return null;
+}
+
+/**
+ * A scratch copy of the project (src/, spec/, package.json; node_modules
+ * linked) with `mutant` applied, or unmodified for null. The caller removes it.
+ */
+export function scratchCopy(mutant: Mutant | null): string {
+  const dir = mkdtempSync(join(tmpdir(), `raft-${mutant ? mutant.name : 'correct'}-`));
+  for (const part of ['src', 'spec', 'package.json']) cpSync(join(REPO_ROOT, part), join(dir, part), { recursive: true });
+  symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  if (mutant) {
+    const problem = mutantProblem(mutant);
+    if (problem) {
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(problem);
+    }
+    const path = join(dir, mutant.file);
+    writeFileSync(path, readFileSync(path, 'utf8').replace(mutant.find, () => mutant.replace));
+  }
+  return dir;
+}

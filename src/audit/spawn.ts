@@ -1,0 +1,39 @@
+// Runs a campaign (src/audit/campaign.ts) in a child process, inside a scratch
+// copy of the project with the mutant applied (or none), and returns its result.
+import { spawn } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { REPO_ROOT, type TlcJar } from '../tlc/jar.js';
+import type { CampaignConfig, CampaignResult } from './campaign.js';
+import { scratchCopy, type Mutant } from './mutants.js';
+
+export async function campaignInCopy(mutant: Mutant | null, config: CampaignConfig, jar: TlcJar): Promise<CampaignResult> {
+  const dir = scratchCopy(mutant);
+  try {
+    const configPath = join(dir, 'campaign-config.json');
+    const resultPath = join(dir, 'campaign-result.json');
+    writeFileSync(configPath, JSON.stringify({ ...config, failuresDir: resolve(config.failuresDir), replay: config.replay && resolve(config.replay) }));
+    const tsx = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
+    const stderr: string[] = [];
+    const code = await new Promise<number | null>((done, fail) => {
+      const child = spawn(tsx, [join(dir, 'src', 'audit', 'campaign.ts'), configPath, resultPath], {
+        cwd: dir,
+        env: { ...process.env, TLA2TOOLS_JAR: jar.path },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      child.stderr.on('data', (c: Buffer) => stderr.push(c.toString()));
+      child.on('error', fail);
+      child.on('close', done);
+    });
+    let result: CampaignResult;
+    try {
+      result = JSON.parse(readFileSync(resultPath, 'utf8')) as CampaignResult;
+    } catch {
+      const why = stderr.join('').trim().split('\n').filter(Boolean).slice(-1)[0] ?? `exit code ${code}`;
+      return { label: config.label, schedules: 0, events: 0, seconds: 0, failure: null, coverage: null, error: `the campaign did not finish: ${why}` };
+    }
+    return result;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
