@@ -14,8 +14,8 @@
 (*  - A timeout makes a server a candidate that has already voted for      *)
 (*    itself; it then asks each peer separately (RequestVote), and may ask *)
 (*    again any peer that has not answered.                                *)
-(*  - AppendEntries carries every entry from the peer's nextIndex to the   *)
-(*    end of the leader's log (possibly none: a heartbeat).                *)
+(*  - AppendEntries carries the entries from the peer's nextIndex on, at   *)
+(*    most MaxEntriesPerMessage of them (possibly none: a heartbeat).      *)
 (*  - A server that sees a higher term first adopts it (UpdateTerm), and   *)
 (*    only then handles the message, which stays in flight meanwhile.      *)
 (*  - The leader's matchIndex never decreases; its nextIndex follows the   *)
@@ -28,7 +28,8 @@ EXTENDS Naturals, Sequences, FiniteSets, TLC
 CONSTANTS
     Server,     \* the servers of the cluster
     Value,      \* the commands clients may submit
-    Nil         \* votedFor of a server that has not voted in its term
+    Nil,        \* votedFor of a server that has not voted in its term
+    MaxEntriesPerMessage  \* the most entries one AppendEntries carries
 
 Follower  == "Follower"
 Candidate == "Candidate"
@@ -101,7 +102,7 @@ AppendEntriesRequest(i, j) ==
     LET prev == nextIndex[i][j] - 1
     IN [type |-> "AppendEntriesRequest", source |-> i, dest |-> j, term |-> currentTerm[i],
         prevLogIndex |-> prev, prevLogTerm |-> TermAt(log[i], prev),
-        entries |-> SubSeq(log[i], nextIndex[i][j], Len(log[i])),
+        entries |-> SubSeq(log[i], nextIndex[i][j], Min({Len(log[i]), prev + MaxEntriesPerMessage})),
         commitIndex |-> commitIndex[i]]
 
 -----------------------------------------------------------------------------
@@ -189,7 +190,8 @@ ClientRequest(i, v) ==
     /\ log' = [log EXCEPT ![i] = Append(@, [term |-> currentTerm[i], value |-> v])]
     /\ UNCHANGED <<currentTerm, votedFor, role, commitIndex, electionVars, leaderVars, messages, historyVars>>
 
-(* Leader i sends peer j everything from nextIndex[i][j] on. *)
+(* Leader i sends peer j the entries from nextIndex[i][j] on, at most *)
+(* MaxEntriesPerMessage of them.                                      *)
 AppendEntries(i, j) ==
     /\ role[i] = Leader
     /\ j \in Peers(i)

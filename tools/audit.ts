@@ -37,7 +37,7 @@ function outcome(row: Row): string {
   const f = r.failure;
   if (!row.mutant) return f ? `FALSE POSITIVE: ${f.oracle} ${f.what}` : `no failure in ${r.schedules} schedules`;
   if (!f) return `ESCAPED after ${r.schedules} schedules`;
-  return `caught by ${f.oracle === 'tlc' ? 'TLC' : 'invariant'} (${f.what.split(': ').slice(0, 2).join(': ').slice(0, 70)}) after ${r.schedules} schedule(s); shrunk to ${f.shrunk.events} events, ${f.shrunk.steps} steps, ${f.shrunk.nodes} servers`;
+  return `caught by ${f.oracle === 'tlc' ? 'TLC' : f.oracle} (${f.what.slice(0, 90)}) after ${r.schedules} schedule(s); shrunk to ${f.shrunk.events} events, ${f.shrunk.steps} steps, ${f.shrunk.nodes} servers`;
 }
 
 function ok(row: Row): boolean {

@@ -5,6 +5,7 @@
 // With --mutant, the schedule runs against the implementation with that bug
 // of test/mutants/catalogue.json (in a scratch copy). Exits 1 if it fails.
 import { existsSync } from 'node:fs';
+import { ORACLE_SAYS } from '../src/audit/campaign.js';
 import { campaignInCopy } from '../src/audit/spawn.js';
 import { loadMutants } from '../src/audit/mutants.js';
 import { parse, UsageError } from '../src/sim/cli-options.js';
@@ -30,7 +31,7 @@ async function main(): Promise<number> {
     console.log(`${file}: ${result.events} events; no invariant broke and TLC accepted the trace`);
     return 0;
   }
-  console.log(`${file}: ${f.oracle === 'tlc' ? 'TLC rejected the trace' : 'a safety invariant broke'} at event ${f.shrunk.events} of ${result.events}`);
+  console.log(`${file}: ${ORACLE_SAYS[f.oracle]} at event ${f.shrunk.events} of ${result.events}`);
   for (const line of f.diagnosis) console.log(line);
   return 1;
 }

@@ -8,11 +8,12 @@
 // tools/audit.ts), so that the code under test is that copy's src/:
 //   tsx <copy>/src/audit/campaign.ts CONFIG.json RESULT.json
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { checkTraces, formatDiagnosis, type TraceInput } from '../check/trace-checker.js';
 import { generateSchedule, runSchedule, type RunResult, type Schedule, type ScheduleOptions } from '../sim/schedule.js';
 import { findJava, findTlcJar } from '../tlc/jar.js';
-import { validateTraceText } from '../trace/validate.js';
+import { formatProblem, validateTraceText } from '../trace/validate.js';
 import { countCoverage, type Coverage } from './coverage.js';
 
 export interface CampaignConfig {
@@ -30,8 +31,8 @@ export interface CampaignConfig {
 }
 
 export interface FailureReport {
-  /** 'invariant' (the simulator's safety check) or 'tlc' (trace validation). */
-  readonly oracle: 'invariant' | 'tlc';
+  /** 'tlc' (trace validation), 'invariant' (the simulator's safety check) or 'schema' (a malformed trace). */
+  readonly oracle: Oracle;
   /** The invariant broken, or the action of the event TLC rejected and what differed. */
   readonly what: string;
   readonly seed: number;
@@ -52,9 +53,11 @@ export interface CampaignResult {
   readonly error: string | null;
 }
 
+export type Oracle = 'tlc' | 'invariant' | 'schema';
+
 interface Verdict {
   readonly failed: boolean;
-  readonly oracle?: 'invariant' | 'tlc';
+  readonly oracle?: Oracle;
   /** Events up to and including the one that failed. */
   readonly events: number;
   readonly what: string;
@@ -65,7 +68,12 @@ class CampaignError extends Error {}
 
 let tlc: { java: ReturnType<typeof findJava>; jar: Awaited<ReturnType<typeof findTlcJar>> } | null = null;
 
-/** Runs the schedules and judges each: invariant failure, TLC rejection, or pass. */
+/**
+ * Runs the schedules and judges each by both oracles: the simulator's
+ * invariants, and TLC on the trace (up to the broken invariant, if one broke:
+ * a prefix of a run is a behaviour too). The earlier failure wins. A trace the
+ * schema rejects is a failure as well: correct code never writes one.
+ */
 async function judge(schedules: readonly Schedule[]): Promise<{ runs: RunResult[]; verdicts: Verdict[] }> {
   const runs = schedules.map((s) => runSchedule(s));
   const verdicts: Array<Verdict | null> = runs.map((r) =>
@@ -82,9 +90,13 @@ async function judge(schedules: readonly Schedule[]): Promise<{ runs: RunResult[
   const toCheck: TraceInput[] = [];
   const index: number[] = [];
   runs.forEach((r, k) => {
-    if (verdicts[k] || r.events === 0) return;
+    if (r.events === 0) return;
     const v = validateTraceText(`schedule-${k}`, r.trace);
-    if (!v.ok) throw new CampaignError(`the implementation wrote an invalid trace: ${JSON.stringify(v.problems[0])}`);
+    if (!v.ok) {
+      const p = v.problems[0]!;
+      verdicts[k] = { failed: true, oracle: 'schema', events: Math.max(p.line - 1, 0), what: `invalid trace: ${p.field}: ${p.message}`, diagnosis: v.problems.map(formatProblem) };
+      return;
+    }
     toCheck.push({ file: `schedule-${k}`, ...v.trace });
     index.push(k);
   });
@@ -93,11 +105,12 @@ async function judge(schedules: readonly Schedule[]): Promise<{ runs: RunResult[
     report.verdicts.forEach((v, j) => {
       const k = index[j]!;
       if (v.status === 'error') throw new CampaignError(v.message);
-      if (v.status === 'rejected') {
-        const d = v.diagnosis;
-        const what = d.kind === 'disabled' ? d.falseConditions.map((c) => c.condition).join('; ') : d.differences.map((x) => x.path).join(', ');
-        verdicts[k] = { failed: true, oracle: 'tlc', events: d.event.i, what: `${d.event.action}: ${what}`, diagnosis: formatDiagnosis('trace.ndjson', d) };
-      }
+      if (v.status !== 'rejected') return;
+      const d = v.diagnosis;
+      const earlier = verdicts[k];
+      if (earlier && earlier.events < d.event.i) return;
+      const what = d.kind === 'disabled' ? `${d.event.action} not enabled: ${d.falseConditions.map((c) => c.condition).join('; ')}` : `${d.event.action}: ${d.differences.map((x) => x.path).join(', ')}`;
+      verdicts[k] = { failed: true, oracle: 'tlc', events: d.event.i, what, diagnosis: formatDiagnosis('trace.ndjson', d) };
     });
   }
   return {
@@ -136,31 +149,45 @@ async function shrink(schedule: Schedule, first: Verdict, firstRun: RunResult, d
     });
     return found;
   };
-  if (best.nodes > 3) {
+  /** The same steps on 3 servers instead of 5, if that still fails. */
+  const fewerNodes = async (): Promise<boolean> => {
+    if (best.nodes <= 3 || performance.now() >= deadline) return false;
     const candidates = [{ ...best, nodes: 3 }];
     const { runs, verdicts } = await judge(candidates);
     rounds++;
-    if (verdicts[0]!.failed) {
-      best = truncated(candidates[0]!, runs[0]!, verdicts[0]!.events);
-      bestVerdict = verdicts[0]!;
+    if (!verdicts[0]!.failed) return false;
+    best = truncated(candidates[0]!, runs[0]!, verdicts[0]!.events);
+    bestVerdict = verdicts[0]!;
+    return true;
+  };
+  const removeSteps = async (): Promise<void> => {
+    let parts = 2;
+    while (performance.now() < deadline && best.steps.length > 1) {
+      const n = best.steps.length;
+      const size = Math.ceil(n / Math.min(parts, n));
+      const candidates: Schedule[] = [];
+      for (let from = 0; from < n; from += size) {
+        candidates.push({ ...best, steps: [...best.steps.slice(0, from), ...best.steps.slice(from + size)] });
+      }
+      const { runs, verdicts } = await judge(candidates);
+      rounds++;
+      if (adopt(runs, verdicts, candidates)) parts = Math.max(parts - 1, 2);
+      else if (size > 1) parts = Math.min(parts * 2, best.steps.length);
+      else break;
     }
-  }
-  let parts = 2;
-  while (performance.now() < deadline && best.steps.length > 1) {
-    const n = best.steps.length;
-    const size = Math.ceil(n / Math.min(parts, n));
-    const candidates: Schedule[] = [];
-    for (let from = 0; from < n; from += size) {
-      candidates.push({ ...best, steps: [...best.steps.slice(0, from), ...best.steps.slice(from + size)] });
-    }
-    const { runs, verdicts } = await judge(candidates);
-    rounds++;
-    if (adopt(runs, verdicts, candidates)) parts = Math.max(parts - 1, 2);
-    else if (size > 1) parts = Math.min(parts * 2, best.steps.length);
-    else break;
-  }
+  };
+  await fewerNodes();
+  await removeSteps();
+  // A shorter schedule may fail on fewer servers where the long one did not.
+  if (await fewerNodes()) await removeSteps();
   return { schedule: best, verdict: bestVerdict, rounds };
 }
+
+export const ORACLE_SAYS: Record<Oracle, string> = {
+  tlc: 'TLC rejected the trace',
+  invariant: 'a safety invariant broke',
+  schema: 'the trace is malformed',
+};
 
 function save(dir: string, schedule: Schedule, run: RunResult, verdict: Verdict, config: CampaignConfig): void {
   mkdirSync(dir, { recursive: true });
@@ -168,7 +195,7 @@ function save(dir: string, schedule: Schedule, run: RunResult, verdict: Verdict,
   writeFileSync(join(dir, 'trace.ndjson'), run.trace);
   writeFileSync(
     join(dir, 'diagnosis.txt'),
-    [`${config.label}: ${verdict.oracle === 'tlc' ? 'TLC rejected the trace' : 'a safety invariant broke'}`, ...verdict.diagnosis, ''].join('\n'),
+    [`${config.label}: ${ORACLE_SAYS[verdict.oracle!]}`, ...verdict.diagnosis, ''].join('\n'),
   );
 }
 
@@ -231,8 +258,9 @@ export async function runCampaign(config: CampaignConfig): Promise<CampaignResul
   }
 }
 
+// Entry point when run as the campaign process (not when imported).
 const [configPath, resultPath] = process.argv.slice(2);
-if (configPath && resultPath) {
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url) && configPath && resultPath) {
   const config = JSON.parse(readFileSync(configPath, 'utf8')) as CampaignConfig;
   runCampaign(config).then(
     (result) => writeFileSync(resultPath, JSON.stringify(result, null, 2) + '\n'),

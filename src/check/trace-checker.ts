@@ -74,7 +74,7 @@ export interface CheckReport {
   readonly wallMs: number;
 }
 
-export interface Chunk {
+interface Chunk {
   readonly id: number;
   readonly trace: number;
   /** Index in the trace's events of the chunk's first event. */
@@ -90,8 +90,15 @@ type ChunkVerdict =
 
 export const DEFAULT_CLUSTER_SIZES = [3, 5] as const;
 
+/** The implementation's bound on entries per AppendEntries, which the spec must share. */
+function maxEntries(header: TraceHeader): number | null {
+  const v = header.params.maxEntriesPerMessage;
+  return typeof v === 'number' && Number.isInteger(v) && v >= 1 ? v : null;
+}
+
 /** Why a trace cannot be checked at all, or null. */
 export function clusterProblem(header: TraceHeader, sizes: readonly number[]): string | null {
+  if (maxEntries(header) === null) return 'the header lacks params.maxEntriesPerMessage (a positive integer), which the spec needs';
   const n = header.nodes.length;
   const expected = Array.from({ length: n }, (_, k) => `n${k + 1}`);
   if (!sizes.includes(n) || header.nodes.some((id, k) => id !== expected[k])) {
@@ -100,7 +107,7 @@ export function clusterProblem(header: TraceHeader, sizes: readonly number[]): s
   return null;
 }
 
-export function chunksOf(trace: TraceInput, traceIndex: number, chunkSize: number, nextId: () => number): Chunk[] {
+function chunksOf(trace: TraceInput, traceIndex: number, chunkSize: number, nextId: () => number): Chunk[] {
   const chunks: Chunk[] = [];
   const state = initialState(trace.header.nodes);
   for (let start = 0; start < trace.events.length; start += chunkSize) {
@@ -111,7 +118,7 @@ export function chunksOf(trace: TraceInput, traceIndex: number, chunkSize: numbe
   return chunks;
 }
 
-export function batchModule(chunks: readonly Chunk[], servers: readonly ServerId[]): string {
+function batchModule(chunks: readonly Chunk[], servers: readonly ServerId[]): string {
   const values = new Set<string>();
   for (const c of chunks) for (const e of c.events) if (e.action === 'ClientRequest') values.add(e.value!);
   const table = new emit.EntryTable();
@@ -139,13 +146,16 @@ export function batchModule(chunks: readonly Chunk[], servers: readonly ServerId
   ].join('\n');
 }
 
-export const BATCH_CONFIG = `INIT TraceInit
+function batchConfig(maxEntriesPerMessage: number): string {
+  return `INIT TraceInit
 NEXT TraceNext
 CONSTANTS
     Server <- TraceServer
     Value <- TraceValue
     Nil = Nil
+    MaxEntriesPerMessage = ${maxEntriesPerMessage}
 `;
+}
 
 /** PrintT pretty-prints long values over several lines, with a space after `<<`. */
 const VERDICT_MARK = /<<\s*"raft-trace-verdict"/g;
@@ -167,6 +177,7 @@ export function parseVerdicts(output: string): Map<number, ChunkVerdict> {
 async function checkBatch(
   chunks: readonly Chunk[],
   servers: readonly ServerId[],
+  maxEntriesPerMessage: number,
   options: CheckOptions,
 ): Promise<{ verdicts: Map<number, ChunkVerdict>; failure: string | null; ms: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'raft-trace-batch-'));
@@ -174,7 +185,7 @@ async function checkBatch(
     copyFileSync(join(REPO_ROOT, 'spec', 'Raft.tla'), join(dir, 'Raft.tla'));
     copyFileSync(join(REPO_ROOT, 'spec', 'RaftTrace.tla'), join(dir, 'RaftTrace.tla'));
     writeFileSync(join(dir, 'TraceData.tla'), batchModule(chunks, servers));
-    writeFileSync(join(dir, 'RaftTrace.cfg'), BATCH_CONFIG);
+    writeFileSync(join(dir, 'RaftTrace.cfg'), batchConfig(maxEntriesPerMessage));
     const result = await runTlc({
       spec: join(dir, 'RaftTrace.tla'),
       workers: 1,
@@ -234,20 +245,25 @@ export async function checkTraces(traces: readonly TraceInput[], options: CheckO
       problems.set(index, problem);
       return;
     }
-    const key = t.header.nodes.join(',');
+    const key = `${maxEntries(t.header)}:${t.header.nodes.join(',')}`;
     const list = byCluster.get(key) ?? [];
     list.push(...chunksOf(t, index, chunkSize, () => ++ids));
     byCluster.set(key, list);
   });
 
-  const jobs: Array<{ servers: ServerId[]; chunks: Chunk[] }> = [];
+  const jobs: Array<{ servers: ServerId[]; maxEntries: number; chunks: Chunk[] }> = [];
   for (const [key, chunks] of byCluster) {
-    for (const batch of packBatches(chunks, eventsPerBatch, parallel)) jobs.push({ servers: key.split(','), chunks: batch });
+    const [limit, nodes] = key.split(':') as [string, string];
+    // Small workloads go in one run: a second JVM would cost more than it saves.
+    const events = chunks.reduce((n, c) => n + c.events.length, 0);
+    for (const batch of packBatches(chunks, eventsPerBatch, events < 2000 ? 1 : parallel)) {
+      jobs.push({ servers: nodes.split(','), maxEntries: Number(limit), chunks: batch });
+    }
   }
   let done = 0;
   const results = await runPool(
     jobs.map((job) => async () => {
-      const r = await checkBatch(job.chunks, job.servers, options);
+      const r = await checkBatch(job.chunks, job.servers, job.maxEntries, options);
       options.onBatchDone?.(++done, jobs.length);
       return { ...r, chunks: job.chunks };
     }),

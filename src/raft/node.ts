@@ -23,6 +23,13 @@ export type Input =
   | { readonly kind: 'receive'; readonly msg: Message }
   | { readonly kind: 'propose'; readonly value: string };
 
+/**
+ * At most this many entries go in one AppendEntries, as real implementations
+ * bound their messages (etcd's MaxSizePerMsg): a lagging follower catches up
+ * over several round trips. spec/Raft.tla has the same bound as a constant.
+ */
+export const MAX_ENTRIES_PER_MESSAGE = 2;
+
 export interface CommittedEntry {
   readonly index: number;
   readonly entry: Entry;
@@ -242,7 +249,7 @@ export class RaftNode {
     for (const peer of this.peers) this.sendAppendEntries(peer);
   }
 
-  /** Sends everything the peer may lack, from its nextIndex to the end of our log. */
+  /** Sends the entries from the peer's nextIndex on, at most MAX_ENTRIES_PER_MESSAGE of them. */
   private sendAppendEntries(peer: ServerId): void {
     const prevLogIndex = this.nextIndex.get(peer)! - 1;
     const send: AppendEntriesRequest = {
@@ -252,7 +259,7 @@ export class RaftNode {
       term: this.currentTerm,
       prevLogIndex,
       prevLogTerm: this.termAt(prevLogIndex),
-      entries: this.log.slice(prevLogIndex),
+      entries: this.log.slice(prevLogIndex, prevLogIndex + MAX_ENTRIES_PER_MESSAGE),
       commitIndex: this.commitIndex,
     };
     this.out.push(send);

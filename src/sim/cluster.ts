@@ -4,7 +4,7 @@
 // storage, crashes and clients. Every server step is traced and followed by a
 // check of the global safety invariants.
 import { KeyValueStore } from '../raft/kv.js';
-import { RaftNode, type Input, type Ready } from '../raft/node.js';
+import { MAX_ENTRIES_PER_MESSAGE, RaftNode, type Input, type Ready } from '../raft/node.js';
 import type { DurableState, Entry, Message, ServerId, ServerState } from '../raft/types.js';
 import { TRACE_FORMAT, TRACE_VERSION, type TraceHeader } from '../trace/events.js';
 import { TraceRecorder } from '../trace/recorder.js';
@@ -70,7 +70,7 @@ export class Cluster {
       version: TRACE_VERSION,
       nodes: this.servers,
       seed: config.seed,
-      params: { ...this.timing, ...config.params },
+      params: { ...this.timing, maxEntriesPerMessage: MAX_ENTRIES_PER_MESSAGE, ...config.params },
     };
     this.recorder = new TraceRecorder(header);
     for (const id of this.servers) {

@@ -20,8 +20,16 @@ export type Step =
   /** Restarts one of the crashed servers, `pick` modulo their number. */
   | { readonly kind: 'restart'; readonly pick: number }
   | { readonly kind: 'client'; readonly key: number }
-  /** Fires one server's election timeout early, so that elections race. */
-  | { readonly kind: 'timeout'; readonly node: number };
+  /** Several client requests in a row. */
+  | { readonly kind: 'burst'; readonly key: number; readonly count: number }
+  /** Fires one server's election timeout early. */
+  | { readonly kind: 'timeout'; readonly node: number }
+  /** Fires two servers' election timeouts back to back: racing elections. */
+  | { readonly kind: 'race'; readonly node: number; readonly other: number }
+  /** Cuts the current leader (if any) off from everyone else. */
+  | { readonly kind: 'isolateLeader' }
+  /** Crashes the current leader (if any). */
+  | { readonly kind: 'crashLeader' };
 
 export type StepKind = Step['kind'];
 
@@ -43,8 +51,12 @@ export const DEFAULT_WEIGHTS: StepWeights = {
   heal: 2,
   crash: 1,
   restart: 3,
-  client: 10,
+  client: 8,
+  burst: 2,
   timeout: 1,
+  race: 1,
+  isolateLeader: 1,
+  crashLeader: 1,
 };
 
 export interface ScheduleOptions {
@@ -61,9 +73,14 @@ function stepArbitrary(kind: StepKind): fc.Arbitrary<Step> {
   const node = fc.nat({ max: 4 });
   switch (kind) {
     case 'tick':
-      return fc.constant({ kind });
     case 'heal':
+    case 'isolateLeader':
+    case 'crashLeader':
       return fc.constant({ kind });
+    case 'burst':
+      return fc.record({ key: fc.nat({ max: KEYS - 1 }), count: fc.integer({ min: 2, max: 5 }) }).map((r) => ({ kind, ...r }));
+    case 'race':
+      return fc.record({ node: node, other: node }).map((r) => ({ kind, ...r }));
     case 'deliver':
     case 'drop':
     case 'duplicate':
@@ -113,7 +130,8 @@ export interface Failure {
   readonly step: number;
   /** Number of the last trace event recorded before the check failed. */
   readonly event: number;
-  readonly invariant: InvariantName;
+  /** The invariant broken; NoException when the implementation threw. */
+  readonly invariant: InvariantName | 'NoException';
   readonly detail: string;
 }
 
@@ -181,21 +199,42 @@ export function runSchedule(
         case 'client':
           cluster.clientRequest(`k${s.key}`);
           break;
+        case 'burst':
+          for (let j = 0; j < s.count; j++) cluster.clientRequest(`k${(s.key + j) % KEYS}`);
+          break;
         case 'timeout':
           cluster.timeout(ids[s.node % ids.length]!);
           break;
+        case 'race':
+          cluster.timeout(ids[s.node % ids.length]!);
+          cluster.timeout(ids[s.other % ids.length]!);
+          break;
+        case 'isolateLeader': {
+          const leader = cluster.leader();
+          if (leader) cluster.partition([leader]);
+          break;
+        }
+        case 'crashLeader': {
+          const leader = cluster.leader();
+          if (leader) {
+            cluster.crash(leader);
+            crashed.push(leader);
+          }
+          break;
+        }
       }
       if (cluster.leader() !== null) stepsWithLeader++;
       stepEvents.push(cluster.recorder.eventCount);
     }
   } catch (err) {
-    if (!(err instanceof InvariantViolation)) throw err;
+    // An exception from the implementation is a failure of the run too: the
+    // trace so far is kept, so trace validation can still say where it went wrong.
     failure = {
       seed: schedule.seed,
       step: k,
       event: cluster.recorder.eventCount,
-      invariant: err.invariant,
-      detail: err.detail,
+      invariant: err instanceof InvariantViolation ? err.invariant : 'NoException',
+      detail: err instanceof InvariantViolation ? err.detail : `the implementation threw: ${(err as Error).message}`,
     };
   }
   return {
