@@ -81,7 +81,7 @@ async function main(): Promise<number> {
   const mutants = pickMutants(values.mutants);
   const maxSchedules = positiveInt('schedules', values.schedules, 2000);
   const maxSeconds = positiveInt('seconds', values.seconds, 180);
-  const shrinkSeconds = positiveInt('shrink-seconds', values['shrink-seconds'], 60);
+  const shrinkSeconds = positiveInt('shrink-seconds', values['shrink-seconds'], 90);
   const correctSchedules = positiveInt('correct-schedules', values['correct-schedules'], maxSchedules);
   const out = values.out ?? 'traces/audit';
   for (const m of mutants) {

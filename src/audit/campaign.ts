@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkTraces, formatDiagnosis, type TraceInput } from '../check/trace-checker.js';
-import { generateSchedule, runSchedule, type RunResult, type Schedule, type ScheduleOptions } from '../sim/schedule.js';
+import { generateSchedule, runSchedule, type RunResult, type Schedule, type ScheduleOptions, type Step } from '../sim/schedule.js';
 import { findJava, findTlcJar } from '../tlc/jar.js';
 import { formatProblem, validateTraceText } from '../trace/validate.js';
 import { countCoverage, type Coverage } from './coverage.js';
@@ -176,10 +176,25 @@ async function shrink(schedule: Schedule, first: Verdict, firstRun: RunResult, d
       else break;
     }
   };
+  /** Each step replaced by a simpler one (fast-check's way: smaller values, plainer kinds). */
+  const simplerSteps = async (): Promise<boolean> => {
+    if (performance.now() >= deadline) return false;
+    const candidates: Schedule[] = [];
+    best.steps.forEach((step, k) => {
+      for (const simpler of simplifications(step)) {
+        candidates.push({ ...best, steps: [...best.steps.slice(0, k), simpler, ...best.steps.slice(k + 1)] });
+      }
+    });
+    if (candidates.length === 0) return false;
+    const { runs, verdicts } = await judge(candidates);
+    rounds++;
+    return adopt(runs, verdicts, candidates);
+  };
   await fewerNodes();
   await removeSteps();
-  // A shorter schedule may fail on fewer servers where the long one did not.
-  if (await fewerNodes()) await removeSteps();
+  // A shorter or simpler schedule may fail on fewer servers, or lose more
+  // steps, where the first one did not: repeat while anything improves.
+  while (performance.now() < deadline && ((await fewerNodes()) || (await simplerSteps()))) await removeSteps();
   return { schedule: best, verdict: bestVerdict, rounds };
 }
 
@@ -188,6 +203,25 @@ export const ORACLE_SAYS: Record<Oracle, string> = {
   invariant: 'a safety invariant broke',
   schema: 'the trace is malformed',
 };
+
+/** Simpler variants of a step: smaller picks and counts, one timeout instead of two, a plain request instead of a burst. */
+function simplifications(step: Step): Step[] {
+  switch (step.kind) {
+    case 'deliver':
+    case 'drop':
+    case 'duplicate':
+    case 'restart':
+      return step.pick > 0 ? [{ ...step, pick: 0 }] : [];
+    case 'burst':
+      return [{ kind: 'client', key: step.key }];
+    case 'race':
+      return [{ kind: 'timeout', node: step.node }, { kind: 'timeout', node: step.other }];
+    case 'partition':
+      return [{ kind: 'isolateLeader' }];
+    default:
+      return [];
+  }
+}
 
 function save(dir: string, schedule: Schedule, run: RunResult, verdict: Verdict, config: CampaignConfig): void {
   mkdirSync(dir, { recursive: true });
