@@ -71,19 +71,21 @@ describe('TLC on the bundled spec', { timeout: 300_000 }, () => {
     ).toBe(true);
   });
 
-  it('reports a syntax error with its file and line', async () => {
+  /** Runs TLC on a one-variable module whose Next is `next`. */
+  async function checkModule(name: string, next: string) {
     const dir = mkdtempSync(join(tmpdir(), 'broken-spec-'));
-    writeFileSync(join(dir, 'Broken.tla'), '---- MODULE Broken ----\nVARIABLE x\nInit == x = 0\nNext == x\' = x +\n====\n');
-    writeFileSync(join(dir, 'Broken.cfg'), 'INIT Init\nNEXT Next\n');
-    const result = await runTlc({ spec: join(dir, 'Broken.tla'), java, jar });
+    writeFileSync(join(dir, `${name}.tla`), `---- MODULE ${name} ----\nVARIABLE x\nInit == x = 0\nNext == ${next}\n====\n`);
+    writeFileSync(join(dir, `${name}.cfg`), 'INIT Init\nNEXT Next\n');
+    return runTlc({ spec: join(dir, `${name}.tla`), java, jar });
+  }
+
+  it('reports a syntax error with its file and line', async () => {
+    const result = await checkModule('Broken', "x' = x +");
     expect(result.outcome).toMatchObject({ kind: 'parse-error', file: 'Broken.tla', line: 5 });
   });
 
   it('reports an undefined operator with its file and line', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'broken-spec-'));
-    writeFileSync(join(dir, 'Undefined.tla'), '---- MODULE Undefined ----\nVARIABLE x\nInit == x = 0\nNext == x\' = Missing(x)\n====\n');
-    writeFileSync(join(dir, 'Undefined.cfg'), 'INIT Init\nNEXT Next\n');
-    const result = await runTlc({ spec: join(dir, 'Undefined.tla'), java, jar });
+    const result = await checkModule('Undefined', "x' = Missing(x)");
     expect(result.outcome).toMatchObject({ kind: 'parse-error', file: 'Undefined.tla', line: 4 });
     expect(result.outcome.kind === 'parse-error' && result.outcome.message).toMatch(/Missing/);
   });
