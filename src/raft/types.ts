@@ -75,7 +75,3 @@ export interface ServerState {
   readonly nextIndex: Readonly<Record<ServerId, number>>;
   readonly matchIndex: Readonly<Record<ServerId, number>>;
 }
-
-export function isResponse(m: Message): m is RequestVoteResponse | AppendEntriesResponse {
-  return m.type === 'RequestVoteResponse' || m.type === 'AppendEntriesResponse';
-}

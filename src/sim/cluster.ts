@@ -251,10 +251,6 @@ export class Cluster {
     return node.state;
   }
 
-  durable(id: ServerId): DurableState | null {
-    return this.slot(id).durable;
-  }
-
   kv(id: ServerId): KeyValueStore {
     return this.slot(id).kv;
   }
