@@ -21,51 +21,6 @@ function entry(e: Entry): string {
   return record([['term', String(e.term)], ['value', tlaString(e.value)]]);
 }
 
-/**
- * Names each distinct sequence of entries once (`Es1 == <<...>>`), so that a
- * log or an AppendEntries payload repeated across events is written once.
- * TLC evaluates such a definition once; the module shrinks, and so does the
- * time TLC's parser spends on it.
- */
-export class EntryTable {
-  private readonly names = new Map<string, string>();
-  private readonly definitions: string[] = [];
-
-  name(entries: readonly Entry[]): string {
-    const literal = seq(entries.map(entry));
-    if (entries.length < 2) return literal;
-    let name = this.names.get(literal);
-    if (!name) {
-      name = `Es${this.names.size + 1}`;
-      this.names.set(literal, name);
-      this.definitions.push(`${name} == ${literal}`);
-    }
-    return name;
-  }
-
-  /** The definitions, to be written before any use. */
-  text(): string {
-    return this.definitions.join('\n');
-  }
-}
-
-let table: EntryTable | null = null;
-
-/** Runs `f` with entry sequences written as names from `t`. */
-export function withEntryTable<T>(t: EntryTable, f: () => T): T {
-  const previous = table;
-  table = t;
-  try {
-    return f();
-  } finally {
-    table = previous;
-  }
-}
-
-function log(entries: readonly Entry[]): string {
-  return table ? table.name(entries) : seq(entries.map(entry));
-}
-
 function server(id: ServerId | null): string {
   return id === null ? 'Nil' : tlaString(id);
 }
@@ -74,94 +29,123 @@ function indexMap(m: Readonly<Record<ServerId, number>>): string {
   return record(Object.keys(m).sort().map((k) => [k, String(m[k])]));
 }
 
-export function message(m: Message): string {
-  const common: Array<[string, string]> = [
-    ['type', tlaString(m.type)],
-    ['source', tlaString(m.source)],
-    ['dest', tlaString(m.dest)],
-    ['term', String(m.term)],
-  ];
-  switch (m.type) {
-    case 'RequestVoteRequest':
-      return record([...common, ['lastLogTerm', String(m.lastLogTerm)], ['lastLogIndex', String(m.lastLogIndex)]]);
-    case 'RequestVoteResponse':
-      return record([...common, ['voteGranted', m.voteGranted ? 'TRUE' : 'FALSE']]);
-    case 'AppendEntriesRequest':
-      return record([
-        ...common,
-        ['prevLogIndex', String(m.prevLogIndex)],
-        ['prevLogTerm', String(m.prevLogTerm)],
-        ['entries', log(m.entries)],
-        ['commitIndex', String(m.commitIndex)],
-      ]);
-    case 'AppendEntriesResponse':
-      return record([...common, ['success', m.success ? 'TRUE' : 'FALSE'], ['matchIndex', String(m.matchIndex)]]);
-  }
-}
-
-/**
- * The logged post-state as the fields that differ from the server's logged
- * state before the event (`before`); an unchanged field is left out, and a
- * log is given as <<entries kept, entries appended>>. RaftTrace.tla rebuilds
- * the whole post-state from the spec's pre-state and this delta. That is
- * exact: within a chunk, each pre-state the spec reaches has matched the
- * logged one. It keeps the generated modules small, and TLC's parser slow
- * on large constant modules has less to read.
- */
-export function stateDelta(before: ServerState, after: ServerState): string {
-  const fields: Array<[string, string]> = [];
-  if (after.term !== before.term) fields.push(['term', String(after.term)]);
-  if (after.role !== before.role) fields.push(['role', tlaString(after.role)]);
-  if (after.votedFor !== before.votedFor) fields.push(['votedFor', server(after.votedFor)]);
-  if (after.log !== before.log) {
-    let keep = 0;
-    const max = Math.min(before.log.length, after.log.length);
-    while (keep < max && sameEntry(before.log[keep]!, after.log[keep]!)) keep++;
-    if (keep !== before.log.length || keep !== after.log.length) {
-      fields.push(['log', `<<${keep}, ${log(after.log.slice(keep))}>>`]);
-    }
-  }
-  if (after.commitIndex !== before.commitIndex) fields.push(['commitIndex', String(after.commitIndex)]);
-  for (const f of ['votesResponded', 'votesGranted'] as const) {
-    if (after[f].join() !== before[f].join()) fields.push([f, set(after[f].map(tlaString))]);
-  }
-  for (const f of ['nextIndex', 'matchIndex'] as const) {
-    if (indexMap(after[f]) !== indexMap(before[f])) fields.push([f, indexMap(after[f])]);
-  }
-  return fields.length === 0 ? '<< >>' : record(fields);
-}
-
 function sameEntry(a: Entry, b: Entry): boolean {
   return a.term === b.term && a.value === b.value;
 }
 
-/** An event as a record; `before` is the acting server's logged state before it. */
-export function event(e: TraceEvent, before: ServerState | undefined): string {
-  const fields: Array<[string, string]> = [['action', tlaString(e.action)]];
-  if ('node' in e) fields.push(['node', tlaString(e.node)]);
-  if ('peer' in e && e.peer !== undefined) fields.push(['peer', tlaString(e.peer)]);
-  if ('value' in e && e.value !== undefined) fields.push(['value', tlaString(e.value)]);
-  if (e.msg) fields.push(['msg', message(e.msg)]);
-  if ('send' in e && e.send) fields.push(['send', message(e.send)]);
-  if ('state' in e) fields.push(['delta', stateDelta(before!, e.state)]);
-  return record(fields);
-}
+/**
+ * Writes the trace data of one TLC run. Each distinct sequence of entries is
+ * named once (`Es1 == <<...>>`), so that a log or an AppendEntries payload
+ * repeated across events is written once: TLC evaluates such a definition
+ * once, and its parser has less to read.
+ */
+export class TraceDataWriter {
+  private readonly names = new Map<string, string>();
+  private readonly named: string[] = [];
 
-/** The global state as the record RaftTrace's TraceInit reads. */
-export function globalState(g: GlobalState, servers: readonly ServerId[]): string {
-  const perServer = (f: (s: ServerState) => string) => record(servers.map((id) => [id, f(g.servers[id]!)]));
-  // A flat set of pairs: a long chain of `:>` and `@@` overflows TLC's stack.
-  const bag = [...g.bag.values()].map(({ msg, copies }) => `<<${message(msg)}, ${copies}>>`);
-  return record([
-    ['currentTerm', perServer((s) => String(s.term))],
-    ['votedFor', perServer((s) => server(s.votedFor))],
-    ['log', perServer((s) => log(s.log))],
-    ['role', perServer((s) => tlaString(s.role))],
-    ['commitIndex', perServer((s) => String(s.commitIndex))],
-    ['votesResponded', perServer((s) => set(s.votesResponded.map(tlaString)))],
-    ['votesGranted', perServer((s) => set(s.votesGranted.map(tlaString)))],
-    ['nextIndex', perServer((s) => indexMap(s.nextIndex))],
-    ['matchIndex', perServer((s) => indexMap(s.matchIndex))],
-    ['messages', bag.length === 0 ? 'EmptyBag' : `BagOfPairs({${bag.join(', ')}})`],
-  ]);
+  /** The definitions of the named sequences, to be written before any use. */
+  definitions(): string {
+    return this.named.join('\n');
+  }
+
+  private log(entries: readonly Entry[]): string {
+    const literal = seq(entries.map(entry));
+    if (entries.length < 2) return literal;
+    let name = this.names.get(literal);
+    if (!name) {
+      name = `Es${this.names.size + 1}`;
+      this.names.set(literal, name);
+      this.named.push(`${name} == ${literal}`);
+    }
+    return name;
+  }
+
+  message(m: Message): string {
+    const common: Array<[string, string]> = [
+      ['type', tlaString(m.type)],
+      ['source', tlaString(m.source)],
+      ['dest', tlaString(m.dest)],
+      ['term', String(m.term)],
+    ];
+    switch (m.type) {
+      case 'RequestVoteRequest':
+        return record([...common, ['lastLogTerm', String(m.lastLogTerm)], ['lastLogIndex', String(m.lastLogIndex)]]);
+      case 'RequestVoteResponse':
+        return record([...common, ['voteGranted', m.voteGranted ? 'TRUE' : 'FALSE']]);
+      case 'AppendEntriesRequest':
+        return record([
+          ...common,
+          ['prevLogIndex', String(m.prevLogIndex)],
+          ['prevLogTerm', String(m.prevLogTerm)],
+          ['entries', this.log(m.entries)],
+          ['commitIndex', String(m.commitIndex)],
+        ]);
+      case 'AppendEntriesResponse':
+        return record([...common, ['success', m.success ? 'TRUE' : 'FALSE'], ['matchIndex', String(m.matchIndex)]]);
+    }
+  }
+
+  /**
+   * The logged post-state as the fields that differ from the server's logged
+   * state before the event (`before`); an unchanged field is left out, and a
+   * log is given as <<entries kept, entries appended>>. RaftTrace.tla rebuilds
+   * the whole post-state from the spec's pre-state and this delta. That is
+   * exact: within a chunk, each pre-state the spec reaches has matched the
+   * logged one. It keeps the generated modules small, and TLC's parser slow
+   * on large constant modules has less to read.
+   */
+  stateDelta(before: ServerState, after: ServerState): string {
+    const fields: Array<[string, string]> = [];
+    if (after.term !== before.term) fields.push(['term', String(after.term)]);
+    if (after.role !== before.role) fields.push(['role', tlaString(after.role)]);
+    if (after.votedFor !== before.votedFor) fields.push(['votedFor', server(after.votedFor)]);
+    if (after.log !== before.log) {
+      let keep = 0;
+      const max = Math.min(before.log.length, after.log.length);
+      while (keep < max && sameEntry(before.log[keep]!, after.log[keep]!)) keep++;
+      if (keep !== before.log.length || keep !== after.log.length) {
+        fields.push(['log', `<<${keep}, ${this.log(after.log.slice(keep))}>>`]);
+      }
+    }
+    if (after.commitIndex !== before.commitIndex) fields.push(['commitIndex', String(after.commitIndex)]);
+    for (const f of ['votesResponded', 'votesGranted'] as const) {
+      if (after[f].join() !== before[f].join()) fields.push([f, set(after[f].map(tlaString))]);
+    }
+    for (const f of ['nextIndex', 'matchIndex'] as const) {
+      if (indexMap(after[f]) !== indexMap(before[f])) fields.push([f, indexMap(after[f])]);
+    }
+    return fields.length === 0 ? '<< >>' : record(fields);
+  }
+
+
+  /** An event as a record; `before` is the acting server's logged state before it. */
+  event(e: TraceEvent, before: ServerState | undefined): string {
+    const fields: Array<[string, string]> = [['action', tlaString(e.action)]];
+    if ('node' in e) fields.push(['node', tlaString(e.node)]);
+    if ('peer' in e && e.peer !== undefined) fields.push(['peer', tlaString(e.peer)]);
+    if ('value' in e && e.value !== undefined) fields.push(['value', tlaString(e.value)]);
+    if (e.msg) fields.push(['msg', this.message(e.msg)]);
+    if ('send' in e && e.send) fields.push(['send', this.message(e.send)]);
+    if ('state' in e) fields.push(['delta', this.stateDelta(before!, e.state)]);
+    return record(fields);
+  }
+
+  /** The global state as the record RaftTrace's TraceInit reads. */
+  globalState(g: GlobalState, servers: readonly ServerId[]): string {
+    const perServer = (f: (s: ServerState) => string) => record(servers.map((id) => [id, f(g.servers[id]!)]));
+    // A flat set of pairs: a long chain of `:>` and `@@` overflows TLC's stack.
+    const bag = [...g.bag.values()].map(({ msg, copies }) => `<<${this.message(msg)}, ${copies}>>`);
+    return record([
+      ['currentTerm', perServer((s) => String(s.term))],
+      ['votedFor', perServer((s) => server(s.votedFor))],
+      ['log', perServer((s) => this.log(s.log))],
+      ['role', perServer((s) => tlaString(s.role))],
+      ['commitIndex', perServer((s) => String(s.commitIndex))],
+      ['votesResponded', perServer((s) => set(s.votesResponded.map(tlaString)))],
+      ['votesGranted', perServer((s) => set(s.votesGranted.map(tlaString)))],
+      ['nextIndex', perServer((s) => indexMap(s.nextIndex))],
+      ['matchIndex', perServer((s) => indexMap(s.matchIndex))],
+      ['messages', bag.length === 0 ? 'EmptyBag' : `BagOfPairs({${bag.join(', ')}})`],
+    ]);
+  }
 }
