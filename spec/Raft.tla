@@ -71,7 +71,9 @@ Peers(i) == Server \ {i}
 (* The bag of messages in flight, as a function from message to copies. *)
 EmptyBag == [m \in {} |-> 0]
 InFlight(m) == m \in DOMAIN messages
-Put(bag, m) == IF m \in DOMAIN bag THEN [bag EXCEPT ![m] = @ + 1] ELSE bag @@ (m :> 1)
+Put(bag, m) == IF m \in DOMAIN bag
+               THEN (*B: another copy in flight *) [bag EXCEPT ![m] = @ + 1]
+               ELSE (*B: a new message in flight *) bag @@ (m :> 1)
 Take(bag, m) == IF bag[m] = 1 THEN [k \in DOMAIN bag \ {m} |-> bag[k]]
                               ELSE [bag EXCEPT ![m] = @ - 1]
 (* The bag holding each m with c copies, for each pair <<m, c>> of S. *)
@@ -86,10 +88,11 @@ Reply(request, response) == messages' = Put(Take(messages, request), response)
 Merge(lg, prev, ents) ==
     LET conflicts == {k \in 1..Len(ents) : prev + k <= Len(lg) /\ lg[prev + k].term # ents[k].term}
     IN IF conflicts = {}
-       THEN IF prev + Len(ents) <= Len(lg) THEN lg
-            ELSE lg \o SubSeq(ents, Len(lg) - prev + 1, Len(ents))
-       ELSE LET k == Min(conflicts)
-            IN SubSeq(lg, 1, prev + k - 1) \o SubSeq(ents, k, Len(ents))
+       THEN IF prev + Len(ents) <= Len(lg)
+            THEN (*B: entries already held *) lg
+            ELSE (*B: entries appended *) lg \o SubSeq(ents, Len(lg) - prev + 1, Len(ents))
+       ELSE (*B: conflicting suffix replaced *)
+            SubSeq(lg, 1, prev + Min(conflicts) - 1) \o SubSeq(ents, Min(conflicts), Len(ents))
 
 -----------------------------------------------------------------------------
 (* Message types *)
@@ -165,7 +168,10 @@ HandleRequestVoteRequest(i, m) ==
            grant == /\ m.term = currentTerm[i]
                     /\ logOk
                     /\ votedFor[i] \in {Nil, j}
-       IN /\ votedFor' = [votedFor EXCEPT ![i] = IF grant THEN j ELSE @]
+       IN /\ \/ /\ grant
+                /\ (*B: vote granted *) votedFor' = [votedFor EXCEPT ![i] = j]
+             \/ /\ ~grant
+                /\ (*B: vote refused *) UNCHANGED votedFor
           /\ Reply(m, [type |-> "RequestVoteResponse", source |-> i, dest |-> j,
                        term |-> currentTerm[i], voteGranted |-> grant])
     /\ UNCHANGED <<currentTerm, log, role, commitIndex, electionVars, leaderVars, historyVars>>
@@ -176,7 +182,10 @@ HandleRequestVoteResponse(i, m) ==
     /\ m.dest = i
     /\ m.term = currentTerm[i]
     /\ votesResponded' = [votesResponded EXCEPT ![i] = @ \cup {m.source}]
-    /\ votesGranted' = [votesGranted EXCEPT ![i] = IF m.voteGranted THEN @ \cup {m.source} ELSE @]
+    /\ \/ /\ m.voteGranted
+          /\ (*B: vote counted *) votesGranted' = [votesGranted EXCEPT ![i] = @ \cup {m.source}]
+       \/ /\ ~m.voteGranted
+          /\ (*B: refusal noted *) UNCHANGED votesGranted
     /\ Discard(m)
     /\ UNCHANGED <<serverVars, leaderVars, historyVars>>
 
@@ -227,15 +236,25 @@ HandleAppendEntriesRequest(i, m) ==
     /\ m.term <= currentTerm[i]
     /\ m.term = currentTerm[i] => role[i] # Leader
     /\ LET j == m.source
-           logOk == \/ m.prevLogIndex = 0
-                    \/ /\ m.prevLogIndex <= Len(log[i])
-                       /\ log[i][m.prevLogIndex].term = m.prevLogTerm
+           \* (An IF, not a disjunction: TLC explores each disjunct of an
+           \* action on its own, and log[i][0] does not exist.)
+           logOk == IF m.prevLogIndex = 0 THEN TRUE
+                    ELSE /\ m.prevLogIndex <= Len(log[i])
+                         /\ log[i][m.prevLogIndex].term = m.prevLogTerm
            accept == m.term = currentTerm[i] /\ logOk
            lastNew == m.prevLogIndex + Len(m.entries)
        IN /\ role' = [role EXCEPT ![i] = IF m.term = currentTerm[i] THEN Follower ELSE @]
-          /\ log' = [log EXCEPT ![i] = IF accept THEN Merge(@, m.prevLogIndex, m.entries) ELSE @]
-          /\ commitIndex' = [commitIndex EXCEPT ![i] =
-                IF accept /\ Min({m.commitIndex, lastNew}) > @ THEN Min({m.commitIndex, lastNew}) ELSE @]
+          /\ \/ /\ m.term < currentTerm[i]
+                /\ (*B: refused, stale term *) UNCHANGED <<log, commitIndex>>
+             \/ /\ m.term = currentTerm[i]
+                /\ ~logOk
+                /\ (*B: refused, log mismatch *) UNCHANGED <<log, commitIndex>>
+             \/ /\ accept
+                /\ (*B: accepted *) log' = [log EXCEPT ![i] = Merge(@, m.prevLogIndex, m.entries)]
+                /\ commitIndex' = [commitIndex EXCEPT ![i] =
+                      IF Min({m.commitIndex, lastNew}) > @
+                      THEN (*B: follower commit advances *) Min({m.commitIndex, lastNew})
+                      ELSE @]
           /\ Reply(m, [type |-> "AppendEntriesResponse", source |-> i, dest |-> j,
                        term |-> currentTerm[i], success |-> accept,
                        matchIndex |-> IF accept THEN lastNew ELSE 0])
@@ -248,13 +267,16 @@ HandleAppendEntriesResponse(i, m) ==
     /\ m.dest = i
     /\ m.term = currentTerm[i]
     /\ LET j == m.source
-       IN IF role[i] = Leader
-          THEN IF m.success
-               THEN /\ nextIndex' = [nextIndex EXCEPT ![i][j] = m.matchIndex + 1]
-                    /\ matchIndex' = [matchIndex EXCEPT ![i][j] = Max({@, m.matchIndex})]
-               ELSE /\ nextIndex' = [nextIndex EXCEPT ![i][j] = Max({@ - 1, 1})]
-                    /\ UNCHANGED matchIndex
-          ELSE UNCHANGED leaderVars
+       IN \/ /\ role[i] = Leader
+             /\ m.success
+             /\ (*B: success recorded *) nextIndex' = [nextIndex EXCEPT ![i][j] = m.matchIndex + 1]
+             /\ matchIndex' = [matchIndex EXCEPT ![i][j] = Max({@, m.matchIndex})]
+          \/ /\ role[i] = Leader
+             /\ ~m.success
+             /\ (*B: nextIndex backs off *) nextIndex' = [nextIndex EXCEPT ![i][j] = Max({@ - 1, 1})]
+             /\ UNCHANGED matchIndex
+          \/ /\ role[i] # Leader
+             /\ (*B: ignored by a non-leader *) UNCHANGED leaderVars
     /\ Discard(m)
     /\ UNCHANGED <<serverVars, electionVars, historyVars>>
 
@@ -300,7 +322,8 @@ DuplicateMessage(m) ==
     /\ UNCHANGED <<serverVars, electionVars, leaderVars, historyVars>>
 
 -----------------------------------------------------------------------------
-Next ==
+(* The protocol's own steps: servers acting and handling messages. *)
+ProtocolNext ==
     \/ \E i \in Server : Timeout(i)
     \/ \E i \in Server : \E j \in Server : RequestVote(i, j)
     \/ \E i \in Server : BecomeLeader(i)
@@ -314,9 +337,13 @@ Next ==
           \/ HandleAppendEntriesRequest(m.dest, m)
           \/ HandleAppendEntriesResponse(m.dest, m)
           \/ DropStaleResponse(m.dest, m)
-          \/ DropMessage(m)
-          \/ DuplicateMessage(m)
+
+(* Faults: crashes, and a network that loses and duplicates messages. *)
+FaultNext ==
     \/ \E i \in Server : Restart(i)
+    \/ \E m \in DOMAIN messages : DropMessage(m) \/ DuplicateMessage(m)
+
+Next == ProtocolNext \/ FaultNext
 
 Spec == Init /\ [][Next]_vars
 
@@ -337,36 +364,54 @@ TypeOK ==
     /\ \A i \in Server : matchIndex[i] \in [Peers(i) -> Nat]
     /\ \A m \in DOMAIN messages : messages[m] \in Nat \ {0}
 
-(* At most one leader is ever elected in a term. *)
-ElectionSafety ==
-    \A e, f \in elected : e.term = f.term => e.leader = f.leader
+(* Each property below is written as a conjunction over servers, pairs of  *)
+(* servers or history records, with the conjunct named, so that the trace *)
+(* checker (RaftTrace.tla) can evaluate just the conjuncts a step can      *)
+(* change.                                                                 *)
 
-(* If two logs hold an entry with the same index and term, they are *)
-(* identical up to that index.                                        *)
-LogMatching ==
-    \A i, j \in Server : \A k \in 1..Min({Len(log[i]), Len(log[j])}) :
-        log[i][k].term = log[j][k].term => SubSeq(log[i], 1, k) = SubSeq(log[j], 1, k)
+(* At most one leader is ever elected in a term. *)
+OnlyLeaderOfItsTerm(e) == \A f \in elected : e.term = f.term => e.leader = f.leader
+ElectionSafety == \A e \in elected : OnlyLeaderOfItsTerm(e)
+
+(* If two logs hold an entry with the same index and term, they are       *)
+(* identical up to that index. It suffices to compare them up to the last *)
+(* index where their terms agree: equal prefixes up to there are equal up *)
+(* to every smaller index as well.                                        *)
+LogsMatch(i, j) ==
+    LET agree == {k \in 1..Min({Len(log[i]), Len(log[j])}) : log[i][k].term = log[j][k].term}
+    IN agree = {} \/ SubSeq(log[i], 1, Max(agree)) = SubSeq(log[j], 1, Max(agree))
+LogMatching == \A i, j \in Server : LogsMatch(i, j)
 
 (* An entry committed in a term is in the log of every leader of a later term. *)
-LeaderCompleteness ==
-    \A c \in committed : \A i \in Server :
-        (role[i] = Leader /\ currentTerm[i] > c.inTerm) =>
-            (c.index <= Len(log[i]) /\ log[i][c.index] = c.entry)
+LeaderHasCommitted(i, c) ==
+    (role[i] = Leader /\ currentTerm[i] > c.inTerm) =>
+        (c.index <= Len(log[i]) /\ log[i][c.index] = c.entry)
+LeaderCompleteness == \A c \in committed : \A i \in Server : LeaderHasCommitted(i, c)
 
 (* No two servers apply different entries at the same index, and no index *)
 (* is ever committed with two different entries.                          *)
+AppliedAgree(i, j) ==
+    LET n == Min({commitIndex[i], commitIndex[j], Len(log[i]), Len(log[j])})
+    IN SubSeq(log[i], 1, n) = SubSeq(log[j], 1, n)
+CommittedOnce(c) == \A d \in committed : c.index = d.index => c.entry = d.entry
 StateMachineSafety ==
-    /\ \A i, j \in Server :
-          \A k \in 1..Min({commitIndex[i], commitIndex[j], Len(log[i]), Len(log[j])}) : log[i][k] = log[j][k]
-    /\ \A c, d \in committed : c.index = d.index => c.entry = d.entry
+    /\ \A i, j \in Server : AppliedAgree(i, j)
+    /\ \A c \in committed : CommittedOnce(c)
 
-CommitIndexInLog ==
-    \A i \in Server : commitIndex[i] <= Len(log[i])
+CommitInLog(i) == commitIndex[i] <= Len(log[i])
+CommitIndexInLog == \A i \in Server : CommitInLog(i)
 
 (* A leader never deletes or overwrites its own entries while it leads. *)
-LeaderAppendOnly ==
-    [][\A i \in Server :
-        (role[i] = Leader /\ role'[i] = Leader /\ currentTerm'[i] = currentTerm[i]) =>
-            (Len(log'[i]) >= Len(log[i]) /\ SubSeq(log'[i], 1, Len(log[i])) = log[i])]_vars
+AppendOnlyStep(i) ==
+    (role[i] = Leader /\ role'[i] = Leader /\ currentTerm'[i] = currentTerm[i]) =>
+        (Len(log'[i]) >= Len(log[i]) /\ SubSeq(log'[i], 1, Len(log[i])) = log[i])
+LeaderAppendOnly == [][\A i \in Server : AppendOnlyStep(i)]_vars
+
+(* A server's commitIndex never decreases, except in a restart, which      *)
+(* loses it (it is volatile). Without this property a follower that moves *)
+(* its commitIndex back, un-committing entries it has applied, breaks no   *)
+(* invariant: the entries stay in its log.                                 *)
+CommitMonotonicStep(i) == commitIndex'[i] >= commitIndex[i] \/ Restart(i)
+CommitIndexMonotonic == [][\A i \in Server : CommitMonotonicStep(i)]_vars
 
 =============================================================================

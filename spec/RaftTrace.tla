@@ -27,8 +27,12 @@
 (*   <<"raft-trace-verdict", id, "disabled", k, guards>>                      *)
 (*       the action of event k is not enabled; guards lists each enabling  *)
 (*       condition as <<text, holds, values>>                              *)
+(*   <<"raft-trace-verdict", id, "unsafe", k, names>>                         *)
+(*       event k is a step of the spec to the logged state, but that state *)
+(*       breaks the safety properties named (Raft.tla's invariants, and    *)
+(*       its action properties for the step itself)                        *)
 (***************************************************************************)
-EXTENDS TraceData   \* which extends Raft, and defines Chunks, TraceServer and TraceValue
+EXTENDS TraceData   \* which extends Raft, and defines Chunks, TraceServer, TraceValue and WholeInvariants
 
 VARIABLES
     chunk,    \* the index in Chunks of the chunk this behaviour checks
@@ -54,9 +58,10 @@ TraceInit ==
           /\ nextIndex = s.nextIndex
           /\ matchIndex = s.matchIndex
           /\ messages = s.messages
-    \* The history variables are read by no action: they start empty.
-    /\ elected = {}
-    /\ committed = {}
+          \* The history too: the elections and commits of the events before
+          \* the chunk, so that the safety properties see the whole run.
+          /\ elected = s.elected
+          /\ committed = s.committed
     /\ k = 0
     /\ verdict = "checking"
 
@@ -175,6 +180,54 @@ Guards(e) ==
       [] e.action \in {"DropMessage", "DuplicateMessage"} ->
             << G("the message is in flight", InFlight(e.msg), << >>) >>
 
+(* The safety properties of Raft.tla on the state after event e, as       *)
+(* <<name, holds>>. A step changes only the acting server's variables, the *)
+(* network and the history, and the state before it satisfied every       *)
+(* property (it is Init, a chunk start rebuilt from checked events, or was *)
+(* checked after the previous event), so only the conjuncts that mention  *)
+(* the acting server or a new history record can have become false: those *)
+(* are evaluated, and the result is the whole property's value. (With      *)
+(* WholeInvariants TRUE in the data module, every property is evaluated    *)
+(* whole instead; the tests compare the two.)                              *)
+IsPrefix(s, t) == Len(s) <= Len(t) /\ SubSeq(t, 1, Len(s)) = s
+
+SafetyOfStep(i) ==
+    LET logChanged == log'[i] # log[i]
+        newElected == elected' \ elected
+        newCommitted == committed' \ committed
+        \* A leader that stays leader in its term and only appends keeps every
+        \* committed entry it held.
+        leaderKeepsEntries == /\ role[i] = Leader /\ role'[i] = Leader
+                              /\ currentTerm'[i] = currentTerm[i]
+                              /\ IsPrefix(log[i], log'[i])
+    IN << <<"ElectionSafety", \A f \in newElected : OnlyLeaderOfItsTerm(f)'>>,
+          <<"LogMatching", logChanged => \A j \in Server : LogsMatch(i, j)'>>,
+          <<"LeaderCompleteness",
+            /\ (role'[i] = Leader /\ ~leaderKeepsEntries) => \A c \in committed' : LeaderHasCommitted(i, c)'
+            /\ \A c \in newCommitted : \A j \in Server : LeaderHasCommitted(j, c)'>>,
+          <<"StateMachineSafety",
+            /\ (logChanged \/ commitIndex'[i] # commitIndex[i]) => \A j \in Server : AppliedAgree(i, j)'
+            /\ \A c \in newCommitted : CommittedOnce(c)'>>,
+          <<"CommitIndexInLog", CommitInLog(i)'>>,
+          <<"LeaderAppendOnly", AppendOnlyStep(i)>>,
+          <<"CommitIndexMonotonic", CommitMonotonicStep(i)>> >>
+
+SafetyWhole ==
+    << <<"ElectionSafety", ElectionSafety'>>, <<"LogMatching", LogMatching'>>,
+       <<"LeaderCompleteness", LeaderCompleteness'>>, <<"StateMachineSafety", StateMachineSafety'>>,
+       <<"CommitIndexInLog", CommitIndexInLog'>>,
+       <<"LeaderAppendOnly", \A j \in Server : AppendOnlyStep(j)>>,
+       <<"CommitIndexMonotonic", \A j \in Server : CommitMonotonicStep(j)>> >>
+
+(* The server an event changes, if any (the network's events change none), *)
+(* as a set: a bound identifier i keeps its value under priming, while     *)
+(* e.node, read from the variables chunk and k, would not.                 *)
+Actor(e) == IF HasField(e, "node") THEN {e.node} ELSE {}
+Checks(e) == IF WholeInvariants THEN {SafetyWhole}
+             ELSE {SafetyOfStep(i) : i \in Actor(e)}
+Safe(e) == \A checks \in Checks(e) : \A n \in DOMAIN checks : checks[n][2]
+Broken(e) == UNION {{checks[n][1] : n \in {x \in DOMAIN checks : ~checks[x][2]}} : checks \in Checks(e)}
+
 Verdict(v) == <<"raft-trace-verdict", Chunks[chunk].id>> \o v
 
 (* The next event matches the spec: take the step. *)
@@ -183,6 +236,7 @@ Advance ==
     /\ k < Len(Events)
     /\ SpecStep(Ev)
     /\ MatchesLog(Ev)
+    /\ Safe(Ev)
     /\ k' = k + 1
     /\ UNCHANGED <<chunk, verdict>>
 
@@ -194,12 +248,16 @@ Accept ==
     /\ verdict' = "accepted"
     /\ UNCHANGED <<vars, chunk, k>>
 
-(* The next event does not match: say why, and stop. *)
+(* The next event does not match, or leads to an unsafe state: say why, and stop. *)
 Reject ==
     /\ verdict = "checking"
     /\ k < Len(Events)
     /\ ~ENABLED Advance
-    /\ IF ENABLED SpecStep(Ev)
+    /\ IF ENABLED (SpecStep(Ev) /\ MatchesLog(Ev))
+       THEN /\ SpecStep(Ev)
+            /\ MatchesLog(Ev)
+            /\ PrintT(Verdict(<<"unsafe", k + 1, Broken(Ev)>>))
+       ELSE IF ENABLED SpecStep(Ev)
        THEN /\ SpecStep(Ev)
             /\ PrintT(Verdict(<<"diverged", k + 1,
                                IF HasField(Ev, "delta") THEN PostState(Ev.node) ELSE << >>, Sent, Taken>>))

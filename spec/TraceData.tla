@@ -5,8 +5,10 @@
 (*   TraceServer  the cluster's servers, as strings "n1", "n2", ...        *)
 (*   TraceValue   every client value the chunks' events carry              *)
 (*   Chunks       a sequence of [id, init, events]: init is the global     *)
-(*                state before the chunk's first event, events its events  *)
-(*                as records (see src/check/tla-emit.ts)                   *)
+(*                state before the chunk's first event (history included), *)
+(*                events its events as records (see src/check/tla-emit.ts) *)
+(*   WholeInvariants  TRUE to evaluate every safety property whole after   *)
+(*                each event, instead of just the conjuncts it can change  *)
 (* This placeholder holds no chunk, so that RaftTrace.tla parses alone.    *)
 (***************************************************************************)
 EXTENDS Raft
@@ -14,4 +16,5 @@ EXTENDS Raft
 TraceServer == {"n1", "n2", "n3"}
 TraceValue == {}
 Chunks == << >>
+WholeInvariants == FALSE
 =============================================================================

@@ -18,8 +18,12 @@ type Line = Record<string, any>;
 
 interface Expectation {
   readonly file: string;
-  readonly verdict: 'accepted' | 'rejected';
+  readonly verdict: 'accepted' | 'rejected' | 'unsafe';
   readonly about: string;
+  /** Checked against spec/Raft.tla with this spec mutant (test/spec-mutants/catalogue.json) applied. */
+  readonly specMutant?: string;
+  /** For `unsafe`: the safety property the state after the event at `line` breaks. */
+  readonly property?: string;
   /** For rejections: the line of the diverging event, its action, and what the diagnosis must name. */
   readonly line?: number;
   readonly action?: string;
@@ -239,6 +243,78 @@ const isType = (t: Message['type'], dest: ServerId, source?: ServerId) => (m: Me
     },
     { path: 'commitIndex[n3]' },
   );
+}
+
+// --- Safety on the traced states ---------------------------------------------------
+
+{
+  // The paper's Figure 8 with three servers. n1 (term 1) and n2 (term 2) each
+  // append an entry at index 1 that nobody else gets. n1 wins term 3 with
+  // n3's vote and stores its term-1 entry x on n3. Committing x now, by
+  // counting replicas, is the bug: n2 can still win term 4 with n3's vote
+  // (its last term, 2, beats n3's 1) and lead without x.
+  // The checker rejects the commit against spec/Raft.tla. Against the spec
+  // with the same bug (spec mutant commit-older-term-by-counting) every step
+  // is one of the spec, and only the safety check on the traced states can
+  // tell: Leader Completeness breaks when n2 becomes leader of term 4.
+  const c = new Cluster({ size: 3, seed: 17 });
+  c.timeout('n1');
+  c.settle();
+  c.clientRequest('x');
+  c.dropWhere(to('n2'));
+  c.dropWhere(to('n3'));
+  c.timeout('n2');
+  c.settle();
+  c.clientRequestTo('n2', 'y');
+  c.dropWhere(to('n1'));
+  c.dropWhere(to('n3'));
+  c.timeout('n1');
+  c.deliverWhere(isType('RequestVoteRequest', 'n3', 'n1'));
+  c.deliverWhere(isType('RequestVoteResponse', 'n1', 'n3'));
+  // n1's vote request to n2 stays in flight; its AppendEntries to n2 are lost.
+  for (let k = 0; k < 4 && c.state('n1').matchIndex.n3 !== 1; k++) {
+    c.heartbeat('n1');
+    c.dropWhere(isType('AppendEntriesRequest', 'n2'));
+    c.settle();
+  }
+  const staged = lines(c);
+  const at = staged.length - 1;
+  const leader = staged[at]!;
+  if (leader.action !== 'HandleAppendEntriesResponse' || leader.state.matchIndex.n3 !== 1 || leader.state.log[0]?.term !== 1 || leader.state.term !== 3) {
+    throw new Error(`the Figure 8 scenario did not stage: ${JSON.stringify(leader).slice(0, 300)}`);
+  }
+  // Then n2 hears of term 3 (n1's vote request, refused: n2's log is more up
+  // to date; the refusal is lost), n1 crashes, which forgets its commit, and
+  // n2 wins term 4 with the votes of n3 and n1.
+  c.deliverWhere(isType('RequestVoteRequest', 'n2', 'n1'));
+  c.dropWhere(to('n1'));
+  c.crash('n1');
+  c.restart('n1');
+  c.timeout('n2');
+  c.settle();
+  const rest = lines(c).slice(staged.length);
+  const commit = { i: 0, action: 'AdvanceCommitIndex', node: 'n1', state: { ...structuredClone(leader.state), commitIndex: 1 } };
+  const content = [...staged.slice(0, at + 1), commit, ...staged.slice(at + 1), ...rest].map((e, k) => (k === 0 ? e : { ...e, i: k }));
+  const elected = findLast(content, (e) => e.action === 'BecomeLeader' && e.node === 'n2' && e.state.term === 4);
+  const file = 'unsafe-figure-8.ndjson';
+  write(file, content);
+  manifest.push({
+    file,
+    verdict: 'rejected',
+    about: 'a leader commits an entry of an earlier term by counting replicas, and a later leader lacks it (Figure 8)',
+    line: at + 2,
+    action: 'AdvanceCommitIndex',
+    condition: 'some entry of the current term is stored on a majority',
+  });
+  manifest.push({
+    file,
+    verdict: 'unsafe',
+    specMutant: 'commit-older-term-by-counting',
+    about: 'the same trace against the spec with the Figure 8 bug: every step allowed, Leader Completeness broken',
+    line: elected + 1,
+    action: 'BecomeLeader',
+    property: 'LeaderCompleteness',
+  });
 }
 
 writeFileAtomic(join(DIR, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');

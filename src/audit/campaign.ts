@@ -109,7 +109,12 @@ async function judge(schedules: readonly Schedule[]): Promise<{ runs: RunResult[
       const d = v.diagnosis;
       const earlier = verdicts[k];
       if (earlier && earlier.events < d.event.i) return;
-      const what = d.kind === 'disabled' ? `${d.event.action} not enabled: ${d.falseConditions.map((c) => c.condition).join('; ')}` : `${d.event.action}: ${d.differences.map((x) => x.path).join(', ')}`;
+      const what =
+        d.kind === 'disabled'
+          ? `${d.event.action} not enabled: ${d.falseConditions.map((c) => c.condition).join('; ')}`
+          : d.kind === 'unsafe'
+            ? `${d.event.action} breaks ${d.brokenProperties.join(', ')}`
+            : `${d.event.action}: ${d.differences.map((x) => x.path).join(', ')}`;
       verdicts[k] = { failed: true, oracle: 'tlc', events: d.event.i, what, diagnosis: formatDiagnosis('trace.ndjson', d) };
     });
   }

@@ -146,6 +146,11 @@ export class TraceDataWriter {
       ['nextIndex', perServer((s) => indexMap(s.nextIndex))],
       ['matchIndex', perServer((s) => indexMap(s.matchIndex))],
       ['messages', bag.length === 0 ? 'EmptyBag' : `BagOfPairs({${bag.join(', ')}})`],
+      ['elected', set([...g.elected.values()].map((e) => record([['term', String(e.term)], ['leader', tlaString(e.leader)]])))],
+      [
+        'committed',
+        set([...g.committed.values()].map((c) => record([['index', String(c.index)], ['entry', entry(c.entry)], ['inTerm', String(c.inTerm)]]))),
+      ],
     ]);
   }
 }

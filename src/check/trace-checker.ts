@@ -12,6 +12,7 @@ import type { Message, ServerId, ServerState } from '../raft/types.js';
 import type { TraceEvent, TraceHeader } from '../trace/events.js';
 import { REPO_ROOT, type JavaRuntime, type TlcJar } from '../tlc/jar.js';
 import { describeOutcome, runTlc } from '../tlc/run.js';
+import type { TlcOutcome } from '../tlc/tool-output.js';
 import { readTlaValueAt, type Json } from '../tlc/tla-value.js';
 import { applyEvent, cloneState, initialState, messageKey, type GlobalState } from './replay.js';
 import { tlaString, TraceDataWriter } from './tla-emit.js';
@@ -39,10 +40,15 @@ export interface Diagnosis {
   /** Line of the NDJSON file holding the event (the header is line 1). */
   readonly line: number;
   readonly event: TraceEvent;
-  /** The action was enabled but led elsewhere, or was not enabled at all. */
-  readonly kind: 'diverged' | 'disabled';
+  /**
+   * The action was enabled but led elsewhere, was not enabled at all, or led
+   * to the logged state, which breaks a safety property of the spec.
+   */
+  readonly kind: 'diverged' | 'disabled' | 'unsafe';
   readonly differences: readonly Difference[];
   readonly falseConditions: readonly FalseCondition[];
+  /** For `unsafe`: the properties of Raft.tla the state after the event breaks. */
+  readonly brokenProperties: readonly string[];
 }
 
 export type TraceVerdict =
@@ -64,11 +70,23 @@ export interface CheckOptions {
   /** Cluster sizes the checker accepts. */
   readonly clusterSizes?: readonly number[];
   readonly onBatchDone?: (done: number, total: number) => void;
+  /** The folder holding Raft.tla and RaftTrace.tla; defaults to the bundled spec/. */
+  readonly specDir?: string;
+  /**
+   * Evaluate every safety property whole after each event, rather than the
+   * conjuncts the event can change (same verdicts, slower; for cross-checks).
+   */
+  readonly wholeInvariants?: boolean;
 }
 
 export interface CheckReport {
   readonly verdicts: readonly TraceVerdict[];
   readonly tlcRuns: number;
+  /**
+   * TLC runs repeated without a chunk whose data made TLC fail (an evaluation
+   * error), so that its batch-mates still get their verdicts.
+   */
+  readonly retries: number;
   /** Sum of the TLC runs' durations (they overlap when run in parallel). */
   readonly tlcMs: number;
   readonly wallMs: number;
@@ -86,7 +104,8 @@ interface Chunk {
 type ChunkVerdict =
   | { kind: 'accepted' }
   | { kind: 'diverged'; k: number; post: Json; sent: Json; taken: Json }
-  | { kind: 'disabled'; k: number; guards: Json };
+  | { kind: 'disabled'; k: number; guards: Json }
+  | { kind: 'unsafe'; k: number; properties: Json };
 
 export const DEFAULT_CLUSTER_SIZES = [3, 5] as const;
 
@@ -118,7 +137,7 @@ function chunksOf(trace: TraceInput, traceIndex: number, chunkSize: number, next
   return chunks;
 }
 
-function batchModule(chunks: readonly Chunk[], servers: readonly ServerId[]): string {
+function batchModule(chunks: readonly Chunk[], servers: readonly ServerId[], wholeInvariants: boolean): string {
   const values = new Set<string>();
   for (const c of chunks) for (const e of c.events) if (e.action === 'ClientRequest') values.add(e.value!);
   const writer = new TraceDataWriter();
@@ -139,6 +158,7 @@ function batchModule(chunks: readonly Chunk[], servers: readonly ServerId[]): st
     'EXTENDS Raft',
     `TraceServer == {${servers.map(tlaString).join(', ')}}`,
     `TraceValue == {${[...values].sort().map(tlaString).join(', ')}}`,
+    `WholeInvariants == ${wholeInvariants ? 'TRUE' : 'FALSE'}`,
     writer.definitions(),
     `Chunks == <<\n${body}>>`,
     '====',
@@ -170,8 +190,25 @@ export function parseVerdicts(output: string): Map<number, ChunkVerdict> {
     if (kind === 'accepted') verdicts.set(id, { kind });
     else if (kind === 'diverged') verdicts.set(id, { kind, k: v[3] as number, post: v[4]!, sent: v[5]!, taken: v[6]! });
     else if (kind === 'disabled') verdicts.set(id, { kind, k: v[3] as number, guards: v[4]! });
+    else if (kind === 'unsafe') verdicts.set(id, { kind, k: v[3] as number, properties: v[4]! });
   }
   return verdicts;
+}
+
+/** How one TLC run over a batch ended. */
+interface BatchResult {
+  readonly verdicts: Map<number, ChunkVerdict>;
+  /** Why TLC did not finish the batch, or null. */
+  readonly failure: string | null;
+  /**
+   * The failure came from evaluating the batch's data (an evaluation or parse
+   * error), not from TLC's budget or health: without the offending chunk the
+   * rest can be checked.
+   */
+  readonly dataError: boolean;
+  /** The chunk TLC was checking when it failed, and the event it was at (from 1), if it said. */
+  readonly culprit: { readonly id: number; readonly event: number } | null;
+  readonly ms: number;
 }
 
 async function checkBatch(
@@ -179,12 +216,13 @@ async function checkBatch(
   servers: readonly ServerId[],
   maxEntriesPerMessage: number,
   options: CheckOptions,
-): Promise<{ verdicts: Map<number, ChunkVerdict>; failure: string | null; ms: number }> {
+): Promise<BatchResult> {
   const dir = mkdtempSync(join(tmpdir(), 'raft-trace-batch-'));
+  const specDir = options.specDir ?? join(REPO_ROOT, 'spec');
   try {
-    copyFileSync(join(REPO_ROOT, 'spec', 'Raft.tla'), join(dir, 'Raft.tla'));
-    copyFileSync(join(REPO_ROOT, 'spec', 'RaftTrace.tla'), join(dir, 'RaftTrace.tla'));
-    writeFileSync(join(dir, 'TraceData.tla'), batchModule(chunks, servers));
+    copyFileSync(join(specDir, 'Raft.tla'), join(dir, 'Raft.tla'));
+    copyFileSync(join(specDir, 'RaftTrace.tla'), join(dir, 'RaftTrace.tla'));
+    writeFileSync(join(dir, 'TraceData.tla'), batchModule(chunks, servers, options.wholeInvariants ?? false));
     writeFileSync(join(dir, 'RaftTrace.cfg'), batchConfig(maxEntriesPerMessage));
     const result = await runTlc({
       spec: join(dir, 'RaftTrace.tla'),
@@ -195,11 +233,28 @@ async function checkBatch(
       jar: options.jar,
     });
     const verdicts = parseVerdicts(result.output);
-    const failure = result.outcome.kind === 'success' ? null : `TLC failed: ${describeOutcome(result.outcome)}`;
-    return { verdicts, failure, ms: result.durationMs };
+    const o = result.outcome;
+    const failure = o.kind === 'success' ? null : `TLC failed: ${describeOutcome(o)}`;
+    const dataError = o.kind === 'error' || o.kind === 'parse-error';
+    return { verdicts, failure, dataError, culprit: culpritOf(o, chunks), ms: result.durationMs };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The chunk whose step TLC was evaluating when it stopped with an error: the
+ * last state of the behaviour TLC prints holds RaftTrace's `chunk` (a
+ * position in the batch) and `k` (events matched so far).
+ */
+function culpritOf(o: TlcOutcome, chunks: readonly Chunk[]): BatchResult['culprit'] {
+  if (o.kind !== 'error' || o.trace.length === 0) return null;
+  const last = o.trace[o.trace.length - 1]!.variables;
+  const position = last.chunk;
+  const k = last.k;
+  if (typeof position !== 'number' || typeof k !== 'number') return null;
+  const chunk = chunks[position - 1];
+  return chunk ? { id: chunk.id, event: k + 1 } : null;
 }
 
 /** Packs chunks of one cluster into batches of at most `limit` events, balanced. */
@@ -229,6 +284,13 @@ async function runPool<T>(tasks: ReadonlyArray<() => Promise<T>>, parallel: numb
   return results;
 }
 
+/** A batch waiting for TLC: chunks of one cluster. */
+interface Job {
+  readonly servers: ServerId[];
+  readonly maxEntries: number;
+  readonly chunks: Chunk[];
+}
+
 export async function checkTraces(traces: readonly TraceInput[], options: CheckOptions): Promise<CheckReport> {
   const started = performance.now();
   const chunkSize = options.chunkSize ?? 250;
@@ -238,6 +300,7 @@ export async function checkTraces(traces: readonly TraceInput[], options: CheckO
 
   const problems = new Map<number, string>();
   const byCluster = new Map<string, Chunk[]>();
+  const chunksOfTrace = new Map<number, Chunk[]>();
   let ids = 0;
   traces.forEach((t, index) => {
     const problem = t.events.length === 0 ? 'the trace has no events' : clusterProblem(t.header, sizes);
@@ -246,12 +309,12 @@ export async function checkTraces(traces: readonly TraceInput[], options: CheckO
       return;
     }
     const key = `${maxEntries(t.header)}:${t.header.nodes.join(',')}`;
-    const list = byCluster.get(key) ?? [];
-    list.push(...chunksOf(t, index, chunkSize, () => ++ids));
-    byCluster.set(key, list);
+    const chunks = chunksOf(t, index, chunkSize, () => ++ids);
+    chunksOfTrace.set(index, chunks);
+    byCluster.set(key, [...(byCluster.get(key) ?? []), ...chunks]);
   });
 
-  const jobs: Array<{ servers: ServerId[]; maxEntries: number; chunks: Chunk[] }> = [];
+  let jobs: Job[] = [];
   for (const [key, chunks] of byCluster) {
     const [limit, nodes] = key.split(':') as [string, string];
     // Small workloads go in one run: a second JVM would cost more than it saves.
@@ -260,50 +323,81 @@ export async function checkTraces(traces: readonly TraceInput[], options: CheckO
       jobs.push({ servers: nodes.split(','), maxEntries: Number(limit), chunks: batch });
     }
   }
-  let done = 0;
-  const results = await runPool(
-    jobs.map((job) => async () => {
-      const r = await checkBatch(job.chunks, job.servers, job.maxEntries, options);
-      options.onBatchDone?.(++done, jobs.length);
-      return { ...r, chunks: job.chunks };
-    }),
-    parallel,
-  );
 
   const chunkVerdicts = new Map<number, ChunkVerdict>();
+  /** Chunks that could not be checked, with the rest of a line that starts with the file: `: not checked: ...` or `:LINE: ...`. */
   const chunkFailures = new Map<number, string>();
-  const chunksOfTrace = new Map<number, Chunk[]>();
-  for (const r of results) {
-    for (const c of r.chunks) {
-      const v = r.verdicts.get(c.id);
-      if (v) chunkVerdicts.set(c.id, v);
-      else chunkFailures.set(c.id, r.failure ?? 'TLC finished without a verdict for this part of the trace');
-      const list = chunksOfTrace.get(c.trace) ?? [];
-      list.push(c);
-      chunksOfTrace.set(c.trace, list);
+  /** Whether a chunk before this one in its trace already decides the trace. */
+  const decidedBefore = (c: Chunk) =>
+    chunksOfTrace.get(c.trace)!.some((d) => d.start < c.start && (chunkFailures.has(d.id) || (chunkVerdicts.get(d.id)?.kind ?? 'accepted') !== 'accepted'));
+
+  let tlcRuns = 0;
+  let retries = 0;
+  let tlcMs = 0;
+  let done = 0;
+  let total = jobs.length;
+  // Rounds: a batch that TLC could not finish because of one chunk's data is
+  // run again without that chunk (found from TLC's error trace, or by
+  // halving the batch when TLC does not say), so that one bad trace never
+  // costs the others their verdicts. Chunks after a trace's first rejection
+  // are not run again: the trace is decided.
+  while (jobs.length > 0) {
+    const results = await runPool(
+      jobs.map((job) => async () => {
+        const r = await checkBatch(job.chunks, job.servers, job.maxEntries, options);
+        options.onBatchDone?.(++done, total);
+        return { ...r, job };
+      }),
+      parallel,
+    );
+    const again: Job[] = [];
+    for (const r of results) {
+      tlcRuns++;
+      tlcMs += r.ms;
+      for (const [id, v] of r.verdicts) chunkVerdicts.set(id, v);
+      const open = r.job.chunks.filter((c) => !chunkVerdicts.has(c.id));
+      if (open.length === 0) continue;
+      const failure = r.failure ?? 'TLC finished without a verdict for this part of the trace';
+      if (!r.dataError) {
+        for (const c of open) chunkFailures.set(c.id, `: not checked: ${failure}`);
+        continue;
+      }
+      const culprit = r.culprit && open.find((c) => c.id === r.culprit!.id);
+      if (culprit) {
+        const line = culprit.start + r.culprit!.event + 1;
+        const event = culprit.events[r.culprit!.event - 1];
+        chunkFailures.set(culprit.id, `:${line}: TLC could not evaluate ${event ? describeEvent(event) : 'this event'}: ${failure}`);
+        const rest = open.filter((c) => c !== culprit);
+        if (rest.length > 0) again.push({ ...r.job, chunks: rest });
+      } else if (open.length === 1) {
+        chunkFailures.set(open[0]!.id, `: not checked: ${failure}`);
+      } else {
+        const half = Math.ceil(open.length / 2);
+        again.push({ ...r.job, chunks: open.slice(0, half) }, { ...r.job, chunks: open.slice(half) });
+      }
     }
+    jobs = again
+      .map((job) => ({ ...job, chunks: job.chunks.filter((c) => !decidedBefore(c)) }))
+      .filter((job) => job.chunks.length > 0);
+    retries += jobs.length;
+    total += jobs.length;
   }
 
   const verdicts: TraceVerdict[] = traces.map((t, index) => {
     const events = t.events.length;
     const problem = problems.get(index);
     if (problem) return { file: t.file, events, status: 'error', message: `${t.file}: ${problem}` };
-    const chunks = (chunksOfTrace.get(index) ?? []).sort((a, b) => a.start - b.start);
-    // The first rejection decides; later chunks start from a state the
-    // implementation claimed, which no longer means anything.
-    for (const c of chunks) {
-      const v = chunkVerdicts.get(c.id);
-      if (!v) return { file: t.file, events, status: 'error', message: `${t.file}: not checked: ${chunkFailures.get(c.id)!}` };
+    // The first chunk that is not accepted decides; later chunks start from a
+    // state the implementation claimed, which no longer means anything.
+    for (const c of chunksOfTrace.get(index)!) {
+      const failure = chunkFailures.get(c.id);
+      if (failure) return { file: t.file, events, status: 'error', message: `${t.file}${failure}` };
+      const v = chunkVerdicts.get(c.id)!;
       if (v.kind !== 'accepted') return { file: t.file, events, status: 'rejected', diagnosis: diagnose(c, v) };
     }
     return { file: t.file, events, status: 'accepted' };
   });
-  return {
-    verdicts,
-    tlcRuns: results.length,
-    tlcMs: results.reduce((n, r) => n + r.ms, 0),
-    wallMs: performance.now() - started,
-  };
+  return { verdicts, tlcRuns, retries, tlcMs, wallMs: performance.now() - started };
 }
 
 // --- Diagnosis -------------------------------------------------------------------
@@ -378,13 +472,17 @@ function stateDifferences(node: ServerId, logged: ServerState, spec: ServerState
 function diagnose(chunk: Chunk, v: Exclude<ChunkVerdict, { kind: 'accepted' }>): Diagnosis {
   const event = chunk.events[v.k - 1]!;
   const line = chunk.start + v.k + 1;
+  const none = { differences: [], falseConditions: [], brokenProperties: [] };
+  if (v.kind === 'unsafe') {
+    return { ...none, line, event, kind: 'unsafe', brokenProperties: [...(v.properties as string[])].sort() };
+  }
   if (v.kind === 'disabled') {
     const guards = v.guards as Array<[string, boolean, Array<[string, Json]>]>;
     return {
+      ...none,
       line,
       event,
       kind: 'disabled',
-      differences: [],
       falseConditions: guards.filter((g) => g[1] === false).map((g) => ({ condition: g[0], values: g[2].map(([n, x]) => [n, x] as const) })),
     };
   }
@@ -402,7 +500,7 @@ function diagnose(chunk: Chunk, v: Exclude<ChunkVerdict, { kind: 'accepted' }>):
   if (key(consumed) !== key(specTaken)) {
     differences.push({ path: 'consumed message', logged: consumed[0] ?? null, spec: inLoggedOrder(specTaken[0] ?? null) });
   }
-  return { line, event, kind: 'diverged', differences, falseConditions: [] };
+  return { ...none, line, event, kind: 'diverged', differences };
 }
 
 // --- Reporting ---------------------------------------------------------------------
@@ -420,6 +518,13 @@ export function describeEvent(e: TraceEvent): string {
 
 /** The diagnosis as lines a user can act on without reading TLC output. */
 export function formatDiagnosis(file: string, d: Diagnosis): string[] {
+  if (d.kind === 'unsafe') {
+    return [
+      `${file}:${d.line}: event ${d.event.i} breaks ${d.brokenProperties.join(', ')}: ${describeEvent(d.event)}`,
+      '  the spec allows the step and the state the implementation logged, but that state violates the safety',
+      `  propert${d.brokenProperties.length === 1 ? 'y' : 'ies'} ${d.brokenProperties.join(', ')} of spec/Raft.tla (checked with the elections and commits of the whole run)`,
+    ];
+  }
   const lines = [`${file}:${d.line}: event ${d.event.i} is not a step of the spec: ${describeEvent(d.event)}`];
   if (d.kind === 'disabled') {
     lines.push(`  the spec does not allow ${d.event.action} here:`);
