@@ -3,7 +3,9 @@
 #   make test    run the vitest suite
 #   make traces  write N traces (default 100) into traces/
 #   make bench   print simulator and trace-writing throughput
-#   make spec    model-check spec/MCRaft.tla exhaustively with TLC
+#   make spec    model-check spec/Raft.tla exhaustively on the models of make spec, with coverage
+#   make spec-deep  TLC's random simulation of deeper models (3 and 5 servers), with coverage
+#   make spec-audit  put each known Raft bug into a copy of the spec; every one must be killed by a model
 #   make setup-tlc  obtain TLC (tla2tools.jar) into .tlc/ and print its version
 #   make audit   inject each known Raft bug and report whether the harness catches it
 
@@ -11,7 +13,7 @@ N ?= 100
 TRACES_DIR ?= traces/generated
 NPX := npx --no-install
 
-.PHONY: all check test traces validate bench typecheck clean spec setup-tlc audit
+.PHONY: all check test traces validate bench typecheck clean spec spec-deep spec-audit setup-tlc audit
 
 all: check
 
@@ -41,7 +43,14 @@ setup-tlc: node_modules/.installed
 	$(NPX) tsx tools/setup-tlc.ts
 
 spec: node_modules/.installed
-	$(NPX) tsx tools/model-check.ts spec/MCRaft.tla
+	$(NPX) tsx tools/model-check.ts --use spec
+
+spec-deep: node_modules/.installed
+	$(NPX) tsx tools/model-check.ts --use deep
+
+# SPEC_AUDIT_FLAGS='--mutants 1,5 --seconds 120' to narrow it.
+spec-audit: node_modules/.installed
+	$(NPX) tsx tools/spec-audit.ts $(SPEC_AUDIT_FLAGS)
 
 # AUDIT_FLAGS='--mutants 1,5 --schedules 500 --seconds 60' to narrow or widen it.
 audit: node_modules/.installed
@@ -54,4 +63,4 @@ typecheck: node_modules/.installed
 	$(NPX) tsc --noEmit -p .
 
 clean:
-	rm -rf traces/generated traces/test traces/failures traces/audit
+	rm -rf traces/generated traces/test traces/failures traces/audit traces/spec-audit

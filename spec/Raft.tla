@@ -68,6 +68,8 @@ TermAt(lg, k) == IF k = 0 THEN 0 ELSE lg[k].term
 
 Peers(i) == Server \ {i}
 
+IsPrefix(s, t) == Len(s) <= Len(t) /\ SubSeq(t, 1, Len(s)) = s
+
 (* The bag of messages in flight, as a function from message to copies. *)
 EmptyBag == [m \in {} |-> 0]
 InFlight(m) == m \in DOMAIN messages
@@ -322,6 +324,16 @@ DuplicateMessage(m) ==
     /\ UNCHANGED <<serverVars, electionVars, leaderVars, historyVars>>
 
 -----------------------------------------------------------------------------
+(* A server receives a message in flight. *)
+ReceiveNext ==
+    \E m \in DOMAIN messages :
+        \/ UpdateTerm(m.dest, m)
+        \/ HandleRequestVoteRequest(m.dest, m)
+        \/ HandleRequestVoteResponse(m.dest, m)
+        \/ HandleAppendEntriesRequest(m.dest, m)
+        \/ HandleAppendEntriesResponse(m.dest, m)
+        \/ DropStaleResponse(m.dest, m)
+
 (* The protocol's own steps: servers acting and handling messages. *)
 ProtocolNext ==
     \/ \E i \in Server : Timeout(i)
@@ -330,13 +342,7 @@ ProtocolNext ==
     \/ \E i \in Server : \E v \in Value : ClientRequest(i, v)
     \/ \E i \in Server : AdvanceCommitIndex(i)
     \/ \E i \in Server : \E j \in Server : AppendEntries(i, j)
-    \/ \E m \in DOMAIN messages :
-          \/ UpdateTerm(m.dest, m)
-          \/ HandleRequestVoteRequest(m.dest, m)
-          \/ HandleRequestVoteResponse(m.dest, m)
-          \/ HandleAppendEntriesRequest(m.dest, m)
-          \/ HandleAppendEntriesResponse(m.dest, m)
-          \/ DropStaleResponse(m.dest, m)
+    \/ ReceiveNext
 
 (* Faults: crashes, and a network that loses and duplicates messages. *)
 FaultNext ==
@@ -401,6 +407,18 @@ StateMachineSafety ==
 CommitInLog(i) == commitIndex[i] <= Len(log[i])
 CommitIndexInLog == \A i \in Server : CommitInLog(i)
 
+(* A leader's matchIndex for a peer of its own term is a prefix of its log *)
+(* that the peer's log shares: the peer acknowledged it, and neither has   *)
+(* lost it since (in that term only this leader writes to the peer's log, *)
+(* and never against its own). A leader that counts replicas it has not  *)
+(* been told of, or kept from an earlier term, breaks it at once.          *)
+MatchAgrees(i, j) ==
+    (role[i] = Leader /\ j \in Peers(i) /\ currentTerm[j] = currentTerm[i]) =>
+        /\ matchIndex[i][j] <= Len(log[i])
+        /\ matchIndex[i][j] <= Len(log[j])
+        /\ SubSeq(log[j], 1, matchIndex[i][j]) = SubSeq(log[i], 1, matchIndex[i][j])
+MatchIndexAgrees == \A i, j \in Server : MatchAgrees(i, j)
+
 (* A leader never deletes or overwrites its own entries while it leads. *)
 AppendOnlyStep(i) ==
     (role[i] = Leader /\ role'[i] = Leader /\ currentTerm'[i] = currentTerm[i]) =>
@@ -413,5 +431,13 @@ LeaderAppendOnly == [][\A i \in Server : AppendOnlyStep(i)]_vars
 (* invariant: the entries stay in its log.                                 *)
 CommitMonotonicStep(i) == commitIndex'[i] >= commitIndex[i] \/ Restart(i)
 CommitIndexMonotonic == [][\A i \in Server : CommitMonotonicStep(i)]_vars
+
+(* Liveness: a server that stays leader brings every log up to its own.   *)
+(* (Infinitely often it is no leader, or every log extends its log.) It    *)
+(* holds only where faults stop and the protocol's steps are fair; no     *)
+(* safety property can tell a leader that never backs off nextIndex, and  *)
+(* so never repairs a follower's log, from a correct one.                  *)
+LeaderRepairsLogs ==
+    \A i \in Server : []<>(role[i] # Leader \/ \A j \in Server : IsPrefix(log[i], log[j]))
 
 =============================================================================

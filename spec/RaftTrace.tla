@@ -189,8 +189,6 @@ Guards(e) ==
 (* are evaluated, and the result is the whole property's value. (With      *)
 (* WholeInvariants TRUE in the data module, every property is evaluated    *)
 (* whole instead; the tests compare the two.)                              *)
-IsPrefix(s, t) == Len(s) <= Len(t) /\ SubSeq(t, 1, Len(s)) = s
-
 SafetyOfStep(i) ==
     LET logChanged == log'[i] # log[i]
         newElected == elected' \ elected
@@ -209,13 +207,14 @@ SafetyOfStep(i) ==
             /\ (logChanged \/ commitIndex'[i] # commitIndex[i]) => \A j \in Server : AppliedAgree(i, j)'
             /\ \A c \in newCommitted : CommittedOnce(c)'>>,
           <<"CommitIndexInLog", CommitInLog(i)'>>,
+          <<"MatchIndexAgrees", \A j \in Server : MatchAgrees(i, j)' /\ MatchAgrees(j, i)'>>,
           <<"LeaderAppendOnly", AppendOnlyStep(i)>>,
           <<"CommitIndexMonotonic", CommitMonotonicStep(i)>> >>
 
 SafetyWhole ==
     << <<"ElectionSafety", ElectionSafety'>>, <<"LogMatching", LogMatching'>>,
        <<"LeaderCompleteness", LeaderCompleteness'>>, <<"StateMachineSafety", StateMachineSafety'>>,
-       <<"CommitIndexInLog", CommitIndexInLog'>>,
+       <<"CommitIndexInLog", CommitIndexInLog'>>, <<"MatchIndexAgrees", MatchIndexAgrees'>>,
        <<"LeaderAppendOnly", \A j \in Server : AppendOnlyStep(j)>>,
        <<"CommitIndexMonotonic", \A j \in Server : CommitMonotonicStep(j)>> >>
 

@@ -1,12 +1,13 @@
 // TLC itself, on the bundled spec: these tests need Java and TLC and fail,
 // never skip, when either cannot be had; the failure says how to get them.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findJava, findTlcJar, TlcSetupError, type JavaRuntime, type TlcJar } from '../src/tlc/jar.js';
 import { runTlc } from '../src/tlc/run.js';
+import { loadSpecMutants, mutatedSpecDir, type SpecMutant } from '../src/audit/spec-mutants.js';
 
 let java: JavaRuntime;
 let jar: TlcJar;
@@ -20,23 +21,11 @@ beforeAll(async () => {
   }
 }, 300_000);
 
-interface SpecMutant {
-  readonly file: string;
-  readonly find: string;
-  readonly replace: string;
-  readonly violates: string;
-}
-
-/** A scratch copy of spec/ with one mutant applied. */
+/** A scratch copy of spec/ with one mutant of test/spec-mutants/catalogue.json applied. */
 function mutatedSpec(name: string): { dir: string; mutant: SpecMutant } {
-  const mutant = JSON.parse(readFileSync(`test/fixtures/spec-mutants/${name}.json`, 'utf8')) as SpecMutant;
-  const dir = mkdtempSync(join(tmpdir(), 'spec-mutant-'));
-  cpSync('spec', dir, { recursive: true });
-  const path = join(dir, mutant.file);
-  const text = readFileSync(path, 'utf8');
-  if (!text.includes(mutant.find)) throw new Error(`mutant ${name} no longer applies to spec/${mutant.file}`);
-  writeFileSync(path, text.replace(mutant.find, mutant.replace));
-  return { dir, mutant };
+  const mutant = loadSpecMutants().find((m) => m.name === name);
+  if (!mutant) throw new Error(`no spec mutant ${name}`);
+  return { dir: mutatedSpecDir(mutant), mutant };
 }
 
 describe('TLC on the bundled spec', { timeout: 300_000 }, () => {
@@ -54,7 +43,7 @@ describe('TLC on the bundled spec', { timeout: 300_000 }, () => {
     const result = await runTlc({ spec: join(dir, 'MCRaft.tla'), config: join(dir, 'MCRaftSmall.cfg'), workers: 2, java, jar });
     const o = result.outcome;
     if (o.kind !== 'violation') throw new Error(`expected a violation, got ${JSON.stringify(o).slice(0, 500)}`);
-    expect(o.property).toBe(mutant.violates);
+    expect(o.property).toBe(mutant.killedBy!.property);
     expect(o.propertyKind).toBe('invariant');
     expect(o.trace[0]!.action).toBe('Initial predicate');
     expect(o.trace.map((s) => s.number)).toEqual(o.trace.map((_, k) => k + 1));

@@ -59,7 +59,7 @@ async function main(): Promise<number> {
   row('accepted', count('accepted'));
   row('rejected', count('rejected'));
   row('not checked (errors)', count('error'));
-  row('TLC runs', checked.tlcRuns);
+  row('TLC runs', `${checked.tlcRuns}${checked.retries ? ` (${checked.retries} repeated without a trace TLC could not evaluate)` : ''}`);
   row('time', `${seconds.toFixed(1)} s`);
   row('events per second', Math.round(events / seconds));
   writeFileAtomic(
@@ -72,6 +72,7 @@ async function main(): Promise<number> {
         rejected: count('rejected'),
         errors: count('error'),
         tlcRuns: checked.tlcRuns,
+        retries: checked.retries,
         seconds: Number(seconds.toFixed(3)),
         verdicts: verdicts.map((v) =>
           v.status === 'rejected'

@@ -1,33 +1,99 @@
-// Model-checks a TLA+ module with TLC and prints a short summary.
-//   npx tsx tools/model-check.ts [--config FILE] [--workers N] [--timeout SECONDS] [SPEC.tla]
-// SPEC defaults to spec/MCRaft.tla with spec/MCRaft.cfg. Exits 0 only when TLC
-// explored the whole model and found no error.
+// Model-checks spec/Raft.tla with TLC on the models of src/tlc/models.ts and
+// prints, for each, the outcome, TLC's figures and which actions and branches
+// of the spec the model took (from TLC's coverage report).
+//   npx tsx tools/model-check.ts [--use spec|deep|test] [--models NAME,...]
+//                                [--workers N] [--timeout SECONDS] [--no-coverage]
+//   npx tsx tools/model-check.ts [--config FILE] [--workers N] [--timeout SECONDS] SPEC.tla
+// `--use spec` (the default) runs the exhaustive models of `make spec`;
+// `--use deep` the random simulations of `make spec-deep`. The second form
+// checks any module with TLC, without coverage.
+// Exits 0 only when every model was explored completely (or simulated for its
+// whole budget) with no error and, with coverage, took every action and branch.
 import { cpus } from 'node:os';
 import { parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
-import { findJava, findTlcJar, TlcSetupError, tlcVersion } from '../src/tlc/jar.js';
-import { describeOutcome, runTlc } from '../src/tlc/run.js';
+import { formatCoverage } from '../src/tlc/coverage.js';
+import { findJava, findTlcJar, TlcSetupError, tlcVersion, type JavaRuntime, type TlcJar } from '../src/tlc/jar.js';
+import { findModel, MODELS, runModel, type SpecModel } from '../src/tlc/models.js';
+import { describeOutcome, runTlc, type TlcResult } from '../src/tlc/run.js';
+
+function printFigures(result: TlcResult): void {
+  console.log(
+    `  states generated: ${result.statesGenerated?.toLocaleString('en-US') ?? '?'}, distinct states: ${result.distinctStates?.toLocaleString('en-US') ?? '?'}, depth: ${result.depth ?? '?'}, time: ${(result.durationMs / 1000).toFixed(1)} s`,
+  );
+  const o = result.outcome;
+  if (o.kind === 'violation' || o.kind === 'deadlock' || (o.kind === 'error' && o.trace.length > 0)) {
+    console.log('  counterexample:');
+    for (const s of o.trace) console.log(`    ${s.number}: ${s.action}\n      ${JSON.stringify(s.variables)}`);
+  }
+}
+
+/** Prints a progress line at most every `seconds`, so that a long run is not silent. */
+function progressPrinter(label: string, seconds = 30): (line: string) => void {
+  let last = 0;
+  return (line) => {
+    const now = performance.now();
+    if (now - last < seconds * 1000) return;
+    last = now;
+    console.log(`  [${label}] ${line.replace(/^Progress\(\d+\) at \S+ \S+: /, '')}`);
+  };
+}
+
+async function checkModels(models: readonly SpecModel[], workers: number, timeoutSeconds: number, coverage: boolean, java: JavaRuntime, jar: TlcJar): Promise<boolean> {
+  let ok = true;
+  for (const model of models) {
+    const how = model.mode === 'simulate' ? `random simulation, depth ${model.depth}, seed ${model.seed}, ${model.seconds} s` : 'exhaustive';
+    console.log(`\n${model.name} (spec/${model.name}.cfg; ${how}; ${workers} worker(s))`);
+    const run = await runModel(model, { workers, timeoutMs: timeoutSeconds * 1000, coverage, java, jar, onProgress: progressPrinter(model.name) });
+    const o = run.result.outcome;
+    console.log(`  ${run.verdict === 'no error' ? (model.mode === 'simulate' ? `no error in ${model.seconds} s of simulation` : 'no error found') : describeOutcome(o)}`);
+    printFigures(run.result);
+    if (run.verdict !== 'no error') ok = false;
+    if (coverage) {
+      if (!run.coverage) {
+        console.log('  coverage: TLC printed no coverage report');
+        ok = false;
+      } else {
+        for (const line of formatCoverage(run.coverage)) console.log(`  ${line}`);
+        if (run.coverage.notTaken.length > 0) ok = false;
+      }
+    }
+  }
+  return ok;
+}
 
 try {
-  const { values, positionals } = parse(process.argv.slice(2), ['config', 'workers', 'timeout']);
-  if (positionals.length > 1) throw new UsageError('give one spec at most');
-  const spec = positionals[0] ?? 'spec/MCRaft.tla';
+  const { values, positionals } = parse(process.argv.slice(2), ['config', 'workers', 'timeout', 'use', 'models', 'no-coverage'], ['no-coverage']);
   const workers = positiveInt('workers', values.workers, cpus().length);
   const timeoutSeconds = positiveInt('timeout', values.timeout, 1800);
+  if (positionals.length > 1) throw new UsageError('give one spec at most');
+  let models: SpecModel[] = [];
+  if (positionals.length === 0) {
+    if (values.models) {
+      models = values.models.split(',').map((name) => {
+        const m = findModel(name.trim());
+        if (!m) throw new UsageError(`no model ${JSON.stringify(name)}; there are ${MODELS.map((x) => x.name).join(', ')}`);
+        return m;
+      });
+    } else {
+      const use = values.use ?? 'spec';
+      if (!['spec', 'deep', 'test'].includes(use)) throw new UsageError(`--use takes spec, deep or test, got ${JSON.stringify(use)}`);
+      models = MODELS.filter((m) => m.use === use);
+    }
+  }
   const java = findJava();
   const jar = await findTlcJar({ log: (s) => console.log(s) });
   console.log(`${tlcVersion(java, jar)} from ${jar.source}`);
-  console.log(`checking ${spec}${values.config ? ` with ${values.config}` : ''} on ${workers} worker(s)...`);
-  const result = await runTlc({ spec, config: values.config, workers, timeoutMs: timeoutSeconds * 1000, java, jar });
-  const o = result.outcome;
-  console.log(`${describeOutcome(o)}`);
-  console.log(
-    `states generated: ${result.statesGenerated ?? '?'}, distinct states: ${result.distinctStates ?? '?'}, depth: ${result.depth ?? '?'}, time: ${(result.durationMs / 1000).toFixed(1)} s`,
-  );
-  if (o.kind === 'violation' || o.kind === 'deadlock' || (o.kind === 'error' && o.trace.length > 0)) {
-    console.log('counterexample:');
-    for (const s of o.trace) console.log(`  ${s.number}: ${s.action}\n    ${JSON.stringify(s.variables)}`);
+  if (positionals.length === 1) {
+    const spec = positionals[0]!;
+    console.log(`checking ${spec}${values.config ? ` with ${values.config}` : ''} on ${workers} worker(s)...`);
+    const result = await runTlc({ spec, config: values.config, workers, timeoutMs: timeoutSeconds * 1000, java, jar, onProgress: progressPrinter('TLC') });
+    console.log(describeOutcome(result.outcome));
+    printFigures(result);
+    process.exit(result.outcome.kind === 'success' ? 0 : 1);
   }
-  process.exit(o.kind === 'success' ? 0 : 1);
+  const ok = await checkModels(models, workers, timeoutSeconds, !values['no-coverage'], java, jar);
+  console.log(`\n${ok ? 'every model: no error' : 'FAILED'}${values['no-coverage'] ? '' : ok ? ', every action and branch taken' : ''}`);
+  process.exit(ok ? 0 : 1);
 } catch (err) {
   if (err instanceof UsageError) {
     console.error(`model-check: ${err.message}`);

@@ -41,19 +41,24 @@ export function scheduleOptions(nodes: string | undefined, steps: string | undef
   return options;
 }
 
-/** Parses `--name value` options (all strings) and positionals; unknown options are usage errors. */
+/**
+ * Parses `--name value` options (strings) and `--flag` options (in `flags`,
+ * given as 'true'), and positionals; unknown options are usage errors.
+ */
 export function parse(
   argv: string[],
   names: readonly string[],
+  flags: readonly string[] = [],
 ): { values: Record<string, string | undefined>; positionals: string[] } {
   try {
     const { values, positionals } = parseArgs({
       args: argv,
-      options: Object.fromEntries(names.map((n) => [n, { type: 'string' as const }])),
+      options: Object.fromEntries(names.map((n) => [n, { type: flags.includes(n) ? ('boolean' as const) : ('string' as const) }])),
       allowPositionals: true,
       strict: true,
     });
-    return { values: values as Record<string, string | undefined>, positionals };
+    const strings = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v === true ? 'true' : (v as string | undefined)]));
+    return { values: strings, positionals };
   } catch (err) {
     throw new UsageError((err as Error).message.split('. ')[0]!);
   }

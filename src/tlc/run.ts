@@ -23,6 +23,8 @@ export interface TlcRunOptions {
   readonly jar?: TlcJar;
   /** Maximum Java heap, e.g. '4g'. */
   readonly heap?: string;
+  /** Called with the text of each progress report TLC makes while it runs. */
+  readonly onProgress?: (text: string) => void;
 }
 
 export interface TlcResult extends TlcStats {
@@ -59,7 +61,7 @@ export async function runTlc(options: TlcRunOptions): Promise<TlcResult> {
   ];
   const started = performance.now();
   try {
-    const { output, exitCode, timedOut } = await spawnCollect(java.path, args, dirname(spec), options.timeoutMs);
+    const { output, exitCode, timedOut } = await spawnCollect(java.path, args, dirname(spec), options.timeoutMs, options.onProgress);
     const durationMs = performance.now() - started;
     const parsed = parseToolOutput(output);
     let outcome: TlcOutcome;
@@ -84,11 +86,25 @@ function spawnCollect(
   args: readonly string[],
   cwd: string,
   timeoutMs: number | undefined,
+  onProgress: ((text: string) => void) | undefined,
 ): Promise<{ output: string; exitCode: number | null; timedOut: boolean }> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    // Progress reports (message 2200; 2209 in simulation) are passed on as they come.
+    let partial = '';
+    let inProgress = false;
+    child.stdout.on('data', (c: Buffer) => {
+      chunks.push(c);
+      if (!onProgress) return;
+      const lines = (partial + c.toString('utf8')).split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) {
+        if (/^@!@!@STARTMSG 22(00|09):/.test(line)) inProgress = true;
+        else if (line.startsWith('@!@!@')) inProgress = false;
+        else if (inProgress && line.trim()) onProgress(line.trim());
+      }
+    });
     child.stderr.on('data', (c: Buffer) => chunks.push(c));
     let timedOut = false;
     const timer = timeoutMs

@@ -24,6 +24,8 @@ export const TLC_CODE = {
   SEARCH_DEPTH: 2194,
   STATS: 2199,
   PROGRESS_STATS: 2200,
+  /** Progress of a random simulation (behaviours are not stored: no distinct count). */
+  PROGRESS_SIMULATION: 2209,
   STATE_PRINT1: 2216,
   STATE_PRINT2: 2217,
   STATE_PRINT3: 2218,
@@ -165,6 +167,12 @@ export function parseToolOutput(output: string): ParsedToolOutput {
           statesGenerated = num(m[1]!);
           distinctStates = num(m[2]!);
         }
+        break;
+      }
+      case TLC_CODE.PROGRESS_SIMULATION: {
+        // A simulation stopped at its time budget prints no final statistics.
+        const m = /([\d,]+) states generated/.exec(msg.text);
+        if (m) statesGenerated = num(m[1]!);
         break;
       }
       case TLC_CODE.SEARCH_DEPTH: {

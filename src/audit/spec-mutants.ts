@@ -1,0 +1,57 @@
+// The catalogue of spec mutants (test/spec-mutants/catalogue.json): each is one
+// textual edit of spec/Raft.tla that puts a real Raft bug into the spec. The
+// spec's models must kill every one: TLC must find a property violated. An
+// edit must match exactly once, so a change of the spec that makes a mutant
+// stale fails loudly. Mutants are applied to scratch copies of spec/ only.
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../tlc/jar.js';
+
+export interface SpecMutant {
+  readonly id: number;
+  readonly name: string;
+  /** The bug, as a reviewer would describe it. */
+  readonly bug: string;
+  /** A file of spec/. */
+  readonly file: string;
+  readonly find: string;
+  readonly replace: string;
+  /** What `make spec-audit` measured: the smallest model that kills it, and the property TLC found violated. */
+  readonly killedBy?: { readonly model: string; readonly property: string };
+}
+
+export const SPEC_CATALOGUE = join(REPO_ROOT, 'test', 'spec-mutants', 'catalogue.json');
+export const SPEC_DIR = join(REPO_ROOT, 'spec');
+
+export function loadSpecMutants(): SpecMutant[] {
+  return JSON.parse(readFileSync(SPEC_CATALOGUE, 'utf8')) as SpecMutant[];
+}
+
+/** Why the mutant no longer applies to the current spec, or null. */
+export function specMutantProblem(m: SpecMutant, specDir = SPEC_DIR): string | null {
+  let text: string;
+  try {
+    text = readFileSync(join(specDir, m.file), 'utf8');
+  } catch {
+    return `spec mutant ${m.name}: spec/${m.file} does not exist`;
+  }
+  const count = text.split(m.find).length - 1;
+  return count === 1 ? null : `spec mutant ${m.name}: its edit matches ${count} places in spec/${m.file}, not exactly one`;
+}
+
+/** A scratch copy of spec/ with the mutant applied (or none, for null). The caller removes it. */
+export function mutatedSpecDir(m: SpecMutant | null): string {
+  const dir = mkdtempSync(join(tmpdir(), `raft-spec-${m ? m.name : 'correct'}-`));
+  cpSync(SPEC_DIR, dir, { recursive: true });
+  if (m) {
+    const problem = specMutantProblem(m);
+    if (problem) {
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(problem);
+    }
+    const path = join(dir, m.file);
+    writeFileSync(path, readFileSync(path, 'utf8').replace(m.find, () => m.replace));
+  }
+  return dir;
+}

@@ -1,0 +1,110 @@
+// The models of spec/Raft.tla that TLC checks, smallest first. Each is a .cfg
+// of spec/MCRaft.tla; its comments say which rule each bound exists to reach.
+// Exhaustive models are explored completely (breadth first, so a violation
+// comes with a shortest counterexample); simulation models are TLC's random
+// simulation at bounds too large to exhaust, with a fixed seed and a time
+// budget.
+import { join } from 'node:path';
+import { ACTIONS } from '../trace/events.js';
+import { raftCoverage, type SpecCoverage } from './coverage.js';
+import { REPO_ROOT, type JavaRuntime, type TlcJar } from './jar.js';
+import { runTlc, type TlcResult } from './run.js';
+
+export interface SpecModel {
+  /** The .cfg file's name without extension, e.g. `MCRaftSmall`. */
+  readonly name: string;
+  readonly mode: 'exhaustive' | 'simulate';
+  /** Who runs it: the test suite, `make spec` or `make spec-deep`. */
+  readonly use: 'test' | 'spec' | 'deep';
+  /** For simulation: the length of each random behaviour. */
+  readonly depth?: number;
+  /** For simulation: how long to simulate. */
+  readonly seconds?: number;
+  /** For simulation: TLC's seed, fixed so that a run can be repeated. */
+  readonly seed?: number;
+  /** Actions the model's bounds rule out by design (no faults: no Restart, ...); coverage lists them as excluded. */
+  readonly excludes?: readonly string[];
+  /** The temporal property the model checks (TLC 2.15 does not name a violated one). */
+  readonly liveness?: string;
+  /** False where the bounds are part of the next-state relation, so that a state with no successor is expected. */
+  readonly deadlock?: boolean;
+}
+
+const FAULTS = ['Restart', 'DropMessage', 'DuplicateMessage'];
+
+export const MODELS: readonly SpecModel[] = [
+  { name: 'MCRaftProgress', mode: 'exhaustive', use: 'spec', excludes: FAULTS, liveness: 'LeaderRepairsLogs', deadlock: false },
+  { name: 'MCRaftSmall', mode: 'exhaustive', use: 'test' },
+  { name: 'MCRaftLogs', mode: 'exhaustive', use: 'test', excludes: FAULTS },
+  { name: 'MCRaftNet', mode: 'exhaustive', use: 'test', excludes: FAULTS },
+  { name: 'MCRaftTerms', mode: 'exhaustive', use: 'test', excludes: FAULTS },
+  { name: 'MCRaft', mode: 'exhaustive', use: 'spec' },
+  { name: 'MCRaftReplication', mode: 'exhaustive', use: 'spec', excludes: FAULTS },
+  // Coverage is reported every minute; the budget leaves room for four reports.
+  { name: 'MCRaftDeep', mode: 'simulate', use: 'deep', depth: 120, seconds: 270, seed: 20261126 },
+  { name: 'MCRaftDeep5', mode: 'simulate', use: 'deep', depth: 150, seconds: 270, seed: 20261126 },
+];
+
+export function modelConfig(model: SpecModel, specDir = join(REPO_ROOT, 'spec')): string {
+  return join(specDir, `${model.name}.cfg`);
+}
+
+export function findModel(name: string): SpecModel | undefined {
+  return MODELS.find((m) => m.name === name || `${m.name}.cfg` === name);
+}
+
+/** TLC's arguments for a model's mode. */
+export function modeArgs(model: SpecModel): string[] {
+  if (model.mode === 'exhaustive') return [];
+  return ['-simulate', '-depth', String(model.depth ?? 100), '-seed', String(model.seed ?? 1)];
+}
+
+export interface ModelRunOptions {
+  /** The folder of MCRaft.tla, Raft.tla and the .cfg files; defaults to spec/. */
+  readonly specDir?: string;
+  readonly workers?: number;
+  /** For exhaustive models: give up after this long (simulation models stop at their budget). */
+  readonly timeoutMs?: number;
+  /** Ask TLC for its coverage report, and read Raft.tla's actions and branches from it. */
+  readonly coverage?: boolean;
+  readonly java?: JavaRuntime;
+  readonly jar?: TlcJar;
+  /** Called with each line of TLC's progress (states found, queue), for people waiting. */
+  readonly onProgress?: (line: string) => void;
+}
+
+export interface ModelRun {
+  readonly model: SpecModel;
+  readonly result: TlcResult;
+  /**
+   * `no error`: explored completely (or simulated for the whole budget) with
+   * no violation; `violation`: a property or invariant is violated; `failed`:
+   * TLC could not finish (timeout, crash, spec error, deadlock).
+   */
+  readonly verdict: 'no error' | 'violation' | 'failed';
+  readonly coverage: SpecCoverage | null;
+}
+
+export async function runModel(model: SpecModel, options: ModelRunOptions = {}): Promise<ModelRun> {
+  const specDir = options.specDir ?? join(REPO_ROOT, 'spec');
+  const simulate = model.mode === 'simulate';
+  const result = await runTlc({
+    spec: join(specDir, 'MCRaft.tla'),
+    config: modelConfig(model, specDir),
+    workers: options.workers ?? 1,
+    // A simulation runs until its budget is spent: that is how it ends well.
+    timeoutMs: simulate ? (model.seconds ?? 60) * 1000 : options.timeoutMs,
+    checkDeadlock: model.deadlock ?? true,
+    extraArgs: [...modeArgs(model), ...(options.coverage ? ['-coverage', '1'] : [])],
+    java: options.java,
+    jar: options.jar,
+    onProgress: options.onProgress,
+  });
+  let o = result.outcome;
+  if (o.kind === 'violation' && o.propertyKind === 'temporal property' && model.liveness && !/^\w+$/.test(o.property)) {
+    o = { ...o, property: model.liveness };
+  }
+  const verdict = o.kind === 'violation' ? 'violation' : o.kind === 'success' || (simulate && o.kind === 'timeout') ? 'no error' : 'failed';
+  const coverage = options.coverage ? raftCoverage(result.output, join(specDir, 'Raft.tla'), ACTIONS, model.excludes ?? []) : null;
+  return { model, result: { ...result, outcome: o }, verdict, coverage };
+}

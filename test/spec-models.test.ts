@@ -1,0 +1,108 @@
+// The spec's own model checking has teeth: every spec mutant of the catalogue
+// is killed by the model the kill table names for it (so a model that loses
+// reach fails here), the correct spec passes those models, and the coverage
+// reader finds every action and branch probe of spec/Raft.tla.
+// Needs Java and TLC, like test/tlc.test.ts: fails (never skips) without them.
+import { readFileSync, rmSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadSpecMutants, mutatedSpecDir, specMutantProblem } from '../src/audit/spec-mutants.js';
+import { expressionCounts, specCoverage, specProbes, type ExpressionCounts } from '../src/tlc/coverage.js';
+import { findJava, findTlcJar, type JavaRuntime, type TlcJar } from '../src/tlc/jar.js';
+import { findModel, MODELS, runModel } from '../src/tlc/models.js';
+import { splitMessages } from '../src/tlc/tool-output.js';
+import { ACTIONS } from '../src/trace/events.js';
+
+let java: JavaRuntime;
+let jar: TlcJar;
+
+beforeAll(async () => {
+  try {
+    java = findJava();
+    jar = await findTlcJar();
+  } catch (err) {
+    throw new Error(`these tests need TLC: ${(err as Error).message} (run make setup-tlc to see each route tried)`);
+  }
+}, 300_000);
+
+const mutants = loadSpecMutants();
+const raft = readFileSync('spec/Raft.tla', 'utf8');
+
+describe('the spec-mutant catalogue', () => {
+  it('holds at least 15 distinct single edits, each of which still applies at exactly one place', () => {
+    expect(mutants.length).toBeGreaterThanOrEqual(15);
+    expect(new Set(mutants.map((m) => m.name)).size).toBe(mutants.length);
+    for (const m of mutants) expect(specMutantProblem(m), m.name).toBeNull();
+  });
+
+  it('records for each mutant a model of src/tlc/models.ts and the property that kills it', () => {
+    for (const m of mutants) {
+      expect(m.killedBy, m.name).toBeDefined();
+      expect(findModel(m.killedBy!.model), `${m.name}: model ${m.killedBy!.model}`).toBeDefined();
+      expect(raft, `${m.name}: property ${m.killedBy!.property}`).toMatch(new RegExp(`^${m.killedBy!.property} ==`, 'm'));
+    }
+  });
+});
+
+describe('coverage of the spec from TLC output', () => {
+  const probes = specProbes(raft, ACTIONS);
+
+  it('has a probe for every action of the trace vocabulary and every branch marker of Raft.tla', () => {
+    expect(probes.filter((p) => p.kind === 'action').map((p) => p.name)).toEqual([...ACTIONS]);
+    const markers = raft.match(/\(\*B: /g)!.length;
+    expect(probes.filter((p) => p.kind === 'branch')).toHaveLength(markers);
+    expect(markers).toBeGreaterThanOrEqual(15);
+  });
+
+  it('adds up the counts of an expression reached through several callers, from the last report only', () => {
+    const entry = (code: number, text: string) => `@!@!@STARTMSG ${code}:0 @!@!@\n${text}\n@!@!@ENDMSG ${code} @!@!@`;
+    const output = [
+      entry(2201, 'The coverage statistics at ...'),
+      entry(2221, '  line 5, col 8 to line 5, col 20 of module Raft: 99'),
+      entry(2202, 'End of statistics.'),
+      entry(2201, 'The coverage statistics at ...'),
+      entry(2772, '<Timeout line 4, col 1 to line 4, col 10 of module Raft>: 3:7'),
+      entry(2221, '  line 5, col 8 to line 5, col 20 of module Raft: 4'),
+      entry(2775, '  ||line 5, col 8 to line 5, col 20 of module Raft: 3:120'),
+      entry(2221, '  line 5, col 8 to line 5, col 20 of module Other: 50'),
+      entry(2202, 'End of statistics.'),
+    ].join('\n');
+    const counts = expressionCounts(splitMessages(output).messages, 'Raft')!;
+    expect(counts.get('5:8')).toBe(7);
+    expect(expressionCounts(splitMessages('no coverage here').messages, 'Raft')).toBeNull();
+  });
+
+  it('reports a probe TLC never reached as not taken', () => {
+    const counts: ExpressionCounts = new Map(probes.map((p) => [`${p.at.line}:${p.at.col}`, 1]));
+    const branch = probes.find((p) => p.kind === 'branch')!;
+    counts.delete(`${branch.at.line}:${branch.at.col}`);
+    expect(specCoverage(counts, probes).notTaken).toEqual([`branch ${branch.name}`]);
+  });
+});
+
+describe('the models kill every spec mutant', { timeout: 900_000 }, () => {
+  // The test models, and the liveness model (small enough for the suite too).
+  const testModels = MODELS.filter((m) => m.use === 'test' || m.liveness);
+
+  it.each(testModels.map((m) => m.name))('the correct spec passes %s with every property checked', async (name) => {
+    const run = await runModel(findModel(name)!, { workers: 2, java, jar, timeoutMs: 600_000 });
+    expect(run.result.outcome, run.result.output.slice(-1500)).toEqual({ kind: 'success' });
+    expect(run.result.distinctStates).toBeGreaterThan(name === 'MCRaftProgress' ? 1000 : 50_000);
+  });
+
+  it.each(mutants.map((m) => [m.id, m.name] as const))('mutant %i %s is killed by the model the kill table names', async (_id, name) => {
+    const m = mutants.find((x) => x.name === name)!;
+    const model = findModel(m.killedBy!.model)!;
+    const dir = mutatedSpecDir(m);
+    try {
+      const run = await runModel(model, { specDir: dir, workers: 2, java, jar, timeoutMs: 600_000 });
+      const o = run.result.outcome;
+      if (o.kind !== 'violation') throw new Error(`${name} survived ${model.name}: ${JSON.stringify(o).slice(0, 300)}`);
+      expect(o.property).toBe(m.killedBy!.property);
+      expect(o.trace.length).toBeGreaterThan(1);
+      expect(o.trace[0]!.action).toBe('Initial predicate');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
