@@ -61,6 +61,14 @@ ProgressSpec ==
     /\ SF_<<vars, faults>>(InBounds(ReceiveNext))
     /\ \A i, j \in Server : SF_<<vars, faults>>(InBounds(AppendEntries(i, j)))
 
+(* Raft for random simulation: the bounds are part of the next-state      *)
+(* relation too, so that a random step never leaves them (TLC's simulator  *)
+(* would end the behaviour there), and at most MaxFaults faults happen, so *)
+(* that faults, always enabled, do not crowd out the protocol's steps.     *)
+SimulationSpec ==
+    MCInit /\ [][\/ InBounds(ProtocolNext)
+                 \/ faults < MaxFaults /\ FaultNext /\ faults' = faults + 1 /\ Bounds']_<<vars, faults>>
+
 ServerSymmetry == Permutations(Server)
 (* Servers and client values are both interchangeable. *)
 ServerValueSymmetry == Permutations(Server) \cup Permutations(Value)

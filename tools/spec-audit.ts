@@ -79,7 +79,8 @@ async function audit(m: SpecMutant, models: readonly SpecModel[], seconds: numbe
         return { mutant: m, killed: false, model: null, property: null, counterexample: null, seconds: (performance.now() - started) / 1000, attempts, problem: `TLC failed on ${model.name}: ${describeOutcome(o)}` };
       }
     }
-    return { mutant: m, killed: false, model: null, property: null, counterexample: null, seconds: (performance.now() - started) / 1000, attempts, problem: 'NOT KILLED by any model' };
+    const why = m.finding ? ` (known finding: ${m.finding})` : '';
+    return { mutant: m, killed: false, model: null, property: null, counterexample: null, seconds: (performance.now() - started) / 1000, attempts, problem: `NOT KILLED by any model${why}` };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -19,6 +19,8 @@ export interface SpecMutant {
   readonly replace: string;
   /** What `make spec-audit` measured: the smallest model that kills it, and the property TLC found violated. */
   readonly killedBy?: { readonly model: string; readonly property: string };
+  /** For a mutant no model kills yet: why, as measured (a finding, not a pass). */
+  readonly finding?: string;
 }
 
 export const SPEC_CATALOGUE = join(REPO_ROOT, 'test', 'spec-mutants', 'catalogue.json');

@@ -41,8 +41,8 @@ export const MODELS: readonly SpecModel[] = [
   { name: 'MCRaft', mode: 'exhaustive', use: 'spec' },
   { name: 'MCRaftReplication', mode: 'exhaustive', use: 'spec', excludes: FAULTS },
   // Coverage is reported every minute; the budget leaves room for four reports.
-  { name: 'MCRaftDeep', mode: 'simulate', use: 'deep', depth: 120, seconds: 270, seed: 20261126 },
-  { name: 'MCRaftDeep5', mode: 'simulate', use: 'deep', depth: 150, seconds: 270, seed: 20261126 },
+  { name: 'MCRaftDeep', mode: 'simulate', use: 'deep', depth: 120, seconds: 270, seed: 20261126, deadlock: false },
+  { name: 'MCRaftDeep5', mode: 'simulate', use: 'deep', depth: 150, seconds: 270, seed: 20261126, deadlock: false },
 ];
 
 export function modelConfig(model: SpecModel, specDir = join(REPO_ROOT, 'spec')): string {
