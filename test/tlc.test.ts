@@ -48,7 +48,9 @@ describe('TLC on the bundled spec', { timeout: 300_000 }, () => {
     expect(o.trace[0]!.action).toBe('Initial predicate');
     expect(o.trace.map((s) => s.number)).toEqual(o.trace.map((_, k) => k + 1));
     const last = o.trace[o.trace.length - 1]!;
-    expect(last.action).toMatch(/^BecomeLeader /);
+    // (TLC 2.15 names the step by its location here: the model's next-state
+    // relation is a conjunction with the fault counter, which it cannot split.)
+    expect(last.action).toMatch(/^(BecomeLeader|Action) line \d+/);
     // The new leader lacks an entry the history records as committed.
     const role = last.variables.role as Record<string, string>;
     const log = last.variables.log as Record<string, unknown[]>;
@@ -92,7 +94,7 @@ describe('TLC on the bundled spec', { timeout: 300_000 }, () => {
   });
 });
 
-describe('TLC setup errors', () => {
+describe('TLC setup errors', { timeout: 60_000 }, () => {
   it('a missing jar named by TLA2TOOLS_JAR is a one-line error', async () => {
     await expect(findTlcJar({ env: { TLA2TOOLS_JAR: '/nonexistent/tla2tools.jar' } })).rejects.toThrow(
       /^TLA2TOOLS_JAR names \/nonexistent\/tla2tools.jar, which is not a file/,

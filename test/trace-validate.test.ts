@@ -97,7 +97,8 @@ describe('trace validation', () => {
   });
 });
 
-describe('tools/validate-trace.ts', () => {
+// Each test starts node processes (npx tsx), which take seconds on a loaded machine.
+describe('tools/validate-trace.ts', { timeout: 60_000 }, () => {
   it('exits 0 on valid traces and 1 with file:line messages, never a stack trace, on bad ones', () => {
     const dir = mkdtempSync(join(tmpdir(), 'trace-cli-'));
     const ok = join(dir, 'ok.ndjson');
