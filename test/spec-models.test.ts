@@ -5,9 +5,10 @@
 // Needs Java and TLC, like test/tlc.test.ts: fails (never skips) without them.
 import { readFileSync, rmSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { needTlc } from './need-tlc.js';
 import { loadSpecMutants, mutatedSpecDir, specMutantProblem } from '../src/audit/spec-mutants.js';
 import { expressionCounts, specCoverage, specProbes, type ExpressionCounts } from '../src/tlc/coverage.js';
-import { findJava, findTlcJar, type JavaRuntime, type TlcJar } from '../src/tlc/jar.js';
+import type { JavaRuntime, TlcJar } from '../src/tlc/jar.js';
 import { findModel, MODELS, runModel } from '../src/tlc/models.js';
 import { splitMessages } from '../src/tlc/tool-output.js';
 import { ACTIONS } from '../src/trace/events.js';
@@ -16,12 +17,7 @@ let java: JavaRuntime;
 let jar: TlcJar;
 
 beforeAll(async () => {
-  try {
-    java = findJava();
-    jar = await findTlcJar();
-  } catch (err) {
-    throw new Error(`these tests need TLC: ${(err as Error).message} (run make setup-tlc to see each route tried)`);
-  }
+  ({ java, jar } = await needTlc());
 }, 300_000);
 
 const mutants = loadSpecMutants();

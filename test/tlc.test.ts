@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { needTlc } from './need-tlc.js';
 import { findJava, findTlcJar, TlcSetupError, type JavaRuntime, type TlcJar } from '../src/tlc/jar.js';
 import { runTlc } from '../src/tlc/run.js';
 import { loadSpecMutants, mutatedSpecDir, type SpecMutant } from '../src/audit/spec-mutants.js';
@@ -13,12 +14,7 @@ let java: JavaRuntime;
 let jar: TlcJar;
 
 beforeAll(async () => {
-  try {
-    java = findJava();
-    jar = await findTlcJar();
-  } catch (err) {
-    throw new Error(`these tests need TLC: ${(err as Error).message} (run make setup-tlc to see each route tried)`);
-  }
+  ({ java, jar } = await needTlc());
 }, 300_000);
 
 /** A scratch copy of spec/ with one mutant of test/spec-mutants/catalogue.json applied. */

@@ -6,10 +6,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { needTlc } from './need-tlc.js';
 import { loadSpecMutants, mutatedSpecDir } from '../src/audit/spec-mutants.js';
 import { checkTraces, formatDiagnosis, type CheckOptions, type TraceInput, type TraceVerdict } from '../src/check/trace-checker.js';
 import { generateSchedule, runSchedule } from '../src/sim/schedule.js';
-import { findJava, findTlcJar } from '../src/tlc/jar.js';
 import { validateTraceFile, validateTraceText } from '../src/trace/validate.js';
 
 interface Expectation {
@@ -30,11 +30,7 @@ const manifest = everything.filter((x) => !x.specMutant);
 let tlc: Pick<CheckOptions, 'java' | 'jar'>;
 
 beforeAll(async () => {
-  try {
-    tlc = { java: findJava(), jar: await findTlcJar() };
-  } catch (err) {
-    throw new Error(`these tests need TLC: ${(err as Error).message} (run make setup-tlc to see each route tried)`);
-  }
+  tlc = await needTlc();
 }, 300_000);
 
 function load(file: string): TraceInput {

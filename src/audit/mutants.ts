@@ -23,17 +23,38 @@ export function loadMutants(): Mutant[] {
   return JSON.parse(readFileSync(CATALOGUE, 'utf8')) as Mutant[];
 }
 
-/** Why the mutant no longer applies to the current code, or null. */
-export function mutantProblem(m: Mutant, root = REPO_ROOT): string | null {
+/** One textual edit of a file: a mutant, of the implementation or of the spec. */
+export interface Edit {
+  readonly name: string;
+  readonly file: string;
+  readonly find: string;
+  readonly replace: string;
+}
+
+/**
+ * Why the edit no longer applies to `dir`/`edit.file` (it must match exactly
+ * once), or null. `label` names the kind of mutant and how to show the file.
+ */
+export function editProblem(edit: Edit, dir: string, label: string, shown = edit.file): string | null {
   let text: string;
   try {
-    text = readFileSync(join(root, m.file), 'utf8');
+    text = readFileSync(join(dir, edit.file), 'utf8');
   } catch {
-    return `mutant ${m.name}: ${m.file} does not exist`;
+    return `${label} ${edit.name}: ${shown} does not exist`;
   }
-  const count = text.split(m.find).length - 1;
-  if (count !== 1) return `mutant ${m.name}: its edit matches ${count} places in ${m.file}, not exactly one`;
-  return null;
+  const count = text.split(edit.find).length - 1;
+  return count === 1 ? null : `${label} ${edit.name}: its edit matches ${count} places in ${shown}, not exactly one`;
+}
+
+/** Applies the edit to the copy of its file in `dir` (after editProblem said it applies). */
+export function applyEdit(edit: Edit, dir: string): void {
+  const path = join(dir, edit.file);
+  writeFileSync(path, readFileSync(path, 'utf8').replace(edit.find, () => edit.replace));
+}
+
+/** Why the mutant no longer applies to the current code, or null. */
+export function mutantProblem(m: Mutant, root = REPO_ROOT): string | null {
+  return editProblem(m, root, 'mutant');
 }
 
 /**
@@ -50,8 +71,7 @@ export function scratchCopy(mutant: Mutant | null): string {
       rmSync(dir, { recursive: true, force: true });
       throw new Error(problem);
     }
-    const path = join(dir, mutant.file);
-    writeFileSync(path, readFileSync(path, 'utf8').replace(mutant.find, () => mutant.replace));
+    applyEdit(mutant, dir);
   }
   return dir;
 }

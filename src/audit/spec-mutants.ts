@@ -3,10 +3,11 @@
 // spec's models must kill every one: TLC must find a property violated. An
 // edit must match exactly once, so a change of the spec that makes a mutant
 // stale fails loudly. Mutants are applied to scratch copies of spec/ only.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../tlc/jar.js';
+import { applyEdit, editProblem } from './mutants.js';
 
 export interface SpecMutant {
   readonly id: number;
@@ -32,14 +33,7 @@ export function loadSpecMutants(): SpecMutant[] {
 
 /** Why the mutant no longer applies to the current spec, or null. */
 export function specMutantProblem(m: SpecMutant, specDir = SPEC_DIR): string | null {
-  let text: string;
-  try {
-    text = readFileSync(join(specDir, m.file), 'utf8');
-  } catch {
-    return `spec mutant ${m.name}: spec/${m.file} does not exist`;
-  }
-  const count = text.split(m.find).length - 1;
-  return count === 1 ? null : `spec mutant ${m.name}: its edit matches ${count} places in spec/${m.file}, not exactly one`;
+  return editProblem(m, specDir, 'spec mutant', `spec/${m.file}`);
 }
 
 /** A scratch copy of spec/ with the mutant applied (or none, for null). The caller removes it. */
@@ -52,8 +46,7 @@ export function mutatedSpecDir(m: SpecMutant | null): string {
       rmSync(dir, { recursive: true, force: true });
       throw new Error(problem);
     }
-    const path = join(dir, m.file);
-    writeFileSync(path, readFileSync(path, 'utf8').replace(m.find, () => m.replace));
+    applyEdit(m, dir);
   }
   return dir;
 }
