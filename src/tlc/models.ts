@@ -42,7 +42,7 @@ export const MODELS: readonly SpecModel[] = [
   { name: 'MCRaftReplication', mode: 'exhaustive', use: 'spec', excludes: FAULTS },
   // Coverage is reported every minute; the budget leaves room for four reports.
   { name: 'MCRaftDeep', mode: 'simulate', use: 'deep', depth: 120, seconds: 270, seed: 20261126, deadlock: false },
-  { name: 'MCRaftDeep5', mode: 'simulate', use: 'deep', depth: 150, seconds: 270, seed: 20261126, deadlock: false },
+  { name: 'MCRaftDeep5', mode: 'simulate', use: 'deep', depth: 200, seconds: 270, seed: 20261126, deadlock: false },
 ];
 
 export function modelConfig(model: SpecModel, specDir = join(REPO_ROOT, 'spec')): string {
