@@ -43,7 +43,7 @@ setup-tlc: node_modules/.installed
 	$(NPX) tsx tools/setup-tlc.ts
 
 spec: node_modules/.installed
-	$(NPX) tsx tools/model-check.ts --use spec
+	$(NPX) tsx tools/model-check.ts --use spec --timeout 3600
 
 spec-deep: node_modules/.installed
 	$(NPX) tsx tools/model-check.ts --use deep
