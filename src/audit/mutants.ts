@@ -2,7 +2,7 @@
 // one textual edit of the protocol code, applied to a scratch copy of the
 // project, never to the code users run. An edit must match exactly once, so a
 // change of the implementation that makes a mutant stale fails loudly.
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../tlc/jar.js';
@@ -62,16 +62,11 @@ export function mutantProblem(m: Mutant, root = REPO_ROOT): string | null {
  * linked) with `mutant` applied, or unmodified for null. The caller removes it.
  */
 export function scratchCopy(mutant: Mutant | null): string {
+  const problem = mutant && mutantProblem(mutant);
+  if (problem) throw new Error(problem);
   const dir = mkdtempSync(join(tmpdir(), `raft-${mutant ? mutant.name : 'correct'}-`));
   for (const part of ['src', 'spec', 'package.json']) cpSync(join(REPO_ROOT, part), join(dir, part), { recursive: true });
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
-  if (mutant) {
-    const problem = mutantProblem(mutant);
-    if (problem) {
-      rmSync(dir, { recursive: true, force: true });
-      throw new Error(problem);
-    }
-    applyEdit(mutant, dir);
-  }
+  if (mutant) applyEdit(mutant, dir);
   return dir;
 }

@@ -3,7 +3,7 @@
 // spec's models must kill every one: TLC must find a property violated. An
 // edit must match exactly once, so a change of the spec that makes a mutant
 // stale fails loudly. Mutants are applied to scratch copies of spec/ only.
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../tlc/jar.js';
@@ -38,15 +38,10 @@ export function specMutantProblem(m: SpecMutant, specDir = SPEC_DIR): string | n
 
 /** A scratch copy of spec/ with the mutant applied (or none, for null). The caller removes it. */
 export function mutatedSpecDir(m: SpecMutant | null): string {
+  const problem = m && specMutantProblem(m);
+  if (problem) throw new Error(problem);
   const dir = mkdtempSync(join(tmpdir(), `raft-spec-${m ? m.name : 'correct'}-`));
   cpSync(SPEC_DIR, dir, { recursive: true });
-  if (m) {
-    const problem = specMutantProblem(m);
-    if (problem) {
-      rmSync(dir, { recursive: true, force: true });
-      throw new Error(problem);
-    }
-    applyEdit(m, dir);
-  }
+  if (m) applyEdit(m, dir);
   return dir;
 }
