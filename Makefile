@@ -3,7 +3,8 @@
 #   make test    run the vitest suite
 #   make traces  write N traces (default 100) into traces/
 #   make bench   print simulator and trace-writing throughput
-#   make spec    model-check spec/Raft.tla exhaustively on the models of make spec, with coverage
+#   make spec    model-check spec/Raft.tla exhaustively on the models of make spec, with coverage (about 7 min)
+#   make spec-long  the exhaustive replication model (3 terms, 3-entry logs), with coverage
 #   make spec-deep  TLC's random simulation of deeper models (3 and 5 servers), with coverage
 #   make spec-audit  put each known Raft bug into a copy of the spec; every one must be killed by a model
 #   make setup-tlc  obtain TLC (tla2tools.jar) into .tlc/ and print its version
@@ -13,7 +14,7 @@ N ?= 100
 TRACES_DIR ?= traces/generated
 NPX := npx --no-install
 
-.PHONY: all check test traces validate bench typecheck clean spec spec-deep spec-audit setup-tlc audit
+.PHONY: all check test traces validate bench typecheck clean spec spec-long spec-deep spec-audit setup-tlc audit
 
 all: check
 
@@ -43,7 +44,10 @@ setup-tlc: node_modules/.installed
 	$(NPX) tsx tools/setup-tlc.ts
 
 spec: node_modules/.installed
-	$(NPX) tsx tools/model-check.ts --use spec --timeout 3600
+	$(NPX) tsx tools/model-check.ts --use spec --timeout 1200
+
+spec-long: node_modules/.installed
+	$(NPX) tsx tools/model-check.ts --use long --timeout 3600
 
 spec-deep: node_modules/.installed
 	$(NPX) tsx tools/model-check.ts --use deep

@@ -404,19 +404,31 @@ StateMachineSafety ==
     /\ \A i, j \in Server : AppliedAgree(i, j)
     /\ \A c \in committed : CommittedOnce(c)
 
+(* The terms along a log never decrease: a leader appends entries of its *)
+(* current term, at least the term of any entry it holds, and a follower   *)
+(* keeps a prefix of its log that the leader's log shares and takes the   *)
+(* leader's entries after it. A follower that keeps entries of its own     *)
+(* after the leader's breaks it at once, before any log disagrees.        *)
+TermsInOrder(i) == \A k \in 1..(Len(log[i]) - 1) : log[i][k].term <= log[i][k + 1].term
+LogTermsInOrder == \A i \in Server : TermsInOrder(i)
+
 CommitInLog(i) == commitIndex[i] <= Len(log[i])
 CommitIndexInLog == \A i \in Server : CommitInLog(i)
 
-(* A leader's matchIndex for a peer of its own term is a prefix of its log *)
-(* that the peer's log shares: the peer acknowledged it, and neither has   *)
-(* lost it since (in that term only this leader writes to the peer's log, *)
-(* and never against its own). A leader that counts replicas it has not  *)
-(* been told of, or kept from an earlier term, breaks it at once.          *)
+(* A leader's matchIndex for a peer is what the peer acknowledged in the *)
+(* leader's term, so it is 0 while the peer has not reached that term;    *)
+(* for a peer of the leader's term it is a prefix of the leader's log that *)
+(* the peer's log shares: the peer acknowledged it, and neither has lost  *)
+(* it since (in that term only this leader writes to the peer's log, and  *)
+(* never against its own). A leader that counts replicas it has not been  *)
+(* told of, or kept from an earlier term, breaks it at once.              *)
 MatchAgrees(i, j) ==
-    (role[i] = Leader /\ j \in Peers(i) /\ currentTerm[j] = currentTerm[i]) =>
-        /\ matchIndex[i][j] <= Len(log[i])
-        /\ matchIndex[i][j] <= Len(log[j])
-        /\ SubSeq(log[j], 1, matchIndex[i][j]) = SubSeq(log[i], 1, matchIndex[i][j])
+    (role[i] = Leader /\ j \in Peers(i)) =>
+        /\ currentTerm[j] < currentTerm[i] => matchIndex[i][j] = 0
+        /\ currentTerm[j] = currentTerm[i] =>
+              /\ matchIndex[i][j] <= Len(log[i])
+              /\ matchIndex[i][j] <= Len(log[j])
+              /\ SubSeq(log[j], 1, matchIndex[i][j]) = SubSeq(log[i], 1, matchIndex[i][j])
 MatchIndexAgrees == \A i, j \in Server : MatchAgrees(i, j)
 
 (* A leader never deletes or overwrites its own entries while it leads. *)

@@ -206,6 +206,7 @@ SafetyOfStep(i) ==
           <<"StateMachineSafety",
             /\ (logChanged \/ commitIndex'[i] # commitIndex[i]) => \A j \in Server : AppliedAgree(i, j)'
             /\ \A c \in newCommitted : CommittedOnce(c)'>>,
+          <<"LogTermsInOrder", logChanged => TermsInOrder(i)'>>,
           <<"CommitIndexInLog", CommitInLog(i)'>>,
           <<"MatchIndexAgrees", \A j \in Server : MatchAgrees(i, j)' /\ MatchAgrees(j, i)'>>,
           <<"LeaderAppendOnly", AppendOnlyStep(i)>>,
@@ -214,6 +215,7 @@ SafetyOfStep(i) ==
 SafetyWhole ==
     << <<"ElectionSafety", ElectionSafety'>>, <<"LogMatching", LogMatching'>>,
        <<"LeaderCompleteness", LeaderCompleteness'>>, <<"StateMachineSafety", StateMachineSafety'>>,
+       <<"LogTermsInOrder", LogTermsInOrder'>>,
        <<"CommitIndexInLog", CommitIndexInLog'>>, <<"MatchIndexAgrees", MatchIndexAgrees'>>,
        <<"LeaderAppendOnly", \A j \in Server : AppendOnlyStep(j)>>,
        <<"CommitIndexMonotonic", \A j \in Server : CommitMonotonicStep(j)>> >>

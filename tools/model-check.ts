@@ -1,10 +1,11 @@
 // Model-checks spec/Raft.tla with TLC on the models of src/tlc/models.ts and
 // prints, for each, the outcome, TLC's figures and which actions and branches
 // of the spec the model took (from TLC's coverage report).
-//   npx tsx tools/model-check.ts [--use spec|deep|test] [--models NAME,...]
+//   npx tsx tools/model-check.ts [--use spec|long|deep|test] [--models NAME,...]
 //                                [--workers N] [--timeout SECONDS] [--no-coverage]
 //   npx tsx tools/model-check.ts [--config FILE] [--workers N] [--timeout SECONDS] SPEC.tla
 // `--use spec` (the default) runs the exhaustive models of `make spec`;
+// `--use long` the exhaustive model of `make spec-long`;
 // `--use deep` the random simulations of `make spec-deep`. The second form
 // checks any module with TLC, without coverage.
 // Exits 0 only when every model was explored completely (or simulated for its
@@ -76,7 +77,7 @@ try {
       });
     } else {
       const use = values.use ?? 'spec';
-      if (!['spec', 'deep', 'test'].includes(use)) throw new UsageError(`--use takes spec, deep or test, got ${JSON.stringify(use)}`);
+      if (!['spec', 'long', 'deep', 'test'].includes(use)) throw new UsageError(`--use takes spec, long, deep or test, got ${JSON.stringify(use)}`);
       models = MODELS.filter((m) => m.use === use);
     }
   }

@@ -14,8 +14,8 @@ export interface SpecModel {
   /** The .cfg file's name without extension, e.g. `MCRaftSmall`. */
   readonly name: string;
   readonly mode: 'exhaustive' | 'simulate';
-  /** Who runs it: the test suite, `make spec` or `make spec-deep`. */
-  readonly use: 'test' | 'spec' | 'deep';
+  /** Who runs it: the test suite, `make spec`, `make spec-long` or `make spec-deep`. */
+  readonly use: 'test' | 'spec' | 'long' | 'deep';
   /** For simulation: the length of each random behaviour. */
   readonly depth?: number;
   /** For simulation: how long to simulate. */
@@ -39,7 +39,7 @@ export const MODELS: readonly SpecModel[] = [
   { name: 'MCRaftNet', mode: 'exhaustive', use: 'test', excludes: FAULTS },
   { name: 'MCRaftTerms', mode: 'exhaustive', use: 'test', excludes: FAULTS },
   { name: 'MCRaft', mode: 'exhaustive', use: 'spec' },
-  { name: 'MCRaftReplication', mode: 'exhaustive', use: 'spec', excludes: FAULTS },
+  { name: 'MCRaftReplication', mode: 'exhaustive', use: 'long', excludes: FAULTS },
   // Coverage is reported every minute; the budget leaves room for four reports.
   { name: 'MCRaftDeep', mode: 'simulate', use: 'deep', depth: 120, seconds: 270, seed: 20261126, deadlock: false },
   { name: 'MCRaftDeep5', mode: 'simulate', use: 'deep', depth: 200, seconds: 270, seed: 20261126, deadlock: false },
