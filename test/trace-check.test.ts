@@ -154,15 +154,43 @@ describe('trace validation by TLC', { timeout: 300_000 }, () => {
     expect(report.retries).toBeGreaterThanOrEqual(1);
   });
 
+  it('client values with any characters reach TLC: CR, quotes, backslashes, a snowman, an emoji, the escape mark', async () => {
+    const odd = ['a\rb', '\u2603', 'x\u{1F600}y', 'q"u\\o', '~0041', 'tab\tnew\nline'];
+    const base = runSchedule(generateSchedule(6)).trace;
+    const seen = new Map<string, string>();
+    const rename = (v: string) => {
+      if (!seen.has(v)) seen.set(v, odd[seen.size % odd.length]! + (seen.size >= odd.length ? String(seen.size) : ''));
+      return seen.get(v)!;
+    };
+    const text = base
+      .split('\n')
+      .map((line) => (line ? JSON.stringify(JSON.parse(line, (k, v) => (k === 'value' && typeof v === 'string' ? rename(v) : v))) : line))
+      .join('\n');
+    expect(seen.size).toBeGreaterThanOrEqual(odd.length);
+    // The same trace, with one logged entry's value changed at its first ClientRequest: a rejection that names both values.
+    const lines = text.split('\n');
+    const at = lines.findIndex((l) => l.includes('"action":"ClientRequest"'));
+    const event = JSON.parse(lines[at]!);
+    event.state.log[event.state.log.length - 1].value = '\u2603 other';
+    lines[at] = JSON.stringify(event);
+    const report = await checkTraces([fromText('odd.ndjson', text), fromText('odd-wrong.ndjson', lines.join('\n')), load('traces/fixtures/accepted-split-vote.ndjson')], tlc);
+    expect(report.verdicts.map((v) => v.status), JSON.stringify(report.verdicts).slice(0, 800)).toEqual(['accepted', 'rejected', 'accepted']);
+    const d = (report.verdicts[1] as Extract<TraceVerdict, { status: 'rejected' }>).diagnosis;
+    expect(d.line).toBe(at + 1);
+    expect(formatDiagnosis('odd-wrong.ndjson', d).join('\n')).toContain('\u2603 other');
+  });
+
   it('a trace whose data TLC cannot read is an error of its own, and its batch-mates are still checked', async () => {
-    // TLC 2.15's parser rejects a non-ASCII character in a string, so the
-    // whole generated module fails to parse; the batch is split until the
-    // trace at fault is alone.
+    // The schema keeps integers below 2^31 (TLC's limit); a caller of
+    // checkTraces that skips it can still hand TLC a term it cannot read, so
+    // that the whole generated module fails to parse: the batch is split
+    // until the trace at fault is alone.
     const good = ['accepted-split-vote.ndjson', 'accepted-refused-votes.ndjson', 'accepted-stale-append-agrees.ndjson'].map((f) => load(join('traces/fixtures', f)));
-    const text = readFileSync('traces/fixtures/accepted-follower-commit.ndjson', 'utf8').replaceAll('a=v1', 'a=\u2603');
-    const report = await checkTraces([good[0]!, fromText('snowman.ndjson', text), good[1]!, good[2]!], tlc);
+    const big = load('traces/fixtures/accepted-follower-commit.ndjson');
+    const events = big.events.map((e, k) => (k === 3 && 'state' in e ? { ...e, state: { ...e.state, term: 2 ** 31 } } : e)) as typeof big.events;
+    const report = await checkTraces([good[0]!, { ...big, file: 'huge-term.ndjson', events }, good[1]!, good[2]!], tlc);
     expect(report.verdicts.map((v) => v.status)).toEqual(['accepted', 'error', 'accepted', 'accepted']);
-    expect((report.verdicts[1] as { message: string }).message).toMatch(/^snowman.ndjson: not checked: TLC failed: /);
+    expect((report.verdicts[1] as { message: string }).message).toMatch(/^huge-term.ndjson: not checked: TLC failed: /);
     expect(report.retries).toBeGreaterThanOrEqual(2);
   });
 
@@ -199,13 +227,20 @@ describe('tools/check-traces.ts', { timeout: 300_000 }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'check-cli-'));
     const truncated = join(dir, 'truncated.ndjson');
     writeFileSync(truncated, readFileSync('traces/fixtures/accepted-split-vote.ndjson', 'utf8').slice(0, -5));
-    const r = run(['--report', join(dir, 'r.json'), 'traces/fixtures/rejected-two-votes-one-term.ndjson', truncated, join(dir, 'missing.ndjson')]);
+    const bom = join(dir, 'bom.ndjson');
+    writeFileSync(bom, '\uFEFF' + readFileSync('traces/fixtures/accepted-split-vote.ndjson', 'utf8'));
+    const noHeader = join(dir, 'no-header.ndjson');
+    writeFileSync(noHeader, 'hello\n' + readFileSync('traces/fixtures/accepted-split-vote.ndjson', 'utf8').split('\n').slice(1).join('\n'));
+    const r = run(['--report', join(dir, 'r.json'), 'traces/fixtures/rejected-two-votes-one-term.ndjson', truncated, join(dir, 'missing.ndjson'), bom, noHeader, 'traces/fixtures/accepted-follower-commit.ndjson']);
     expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`${bom}:1: the file starts with a UTF-8 byte order mark`);
+    expect(r.stderr).toMatch(new RegExp(`${noHeader}:1: header: not valid JSON`));
+    expect(r.stdout).toMatch(/accepted\s+1/);
+    expect(r.stdout).toMatch(/not checked \(errors\)\s+4/);
     expect(r.stderr).toContain('rejected-two-votes-one-term.ndjson:10: event 9 is not a step of the spec');
     expect(r.stderr).toContain('votedFor[n3]: implementation "n2", spec "n1"');
     expect(r.stderr).toMatch(new RegExp(`${truncated}:\\d+: truncated last line`));
     expect(r.stderr).toContain(`${join(dir, 'missing.ndjson')}: no such file`);
     expect(r.stderr).not.toMatch(/\n\s+at /);
-    expect(r.stdout).toMatch(/accepted\s+0/);
   });
 });

@@ -90,6 +90,24 @@ describe('trace validation', () => {
     expect(firstProblem(text)).toBe(`t.ndjson:${lineOf('HandleRequestVoteRequest')}: msg.dest: must be the acting server ${lines[lineOf('HandleRequestVoteRequest') - 1]!.node}`);
   });
 
+  it('rejects a byte order mark and a header that is not JSON, in one line each, without reading on', () => {
+    expect(firstProblem('\uFEFF' + good)).toBe('t.ndjson:1: the file starts with a UTF-8 byte order mark; a trace is NDJSON without one');
+    const result = validateTraceText('t.ndjson', 'not a header\n' + good.split('\n').slice(1).join('\n'));
+    expect(!result.ok && result.problems.map(formatProblem)).toEqual([expect.stringMatching(/^t.ndjson:1: header: not valid JSON \(/)]);
+  });
+
+  it('rejects terms and indexes TLC cannot hold (2^31 and above), naming the field', () => {
+    const line = lineOf('Timeout');
+    const text = mutated((ls) => {
+      ls[line - 1]!.state.term = 2 ** 31;
+    });
+    expect(firstProblem(text)).toBe(`t.ndjson:${line}: state.term: 2147483648 is too large: TLC's integers stop at 2147483647`);
+    const ok = mutated((ls) => {
+      ls[line - 1]!.state.term = 2 ** 31 - 1;
+    });
+    expect(validateTraceText('t.ndjson', ok).ok).toBe(true);
+  });
+
   it('reports a missing file in one line', () => {
     const result = validateTraceFile('/nonexistent/x.ndjson');
     expect(result.ok).toBe(false);

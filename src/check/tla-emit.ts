@@ -6,8 +6,21 @@ import type { Entry, Message, ServerId, ServerState } from '../raft/types.js';
 import type { TraceEvent } from '../trace/events.js';
 import type { GlobalState } from './replay.js';
 
+/**
+ * A TLA+ string literal holding `s`. TLC's lexer accepts only printable ASCII
+ * inside strings (a CR, a snowman or an emoji in a client's value made the
+ * whole generated module unparseable), and a value is only ever compared for
+ * equality, so every other character, and the escape mark `~` itself, is
+ * written as `~` and four hex digits of its UTF-16 code unit: a one-to-one
+ * encoding that decodeTlaString reverses.
+ */
 export function tlaString(s: string): string {
-  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+  return `"${s.replace(/[^\x20-\x7e]|["\\~]/g, (c) => `~${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}"`;
+}
+
+/** The string that tlaString encoded (strings it did not encode come back unchanged). */
+export function decodeTlaString(s: string): string {
+  return s.replace(/~([0-9a-f]{4})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
 function record(fields: Array<[string, string]>): string {

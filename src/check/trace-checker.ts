@@ -5,8 +5,8 @@
 // TLC run per batch, and batches run in parallel. A chunk's verdict depends on
 // its own events only, so a trace's verdict never depends on its batch-mates.
 // A trace is accepted only if TLC reported every one of its chunks accepted.
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { copyFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { Message, ServerId, ServerState } from '../raft/types.js';
 import type { TraceEvent, TraceHeader } from '../trace/events.js';
@@ -15,7 +15,8 @@ import { describeOutcome, runTlc } from '../tlc/run.js';
 import type { TlcOutcome } from '../tlc/tool-output.js';
 import { readTlaValueAt, type Json } from '../tlc/tla-value.js';
 import { applyEvent, cloneState, initialState, messageKey, type GlobalState } from './replay.js';
-import { tlaString, TraceDataWriter } from './tla-emit.js';
+import { decodeTlaString, tlaString, TraceDataWriter } from './tla-emit.js';
+import { makeTempDir, removeTempDir } from '../files/cleanup.js';
 
 export interface TraceInput {
   readonly file: string;
@@ -180,11 +181,19 @@ CONSTANTS
 /** PrintT pretty-prints long values over several lines, with a space after `<<`. */
 const VERDICT_MARK = /<<\s*"raft-trace-verdict"/g;
 
+/** A value TLC printed, with the client values tlaString encoded decoded again. */
+function decodeStrings(v: Json): Json {
+  if (typeof v === 'string') return decodeTlaString(v);
+  if (Array.isArray(v)) return v.map(decodeStrings);
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [decodeTlaString(k), decodeStrings(x)]));
+  return v;
+}
+
 /** The verdicts PrintT wrote into TLC's output, by chunk id. */
 export function parseVerdicts(output: string): Map<number, ChunkVerdict> {
   const verdicts = new Map<number, ChunkVerdict>();
   for (const match of output.matchAll(VERDICT_MARK)) {
-    const v = readTlaValueAt(output, match.index!).value as Json[];
+    const v = decodeStrings(readTlaValueAt(output, match.index!).value) as Json[];
     const id = v[1] as number;
     const kind = v[2] as string;
     if (kind === 'accepted') verdicts.set(id, { kind });
@@ -217,7 +226,7 @@ async function checkBatch(
   maxEntriesPerMessage: number,
   options: CheckOptions,
 ): Promise<BatchResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'raft-trace-batch-'));
+  const dir = makeTempDir('raft-trace-batch-');
   const specDir = options.specDir ?? join(REPO_ROOT, 'spec');
   try {
     copyFileSync(join(specDir, 'Raft.tla'), join(dir, 'Raft.tla'));
@@ -238,7 +247,7 @@ async function checkBatch(
     const dataError = o.kind === 'error' || o.kind === 'parse-error';
     return { verdicts, failure, dataError, culprit: culpritOf(o, chunks), ms: result.durationMs };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    removeTempDir(dir);
   }
 }
 

@@ -74,6 +74,8 @@ function describeError(e: ErrorObject): { field: string; message: string } {
     }
     case 'const':
       return { field, message: `${JSON.stringify(e.data)} where ${JSON.stringify(e.params.allowedValue)} is required` };
+    case 'maximum':
+      return { field, message: `${JSON.stringify(e.data)} is too large: TLC's integers stop at ${e.params.limit}` };
     case 'enum':
       return { field, message: `${JSON.stringify(e.data)} is not one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
     default:
@@ -111,11 +113,17 @@ export function validateTraceText(file: string, text: string): ValidationResult 
       report(lineNo, '', 'truncated last line (the file does not end with a newline)');
       break;
     }
+    if (n === 0 && raw.startsWith('\uFEFF')) {
+      report(lineNo, '', 'the file starts with a UTF-8 byte order mark; a trace is NDJSON without one');
+      break;
+    }
     let value: unknown;
     try {
       value = JSON.parse(raw);
     } catch (err) {
-      report(lineNo, '', `not valid JSON (${(err as Error).message})`);
+      report(lineNo, '', `${n === 0 ? 'header: ' : ''}not valid JSON (${(err as Error).message})`);
+      // Events are read against the header (its servers); without one there is nothing to check them against.
+      if (n === 0) break;
       continue;
     }
     if (n === 0) {

@@ -1,0 +1,73 @@
+// What this process started and must stop before it ends: child processes
+// (TLC's JVMs, campaign workers) and temporary directories. They are released
+// as usual when their work is done; whatever is still held when the process
+// exits, fails, or is interrupted (SIGINT, SIGTERM, SIGHUP) is stopped and
+// removed then, so that Ctrl-C leaves no JVM running and no scratch folder in
+// the temp dir. Only what was registered here is touched: nothing is killed
+// by name.
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const dirs = new Set<string>();
+/** Each child with the signal that stops it: a JVM is killed, a node worker asked to clean up after itself. */
+const children = new Map<ChildProcess, NodeJS.Signals>();
+let installed = false;
+
+const SIGNALS: ReadonlyArray<[NodeJS.Signals, number]> = [
+  ['SIGINT', 2],
+  ['SIGTERM', 15],
+  ['SIGHUP', 1],
+];
+
+function stopEverything(): void {
+  for (const [child, signal] of children) {
+    try {
+      child.kill(signal);
+    } catch {
+      // already gone
+    }
+  }
+  children.clear();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  dirs.clear();
+}
+
+function install(): void {
+  if (installed) return;
+  installed = true;
+  process.on('exit', stopEverything);
+  for (const [signal, number] of SIGNALS) {
+    process.on(signal, () => {
+      stopEverything();
+      process.exit(128 + number);
+    });
+  }
+}
+
+/** A new directory under the system's temp dir, removed at exit if not before. */
+export function makeTempDir(prefix: string): string {
+  install();
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.add(dir);
+  return dir;
+}
+
+/** Removes a directory made by makeTempDir. */
+export function removeTempDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  dirs.delete(dir);
+}
+
+/** Stops `child` with `signal` if this process ends first. */
+export function trackChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): void {
+  install();
+  children.set(child, signal);
+  child.once('exit', () => children.delete(child));
+}
+
+/** For tests: what is held now. */
+export function held(): { dirs: string[]; children: number } {
+  return { dirs: [...dirs], children: children.size };
+}
