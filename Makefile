@@ -22,18 +22,21 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
+# --replace removes the folder's old traces, only once the options are known good.
 traces: node_modules/.installed
-	rm -rf $(TRACES_DIR)
-	$(NPX) tsx tools/generate-traces.ts --count $(N) --out $(TRACES_DIR)
+	$(NPX) tsx tools/generate-traces.ts --count $(N) --out $(TRACES_DIR) --replace
 
 # Check TRACES='a.ndjson b/*.ndjson' if given, else N freshly generated traces.
-# The JSON report goes beside the (first) traces: check-report.json.
-ifdef TRACES
-check: node_modules/.installed
-	$(NPX) tsx tools/check-traces.ts $(TRACES)
-else
+# The JSON report goes to REPORT (default traces/reports/check-report.json).
+# CHECK_FLAGS='--timeout 900 --parallel 1 --chunk 250 --batch 15000' passes options on.
+REPORT ?= traces/reports/check-report.json
+ifeq ($(origin TRACES),undefined)
 check: traces
-	$(NPX) tsx tools/check-traces.ts --report $(TRACES_DIR)/check-report.json $(TRACES_DIR)/*.ndjson
+	$(NPX) tsx tools/check-traces.ts --report $(REPORT) $(CHECK_FLAGS) $(TRACES_DIR)/*.ndjson
+else
+check: node_modules/.installed
+	@if [ -z "$(strip $(TRACES))" ]; then echo "make check: TRACES is empty: name trace files, or leave TRACES unset to generate N traces" >&2; exit 2; fi
+	$(NPX) tsx tools/check-traces.ts --report $(REPORT) $(CHECK_FLAGS) $(TRACES)
 endif
 
 test: node_modules/.installed
@@ -67,4 +70,4 @@ typecheck: node_modules/.installed
 	$(NPX) tsc --noEmit -p .
 
 clean:
-	rm -rf traces/generated traces/test traces/failures traces/audit traces/spec-audit
+	rm -rf traces/generated traces/test traces/failures traces/replay traces/audit traces/spec-audit traces/reports

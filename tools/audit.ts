@@ -5,16 +5,20 @@
 // same campaign, which must produce no failure, and report spec action coverage.
 //   npx tsx tools/audit.ts [--mutants all|ID,NAME,...] [--schedules N] [--seconds S]
 //                          [--shrink-seconds S] [--correct-schedules N] [--out DIR]
-// Writes DIR/audit.json and DIR/audit.md (default traces/audit/). Exits 1 if a
-// listed mutant escapes, the correct implementation fails, or a campaign errs.
+// Writes DIR/audit.json and DIR/audit.md (default traces/audit/), and each
+// shrunk counterexample (schedule, trace, diagnosis) under DIR/failures/. Exits 1 if a
+// listed mutant escapes, the correct implementation fails, or a campaign errs;
+// 2 on wrong usage. --help prints this text.
 import { join, relative } from 'node:path';
 import { campaignInCopy } from '../src/audit/spawn.js';
 import { unexercised, BRANCHES } from '../src/audit/coverage.js';
 import { loadMutants, mutantProblem, type Mutant } from '../src/audit/mutants.js';
 import type { CampaignResult } from '../src/audit/campaign.js';
-import { parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
+import { exitOnHelp, parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
 import { findJava, findTlcJar, TlcSetupError } from '../src/tlc/jar.js';
 import { writeFileAtomic } from '../src/trace/recorder.js';
+
+exitOnHelp(process.argv.slice(2), import.meta.url);
 
 interface Row {
   readonly mutant: Mutant | null;
@@ -105,7 +109,7 @@ async function main(): Promise<number> {
         maxSeconds,
         shrinkSeconds,
         firstSeed: 1,
-        failuresDir: 'traces/failures',
+        failuresDir: join(out, 'failures'),
         coverage: mutant === null,
       },
       jar,

@@ -1,5 +1,7 @@
 // Benchmark (not a test), in two parts.
 //   npm run bench [-- --schedules N --steps N --skip-tlc yes]
+// Prints figures; exits 0 when every part ran, 1 if one failed (e.g. no TLC),
+// 2 on wrong usage. Part 2 runs TLC for a few minutes; --skip-tlc yes skips it.
 // 1. Simulator: schedule steps per second (simulation, invariant checks and
 //    trace serialization included), trace events written per second (to
 //    files, with atomic rename), and the trace size per event, for 3 and 5
@@ -8,20 +10,23 @@
 //    2,500, 5,000 and 10,000 events (to show how time grows with length) and
 //    for 1,000 traces of 100 events, with the TLC time and the share of it that
 //    is JVM start-up and spec parsing (a TLC run on no trace at all).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+
+import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
+import { exitOnHelp, parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
 import { checkTraces, type TraceInput } from '../src/check/trace-checker.js';
 import { generateSchedule, runSchedule } from '../src/sim/schedule.js';
 import { findJava, findTlcJar, type JavaRuntime, type TlcJar } from '../src/tlc/jar.js';
 import { writeFileAtomic } from '../src/trace/recorder.js';
 import { validateTraceText } from '../src/trace/validate.js';
+import { makeTempDir, removeTempDir } from '../src/files/cleanup.js';
+
+exitOnHelp(process.argv.slice(2), import.meta.url);
 
 function simulatorBench(values: Record<string, string | undefined>): void {
   const schedules = positiveInt('schedules', values.schedules, 20);
   const steps = positiveInt('steps', values.steps, 5000);
-  const dir = mkdtempSync(join(tmpdir(), 'raft-bench-'));
+  const dir = makeTempDir('raft-bench-');
   console.log(`node ${process.version}; ${schedules} schedules of ${steps} steps per cluster size`);
   console.log('servers  steps/s    events/s(sim)  events/s(written)  bytes/event  events');
   try {
@@ -52,7 +57,7 @@ function simulatorBench(values: Record<string, string | undefined>): void {
       );
     }
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    removeTempDir(dir);
   }
 }
 

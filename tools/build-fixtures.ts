@@ -1,5 +1,5 @@
 // Writes the committed trace fixtures in traces/fixtures/ and their manifest.
-//   npx tsx tools/build-fixtures.ts
+//   npx tsx tools/build-fixtures.ts       (no options; --help prints this text)
 // Each scenario is staged on the simulated cluster (the correct
 // implementation), giving a trace the checker must accept. Each wrong fixture
 // takes such a trace and changes it at one event the way a known Raft bug would
@@ -7,10 +7,19 @@
 // that event's line, naming the variable (or the enabling condition) that
 // tells the bug. The fixtures are committed; rerun this only to rebuild them
 // after a deliberate change of the trace format, and review the diff.
+// Exits 0 when every fixture was written, 1 otherwise.
 import { join } from 'node:path';
 import type { Message, ServerId } from '../src/raft/types.js';
 import { Cluster } from '../src/sim/cluster.js';
 import { writeFileAtomic } from '../src/trace/recorder.js';
+import { exitOnHelp, usageOf } from '../src/sim/cli-options.js';
+
+exitOnHelp(process.argv.slice(2), import.meta.url);
+if (process.argv.length > 2) {
+  console.error(`build-fixtures: takes no arguments, got ${JSON.stringify(process.argv[2])}`);
+  console.error(usageOf(import.meta.url));
+  process.exit(2);
+}
 
 const DIR = 'traces/fixtures';
 

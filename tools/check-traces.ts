@@ -1,31 +1,42 @@
 // Validates trace files against spec/Raft.tla with TLC.
-//   npx tsx tools/check-traces.ts [--report FILE] [--chunk N] [--batch N] [--parallel N] [--timeout S] FILE...
+//   npx tsx tools/check-traces.ts [--report FILE (default traces/reports/check-report.json)] [--chunk N] [--batch N] [--parallel N] [--timeout S] FILE...
 // Each file is first checked against the trace schema, then by TLC. Prints a
 // summary table and, for each rejected trace, where and why it left the spec.
 // Exits 0 only if every trace was accepted; 1 if any was rejected or could not
-// be checked; 2 on wrong usage.
+// be checked; 2 on wrong usage (no file named, a bad option). --help prints
+// this text.
 import { cpus } from 'node:os';
-import { dirname, join } from 'node:path';
-import { parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
+import { exitOnHelp, usageOf, parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
 import { checkTraces, formatDiagnosis, type TraceInput, type TraceVerdict } from '../src/check/trace-checker.js';
 import { findJava, findTlcJar, TlcSetupError, tlcVersion } from '../src/tlc/jar.js';
+import { checkWritableFile, OutputPathError } from '../src/files/output-path.js';
 import { writeFileAtomic } from '../src/trace/recorder.js';
 import { formatProblem, validateTraceFile } from '../src/trace/validate.js';
 
+exitOnHelp(process.argv.slice(2), import.meta.url);
+
 async function main(): Promise<number> {
   const { values, positionals: files } = parse(process.argv.slice(2), ['report', 'chunk', 'batch', 'parallel', 'timeout']);
-  if (files.length === 0) throw new UsageError('name at least one trace file');
+  if (files.length === 0) throw new UsageError(`name at least one trace file\n${usageOf(import.meta.url)}`);
   const chunkSize = positiveInt('chunk', values.chunk, 250);
   const eventsPerBatch = positiveInt('batch', values.batch, 15_000);
   const parallel = positiveInt('parallel', values.parallel, cpus().length);
   const timeoutMs = positiveInt('timeout', values.timeout, 600) * 1000;
-  const report = values.report ?? join(dirname(files[0]!), 'check-report.json');
+  const report = values.report ?? 'traces/reports/check-report.json';
+  // Before any work: a report that cannot be written must not cost a whole TLC run.
+  checkWritableFile(report);
 
   const started = performance.now();
   const inputs: TraceInput[] = [];
   const invalid: TraceVerdict[] = [];
   for (const file of files) {
-    const result = validateTraceFile(file);
+    let result: ReturnType<typeof validateTraceFile>;
+    try {
+      result = validateTraceFile(file);
+    } catch (err) {
+      // A reader bug must cost this file its verdict, not the others theirs.
+      result = { ok: false, problems: [{ file, line: 0, field: '', message: `cannot be read as a trace (${(err as Error).message})` }] };
+    }
     if (result.ok) inputs.push({ file, ...result.trace });
     else invalid.push({ file, events: 0, status: 'error', message: result.problems.map(formatProblem).join('\n') });
   }
@@ -95,7 +106,7 @@ main().then(
       console.error(`check-traces: ${err.message}`);
       process.exit(2);
     }
-    console.error(`check-traces: ${err instanceof TlcSetupError ? err.message : (err as Error).message}`);
+    console.error(`check-traces: ${err instanceof TlcSetupError || err instanceof OutputPathError ? err.message : (err as Error).message}`);
     process.exit(1);
   },
 );

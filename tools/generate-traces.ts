@@ -1,23 +1,34 @@
 // Writes traces of simulated runs, one file per seed: traces/seed-<S>.ndjson.
-//   npx tsx tools/generate-traces.ts [--count N] [--first-seed S] [--out DIR] [--nodes 3,5] [--steps MIN-MAX]
+//   npx tsx tools/generate-traces.ts [--count N] [--first-seed S] [--out DIR] [--nodes 3,5] [--steps MIN-MAX] [--replace]
+// --replace first removes the seed-*.ndjson files already in DIR.
 // Each seed names one fast-check schedule; the same seed writes the same bytes.
 // A schedule under which nothing happens (no timeout fired) yields no trace: it
 // is reported and the next seed is taken, so COUNT traces all hold events.
 // A run that breaks a safety invariant is reported with its seed and step, and
-// the command exits 1 (its trace is still written, for inspection).
+// the command exits 1 (its trace is still written, for inspection); it exits
+// 2 on wrong usage. --help prints this text.
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { naturalInt, parse, positiveInt, scheduleOptions, UsageError } from '../src/sim/cli-options.js';
+import { ensureDir, OutputPathError } from '../src/files/output-path.js';
+import { exitOnHelp, naturalInt, parse, positiveInt, scheduleOptions, UsageError } from '../src/sim/cli-options.js';
 import { generateSchedule, resolvedOptions, runSchedule } from '../src/sim/schedule.js';
 import { writeFileAtomic } from '../src/trace/recorder.js';
 
+exitOnHelp(process.argv.slice(2), import.meta.url);
+
 try {
-  const { values, positionals } = parse(process.argv.slice(2), ['count', 'first-seed', 'seed', 'out', 'nodes', 'steps']);
+  const { values, positionals } = parse(process.argv.slice(2), ['count', 'first-seed', 'seed', 'out', 'nodes', 'steps', 'replace'], ['replace']);
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   const count = values.seed !== undefined ? 1 : positiveInt('count', values.count, 100);
   const first = naturalInt('seed', (values.seed ?? values['first-seed']), 1);
   const out = (values.out) ?? 'traces';
   const options = scheduleOptions(values.nodes, values.steps);
   const recorded = resolvedOptions(options);
+  ensureDir(out);
+  if (values.replace) {
+    // Only now, with every option accepted: a typo must not cost the old traces.
+    for (const f of readdirSync(out)) if (/^seed-\d+\.ndjson$/.test(f)) rmSync(join(out, f));
+  }
 
   let events = 0;
   let failures = 0;
@@ -55,6 +66,6 @@ try {
     console.error(`generate-traces: ${err.message}`);
     process.exit(2);
   }
-  console.error(`generate-traces: ${(err as Error).message}`);
+  console.error(`generate-traces: ${err instanceof OutputPathError ? err.message : (err as Error).message}`);
   process.exit(1);
 }

@@ -9,13 +9,16 @@
 // `--use deep` the random simulations of `make spec-deep`. The second form
 // checks any module with TLC, without coverage.
 // Exits 0 only when every model was explored completely (or simulated for its
-// whole budget) with no error and, with coverage, took every action and branch.
+// whole budget) with no error and, with coverage, took every action and branch;
+// 1 otherwise, 2 on wrong usage. --help prints this text.
 import { cpus } from 'node:os';
-import { parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
+import { exitOnHelp, parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
 import { formatCoverage } from '../src/tlc/coverage.js';
 import { findJava, findTlcJar, TlcSetupError, tlcVersion, type JavaRuntime, type TlcJar } from '../src/tlc/jar.js';
 import { findModel, MODELS, runModel, type SpecModel } from '../src/tlc/models.js';
 import { describeOutcome, runTlc, type TlcResult } from '../src/tlc/run.js';
+
+exitOnHelp(process.argv.slice(2), import.meta.url);
 
 function printFigures(result: TlcResult): void {
   console.log(

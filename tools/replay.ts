@@ -1,28 +1,35 @@
-// Replays a saved schedule (e.g. traces/failures/<name>/schedule.json) and
+// Replays a saved schedule (e.g. traces/audit/failures/<name>/schedule.json) and
 // says what the harness finds: a broken invariant, a TLC rejection with its
 // diagnosis, or nothing.
 //   npx tsx tools/replay.ts SCHEDULE.json [--mutant NAME]
 // With --mutant, the schedule runs against the implementation with that bug
-// of test/mutants/catalogue.json (in a scratch copy). Exits 1 if it fails.
-import { existsSync } from 'node:fs';
+// of test/mutants/catalogue.json (in a scratch copy). Exits 0 if the harness
+// finds nothing, 1 if it fails (or the schedule file is bad), 2 on wrong usage.
+// --help prints this text.
+import { existsSync, readFileSync } from 'node:fs';
 import { ORACLE_SAYS } from '../src/audit/campaign.js';
 import { campaignInCopy } from '../src/audit/spawn.js';
 import { loadMutants } from '../src/audit/mutants.js';
-import { parse, UsageError } from '../src/sim/cli-options.js';
+import { exitOnHelp, parse, UsageError } from '../src/sim/cli-options.js';
+import { parseSchedule, ScheduleFileError } from '../src/sim/schedule.js';
 import { findJava, findTlcJar, TlcSetupError } from '../src/tlc/jar.js';
+
+exitOnHelp(process.argv.slice(2), import.meta.url);
 
 async function main(): Promise<number> {
   const { values, positionals } = parse(process.argv.slice(2), ['mutant']);
   if (positionals.length !== 1) throw new UsageError('usage: npx tsx tools/replay.ts SCHEDULE.json [--mutant NAME]');
   const file = positionals[0]!;
   if (!existsSync(file)) throw new UsageError(`${file}: no such file`);
+  // Checked here, before a scratch copy and TLC are set up for it.
+  parseSchedule(readFileSync(file, 'utf8'), file);
   const mutant = values.mutant ? loadMutants().find((m) => m.name === values.mutant || String(m.id) === values.mutant) : null;
   if (values.mutant && !mutant) throw new UsageError(`no mutant ${JSON.stringify(values.mutant)} in test/mutants/catalogue.json`);
   findJava();
   const jar = await findTlcJar();
   const result = await campaignInCopy(
     mutant ?? null,
-    { label: 'replay', maxSchedules: 1, maxSeconds: 600, shrinkSeconds: 0, firstSeed: 0, failuresDir: 'traces/failures', coverage: false, replay: file },
+    { label: 'replay', maxSchedules: 1, maxSeconds: 600, shrinkSeconds: 0, firstSeed: 0, failuresDir: 'traces/replay', coverage: false, replay: file },
     jar,
   );
   if (result.error) throw new Error(result.error);
@@ -39,7 +46,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err) => {
-    console.error(`replay: ${err instanceof UsageError || err instanceof TlcSetupError ? err.message : (err as Error).message}`);
+    console.error(`replay: ${err instanceof UsageError || err instanceof TlcSetupError || err instanceof ScheduleFileError ? err.message : (err as Error).message}`);
     process.exit(err instanceof UsageError ? 2 : 1);
   },
 );

@@ -9,16 +9,19 @@
 // run for their own budget. Prints the table, writes DIR/spec-audit.json and
 // DIR/spec-audit.md (default traces/spec-audit/). Exits 1 if a mutant is not
 // killed, or is killed only by a larger model than the catalogue records
-// (the models lost reach), or TLC fails.
+// (the models lost reach), or TLC fails; 2 on wrong usage. --help prints this
+// text.
 import { rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { loadSpecMutants, mutatedSpecDir, specMutantProblem, type SpecMutant } from '../src/audit/spec-mutants.js';
-import { parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
+import { exitOnHelp, parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
 import { findJava, findTlcJar, TlcSetupError, tlcVersion } from '../src/tlc/jar.js';
 import { MODELS, runModel, type SpecModel } from '../src/tlc/models.js';
 import { describeOutcome } from '../src/tlc/run.js';
 import { writeFileAtomic } from '../src/trace/recorder.js';
+
+exitOnHelp(process.argv.slice(2), import.meta.url);
 
 interface Attempt {
   readonly model: string;

@@ -1,18 +1,29 @@
 // Validates trace files against the trace schema.
 //   npx tsx tools/validate-trace.ts FILE...
 // Prints `file:line: field: what is wrong` for each problem and exits 1 if any
-// file is invalid, 2 on wrong usage.
+// file is invalid, 2 on wrong usage (no file named). --help prints this text.
 import { formatProblem, validateTraceFile } from '../src/trace/validate.js';
+import { exitOnHelp, usageOf } from '../src/sim/cli-options.js';
+
+exitOnHelp(process.argv.slice(2), import.meta.url);
 
 const files = process.argv.slice(2);
-if (files.length === 0) {
-  console.error('usage: npx tsx tools/validate-trace.ts FILE...');
+const option = files.find((f) => f.startsWith('-'));
+if (files.length === 0 || option) {
+  console.error(option ? `validate-trace: unknown option ${option}` : 'validate-trace: name at least one trace file');
+  console.error(usageOf(import.meta.url));
   process.exit(2);
 }
 let bad = 0;
 let events = 0;
 for (const file of files) {
-  const result = validateTraceFile(file);
+  let result: ReturnType<typeof validateTraceFile>;
+  try {
+    result = validateTraceFile(file);
+  } catch (err) {
+    // A reader bug must cost this file its verdict, not the others theirs.
+    result = { ok: false, problems: [{ file, line: 0, field: '', message: `cannot be read as a trace (${(err as Error).message})` }] };
+  }
   if (result.ok) {
     events += result.trace.events.length;
   } else {

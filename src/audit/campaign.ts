@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkTraces, formatDiagnosis, type TraceInput } from '../check/trace-checker.js';
-import { generateSchedule, runSchedule, type RunResult, type Schedule, type ScheduleOptions, type Step } from '../sim/schedule.js';
+import { generateSchedule, parseSchedule, runSchedule, type RunResult, type Schedule, type ScheduleOptions, type Step } from '../sim/schedule.js';
 import { findJava, findTlcJar } from '../tlc/jar.js';
 import { formatProblem, validateTraceText } from '../trace/validate.js';
 import { countCoverage, type Coverage } from './coverage.js';
@@ -249,7 +249,7 @@ export async function runCampaign(config: CampaignConfig): Promise<CampaignResul
   let batch = 20;
   try {
     if (config.replay) {
-      const schedule = JSON.parse(readFileSync(config.replay, 'utf8')) as Schedule;
+      const schedule = parseSchedule(readFileSync(config.replay, 'utf8'), config.replay);
       const { runs, verdicts } = await judge([schedule]);
       const v = verdicts[0]!;
       const failure: FailureReport | null = v.failed

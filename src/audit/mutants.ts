@@ -2,10 +2,10 @@
 // one textual edit of the protocol code, applied to a scratch copy of the
 // project, never to the code users run. An edit must match exactly once, so a
 // change of the implementation that makes a mutant stale fails loudly.
-import { cpSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../tlc/jar.js';
+import { makeTempDir } from '../files/cleanup.js';
 
 export interface Mutant {
   readonly id: number;
@@ -64,7 +64,7 @@ export function mutantProblem(m: Mutant, root = REPO_ROOT): string | null {
 export function scratchCopy(mutant: Mutant | null): string {
   const problem = mutant && mutantProblem(mutant);
   if (problem) throw new Error(problem);
-  const dir = mkdtempSync(join(tmpdir(), `raft-${mutant ? mutant.name : 'correct'}-`));
+  const dir = makeTempDir(`raft-${mutant ? mutant.name : 'correct'}-`);
   for (const part of ['src', 'spec', 'package.json']) cpSync(join(REPO_ROOT, part), join(dir, part), { recursive: true });
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
   if (mutant) applyEdit(mutant, dir);

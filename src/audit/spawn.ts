@@ -1,11 +1,12 @@
 // Runs a campaign (src/audit/campaign.ts) in a child process, inside a scratch
 // copy of the project with the mutant applied (or none), and returns its result.
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { REPO_ROOT, type TlcJar } from '../tlc/jar.js';
 import type { CampaignConfig, CampaignResult } from './campaign.js';
 import { scratchCopy, type Mutant } from './mutants.js';
+import { removeTempDir, trackChild } from '../files/cleanup.js';
 
 export async function campaignInCopy(mutant: Mutant | null, config: CampaignConfig, jar: TlcJar): Promise<CampaignResult> {
   const dir = scratchCopy(mutant);
@@ -21,6 +22,8 @@ export async function campaignInCopy(mutant: Mutant | null, config: CampaignConf
         env: { ...process.env, TLA2TOOLS_JAR: jar.path },
         stdio: ['ignore', 'ignore', 'pipe'],
       });
+      // A campaign worker stops its own TLC runs and scratch folders on SIGTERM.
+      trackChild(child, 'SIGTERM');
       child.stderr.on('data', (c: Buffer) => stderr.push(c.toString()));
       child.on('error', fail);
       child.on('close', done);
@@ -34,6 +37,6 @@ export async function campaignInCopy(mutant: Mutant | null, config: CampaignConf
     }
     return result;
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    removeTempDir(dir);
   }
 }

@@ -3,11 +3,11 @@
 // spec's models must kill every one: TLC must find a property violated. An
 // edit must match exactly once, so a change of the spec that makes a mutant
 // stale fails loudly. Mutants are applied to scratch copies of spec/ only.
-import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../tlc/jar.js';
 import { applyEdit, editProblem } from './mutants.js';
+import { makeTempDir } from '../files/cleanup.js';
 
 export interface SpecMutant {
   readonly id: number;
@@ -40,7 +40,7 @@ export function specMutantProblem(m: SpecMutant, specDir = SPEC_DIR): string | n
 export function mutatedSpecDir(m: SpecMutant | null): string {
   const problem = m && specMutantProblem(m);
   if (problem) throw new Error(problem);
-  const dir = mkdtempSync(join(tmpdir(), `raft-spec-${m ? m.name : 'correct'}-`));
+  const dir = makeTempDir(`raft-spec-${m ? m.name : 'correct'}-`);
   cpSync(SPEC_DIR, dir, { recursive: true });
   if (m) applyEdit(m, dir);
   return dir;

@@ -1,4 +1,6 @@
 // Parsing of the options the trace tools share, with one-line errors.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { ScheduleOptions } from './schedule.js';
 
@@ -62,4 +64,26 @@ export function parse(
   } catch (err) {
     throw new UsageError((err as Error).message.split('. ')[0]!);
   }
+}
+
+/**
+ * The usage of a tool: the comment block its source file opens with (every
+ * tool documents its synopsis, options and exit codes there), without the
+ * comment markers. One text serves readers of the code and users of --help.
+ */
+export function usageOf(moduleUrl: string): string {
+  const lines = readFileSync(fileURLToPath(moduleUrl), 'utf8').split('\n');
+  const block: string[] = [];
+  for (const line of lines) {
+    if (!line.startsWith('//')) break;
+    block.push(line.replace(/^\/\/ ?/, ''));
+  }
+  return block.join('\n');
+}
+
+/** For `--help` or `-h` anywhere in argv: prints the tool's usage and exits 0. */
+export function exitOnHelp(argv: readonly string[], moduleUrl: string): void {
+  if (!argv.includes('--help') && !argv.includes('-h')) return;
+  console.log(usageOf(moduleUrl));
+  process.exit(0);
 }

@@ -247,3 +247,59 @@ export function runSchedule(
     stepEvents,
   };
 }
+
+/** The integer fields each step kind carries. */
+const STEP_FIELDS: Readonly<Record<StepKind, readonly string[]>> = {
+  tick: [],
+  deliver: ['pick'],
+  drop: ['pick'],
+  duplicate: ['pick'],
+  partition: ['mask'],
+  heal: [],
+  crash: ['node'],
+  restart: ['pick'],
+  client: ['key'],
+  burst: ['key', 'count'],
+  timeout: ['node'],
+  race: ['node', 'other'],
+  isolateLeader: [],
+  crashLeader: [],
+};
+
+export class ScheduleFileError extends Error {}
+
+/**
+ * Reads a saved schedule (JSON), checking every field, so that a hand-edited
+ * or damaged file gets `file: field: what is wrong` instead of failing deep
+ * inside the simulator.
+ */
+export function parseSchedule(text: string, file: string): Schedule {
+  const fail = (field: string, what: string): never => {
+    throw new ScheduleFileError(`${file}: ${field ? `${field}: ` : ''}${what}`);
+  };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return fail('', `not valid JSON (${(err as Error).message})`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail('', 'must be an object with nodes, seed and steps');
+  const o = value as Record<string, unknown>;
+  const natural = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+  if (o.nodes !== 3 && o.nodes !== 5) fail('nodes', `must be 3 or 5, got ${JSON.stringify(o.nodes)}`);
+  if (!natural(o.seed)) fail('seed', `must be a non-negative integer, got ${JSON.stringify(o.seed)}`);
+  if (!Array.isArray(o.steps)) return fail('steps', 'must be an array');
+  o.steps.forEach((step: unknown, k: number) => {
+    const at = `steps[${k}]`;
+    if (typeof step !== 'object' || step === null) return fail(at, 'must be an object');
+    const s = step as Record<string, unknown>;
+    if (typeof s.kind !== 'string' || !(s.kind in STEP_FIELDS)) {
+      return fail(`${at}.kind`, `must be one of ${Object.keys(STEP_FIELDS).join(', ')}, got ${JSON.stringify(s.kind)}`);
+    }
+    const fields = STEP_FIELDS[s.kind as StepKind];
+    for (const f of fields) if (!natural(s[f])) fail(`${at}.${f}`, `must be a non-negative integer, got ${JSON.stringify(s[f])}`);
+    for (const f of Object.keys(s)) if (f !== 'kind' && !fields.includes(f)) fail(`${at}.${f}`, `unexpected field for a ${s.kind} step`);
+    return undefined;
+  });
+  return { nodes: o.nodes as number, seed: o.seed as number, steps: o.steps as Step[] };
+}

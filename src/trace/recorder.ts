@@ -1,8 +1,9 @@
 // Collects a run's events as NDJSON lines: the header first, then one event a
 // line, numbered from 1. Lines are serialized as they are recorded, so the
 // trace holds what the state was at that step, not what it became later.
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ensureDir } from '../files/output-path.js';
 import type { TraceHeader, UnnumberedEvent } from './events.js';
 
 export class TraceRecorder {
@@ -32,7 +33,7 @@ export class TraceRecorder {
  * temporary file beside the target, which is then renamed over it.
  */
 export function writeFileAtomic(path: string, content: string | Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
+  ensureDir(dirname(path));
   const tmp = `${path}.${process.pid}.tmp`;
   try {
     writeFileSync(tmp, content);

@@ -1,0 +1,58 @@
+// An interrupted tool leaves nothing behind: SIGINT or SIGTERM to the node
+// process while TLC runs stops the JVMs it started and removes its scratch
+// folders (trace batches, TLC metadirs), and the exit status says it was
+// interrupted.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { needTlc } from './need-tlc.js';
+
+/** PIDs of running processes whose command line mentions `text`. */
+function processesMentioning(text: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text)) pids.push(Number(entry));
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return pids;
+}
+
+async function until(what: string, cond: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('interrupting a tool', { timeout: 180_000 }, () => {
+  it.each(['SIGINT', 'SIGTERM'] as const)('check-traces on %s stops its TLC and removes its temp folders', async (signal) => {
+    await needTlc();
+    const scratch = mkdtempSync(join(tmpdir(), 'interrupt-'));
+    try {
+      const fixtures = readdirSync('traces/fixtures').filter((f) => f.startsWith('accepted-')).map((f) => join('traces/fixtures', f));
+      // One trace per TLC run, one run at a time: TLC is surely running when the signal comes.
+      const child = spawn(process.execPath, ['--import', 'tsx', 'tools/check-traces.ts', '--parallel', '1', '--batch', '1', '--report', join(scratch, 'r.json'), ...fixtures], {
+        env: { ...process.env, TMPDIR: scratch },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const exited = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
+      await until('a TLC JVM', () => processesMentioning(scratch).some((pid) => pid !== child.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('tlc2.TLC')), 120_000);
+      expect(readdirSync(scratch).some((d) => d.startsWith('tlc-run-'))).toBe(true);
+      child.kill(signal);
+      const code = await exited;
+      expect(code).toBe(signal === 'SIGINT' ? 130 : 143);
+      await until('the JVMs to end', () => processesMentioning(scratch).length === 0, 10_000);
+      // (tsx keeps its compile cache there too: tsx-<uid>.)
+      expect(readdirSync(scratch).filter((d) => d !== 'r.json' && !d.startsWith('tsx-'))).toEqual([]);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+});
