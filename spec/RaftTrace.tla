@@ -48,20 +48,20 @@ HasField(r, f) == f \in DOMAIN r
 TraceInit ==
     /\ chunk \in 1..Len(Chunks)
     /\ LET s == Chunks[chunk].init
-       IN /\ currentTerm = s.currentTerm
-          /\ votedFor = s.votedFor
-          /\ log = s.log
-          /\ role = s.role
-          /\ commitIndex = s.commitIndex
-          /\ votesResponded = s.votesResponded
-          /\ votesGranted = s.votesGranted
-          /\ nextIndex = s.nextIndex
-          /\ matchIndex = s.matchIndex
-          /\ messages = s.messages
+       IN /\ currentTerm = s.startTerm
+          /\ votedFor = s.startVotedFor
+          /\ log = s.startLog
+          /\ role = s.startRole
+          /\ commitIndex = s.startCommitIndex
+          /\ votesResponded = s.startVotesResponded
+          /\ votesGranted = s.startVotesGranted
+          /\ nextIndex = s.startNextIndex
+          /\ matchIndex = s.startMatchIndex
+          /\ messages = s.startMessages
           \* The history too: the elections and commits of the events before
           \* the chunk, so that the safety properties see the whole run.
-          /\ elected = s.elected
-          /\ committed = s.committed
+          /\ elected = s.startElected
+          /\ committed = s.startCommitted
     /\ k = 0
     /\ verdict = "checking"
 
@@ -103,17 +103,19 @@ PostState(i) ==
 (* The post-state the implementation logged, rebuilt from the event's delta: *)
 (* the fields that changed, a log as <<entries kept, entries appended>>.    *)
 (* (Evaluated on the pre-state, which has matched the logged one so far.)   *)
+(* The delta's fields are named new<Field>: no generated record has a field *)
+(* named like a variable, which current TLC's parser warns about.         *)
 LoggedPost(e) ==
     LET i == e.node
         d == e.delta
         Or(f, old) == IF HasField(d, f) THEN d[f] ELSE old
-    IN [term |-> Or("term", currentTerm[i]), role |-> Or("role", role[i]),
-        votedFor |-> Or("votedFor", votedFor[i]),
-        log |-> IF HasField(d, "log") THEN SubSeq(log[i], 1, d.log[1]) \o d.log[2] ELSE log[i],
-        commitIndex |-> Or("commitIndex", commitIndex[i]),
-        votesResponded |-> Or("votesResponded", votesResponded[i]),
-        votesGranted |-> Or("votesGranted", votesGranted[i]),
-        nextIndex |-> Or("nextIndex", nextIndex[i]), matchIndex |-> Or("matchIndex", matchIndex[i])]
+    IN [term |-> Or("newTerm", currentTerm[i]), role |-> Or("newRole", role[i]),
+        votedFor |-> Or("newVotedFor", votedFor[i]),
+        log |-> IF HasField(d, "newLog") THEN SubSeq(log[i], 1, d.newLog[1]) \o d.newLog[2] ELSE log[i],
+        commitIndex |-> Or("newCommitIndex", commitIndex[i]),
+        votesResponded |-> Or("newVotesResponded", votesResponded[i]),
+        votesGranted |-> Or("newVotesGranted", votesGranted[i]),
+        nextIndex |-> Or("newNextIndex", nextIndex[i]), matchIndex |-> Or("newMatchIndex", matchIndex[i])]
 
 MatchesLog(e) ==
     /\ HasField(e, "delta") => PostState(e.node) = LoggedPost(e)

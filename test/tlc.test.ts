@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { needTlc } from './need-tlc.js';
-import { findJava, findTlcJar, TlcSetupError, type JavaRuntime, type TlcJar } from '../src/tlc/jar.js';
+import { findJava, findTlcJar, tlcVersion, TlcSetupError, versionFromHelp, versionFromToolOutput, type JavaRuntime, type TlcJar } from '../src/tlc/jar.js';
 import { runTlc } from '../src/tlc/run.js';
 import { loadSpecMutants, mutatedSpecDir, type SpecMutant } from '../src/audit/spec-mutants.js';
 
@@ -110,5 +110,36 @@ describe('TLC setup errors', { timeout: 60_000 }, () => {
     expect(run.status).toBe(1);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toMatch(/^model-check: TLC needs Java 11 or newer/);
+  });
+});
+
+describe('the TLC version, from either shape of output', { timeout: 120_000 }, () => {
+  it('reads TLC 2.15\'s -help line and current TLC\'s manual page with bold codes', () => {
+    expect(versionFromHelp('usage: ...\nTLC2 Version 2.15 of Day Month 20?? (rev: d5b5a7f)\n')).toBe('TLC2 Version 2.15 of Day Month 20?? (rev: d5b5a7f)');
+    const manual = '\x1b[1mNAME\x1b[0m\n\t\x1b[1mTLC\x1b[0m - provides model checking and simulation of TLA+ specifications - Version 2026.04.29.164809\n\n\x1b[1mSYNOPSIS\x1b[0m\n';
+    expect(versionFromHelp(manual)).toBe('TLC Version 2026.04.29.164809');
+    expect(versionFromHelp('Error: Could not find or load main class tlc2.TLC')).toBeNull();
+  });
+
+  it('reads message 2262 of a tool-mode run', () => {
+    const out = '@!@!@STARTMSG 2262:0 @!@!@\nTLC2 Version 2026.04.29.164809 (rev: cc6b616)\n@!@!@ENDMSG 2262 @!@!@\n@!@!@STARTMSG 2187:0 @!@!@\nRunning breadth-first search\n';
+    expect(versionFromToolOutput(out)).toBe('TLC2 Version 2026.04.29.164809 (rev: cc6b616)');
+    expect(versionFromToolOutput('no messages')).toBeNull();
+  });
+
+  it('asks the bundled TLC, and refuses a jar that is not TLC in one line', () => {
+    expect(tlcVersion(java, jar)).toMatch(/^TLC2? Version \S+/);
+    const dir = mkdtempSync(join(tmpdir(), 'not-tlc-'));
+    const fake = join(dir, 'tla2tools.jar');
+    writeFileSync(fake, 'not a jar');
+    expect(() => tlcVersion(java, { ...jar, path: fake })).toThrow(/does not run as TLC/);
+  });
+
+  it('falls back on a tool-mode run when -help shows no version', () => {
+    // A java that answers -help the way a TLC would whose help has no version line.
+    const dir = mkdtempSync(join(tmpdir(), 'java-wrapper-'));
+    const wrapper = join(dir, 'java');
+    writeFileSync(wrapper, `#!/bin/sh\ncase " $* " in *" -help "*) echo "usage: tlc2.TLC [options] SPEC"; exit 0;; esac\nexec "${java.path}" "$@"\n`, { mode: 0o755 });
+    expect(tlcVersion({ ...java, path: wrapper }, jar)).toMatch(/^TLC2 Version \S+ .*\(rev: \w+\)/);
   });
 });

@@ -15,7 +15,7 @@ import { describeOutcome, runTlc } from '../tlc/run.js';
 import type { TlcOutcome } from '../tlc/tool-output.js';
 import { readTlaValueAt, type Json } from '../tlc/tla-value.js';
 import { applyEvent, cloneState, initialState, messageKey, type GlobalState } from './replay.js';
-import { decodeTlaString, tlaString, TraceDataWriter } from './tla-emit.js';
+import { decodeTlaString, MESSAGE_CONSTRUCTORS, tlaString, TraceDataWriter } from './tla-emit.js';
 import { makeTempDir, removeTempDir } from '../files/cleanup.js';
 
 export interface TraceInput {
@@ -160,6 +160,7 @@ function batchModule(chunks: readonly Chunk[], servers: readonly ServerId[], who
     `TraceServer == {${servers.map(tlaString).join(', ')}}`,
     `TraceValue == {${[...values].sort().map(tlaString).join(', ')}}`,
     `WholeInvariants == ${wholeInvariants ? 'TRUE' : 'FALSE'}`,
+    MESSAGE_CONSTRUCTORS,
     writer.definitions(),
     `Chunks == <<\n${body}>>`,
     '====',

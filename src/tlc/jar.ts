@@ -9,7 +9,7 @@
 // error, never a silent use.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../trace/recorder.js';
@@ -184,10 +184,46 @@ export async function findTlcJar(
   throw new TlcSetupError(`no TLC could be obtained: ${failures.join('; ')}. Set TLA2TOOLS_JAR to a tla2tools.jar to use your own`);
 }
 
-/** TLC's own version line, e.g. `TLC2 Version 2.15 of Day Month 20?? (rev: d5b5a7f)`. */
+/**
+ * The version in TLC's -help output: TLC 2.15 prints a line
+ * `TLC2 Version 2.15 of Day Month 20?? (rev: d5b5a7f)`; current TLC prints a
+ * manual page instead, with terminal bold codes, whose title line ends
+ * `- Version 2026.04.29.164809`. Null if neither is there.
+ */
+export function versionFromHelp(text: string): string | null {
+  // eslint-disable-next-line no-control-regex
+  const plain = text.replace(/\x1b\[[0-9;]*m/g, '');
+  const line = plain.split('\n').find((l) => /TLC2? Version/.test(l));
+  if (line) return line.trim();
+  const m = /\bTLC\b.*- Version (\S+)/.exec(plain);
+  return m ? `TLC Version ${m[1]}` : null;
+}
+
+/** The version line a -tool run opens with (message 2262, e.g. `TLC2 Version 2026.04.29.164809 (rev: cc6b616)`), or null. */
+export function versionFromToolOutput(text: string): string | null {
+  const m = /@!@!@STARTMSG 2262:\d+ @!@!@\r?\n([^\n]*)/.exec(text);
+  return m ? m[1]!.trim() : null;
+}
+
+/**
+ * TLC's own version line. Read from -help; a TLC whose -help does not show it
+ * is asked by a tiny model check in tool mode, whose first message states it.
+ * Any TLC that runs is accepted: the version is for the user's information.
+ */
 export function tlcVersion(java: JavaRuntime, jar: TlcJar): string {
-  const out = spawnSync(java.path, ['-cp', jar.path, 'tlc2.TLC', '-help'], { encoding: 'utf8', timeout: 60_000 });
-  const line = `${out.stdout}${out.stderr}`.split('\n').find((l) => /TLC2? Version/.test(l));
-  if (!line) throw new TlcSetupError(`${jar.path} does not run as TLC: ${`${out.stderr}${out.stdout}`.trim().split('\n')[0] ?? `exit ${out.status}`}`);
-  return line.trim();
+  const help = spawnSync(java.path, ['-cp', jar.path, 'tlc2.TLC', '-help'], { encoding: 'utf8', timeout: 60_000 });
+  const fromHelp = versionFromHelp(`${help.stdout}${help.stderr}`);
+  if (fromHelp) return fromHelp;
+  const dir = makeTempDir('tlc-version-');
+  try {
+    writeFileSync(join(dir, 'Probe.tla'), '---- MODULE Probe ----\nVARIABLE x\nInit == x = 0\nNext == UNCHANGED x\n====\n');
+    writeFileSync(join(dir, 'Probe.cfg'), 'INIT Init\nNEXT Next\n');
+    const run = spawnSync(java.path, [`-Djava.io.tmpdir=${dir}`, '-cp', jar.path, 'tlc2.TLC', '-tool', '-metadir', join(dir, 'states'), 'Probe'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    const fromTool = versionFromToolOutput(`${run.stdout}${run.stderr}`);
+    if (fromTool) return fromTool;
+    const said = `${help.stderr}${help.stdout}`.trim().split('\n')[0];
+    throw new TlcSetupError(`${jar.path} does not run as TLC: ${said || `exit ${help.status}`}`);
+  } finally {
+    removeTempDir(dir);
+  }
 }
