@@ -14,6 +14,7 @@ import { campaignInCopy } from '../src/audit/spawn.js';
 import { unexercised, BRANCHES } from '../src/audit/coverage.js';
 import { loadMutants, mutantProblem, type Mutant } from '../src/audit/mutants.js';
 import type { CampaignResult } from '../src/audit/campaign.js';
+import { heartbeat } from '../src/cli/progress.js';
 import { exitOnHelp, parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
 import { findJava, findTlcJar, TlcSetupError } from '../src/tlc/jar.js';
 import { writeFileAtomic } from '../src/trace/recorder.js';
@@ -101,6 +102,8 @@ async function main(): Promise<number> {
   for (const [k, mutant] of targets.entries()) {
     const label = mutant ? `${String(mutant.id).padStart(2, '0')}-${mutant.name}` : 'correct';
     process.stdout.write(`[${k + 1}/${targets.length}] ${label} ... `);
+    // A campaign runs for minutes and reports only at its end: say it is alive.
+    const stopHeartbeat = heartbeat((s) => process.stdout.write(process.stdout.isTTY ? '.' : `\n    ${label}: still running, ${s.toFixed(0)} s ... `));
     const result = await campaignInCopy(
       mutant,
       {
@@ -114,6 +117,7 @@ async function main(): Promise<number> {
       },
       jar,
     );
+    stopHeartbeat();
     const row = { mutant, result };
     rows.push(row);
     console.log(`${outcome(row)} [${result.seconds.toFixed(1)} s]`);

@@ -9,6 +9,7 @@ import { cpus } from 'node:os';
 import { exitOnHelp, usageOf, parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
 import { checkTraces, formatDiagnosis, type TraceInput, type TraceVerdict } from '../src/check/trace-checker.js';
 import { findJava, findTlcJar, TlcSetupError, tlcVersion } from '../src/tlc/jar.js';
+import { Progress } from '../src/cli/progress.js';
 import { checkWritableFile, OutputPathError } from '../src/files/output-path.js';
 import { writeFileAtomic } from '../src/trace/recorder.js';
 import { formatProblem, validateTraceFile } from '../src/trace/validate.js';
@@ -42,6 +43,7 @@ async function main(): Promise<number> {
   }
   const java = findJava();
   const jar = await findTlcJar({ log: (s) => console.log(s) });
+  const progress = new Progress('  check');
   console.log(`checking ${inputs.length} trace(s) with ${tlcVersion(java, jar)} (${jar.source})`);
   const checked = await checkTraces(inputs, {
     java,
@@ -51,9 +53,11 @@ async function main(): Promise<number> {
     parallel,
     timeoutMs,
     onBatchDone: (done, total) => {
-      if (process.stdout.isTTY) process.stdout.write(`\r  TLC runs done: ${done}/${total}${done === total ? '\n' : ''}`);
+      const seconds = (performance.now() - started) / 1000;
+      progress.update(`${done}/${total} TLC runs done, ${seconds.toFixed(0)} s`, done === total);
     },
   });
+  progress.end();
   const verdicts = [...invalid, ...checked.verdicts];
   const seconds = (performance.now() - started) / 1000;
   const count = (s: TraceVerdict['status']) => verdicts.filter((v) => v.status === s).length;

@@ -9,6 +9,7 @@
 // 2 on wrong usage. --help prints this text.
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { Progress } from '../src/cli/progress.js';
 import { ensureDir, OutputPathError } from '../src/files/output-path.js';
 import { exitOnHelp, naturalInt, parse, positiveInt, scheduleOptions, UsageError } from '../src/sim/cli-options.js';
 import { generateSchedule, resolvedOptions, runSchedule } from '../src/sim/schedule.js';
@@ -30,6 +31,7 @@ try {
     for (const f of readdirSync(out)) if (/^seed-\d+\.ndjson$/.test(f)) rmSync(join(out, f));
   }
 
+  const progress = new Progress('  generate');
   let events = 0;
   let failures = 0;
   let written = 0;
@@ -50,6 +52,7 @@ try {
     writeFileAtomic(path, run.trace);
     written++;
     events += run.events;
+    progress.update(`${written}/${count} traces, ${events} events`, written === count);
     if (run.failure) {
       failures++;
       const f = run.failure;
@@ -57,6 +60,7 @@ try {
       console.error(`  replay: npx tsx tools/generate-traces.ts --seed ${seed} --out ${out}${values.nodes ? ` --nodes ${values.nodes}` : ''}${values.steps ? ` --steps ${values.steps}` : ''}`);
     }
   }
+  progress.end();
   const seconds = (performance.now() - started) / 1000;
   if (vacuous.length > 0) console.log(`no events under seed(s) ${vacuous.join(', ')}: no trace written for them`);
   console.log(`wrote ${written} trace(s), ${events} events, to ${out}/ in ${seconds.toFixed(2)} s (seeds ${first}..${seed - 1})${failures ? `; ${failures} broke a safety invariant` : ''}`);

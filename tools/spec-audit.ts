@@ -15,6 +15,7 @@ import { rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { loadSpecMutants, mutatedSpecDir, specMutantProblem, type SpecMutant } from '../src/audit/spec-mutants.js';
+import { heartbeat } from '../src/cli/progress.js';
 import { exitOnHelp, parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
 import { findJava, findTlcJar, TlcSetupError, tlcVersion } from '../src/tlc/jar.js';
 import { MODELS, runModel, type SpecModel } from '../src/tlc/models.js';
@@ -138,7 +139,13 @@ async function main(): Promise<number> {
       );
     }
   };
+  // Each TLC run takes up to minutes and says nothing meanwhile: a line every 30 s says which are running.
+  const stopHeartbeat = heartbeat((s) => {
+    const running = mutants.filter((_, k) => k < next && !rows[k]).map((m) => m.name);
+    console.log(`  ... ${rows.filter(Boolean).length} of ${mutants.length} done after ${s.toFixed(0)} s; running: ${running.join(', ')}`);
+  }, 30_000);
   await Promise.all(Array.from({ length: Math.min(parallel, mutants.length) }, worker));
+  stopHeartbeat();
   const wall = (performance.now() - started) / 1000;
 
   const killed = rows.filter((r) => r.killed).length;
