@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { exitOnHelp, parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
 import { checkTraces, type TraceInput } from '../src/check/trace-checker.js';
 import { generateSchedule, runSchedule } from '../src/sim/schedule.js';
-import { findJava, findTlcJar, type JavaRuntime, type TlcJar } from '../src/tlc/jar.js';
+import { findJava, findTlcJar, tlcVersion, type JavaRuntime, type TlcJar } from '../src/tlc/jar.js';
 import { writeFileAtomic } from '../src/trace/recorder.js';
 import { validateTraceText } from '../src/trace/validate.js';
 import { makeTempDir, removeTempDir } from '../src/files/cleanup.js';
@@ -80,11 +80,13 @@ async function validationBench(): Promise<void> {
   const java: JavaRuntime = findJava();
   const jar: TlcJar = await findTlcJar();
   const tlc = { java, jar };
+  // TLA2TOOLS_JAR picks the TLC measured here, e.g. a current build to compare with the bundled 2.15.
+  console.log(`\ntrace validation by ${tlcVersion(java, jar)} (${jar.source}): about 3 minutes; --skip-tlc yes skips it`);
   // JVM start-up and parsing of Raft.tla and RaftTrace.tla: a run with one
   // one-event trace, timed alone.
   const tiny = await checkTraces([traceOf(1, 1, 3)], { ...tlc, parallel: 1 });
   const startupMs = tiny.tlcMs / tiny.tlcRuns;
-  console.log(`\ntrace validation by TLC (${cpus().length} cores; one TLC run costs ${(startupMs / 1000).toFixed(2)} s before any event)`);
+  console.log(`trace validation by TLC (${cpus().length} cores; one TLC run costs ${(startupMs / 1000).toFixed(2)} s before any event)`);
   console.log('workload                 events   wall s  events/s  TLC runs  TLC s (sum)  start-up share');
   const row = async (label: string, traces: TraceInput[]) => {
     const report = await checkTraces(traces, tlc);
