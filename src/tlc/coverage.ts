@@ -107,7 +107,7 @@ export interface CoverageRow {
   readonly name: string;
   /** How many times TLC evaluated the probe; 0 means never taken. */
   readonly count: number;
-  /** The model's bounds rule this action out by design (e.g. a model without faults). */
+  /** The model's bounds rule this action or branch out by design (e.g. a model without faults). */
   readonly excluded: boolean;
 }
 
@@ -120,14 +120,15 @@ export interface SpecCoverage {
  * Every probe's count. TLC leaves out of its report an expression it never
  * evaluated, so a probe it does not report counts 0: not taken. (A probe put
  * where TLC never reports anything therefore fails every model loudly; it
- * cannot pass silently.) `excludes` names actions the model rules out.
+ * cannot pass silently.) `excludes` names actions and branches the model rules
+ * out by design.
  */
 export function specCoverage(counts: ExpressionCounts, probes: readonly Probe[], excludes: readonly string[] = []): SpecCoverage {
   const rows = probes.map((p) => ({
     kind: p.kind,
     name: p.name,
     count: counts.get(`${p.at.line}:${p.at.col}`) ?? 0,
-    excluded: p.kind === 'action' && excludes.includes(p.name),
+    excluded: excludes.includes(p.name),
   }));
   return { rows, notTaken: rows.filter((r) => r.count === 0 && !r.excluded).map((r) => `${r.kind} ${r.name}`) };
 }
@@ -147,7 +148,7 @@ export function formatCoverage(c: SpecCoverage): string[] {
     `coverage of spec/Raft.tla: ${c.rows.filter((r) => r.kind === 'action').length} actions and ${c.rows.filter((r) => r.kind === 'branch').length} branches, ${c.notTaken.length === 0 ? `every one taken${excluded ? ` but the ${excluded} this model excludes` : ''}` : `${c.notTaken.length} NOT TAKEN`} (times taken, as TLC counts evaluations)`,
   ];
   for (const r of c.rows) {
-    const count = r.count > 0 ? r.count.toLocaleString('en-US') : r.excluded ? 'excluded by the model (no faults)' : 'NOT TAKEN';
+    const count = r.count > 0 ? r.count.toLocaleString('en-US') : r.excluded ? 'excluded by the model' : 'NOT TAKEN';
     out.push(`  ${r.kind}  ${r.name.padEnd(width)}  ${count}`);
   }
   return out;

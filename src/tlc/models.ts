@@ -22,7 +22,7 @@ export interface SpecModel {
   readonly seconds?: number;
   /** For simulation: TLC's seed, fixed so that a run can be repeated. */
   readonly seed?: number;
-  /** Actions the model's bounds rule out by design (no faults: no Restart, ...); coverage lists them as excluded. */
+  /** Actions and branches the model's bounds rule out by design (no faults: no Restart, ...); coverage lists them as excluded. */
   readonly excludes?: readonly string[];
   /** The temporal property the model checks (TLC 2.15 does not name a violated one). */
   readonly liveness?: string;
@@ -33,7 +33,8 @@ export interface SpecModel {
 const FAULTS = ['Restart', 'DropMessage', 'DuplicateMessage'];
 
 export const MODELS: readonly SpecModel[] = [
-  { name: 'MCRaftProgress', mode: 'exhaustive', use: 'spec', excludes: FAULTS, liveness: 'LeaderRepairsLogs', deadlock: false },
+  // Two servers cannot hold conflicting entries: a leader needs the other's vote, so its log is at least as up to date.
+  { name: 'MCRaftProgress', mode: 'exhaustive', use: 'spec', excludes: [...FAULTS, 'Merge: conflicting suffix replaced'], liveness: 'LeaderRepairsLogs', deadlock: false },
   { name: 'MCRaftSmall', mode: 'exhaustive', use: 'test' },
   { name: 'MCRaftLogs', mode: 'exhaustive', use: 'test', excludes: FAULTS },
   { name: 'MCRaftNet', mode: 'exhaustive', use: 'test', excludes: FAULTS },
