@@ -55,4 +55,24 @@ describe('interrupting a tool', { timeout: 180_000 }, () => {
       rmSync(scratch, { recursive: true, force: true });
     }
   });
+
+  it('the audit on SIGINT stops its campaign worker and TLC, and removes its scratch copy of the project', async () => {
+    await needTlc();
+    const scratch = mkdtempSync(join(tmpdir(), 'interrupt-'));
+    try {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'tools/audit.ts', '--mutants', '2', '--schedules', '400', '--seconds', '120', '--out', join(scratch, 'audit')], {
+        env: { ...process.env, TMPDIR: scratch },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const exited = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
+      // The campaign runs in a scratch copy of the project; wait until it has started TLC there.
+      await until('a scratch copy and a TLC JVM', () => readdirSync(scratch).some((d) => d.startsWith('raft-')) && processesMentioning(scratch).some((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('tlc2.TLC')), 150_000);
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      await until('every process of the audit to end', () => processesMentioning(scratch).length === 0, 15_000);
+      expect(readdirSync(scratch).filter((d) => d !== 'audit' && !d.startsWith('tsx-'))).toEqual([]);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
 });

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { REPO_ROOT, type TlcJar } from '../tlc/jar.js';
+import type { TlcJar } from '../tlc/jar.js';
 import type { CampaignConfig, CampaignResult } from './campaign.js';
 import { scratchCopy, type Mutant } from './mutants.js';
 import { removeTempDir, trackChild } from '../files/cleanup.js';
@@ -14,10 +14,13 @@ export async function campaignInCopy(mutant: Mutant | null, config: CampaignConf
     const configPath = join(dir, 'campaign-config.json');
     const resultPath = join(dir, 'campaign-result.json');
     writeFileSync(configPath, JSON.stringify({ ...config, failuresDir: resolve(config.failuresDir), replay: config.replay && resolve(config.replay) }));
-    const tsx = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
     const stderr: string[] = [];
     const code = await new Promise<number | null>((done, fail) => {
-      const child = spawn(tsx, [join(dir, 'src', 'audit', 'campaign.ts'), configPath, resultPath], {
+      // node itself with tsx's loader, not the tsx command: that wrapper answers
+      // a SIGTERM by SIGKILLing a child that does not acknowledge it within
+      // 30 ms, which a worker busy simulating cannot, and it then leaves its
+      // JVMs and folders behind.
+      const child = spawn(process.execPath, ['--import', 'tsx', join(dir, 'src', 'audit', 'campaign.ts'), configPath, resultPath], {
         cwd: dir,
         env: { ...process.env, TLA2TOOLS_JAR: jar.path },
         stdio: ['ignore', 'ignore', 'pipe'],

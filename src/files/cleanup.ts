@@ -30,7 +30,15 @@ function stopEverything(): void {
     }
   }
   children.clear();
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  for (const dir of dirs) {
+    try {
+      // A JVM just sent SIGKILL may still write into its metadir for a moment:
+      // retry a removal that finds the folder not empty yet.
+      rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
+    } catch {
+      // Nothing more can be done at exit; the other folders are still removed.
+    }
+  }
   dirs.clear();
 }
 
