@@ -38,7 +38,8 @@ function progressPrinter(label: string, seconds = 30): (line: string) => void {
     const now = performance.now();
     if (now - last < seconds * 1000) return;
     last = now;
-    console.log(`  [${label}] ${line.replace(/^Progress\(\d+\) at \S+ \S+: /, '')}`);
+    // Simulation reports no distinct states or queue: TLC prints -1 for them.
+    console.log(`  [${label}] ${line.replace(/^Progress\(-?\d+\) at \S+ \S+: /, '').replace(/, -1 distinct states found, -1 states left on queue/, '')}`);
   };
 }
 
