@@ -4,7 +4,7 @@
 #   make traces  write N traces (default 100) into traces/
 #   make bench   print simulator and trace-writing throughput
 #   make spec    model-check spec/Raft.tla exhaustively on the models of make spec, with coverage (about 7 min)
-#   make spec-long  the exhaustive replication model (3 terms, 3-entry logs), with coverage
+#   make spec-long  the exhaustive replication model (3 terms, 3-entry logs), with coverage (about 23 min)
 #   make spec-deep  TLC's random simulation of deeper models (3 and 5 servers), with coverage
 #   make spec-audit  put each known Raft bug into a copy of the spec; every one must be killed by a model
 #   make setup-tlc  obtain TLC (tla2tools.jar) into .tlc/ and print its version

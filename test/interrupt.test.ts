@@ -3,11 +3,12 @@
 // folders (trace batches, TLC metadirs), and the exit status says it was
 // interrupted.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { needTlc } from './need-tlc.js';
+import { generateSchedule, runSchedule } from '../src/sim/schedule.js';
 
 /** PIDs of running processes whose command line mentions `text`. */
 function processesMentioning(text: string): number[] {
@@ -36,21 +37,32 @@ describe('interrupting a tool', { timeout: 180_000 }, () => {
     await needTlc();
     const scratch = mkdtempSync(join(tmpdir(), 'interrupt-'));
     try {
-      const fixtures = readdirSync('traces/fixtures').filter((f) => f.startsWith('accepted-')).map((f) => join('traces/fixtures', f));
-      // One trace per TLC run, one run at a time: TLC is surely running when the signal comes.
-      const child = spawn(process.execPath, ['--import', 'tsx', 'tools/check-traces.ts', '--parallel', '1', '--batch', '1', '--report', join(scratch, 'r.json'), ...fixtures], {
+      // Two traces of a few thousand events in one TLC run: it lasts seconds, so
+      // TLC is running when the signal comes (with the tiny fixtures a run
+      // could end between seeing its JVM and sending the signal).
+      const traces = [1, 2].map((seed) => {
+        const file = join(scratch, `long-${seed}.ndjson`);
+        writeFileSync(file, runSchedule(generateSchedule(seed, { clusterSizes: [5], minSteps: 4000, maxSteps: 4000 })).trace);
+        return file;
+      });
+      const child = spawn(process.execPath, ['--import', 'tsx', 'tools/check-traces.ts', '--parallel', '1', '--report', join(scratch, 'r.json'), ...traces], {
         env: { ...process.env, TMPDIR: scratch },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const exited = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
-      await until('a TLC JVM', () => processesMentioning(scratch).some((pid) => pid !== child.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('tlc2.TLC')), 120_000);
-      expect(readdirSync(scratch).some((d) => d.startsWith('tlc-run-'))).toBe(true);
+      await until(
+        'a TLC JVM and its metadir',
+        () =>
+          readdirSync(scratch).some((d) => d.startsWith('tlc-run-')) &&
+          processesMentioning(scratch).some((pid) => pid !== child.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('tlc2.TLC')),
+        120_000,
+      );
       child.kill(signal);
       const code = await exited;
       expect(code).toBe(signal === 'SIGINT' ? 130 : 143);
       await until('the JVMs to end', () => processesMentioning(scratch).length === 0, 10_000);
       // (tsx keeps its compile cache there too: tsx-<uid>.)
-      expect(readdirSync(scratch).filter((d) => d !== 'r.json' && !d.startsWith('tsx-'))).toEqual([]);
+      expect(readdirSync(scratch).filter((d) => d !== 'r.json' && !d.startsWith('tsx-') && !d.startsWith('long-'))).toEqual([]);
     } finally {
       rmSync(scratch, { recursive: true, force: true });
     }
