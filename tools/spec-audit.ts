@@ -11,11 +11,11 @@
 // killed, or is killed only by a larger model than the catalogue records
 // (the models lost reach), or TLC fails; 2 on wrong usage. --help prints this
 // text.
-import { rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { loadSpecMutants, mutatedSpecDir, specMutantProblem, type SpecMutant } from '../src/audit/spec-mutants.js';
 import { heartbeat } from '../src/cli/progress.js';
+import { removeTempDir } from '../src/files/cleanup.js';
 import { exitOnHelp, parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
 import { findJava, findTlcJar, TlcSetupError, tlcVersion } from '../src/tlc/jar.js';
 import { MODELS, runModel, type SpecModel } from '../src/tlc/models.js';
@@ -86,7 +86,7 @@ async function audit(m: SpecMutant, models: readonly SpecModel[], seconds: numbe
     const why = m.finding ? ` (known finding: ${m.finding})` : '';
     return { mutant: m, killed: false, model: null, property: null, counterexample: null, seconds: (performance.now() - started) / 1000, attempts, problem: `NOT KILLED by any model${why}` };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    removeTempDir(dir);
   }
 }
 

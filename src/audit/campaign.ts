@@ -7,9 +7,10 @@
 // Run as a child process inside a scratch copy of the project (see
 // tools/audit.ts), so that the code under test is that copy's src/:
 //   tsx <copy>/src/audit/campaign.ts CONFIG.json RESULT.json
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureDir } from '../files/output-path.js';
 import { checkTraces, formatDiagnosis, type TraceInput } from '../check/trace-checker.js';
 import { generateSchedule, parseSchedule, runSchedule, type RunResult, type Schedule, type ScheduleOptions, type Step } from '../sim/schedule.js';
 import { findJava, findTlcJar } from '../tlc/jar.js';
@@ -229,7 +230,7 @@ function simplifications(step: Step): Step[] {
 }
 
 function save(dir: string, schedule: Schedule, run: RunResult, verdict: Verdict, config: CampaignConfig): void {
-  mkdirSync(dir, { recursive: true });
+  ensureDir(dir);
   writeFileSync(join(dir, 'schedule.json'), JSON.stringify(schedule, null, 1) + '\n');
   writeFileSync(join(dir, 'trace.ndjson'), run.trace);
   writeFileSync(

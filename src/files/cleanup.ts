@@ -7,7 +7,7 @@
 // by name.
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const dirs = new Set<string>();
@@ -15,11 +15,7 @@ const dirs = new Set<string>();
 const children = new Map<ChildProcess, NodeJS.Signals>();
 let installed = false;
 
-const SIGNALS: ReadonlyArray<[NodeJS.Signals, number]> = [
-  ['SIGINT', 2],
-  ['SIGTERM', 15],
-  ['SIGHUP', 1],
-];
+const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 function stopEverything(): void {
   for (const [child, signal] of children) {
@@ -46,10 +42,10 @@ function install(): void {
   if (installed) return;
   installed = true;
   process.on('exit', stopEverything);
-  for (const [signal, number] of SIGNALS) {
+  for (const signal of SIGNALS) {
     process.on(signal, () => {
       stopEverything();
-      process.exit(128 + number);
+      process.exit(128 + constants.signals[signal]);
     });
   }
 }
@@ -73,9 +69,4 @@ export function trackChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGKIL
   install();
   children.set(child, signal);
   child.once('exit', () => children.delete(child));
-}
-
-/** For tests: what is held now. */
-export function held(): { dirs: string[]; children: number } {
-  return { dirs: [...dirs], children: children.size };
 }

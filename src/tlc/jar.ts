@@ -9,12 +9,13 @@
 // error, never a silent use.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../trace/recorder.js';
 import { extractZipEntry } from './zip.js';
 import { makeTempDir, removeTempDir } from '../files/cleanup.js';
+import { ensureDir } from '../files/output-path.js';
 
 export class TlcSetupError extends Error {}
 
@@ -109,7 +110,7 @@ function fromCache(): TlcJar | null {
 }
 
 function cache(jar: Buffer, source: string): TlcJar {
-  mkdirSync(CACHE_DIR, { recursive: true });
+  ensureDir(CACHE_DIR);
   writeFileAtomic(CACHED_JAR, jar);
   writeFileAtomic(CACHED_INFO, JSON.stringify({ source, sha256: sha256(jar) }, null, 2) + '\n');
   return { path: CACHED_JAR, source: `${source}, now cached in .tlc/` };
