@@ -73,6 +73,19 @@ describe('trace validation by TLC', { timeout: 300_000 }, () => {
     report.verdicts.forEach((v, k) => expectMatches(v, { ...manifest[k]!, file: join('traces/fixtures', manifest[k]!.file) }));
   });
 
+  it('reads traces of format version 1 (whole logs) as before: the same fixtures in that format get the same verdicts', async () => {
+    const v1 = manifest.map((x) => load(join('traces/fixtures/v1', x.file)));
+    expect(v1.every((t) => t.header.version === 1)).toBe(true);
+    const v2 = manifest.map((x) => load(join('traces/fixtures', x.file)));
+    expect(v2.every((t) => t.header.version === 2)).toBe(true);
+    const [old, now] = await Promise.all([checkTraces(v1, { ...tlc, chunkSize: 5 }), checkTraces(v2, { ...tlc, chunkSize: 5 })]);
+    old.verdicts.forEach((v, k) => {
+      expectMatches(v, { ...manifest[k]!, file: join('traces/fixtures/v1', manifest[k]!.file) });
+      const strip = (x: TraceVerdict) => JSON.parse(JSON.stringify({ ...x, file: '' }, (key, val) => (key === 'event' ? val.action : val)));
+      expect(strip(v)).toEqual(strip(now.verdicts[k]!));
+    });
+  });
+
   it('gives the same verdicts whatever the chunk size, batch size or batch-mates', async () => {
     const inputs = manifest.map((x) => load(join('traces/fixtures', x.file)));
     const together = await checkTraces(inputs, { ...tlc, chunkSize: 7, eventsPerBatch: 40, parallel: 2 });
@@ -171,7 +184,7 @@ describe('trace validation by TLC', { timeout: 300_000 }, () => {
     const lines = text.split('\n');
     const at = lines.findIndex((l) => l.includes('"action":"ClientRequest"'));
     const event = JSON.parse(lines[at]!);
-    event.state.log[event.state.log.length - 1].value = '\u2603 other';
+    event.logChange.append[event.logChange.append.length - 1].value = '\u2603 other';
     lines[at] = JSON.stringify(event);
     const report = await checkTraces([fromText('odd.ndjson', text), fromText('odd-wrong.ndjson', lines.join('\n')), load('traces/fixtures/accepted-split-vote.ndjson')], tlc);
     expect(report.verdicts.map((v) => v.status), JSON.stringify(report.verdicts).slice(0, 800)).toEqual(['accepted', 'rejected', 'accepted']);
@@ -187,7 +200,7 @@ describe('trace validation by TLC', { timeout: 300_000 }, () => {
     // until the trace at fault is alone.
     const good = ['accepted-split-vote.ndjson', 'accepted-refused-votes.ndjson', 'accepted-stale-append-agrees.ndjson'].map((f) => load(join('traces/fixtures', f)));
     const big = load('traces/fixtures/accepted-follower-commit.ndjson');
-    const events = big.events.map((e, k) => (k === 3 && 'state' in e ? { ...e, state: { ...e.state, term: 2 ** 31 } } : e)) as typeof big.events;
+    const events = [...big.events].map((e, k) => (k === 3 && 'state' in e ? { ...e, state: { ...e.state, term: 2 ** 31 } } : e));
     const report = await checkTraces([good[0]!, { ...big, file: 'huge-term.ndjson', events }, good[1]!, good[2]!], tlc);
     expect(report.verdicts.map((v) => v.status)).toEqual(['accepted', 'error', 'accepted', 'accepted']);
     expect((report.verdicts[1] as { message: string }).message).toMatch(/^huge-term.ndjson: not checked: TLC failed: /);

@@ -92,7 +92,7 @@ async function validationBench(): Promise<void> {
     const report = await checkTraces(traces, tlc);
     const bad = report.verdicts.filter((v) => v.status !== 'accepted').length;
     if (bad) throw new Error(`${bad} benchmark trace(s) not accepted`);
-    const events = traces.reduce((n, t) => n + t.events.length, 0);
+    const events = traces.reduce((n, t) => n + (t.eventCount ?? 0), 0);
     const share = (report.tlcRuns * startupMs) / report.tlcMs;
     console.log(
       `${label.padEnd(25)}${String(events).padEnd(9)}${(report.wallMs / 1000).toFixed(1).padEnd(8)}${String(Math.round((events * 1000) / report.wallMs)).padEnd(10)}${String(report.tlcRuns).padEnd(10)}${(report.tlcMs / 1000).toFixed(1).padEnd(13)}${(share * 100).toFixed(0)}%`,

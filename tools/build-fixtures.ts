@@ -220,7 +220,8 @@ const isType = (t: Message['type'], dest: ServerId, source?: ServerId) => (m: Me
     base,
     at,
     (e) => {
-      e.state.log = e.state.log.slice(0, 1);
+      e.logChange = { keep: 1, append: [] };
+      e.state.logLength = 1;
       return e;
     },
     { path: 'log[n2]' },
@@ -289,7 +290,7 @@ const isType = (t: Message['type'], dest: ServerId, source?: ServerId) => (m: Me
   const staged = lines(c);
   const at = staged.length - 1;
   const leader = staged[at]!;
-  if (leader.action !== 'HandleAppendEntriesResponse' || leader.state.matchIndex.n3 !== 1 || leader.state.log[0]?.term !== 1 || leader.state.term !== 3) {
+  if (leader.action !== 'HandleAppendEntriesResponse' || leader.state.matchIndex.n3 !== 1 || c.state('n1').log[0]?.term !== 1 || leader.state.term !== 3) {
     throw new Error(`the Figure 8 scenario did not stage: ${JSON.stringify(leader).slice(0, 300)}`);
   }
   // Then n2 hears of term 3 (n1's vote request, refused: n2's log is more up

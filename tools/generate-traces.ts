@@ -13,7 +13,7 @@ import { Progress } from '../src/cli/progress.js';
 import { ensureDir, OutputPathError } from '../src/files/output-path.js';
 import { exitOnHelp, naturalInt, parse, positiveInt, scheduleOptions, UsageError } from '../src/sim/cli-options.js';
 import { generateSchedule, resolvedOptions, runSchedule } from '../src/sim/schedule.js';
-import { writeFileAtomic } from '../src/trace/recorder.js';
+import { TraceFileWriter } from '../src/trace/recorder.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
 
@@ -33,6 +33,7 @@ try {
 
   const progress = new Progress('  generate');
   let events = 0;
+  let bytes = 0;
   let failures = 0;
   let written = 0;
   const vacuous: number[] = [];
@@ -41,15 +42,26 @@ try {
   for (; written < count; seed++) {
     if (values.seed !== undefined && seed > first) break;
     const schedule = generateSchedule(seed, options);
-    const run = runSchedule(schedule, {
-      params: { clusterSizes: recorded.clusterSizes, stepRange: [recorded.minSteps, recorded.maxSteps], weights: recorded.weights },
-    });
+    const path = join(out, `seed-${seed}.ndjson`);
+    // Streamed to disk as it is recorded: a run of any length fits in memory.
+    const file = new TraceFileWriter(path);
+    let run: ReturnType<typeof runSchedule>;
+    try {
+      run = runSchedule(schedule, {
+        params: { clusterSizes: recorded.clusterSizes, stepRange: [recorded.minSteps, recorded.maxSteps], weights: recorded.weights },
+        traceFile: file,
+      });
+    } catch (err) {
+      file.abort();
+      throw err;
+    }
     if (run.events === 0) {
+      file.abort();
       vacuous.push(seed);
       continue;
     }
-    const path = join(out, `seed-${seed}.ndjson`);
-    writeFileAtomic(path, run.trace);
+    bytes += file.size;
+    file.commit();
     written++;
     events += run.events;
     progress.update(`${written}/${count} traces, ${events} events`, written === count);
@@ -63,7 +75,7 @@ try {
   progress.end();
   const seconds = (performance.now() - started) / 1000;
   if (vacuous.length > 0) console.log(`no events under seed(s) ${vacuous.join(', ')}: no trace written for them`);
-  console.log(`wrote ${written} trace(s), ${events} events, to ${out}/ in ${seconds.toFixed(2)} s (seeds ${first}..${seed - 1})${failures ? `; ${failures} broke a safety invariant` : ''}`);
+  console.log(`wrote ${written} trace(s), ${events} events (${(bytes / 1e6).toFixed(1)} MB, ${events ? Math.round(bytes / events) : 0} bytes/event), to ${out}/ in ${seconds.toFixed(2)} s (seeds ${first}..${seed - 1})${failures ? `; ${failures} broke a safety invariant` : ''}`);
   process.exit(failures || written === 0 ? 1 : 0);
 } catch (err) {
   if (err instanceof UsageError) {

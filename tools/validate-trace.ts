@@ -25,7 +25,7 @@ for (const file of files) {
     result = { ok: false, problems: [{ file, line: 0, field: '', message: `cannot be read as a trace (${(err as Error).message})` }] };
   }
   if (result.ok) {
-    events += result.trace.events.length;
+    events += result.trace.eventCount;
   } else {
     bad++;
     for (const p of result.problems) console.error(formatProblem(p));

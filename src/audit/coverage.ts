@@ -2,8 +2,7 @@
 // the traces checked, split by the branches the spec distinguishes (a vote
 // granted or refused, entries accepted, accepted after deleting a conflict,
 // or rejected, ...), so that an audit can list what was never exercised.
-import type { ServerState } from '../raft/types.js';
-import type { TraceEvent } from '../trace/events.js';
+import type { TracedState, TraceEvent } from '../trace/events.js';
 
 export type Coverage = Record<string, number>;
 
@@ -34,7 +33,7 @@ export const BRANCHES = [
   'DuplicateMessage',
 ] as const;
 
-function branch(e: TraceEvent, before: ServerState | undefined): string {
+function branch(e: TraceEvent, before: TracedState | undefined): string {
   switch (e.action) {
     case 'AppendEntries':
       return e.send?.type === 'AppendEntriesRequest' && e.send.entries.length > 0 ? 'AppendEntries/with entries' : 'AppendEntries/heartbeat';
@@ -45,9 +44,9 @@ function branch(e: TraceEvent, before: ServerState | undefined): string {
     case 'HandleAppendEntriesRequest': {
       if (e.send?.type !== 'AppendEntriesResponse' || e.msg?.type !== 'AppendEntriesRequest') return e.action;
       if (!e.send.success) return `${e.action}/rejected: ${e.msg.term < e.send.term ? 'stale term' : 'log mismatch'}`;
-      const old = before?.log ?? [];
-      const kept = old.every((x, k) => k >= e.state.log.length || (x.term === e.state.log[k]!.term && x.value === e.state.log[k]!.value));
-      return `${e.action}/${kept && e.state.log.length >= old.length ? 'accepted' : 'accepted after deleting a conflict'}`;
+      // Entries were deleted exactly when the change keeps fewer than the log held.
+      const deleted = e.logChange !== undefined && e.logChange.keep < (before?.logLength ?? 0);
+      return `${e.action}/${deleted ? 'accepted after deleting a conflict' : 'accepted'}`;
     }
     case 'HandleAppendEntriesResponse':
       if (before?.role !== 'Leader') return `${e.action}/ignored (not leader)`;
@@ -59,7 +58,7 @@ function branch(e: TraceEvent, before: ServerState | undefined): string {
 
 /** Adds the branches of one NDJSON trace to `into`. */
 export function countCoverage(into: Coverage, ndjson: string): void {
-  const last = new Map<string, ServerState>();
+  const last = new Map<string, TracedState>();
   const lines = ndjson.split('\n');
   for (let k = 1; k < lines.length; k++) {
     if (!lines[k]) continue;

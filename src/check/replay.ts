@@ -1,9 +1,11 @@
 // Rebuilds the global state of a run from its trace alone: every server's
-// variables (from the post-states the events carry) and the bag of messages in
-// flight (from what each event consumes and sends). Chunked validation starts
-// each chunk from the state rebuilt at its boundary.
-import type { Entry, Message, ServerId, ServerState } from '../raft/types.js';
-import type { TraceEvent } from '../trace/events.js';
+// variables (from the post-states the events carry, its log from the log
+// changes) and the bag of messages in flight (from what each event consumes
+// and sends). Chunked validation starts each chunk from the state rebuilt at
+// its boundary. Snapshots share logs and histories with the running state,
+// so that the memory a check needs does not grow with the number of chunks.
+import type { Entry, Message, ServerId } from '../raft/types.js';
+import type { LogChange, TracedState, TraceEvent } from '../trace/events.js';
 
 /** The actions that remove the message they read from the network. */
 export const CONSUMING_ACTIONS: ReadonlySet<string> = new Set([
@@ -37,40 +39,114 @@ export interface CommittedRecord {
   readonly inTerm: number;
 }
 
+/**
+ * A log as the replay holds it: the first `length` entries of an array that
+ * only ever grows. Appending to the newest view of an array extends it in
+ * place, and a view taken earlier keeps its length, so a snapshot of a
+ * server's log costs nothing however long the log is. A truncation starts a
+ * new array.
+ */
+export interface LogView {
+  readonly entries: Entry[];
+  readonly length: number;
+}
+
+export const EMPTY_LOG: LogView = { entries: [], length: 0 };
+
+/** The log after a change (the view given is left as it was). */
+export function changeLog(view: LogView, change: LogChange | undefined): LogView {
+  if (!change) return view;
+  const keep = Math.min(change.keep, view.length);
+  let entries: Entry[];
+  if (keep === view.length && view.entries.length === view.length) entries = view.entries;
+  else entries = view.entries.slice(0, keep);
+  for (const e of change.append) entries.push(e);
+  return { entries, length: keep + change.append.length };
+}
+
+export function logEntries(view: LogView): Entry[] {
+  return view.entries.slice(0, view.length);
+}
+
+/** How many entries two logs share from their start. */
+export function commonPrefix(a: LogView, b: LogView): number {
+  const max = Math.min(a.length, b.length);
+  // Views of one array agree wherever both reach: the array is never overwritten.
+  if (a.entries === b.entries) return max;
+  let k = 0;
+  while (k < max && (a.entries[k] === b.entries[k] || sameEntry(a.entries[k]!, b.entries[k]!))) k++;
+  return k;
+}
+
+function sameEntry(a: Entry, b: Entry): boolean {
+  return a.term === b.term && a.value === b.value;
+}
+
+/**
+ * A history variable of the spec (a set that only grows), as the first
+ * `length` items of an array that only grows: snapshots are free, as for logs.
+ */
+export interface History<T> {
+  readonly items: T[];
+  readonly length: number;
+}
+
+/** A server's variables: its logged post-state, and its log rebuilt from the changes. */
+export interface ReplayServer {
+  readonly state: TracedState;
+  readonly log: LogView;
+}
+
 export interface GlobalState {
-  readonly servers: Record<ServerId, ServerState>;
+  readonly servers: Record<ServerId, ReplayServer>;
   /** Messages in flight by key, with their number of copies. */
   readonly bag: Map<string, { msg: Message; copies: number }>;
-  /** The spec's `elected`: every [term, leader] of an election won, keyed `term:leader`. */
-  readonly elected: Map<string, { term: number; leader: ServerId }>;
+  /** The spec's `elected`: every [term, leader] of an election won. */
+  readonly elected: History<{ term: number; leader: ServerId }>;
   /**
-   * The spec's `committed`, compacted: for each index and entry, the record
-   * with the earliest term it was committed in. A later commit of the same
-   * entry at the same index (after a restart) adds a record that the safety
-   * properties read only as a weaker copy of this one (Leader Completeness
-   * asks less of it, State Machine Safety compares the same entry), so both
-   * properties have the same value on the compacted set.
+   * The spec's `committed`, compacted: a commit of an entry at an index
+   * already recorded with the same or an earlier term adds nothing (it
+   * happens after every restart of a leader, which commits the whole log
+   * again). Such a record is one the safety properties read only as a weaker
+   * copy of the one held (Leader Completeness asks less of it, State Machine
+   * Safety compares the same entry), so both properties have the same value
+   * on the compacted set.
    */
-  readonly committed: Map<string, CommittedRecord>;
+  readonly committed: History<CommittedRecord>;
+}
+
+/** The running state of a replay: the global state, and what it needs to keep its histories compact. */
+export interface Replay {
+  state: GlobalState;
+  /** Per `index:term:value`, the earliest term a commit of that entry was recorded in. */
+  readonly committedIn: Map<string, number>;
+  readonly electedKeys: Set<string>;
 }
 
 export function initialState(servers: readonly ServerId[]): GlobalState {
-  const states: Record<ServerId, ServerState> = {};
+  const states: Record<ServerId, ReplayServer> = {};
   for (const id of servers) {
     const peers = servers.filter((s) => s !== id);
     states[id] = {
-      term: 0,
-      role: 'Follower',
-      votedFor: null,
-      log: [],
-      commitIndex: 0,
-      votesResponded: [],
-      votesGranted: [],
-      nextIndex: Object.fromEntries(peers.map((p) => [p, 1])),
-      matchIndex: Object.fromEntries(peers.map((p) => [p, 0])),
+      state: {
+        term: 0,
+        role: 'Follower',
+        votedFor: null,
+        logLength: 0,
+        commitIndex: 0,
+        votesResponded: [],
+        votesGranted: [],
+        nextIndex: Object.fromEntries(peers.map((p) => [p, 1])),
+        matchIndex: Object.fromEntries(peers.map((p) => [p, 0])),
+      },
+      log: EMPTY_LOG,
     };
   }
-  return { servers: states, bag: new Map(), elected: new Map(), committed: new Map() };
+  return { servers: states, bag: new Map(), elected: { items: [], length: 0 }, committed: { items: [], length: 0 } };
+}
+
+export function startReplay(servers: readonly ServerId[]): Replay {
+  return { state: initialState(servers), committedIn: new Map(), electedKeys: new Set() };
 }
 
 function put(bag: GlobalState['bag'], m: Message): void {
@@ -89,37 +165,55 @@ function take(bag: GlobalState['bag'], m: Message): void {
   if (--slot.copies === 0) bag.delete(key);
 }
 
-/** Applies one event to the state, in place, as the implementation logged it. */
-export function applyEvent(state: GlobalState, e: TraceEvent): void {
+function append<T>(h: History<T>, item: T): History<T> {
+  // Only the running replay appends, and its view is always the newest.
+  if (h.items.length !== h.length) throw new Error('internal: a history snapshot was appended to');
+  h.items.push(item);
+  return { items: h.items, length: h.length + 1 };
+}
+
+/** Applies one event to the running replay, as the implementation logged it. */
+export function applyEvent(replay: Replay, e: TraceEvent): void {
+  const state = replay.state;
+  let { servers, elected, committed } = state;
   if ('state' in e) {
-    recordHistory(state, e.action, e.node, state.servers[e.node]!, e.state);
-    state.servers[e.node] = e.state;
+    const before = servers[e.node]!;
+    const after: ReplayServer = { state: e.state, log: changeLog(before.log, e.logChange) };
+    servers = { ...servers, [e.node]: after };
+    if (e.action === 'BecomeLeader') {
+      const key = `${e.state.term}:${e.node}`;
+      if (!replay.electedKeys.has(key)) {
+        replay.electedKeys.add(key);
+        elected = append(elected, { term: e.state.term, leader: e.node });
+      }
+    }
+    if (e.action === 'AdvanceCommitIndex') {
+      for (let index = before.state.commitIndex + 1; index <= e.state.commitIndex; index++) {
+        // A commit past the logged log is rejected by the checker; the
+        // rebuilt state only has to stay well formed.
+        if (index > after.log.length) break;
+        const entry = after.log.entries[index - 1]!;
+        const key = `${index}:${entry.term}:${entry.value}`;
+        const held = replay.committedIn.get(key);
+        if (held !== undefined && held <= e.state.term) continue;
+        replay.committedIn.set(key, e.state.term);
+        committed = append(committed, { index, entry, inTerm: e.state.term });
+      }
+    }
   }
-  if (e.action === 'DuplicateMessage') put(state.bag, e.msg);
-  else if (e.msg && CONSUMING_ACTIONS.has(e.action)) take(state.bag, e.msg);
-  if ('send' in e && e.send) put(state.bag, e.send);
+  const bag = state.bag;
+  if (e.action === 'DuplicateMessage') put(bag, e.msg);
+  else if (e.msg && CONSUMING_ACTIONS.has(e.action)) take(bag, e.msg);
+  if ('send' in e && e.send) put(bag, e.send);
+  replay.state = { servers, bag, elected, committed };
 }
 
-/** The history the spec's BecomeLeader and AdvanceCommitIndex add, from the logged states. */
-function recordHistory(state: GlobalState, action: string, node: ServerId, before: ServerState, after: ServerState): void {
-  if (action === 'BecomeLeader') state.elected.set(`${after.term}:${node}`, { term: after.term, leader: node });
-  if (action !== 'AdvanceCommitIndex') return;
-  for (let index = before.commitIndex + 1; index <= after.commitIndex; index++) {
-    const entry = after.log[index - 1];
-    // A commit past the logged log is rejected by the checker; the rebuilt
-    // state only has to stay well formed.
-    if (!entry) break;
-    const key = `${index}:${entry.term}:${entry.value}`;
-    const held = state.committed.get(key);
-    if (!held || held.inTerm > after.term) state.committed.set(key, { index, entry, inTerm: after.term });
-  }
-}
-
-export function cloneState(s: GlobalState): GlobalState {
+/** A snapshot of the running state, unaffected by later events (only the bag is copied). */
+export function snapshot(s: GlobalState): GlobalState {
   return {
-    servers: { ...s.servers },
+    servers: s.servers,
     bag: new Map([...s.bag].map(([k, v]) => [k, { ...v }])),
-    elected: new Map(s.elected),
-    committed: new Map(s.committed),
+    elected: s.elected,
+    committed: s.committed,
   };
 }

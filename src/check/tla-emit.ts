@@ -2,9 +2,9 @@
 // uses: logs and entries as sequences, vote tallies as sets, nextIndex and
 // matchIndex as records keyed by server, the bag as a function from message
 // to copies, and a null votedFor as the model value Nil.
-import type { Entry, Message, ServerId, ServerState } from '../raft/types.js';
-import type { TraceEvent } from '../trace/events.js';
-import type { GlobalState } from './replay.js';
+import type { Entry, Message, ServerId } from '../raft/types.js';
+import type { TracedState, TraceEvent } from '../trace/events.js';
+import { commonPrefix, type GlobalState, type History, type LogView } from './replay.js';
 
 /**
  * A TLA+ string literal holding `s`. TLC's lexer accepts only printable ASCII
@@ -62,23 +62,31 @@ function indexMap(m: Readonly<Record<ServerId, number>>): string {
   return record(Object.keys(m).sort().map((k) => [k, String(m[k])]));
 }
 
-function sameEntry(a: Entry, b: Entry): boolean {
-  return a.term === b.term && a.value === b.value;
-}
-
 /**
  * Writes the trace data of one TLC run. Each distinct sequence of entries is
- * named once (`Es1 == <<...>>`), so that a log or an AppendEntries payload
- * repeated across events is written once: TLC evaluates such a definition
- * once, and its parser has less to read.
+ * named once (`Es1 == <<...>>`), so that an AppendEntries payload repeated
+ * across events is written once: TLC evaluates such a definition once, and
+ * its parser has less to read. The state a chunk starts from is written as a
+ * change of the previous chunk's (`Lg7 == Lg3 \o <<...>>`, `Cm4 == Cm3 \cup
+ * {...}`), so that a batch's module grows with its events, not with the
+ * length of the logs times its chunks.
  */
 export class TraceDataWriter {
   private readonly names = new Map<string, string>();
   private readonly named: string[] = [];
+  private readonly startLogs = new Map<ServerId, { name: string; view: LogView }>();
+  private readonly histories = new Map<string, { name: string; items: unknown[]; length: number }>();
+  private definitionCount = 0;
 
-  /** The definitions of the named sequences, to be written before any use. */
+  /** The definitions of the named values, to be written before any use. */
   definitions(): string {
     return this.named.join('\n');
+  }
+
+  private define(prefix: string, expression: string): string {
+    const name = `${prefix}${++this.definitionCount}`;
+    this.named.push(`${name} == ${expression}`);
+    return name;
   }
 
   private log(entries: readonly Entry[]): string {
@@ -90,6 +98,37 @@ export class TraceDataWriter {
       this.names.set(literal, name);
       this.named.push(`${name} == ${literal}`);
     }
+    return name;
+  }
+
+  /** A server's log at a chunk start, as a change of its log at the previous chunk start in this batch. */
+  private startLog(id: ServerId, view: LogView): string {
+    const previous = this.startLogs.get(id);
+    if (previous && previous.view.entries === view.entries && previous.view.length === view.length) return previous.name;
+    const appended = (from: number) => seq(view.entries.slice(from, view.length).map(entry));
+    let expression: string;
+    if (!previous) {
+      if (view.length === 0) return '<< >>';
+      expression = appended(0);
+    } else {
+      const keep = commonPrefix(previous.view, view);
+      const base = keep === previous.view.length ? previous.name : `SubSeq(${previous.name}, 1, ${keep})`;
+      expression = keep === view.length ? base : `${base} \\o ${appended(keep)}`;
+    }
+    const name = this.define('Lg', expression);
+    this.startLogs.set(id, { name, view });
+    return name;
+  }
+
+  /** A history variable at a chunk start, as the previous chunk start's value and what was added since. */
+  private history<T>(key: string, h: History<T>, write: (item: T) => string): string {
+    const previous = this.histories.get(key);
+    if (previous && previous.items === h.items && previous.length === h.length) return previous.name;
+    const from = previous && previous.items === h.items && previous.length <= h.length ? previous.length : 0;
+    const added = set(h.items.slice(from, h.length).map(write));
+    if (h.length === 0) return '{}';
+    const name = this.define(key, from > 0 ? `${previous!.name} \\cup ${added}` : added);
+    this.histories.set(key, { name, items: h.items, length: h.length });
     return name;
   }
 
@@ -115,26 +154,19 @@ export class TraceDataWriter {
 
   /**
    * The logged post-state as the fields that differ from the server's logged
-   * state before the event (`before`); an unchanged field is left out, and a
-   * log is given as <<entries kept, entries appended>>. RaftTrace.tla rebuilds
-   * the whole post-state from the spec's pre-state and this delta. That is
-   * exact: within a chunk, each pre-state the spec reaches has matched the
-   * logged one. It keeps the generated modules small, and TLC's parser slow
-   * on large constant modules has less to read.
+   * state before the event (`before`); an unchanged field is left out, and
+   * the log is given as the event's change, <<entries kept, entries
+   * appended>>. RaftTrace.tla rebuilds the whole post-state from the spec's
+   * pre-state and this delta. That is exact: within a chunk, each pre-state
+   * the spec reaches has matched the logged one.
    */
-  stateDelta(before: ServerState, after: ServerState): string {
+  stateDelta(before: TracedState, e: { readonly logChange?: { readonly keep: number; readonly append: readonly Entry[] }; readonly state: TracedState }): string {
+    const after = e.state;
     const fields: Array<[string, string]> = [];
     if (after.term !== before.term) fields.push(['newTerm', String(after.term)]);
     if (after.role !== before.role) fields.push(['newRole', tlaString(after.role)]);
     if (after.votedFor !== before.votedFor) fields.push(['newVotedFor', server(after.votedFor)]);
-    if (after.log !== before.log) {
-      let keep = 0;
-      const max = Math.min(before.log.length, after.log.length);
-      while (keep < max && sameEntry(before.log[keep]!, after.log[keep]!)) keep++;
-      if (keep !== before.log.length || keep !== after.log.length) {
-        fields.push(['newLog', `<<${keep}, ${this.log(after.log.slice(keep))}>>`]);
-      }
-    }
+    if (e.logChange) fields.push(['newLog', `<<${e.logChange.keep}, ${this.log(e.logChange.append)}>>`]);
     if (after.commitIndex !== before.commitIndex) fields.push(['newCommitIndex', String(after.commitIndex)]);
     for (const f of ['votesResponded', 'votesGranted'] as const) {
       if (after[f].join() !== before[f].join()) fields.push([DELTA_FIELD[f], set(after[f].map(tlaString))]);
@@ -145,40 +177,37 @@ export class TraceDataWriter {
     return fields.length === 0 ? '<< >>' : record(fields);
   }
 
-
   /** An event as a record; `before` is the acting server's logged state before it. */
-  event(e: TraceEvent, before: ServerState | undefined): string {
+  event(e: TraceEvent, before: TracedState | undefined): string {
     const fields: Array<[string, string]> = [['action', tlaString(e.action)]];
     if ('node' in e) fields.push(['node', tlaString(e.node)]);
     if ('peer' in e && e.peer !== undefined) fields.push(['peer', tlaString(e.peer)]);
     if ('value' in e && e.value !== undefined) fields.push(['value', tlaString(e.value)]);
     if (e.msg) fields.push(['msg', this.message(e.msg)]);
     if ('send' in e && e.send) fields.push(['send', this.message(e.send)]);
-    if ('state' in e) fields.push(['delta', this.stateDelta(before!, e.state)]);
+    if ('state' in e) fields.push(['delta', this.stateDelta(before!, e)]);
     return record(fields);
   }
 
   /** The global state as the record RaftTrace's TraceInit reads. */
   globalState(g: GlobalState, servers: readonly ServerId[]): string {
-    const perServer = (f: (s: ServerState) => string) => record(servers.map((id) => [id, f(g.servers[id]!)]));
+    const perServer = (f: (id: ServerId) => string) => record(servers.map((id) => [id, f(id)]));
+    const st = (id: ServerId) => g.servers[id]!.state;
     // A flat set of pairs: a long chain of `:>` and `@@` overflows TLC's stack.
     const bag = [...g.bag.values()].map(({ msg, copies }) => `<<${this.message(msg)}, ${copies}>>`);
     return record([
-      ['startTerm', perServer((s) => String(s.term))],
-      ['startVotedFor', perServer((s) => server(s.votedFor))],
-      ['startLog', perServer((s) => this.log(s.log))],
-      ['startRole', perServer((s) => tlaString(s.role))],
-      ['startCommitIndex', perServer((s) => String(s.commitIndex))],
-      ['startVotesResponded', perServer((s) => set(s.votesResponded.map(tlaString)))],
-      ['startVotesGranted', perServer((s) => set(s.votesGranted.map(tlaString)))],
-      ['startNextIndex', perServer((s) => indexMap(s.nextIndex))],
-      ['startMatchIndex', perServer((s) => indexMap(s.matchIndex))],
+      ['startTerm', perServer((id) => String(st(id).term))],
+      ['startVotedFor', perServer((id) => server(st(id).votedFor))],
+      ['startLog', perServer((id) => this.startLog(id, g.servers[id]!.log))],
+      ['startRole', perServer((id) => tlaString(st(id).role))],
+      ['startCommitIndex', perServer((id) => String(st(id).commitIndex))],
+      ['startVotesResponded', perServer((id) => set(st(id).votesResponded.map(tlaString)))],
+      ['startVotesGranted', perServer((id) => set(st(id).votesGranted.map(tlaString)))],
+      ['startNextIndex', perServer((id) => indexMap(st(id).nextIndex))],
+      ['startMatchIndex', perServer((id) => indexMap(st(id).matchIndex))],
       ['startMessages', bag.length === 0 ? 'EmptyBag' : `BagOfPairs({${bag.join(', ')}})`],
-      ['startElected', set([...g.elected.values()].map((e) => record([['term', String(e.term)], ['leader', tlaString(e.leader)]])))],
-      [
-        'startCommitted',
-        set([...g.committed.values()].map((c) => record([['index', String(c.index)], ['entry', entry(c.entry)], ['inTerm', String(c.inTerm)]]))),
-      ],
+      ['startElected', this.history('El', g.elected, (e) => record([['term', String(e.term)], ['leader', tlaString(e.leader)]]))],
+      ['startCommitted', this.history('Cm', g.committed, (c) => record([['index', String(c.index)], ['entry', entry(c.entry)], ['inTerm', String(c.inTerm)]]))],
     ]);
   }
 }

@@ -9,19 +9,27 @@ import { copyFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { Message, ServerId, ServerState } from '../raft/types.js';
-import type { TraceEvent, TraceHeader } from '../trace/events.js';
+import type { TracedState, TraceEvent, TraceHeader } from '../trace/events.js';
 import { REPO_ROOT, type JavaRuntime, type TlcJar } from '../tlc/jar.js';
 import { describeOutcome, runTlc } from '../tlc/run.js';
 import type { TlcOutcome } from '../tlc/tool-output.js';
 import { readTlaValueAt, type Json } from '../tlc/tla-value.js';
-import { applyEvent, cloneState, initialState, messageKey, type GlobalState } from './replay.js';
+import { applyEvent, changeLog, logEntries, messageKey, snapshot, startReplay, type GlobalState } from './replay.js';
+import { TraceReadError } from '../trace/validate.js';
 import { decodeTlaString, MESSAGE_CONSTRUCTORS, tlaString, TraceDataWriter } from './tla-emit.js';
 import { makeTempDir, removeTempDir } from '../files/cleanup.js';
 
 export interface TraceInput {
   readonly file: string;
   readonly header: TraceHeader;
-  readonly events: readonly TraceEvent[];
+  /**
+   * The events, iterated once per check: a trace file's are read from disk
+   * as the check needs them (see validateTraceFile), so that a trace of any
+   * length is checked in bounded memory.
+   */
+  readonly events: Iterable<TraceEvent>;
+  /** How many events `events` yields; an array's length when left out. */
+  readonly eventCount?: number;
 }
 
 export interface Difference {
@@ -98,7 +106,9 @@ interface Chunk {
   readonly trace: number;
   /** Index in the trace's events of the chunk's first event. */
   readonly start: number;
-  readonly events: readonly TraceEvent[];
+  readonly events: TraceEvent[];
+  /** For each event of a server, that server's logged state before it. */
+  readonly befores: Array<TracedState | undefined>;
   readonly init: GlobalState;
 }
 
@@ -127,29 +137,13 @@ export function clusterProblem(header: TraceHeader, sizes: readonly number[]): s
   return null;
 }
 
-function chunksOf(trace: TraceInput, traceIndex: number, chunkSize: number, nextId: () => number): Chunk[] {
-  const chunks: Chunk[] = [];
-  const state = initialState(trace.header.nodes);
-  for (let start = 0; start < trace.events.length; start += chunkSize) {
-    const events = trace.events.slice(start, start + chunkSize);
-    chunks.push({ id: nextId(), trace: traceIndex, start, events, init: cloneState(state) });
-    for (const e of events) applyEvent(state, e);
-  }
-  return chunks;
-}
-
 function batchModule(chunks: readonly Chunk[], servers: readonly ServerId[], wholeInvariants: boolean): string {
   const values = new Set<string>();
   for (const c of chunks) for (const e of c.events) if (e.action === 'ClientRequest') values.add(e.value!);
   const writer = new TraceDataWriter();
   const body = chunks
     .map((c) => {
-      const state = cloneState(c.init);
-      const events = c.events.map((e) => {
-        const text = writer.event(e, 'node' in e ? state.servers[e.node] : undefined);
-        applyEvent(state, e);
-        return text;
-      });
+      const events = c.events.map((e, j) => writer.event(e, c.befores[j]));
       return `  [id |-> ${c.id},\n   init |-> ${writer.globalState(c.init, servers)},\n   events |-> <<\n    ${events.join(',\n    ')}>>]`;
     })
     .join(',\n');
@@ -267,33 +261,6 @@ function culpritOf(o: TlcOutcome, chunks: readonly Chunk[]): BatchResult['culpri
   return chunk ? { id: chunk.id, event: k + 1 } : null;
 }
 
-/** Packs chunks of one cluster into batches of at most `limit` events, balanced. */
-function packBatches(chunks: readonly Chunk[], limit: number, minBatches: number): Chunk[][] {
-  const total = chunks.reduce((n, c) => n + c.events.length, 0);
-  // A whole number of rounds: every TLC slot stays busy until the end.
-  const count = Math.ceil(Math.ceil(total / limit) / minBatches) * minBatches;
-  const batches: Array<{ chunks: Chunk[]; events: number }> = Array.from({ length: Math.min(count, chunks.length) }, () => ({ chunks: [], events: 0 }));
-  for (const c of [...chunks].sort((a, b) => b.events.length - a.events.length)) {
-    const lightest = batches.reduce((best, b) => (b.events < best.events ? b : best));
-    lightest.chunks.push(c);
-    lightest.events += c.events.length;
-  }
-  return batches.map((b) => b.chunks.sort((x, y) => x.id - y.id));
-}
-
-async function runPool<T>(tasks: ReadonlyArray<() => Promise<T>>, parallel: number): Promise<T[]> {
-  const results: T[] = new Array(tasks.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < tasks.length) {
-      const k = next++;
-      results[k] = await tasks[k]!();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(parallel, tasks.length) }, worker));
-  return results;
-}
-
 /** A batch waiting for TLC: chunks of one cluster. */
 interface Job {
   readonly servers: ServerId[];
@@ -301,109 +268,195 @@ interface Job {
   readonly chunks: Chunk[];
 }
 
+/** What became of a chunk: its verdict, or why it could not be checked. */
+type ChunkOutcome = { readonly verdict: ChunkVerdict } | { readonly failure: string };
+
 export async function checkTraces(traces: readonly TraceInput[], options: CheckOptions): Promise<CheckReport> {
   const started = performance.now();
   const chunkSize = options.chunkSize ?? 250;
   const eventsPerBatch = options.eventsPerBatch ?? 15_000;
   const parallel = options.parallel ?? cpus().length;
   const sizes = options.clusterSizes ?? DEFAULT_CLUSTER_SIZES;
+  const countOf = (t: TraceInput) => t.eventCount ?? (Array.isArray(t.events) ? t.events.length : 0);
 
+  /** Why a trace cannot be checked, or could not be read to its end. */
   const problems = new Map<number, string>();
-  const byCluster = new Map<string, Chunk[]>();
-  const chunksOfTrace = new Map<number, Chunk[]>();
-  let ids = 0;
+  const clusters = new Map<string, number[]>();
   traces.forEach((t, index) => {
-    const problem = t.events.length === 0 ? 'the trace has no events' : clusterProblem(t.header, sizes);
+    const problem = countOf(t) === 0 ? 'the trace has no events' : clusterProblem(t.header, sizes);
     if (problem) {
-      problems.set(index, problem);
+      problems.set(index, `${t.file}: ${problem}`);
       return;
     }
     const key = `${maxEntries(t.header)}:${t.header.nodes.join(',')}`;
-    const chunks = chunksOf(t, index, chunkSize, () => ++ids);
-    chunksOfTrace.set(index, chunks);
-    byCluster.set(key, [...(byCluster.get(key) ?? []), ...chunks]);
+    clusters.set(key, [...(clusters.get(key) ?? []), index]);
   });
 
-  let jobs: Job[] = [];
-  for (const [key, chunks] of byCluster) {
+  // How many TLC runs each cluster's traces get, known before any is read.
+  const plans = [...clusters].map(([key, members]) => {
     const [limit, nodes] = key.split(':') as [string, string];
-    // Small workloads go in one run: a second JVM would cost more than it saves.
-    const events = chunks.reduce((n, c) => n + c.events.length, 0);
-    for (const batch of packBatches(chunks, eventsPerBatch, events < 2000 ? 1 : parallel)) {
-      jobs.push({ servers: nodes.split(','), maxEntries: Number(limit), chunks: batch });
+    const events = members.reduce((n, k) => n + countOf(traces[k]!), 0);
+    const chunks = members.reduce((n, k) => n + Math.ceil(countOf(traces[k]!) / chunkSize), 0);
+    // Small workloads go in one run: a second JVM would cost more than it
+    // saves. Otherwise a whole number of rounds, so that every TLC slot
+    // stays busy until the end.
+    const rounds = events < 2000 ? 1 : parallel;
+    const count = Math.min(chunks, Math.ceil(Math.ceil(events / eventsPerBatch) / rounds) * rounds);
+    return { servers: nodes.split(','), maxEntries: Number(limit), members, target: Math.ceil(events / count), count };
+  });
+
+  /** The chunks of each trace, in order, by id; a chunk's events are kept only while it matters. */
+  const chunkIds = new Map<number, number[]>();
+  const outcomes = new Map<number, ChunkOutcome>();
+  /** The chunks that were not accepted: their events are needed for the diagnosis. */
+  const kept = new Map<number, Chunk>();
+  let ids = 0;
+
+  // Reads the traces as TLC needs them: a batch is cut when it holds its
+  // share of the cluster's events, and only the batches being checked are
+  // in memory.
+  function* batches(): Generator<Job> {
+    for (const plan of plans) {
+      let batch: Chunk[] = [];
+      let batchEvents = 0;
+      const cut = function* (final: boolean): Generator<Job> {
+        if (batch.length > 0 && (final || batchEvents >= plan.target)) {
+          yield { servers: plan.servers, maxEntries: plan.maxEntries, chunks: batch };
+          batch = [];
+          batchEvents = 0;
+        }
+      };
+      for (const index of plan.members) {
+        const trace = traces[index]!;
+        const replay = startReplay(plan.servers);
+        const mine: number[] = [];
+        chunkIds.set(index, mine);
+        let chunk: Chunk | null = null;
+        let position = 0;
+        try {
+          for (const e of trace.events) {
+            if (!chunk) chunk = { id: ++ids, trace: index, start: position, events: [], befores: [], init: snapshot(replay.state) };
+            chunk.befores.push('node' in e ? replay.state.servers[e.node]!.state : undefined);
+            chunk.events.push(e);
+            applyEvent(replay, e);
+            position++;
+            if (chunk.events.length === chunkSize) {
+              mine.push(chunk.id);
+              batch.push(chunk);
+              batchEvents += chunk.events.length;
+              chunk = null;
+              yield* cut(false);
+            }
+          }
+        } catch (err) {
+          if (!(err instanceof TraceReadError)) throw err;
+          problems.set(index, err.message);
+          chunk = null;
+        }
+        if (chunk) {
+          mine.push(chunk.id);
+          batch.push(chunk);
+          batchEvents += chunk.events.length;
+          yield* cut(false);
+        }
+      }
+      yield* cut(true);
     }
   }
 
-  const chunkVerdicts = new Map<number, ChunkVerdict>();
-  /** Chunks that could not be checked, with the rest of a line that starts with the file: `: not checked: ...` or `:LINE: ...`. */
-  const chunkFailures = new Map<number, string>();
   /** Whether a chunk before this one in its trace already decides the trace. */
   const decidedBefore = (c: Chunk) =>
-    chunksOfTrace.get(c.trace)!.some((d) => d.start < c.start && (chunkFailures.has(d.id) || (chunkVerdicts.get(d.id)?.kind ?? 'accepted') !== 'accepted'));
+    chunkIds.get(c.trace)!.some((id) => {
+      if (id >= c.id) return false;
+      const o = outcomes.get(id);
+      return o !== undefined && ('failure' in o || o.verdict.kind !== 'accepted');
+    });
 
   let tlcRuns = 0;
   let retries = 0;
   let tlcMs = 0;
   let done = 0;
-  let total = jobs.length;
-  // Rounds: a batch that TLC could not finish because of one chunk's data is
-  // run again without that chunk (found from TLC's error trace, or by
-  // halving the batch when TLC does not say), so that one bad trace never
-  // costs the others their verdicts. Chunks after a trace's first rejection
-  // are not run again: the trace is decided.
-  while (jobs.length > 0) {
-    const results = await runPool(
-      jobs.map((job) => async () => {
-        const r = await checkBatch(job.chunks, job.servers, job.maxEntries, options);
-        options.onBatchDone?.(++done, total);
-        return { ...r, job };
-      }),
-      parallel,
-    );
-    const again: Job[] = [];
-    for (const r of results) {
-      tlcRuns++;
-      tlcMs += r.ms;
-      for (const [id, v] of r.verdicts) chunkVerdicts.set(id, v);
-      const open = r.job.chunks.filter((c) => !chunkVerdicts.has(c.id));
-      if (open.length === 0) continue;
-      const failure = r.failure ?? 'TLC finished without a verdict for this part of the trace';
-      if (!r.dataError) {
-        for (const c of open) chunkFailures.set(c.id, `: not checked: ${failure}`);
-        continue;
-      }
-      const culprit = r.culprit && open.find((c) => c.id === r.culprit!.id);
-      if (culprit) {
-        const line = culprit.start + r.culprit!.event + 1;
-        const event = culprit.events[r.culprit!.event - 1];
-        chunkFailures.set(culprit.id, `:${line}: TLC could not evaluate ${event ? describeEvent(event) : 'this event'}: ${failure}`);
-        const rest = open.filter((c) => c !== culprit);
-        if (rest.length > 0) again.push({ ...r.job, chunks: rest });
-      } else if (open.length === 1) {
-        chunkFailures.set(open[0]!.id, `: not checked: ${failure}`);
-      } else {
-        const half = Math.ceil(open.length / 2);
-        again.push({ ...r.job, chunks: open.slice(0, half) }, { ...r.job, chunks: open.slice(half) });
+  let total = plans.reduce((n, p) => n + p.count, 0);
+  const source = batches();
+  // Batches that TLC could not finish because of one chunk's data, to run
+  // again without that chunk (found from TLC's error trace, or by halving
+  // the batch when TLC does not say), so that one bad trace never costs the
+  // others their verdicts. Chunks after a trace's first rejection are not
+  // run again: the trace is decided.
+  const again: Job[] = [];
+  const nextJob = (): Job | null => {
+    while (again.length > 0) {
+      const job = again.shift()!;
+      const chunks = job.chunks.filter((c) => !decidedBefore(c));
+      if (chunks.length > 0) return { ...job, chunks };
+      total--;
+    }
+    const n = source.next();
+    return n.done ? null : n.value;
+  };
+
+  const settle = (job: Job, r: BatchResult) => {
+    tlcRuns++;
+    tlcMs += r.ms;
+    for (const c of job.chunks) {
+      const v = r.verdicts.get(c.id);
+      if (v) {
+        outcomes.set(c.id, { verdict: v });
+        if (v.kind !== 'accepted') kept.set(c.id, c);
       }
     }
-    jobs = again
-      .map((job) => ({ ...job, chunks: job.chunks.filter((c) => !decidedBefore(c)) }))
-      .filter((job) => job.chunks.length > 0);
-    retries += jobs.length;
-    total += jobs.length;
-  }
+    const open = job.chunks.filter((c) => !outcomes.has(c.id));
+    if (open.length === 0) return;
+    const failure = r.failure ?? 'TLC finished without a verdict for this part of the trace';
+    const fail = (c: Chunk, why: string) => {
+      outcomes.set(c.id, { failure: why });
+      kept.set(c.id, c);
+    };
+    if (!r.dataError) {
+      for (const c of open) fail(c, `: not checked: ${failure}`);
+      return;
+    }
+    const culprit = r.culprit && open.find((c) => c.id === r.culprit!.id);
+    const retry = (chunks: Chunk[]) => {
+      again.push({ ...job, chunks });
+      retries++;
+      total++;
+    };
+    if (culprit) {
+      const line = culprit.start + r.culprit!.event + 1;
+      const event = culprit.events[r.culprit!.event - 1];
+      fail(culprit, `:${line}: TLC could not evaluate ${event ? describeEvent(event) : 'this event'}: ${failure}`);
+      const rest = open.filter((c) => c !== culprit);
+      if (rest.length > 0) retry(rest);
+    } else if (open.length === 1) {
+      fail(open[0]!, `: not checked: ${failure}`);
+    } else {
+      const half = Math.ceil(open.length / 2);
+      retry(open.slice(0, half));
+      retry(open.slice(half));
+    }
+  };
+
+  const worker = async () => {
+    for (let job = nextJob(); job; job = nextJob()) {
+      const r = await checkBatch(job.chunks, job.servers, job.maxEntries, options);
+      settle(job, r);
+      options.onBatchDone?.(++done, total);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, parallel) }, worker));
 
   const verdicts: TraceVerdict[] = traces.map((t, index) => {
-    const events = t.events.length;
+    const events = countOf(t);
     const problem = problems.get(index);
-    if (problem) return { file: t.file, events, status: 'error', message: `${t.file}: ${problem}` };
+    if (problem) return { file: t.file, events, status: 'error', message: problem };
     // The first chunk that is not accepted decides; later chunks start from a
     // state the implementation claimed, which no longer means anything.
-    for (const c of chunksOfTrace.get(index)!) {
-      const failure = chunkFailures.get(c.id);
-      if (failure) return { file: t.file, events, status: 'error', message: `${t.file}${failure}` };
-      const v = chunkVerdicts.get(c.id)!;
-      if (v.kind !== 'accepted') return { file: t.file, events, status: 'rejected', diagnosis: diagnose(c, v) };
+    for (const id of chunkIds.get(index)!) {
+      const o = outcomes.get(id);
+      if (!o) return { file: t.file, events, status: 'error', message: `${t.file}: not checked: TLC gave no verdict for part of the trace` };
+      if ('failure' in o) return { file: t.file, events, status: 'error', message: `${t.file}${o.failure}` };
+      if (o.verdict.kind !== 'accepted') return { file: t.file, events, status: 'rejected', diagnosis: diagnose(kept.get(id)!, o.verdict) };
     }
     return { file: t.file, events, status: 'accepted' };
   });
@@ -479,6 +532,16 @@ function stateDifferences(node: ServerId, logged: ServerState, spec: ServerState
   return diffs;
 }
 
+/** The whole post-state event k (from 1) of the chunk logged: its state, with its server's log rebuilt. */
+function loggedPost(chunk: Chunk, k: number): ServerState {
+  const event = chunk.events[k - 1]! as Extract<TraceEvent, { state: unknown }>;
+  // A private copy: the chunk's start state shares its arrays with later chunks.
+  let log = { entries: logEntries(chunk.init.servers[event.node]!.log), length: chunk.init.servers[event.node]!.log.length };
+  for (const e of chunk.events.slice(0, k)) if ('node' in e && e.node === event.node) log = changeLog(log, e.logChange);
+  const { logLength: _, ...rest } = event.state;
+  return { ...rest, log: logEntries(log) };
+}
+
 function diagnose(chunk: Chunk, v: Exclude<ChunkVerdict, { kind: 'accepted' }>): Diagnosis {
   const event = chunk.events[v.k - 1]!;
   const line = chunk.start + v.k + 1;
@@ -497,7 +560,7 @@ function diagnose(chunk: Chunk, v: Exclude<ChunkVerdict, { kind: 'accepted' }>):
     };
   }
   const differences: Difference[] = [];
-  if ('state' in event) differences.push(...stateDifferences(event.node, event.state, specState(v.post)));
+  if ('state' in event) differences.push(...stateDifferences(event.node, loggedPost(chunk, v.k), specState(v.post)));
   const specSent = v.sent as unknown as Message[];
   const loggedSent: Message[] = event.action === 'DuplicateMessage' ? [event.msg] : 'send' in event && event.send ? [event.send] : [];
   const key = (ms: Message[]) => ms.map((m) => messageKey(canonical(m) as Message)).sort().join('|');

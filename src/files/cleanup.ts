@@ -64,6 +64,19 @@ export function removeTempDir(dir: string): void {
   dirs.delete(dir);
 }
 
+/**
+ * Removes `path` (a file being written, such as a trace on its way to its
+ * final name) if this process ends before untrackTempPath releases it.
+ */
+export function trackTempPath(path: string): void {
+  install();
+  dirs.add(path);
+}
+
+export function untrackTempPath(path: string): void {
+  dirs.delete(path);
+}
+
 /** Stops `child` with `signal` if this process ends first. */
 export function trackChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): void {
   install();

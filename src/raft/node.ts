@@ -3,7 +3,7 @@
 // a heartbeat tick, a received message, a client proposal) and receives a Ready:
 // state to persist, messages to send, entries newly committed, and the trace
 // events of the spec actions the step performed.
-import type { ServerEvent, ServerAction } from '../trace/events.js';
+import type { LogChange, ServerEvent, ServerAction, TracedState } from '../trace/events.js';
 import type {
   AppendEntriesRequest,
   AppendEntriesResponse,
@@ -42,6 +42,8 @@ export interface CommittedEntry {
  */
 export interface Ready {
   readonly persist: DurableState | null;
+  /** Whether the step changed the log (persist then holds a new copy of it). */
+  readonly logChanged: boolean;
   readonly messages: readonly Message[];
   readonly committed: readonly CommittedEntry[];
   /** The node heard from a legitimate leader or granted a vote: restart its election countdown. */
@@ -71,6 +73,15 @@ export class RaftNode {
   private nextIndex = new Map<ServerId, number>();
   private matchIndex = new Map<ServerId, number>();
 
+  // What the log was at the last event: its length then, and how far back
+  // it has been cut since (events report each change, never the whole log).
+  private logAtEvent = 0;
+  private logKeptSinceEvent = 0;
+  // The log as last persisted, shared while unchanged: a step that changes
+  // only the term or the vote does not copy the log.
+  private persistedLog: readonly Entry[] = [];
+  private logChangedInStep = false;
+
   // Output of the step in progress.
   private out: Message[] = [];
   private events: ServerEvent[] = [];
@@ -87,7 +98,9 @@ export class RaftNode {
       this.currentTerm = durable.currentTerm;
       this.votedFor = durable.votedFor;
       this.log = [...durable.log];
+      this.persistedLog = durable.log;
     }
+    this.logAtEvent = this.logKeptSinceEvent = this.log.length;
     this.resetLeaderBookkeeping();
   }
 
@@ -127,7 +140,24 @@ export class RaftNode {
     return this.finish(accepted);
   }
 
+  /** The whole state, log included (a copy: O(log length)). */
   get state(): ServerState {
+    const t = this.tracedState();
+    return {
+      term: t.term,
+      role: t.role,
+      votedFor: t.votedFor,
+      log: this.log.slice(),
+      commitIndex: t.commitIndex,
+      votesResponded: t.votesResponded,
+      votesGranted: t.votesGranted,
+      nextIndex: t.nextIndex,
+      matchIndex: t.matchIndex,
+    };
+  }
+
+  /** The state as an event records it: the log by its length only. */
+  private tracedState(): TracedState {
     const nextIndex: Record<ServerId, number> = {};
     const matchIndex: Record<ServerId, number> = {};
     for (const p of this.peers) {
@@ -138,7 +168,7 @@ export class RaftNode {
       term: this.currentTerm,
       role: this.role,
       votedFor: this.votedFor,
-      log: this.log.slice(),
+      logLength: this.log.length,
       commitIndex: this.commitIndex,
       votesResponded: this.sortedMembers(this.votesResponded),
       votesGranted: this.sortedMembers(this.votesGranted),
@@ -238,8 +268,7 @@ export class RaftNode {
 
   private propose(value: string): boolean {
     if (this.role !== 'Leader') return false;
-    this.log.push({ term: this.currentTerm, value });
-    this.dirty = true;
+    this.appendToLog([{ term: this.currentTerm, value }]);
     this.emit('ClientRequest', { value });
     this.broadcastAppendEntries();
     return true;
@@ -301,10 +330,9 @@ export class RaftNode {
       const entry = entries[k]!;
       if (index <= this.log.length) {
         if (this.log[index - 1]!.term === entry.term) continue;
-        this.log.length = index - 1;
+        this.truncateLog(index - 1);
       }
-      for (let r = k; r < entries.length; r++) this.log.push(entries[r]!);
-      this.dirty = true;
+      this.appendToLog(entries.slice(k));
       return;
     }
   }
@@ -389,6 +417,31 @@ export class RaftNode {
     this.emit('DropStaleResponse', { peer: m.source, msg: m });
   }
 
+  // --- The log ---------------------------------------------------------------
+  // Every change goes through these two, so that the next event can say what
+  // changed and the next Ready persists a fresh copy.
+
+  private truncateLog(length: number): void {
+    this.log.length = length;
+    this.logKeptSinceEvent = Math.min(this.logKeptSinceEvent, length);
+    this.logChangedInStep = true;
+    this.dirty = true;
+  }
+
+  private appendToLog(entries: readonly Entry[]): void {
+    for (const e of entries) this.log.push(e);
+    this.logChangedInStep = true;
+    this.dirty = true;
+  }
+
+  /** The change since the last event, if any: entries kept, then entries appended. */
+  private takeLogChange(): LogChange | undefined {
+    const keep = this.logKeptSinceEvent;
+    const changed = keep !== this.logAtEvent || this.log.length !== keep;
+    this.logAtEvent = this.logKeptSinceEvent = this.log.length;
+    return changed ? { keep, append: this.log.slice(keep) } : undefined;
+  }
+
   // --- Bookkeeping ---------------------------------------------------------
 
   private resetLeaderBookkeeping(): void {
@@ -414,7 +467,8 @@ export class RaftNode {
     action: ServerAction,
     params: { peer?: ServerId; value?: string; msg?: Message; send?: Message },
   ): void {
-    const event: ServerEvent = { action, node: this.id, ...params, state: this.state };
+    const logChange = this.takeLogChange();
+    const event: ServerEvent = { action, node: this.id, ...params, ...(logChange ? { logChange } : {}), state: this.tracedState() };
     this.events.push(event);
   }
 
@@ -424,10 +478,10 @@ export class RaftNode {
       this.lastApplied++;
       committed.push({ index: this.lastApplied, entry: this.log[this.lastApplied - 1]! });
     }
+    if (this.logChangedInStep) this.persistedLog = this.log.slice();
     const ready: Ready = {
-      persist: this.dirty
-        ? { currentTerm: this.currentTerm, votedFor: this.votedFor, log: this.log.slice() }
-        : null,
+      persist: this.dirty ? { currentTerm: this.currentTerm, votedFor: this.votedFor, log: this.persistedLog } : null,
+      logChanged: this.logChangedInStep,
       messages: this.out,
       committed,
       resetElectionTimer: this.resetTimer,
@@ -437,6 +491,7 @@ export class RaftNode {
     this.out = [];
     this.events = [];
     this.dirty = false;
+    this.logChangedInStep = false;
     this.resetTimer = false;
     return ready;
   }

@@ -7,7 +7,7 @@ import { KeyValueStore } from '../raft/kv.js';
 import { MAX_ENTRIES_PER_MESSAGE, RaftNode, type Input, type Ready } from '../raft/node.js';
 import type { DurableState, Entry, Message, ServerId, ServerState } from '../raft/types.js';
 import { TRACE_FORMAT, TRACE_VERSION, type TraceHeader } from '../trace/events.js';
-import { TraceRecorder } from '../trace/recorder.js';
+import { TraceRecorder, type TraceFileWriter } from '../trace/recorder.js';
 import { SafetyMonitor, type ServerView } from './invariants.js';
 import { Network } from './network.js';
 import { Rng } from './rng.js';
@@ -30,6 +30,8 @@ export interface ClusterConfig {
   readonly timing?: Timing;
   /** Extra parameters recorded in the trace header (the schedule's, when a schedule drives the run). */
   readonly params?: Readonly<Record<string, unknown>>;
+  /** Where the trace goes line by line; without it the trace is kept in memory. */
+  readonly traceFile?: TraceFileWriter;
 }
 
 interface Slot {
@@ -72,7 +74,7 @@ export class Cluster {
       seed: config.seed,
       params: { ...this.timing, maxEntriesPerMessage: MAX_ENTRIES_PER_MESSAGE, ...config.params },
     };
-    this.recorder = new TraceRecorder(header);
+    this.recorder = new TraceRecorder(header, config.traceFile ?? null);
     for (const id of this.servers) {
       this.slots.set(id, {
         id,
@@ -287,7 +289,7 @@ export class Cluster {
     if (ready.resetElectionTimer) slot.electionCountdown = this.randomElectionTimeout();
     this.monitor.afterStep({
       actor: this.view(slot),
-      logChanged: ready.persist !== null,
+      logChanged: ready.logChanged,
       applied: ready.committed,
       others: [...this.slots.values()].filter((s) => s !== slot).map((s) => this.view(s)),
     });

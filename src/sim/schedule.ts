@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import { Cluster, DEFAULT_TIMING, type Timing } from './cluster.js';
 import { InvariantViolation, type InvariantName } from './invariants.js';
+import type { TraceFileWriter } from '../trace/recorder.js';
 
 export type Step =
   | { readonly kind: 'tick' }
@@ -136,6 +137,7 @@ export interface Failure {
 }
 
 export interface RunResult {
+  /** The trace as NDJSON; empty when it went to `traceFile` instead. */
   readonly trace: string;
   readonly events: number;
   readonly steps: number;
@@ -149,13 +151,14 @@ export interface RunResult {
 
 export function runSchedule(
   schedule: Schedule,
-  extra: { timing?: Timing; params?: Readonly<Record<string, unknown>> } = {},
+  extra: { timing?: Timing; params?: Readonly<Record<string, unknown>>; traceFile?: TraceFileWriter } = {},
 ): RunResult {
   const cluster = new Cluster({
     size: schedule.nodes,
     seed: schedule.seed,
     timing: extra.timing ?? DEFAULT_TIMING,
     params: { steps: schedule.steps.length, ...extra.params },
+    ...(extra.traceFile ? { traceFile: extra.traceFile } : {}),
   });
   const ids = cluster.servers;
   const crashed: string[] = [];
@@ -238,7 +241,7 @@ export function runSchedule(
     };
   }
   return {
-    trace: cluster.recorder.toNdjson(),
+    trace: extra.traceFile ? '' : cluster.recorder.toNdjson(),
     events: cluster.recorder.eventCount,
     steps: failure ? failure.step + 1 : schedule.steps.length,
     failure,

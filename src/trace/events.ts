@@ -1,7 +1,7 @@
 // One trace event per atomic protocol step, named after the TLA+ action in
 // spec/Raft.tla that it will be checked against. A step of the implementation
 // that performs several spec actions emits them consecutively, in spec order.
-import type { Message, ServerId, ServerState } from '../raft/types.js';
+import type { Entry, Message, ServerId, ServerState } from '../raft/types.js';
 
 export const SERVER_ACTIONS = [
   'Timeout',
@@ -28,9 +28,23 @@ export type NetworkAction = (typeof NETWORK_ACTIONS)[number];
 export type ActionName = ServerAction | NetworkAction;
 
 /**
+ * How an event changed the acting server's log: its first `keep` entries
+ * stay, and `append` follows them. Events carry changes, never whole logs,
+ * so that a trace grows linearly with the run (format version 2).
+ */
+export interface LogChange {
+  readonly keep: number;
+  readonly append: readonly Entry[];
+}
+
+/** The acting server's post-state as an event records it: the log only by its length. */
+export type TracedState = Omit<ServerState, 'log'> & { readonly logLength: number };
+
+/**
  * An event performed by one server. `msg` is the message the action reads
  * (consumed, except by UpdateTerm, which leaves it in flight); `send` is the
- * message the action puts on the network; `state` is the server's post-state.
+ * message the action puts on the network; `logChange` says how the action
+ * changed the server's log, when it did; `state` is the server's post-state.
  */
 export interface ServerEvent {
   readonly action: ServerAction;
@@ -39,7 +53,8 @@ export interface ServerEvent {
   readonly value?: string;
   readonly msg?: Message;
   readonly send?: Message;
-  readonly state: ServerState;
+  readonly logChange?: LogChange;
+  readonly state: TracedState;
 }
 
 /** An event performed by the network on one message in flight. */
@@ -54,11 +69,13 @@ export type UnnumberedEvent = ServerEvent | NetworkEvent;
 export type TraceEvent = { readonly i: number } & UnnumberedEvent;
 
 export const TRACE_FORMAT = 'raft-tla-trace';
-export const TRACE_VERSION = 1;
+/** Version 2 carries log changes; version 1 carried each post-state's whole log (still read). */
+export const TRACE_VERSION = 2;
+export const TRACE_VERSIONS = [1, 2] as const;
 
 export interface TraceHeader {
   readonly format: typeof TRACE_FORMAT;
-  readonly version: typeof TRACE_VERSION;
+  readonly version: (typeof TRACE_VERSIONS)[number];
   readonly nodes: readonly ServerId[];
   readonly seed: number;
   readonly params: Readonly<Record<string, unknown>>;

@@ -1,22 +1,32 @@
 // Collects a run's events as NDJSON lines: the header first, then one event a
 // line, numbered from 1. Lines are serialized as they are recorded, so the
 // trace holds what the state was at that step, not what it became later.
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+// They are kept in memory, or streamed to a file (TraceFileWriter) so that a
+// run of any length can be recorded.
+import { closeSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ensureDir } from '../files/output-path.js';
+import { trackTempPath, untrackTempPath } from '../files/cleanup.js';
 import type { TraceHeader, UnnumberedEvent } from './events.js';
 
 export class TraceRecorder {
-  private readonly lines: string[];
+  private readonly lines: string[] | null;
   private count = 0;
 
-  constructor(header: TraceHeader) {
-    this.lines = [JSON.stringify(header)];
+  /** Without a file the lines are kept for toNdjson; with one they go to it. */
+  constructor(header: TraceHeader, private readonly file: TraceFileWriter | null = null) {
+    this.lines = file ? null : [];
+    this.write(JSON.stringify(header));
+  }
+
+  private write(line: string): void {
+    if (this.file) this.file.writeLine(line);
+    else this.lines!.push(line);
   }
 
   record(event: UnnumberedEvent): void {
     this.count++;
-    this.lines.push(JSON.stringify({ i: this.count, ...event }));
+    this.write(JSON.stringify({ i: this.count, ...event }));
   }
 
   get eventCount(): number {
@@ -24,7 +34,62 @@ export class TraceRecorder {
   }
 
   toNdjson(): string {
+    if (!this.lines) throw new Error(`internal: the trace went to ${this.file!.path}; it is not held in memory`);
     return this.lines.join('\n') + '\n';
+  }
+}
+
+/**
+ * Writes a trace file line by line, through a buffer, to a temporary file
+ * beside the target that commit() renames over it: the file appears whole or
+ * not at all, and an interrupted run leaves no partial file behind.
+ */
+export class TraceFileWriter {
+  private readonly tmp: string;
+  private fd: number | null;
+  private pending: string[] = [];
+  private pendingChars = 0;
+  private bytes = 0;
+
+  constructor(readonly path: string) {
+    ensureDir(dirname(path));
+    this.tmp = `${path}.${process.pid}.tmp`;
+    trackTempPath(this.tmp);
+    this.fd = openSync(this.tmp, 'w');
+  }
+
+  writeLine(line: string): void {
+    this.pending.push(line);
+    this.pendingChars += line.length + 1;
+    if (this.pendingChars >= 1 << 20) this.flush();
+  }
+
+  /** Bytes written so far. */
+  get size(): number {
+    return this.bytes + Buffer.byteLength(this.pending.join('\n')) + (this.pending.length > 0 ? 1 : 0);
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    const chunk = this.pending.join('\n') + '\n';
+    this.pending = [];
+    this.pendingChars = 0;
+    this.bytes += writeSync(this.fd!, chunk);
+  }
+
+  commit(): void {
+    this.flush();
+    closeSync(this.fd!);
+    this.fd = null;
+    renameSync(this.tmp, this.path);
+    untrackTempPath(this.tmp);
+  }
+
+  abort(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+    rmSync(this.tmp, { force: true });
+    untrackTempPath(this.tmp);
   }
 }
 

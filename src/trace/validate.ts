@@ -1,10 +1,14 @@
 // Checks a trace file before anything trusts it: every line parses, the header
 // and each event match the JSON Schema (enforced with ajv), events are
-// numbered 1, 2, 3..., and every server named is a member of the cluster the
-// header declares. Problems come back as `file:line: field: what is wrong`.
+// numbered 1, 2, 3..., every server named is a member of the cluster the
+// header declares, and each log change fits the log the earlier events built.
+// Problems come back as `file:line: field: what is wrong`. Both format
+// versions are read; events come out in version 2 (log changes).
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import type { TraceEvent, TraceHeader } from './events.js';
+import type { Entry } from '../raft/types.js';
+import { linesOf, readLines, type Line } from '../files/lines.js';
+import type { TracedState, TraceEvent, TraceHeader } from './events.js';
 
 export interface TraceProblem {
   readonly file: string;
@@ -19,31 +23,39 @@ export function formatProblem(p: TraceProblem): string {
   return p.field ? `${where}: ${p.field}: ${p.message}` : `${where}: ${p.message}`;
 }
 
-export interface ValidTrace {
+export interface ValidTrace<E extends Iterable<TraceEvent> = readonly TraceEvent[]> {
   readonly header: TraceHeader;
-  readonly events: readonly TraceEvent[];
+  readonly eventCount: number;
+  /** The events, each in format version 2 (a version 1 trace's whole logs become log changes). */
+  readonly events: E;
 }
 
-export type ValidationResult =
-  | { readonly ok: true; readonly trace: ValidTrace }
+export type ValidationResult<E extends Iterable<TraceEvent> = readonly TraceEvent[]> =
+  | { readonly ok: true; readonly trace: ValidTrace<E> }
   | { readonly ok: false; readonly problems: readonly TraceProblem[] };
 
 interface Validators {
   readonly header: ValidateFunction;
   readonly event: ValidateFunction;
+  readonly eventV1: ValidateFunction;
 }
 
 let compiled: Validators | null = null;
 
 function validators(): Validators {
   if (!compiled) {
-    const schema = JSON.parse(readFileSync(new URL('./trace.schema.json', import.meta.url), 'utf8'));
     const ajv = new Ajv({ discriminator: true, allErrors: false, strict: true, verbose: true });
-    ajv.addSchema(schema);
-    const id = schema.$id as string;
+    const load = (name: string) => {
+      const schema = JSON.parse(readFileSync(new URL(name, import.meta.url), 'utf8'));
+      ajv.addSchema(schema);
+      return schema.$id as string;
+    };
+    const v2 = load('./trace.schema.json');
+    const v1 = load('./trace-v1.schema.json');
     compiled = {
-      header: ajv.getSchema(`${id}#/definitions/header`)!,
-      event: ajv.getSchema(`${id}#/definitions/event`)!,
+      header: ajv.getSchema(`${v2}#/definitions/header`)!,
+      event: ajv.getSchema(`${v2}#/definitions/event`)!,
+      eventV1: ajv.getSchema(`${v1}#/definitions/event`)!,
     };
   }
   return compiled;
@@ -90,83 +102,186 @@ function bestError(errors: readonly ErrorObject[]): ErrorObject {
 
 const MAX_PROBLEMS = 20;
 
-export function validateTraceText(file: string, text: string): ValidationResult {
-  const problems: TraceProblem[] = [];
-  const report = (line: number, field: string, message: string) => {
-    if (problems.length < MAX_PROBLEMS) problems.push({ file, line, field, message });
-  };
-  if (text.length === 0) {
-    return { ok: false, problems: [{ file, line: 0, field: '', message: 'empty file: a trace starts with a header line' }] };
-  }
-  const lines = text.split('\n');
-  const endsWithNewline = lines[lines.length - 1] === '';
-  if (endsWithNewline) lines.pop();
-  const v = validators();
-  let header: TraceHeader | null = null;
-  const members = new Set<string>();
-  const events: TraceEvent[] = [];
+/**
+ * Reads a trace line by line, keeping only what later lines are checked
+ * against: the header's servers and each server's log length (and, for a
+ * version 1 trace, each server's log, to turn whole logs into changes).
+ */
+class TraceLineReader {
+  readonly problems: TraceProblem[] = [];
+  header: TraceHeader | null = null;
+  events = 0;
+  private readonly members = new Set<string>();
+  private readonly logLength = new Map<string, number>();
+  private readonly v1Logs = new Map<string, readonly Entry[]>();
+  private stopped = false;
 
-  for (let n = 0; n < lines.length; n++) {
-    const lineNo = n + 1;
-    const raw = lines[n]!;
-    if (!endsWithNewline && n === lines.length - 1) {
-      report(lineNo, '', 'truncated last line (the file does not end with a newline)');
-      break;
+  constructor(private readonly file: string) {}
+
+  get done(): boolean {
+    return this.stopped || this.problems.length >= MAX_PROBLEMS;
+  }
+
+  private report(line: number, field: string, message: string): void {
+    if (this.problems.length < MAX_PROBLEMS) this.problems.push({ file: this.file, line, field, message });
+  }
+
+  /** The event on this line, or null (the header, or a line with a problem). */
+  read(lineNo: number, { text: raw, ended }: Line): TraceEvent | null {
+    if (!ended) {
+      this.report(lineNo, '', 'truncated last line (the file does not end with a newline)');
+      this.stopped = true;
+      return null;
     }
-    if (n === 0 && raw.startsWith('\uFEFF')) {
-      report(lineNo, '', 'the file starts with a UTF-8 byte order mark; a trace is NDJSON without one');
-      break;
+    if (lineNo === 1 && raw.startsWith('\uFEFF')) {
+      this.report(lineNo, '', 'the file starts with a UTF-8 byte order mark; a trace is NDJSON without one');
+      this.stopped = true;
+      return null;
     }
     let value: unknown;
     try {
       value = JSON.parse(raw);
     } catch (err) {
-      report(lineNo, '', `${n === 0 ? 'header: ' : ''}not valid JSON (${(err as Error).message})`);
+      this.report(lineNo, '', `${lineNo === 1 ? 'header: ' : ''}not valid JSON (${(err as Error).message})`);
       // Events are read against the header (its servers); without one there is nothing to check them against.
-      if (n === 0) break;
-      continue;
+      if (lineNo === 1) this.stopped = true;
+      return null;
     }
-    if (n === 0) {
+    const v = validators();
+    if (lineNo === 1) {
       if (!v.header(value)) {
         const { field, message } = describeError(bestError(v.header.errors!));
-        report(lineNo, field, `header: ${message}`);
-        break;
+        this.report(lineNo, field, `header: ${message}`);
+        this.stopped = true;
+        return null;
       }
-      header = value as TraceHeader;
-      for (const id of header.nodes) members.add(id);
-      continue;
+      this.header = value as TraceHeader;
+      for (const id of this.header.nodes) {
+        this.members.add(id);
+        this.logLength.set(id, 0);
+        this.v1Logs.set(id, []);
+      }
+      return null;
     }
-    if (!v.event(value)) {
-      const { field, message } = describeError(bestError(v.event.errors!));
-      report(lineNo, field, message);
-      continue;
+    const v1 = this.header!.version === 1;
+    const validate = v1 ? v.eventV1 : v.event;
+    if (!validate(value)) {
+      const { field, message } = describeError(bestError(validate.errors!));
+      this.report(lineNo, field, message);
+      return null;
     }
-    const event = value as TraceEvent;
+    const event = v1 ? this.upgrade(value as EventV1) : (value as TraceEvent);
+    const before = this.problems.length;
     // Line L holds event L-1: numbering by position keeps one bad line from shifting the rest.
-    if (event.i !== lineNo - 1) report(lineNo, 'i', `event number ${event.i} on line ${lineNo}, where ${lineNo - 1} was due`);
+    if (event.i !== lineNo - 1) this.report(lineNo, 'i', `event number ${event.i} on line ${lineNo}, where ${lineNo - 1} was due`);
     for (const [field, id] of serversNamed(event)) {
-      if (!members.has(id)) report(lineNo, field, `server ${JSON.stringify(id)} is not in the header's nodes`);
+      if (!this.members.has(id)) this.report(lineNo, field, `server ${JSON.stringify(id)} is not in the header's nodes`);
     }
-    for (const [field, message] of roleProblems(event, header!.nodes)) report(lineNo, field, message);
-    events.push(event);
+    if (this.problems.length > before) return null;
+    for (const [field, message] of roleProblems(event, this.header!.nodes)) this.report(lineNo, field, message);
+    if ('state' in event) {
+      const length = this.logLength.get(event.node)!;
+      const change = event.logChange;
+      if (change && change.keep > length) {
+        this.report(lineNo, 'logChange.keep', `${change.keep}, but the log of ${event.node} held ${length} entries before this event`);
+      } else {
+        const rebuilt = change ? change.keep + change.append.length : length;
+        if (event.state.logLength !== rebuilt) {
+          this.report(lineNo, 'state.logLength', `${event.state.logLength}, but the log of ${event.node} rebuilt from the events holds ${rebuilt} entries`);
+        }
+        this.logLength.set(event.node, event.state.logLength);
+      }
+    }
+    if (this.problems.length > before) return null;
+    this.events++;
+    return event;
   }
-  if (header && events.length === 0 && problems.length === 0) {
-    report(0, '', 'the trace has a header but no events');
+
+  /** A version 1 event, whose state holds the whole log, as a version 2 event. */
+  private upgrade(e: EventV1): TraceEvent {
+    if (!('state' in e)) return e as TraceEvent;
+    const { term, role, votedFor, log, ...rest0 } = e.state;
+    const state = { term, role, votedFor, logLength: log.length, ...rest0 };
+    const old = this.v1Logs.get(e.node)!;
+    let keep = 0;
+    const max = Math.min(old.length, log.length);
+    while (keep < max && old[keep]!.term === log[keep]!.term && old[keep]!.value === log[keep]!.value) keep++;
+    this.v1Logs.set(e.node, log);
+    this.logLength.set(e.node, old.length);
+    const { state: _, ...rest } = e;
+    const changed = keep !== old.length || keep !== log.length;
+    return { ...rest, ...(changed ? { logChange: { keep, append: log.slice(keep) } } : {}), state } as TraceEvent;
   }
-  if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, trace: { header: header!, events } };
+
+  finish(): void {
+    if (this.header && this.events === 0 && this.problems.length === 0) this.report(0, '', 'the trace has a header but no events');
+  }
 }
 
-export function validateTraceFile(file: string): ValidationResult {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code ?? (err as Error).message})`;
-    return { ok: false, problems: [{ file, line: 0, field: '', message: why }] };
+/** An event of format version 1: its state carries the whole log. */
+type EventV1 = Omit<TraceEvent, 'state'> & { readonly node: string; readonly state: TracedState & { readonly log: readonly Entry[] } };
+
+function readAll(file: string, lines: Iterable<Line>, keep: boolean): { reader: TraceLineReader; events: TraceEvent[]; empty: boolean } {
+  const reader = new TraceLineReader(file);
+  const events: TraceEvent[] = [];
+  let lineNo = 0;
+  for (const line of lines) {
+    lineNo++;
+    const e = reader.read(lineNo, line);
+    if (e && keep) events.push(e);
+    if (reader.done) break;
   }
-  return validateTraceText(file, text);
+  reader.finish();
+  return { reader, events, empty: lineNo === 0 };
+}
+
+const EMPTY_FILE = 'empty file: a trace starts with a header line';
+
+export function validateTraceText(file: string, text: string): ValidationResult {
+  const { reader, events, empty } = readAll(file, linesOf(text), true);
+  if (empty) return { ok: false, problems: [{ file, line: 0, field: '', message: EMPTY_FILE }] };
+  if (reader.problems.length > 0) return { ok: false, problems: reader.problems };
+  return { ok: true, trace: { header: reader.header!, eventCount: events.length, events } };
+}
+
+/** A trace file's problems, as one line, when it changed between its validation and a later reading. */
+export class TraceReadError extends Error {}
+
+function cannotRead(file: string, err: unknown): TraceProblem {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code ?? (err as Error).message})`;
+  return { file, line: 0, field: '', message: why };
+}
+
+/**
+ * Validates a trace file in one streaming pass, holding no events. The
+ * events come back as an iterable that reads the file again each time it is
+ * iterated, checking every line again (a file changed meanwhile throws a
+ * TraceReadError), so that a trace of any length is checked in bounded memory.
+ */
+export function validateTraceFile(file: string): ValidationResult<Iterable<TraceEvent>> {
+  let result: ReturnType<typeof readAll>;
+  try {
+    result = readAll(file, readLines(file), false);
+  } catch (err) {
+    return { ok: false, problems: [cannotRead(file, err)] };
+  }
+  const { reader, empty } = result;
+  if (empty) return { ok: false, problems: [{ file, line: 0, field: '', message: EMPTY_FILE }] };
+  if (reader.problems.length > 0) return { ok: false, problems: reader.problems };
+  const events: Iterable<TraceEvent> = {
+    *[Symbol.iterator]() {
+      const again = new TraceLineReader(file);
+      let lineNo = 0;
+      for (const line of readLines(file)) {
+        lineNo++;
+        const e = again.read(lineNo, line);
+        if (again.problems.length > 0) throw new TraceReadError(`${formatProblem(again.problems[0]!)} (the file changed after it was validated)`);
+        if (e) yield e;
+      }
+    },
+  };
+  return { ok: true, trace: { header: reader.header!, eventCount: reader.events, events } };
 }
 
 /** Every server id an event mentions, with the field that holds it. */
