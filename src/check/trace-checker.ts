@@ -165,6 +165,7 @@ function batchModule(chunks: readonly Chunk[], servers: readonly ServerId[], who
 function batchConfig(maxEntriesPerMessage: number): string {
   return `INIT TraceInit
 NEXT TraceNext
+VIEW TraceView
 CONSTANTS
     Server <- TraceServer
     Value <- TraceValue
