@@ -1,6 +1,6 @@
 // Bad traces get one precise line each: file, line, field, what is wrong.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -106,6 +106,39 @@ describe('trace validation', () => {
       ls[line - 1]!.state.term = 2 ** 31 - 1;
     });
     expect(validateTraceText('t.ndjson', ok).ok).toBe(true);
+  });
+
+  it('checks each log change against the log the earlier events built', () => {
+    const at = lines.findIndex((l) => l.logChange && l.logChange.keep === 0 && l.logChange.append.length > 0) + 1;
+    expect(at).toBeGreaterThan(1);
+    const before = lines.slice(1, at - 1).filter((l) => l.node === lines[at - 1]!.node && l.state).at(-1)?.state.logLength ?? 0;
+    const beyond = mutated((ls) => {
+      ls[at - 1]!.logChange.keep = before + 1;
+    });
+    expect(firstProblem(beyond)).toMatch(new RegExp(`^t.ndjson:${at}: logChange.keep: ${before + 1}, but the log of n\\d held ${before} entries before this event$`));
+    const length = mutated((ls) => {
+      ls[at - 1]!.state.logLength += 1;
+    });
+    expect(firstProblem(length)).toMatch(new RegExp(`^t.ndjson:${at}: state.logLength: \\d+, but the log of n\\d rebuilt from the events holds \\d+ entries$`));
+    const dropped = mutated((ls) => {
+      delete ls[at - 1]!.logChange;
+    });
+    expect(firstProblem(dropped)).toMatch(new RegExp(`^t.ndjson:${at}: state.logLength: `));
+  });
+
+  it('reads a version 1 trace (whole logs) as log changes, and refuses versions it does not know', () => {
+    const v1 = readFileSync('traces/fixtures/v1/accepted-follower-commit.ndjson', 'utf8');
+    const v2 = readFileSync('traces/fixtures/accepted-follower-commit.ndjson', 'utf8');
+    const a = validateTraceText('v1.ndjson', v1);
+    const b = validateTraceText('v2.ndjson', v2);
+    if (!a.ok || !b.ok) throw new Error('fixtures must be valid');
+    expect(a.trace.events).toEqual(b.trace.events);
+    expect(a.trace.events.some((e) => 'logChange' in e && e.logChange)).toBe(true);
+    const v3 = v2.replace('"version":2', '"version":3');
+    expect(firstProblem(v3)).toBe('t.ndjson:1: version: header: 3 is not one of 1, 2');
+    // A version 1 event in a version 2 trace is named as such.
+    const mixed = v2.split('\n')[0] + '\n' + v1.split('\n').slice(1).join('\n');
+    expect(firstProblem(mixed)).toBe('t.ndjson:2: state.log: a whole log is trace format version 1, but the header says version 2 (log changes, state.logLength)');
   });
 
   it('reports a missing file in one line', () => {

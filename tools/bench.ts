@@ -5,7 +5,9 @@
 // 1. Simulator: schedule steps per second (simulation, invariant checks and
 //    trace serialization included), trace events written per second (to
 //    files, with atomic rename), and the trace size per event, for 3 and 5
-//    servers on long fast-check schedules.
+//    servers on long fast-check schedules; then the trace size per event
+//    against run length (2,000 to 200,000 steps), in format 2 and, rebuilt
+//    from the same runs, in format 1.
 // 2. Trace validation by TLC: events validated per second for single traces of
 //    2,500, 5,000 and 10,000 events (to show how time grows with length) and
 //    for 1,000 traces of 100 events, with the TLC time and the share of it that
@@ -17,7 +19,11 @@ import { exitOnHelp, parse, positiveInt, UsageError } from '../src/sim/cli-optio
 import { checkTraces, type TraceInput } from '../src/check/trace-checker.js';
 import { generateSchedule, runSchedule } from '../src/sim/schedule.js';
 import { findJava, findTlcJar, tlcVersion, type JavaRuntime, type TlcJar } from '../src/tlc/jar.js';
-import { writeFileAtomic } from '../src/trace/recorder.js';
+import { TraceFileWriter, writeFileAtomic } from '../src/trace/recorder.js';
+import { readLines } from '../src/files/lines.js';
+import type { Entry } from '../src/raft/types.js';
+import type { TraceEvent } from '../src/trace/events.js';
+import { statSync } from 'node:fs';
 import { validateTraceText } from '../src/trace/validate.js';
 import { makeTempDir, removeTempDir } from '../src/files/cleanup.js';
 
@@ -55,6 +61,49 @@ function simulatorBench(values: Record<string, string | undefined>): void {
       console.log(
         `${String(nodes).padEnd(9)}${perSec(schedules * steps, simMs).padEnd(11)}${perSec(events, simMs).padEnd(15)}${perSec(events, simMs + writeMs).padEnd(19)}${String(Math.round(bytes / events)).padEnd(13)}${events}`,
       );
+    }
+  } finally {
+    removeTempDir(dir);
+  }
+}
+
+/**
+ * Trace size against run length: bytes per event of format 2 (log changes),
+ * and of format 1 (the whole log in every event) rebuilt from the same run,
+ * where that is affordable.
+ */
+function traceSizeBench(): void {
+  const dir = makeTempDir('raft-bench-size-');
+  console.log('\ntrace size by run length (3 servers, seed 1)');
+  console.log('steps     events    format 2 bytes/event  format 1 bytes/event (whole logs)  longest log');
+  try {
+    for (const steps of [2_000, 20_000, 200_000]) {
+      const path = join(dir, `size-${steps}.ndjson`);
+      const file = new TraceFileWriter(path);
+      const run = runSchedule(generateSchedule(1, { clusterSizes: [3], minSteps: steps, maxSteps: steps }), { traceFile: file });
+      file.commit();
+      const bytes = statSync(path).size;
+      let v1Bytes = 0;
+      let longest = 0;
+      const logs = new Map<string, Entry[]>();
+      const whole = steps <= 20_000;
+      for (const { text } of readLines(path)) {
+        const e = JSON.parse(text) as TraceEvent | { format: string };
+        if (!('action' in e) || !('state' in e)) {
+          v1Bytes += Buffer.byteLength(text) + 1;
+          continue;
+        }
+        let log = logs.get(e.node) ?? [];
+        if (e.logChange) log = [...log.slice(0, e.logChange.keep), ...e.logChange.append];
+        logs.set(e.node, log);
+        longest = Math.max(longest, log.length);
+        if (!whole) continue;
+        const { logChange: _, state, ...rest } = e;
+        const { logLength: __, ...fields } = state;
+        v1Bytes += Buffer.byteLength(JSON.stringify({ ...rest, state: { ...fields, log } })) + 1;
+      }
+      const per = (n: number) => String(Math.round(n / run.events));
+      console.log(`${String(steps).padEnd(10)}${String(run.events).padEnd(10)}${per(bytes).padEnd(22)}${(whole ? per(v1Bytes) : '(not rebuilt)').padEnd(35)}${longest}`);
     }
   } finally {
     removeTempDir(dir);
@@ -105,6 +154,7 @@ async function validationBench(): Promise<void> {
 async function main(): Promise<void> {
   const { values } = parse(process.argv.slice(2), ['schedules', 'steps', 'skip-tlc']);
   simulatorBench(values);
+  traceSizeBench();
   if (values['skip-tlc'] !== 'yes') await validationBench();
 }
 

@@ -77,6 +77,8 @@ async function main(): Promise<number> {
   row('TLC runs', `${checked.tlcRuns}${checked.retries ? ` (${checked.retries} repeated without a trace TLC could not evaluate)` : ''}`);
   row('time', `${seconds.toFixed(1)} s`);
   row('events per second', Math.round(events / seconds));
+  // Traces are read as they are checked: this stays flat however long they are.
+  row('memory (this process)', `${Math.round(process.resourceUsage().maxRSS / 1024)} MB at most`);
   writeFileAtomic(
     report,
     JSON.stringify(

@@ -164,6 +164,10 @@ class TraceLineReader {
       return null;
     }
     const v1 = this.header!.version === 1;
+    if (!v1 && typeof value === 'object' && value !== null && typeof (value as { state?: unknown }).state === 'object' && (value as { state: object }).state !== null && 'log' in (value as { state: object }).state) {
+      this.report(lineNo, 'state.log', 'a whole log is trace format version 1, but the header says version 2 (log changes, state.logLength)');
+      return null;
+    }
     const validate = v1 ? v.eventV1 : v.event;
     if (!validate(value)) {
       const { field, message } = describeError(bestError(validate.errors!));
@@ -219,7 +223,7 @@ class TraceLineReader {
 }
 
 /** An event of format version 1: its state carries the whole log. */
-type EventV1 = Omit<TraceEvent, 'state'> & { readonly node: string; readonly state: TracedState & { readonly log: readonly Entry[] } };
+type EventV1 = Omit<TraceEvent, 'state'> & { readonly node: string; readonly state: Omit<TracedState, 'logLength'> & { readonly log: readonly Entry[] } };
 
 function readAll(file: string, lines: Iterable<Line>, keep: boolean): { reader: TraceLineReader; events: TraceEvent[]; empty: boolean } {
   const reader = new TraceLineReader(file);

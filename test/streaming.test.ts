@@ -1,0 +1,91 @@
+// Traces of any length: recorded to disk as they happen, read back line by
+// line, and of a size per event that does not grow with the run.
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { linesOf, readLines } from '../src/files/lines.js';
+import { generateSchedule, runSchedule } from '../src/sim/schedule.js';
+import { TraceFileWriter } from '../src/trace/recorder.js';
+import { TraceReadError, validateTraceFile } from '../src/trace/validate.js';
+
+const scratch = () => mkdtempSync(join(tmpdir(), 'raft-streaming-'));
+
+function streamed(seed: number, steps: number, dir: string) {
+  const path = join(dir, `seed-${seed}-${steps}.ndjson`);
+  const file = new TraceFileWriter(path);
+  const run = runSchedule(generateSchedule(seed, { clusterSizes: [3], minSteps: steps, maxSteps: steps }), { traceFile: file });
+  file.commit();
+  return { path, run };
+}
+
+describe('reading lines in bounded memory', () => {
+  it('gives the same lines as splitting the text, across buffer boundaries and multi-byte characters', () => {
+    const dir = scratch();
+    // A line longer than the 1 MiB buffer, with a snowman and an emoji placed
+    // so that some fall across a buffer boundary; a CR; no final newline.
+    const long = 'x'.repeat((1 << 20) - 2) + '\u2603\u{1F600}'.repeat(5000);
+    const text = `first\n${long}\nthird\r\n\n\u2603 last`;
+    const path = join(dir, 'lines.txt');
+    writeFileSync(path, text);
+    const read = [...readLines(path)];
+    expect(read).toEqual([...linesOf(text)]);
+    expect(read.map((l) => l.text)).toEqual(text.split('\n'));
+    expect(read.map((l) => l.ended)).toEqual([true, true, true, true, false]);
+    writeFileSync(path, 'a\nb\n');
+    expect([...readLines(path)]).toEqual([{ text: 'a', ended: true }, { text: 'b', ended: true }]);
+    writeFileSync(path, '');
+    expect([...readLines(path)]).toEqual([]);
+  });
+});
+
+describe('traces streamed to disk', () => {
+  it('are byte-identical to the traces recorded in memory', () => {
+    const dir = scratch();
+    const { path, run } = streamed(11, 3000, dir);
+    const inMemory = runSchedule(generateSchedule(11, { clusterSizes: [3], minSteps: 3000, maxSteps: 3000 }));
+    expect(run.trace).toBe('');
+    expect(run.events).toBe(inMemory.events);
+    expect(readFileSync(path, 'utf8')).toBe(inMemory.trace);
+  });
+
+  it('take about the same bytes per event in a short run and in a run twenty times longer', () => {
+    const dir = scratch();
+    const short = streamed(21, 2_000, dir);
+    const long = streamed(21, 40_000, dir);
+    const perEvent = (r: { path: string; run: { events: number } }) => statSync(r.path).size / r.run.events;
+    // With whole logs in every event (format 1) the long run's figure was
+    // many times the short one's; with log changes it stays put.
+    expect(long.run.events).toBeGreaterThan(15 * short.run.events);
+    expect(perEvent(long) / perEvent(short)).toBeLessThan(1.3);
+    expect(perEvent(long)).toBeLessThan(600);
+  });
+
+  it('are validated in one pass and read again, event by event, each time the check iterates them', () => {
+    const dir = scratch();
+    const { path, run } = streamed(31, 3000, dir);
+    const result = validateTraceFile(path);
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    expect(result.trace.eventCount).toBe(run.events);
+    let first = 0;
+    for (const e of result.trace.events) first += e.i === first + 1 ? 1 : 0;
+    expect(first).toBe(run.events);
+    expect([...result.trace.events].length).toBe(run.events);
+    // A file changed after it was validated is not trusted.
+    appendFileSync(path, '{"i": 1}\n');
+    expect(() => [...result.trace.events]).toThrow(TraceReadError);
+  });
+});
+
+describe('tools/generate-traces.ts', { timeout: 120_000 }, () => {
+  it('writes a run of 110,000 steps (over 200,000 events), which did not fit in one string before', () => {
+    const dir = scratch();
+    const r = spawnSync('npx', ['tsx', 'tools/generate-traces.ts', '--seed', '1', '--steps', '110000', '--out', dir], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const events = Number(/wrote 1 trace\(s\), (\d+) events/.exec(r.stdout)?.[1]);
+    expect(events).toBeGreaterThan(200_000);
+    expect(readdirSync(dir)).toEqual(['seed-1.ndjson']);
+    expect(statSync(join(dir, 'seed-1.ndjson')).size / events).toBeLessThan(600);
+  });
+});
