@@ -87,4 +87,32 @@ describe('interrupting a tool', { timeout: 180_000 }, () => {
       rmSync(scratch, { recursive: true, force: true });
     }
   });
+
+  it('generate-traces on SIGINT leaves no partial trace behind', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'interrupt-'));
+    try {
+      const out = join(scratch, 'out');
+      // A run long enough (minutes) that the signal finds its trace half written.
+      const child = spawn(process.execPath, ['--import', 'tsx', 'tools/generate-traces.ts', '--seed', '1', '--steps', '1000000', '--out', out], {
+        env: { ...process.env, TMPDIR: scratch },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const exited = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
+      await until('a trace being written', () => {
+        try {
+          return readdirSync(out).some((f) => f.endsWith('.tmp'));
+        } catch {
+          return false;
+        }
+      }, 60_000);
+      // Generation is synchronous: the signal is handled between events only
+      // if the recorder yields, so give it a moment of writing first.
+      await new Promise((r) => setTimeout(r, 500));
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(readdirSync(out)).toEqual([]);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
 });

@@ -181,6 +181,29 @@ describe('log replication', () => {
     expect(ready.persist?.log).toEqual([e(1, 'a=1'), e(3, 'x=1')]);
   });
 
+  it('reports each log change with the event that made it, never the whole log', () => {
+    const n = node('n1', { currentTerm: 2, votedFor: null, log: [e(1, 'a=1'), e(1, 'b=1'), e(1, 'c=1')] });
+    // A conflict at index 2: the event keeps one entry and appends the leader's.
+    const merged = receive(n, appendRequest({ term: 3, prevLogIndex: 1, prevLogTerm: 1, entries: [e(3, 'x=1'), e(3, 'y=1')] }));
+    const handled = merged.events.find((ev) => ev.action === 'HandleAppendEntriesRequest')!;
+    expect(handled.logChange).toEqual({ keep: 1, append: [e(3, 'x=1'), e(3, 'y=1')] });
+    expect(handled.state.logLength).toBe(3);
+    expect(handled.state).not.toHaveProperty('log');
+    expect(merged.events.find((ev) => ev.action === 'UpdateTerm')!.logChange).toBeUndefined();
+    expect(merged.logChanged).toBe(true);
+    // The same request again agrees with the log: no change, nothing to persist anew.
+    const again = receive(n, appendRequest({ term: 3, prevLogIndex: 1, prevLogTerm: 1, entries: [e(3, 'x=1'), e(3, 'y=1')] }));
+    expect(again.events.every((ev) => ev.logChange === undefined)).toBe(true);
+    expect(again.logChanged).toBe(false);
+    // A leader's proposal appends one entry after all it holds.
+    const leader = node('n2');
+    leader.step({ kind: 'electionTimeout' });
+    receive(leader, { type: 'RequestVoteResponse', source: 'n1', dest: 'n2', term: 1, voteGranted: true });
+    const proposed = leader.step({ kind: 'propose', value: 'k=1' });
+    expect(proposed.events.find((ev) => ev.action === 'ClientRequest')!.logChange).toEqual({ keep: 0, append: [e(1, 'k=1')] });
+    expect(proposed.events.filter((ev) => ev.logChange).length).toBe(1);
+  });
+
   it('never truncates on a stale or duplicated request whose entries agree', () => {
     const log = [e(1, 'a=1'), e(1, 'b=1'), e(1, 'c=1')];
     const n = node('n1', { currentTerm: 1, votedFor: null, log });

@@ -30,10 +30,11 @@ async function main(): Promise<number> {
   const started = performance.now();
   const inputs: TraceInput[] = [];
   const invalid: TraceVerdict[] = [];
+  const reading = new Progress('  validate');
   for (const file of files) {
     let result: ReturnType<typeof validateTraceFile>;
     try {
-      result = validateTraceFile(file);
+      result = validateTraceFile(file, (lines) => reading.update(`${file}: ${lines.toLocaleString('en-US')} lines read against the schema`));
     } catch (err) {
       // A reader bug must cost this file its verdict, not the others theirs.
       result = { ok: false, problems: [{ file, line: 0, field: '', message: `cannot be read as a trace (${(err as Error).message})` }] };
@@ -41,6 +42,7 @@ async function main(): Promise<number> {
     if (result.ok) inputs.push({ file, ...result.trace });
     else invalid.push({ file, events: 0, status: 'error', message: result.problems.map(formatProblem).join('\n') });
   }
+  reading.end();
   const java = findJava();
   const jar = await findTlcJar({ log: (s) => console.log(s) });
   const progress = new Progress('  check');

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Progress } from '../src/cli/progress.js';
 import { ensureDir, OutputPathError } from '../src/files/output-path.js';
 import { exitOnHelp, naturalInt, parse, positiveInt, scheduleOptions, UsageError } from '../src/sim/cli-options.js';
-import { generateSchedule, resolvedOptions, runSchedule } from '../src/sim/schedule.js';
+import { generateSchedule, resolvedOptions, runScheduleAsync } from '../src/sim/schedule.js';
 import { TraceFileWriter } from '../src/trace/recorder.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
@@ -45,12 +45,16 @@ try {
     const path = join(out, `seed-${seed}.ndjson`);
     // Streamed to disk as it is recorded: a run of any length fits in memory.
     const file = new TraceFileWriter(path);
-    let run: ReturnType<typeof runSchedule>;
+    let run: Awaited<ReturnType<typeof runScheduleAsync>>;
     try {
-      run = runSchedule(schedule, {
-        params: { clusterSizes: recorded.clusterSizes, stepRange: [recorded.minSteps, recorded.maxSteps], weights: recorded.weights },
-        traceFile: file,
-      });
+      run = await runScheduleAsync(
+        schedule,
+        {
+          params: { clusterSizes: recorded.clusterSizes, stepRange: [recorded.minSteps, recorded.maxSteps], weights: recorded.weights },
+          traceFile: file,
+        },
+        (steps) => progress.update(`${written}/${count} traces, ${events} events; seed ${seed}: ${steps}/${schedule.steps.length} steps`, false),
+      );
     } catch (err) {
       file.abort();
       throw err;

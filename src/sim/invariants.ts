@@ -77,7 +77,8 @@ export class SafetyMonitor {
     if (actor.alive && actor.role === 'Leader') {
       const previous = this.leaders.get(actor.id);
       if (previous && previous.term === actor.term) {
-        this.checkAppendOnly(actor, previous.log);
+        // An unchanged log is the one last compared: only a change needs a look.
+        if (r.logChanged) this.checkAppendOnly(actor, previous.log);
       } else {
         this.checkElectionSafety(actor);
         this.checkLeaderHasCommitted(actor, 0);

@@ -149,10 +149,37 @@ export interface RunResult {
   readonly stepEvents: readonly number[];
 }
 
-export function runSchedule(
-  schedule: Schedule,
-  extra: { timing?: Timing; params?: Readonly<Record<string, unknown>>; traceFile?: TraceFileWriter } = {},
-): RunResult {
+export interface RunOptions {
+  readonly timing?: Timing;
+  readonly params?: Readonly<Record<string, unknown>>;
+  /** Where the trace goes as it is recorded; without it, RunResult.trace holds it. */
+  readonly traceFile?: TraceFileWriter;
+}
+
+/** Schedule steps between two pauses of a stepwise run. */
+export const STEPS_PER_PAUSE = 10_000;
+
+export function runSchedule(schedule: Schedule, extra: RunOptions = {}): RunResult {
+  const run = scheduleRun(schedule, extra);
+  for (let r = run.next(); ; r = run.next()) if (r.done) return r.value;
+}
+
+/**
+ * Runs a schedule, pausing every STEPS_PER_PAUSE steps (yielding the steps
+ * done) so that a long run can let the event loop in between: a signal is
+ * then handled within a moment (its handler removes the half-written
+ * trace), and progress can be shown.
+ */
+export async function runScheduleAsync(schedule: Schedule, extra: RunOptions = {}, onPause?: (steps: number) => void): Promise<RunResult> {
+  const run = scheduleRun(schedule, extra);
+  for (let r = run.next(); ; r = run.next()) {
+    if (r.done) return r.value;
+    onPause?.(r.value);
+    await new Promise((resume) => setImmediate(resume));
+  }
+}
+
+function* scheduleRun(schedule: Schedule, extra: RunOptions): Generator<number, RunResult> {
   const cluster = new Cluster({
     size: schedule.nodes,
     seed: schedule.seed,
@@ -168,6 +195,7 @@ export function runSchedule(
   let k = 0;
   try {
     for (; k < schedule.steps.length; k++) {
+      if (k > 0 && k % STEPS_PER_PAUSE === 0) yield k;
       const s = schedule.steps[k]!;
       switch (s.kind) {
         case 'tick':

@@ -225,12 +225,13 @@ class TraceLineReader {
 /** An event of format version 1: its state carries the whole log. */
 type EventV1 = Omit<TraceEvent, 'state'> & { readonly node: string; readonly state: Omit<TracedState, 'logLength'> & { readonly log: readonly Entry[] } };
 
-function readAll(file: string, lines: Iterable<Line>, keep: boolean): { reader: TraceLineReader; events: TraceEvent[]; empty: boolean } {
+function readAll(file: string, lines: Iterable<Line>, keep: boolean, onLines?: (lines: number) => void): { reader: TraceLineReader; events: TraceEvent[]; empty: boolean } {
   const reader = new TraceLineReader(file);
   const events: TraceEvent[] = [];
   let lineNo = 0;
   for (const line of lines) {
     lineNo++;
+    if (onLines && lineNo % 100_000 === 0) onLines(lineNo);
     const e = reader.read(lineNo, line);
     if (e && keep) events.push(e);
     if (reader.done) break;
@@ -262,11 +263,12 @@ function cannotRead(file: string, err: unknown): TraceProblem {
  * events come back as an iterable that reads the file again each time it is
  * iterated, checking every line again (a file changed meanwhile throws a
  * TraceReadError), so that a trace of any length is checked in bounded memory.
+ * `onLines` hears every 100,000 lines how far the first pass got.
  */
-export function validateTraceFile(file: string): ValidationResult<Iterable<TraceEvent>> {
+export function validateTraceFile(file: string, onLines?: (lines: number) => void): ValidationResult<Iterable<TraceEvent>> {
   let result: ReturnType<typeof readAll>;
   try {
-    result = readAll(file, readLines(file), false);
+    result = readAll(file, readLines(file), false, onLines);
   } catch (err) {
     return { ok: false, problems: [cannotRead(file, err)] };
   }
