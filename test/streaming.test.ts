@@ -8,7 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { linesOf, readLines } from '../src/files/lines.js';
 import { generateSchedule, runSchedule } from '../src/sim/schedule.js';
 import { TraceFileWriter } from '../src/trace/recorder.js';
-import { TraceReadError, validateTraceFile } from '../src/trace/validate.js';
+import { TraceReadError, validateTraceFile, validateTraceText } from '../src/trace/validate.js';
+import { applyEvent, startReplay } from '../src/check/replay.js';
+import { TraceDataWriter } from '../src/check/tla-emit.js';
 
 const scratch = () => mkdtempSync(join(tmpdir(), 'raft-streaming-'));
 
@@ -75,6 +77,24 @@ describe('traces streamed to disk', () => {
     // A file changed after it was validated is not trusted.
     appendFileSync(path, '{"i": 1}\n');
     expect(() => [...result.trace.events]).toThrow(TraceReadError);
+  });
+});
+
+describe('trace data for TLC', () => {
+  it('keeps every line of the generated module short, however long the logs', () => {
+    // TLC scans each module line by line at a cost that grows with the
+    // square of a line's length: a long log must not be one line.
+    const run = runSchedule(generateSchedule(21, { clusterSizes: [3], minSteps: 40_000, maxSteps: 40_000 }));
+    const parsed = validateTraceText('t', run.trace);
+    if (!parsed.ok) throw new Error('invalid');
+    const replay = startReplay(parsed.trace.header.nodes);
+    for (const e of parsed.trace.events) applyEvent(replay, e);
+    const longest = Math.max(...Object.values(replay.state.servers).map((s) => s.log.length));
+    expect(longest).toBeGreaterThan(300);
+    const writer = new TraceDataWriter();
+    const text = writer.globalState(replay.state, parsed.trace.header.nodes) + '\n' + writer.definitions();
+    expect(text.length).toBeGreaterThan(20_000);
+    expect(Math.max(...text.split('\n').map((l) => l.length))).toBeLessThan(2_000);
   });
 });
 
