@@ -333,6 +333,13 @@ export async function checkTraces(traces: readonly TraceInput[], options: CheckO
         const mine: number[] = [];
         chunkIds.set(index, mine);
         let chunk: Chunk | null = null;
+        const close = function* (): Generator<Job> {
+          mine.push(chunk!.id);
+          batch.push(chunk!);
+          batchEvents += chunk!.events.length;
+          chunk = null;
+          yield* cut(false);
+        };
         let position = 0;
         try {
           for (const e of trace.events) {
@@ -341,25 +348,14 @@ export async function checkTraces(traces: readonly TraceInput[], options: CheckO
             chunk.events.push(e);
             applyEvent(replay, e);
             position++;
-            if (chunk.events.length === chunkSize) {
-              mine.push(chunk.id);
-              batch.push(chunk);
-              batchEvents += chunk.events.length;
-              chunk = null;
-              yield* cut(false);
-            }
+            if (chunk.events.length === chunkSize) yield* close();
           }
         } catch (err) {
           if (!(err instanceof TraceReadError)) throw err;
           problems.set(index, err.message);
           chunk = null;
         }
-        if (chunk) {
-          mine.push(chunk.id);
-          batch.push(chunk);
-          batchEvents += chunk.events.length;
-          yield* cut(false);
-        }
+        if (chunk) yield* close();
       }
       yield* cut(true);
     }
@@ -389,7 +385,10 @@ export async function checkTraces(traces: readonly TraceInput[], options: CheckO
     while (again.length > 0) {
       const job = again.shift()!;
       const chunks = job.chunks.filter((c) => !decidedBefore(c));
-      if (chunks.length > 0) return { ...job, chunks };
+      if (chunks.length > 0) {
+        retries++;
+        return { ...job, chunks };
+      }
       total--;
     }
     const n = source.next();
@@ -420,7 +419,6 @@ export async function checkTraces(traces: readonly TraceInput[], options: CheckO
     const culprit = r.culprit && open.find((c) => c.id === r.culprit!.id);
     const retry = (chunks: Chunk[]) => {
       again.push({ ...job, chunks });
-      retries++;
       total++;
     };
     if (culprit) {
