@@ -177,6 +177,11 @@ export class RaftNode {
     };
   }
 
+  /** The state as the last event recorded it would read now: what a check that nothing happens unlogged compares. */
+  get traced(): TracedState {
+    return this.tracedState();
+  }
+
   get currentRole(): Role {
     return this.role;
   }

@@ -1,13 +1,18 @@
 // A whole Raft cluster in one process. The cluster owns everything the
 // protocol does not: time (election and heartbeat countdowns, randomized from
 // the seeded generator), the network (messages in flight, partitions), stable
-// storage, crashes and clients. Every server step is traced and followed by a
-// check of the global safety invariants.
+// storage, crashes, traps that strike in narrow windows, and clients (ones
+// that find the leader, and ones that only think they know it). Every server
+// step is traced and followed by a check of the global safety invariants;
+// on request, the cluster also keeps the one its trace describes, so that
+// checkLogged() can find anything that happened without an event.
 import { KeyValueStore } from '../raft/kv.js';
 import { MAX_ENTRIES_PER_MESSAGE, RaftNode, type Input, type Ready } from '../raft/node.js';
-import type { DurableState, Entry, Message, ServerId, ServerState } from '../raft/types.js';
-import { TRACE_FORMAT, TRACE_VERSION, type TraceHeader } from '../trace/events.js';
+import type { DurableState, Entry, Message, Role, ServerId, ServerState } from '../raft/types.js';
+import { TRACE_FORMAT, TRACE_VERSION, type TraceHeader, type TracedState, type UnnumberedEvent } from '../trace/events.js';
+import { LoggedWorld, stateDifference } from '../trace/logged-world.js';
 import { TraceRecorder, type TraceFileWriter } from '../trace/recorder.js';
+import { windowsOf, type FaultWindow, type Trap } from './fault-windows.js';
 import { SafetyMonitor, type ServerView } from './invariants.js';
 import { Network } from './network.js';
 import { Rng } from './rng.js';
@@ -32,6 +37,30 @@ export interface ClusterConfig {
   readonly params?: Readonly<Record<string, unknown>>;
   /** Where the trace goes line by line; without it the trace is kept in memory. */
   readonly traceFile?: TraceFileWriter;
+  /** Rebuild the cluster from the trace as it is recorded, so that checkLogged() can compare. */
+  readonly checkLogged?: boolean;
+}
+
+/** Something happened that no trace event shows: found by comparing the real cluster with the one its trace describes. */
+export class UnloggedStep extends Error {
+  constructor(readonly detail: string) {
+    super(`unlogged step: ${detail}`);
+  }
+}
+
+/** Who a client request reached: the role of its target at that moment. */
+export const CLIENT_TARGETS = ['leader', 'deposed leader', 'candidate', 'follower', 'crashed', 'no leader known'] as const;
+export type ClientTarget = (typeof CLIENT_TARGETS)[number];
+
+/** A server as the progress check and the stale clients see it: no copies. */
+export interface ServerSnapshot {
+  readonly id: ServerId;
+  readonly alive: boolean;
+  readonly term: number;
+  readonly role: Role;
+  readonly log: readonly Entry[];
+  readonly commitIndex: number;
+  readonly lastApplied: number;
 }
 
 interface Slot {
@@ -41,6 +70,8 @@ interface Slot {
   /** What the server last wrote to stable storage. */
   durable: DurableState | null;
   kv: KeyValueStore;
+  /** The log length its events last reported: a change keeping less than this truncated the log. */
+  loggedLength: number;
   electionCountdown: number;
   heartbeatCountdown: number;
 }
@@ -60,8 +91,21 @@ export class Cluster {
   private readonly rng: Rng;
   /** Partition group of each server; null when the network is whole. */
   private groups: Map<ServerId, number> | null = null;
+  /** One-way link failures, as `source>dest`: messages that way are lost. */
+  private readonly cutLinks = new Set<string>();
+  /** Crashed servers, in the order they crashed. */
+  private readonly down: ServerId[] = [];
+  private traps: Trap[] = [];
+  /** The leader a client last saw; it may have been deposed or crashed since. */
+  private lastSeenLeader: ServerId | null = null;
+  private readonly logged: LoggedWorld | null;
+  /** Servers that stepped since the last checkLogged: only a step changes a server's state. */
+  private readonly touched = new Set<Slot>();
   private proposals = 0;
   private now = 0;
+  /** How often clients reached each kind of target, and each trap's window was hit. */
+  readonly clientTargets: Partial<Record<ClientTarget, number>> = {};
+  readonly windowHits: Partial<Record<FaultWindow, number>> = {};
 
   constructor(config: ClusterConfig) {
     this.servers = serverIds(config.size);
@@ -81,10 +125,14 @@ export class Cluster {
         node: RaftNode.boot(id, this.servers),
         durable: null,
         kv: new KeyValueStore(),
+        loggedLength: 0,
         electionCountdown: this.randomElectionTimeout(),
         heartbeatCountdown: this.timing.heartbeatInterval,
       });
     }
+    this.logged = config.checkLogged
+      ? new LoggedWorld(new Map<ServerId, TracedState>([...this.slots.values()].map((s) => [s.id, s.node!.traced])))
+      : null;
   }
 
   // --- Time ----------------------------------------------------------------
@@ -104,6 +152,8 @@ export class Cluster {
         slot.electionCountdown = this.randomElectionTimeout();
         this.stepNode(slot, { kind: 'electionTimeout' });
       }
+      // A trap may have crashed it in that step.
+      if (!slot.node) continue;
       if (--slot.heartbeatCountdown <= 0) {
         slot.heartbeatCountdown = this.timing.heartbeatInterval;
         this.stepNode(slot, { kind: 'heartbeatDue' });
@@ -135,7 +185,7 @@ export class Cluster {
     if (!m) return undefined;
     const dest = this.slot(m.dest);
     if (!dest.node || !this.connected(m.source, m.dest)) {
-      this.recorder.record({ action: 'DropMessage', msg: m });
+      this.record({ action: 'DropMessage', msg: m });
     } else {
       this.stepNode(dest, { kind: 'receive', msg: m });
     }
@@ -162,7 +212,7 @@ export class Cluster {
 
   drop(pick: number): void {
     const m = this.network.take(pick);
-    if (m) this.recorder.record({ action: 'DropMessage', msg: m });
+    if (m) this.record({ action: 'DropMessage', msg: m });
   }
 
   /** Drops every in-flight message that satisfies `pred`. */
@@ -176,7 +226,7 @@ export class Cluster {
     const m = this.network.peek(pick);
     if (!m) return;
     this.network.send(m, this.now);
-    this.recorder.record({ action: 'DuplicateMessage', msg: m });
+    this.record({ action: 'DuplicateMessage', msg: m });
   }
 
   /** Splits the servers into `side` and the rest; messages across the cut are lost on delivery. */
@@ -185,24 +235,58 @@ export class Cluster {
     this.groups = new Map(this.servers.map((id) => [id, side.includes(id) ? 1 : 0]));
   }
 
-  heal(): void {
-    this.groups = null;
+  /** Messages from `source` to `dest` are lost from now on; the other way still works. */
+  cutLink(source: ServerId, dest: ServerId): void {
+    this.slot(source);
+    this.slot(dest);
+    if (source !== dest) this.cutLinks.add(`${source}>${dest}`);
   }
 
+  /** Mends every partition and every cut link. */
+  heal(): void {
+    this.groups = null;
+    this.cutLinks.clear();
+  }
+
+  /** Whether a message from `a` to `b` can arrive. */
   connected(a: ServerId, b: ServerId): boolean {
-    return !this.groups || this.groups.get(a) === this.groups.get(b);
+    return (!this.groups || this.groups.get(a) === this.groups.get(b)) && !this.cutLinks.has(`${a}>${b}`);
+  }
+
+  // --- Targeted faults ---------------------------------------------------------
+
+  /** Arms a trap: its fault strikes right after the step in which its server next opens its window. */
+  arm(trap: Trap): void {
+    this.slot(trap.server);
+    this.traps.push(trap);
+  }
+
+  /** Ends every fault: disarms the traps, mends the network, restarts the crashed servers. */
+  endFaults(): void {
+    this.traps = [];
+    this.heal();
+    while (this.down.length > 0) this.restart(this.down[0]!);
   }
 
   // --- Crashes ---------------------------------------------------------------
 
   /** The server stops at once; only what it persisted survives. */
   crash(id: ServerId): void {
-    this.slot(id).node = null;
+    const slot = this.slot(id);
+    if (!slot.node) return;
+    slot.node = null;
+    this.down.push(id);
+  }
+
+  /** The crashed servers, in the order they crashed. */
+  get crashed(): readonly ServerId[] {
+    return this.down;
   }
 
   restart(id: ServerId): void {
     const slot = this.slot(id);
     if (slot.node) return;
+    this.down.splice(this.down.indexOf(id), 1);
     const { node, ready } = RaftNode.recover(id, this.servers, slot.durable);
     slot.node = node;
     slot.kv = new KeyValueStore();
@@ -220,15 +304,37 @@ export class Cluster {
    */
   clientRequest(key: string): string | null {
     const leader = this.leader();
-    return leader ? this.clientRequestTo(leader, key) : null;
+    if (!leader) {
+      this.count(this.clientTargets, 'no leader known');
+      return null;
+    }
+    return this.clientRequestTo(leader, key);
   }
 
-  /** A client sends `key=<fresh value>` to one server; null if it is down or not a leader. */
-  clientRequestTo(id: ServerId, key: string): string | null {
+  /**
+   * A client with stale information, as real clients are: with an even
+   * `pick` it goes to the last leader any client saw (deposed or crashed
+   * since, perhaps), otherwise to server `pick / 2` modulo the cluster size,
+   * whatever its role.
+   */
+  staleClientRequest(key: string, pick: number): string | null {
+    const target = pick % 2 === 0 && this.lastSeenLeader ? this.lastSeenLeader : this.servers[(pick >> 1) % this.servers.length]!;
+    return this.clientRequestTo(target, key);
+  }
+
+  /**
+   * A client sends `key=<fresh value>` to one server; null if it is down or
+   * not a leader. `counted`: whether it shows in clientTargets (the
+   * adversary's clients do; the progress oracle's probe does not).
+   */
+  clientRequestTo(id: ServerId, key: string, counted = true): string | null {
     const slot = this.slot(id);
+    if (counted) this.count(this.clientTargets, this.targetRole(slot));
     if (!slot.node) return null;
     const value = `${key}=v${++this.proposals}`;
-    return this.stepNode(slot, { kind: 'propose', value }).accepted ? value : null;
+    const accepted = this.stepNode(slot, { kind: 'propose', value }).accepted;
+    if (accepted) this.lastSeenLeader = id;
+    return accepted ? value : null;
   }
 
   // --- Inspection ------------------------------------------------------------
@@ -257,6 +363,39 @@ export class Cluster {
     return this.slot(id).kv;
   }
 
+  /** A server's term, role, log (not a copy: read, do not keep) and progress. */
+  snapshot(id: ServerId): ServerSnapshot {
+    const slot = this.slot(id);
+    const v = this.view(slot);
+    return { id, alive: v.alive, term: v.term, role: v.role, log: v.log, commitIndex: v.commitIndex, lastApplied: slot.node ? slot.kv.lastApplied : 0 };
+  }
+
+  /**
+   * Compares the cluster with the one its trace describes, and throws
+   * UnloggedStep at the first difference: a message in flight in one and
+   * not the other, or a live server whose state (or, with `wholeLogs`, whose
+   * log entry by entry; otherwise its last entry) is not what its last event said.
+   */
+  checkLogged(wholeLogs = false): void {
+    if (!this.logged) throw new Error('internal: the cluster was made without checkLogged');
+    const bag = this.logged.differenceFrom(this.network.messages());
+    if (bag) throw new UnloggedStep(bag);
+    for (const slot of wholeLogs ? this.slots.values() : this.touched) {
+      const node = slot.node;
+      if (!node) continue;
+      const differs = stateDifference(node.traced, this.logged.state(slot.id));
+      if (differs) throw new UnloggedStep(`${slot.id}: ${differs}`);
+      const logged = this.logged.log(slot.id);
+      const real = node.entries;
+      for (let k = wholeLogs ? 0 : real.length - 1; k >= 0 && k < real.length; k++) {
+        if (real[k]!.term !== logged[k]?.term || real[k]!.value !== logged[k]?.value) {
+          throw new UnloggedStep(`${slot.id}: log entry ${k + 1} is (term ${real[k]!.term}, ${JSON.stringify(real[k]!.value)}), but its events built ${logged[k] ? `(term ${logged[k]!.term}, ${JSON.stringify(logged[k]!.value)})` : 'nothing there'}`);
+        }
+      }
+    }
+    this.touched.clear();
+  }
+
   /** The longest prefix of entries any server has applied. */
   committedEntries(): Entry[] {
     return this.monitor.committedEntries();
@@ -280,10 +419,37 @@ export class Cluster {
     return ready;
   }
 
+  private record(e: UnnumberedEvent): void {
+    this.recorder.record(e);
+    this.logged?.apply(e);
+  }
+
+  private count<K extends string>(into: Partial<Record<K, number>>, key: K): void {
+    into[key] = (into[key] ?? 0) + 1;
+  }
+
+  private targetRole(slot: Slot): ClientTarget {
+    const n = slot.node;
+    if (!n) return 'crashed';
+    if (n.currentRole !== 'Leader') return n.currentRole === 'Candidate' ? 'candidate' : 'follower';
+    const newer = [...this.slots.values()].some((s) => (s.node?.term ?? s.durable?.currentTerm ?? 0) > n.term);
+    return newer ? 'deposed leader' : 'leader';
+  }
+
   private handleReady(slot: Slot, ready: Ready): void {
     // Stable storage first: the messages below may depend on it.
     if (ready.persist) slot.durable = ready.persist;
-    for (const e of ready.events) this.recorder.record(e);
+    if (this.logged) this.touched.add(slot);
+    let sprung: Trap | null = null;
+    for (const e of ready.events) {
+      this.record(e);
+      if (this.traps.length > 0 && !sprung) {
+        const windows = windowsOf(e, slot.loggedLength);
+        const k = this.traps.findIndex((t) => t.server === slot.id && windows.includes(t.window));
+        if (k >= 0) sprung = this.traps.splice(k, 1)[0]!;
+      }
+      slot.loggedLength = e.state.logLength;
+    }
     for (const m of ready.messages) this.network.send(m, this.now);
     for (const c of ready.committed) slot.kv.apply(c.index, c.entry);
     if (ready.resetElectionTimer) slot.electionCountdown = this.randomElectionTimeout();
@@ -293,6 +459,12 @@ export class Cluster {
       applied: ready.committed,
       others: [...this.slots.values()].filter((s) => s !== slot).map((s) => this.view(s)),
     });
+    if (ready.committed.length > 0 && slot.node?.currentRole === 'Leader') this.lastSeenLeader = slot.id;
+    if (sprung) {
+      this.count(this.windowHits, sprung.window);
+      if (sprung.fault === 'crash') this.crash(slot.id);
+      else this.partition([slot.id]);
+    }
   }
 
   private view(slot: Slot): ServerView {

@@ -1,12 +1,16 @@
 // Schedules: the list of choices the adversary makes (which message to
-// deliver, drop or duplicate, when time passes, partitions, crashes, client
-// requests), as plain data that fast-check generates and shrinks. Every
+// deliver, drop or duplicate, when time passes, partitions and one-way link
+// failures, crashes, traps that strike in narrow windows, client requests
+// from clients that know the leader or only think they do), as plain data
+// that fast-check generates and shrinks. Every
 // reference is relative (a pick modulo what is in flight, a node index modulo
 // the cluster size), so any schedule runs on any cluster and a shrunk schedule
 // still means something.
 import fc from 'fast-check';
-import { Cluster, DEFAULT_TIMING, type Timing } from './cluster.js';
+import { Cluster, DEFAULT_TIMING, UnloggedStep, type ClientTarget, type Timing } from './cluster.js';
+import { FAULT_WINDOWS, type FaultWindow } from './fault-windows.js';
 import { InvariantViolation, type InvariantName } from './invariants.js';
+import { NoProgress, requireProgress, type ProgressReport } from './progress.js';
 import type { TraceFileWriter } from '../trace/recorder.js';
 
 export type Step =
@@ -21,6 +25,8 @@ export type Step =
   /** Restarts one of the crashed servers, `pick` modulo their number. */
   | { readonly kind: 'restart'; readonly pick: number }
   | { readonly kind: 'client'; readonly key: number }
+  /** A client with stale leader information: see Cluster.staleClientRequest. */
+  | { readonly kind: 'staleClient'; readonly key: number; readonly pick: number }
   /** Several client requests in a row. */
   | { readonly kind: 'burst'; readonly key: number; readonly count: number }
   /** Fires one server's election timeout early. */
@@ -30,7 +36,13 @@ export type Step =
   /** Cuts the current leader (if any) off from everyone else. */
   | { readonly kind: 'isolateLeader' }
   /** Crashes the current leader (if any). */
-  | { readonly kind: 'crashLeader' };
+  | { readonly kind: 'crashLeader' }
+  /** Arms a trap: server `node` crashes right after it next opens FAULT_WINDOWS[window]. */
+  | { readonly kind: 'crashOn'; readonly node: number; readonly window: number }
+  /** Arms a trap: server `node` is cut off from the rest right after it next opens FAULT_WINDOWS[window]. */
+  | { readonly kind: 'isolateOn'; readonly node: number; readonly window: number }
+  /** A one-way link failure: `other` no longer hears `node` (node still hears other). */
+  | { readonly kind: 'cutLink'; readonly node: number; readonly other: number };
 
 export type StepKind = Step['kind'];
 
@@ -58,6 +70,10 @@ export const DEFAULT_WEIGHTS: StepWeights = {
   race: 1,
   isolateLeader: 1,
   crashLeader: 1,
+  staleClient: 6,
+  crashOn: 2,
+  isolateOn: 1,
+  cutLink: 1,
 };
 
 export interface ScheduleOptions {
@@ -95,6 +111,13 @@ function stepArbitrary(kind: StepKind): fc.Arbitrary<Step> {
       return node.map((n) => ({ kind, node: n }));
     case 'client':
       return fc.nat({ max: KEYS - 1 }).map((key) => ({ kind, key }));
+    case 'staleClient':
+      return fc.record({ key: fc.nat({ max: KEYS - 1 }), pick: fc.nat({ max: 15 }) }).map((r) => ({ kind, ...r }));
+    case 'crashOn':
+    case 'isolateOn':
+      return fc.record({ node, window: fc.nat({ max: FAULT_WINDOWS.length - 1 }) }).map((r) => ({ kind, ...r }));
+    case 'cutLink':
+      return fc.record({ node, other: node }).map((r) => ({ kind, ...r }));
   }
 }
 
@@ -125,14 +148,18 @@ export function generateSchedule(seed: number, options: ScheduleOptions = {}): S
   return { ...drawn!, seed };
 }
 
+/** Which check of the simulator failed: a safety invariant (or an exception), the unlogged-step check, or the progress oracle. */
+export type SimOracle = 'invariant' | 'unlogged' | 'progress';
+
 export interface Failure {
+  readonly oracle: SimOracle;
   readonly seed: number;
   /** Index of the schedule step during which the invariant broke, from 0. */
   readonly step: number;
   /** Number of the last trace event recorded before the check failed. */
   readonly event: number;
-  /** The invariant broken; NoException when the implementation threw. */
-  readonly invariant: InvariantName | 'NoException';
+  /** The invariant broken; NoException when the implementation threw; UnloggedStep, NoProgress for the other oracles. */
+  readonly invariant: InvariantName | 'NoException' | 'UnloggedStep' | 'NoProgress';
   readonly detail: string;
 }
 
@@ -147,6 +174,11 @@ export interface RunResult {
   readonly stepsWithLeader: number;
   /** Events recorded by the end of each step run: the trace up to event e comes from steps[0..k] for the first k with stepEvents[k] >= e. */
   readonly stepEvents: readonly number[];
+  /** How often client requests reached each kind of server, and traps sprang in each window. */
+  readonly clientTargets: Partial<Record<ClientTarget, number>>;
+  readonly windowHits: Partial<Record<FaultWindow, number>>;
+  /** How long the progress phase took to settle, and its bound, when it ran and passed. */
+  readonly progress: ProgressReport | null;
 }
 
 export interface RunOptions {
@@ -154,6 +186,10 @@ export interface RunOptions {
   readonly params?: Readonly<Record<string, unknown>>;
   /** Where the trace goes as it is recorded; without it, RunResult.trace holds it. */
   readonly traceFile?: TraceFileWriter;
+  /** After every step, compare the cluster with the one its trace describes (UnloggedStep). */
+  readonly checkLogged?: boolean;
+  /** End the run with the progress phase (src/sim/progress.ts). */
+  readonly progress?: boolean;
 }
 
 /** Schedule steps between two pauses of a stepwise run. */
@@ -186,10 +222,12 @@ function* scheduleRun(schedule: Schedule, extra: RunOptions): Generator<number, 
     timing: extra.timing ?? DEFAULT_TIMING,
     params: { steps: schedule.steps.length, ...extra.params },
     ...(extra.traceFile ? { traceFile: extra.traceFile } : {}),
+    checkLogged: extra.checkLogged ?? false,
   });
   const ids = cluster.servers;
-  const crashed: string[] = [];
+  const at = (n: number) => ids[n % ids.length]!;
   let stepsWithLeader = 0;
+  let progress: ProgressReport | null = null;
   const stepEvents: number[] = [];
   let failure: Failure | null = null;
   let k = 0;
@@ -216,22 +254,29 @@ function* scheduleRun(schedule: Schedule, extra: RunOptions): Generator<number, 
         case 'heal':
           cluster.heal();
           break;
-        case 'crash': {
-          const id = ids[s.node % ids.length]!;
-          if (cluster.isAlive(id)) {
-            cluster.crash(id);
-            crashed.push(id);
-          }
+        case 'crash':
+          cluster.crash(at(s.node));
+          break;
+        case 'restart': {
+          const down = cluster.crashed;
+          if (down.length > 0) cluster.restart(down[s.pick % down.length]!);
           break;
         }
-        case 'restart':
-          if (crashed.length > 0) cluster.restart(crashed.splice(s.pick % crashed.length, 1)[0]!);
-          break;
         case 'client':
           cluster.clientRequest(`k${s.key}`);
           break;
         case 'burst':
           for (let j = 0; j < s.count; j++) cluster.clientRequest(`k${(s.key + j) % KEYS}`);
+          break;
+        case 'staleClient':
+          cluster.staleClientRequest(`k${s.key}`, s.pick);
+          break;
+        case 'crashOn':
+        case 'isolateOn':
+          cluster.arm({ server: at(s.node), window: FAULT_WINDOWS[s.window % FAULT_WINDOWS.length]!, fault: s.kind === 'crashOn' ? 'crash' : 'isolate' });
+          break;
+        case 'cutLink':
+          cluster.cutLink(at(s.node), at(s.other));
           break;
         case 'timeout':
           cluster.timeout(ids[s.node % ids.length]!);
@@ -247,35 +292,44 @@ function* scheduleRun(schedule: Schedule, extra: RunOptions): Generator<number, 
         }
         case 'crashLeader': {
           const leader = cluster.leader();
-          if (leader) {
-            cluster.crash(leader);
-            crashed.push(leader);
-          }
+          if (leader) cluster.crash(leader);
           break;
         }
       }
+      if (extra.checkLogged) cluster.checkLogged(k === schedule.steps.length - 1);
       if (cluster.leader() !== null) stepsWithLeader++;
       stepEvents.push(cluster.recorder.eventCount);
     }
+    // The progress phase counts as one more step, past the schedule's last.
+    if (extra.progress) progress = requireProgress(cluster, () => extra.checkLogged && cluster.checkLogged());
+    if (extra.checkLogged) cluster.checkLogged(true);
   } catch (err) {
     // An exception from the implementation is a failure of the run too: the
     // trace so far is kept, so trace validation can still say where it went wrong.
     failure = {
+      oracle: err instanceof UnloggedStep ? 'unlogged' : err instanceof NoProgress ? 'progress' : 'invariant',
       seed: schedule.seed,
       step: k,
       event: cluster.recorder.eventCount,
-      invariant: err instanceof InvariantViolation ? err.invariant : 'NoException',
-      detail: err instanceof InvariantViolation ? err.detail : `the implementation threw: ${(err as Error).message}`,
+      invariant:
+        err instanceof InvariantViolation ? err.invariant : err instanceof UnloggedStep ? 'UnloggedStep' : err instanceof NoProgress ? 'NoProgress' : 'NoException',
+      detail:
+        err instanceof InvariantViolation || err instanceof UnloggedStep || err instanceof NoProgress
+          ? err.detail
+          : `the implementation threw: ${(err as Error).message}`,
     };
   }
   return {
     trace: extra.traceFile ? '' : cluster.recorder.toNdjson(),
     events: cluster.recorder.eventCount,
-    steps: failure ? failure.step + 1 : schedule.steps.length,
+    steps: failure ? Math.min(failure.step + 1, schedule.steps.length) : schedule.steps.length,
     failure,
     committed: cluster.committedEntries().length,
     stepsWithLeader,
     stepEvents,
+    clientTargets: cluster.clientTargets,
+    windowHits: cluster.windowHits,
+    progress,
   };
 }
 
@@ -295,6 +349,10 @@ const STEP_FIELDS: Readonly<Record<StepKind, readonly string[]>> = {
   race: ['node', 'other'],
   isolateLeader: [],
   crashLeader: [],
+  staleClient: ['key', 'pick'],
+  crashOn: ['node', 'window'],
+  isolateOn: ['node', 'window'],
+  cutLink: ['node', 'other'],
 };
 
 export class ScheduleFileError extends Error {}

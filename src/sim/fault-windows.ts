@@ -1,0 +1,73 @@
+// Narrow windows for targeted faults, in the manner of FoundationDB's
+// buggify: some bugs show only when a server crashes (or is cut off) right
+// after one particular kind of step, a window that random faults hit in well
+// under one schedule in a hundred. A trap names a server, a window and a
+// fault; the cluster springs it on the first event of that kind at that
+// server, right after the step that emitted it.
+import type { ServerEvent } from '../trace/events.js';
+
+export const FAULT_WINDOWS = [
+  /** The server deleted entries from its log (a conflicting suffix). */
+  'truncate',
+  /** A leader appended a client's entry. */
+  'append',
+  /** The server granted a vote. */
+  'voteGranted',
+  /** The server became leader. */
+  'becomeLeader',
+  /** A follower stored entries a leader sent. */
+  'acceptEntries',
+  /** A leader advanced its commit index. */
+  'commit',
+  /** The server started an election. */
+  'timeout',
+  /** The server adopted a newer term from a message. */
+  'updateTerm',
+  /** The server came back from a crash. */
+  'restart',
+] as const;
+
+export type FaultWindow = (typeof FAULT_WINDOWS)[number];
+
+export type TrapFault = 'crash' | 'isolate';
+
+export interface Trap {
+  readonly server: string;
+  readonly window: FaultWindow;
+  readonly fault: TrapFault;
+}
+
+/** The windows an event opens; `logLengthBefore` is the acting server's log length before it. */
+export function windowsOf(e: ServerEvent, logLengthBefore: number): FaultWindow[] {
+  const out: FaultWindow[] = [];
+  if (e.logChange && e.logChange.keep < logLengthBefore) out.push('truncate');
+  switch (e.action) {
+    case 'ClientRequest':
+      out.push('append');
+      break;
+    case 'HandleRequestVoteRequest':
+      if (e.send?.type === 'RequestVoteResponse' && e.send.voteGranted) out.push('voteGranted');
+      break;
+    case 'BecomeLeader':
+      out.push('becomeLeader');
+      break;
+    case 'HandleAppendEntriesRequest':
+      if (e.logChange && e.logChange.append.length > 0) out.push('acceptEntries');
+      break;
+    case 'AdvanceCommitIndex':
+      out.push('commit');
+      break;
+    case 'Timeout':
+      out.push('timeout');
+      break;
+    case 'UpdateTerm':
+      out.push('updateTerm');
+      break;
+    case 'Restart':
+      out.push('restart');
+      break;
+    default:
+      break;
+  }
+  return out;
+}
