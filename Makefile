@@ -9,12 +9,13 @@
 #   make spec-audit  put each known Raft bug into a copy of the spec; every one must be killed by a model
 #   make setup-tlc  obtain TLC (tla2tools.jar) into .tlc/ and print its version
 #   make audit   inject each known Raft bug and report whether the harness catches it
+#   make soak    the simulator's oracles (invariants, unlogged steps, progress) over SCHEDULES schedules, no TLC
 
 N ?= 100
 TRACES_DIR ?= traces/generated
 NPX := npx --no-install
 
-.PHONY: all check test traces validate bench typecheck clean spec spec-long spec-deep spec-audit setup-tlc audit
+.PHONY: all check test traces validate bench typecheck clean spec spec-long spec-deep spec-audit setup-tlc audit soak
 
 all: check
 
@@ -63,6 +64,10 @@ spec-audit: node_modules/.installed
 audit: node_modules/.installed
 	$(NPX) tsx tools/audit.ts $(AUDIT_FLAGS)
 
+SCHEDULES ?= 10000
+soak: node_modules/.installed
+	$(NPX) tsx tools/soak.ts --schedules $(SCHEDULES)
+
 bench: node_modules/.installed
 	npm run --silent bench
 
@@ -70,4 +75,4 @@ typecheck: node_modules/.installed
 	$(NPX) tsc --noEmit -p .
 
 clean:
-	rm -rf traces/generated traces/test traces/failures traces/replay traces/audit traces/spec-audit traces/reports
+	rm -rf traces/generated traces/test traces/failures traces/replay traces/audit traces/spec-audit traces/reports traces/soak

@@ -11,9 +11,9 @@
 // 2 on wrong usage. --help prints this text.
 import { join, relative } from 'node:path';
 import { campaignInCopy } from '../src/audit/spawn.js';
-import { unexercised, BRANCHES } from '../src/audit/coverage.js';
+import { unexercised, BRANCHES, CLIENT_ROWS, WINDOW_ROWS } from '../src/audit/coverage.js';
 import { loadMutants, mutantProblem, type Mutant } from '../src/audit/mutants.js';
-import type { CampaignResult } from '../src/audit/campaign.js';
+import { ORACLE_NAMES, type CampaignResult } from '../src/audit/campaign.js';
 import { heartbeat } from '../src/cli/progress.js';
 import { exitOnHelp, parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
 import { findJava, findTlcJar, TlcSetupError } from '../src/tlc/jar.js';
@@ -42,7 +42,7 @@ function outcome(row: Row): string {
   const f = r.failure;
   if (!row.mutant) return f ? `FALSE POSITIVE: ${f.oracle} ${f.what}` : `no failure in ${r.schedules} schedules`;
   if (!f) return `ESCAPED after ${r.schedules} schedules`;
-  return `caught by ${f.oracle === 'tlc' ? 'TLC' : f.oracle} (${f.what.slice(0, 90)}) after ${r.schedules} schedule(s); shrunk to ${f.shrunk.events} events, ${f.shrunk.steps} steps, ${f.shrunk.nodes} servers`;
+  return `caught by ${ORACLE_NAMES[f.oracle]} (${f.what.slice(0, 90)}) after ${r.schedules} schedule(s); shrunk to ${f.shrunk.events} events, ${f.shrunk.steps} steps, ${f.shrunk.nodes} servers`;
 }
 
 function ok(row: Row): boolean {
@@ -63,7 +63,7 @@ function markdown(rows: Row[], seconds: number, budget: string): string {
     const f = r.failure;
     const status = ok(row) ? (row.mutant ? 'caught' : 'clean') : row.mutant ? (r.error ? 'error' : 'ESCAPED') : 'FAILED';
     out.push(
-      `| ${row.mutant?.id ?? '-'} | ${row.mutant?.name ?? 'correct implementation'} | ${row.mutant?.bug ?? 'none'} | ${status} | ${f ? f.oracle : '-'} | ${f ? f.what.replace(/\|/g, '\\|').slice(0, 120) : r.error ?? '-'} | ${r.schedules} | ${f ? f.shrunk.events : '-'} | ${r.seconds.toFixed(1)} |`,
+      `| ${row.mutant?.id ?? '-'} | ${row.mutant?.name ?? 'correct implementation'} | ${row.mutant?.bug ?? 'none'} | ${status} | ${f ? ORACLE_NAMES[f.oracle] : '-'} | ${f ? f.what.replace(/\|/g, '\\|').slice(0, 120) : r.error ?? '-'} | ${r.schedules} | ${f ? f.shrunk.events : '-'} | ${r.seconds.toFixed(1)} |`,
     );
   }
   for (const row of rows.filter((r) => r.result.failure)) {
@@ -74,8 +74,16 @@ function markdown(rows: Row[], seconds: number, budget: string): string {
     const c = correct.result.coverage;
     out.push('', '## Spec action coverage (correct implementation)', '', '| action / branch | occurrences |', '|---|---|');
     for (const b of BRANCHES) out.push(`| ${b} | ${c[b] ?? 0} |`);
+    out.push('', '### Client requests by the role of the server they reached', '', '| target | requests |', '|---|---|');
+    for (const b of CLIENT_ROWS) out.push(`| ${b.replace('client → ', '')} | ${c[b] ?? 0} |`);
+    out.push('', '### Targeted faults: traps sprung, by window', '', '| window | hits |', '|---|---|');
+    for (const b of WINDOW_ROWS) out.push(`| ${b.replace('window: ', '')} | ${c[b] ?? 0} |`);
     const never = unexercised(c);
-    out.push('', never.length ? `Never exercised: ${never.join(', ')}.` : 'Every action and branch was exercised.');
+    out.push('', never.length ? `Never exercised: ${never.join(', ')}.` : 'Every action, branch, client target and fault window was exercised.');
+  }
+  const p = correct?.result.progress;
+  if (p) {
+    out.push('', '## Progress phase (correct implementation)', '', `${p.schedules} schedules settled after ${p.meanTicks.toFixed(1)} ticks on average, ${p.maxTicks} at most; the slowest used ${(100 * p.maxShareOfBound).toFixed(0)} % of its bound.`);
   }
   return out.join('\n') + '\n';
 }
@@ -129,8 +137,13 @@ async function main(): Promise<number> {
   console.log(`\nmutants caught: ${caught} of ${mutants.length}; correct implementation: ${ok(correct) ? `clean over ${correct.result.schedules} schedules` : 'FAILED'}; ${seconds.toFixed(0)} s in all`);
   if (correct.result.coverage) {
     const never = unexercised(correct.result.coverage);
-    console.log(never.length ? `spec branches never exercised: ${never.join(', ')}` : 'every spec action and branch was exercised');
+    console.log(never.length ? `never exercised: ${never.join(', ')}` : 'every spec action and branch, client target and fault window was exercised');
+    const clients = CLIENT_ROWS.map((b) => `${b.replace('client → ', '')} ${correct.result.coverage![b] ?? 0}`).join(', ');
+    console.log(`client requests reached: ${clients}`);
+    console.log(`traps sprung: ${WINDOW_ROWS.map((b) => `${b.replace('window: ', '')} ${correct.result.coverage![b] ?? 0}`).join(', ')}`);
   }
+  const p = correct.result.progress;
+  if (p) console.log(`progress phase: ${p.schedules} schedules settled, ${p.meanTicks.toFixed(1)} ticks on average, ${p.maxTicks} at most (${(100 * p.maxShareOfBound).toFixed(0)} % of the bound at worst)`);
   const budget = `${maxSchedules} schedules or ${maxSeconds} s, shrinking up to ${shrinkSeconds} s`;
   writeFileAtomic(
     join(out, 'audit.json'),

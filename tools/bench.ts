@@ -7,7 +7,8 @@
 //    files, with atomic rename), and the trace size per event, for 3 and 5
 //    servers on long fast-check schedules; then the trace size per event
 //    against run length (2,000 to 200,000 steps), in format 2 and, rebuilt
-//    from the same runs, in format 1.
+//    from the same runs, in format 1; and what the campaign's simulator
+//    oracles (unlogged steps, progress) cost on default schedules.
 // 2. Trace validation by TLC: events validated per second for single traces of
 //    2,500, 5,000 and 10,000 events (to show how time grows with length) and
 //    for 1,000 traces of 100 events, with the TLC time and the share of it that
@@ -64,6 +65,37 @@ function simulatorBench(values: Record<string, string | undefined>): void {
     }
   } finally {
     removeTempDir(dir);
+  }
+}
+
+/**
+ * What the campaign's simulator oracles cost: the same default schedules run
+ * plain, with the unlogged-step check after every step, and with that and the
+ * progress phase (whose events count in the events column), in one run.
+ */
+function oracleCostBench(): void {
+  const plans = Array.from({ length: 300 }, (_, k) => generateSchedule(1 + k));
+  console.log('\ncampaign oracles on 300 default schedules (seeds 1-300)');
+  console.log('oracles                         schedules/s  events/s   events    time vs plain');
+  let plainMs = 0;
+  for (const [name, options] of [
+    ['none (plain run)', {}],
+    ['unlogged-step check', { checkLogged: true }],
+    ['unlogged-step check + progress', { checkLogged: true, progress: true }],
+  ] as const) {
+    runSchedule(plans[0]!, options);
+    let events = 0;
+    const t0 = performance.now();
+    for (const plan of plans) {
+      const run = runSchedule(plan, options);
+      if (run.failure) throw new Error(`${name}: seed ${plan.seed} failed: ${run.failure.invariant}: ${run.failure.detail}`);
+      events += run.events;
+    }
+    const ms = performance.now() - t0;
+    if (plainMs === 0) plainMs = ms;
+    console.log(
+      `${name.padEnd(32)}${String(Math.round((plans.length * 1000) / ms)).padEnd(13)}${Math.round((events * 1000) / ms).toLocaleString('en-US').padEnd(11)}${String(events).padEnd(10)}${(ms / plainMs).toFixed(2)}x`,
+    );
   }
 }
 
@@ -154,6 +186,7 @@ async function validationBench(): Promise<void> {
 async function main(): Promise<void> {
   const { values } = parse(process.argv.slice(2), ['schedules', 'steps', 'skip-tlc']);
   simulatorBench(values);
+  oracleCostBench();
   traceSizeBench();
   if (values['skip-tlc'] !== 'yes') await validationBench();
 }

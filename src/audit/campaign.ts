@@ -1,8 +1,10 @@
 // An adversarial campaign against one build of the implementation (correct,
 // or with one mutant applied): fast-check schedules are run on the simulator,
-// whose safety invariants are the first oracle; their traces are checked by
-// TLC in growing batches, the second oracle. The first failure is shrunk to
-// a small schedule and saved, with its trace and diagnosis, for replay.
+// whose own checks are the first oracles (the safety invariants after every
+// step; the check that nothing happened unlogged; the progress phase at the
+// end of every schedule); their traces are checked by TLC in growing batches,
+// the last oracle. The first failure is shrunk to a small schedule that fails
+// the same way and saved, with its trace and diagnosis, for replay.
 //
 // Run as a child process inside a scratch copy of the project (see
 // tools/audit.ts), so that the code under test is that copy's src/:
@@ -29,10 +31,12 @@ export interface CampaignConfig {
   readonly coverage: boolean;
   /** Replay this schedule file instead of searching. */
   readonly replay?: string;
+  /** false: the simulator's oracles only, no TLC (a soak run of many schedules). */
+  readonly tlc?: boolean;
 }
 
 export interface FailureReport {
-  /** 'tlc' (trace validation), 'invariant' (the simulator's safety check) or 'schema' (a malformed trace). */
+  /** Which oracle caught it: see ORACLE_SAYS. */
   readonly oracle: Oracle;
   /** The invariant broken, or the action of the event TLC rejected and what differed. */
   readonly what: string;
@@ -50,11 +54,16 @@ export interface CampaignResult {
   readonly seconds: number;
   readonly failure: FailureReport | null;
   readonly coverage: Coverage | null;
+  /** How many ticks the progress phase took to settle, over the schedules that passed it. */
+  readonly progress: { readonly schedules: number; readonly meanTicks: number; readonly maxTicks: number; readonly maxShareOfBound: number } | null;
   /** Set when the campaign could not do its job (TLC failed, a trace was not checked). */
   readonly error: string | null;
 }
 
-export type Oracle = 'tlc' | 'invariant' | 'schema';
+export type Oracle = 'tlc' | 'invariant' | 'unlogged' | 'progress' | 'schema';
+
+/** The options every campaign run uses: all the simulator's oracles. */
+export const CAMPAIGN_RUN = { checkLogged: true, progress: true } as const;
 
 interface Verdict {
   readonly failed: boolean;
@@ -68,26 +77,32 @@ interface Verdict {
 class CampaignError extends Error {}
 
 let tlc: { java: ReturnType<typeof findJava>; jar: Awaited<ReturnType<typeof findTlcJar>> } | null = null;
+let useTlc = true;
 
 /**
- * Runs the schedules and judges each by both oracles: the simulator's
- * invariants, and TLC on the trace (up to the broken invariant, if one broke:
- * a prefix of a run is a behaviour too). The earlier failure wins. A trace the
- * schema rejects is a failure as well: correct code never writes one.
+ * Runs the schedules and judges each by every oracle: the simulator's (the
+ * invariants, unlogged steps, progress), and TLC on the trace (up to where
+ * the run failed, if it did: a prefix of a run is a behaviour too). The
+ * earlier failure, by event, wins. A trace the schema rejects is a failure as
+ * well: correct code never writes one.
  */
 async function judge(schedules: readonly Schedule[]): Promise<{ runs: RunResult[]; verdicts: Verdict[] }> {
-  const runs = schedules.map((s) => runSchedule(s));
-  const verdicts: Array<Verdict | null> = runs.map((r) =>
-    r.failure
-      ? {
-          failed: true,
-          oracle: 'invariant',
-          events: r.failure.event,
-          what: `${r.failure.invariant}: ${r.failure.detail}`,
-          diagnosis: [`${r.failure.invariant} violated at schedule step ${r.failure.step}, after event ${r.failure.event}: ${r.failure.detail}`],
-        }
-      : null,
-  );
+  const runs = schedules.map((s) => runSchedule(s, CAMPAIGN_RUN));
+  const verdicts: Array<Verdict | null> = runs.map((r, k) => {
+    const f = r.failure;
+    if (!f) return null;
+    const where = f.step < schedules[k]!.steps.length ? `at schedule step ${f.step}` : 'in the progress phase after the schedule';
+    const head =
+      f.oracle === 'invariant' ? `${f.invariant} violated` : f.oracle === 'unlogged' ? 'unlogged step' : 'no progress';
+    return {
+      failed: true,
+      oracle: f.oracle,
+      events: f.event,
+      what: `${f.invariant}: ${f.detail}`,
+      diagnosis: [`${head} ${where}, after event ${f.event}: ${f.detail}`],
+    };
+  });
+  if (!useTlc) return { runs, verdicts: verdicts.map((v, k) => v ?? { failed: false, events: runs[k]!.events, what: '', diagnosis: [] }) };
   const toCheck: TraceInput[] = [];
   const index: number[] = [];
   runs.forEach((r, k) => {
@@ -142,8 +157,10 @@ async function shrink(schedule: Schedule, first: Verdict, firstRun: RunResult, d
   let best = truncated(schedule, firstRun, first.events);
   let bestVerdict = first;
   let rounds = 0;
+  // A candidate must fail the same way: a shrunk schedule that trips another
+  // oracle would report a different bug than the one found.
   const better = (v: Verdict, s: Schedule) =>
-    v.failed && (v.events < bestVerdict.events || (v.events === bestVerdict.events && s.steps.length < best.steps.length));
+    v.failed && v.oracle === first.oracle && (v.events < bestVerdict.events || (v.events === bestVerdict.events && s.steps.length < best.steps.length));
   const adopt = (runs: RunResult[], verdicts: Verdict[], candidates: Schedule[]): boolean => {
     let found = false;
     verdicts.forEach((v, k) => {
@@ -161,7 +178,7 @@ async function shrink(schedule: Schedule, first: Verdict, firstRun: RunResult, d
     const candidates = [{ ...best, nodes: 3 }];
     const { runs, verdicts } = await judge(candidates);
     rounds++;
-    if (!verdicts[0]!.failed) return false;
+    if (!verdicts[0]!.failed || verdicts[0]!.oracle !== first.oracle) return false;
     best = truncated(candidates[0]!, runs[0]!, verdicts[0]!.events);
     bestVerdict = verdicts[0]!;
     return true;
@@ -204,9 +221,20 @@ async function shrink(schedule: Schedule, first: Verdict, firstRun: RunResult, d
   return { schedule: best, verdict: bestVerdict, rounds };
 }
 
+/** An oracle's name in tables. */
+export const ORACLE_NAMES: Record<Oracle, string> = {
+  tlc: 'TLC',
+  invariant: 'invariant',
+  unlogged: 'unlogged step',
+  progress: 'progress',
+  schema: 'schema',
+};
+
 export const ORACLE_SAYS: Record<Oracle, string> = {
   tlc: 'TLC rejected the trace',
   invariant: 'a safety invariant broke',
+  unlogged: 'a step happened that the trace does not show',
+  progress: 'the cluster made no progress once the faults ended',
   schema: 'the trace is malformed',
 };
 
@@ -220,6 +248,12 @@ function simplifications(step: Step): Step[] {
       return step.pick > 0 ? [{ ...step, pick: 0 }] : [];
     case 'burst':
       return [{ kind: 'client', key: step.key }];
+    case 'staleClient':
+      return step.pick > 0 ? [{ ...step, pick: 0 }] : [];
+    case 'crashOn':
+    case 'isolateOn':
+    case 'cutLink':
+      return step.node > 0 ? [{ ...step, node: 0 }] : [];
     case 'race':
       return [{ kind: 'timeout', node: step.node }, { kind: 'timeout', node: step.other }];
     case 'partition':
@@ -242,8 +276,14 @@ function save(dir: string, schedule: Schedule, run: RunResult, verdict: Verdict,
 export async function runCampaign(config: CampaignConfig): Promise<CampaignResult> {
   const started = performance.now();
   const elapsed = () => (performance.now() - started) / 1000;
-  tlc = { java: findJava(), jar: await findTlcJar() };
+  useTlc = config.tlc !== false;
+  if (useTlc) tlc = { java: findJava(), jar: await findTlcJar() };
   const coverage: Coverage | null = config.coverage ? {} : null;
+  const progress = { schedules: 0, sumTicks: 0, maxTicks: 0, maxShareOfBound: 0 };
+  const progressSummary = () =>
+    progress.schedules > 0
+      ? { schedules: progress.schedules, meanTicks: progress.sumTicks / progress.schedules, maxTicks: progress.maxTicks, maxShareOfBound: progress.maxShareOfBound }
+      : null;
   let schedules = 0;
   let events = 0;
   let seed = config.firstSeed;
@@ -256,7 +296,7 @@ export async function runCampaign(config: CampaignConfig): Promise<CampaignResul
       const failure: FailureReport | null = v.failed
         ? { oracle: v.oracle!, what: v.what, seed: schedule.seed, original: { steps: schedule.steps.length, events: runs[0]!.events }, shrunk: { nodes: schedule.nodes, steps: schedule.steps.length, events: v.events, rounds: 0 }, diagnosis: v.diagnosis, dir: '' }
         : null;
-      return { label: config.label, schedules: 1, events: runs[0]!.events, seconds: elapsed(), failure, coverage: null, error: null };
+      return { label: config.label, schedules: 1, events: runs[0]!.events, seconds: elapsed(), failure, coverage: null, progress: null, error: null };
     }
     while (schedules < config.maxSchedules && elapsed() < config.maxSeconds) {
       const plans: Schedule[] = [];
@@ -265,7 +305,14 @@ export async function runCampaign(config: CampaignConfig): Promise<CampaignResul
       for (let k = 0; k < plans.length; k++) {
         schedules++;
         events += runs[k]!.events;
-        if (coverage) countCoverage(coverage, runs[k]!.trace);
+        const run = runs[k]!;
+        if (coverage) countCoverage(coverage, run);
+        if (run.progress) {
+          progress.schedules++;
+          progress.sumTicks += run.progress.ticks;
+          progress.maxTicks = Math.max(progress.maxTicks, run.progress.ticks);
+          progress.maxShareOfBound = Math.max(progress.maxShareOfBound, run.progress.ticks / run.progress.bounds.ticks);
+        }
         const v = verdicts[k]!;
         if (!v.failed) continue;
         const shrunk = await shrink(plans[k]!, v, runs[k]!, performance.now() + config.shrinkSeconds * 1000);
@@ -287,14 +334,15 @@ export async function runCampaign(config: CampaignConfig): Promise<CampaignResul
             dir,
           },
           coverage,
+          progress: progressSummary(),
           error: null,
         };
       }
       batch = Math.min(batch * 2, 160);
     }
-    return { label: config.label, schedules, events, seconds: elapsed(), failure: null, coverage, error: null };
+    return { label: config.label, schedules, events, seconds: elapsed(), failure: null, coverage, progress: progressSummary(), error: null };
   } catch (err) {
-    return { label: config.label, schedules, events, seconds: elapsed(), failure: null, coverage, error: (err as Error).message };
+    return { label: config.label, schedules, events, seconds: elapsed(), failure: null, coverage, progress: progressSummary(), error: (err as Error).message };
   }
 }
 

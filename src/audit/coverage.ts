@@ -2,6 +2,8 @@
 // the traces checked, split by the branches the spec distinguishes (a vote
 // granted or refused, entries accepted, accepted after deleting a conflict,
 // or rejected, ...), so that an audit can list what was never exercised.
+import { CLIENT_TARGETS, type ClientTarget } from '../sim/cluster.js';
+import { FAULT_WINDOWS, type FaultWindow } from '../sim/fault-windows.js';
 import type { TracedState, TraceEvent } from '../trace/events.js';
 
 export type Coverage = Record<string, number>;
@@ -56,10 +58,24 @@ function branch(e: TraceEvent, before: TracedState | undefined): string {
   }
 }
 
-/** Adds the branches of one NDJSON trace to `into`. */
-export function countCoverage(into: Coverage, ndjson: string): void {
+/** Client requests by the role of the server they reached (most are invisible in the trace: a refusal emits nothing). */
+export const CLIENT_ROWS = CLIENT_TARGETS.map((t) => `client → ${t}`);
+/** Traps sprung, by window. */
+export const WINDOW_ROWS = FAULT_WINDOWS.map((w) => `window: ${w}`);
+
+/** What one run adds to coverage: its trace, where its clients went, which traps sprang. */
+export interface CoveredRun {
+  readonly trace: string;
+  readonly clientTargets?: Partial<Record<ClientTarget, number>>;
+  readonly windowHits?: Partial<Record<FaultWindow, number>>;
+}
+
+/** Adds the branches of one run's NDJSON trace, its client targets and its traps to `into`. */
+export function countCoverage(into: Coverage, run: CoveredRun): void {
+  for (const [t, n] of Object.entries(run.clientTargets ?? {})) into[`client → ${t}`] = (into[`client → ${t}`] ?? 0) + n;
+  for (const [w, n] of Object.entries(run.windowHits ?? {})) into[`window: ${w}`] = (into[`window: ${w}`] ?? 0) + n;
   const last = new Map<string, TracedState>();
-  const lines = ndjson.split('\n');
+  const lines = run.trace.split('\n');
   for (let k = 1; k < lines.length; k++) {
     if (!lines[k]) continue;
     const e = JSON.parse(lines[k]!) as TraceEvent;
@@ -69,6 +85,7 @@ export function countCoverage(into: Coverage, ndjson: string): void {
   }
 }
 
+/** Spec branches, client targets (but 'no leader known') and trap windows never seen. */
 export function unexercised(c: Coverage): string[] {
-  return BRANCHES.filter((b) => !c[b]);
+  return [...BRANCHES, ...CLIENT_ROWS.filter((r) => r !== 'client → no leader known'), ...WINDOW_ROWS].filter((b) => !c[b]);
 }

@@ -8,7 +8,8 @@ import type { CampaignConfig, CampaignResult } from './campaign.js';
 import { scratchCopy, type Mutant } from './mutants.js';
 import { removeTempDir, trackChild } from '../files/cleanup.js';
 
-export async function campaignInCopy(mutant: Mutant | null, config: CampaignConfig, jar: TlcJar): Promise<CampaignResult> {
+/** `jar` is null for a campaign without TLC (config.tlc false). */
+export async function campaignInCopy(mutant: Mutant | null, config: CampaignConfig, jar: TlcJar | null): Promise<CampaignResult> {
   const dir = scratchCopy(mutant);
   try {
     const configPath = join(dir, 'campaign-config.json');
@@ -22,7 +23,7 @@ export async function campaignInCopy(mutant: Mutant | null, config: CampaignConf
       // JVMs and folders behind.
       const child = spawn(process.execPath, ['--import', 'tsx', join(dir, 'src', 'audit', 'campaign.ts'), configPath, resultPath], {
         cwd: dir,
-        env: { ...process.env, TLA2TOOLS_JAR: jar.path },
+        env: jar ? { ...process.env, TLA2TOOLS_JAR: jar.path } : process.env,
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       // A campaign worker stops its own TLC runs and scratch folders on SIGTERM.
@@ -36,7 +37,7 @@ export async function campaignInCopy(mutant: Mutant | null, config: CampaignConf
       result = JSON.parse(readFileSync(resultPath, 'utf8')) as CampaignResult;
     } catch {
       const why = stderr.join('').trim().split('\n').filter(Boolean).slice(-1)[0] ?? `exit code ${code}`;
-      return { label: config.label, schedules: 0, events: 0, seconds: 0, failure: null, coverage: null, error: `the campaign did not finish: ${why}` };
+      return { label: config.label, schedules: 0, events: 0, seconds: 0, failure: null, coverage: null, progress: null, error: `the campaign did not finish: ${why}` };
     }
     return result;
   } finally {
