@@ -86,8 +86,8 @@ let useTlc = true;
  * earlier failure, by event, wins. A trace the schema rejects is a failure as
  * well: correct code never writes one.
  */
-async function judge(schedules: readonly Schedule[]): Promise<{ runs: RunResult[]; verdicts: Verdict[] }> {
-  const runs = schedules.map((s) => runSchedule(s, CAMPAIGN_RUN));
+async function judgeAll(schedules: readonly Schedule[], progressPhase = true): Promise<{ runs: RunResult[]; verdicts: Verdict[] }> {
+  const runs = schedules.map((s) => runSchedule(s, { ...CAMPAIGN_RUN, progress: progressPhase }));
   const verdicts: Array<Verdict | null> = runs.map((r, k) => {
     const f = r.failure;
     if (!f) return null;
@@ -110,7 +110,11 @@ async function judge(schedules: readonly Schedule[]): Promise<{ runs: RunResult[
     const v = validateTraceText(`schedule-${k}`, r.trace);
     if (!v.ok) {
       const p = v.problems[0]!;
-      verdicts[k] = { failed: true, oracle: 'schema', events: Math.max(p.line - 1, 0), what: `invalid trace: ${p.field}: ${p.message}`, diagnosis: v.problems.map(formatProblem) };
+      const at = Math.max(p.line - 1, 0);
+      // The earlier failure wins; on the same event, the trace's own fault.
+      if (!(verdicts[k] && verdicts[k]!.events < at)) {
+        verdicts[k] = { failed: true, oracle: 'schema', events: at, what: `invalid trace: ${p.field}: ${p.message}`, diagnosis: v.problems.map(formatProblem) };
+      }
       return;
     }
     toCheck.push({ file: `schedule-${k}`, ...v.trace });
@@ -140,6 +144,14 @@ async function judge(schedules: readonly Schedule[]): Promise<{ runs: RunResult[
   };
 }
 
+/** Whether a failure happened in the progress phase, after the schedule's own steps. */
+function inProgressPhase(v: Verdict, run: RunResult, schedule: Schedule): boolean {
+  const n = schedule.steps.length;
+  if (v.oracle === 'invariant' || v.oracle === 'unlogged' || v.oracle === 'progress') return (run.failure?.step ?? 0) >= n;
+  // TLC or the schema, at event v.events: past the last step's events, if every step ran.
+  return run.stepEvents.length === n && v.events > (run.stepEvents.at(-1) ?? 0);
+}
+
 /** The schedule cut right after the step that produced event `events`. */
 function truncated(s: Schedule, run: RunResult, events: number): Schedule {
   if (run.failure) return { ...s, steps: s.steps.slice(0, run.failure.step + 1) };
@@ -154,6 +166,10 @@ function truncated(s: Schedule, run: RunResult, events: number): Schedule {
  * together, in one TLC batch.
  */
 async function shrink(schedule: Schedule, first: Verdict, firstRun: RunResult, deadline: number) {
+  // The candidates run the progress phase only if the failure was in it: it
+  // adds events for TLC to check and a tail to every counterexample.
+  const phase = inProgressPhase(first, firstRun, schedule);
+  const judge = (candidates: readonly Schedule[]) => judgeAll(candidates, phase);
   let best = truncated(schedule, firstRun, first.events);
   let bestVerdict = first;
   let rounds = 0;
@@ -291,7 +307,7 @@ export async function runCampaign(config: CampaignConfig): Promise<CampaignResul
   try {
     if (config.replay) {
       const schedule = parseSchedule(readFileSync(config.replay, 'utf8'), config.replay);
-      const { runs, verdicts } = await judge([schedule]);
+      const { runs, verdicts } = await judgeAll([schedule]);
       const v = verdicts[0]!;
       const failure: FailureReport | null = v.failed
         ? { oracle: v.oracle!, what: v.what, seed: schedule.seed, original: { steps: schedule.steps.length, events: runs[0]!.events }, shrunk: { nodes: schedule.nodes, steps: schedule.steps.length, events: v.events, rounds: 0 }, diagnosis: v.diagnosis, dir: '' }
@@ -301,7 +317,7 @@ export async function runCampaign(config: CampaignConfig): Promise<CampaignResul
     while (schedules < config.maxSchedules && elapsed() < config.maxSeconds) {
       const plans: Schedule[] = [];
       for (let k = 0; k < batch && schedules + plans.length < config.maxSchedules; k++) plans.push(generateSchedule(seed++, config.schedule));
-      const { runs, verdicts } = await judge(plans);
+      const { runs, verdicts } = await judgeAll(plans);
       for (let k = 0; k < plans.length; k++) {
         schedules++;
         events += runs[k]!.events;
@@ -316,7 +332,7 @@ export async function runCampaign(config: CampaignConfig): Promise<CampaignResul
         const v = verdicts[k]!;
         if (!v.failed) continue;
         const shrunk = await shrink(plans[k]!, v, runs[k]!, performance.now() + config.shrinkSeconds * 1000);
-        const final = await judge([shrunk.schedule]);
+        const final = await judgeAll([shrunk.schedule], inProgressPhase(v, runs[k]!, plans[k]!));
         const dir = join(config.failuresDir, config.label);
         save(dir, shrunk.schedule, final.runs[0]!, final.verdicts[0]!, config);
         return {
