@@ -6,16 +6,17 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { countCoverage, unexercised, BRANCHES } from '../src/audit/coverage.js';
+import { countCoverage, unexercised, BRANCHES, CLIENT_ROWS, WINDOW_ROWS, type Coverage } from '../src/audit/coverage.js';
 import { loadMutants, mutantProblem, scratchCopy } from '../src/audit/mutants.js';
 import { generateSchedule, runSchedule } from '../src/sim/schedule.js';
 
 describe('mutant catalogue', () => {
   const mutants = loadMutants();
 
-  it('lists the twelve known bugs, each with a distinct name', () => {
-    expect(mutants.map((m) => m.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
-    expect(new Set(mutants.map((m) => m.name)).size).toBe(12);
+  it('lists the seventeen known bugs, each with a distinct name, the newer ones naming the real bug they are modelled on', () => {
+    expect(mutants.map((m) => m.id)).toEqual(Array.from({ length: 17 }, (_, k) => k + 1));
+    expect(new Set(mutants.map((m) => m.name)).size).toBe(17);
+    for (const m of mutants.filter((x) => x.id > 12)) expect(m.bug, m.name).toMatch(/[\w-]+\/[\w-]+#\d+/);
   });
 
   it('every mutant still applies to the current code, at exactly one place', () => {
@@ -36,21 +37,23 @@ describe('mutant catalogue', () => {
 
 describe('coverage', () => {
   it('counts actions and branches across traces, and lists the ones never seen', () => {
-    const c = {};
-    for (let seed = 1; seed <= 30; seed++) countCoverage(c, runSchedule(generateSchedule(seed)).trace);
+    const c: Coverage = {};
+    for (let seed = 1; seed <= 30; seed++) countCoverage(c, runSchedule(generateSchedule(seed)));
     const never = unexercised(c);
-    expect(never.length).toBeLessThan(BRANCHES.length / 2);
+    expect(never.filter((b) => (BRANCHES as readonly string[]).includes(b)).length).toBeLessThan(BRANCHES.length / 2);
     expect(c).toHaveProperty(['HandleRequestVoteRequest/granted']);
-    expect(unexercised({})).toEqual([...BRANCHES]);
+    expect(c['client → deposed leader']).toBeGreaterThan(0);
+    expect(c['client → follower']).toBeGreaterThan(0);
+    expect(unexercised({})).toEqual([...BRANCHES, ...CLIENT_ROWS.filter((r) => r !== 'client → no leader known'), ...WINDOW_ROWS]);
   });
 });
 
 describe('a small audit', () => {
-  it('catches the sampled mutants with short counterexamples, and finds the correct implementation clean', { timeout: 600_000 }, () => {
+  it('catches the sampled mutants with short counterexamples, by the right oracle, and finds the correct implementation clean', { timeout: 600_000 }, () => {
     const out = mkdtempSync(join(tmpdir(), 'audit-'));
     const run = spawnSync(
       'npx',
-      ['tsx', 'tools/audit.ts', '--mutants', '2,3,7,12', '--schedules', '400', '--seconds', '90', '--shrink-seconds', '20', '--correct-schedules', '60', '--out', out],
+      ['tsx', 'tools/audit.ts', '--mutants', '2,7,12,14', '--schedules', '400', '--seconds', '90', '--shrink-seconds', '20', '--correct-schedules', '60', '--out', out],
       { encoding: 'utf8' },
     );
     expect(run.status, run.stdout + run.stderr).toBe(0);
@@ -66,6 +69,11 @@ describe('a small audit', () => {
         expect(row.schedules).toBe(60);
       }
     }
-    expect(readFileSync(join(out, 'audit.md'), 'utf8')).toContain('| 7 | voted-for-not-persisted |');
+    // Only a client that still believes in a deposed leader reaches mutant 14's bug; TLC then rejects the step.
+    expect(report.rows.find((r: { mutant: { id: number } | null }) => r.mutant?.id === 14).failure.oracle).toBe('tlc');
+    const md = readFileSync(join(out, 'audit.md'), 'utf8');
+    expect(md).toContain('| 7 | voted-for-not-persisted |');
+    expect(md).toMatch(/\| deposed leader \| [1-9]\d* \|/);
+    expect(md).toContain('## Progress phase (correct implementation)');
   });
 });

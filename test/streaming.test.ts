@@ -99,9 +99,9 @@ describe('trace data for TLC', () => {
 });
 
 describe('tools/generate-traces.ts', { timeout: 120_000 }, () => {
-  it('writes a run of 110,000 steps (over 200,000 events), which did not fit in one string before', () => {
+  it('writes a run of 150,000 steps (over 200,000 events), which did not fit in one string before', () => {
     const dir = scratch();
-    const r = spawnSync('npx', ['tsx', 'tools/generate-traces.ts', '--seed', '1', '--steps', '110000', '--out', dir], { encoding: 'utf8' });
+    const r = spawnSync('npx', ['tsx', 'tools/generate-traces.ts', '--seed', '1', '--steps', '150000', '--out', dir], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     const events = Number(/wrote 1 trace\(s\), (\d+) events/.exec(r.stdout)?.[1]);
     expect(events).toBeGreaterThan(200_000);

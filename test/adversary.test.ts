@@ -1,0 +1,177 @@
+// The adversary's newer powers and oracles: clients with stale leader
+// information, traps sprung in narrow windows, one-way link failures, the
+// check that nothing happens unlogged, and the progress oracle.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CAMPAIGN_RUN } from '../src/audit/campaign.js';
+import type { Message, ServerId } from '../src/raft/types.js';
+import { Cluster, UnloggedStep } from '../src/sim/cluster.js';
+import { NoProgress, requireProgress } from '../src/sim/progress.js';
+import { generateSchedule, parseSchedule, runSchedule } from '../src/sim/schedule.js';
+import { validateTraceText } from '../src/trace/validate.js';
+
+function elect(c: Cluster, id: ServerId): void {
+  c.timeout(id);
+  c.settle();
+  expect(c.leader()).toBe(id);
+}
+
+const to = (id: ServerId) => (m: Message) => m.dest === id;
+
+describe('clients with stale leader information', () => {
+  it('reach a deposed leader on the minority side, which still appends in its old term', () => {
+    const c = new Cluster({ size: 3, seed: 1 });
+    elect(c, 'n1');
+    expect(c.clientRequest('a')).not.toBeNull();
+    c.settle();
+    c.partition(['n1']);
+    c.timeout('n2');
+    c.settle();
+    expect(c.state('n2').role).toBe('Leader');
+    // An even pick goes to the last leader a client saw: n1, deposed but unaware.
+    const value = c.staleClientRequest('b', 0);
+    expect(value).not.toBeNull();
+    expect(c.state('n1').log.at(-1)).toEqual({ term: 1, value });
+    expect(c.clientTargets['deposed leader']).toBe(1);
+    // An odd pick goes to server pick/2: n3, a follower, which refuses and logs nothing.
+    const events = c.recorder.eventCount;
+    expect(c.staleClientRequest('c', 5)).toBeNull();
+    expect(c.recorder.eventCount).toBe(events);
+    expect(c.clientTargets.follower).toBe(1);
+    expect(validateTraceText('stale-client', c.recorder.toNdjson()).ok).toBe(true);
+  });
+
+  it('over the default schedules, reach servers in every role', () => {
+    const reached: Record<string, number> = {};
+    for (let seed = 1; seed <= 40; seed++) {
+      for (const [k, n] of Object.entries(runSchedule(generateSchedule(seed)).clientTargets)) reached[k] = (reached[k] ?? 0) + n!;
+    }
+    for (const role of ['leader', 'deposed leader', 'candidate', 'follower', 'crashed']) expect(reached[role], role).toBeGreaterThan(0);
+  });
+});
+
+describe('targeted faults', () => {
+  it('a trap crashes its server right after it grants a vote, once; the vote is already on its way', () => {
+    const c = new Cluster({ size: 3, seed: 1 });
+    c.arm({ server: 'n2', window: 'voteGranted', fault: 'crash' });
+    c.timeout('n1');
+    expect(c.deliverWhere(to('n2'))).toBe(true);
+    expect(c.isAlive('n2')).toBe(false);
+    expect(c.windowHits.voteGranted).toBe(1);
+    expect(c.network.messages().some((m) => m.type === 'RequestVoteResponse' && m.source === 'n2' && m.voteGranted)).toBe(true);
+    c.restart('n2');
+    c.timeout('n3');
+    c.deliverWhere(to('n2'));
+    expect(c.isAlive('n2')).toBe(true);
+  });
+
+  it('a trap isolates its server right after it becomes leader', () => {
+    const c = new Cluster({ size: 3, seed: 1 });
+    c.arm({ server: 'n1', window: 'becomeLeader', fault: 'isolate' });
+    c.timeout('n1');
+    c.settle();
+    expect(c.state('n1').role).toBe('Leader');
+    expect(c.connected('n1', 'n2')).toBe(false);
+    expect(c.connected('n2', 'n3')).toBe(true);
+    expect(c.windowHits.becomeLeader).toBe(1);
+  });
+
+  it('a one-way link failure loses messages one way only', () => {
+    const c = new Cluster({ size: 3, seed: 1 });
+    c.cutLink('n1', 'n2');
+    expect(c.connected('n1', 'n2')).toBe(false);
+    expect(c.connected('n2', 'n1')).toBe(true);
+    const last = () => JSON.parse(c.recorder.toNdjson().trim().split('\n').at(-1)!);
+    c.timeout('n1');
+    expect(c.deliverWhere(to('n2'))).toBe(true);
+    expect(last()).toMatchObject({ action: 'DropMessage', msg: { source: 'n1', dest: 'n2' } });
+    expect(c.state('n2').term).toBe(0);
+    c.timeout('n2');
+    expect(c.deliverWhere(to('n1'))).toBe(true);
+    expect(last()).toMatchObject({ action: 'HandleRequestVoteRequest', node: 'n1', msg: { source: 'n2' } });
+    c.heal();
+    expect(c.connected('n1', 'n2')).toBe(true);
+  });
+
+  it('saved schedules with the new steps are read back, and a bad field is named', () => {
+    const steps = [{ kind: 'staleClient', key: 1, pick: 2 }, { kind: 'crashOn', node: 1, window: 2 }, { kind: 'isolateOn', node: 0, window: 3 }, { kind: 'cutLink', node: 0, other: 1 }];
+    expect(parseSchedule(JSON.stringify({ nodes: 3, seed: 1, steps }), 's.json').steps).toEqual(steps);
+    expect(() => parseSchedule(JSON.stringify({ nodes: 3, seed: 1, steps: [{ kind: 'crashOn', node: 1 }] }), 's.json')).toThrow(
+      's.json: steps[0].window: must be a non-negative integer, got undefined',
+    );
+  });
+});
+
+describe('nothing happens unlogged', () => {
+  it('a message that leaves the network without an event is found at once', () => {
+    const c = new Cluster({ size: 3, seed: 1, checkLogged: true });
+    c.timeout('n1');
+    c.checkLogged();
+    c.network.take(0);
+    expect(() => c.checkLogged()).toThrow(UnloggedStep);
+    expect(() => c.checkLogged()).toThrow(/RequestVoteRequest n1→n2 \(term 1\) is in flight 1 time\(s\) according to the trace, but the network no longer holds it/);
+  });
+
+  it('the correct implementation never trips it, nor the progress oracle, over a sample of campaign schedules', () => {
+    let worst = 0;
+    for (let seed = 1; seed <= 150; seed++) {
+      const run = runSchedule(generateSchedule(seed), CAMPAIGN_RUN);
+      expect(run.failure, JSON.stringify(run.failure)).toBeNull();
+      worst = Math.max(worst, run.progress!.ticks / run.progress!.bounds.ticks);
+    }
+    expect(worst).toBeLessThan(1);
+  });
+
+  it('the oracles do not change a run: the same schedule gives the same trace with them or without', () => {
+    const schedule = generateSchedule(7);
+    const plain = runSchedule(schedule).trace;
+    const checked = runSchedule(schedule, { checkLogged: true }).trace;
+    expect(checked).toBe(plain);
+    expect(runSchedule(schedule, CAMPAIGN_RUN).trace.startsWith(plain.slice(0, -1))).toBe(true);
+  });
+});
+
+describe('the progress oracle', () => {
+  it('passes a cluster that recovers once the faults end, with a fresh request committed everywhere', () => {
+    const c = new Cluster({ size: 5, seed: 3 });
+    elect(c, 'n1');
+    c.partition(['n1', 'n2']);
+    c.crash('n3');
+    const report = requireProgress(c);
+    expect(report.ticks).toBeLessThanOrEqual(report.bounds.ticks);
+    const values = c.state('n4').log.map((e) => e.value);
+    expect(values.some((v) => v.startsWith('probe='))).toBe(true);
+    for (const id of c.servers) expect(c.kv(id).lastApplied).toBe(values.length);
+  });
+
+  it('fails a cluster that cannot elect anyone, and says what was missing', () => {
+    // Election timeouts shorter than a round trip (a vote takes two ticks on the fair network): no candidate ever wins.
+    const c = new Cluster({ size: 3, seed: 1, timing: { electionTimeoutMin: 1, electionTimeoutMax: 1, heartbeatInterval: 3, maxDelay: 8 } });
+    expect(() => requireProgress(c)).toThrow(NoProgress);
+    const d = new Cluster({ size: 3, seed: 1, timing: { electionTimeoutMin: 1, electionTimeoutMax: 1, heartbeatInterval: 3, maxDelay: 8 } });
+    expect(() => requireProgress(d)).toThrow(/no progress: after \d+ ticks of a fair network with no faults: no leader; .*new term\(s\) during the phase; the fresh client request never found a leader to take it/);
+  });
+});
+
+describe('the new mutants are caught by the new oracles (simulator only, no TLC)', () => {
+  const soak = (mutant: string) => {
+    const out = mkdtempSync(join(tmpdir(), 'soak-'));
+    return spawnSync('npx', ['tsx', 'tools/soak.ts', '--mutant', mutant, '--schedules', '300', '--shrink-seconds', '10', '--out', out], { encoding: 'utf8' });
+  };
+
+  it('a swallowed vote request: unlogged step', { timeout: 120_000 }, () => {
+    const run = soak('repeated-vote-request-swallowed');
+    expect(run.status, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/caught by unlogged step/);
+  });
+
+  it('a follower whose rejections keep its election timer: no progress', { timeout: 180_000 }, () => {
+    const run = soak('rejected-append-keeps-election-timer');
+    expect(run.status, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/caught by progress/);
+    expect(run.stdout).toMatch(/no progress in the progress phase after the schedule/);
+  });
+});
