@@ -8,7 +8,7 @@
 // checkLogged() can find anything that happened without an event.
 import { KeyValueStore } from '../raft/kv.js';
 import { MAX_ENTRIES_PER_MESSAGE, RaftNode, type Input, type Ready } from '../raft/node.js';
-import type { DurableState, Entry, Message, Role, ServerId, ServerState } from '../raft/types.js';
+import type { DurableState, Entry, Message, ServerId, ServerState } from '../raft/types.js';
 import { TRACE_FORMAT, TRACE_VERSION, type TraceHeader, type TracedState, type UnnumberedEvent } from '../trace/events.js';
 import { LoggedWorld, stateDifference } from '../trace/logged-world.js';
 import { TraceRecorder, type TraceFileWriter } from '../trace/recorder.js';
@@ -52,14 +52,8 @@ export class UnloggedStep extends Error {
 export const CLIENT_TARGETS = ['leader', 'deposed leader', 'candidate', 'follower', 'crashed', 'no leader known'] as const;
 export type ClientTarget = (typeof CLIENT_TARGETS)[number];
 
-/** A server as the progress check and the stale clients see it: no copies. */
-export interface ServerSnapshot {
-  readonly id: ServerId;
-  readonly alive: boolean;
-  readonly term: number;
-  readonly role: Role;
-  readonly log: readonly Entry[];
-  readonly commitIndex: number;
+/** A server as the progress oracle sees it (no copies): what the safety monitor sees, and how far it has applied. */
+export interface ServerSnapshot extends ServerView {
   readonly lastApplied: number;
 }
 
@@ -367,7 +361,7 @@ export class Cluster {
   snapshot(id: ServerId): ServerSnapshot {
     const slot = this.slot(id);
     const v = this.view(slot);
-    return { id, alive: v.alive, term: v.term, role: v.role, log: v.log, commitIndex: v.commitIndex, lastApplied: slot.node ? slot.kv.lastApplied : 0 };
+    return { ...v, lastApplied: slot.node ? slot.kv.lastApplied : 0 };
   }
 
   /**
