@@ -154,7 +154,7 @@ export type SimOracle = 'invariant' | 'unlogged' | 'progress';
 export interface Failure {
   readonly oracle: SimOracle;
   readonly seed: number;
-  /** Index of the schedule step during which the invariant broke, from 0. */
+  /** Index of the schedule step during which the check failed, from 0; the schedule's length for the progress phase after it. */
   readonly step: number;
   /** Number of the last trace event recorded before the check failed. */
   readonly event: number;
