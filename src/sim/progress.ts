@@ -122,7 +122,7 @@ function missing(servers: readonly ServerSnapshot[], probe: Probe | null, firstT
     const reference = leader ?? servers.reduce((a, b) => (b.log.length > a.log.length ? b : a));
     const n = reference.log.length;
     const lagging = servers.filter((s) => s.log.length !== n || s.commitIndex !== n || s.lastApplied !== n);
-    const probeAt = leader && holds(leader, probe) ? `at index ${probe.index}` : '(no longer in the leader\'s log)';
+    const probeAt = !leader ? `(proposed at index ${probe.index})` : holds(leader, probe) ? `at index ${probe.index}` : "(no longer in the leader's log)";
     if (lagging.length > 0 || !leader) {
       out.push(`the fresh request ${JSON.stringify(probe.value)} ${probeAt} did not commit everywhere`);
       for (const s of lagging) out.push(`${s.id} holds ${s.log.length} entries, commitIndex ${s.commitIndex}, applied ${s.lastApplied} (of ${n} at ${reference.id})`);
