@@ -4,7 +4,7 @@
 // under one schedule in a hundred. A trap names a server, a window and a
 // fault; the cluster springs it on the first event of that kind at that
 // server, right after the step that emitted it.
-import type { ServerEvent } from '../trace/events.js';
+import type { ServerAction, ServerEvent } from '../trace/events.js';
 
 export const FAULT_WINDOWS = [
   /** The server deleted entries from its log (a conflicting suffix). */
@@ -37,37 +37,23 @@ export interface Trap {
   readonly fault: TrapFault;
 }
 
+/** Windows that an action opens whenever it happens. */
+const OPENED_BY: Partial<Record<ServerAction, FaultWindow>> = {
+  ClientRequest: 'append',
+  BecomeLeader: 'becomeLeader',
+  AdvanceCommitIndex: 'commit',
+  Timeout: 'timeout',
+  UpdateTerm: 'updateTerm',
+  Restart: 'restart',
+};
+
 /** The windows an event opens; `logLengthBefore` is the acting server's log length before it. */
 export function windowsOf(e: ServerEvent, logLengthBefore: number): FaultWindow[] {
   const out: FaultWindow[] = [];
   if (e.logChange && e.logChange.keep < logLengthBefore) out.push('truncate');
-  switch (e.action) {
-    case 'ClientRequest':
-      out.push('append');
-      break;
-    case 'HandleRequestVoteRequest':
-      if (e.send?.type === 'RequestVoteResponse' && e.send.voteGranted) out.push('voteGranted');
-      break;
-    case 'BecomeLeader':
-      out.push('becomeLeader');
-      break;
-    case 'HandleAppendEntriesRequest':
-      if (e.logChange && e.logChange.append.length > 0) out.push('acceptEntries');
-      break;
-    case 'AdvanceCommitIndex':
-      out.push('commit');
-      break;
-    case 'Timeout':
-      out.push('timeout');
-      break;
-    case 'UpdateTerm':
-      out.push('updateTerm');
-      break;
-    case 'Restart':
-      out.push('restart');
-      break;
-    default:
-      break;
-  }
+  const always = OPENED_BY[e.action];
+  if (always) out.push(always);
+  if (e.action === 'HandleRequestVoteRequest' && e.send?.type === 'RequestVoteResponse' && e.send.voteGranted) out.push('voteGranted');
+  if (e.action === 'HandleAppendEntriesRequest' && e.logChange && e.logChange.append.length > 0) out.push('acceptEntries');
   return out;
 }
