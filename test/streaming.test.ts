@@ -9,7 +9,7 @@ import { linesOf, readLines } from '../src/files/lines.js';
 import { generateSchedule, runSchedule } from '../src/sim/schedule.js';
 import { TraceFileWriter } from '../src/trace/recorder.js';
 import { TraceReadError, validateTraceFile, validateTraceText } from '../src/trace/validate.js';
-import { applyEvent, startReplay } from '../src/check/replay.js';
+import { applyEvent, startReplay } from '../src/trace/replay.js';
 import { TraceDataWriter } from '../src/check/tla-emit.js';
 
 const scratch = () => mkdtempSync(join(tmpdir(), 'raft-streaming-'));

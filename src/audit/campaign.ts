@@ -91,7 +91,7 @@ async function judgeAll(schedules: readonly Schedule[], progressPhase = true): P
   const verdicts: Array<Verdict | null> = runs.map((r, k) => {
     const f = r.failure;
     if (!f) return null;
-    const where = f.step < schedules[k]!.steps.length ? `at schedule step ${f.step}` : 'in the progress phase after the schedule';
+    const where = f.step < schedules[k]!.steps.length ? `at schedule step ${f.step}` : f.oracle === 'progress' ? 'in the progress phase after the schedule' : "after the schedule's last step";
     const head =
       f.oracle === 'invariant' ? `${f.invariant} violated` : f.oracle === 'unlogged' ? 'unlogged step' : 'no progress';
     return {

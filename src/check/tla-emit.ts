@@ -4,7 +4,7 @@
 // to copies, and a null votedFor as the model value Nil.
 import type { Entry, Message, ServerId } from '../raft/types.js';
 import type { TracedState, TraceEvent } from '../trace/events.js';
-import { commonPrefix, type GlobalState, type History, type LogView } from './replay.js';
+import { commonPrefix, type GlobalState, type History, type LogView } from '../trace/replay.js';
 
 /**
  * A TLA+ string literal holding `s`. TLC's lexer accepts only printable ASCII

@@ -14,7 +14,7 @@ import { REPO_ROOT, type JavaRuntime, type TlcJar } from '../tlc/jar.js';
 import { describeOutcome, runTlc } from '../tlc/run.js';
 import type { TlcOutcome } from '../tlc/tool-output.js';
 import { readTlaValueAt, type Json } from '../tlc/tla-value.js';
-import { applyEvent, changeLog, logEntries, messageKey, snapshot, startReplay, type GlobalState } from './replay.js';
+import { applyEvent, changeLog, logEntries, messageKey, snapshot, startReplay, type GlobalState } from '../trace/replay.js';
 import { TraceReadError } from '../trace/validate.js';
 import { decodeTlaString, MESSAGE_CONSTRUCTORS, set, tlaString, TraceDataWriter } from './tla-emit.js';
 import { makeTempDir, removeTempDir } from '../files/cleanup.js';

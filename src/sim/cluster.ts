@@ -9,7 +9,7 @@
 import { KeyValueStore } from '../raft/kv.js';
 import { MAX_ENTRIES_PER_MESSAGE, RaftNode, type Input, type Ready } from '../raft/node.js';
 import type { DurableState, Entry, Message, ServerId, ServerState } from '../raft/types.js';
-import { TRACE_FORMAT, TRACE_VERSION, type TraceHeader, type TracedState, type UnnumberedEvent } from '../trace/events.js';
+import { TRACE_FORMAT, TRACE_VERSION, type TraceHeader, type UnnumberedEvent } from '../trace/events.js';
 import { LoggedWorld, stateDifference } from '../trace/logged-world.js';
 import { TraceRecorder, type TraceFileWriter } from '../trace/recorder.js';
 import { windowsOf, type FaultWindow, type Trap } from './fault-windows.js';
@@ -124,9 +124,7 @@ export class Cluster {
         heartbeatCountdown: this.timing.heartbeatInterval,
       });
     }
-    this.logged = config.checkLogged
-      ? new LoggedWorld(new Map<ServerId, TracedState>([...this.slots.values()].map((s) => [s.id, s.node!.traced])))
-      : null;
+    this.logged = config.checkLogged ? new LoggedWorld(this.servers) : null;
   }
 
   // --- Time ----------------------------------------------------------------
@@ -379,11 +377,12 @@ export class Cluster {
       if (!node) continue;
       const differs = stateDifference(node.traced, this.logged.state(slot.id));
       if (differs) throw new UnloggedStep(`${slot.id}: ${differs}`);
-      const logged = this.logged.log(slot.id);
+      const view = this.logged.log(slot.id);
       const real = node.entries;
       for (let k = wholeLogs ? 0 : real.length - 1; k >= 0 && k < real.length; k++) {
-        if (real[k]!.term !== logged[k]?.term || real[k]!.value !== logged[k]?.value) {
-          throw new UnloggedStep(`${slot.id}: log entry ${k + 1} is (term ${real[k]!.term}, ${JSON.stringify(real[k]!.value)}), but its events built ${logged[k] ? `(term ${logged[k]!.term}, ${JSON.stringify(logged[k]!.value)})` : 'nothing there'}`);
+        const logged = k < view.length ? view.entries[k] : undefined;
+        if (real[k]!.term !== logged?.term || real[k]!.value !== logged?.value) {
+          throw new UnloggedStep(`${slot.id}: log entry ${k + 1} is (term ${real[k]!.term}, ${JSON.stringify(real[k]!.value)}), but its events built ${logged ? `(term ${logged.term}, ${JSON.stringify(logged.value)})` : 'nothing there'}`);
         }
       }
     }

@@ -296,7 +296,7 @@ function* scheduleRun(schedule: Schedule, extra: RunOptions): Generator<number, 
           break;
         }
       }
-      if (extra.checkLogged) cluster.checkLogged(k === schedule.steps.length - 1);
+      if (extra.checkLogged) cluster.checkLogged();
       if (cluster.leader() !== null) stepsWithLeader++;
       stepEvents.push(cluster.recorder.eventCount);
     }

@@ -2,10 +2,12 @@
 // variables (from the post-states the events carry, its log from the log
 // changes) and the bag of messages in flight (from what each event consumes
 // and sends). Chunked validation starts each chunk from the state rebuilt at
-// its boundary. Snapshots share logs and histories with the running state,
-// so that the memory a check needs does not grow with the number of chunks.
+// its boundary, and the simulator compares it with the real cluster to find
+// steps that happened without an event (logged-world.ts). Snapshots share
+// logs and histories with the running state, so that the memory a check
+// needs does not grow with the number of chunks.
 import type { Entry, Message, ServerId } from '../raft/types.js';
-import type { LogChange, TracedState, TraceEvent } from '../trace/events.js';
+import type { LogChange, TracedState, UnnumberedEvent } from './events.js';
 
 /** The actions that remove the message they read from the network. */
 export const CONSUMING_ACTIONS: ReadonlySet<string> = new Set([
@@ -17,9 +19,20 @@ export const CONSUMING_ACTIONS: ReadonlySet<string> = new Set([
   'DropMessage',
 ]);
 
-/** A message's identity in the bag: its fields in a fixed order, whatever order they were logged in. */
+const keys = new WeakMap<Message, string>();
+
+/**
+ * A message's identity in the bag: its fields in a fixed order, whatever
+ * order they were logged in. Kept per message object (messages are never
+ * changed once made): the simulator keys its network after every step.
+ */
 export function messageKey(m: Message): string {
-  return canonicalJson(m);
+  let key = keys.get(m);
+  if (key === undefined) {
+    key = canonicalJson(m);
+    keys.set(m, key);
+  }
+  return key;
 }
 
 function canonicalJson(v: unknown): string {
@@ -173,7 +186,7 @@ function append<T>(h: History<T>, item: T): History<T> {
 }
 
 /** Applies one event to the running replay, as the implementation logged it. */
-export function applyEvent(replay: Replay, e: TraceEvent): void {
+export function applyEvent(replay: Replay, e: UnnumberedEvent): void {
   const state = replay.state;
   let { servers, elected, committed } = state;
   if ('state' in e) {
