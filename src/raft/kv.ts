@@ -1,20 +1,41 @@
 // The replicated state machine: a key-value map fed by committed entries.
-// An entry's value is a command of the form `key=value`.
+// An entry's value is a command: `key=value` writes the key; `?key` reads it
+// without changing anything, which lets a read be ordered through the log
+// like a write (the real server answers GET this way).
 import type { Entry } from './types.js';
+
+export function writeCommand(key: string, value: string): string {
+  return `${key}=${value}`;
+}
+
+export function readCommand(key: string): string {
+  return `?${key}`;
+}
 
 export class KeyValueStore {
   private readonly data = new Map<string, string>();
   private applied = 0;
 
-  /** Applies the entry at `index`, which must be the next one: the log is applied in order. */
-  apply(index: number, entry: Entry): void {
+  /**
+   * Applies the entry at `index`, which must be the next one: the log is
+   * applied in order. Returns the key's value after the command (undefined
+   * for a read of a key never written).
+   */
+  apply(index: number, entry: Entry): string | undefined {
     if (index !== this.applied + 1) {
       throw new Error(`entry ${index} applied out of order (last applied ${this.applied})`);
     }
-    const eq = entry.value.indexOf('=');
-    if (eq <= 0) throw new Error(`entry ${index} holds a malformed command ${JSON.stringify(entry.value)}`);
-    this.data.set(entry.value.slice(0, eq), entry.value.slice(eq + 1));
+    const command = entry.value;
+    if (command.startsWith('?') && command.length > 1) {
+      this.applied = index;
+      return this.data.get(command.slice(1));
+    }
+    const eq = command.indexOf('=');
+    if (eq <= 0) throw new Error(`entry ${index} holds a malformed command ${JSON.stringify(command)}`);
+    const value = command.slice(eq + 1);
+    this.data.set(command.slice(0, eq), value);
     this.applied = index;
+    return value;
   }
 
   get lastApplied(): number {
