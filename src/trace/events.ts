@@ -55,7 +55,17 @@ export interface ServerEvent {
   readonly send?: Message;
   readonly logChange?: LogChange;
   readonly state: TracedState;
+  /** Written by real server processes only (src/server/): the id of `msg`, the id of `send`, and the vector clock after the event. */
+  readonly msgId?: MessageId;
+  readonly sendId?: MessageId;
+  readonly clock?: VectorClock;
 }
+
+/** `sender:incarnation:counter`, unique across a cluster's run, restarts included. */
+export type MessageId = string;
+
+/** Per server, how many of its events happen before or at this one. */
+export type VectorClock = Readonly<Record<ServerId, number>>;
 
 /** An event performed by the network on one message in flight. */
 export interface NetworkEvent {
