@@ -1,0 +1,167 @@
+// The few file operations the write-ahead log needs, behind an interface so
+// that the same log runs on the real file system and on a simulated disk that
+// loses what was written but not yet synced, as a machine that loses power
+// does. Tests crash the simulated disk at the worst moment (between a write
+// and its fsync) to show that a server never acknowledges what it then loses.
+import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { ensureDir } from '../files/output-path.js';
+
+export interface DiskFile {
+  append(bytes: Uint8Array): void;
+  /** Makes everything appended so far durable. */
+  sync(): void;
+  close(): void;
+}
+
+export interface Disk {
+  /** The file's bytes as a reader sees them now, or null if there is no such file. */
+  read(path: string): Buffer | null;
+  /** Opens the file for appending, creating it (empty) if it does not exist. */
+  openAppend(path: string): DiskFile;
+  /** Cuts the file to `length` bytes, durably. */
+  truncate(path: string, length: number): void;
+  /** Replaces the file's content with `bytes` atomically and durably: a crash leaves the old content or the new, whole. */
+  replace(path: string, bytes: Uint8Array): void;
+}
+
+/** The real file system, with fsync. */
+export class FileSystemDisk implements Disk {
+  read(path: string): Buffer | null {
+    return existsSync(path) ? readFileSync(path) : null;
+  }
+
+  openAppend(path: string): DiskFile {
+    ensureDir(dirname(path));
+    const existed = existsSync(path);
+    const fd = openSync(path, 'a');
+    // A new file's name is durable only once its directory is synced.
+    if (!existed) syncDirectory(dirname(path));
+    return {
+      append(bytes) {
+        let done = 0;
+        while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
+      },
+      sync() {
+        fsyncSync(fd);
+      },
+      close() {
+        closeSync(fd);
+      },
+    };
+  }
+
+  truncate(path: string, length: number): void {
+    const fd = openSync(path, 'r+');
+    try {
+      ftruncateSync(fd, length);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  replace(path: string, bytes: Uint8Array): void {
+    ensureDir(dirname(path));
+    const tmp = `${path}.compact.tmp`;
+    const fd = openSync(tmp, 'w');
+    try {
+      let done = 0;
+      while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+    syncDirectory(dirname(path));
+  }
+}
+
+function syncDirectory(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Thrown by a simulated disk's sync when a test asked it to crash there. */
+export class SimulatedCrash extends Error {
+  constructor(readonly path: string) {
+    super(`simulated crash before ${path} was synced`);
+  }
+}
+
+interface SimulatedFile {
+  durable: Buffer;
+  unsynced: Buffer;
+}
+
+/**
+ * An in-memory disk that keeps, per file, what has been synced apart from
+ * what was only written. crash() loses the unsynced part, or keeps a prefix
+ * of it (a torn write), as a power cut does to a real disk's page cache.
+ */
+export class SimulatedDisk implements Disk {
+  private readonly files = new Map<string, SimulatedFile>();
+  private crashAtSync = false;
+
+  read(path: string): Buffer | null {
+    const f = this.files.get(path);
+    return f ? Buffer.concat([f.durable, f.unsynced]) : null;
+  }
+
+  openAppend(path: string): DiskFile {
+    if (!this.files.has(path)) this.files.set(path, { durable: Buffer.alloc(0), unsynced: Buffer.alloc(0) });
+    const file = () => this.files.get(path)!;
+    return {
+      append: (bytes) => {
+        const f = file();
+        f.unsynced = Buffer.concat([f.unsynced, Buffer.from(bytes)]);
+      },
+      sync: () => {
+        if (this.crashAtSync) {
+          this.crashAtSync = false;
+          throw new SimulatedCrash(path);
+        }
+        const f = file();
+        f.durable = Buffer.concat([f.durable, f.unsynced]);
+        f.unsynced = Buffer.alloc(0);
+      },
+      close: () => {},
+    };
+  }
+
+  truncate(path: string, length: number): void {
+    const all = this.read(path);
+    if (!all) throw new Error(`no file ${path}`);
+    this.files.set(path, { durable: all.subarray(0, length), unsynced: Buffer.alloc(0) });
+  }
+
+  replace(path: string, bytes: Uint8Array): void {
+    this.files.set(path, { durable: Buffer.from(bytes), unsynced: Buffer.alloc(0) });
+  }
+
+  /** The next sync of any file throws SimulatedCrash instead of syncing. */
+  crashAtNextSync(): void {
+    this.crashAtSync = true;
+  }
+
+  /**
+   * Loses every file's unsynced bytes, except that `keep(unsynced)` may
+   * choose a prefix of them to survive (a torn write).
+   */
+  crash(keep: (unsyncedBytes: number) => number = () => 0): void {
+    this.crashAtSync = false;
+    for (const f of this.files.values()) {
+      const kept = Math.max(0, Math.min(f.unsynced.length, keep(f.unsynced.length)));
+      f.durable = Buffer.concat([f.durable, f.unsynced.subarray(0, kept)]);
+      f.unsynced = Buffer.alloc(0);
+    }
+  }
+
+  unsyncedBytes(path: string): number {
+    return this.files.get(path)?.unsynced.length ?? 0;
+  }
+}

@@ -1,0 +1,207 @@
+// A server's write-ahead log: the durable half of the Raft Ready contract.
+// Every change to the current term, the vote and the log is appended as a
+// record, and sync() makes the batch durable before the driver lets any
+// message that depends on it leave the process. Recovery replays the records;
+// compaction rewrites the file as one snapshot record so that it stays
+// proportional to the state it holds, however many restarts and term changes
+// it has seen.
+import type { Ready } from '../raft/node.js';
+import type { DurableState, Entry, ServerId } from '../raft/types.js';
+import type { Disk, DiskFile } from './disk.js';
+import { encodeRecord, scanRecords, WalCorruption, type TornTail, type WalRecord } from './wal-records.js';
+
+export interface WalOptions {
+  /** Whether sync() really syncs. Off only to measure what fsync costs: a crash may then lose acknowledged writes. */
+  readonly fsync: boolean;
+  /** Compaction starts only once the file is at least this large (and twice what a snapshot would take). */
+  readonly compactAboveBytes: number;
+}
+
+export const DEFAULT_WAL_OPTIONS: WalOptions = { fsync: true, compactAboveBytes: 1 << 20 };
+
+export interface Recovery {
+  /** The durable state the records add up to; null for a log that held no state yet (a first start). */
+  readonly durable: DurableState | null;
+  /** How many times this server has started, this start included. */
+  readonly incarnation: number;
+  readonly records: number;
+  readonly bytes: number;
+  /** A torn last record that recovery cut off, or null. */
+  readonly tornTail: TornTail | null;
+}
+
+export class WriteAheadLog {
+  private file: DiskFile;
+  private staged: Buffer[] = [];
+  private fileBytes: number;
+  private term: number;
+  private votedFor: ServerId | null;
+  private log: Entry[];
+  private incarnation: number;
+  // entryBytes[k]: the JSON size of the log's first k entries, so that the
+  // size of a snapshot is known without serializing it.
+  private entryBytes: number[] = [0];
+  private compactions = 0;
+
+  private constructor(
+    private readonly disk: Disk,
+    readonly path: string,
+    private readonly options: WalOptions,
+    state: { term: number; votedFor: ServerId | null; log: Entry[]; incarnation: number; bytes: number },
+  ) {
+    this.term = state.term;
+    this.votedFor = state.votedFor;
+    this.log = state.log;
+    this.incarnation = state.incarnation;
+    this.fileBytes = state.bytes;
+    for (const e of this.log) this.entryBytes.push(this.entryBytes[this.entryBytes.length - 1]! + entrySize(e));
+    this.file = disk.openAppend(path);
+  }
+
+  /**
+   * Recovers the state at `path` (cutting off a torn tail, durably), records
+   * this start as a new incarnation, and returns the log ready for appends.
+   * Damage before the tail throws a WalCorruption naming the file and offset.
+   */
+  static open(disk: Disk, path: string, options: WalOptions = DEFAULT_WAL_OPTIONS): { wal: WriteAheadLog; recovery: Recovery } {
+    const bytes = disk.read(path) ?? Buffer.alloc(0);
+    const scan = scanRecords(path, bytes);
+    if (scan.tornTail) disk.truncate(path, scan.validBytes);
+    let term = 0;
+    let votedFor: ServerId | null = null;
+    let log: Entry[] = [];
+    let incarnation = 0;
+    let holdsState = false;
+    for (const { offset, record } of scan.records) {
+      switch (record.t) {
+        case 'state':
+          term = record.term;
+          votedFor = record.votedFor;
+          holdsState = true;
+          break;
+        case 'log':
+          if (record.keep > log.length) {
+            throw new WalCorruption(path, offset, `a log record keeps ${record.keep} entries of a log of ${log.length}`);
+          }
+          log.length = record.keep;
+          for (const e of record.append) log.push(e);
+          holdsState = true;
+          break;
+        case 'boot':
+          incarnation = record.incarnation;
+          break;
+        case 'snapshot':
+          if (offset !== 0) throw new WalCorruption(path, offset, 'a snapshot record that is not the first record');
+          term = record.term;
+          votedFor = record.votedFor;
+          log = [...record.log];
+          incarnation = record.incarnation;
+          holdsState = true;
+          break;
+      }
+    }
+    const wal = new WriteAheadLog(disk, path, options, { term, votedFor, log, incarnation, bytes: scan.validBytes });
+    wal.incarnation = incarnation + 1;
+    wal.stage({ t: 'boot', incarnation: wal.incarnation });
+    wal.sync();
+    return {
+      wal,
+      recovery: {
+        durable: holdsState ? { currentTerm: term, votedFor, log } : null,
+        incarnation: wal.incarnation,
+        records: scan.records.length,
+        bytes: scan.validBytes,
+        tornTail: scan.tornTail,
+      },
+    };
+  }
+
+  get currentIncarnation(): number {
+    return this.incarnation;
+  }
+
+  get sizeBytes(): number {
+    return this.fileBytes;
+  }
+
+  get compactionCount(): number {
+    return this.compactions;
+  }
+
+  /**
+   * Stages the durable changes of one step. The log change is read off the
+   * step's events (each says which entries it kept and appended) and checked
+   * against the state the Ready asks to persist, so that the file can never
+   * drift from the node silently.
+   */
+  record(ready: Ready): void {
+    const p = ready.persist;
+    if (!p) return;
+    if (p.currentTerm !== this.term || p.votedFor !== this.votedFor) {
+      this.term = p.currentTerm;
+      this.votedFor = p.votedFor;
+      this.stage({ t: 'state', term: p.currentTerm, votedFor: p.votedFor });
+    }
+    if (!ready.logChanged) return;
+    let keep = Infinity;
+    for (const e of ready.events) if (e.logChange) keep = Math.min(keep, e.logChange.keep);
+    // No usable account of the change (or one that disagrees with what this
+    // file holds at the last kept entry): write the whole log.
+    if (keep === Infinity || keep > this.log.length || (keep > 0 && !sameEntry(p.log[keep - 1], this.log[keep - 1]))) keep = 0;
+    const append = p.log.slice(keep);
+    this.setLog(keep, append);
+    this.stage({ t: 'log', keep, append });
+  }
+
+  private setLog(keep: number, append: readonly Entry[]): void {
+    this.log.length = keep;
+    this.entryBytes.length = keep + 1;
+    for (const e of append) {
+      this.log.push(e);
+      this.entryBytes.push(this.entryBytes[this.entryBytes.length - 1]! + entrySize(e));
+    }
+  }
+
+  private stage(record: WalRecord): void {
+    this.staged.push(encodeRecord(record));
+  }
+
+  /** Whether records are waiting for sync(). */
+  get hasStaged(): boolean {
+    return this.staged.length > 0;
+  }
+
+  /** Writes the staged records and makes them durable; then compacts if the file has grown well past its state. */
+  sync(): void {
+    if (this.staged.length === 0) return;
+    const batch = this.staged.length === 1 ? this.staged[0]! : Buffer.concat(this.staged);
+    this.staged = [];
+    this.file.append(batch);
+    this.fileBytes += batch.length;
+    if (this.options.fsync) this.file.sync();
+    const snapshotBytes = this.entryBytes[this.entryBytes.length - 1]! + 128;
+    if (this.fileBytes > this.options.compactAboveBytes && this.fileBytes > 2 * snapshotBytes) this.compact();
+  }
+
+  /** Rewrites the file as one snapshot record, atomically (temp file, fsync, rename). */
+  compact(): void {
+    const bytes = encodeRecord({ t: 'snapshot', term: this.term, votedFor: this.votedFor, log: this.log, incarnation: this.incarnation });
+    this.file.close();
+    this.disk.replace(this.path, bytes);
+    this.file = this.disk.openAppend(this.path);
+    this.fileBytes = bytes.length;
+    this.compactions++;
+  }
+
+  close(): void {
+    this.file.close();
+  }
+}
+
+function sameEntry(a: Entry | undefined, b: Entry | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.term === b.term && a.value === b.value);
+}
+
+function entrySize(e: Entry): number {
+  return e.value.length + 24;
+}
