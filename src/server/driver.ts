@@ -1,0 +1,139 @@
+// The driver a real server wraps around the pure RaftNode: it keeps the
+// Ready contract that the simulator keeps in memory. Steps are taken one at a
+// time; their durable changes are staged in the write-ahead log and their
+// events written to the process's trace at once, while the messages they send
+// wait in an outbox. flush() makes the staged changes durable (one fsync for
+// the whole batch) and only then hands the outbox over for sending and the
+// newly committed entries to the key-value store. Nothing here touches a
+// socket or a timer, so tests drive it directly on a simulated disk.
+import { RaftNode, type CommittedEntry, type Input, type Ready } from '../raft/node.js';
+import { KeyValueStore } from '../raft/kv.js';
+import type { Entry, ServerId } from '../raft/types.js';
+import type { Disk } from '../storage/disk.js';
+import { WriteAheadLog, DEFAULT_WAL_OPTIONS, type Recovery, type WalOptions } from '../storage/wal.js';
+import type { Envelope } from '../transport/envelope.js';
+import type { ProcessTrace } from './process-trace.js';
+
+export interface DriverOptions {
+  readonly id: ServerId;
+  readonly servers: readonly ServerId[];
+  readonly disk: Disk;
+  readonly walPath: string;
+  readonly wal?: WalOptions;
+  /** Opens the process trace once the incarnation is known; null for no trace. */
+  readonly openTrace?: (incarnation: number) => ProcessTrace | null;
+}
+
+export interface AppliedEntry extends CommittedEntry {
+  /** The key's value after the command (a read's answer). */
+  readonly result: string | undefined;
+}
+
+export interface Flushed {
+  readonly envelopes: readonly Envelope[];
+  readonly applied: readonly AppliedEntry[];
+  readonly resetElectionTimer: boolean;
+}
+
+export class ServerDriver {
+  readonly node: RaftNode;
+  readonly recovery: Recovery;
+  readonly kv = new KeyValueStore();
+  private readonly wal: WriteAheadLog;
+  private readonly trace: ProcessTrace | null;
+  private outbox: Envelope[] = [];
+  private committed: CommittedEntry[] = [];
+  private resetTimer = false;
+  private leader: { term: number; id: ServerId | null } = { term: 0, id: null };
+  private untracedSends = 0;
+
+  private constructor(options: DriverOptions) {
+    const { wal, recovery } = WriteAheadLog.open(options.disk, options.walPath, options.wal ?? DEFAULT_WAL_OPTIONS);
+    this.wal = wal;
+    this.recovery = recovery;
+    this.trace = options.openTrace?.(recovery.incarnation) ?? null;
+    if (recovery.durable) {
+      const { node, ready } = RaftNode.recover(options.id, options.servers, recovery.durable);
+      this.node = node;
+      this.take(ready, null);
+    } else {
+      this.node = RaftNode.boot(options.id, options.servers);
+    }
+  }
+
+  /** Recovers the server's state from its write-ahead log (a first start if there is none) and starts a new incarnation. */
+  static open(options: DriverOptions): ServerDriver {
+    return new ServerDriver(options);
+  }
+
+  get id(): ServerId {
+    return this.node.id;
+  }
+
+  get incarnation(): number {
+    return this.recovery.incarnation;
+  }
+
+  /** Takes one step. `received` is the envelope of a `receive` input. */
+  step(input: Input, received: Envelope | null = null): Ready {
+    const ready = this.node.step(input);
+    this.take(ready, received);
+    return ready;
+  }
+
+  private take(ready: Ready, received: Envelope | null): void {
+    this.wal.record(ready);
+    const envelopes = this.trace?.record(ready.events, received);
+    for (const msg of ready.messages) {
+      const envelope = envelopes?.get(msg) ?? { id: `${this.id}:${this.incarnation}:${++this.untracedSends}`, clock: {}, msg };
+      this.outbox.push(envelope);
+    }
+    for (const c of ready.committed) this.committed.push(c);
+    if (ready.resetElectionTimer) this.resetTimer = true;
+    this.noteLeader(ready);
+  }
+
+  /** Who this server believes leads its current term, from the leader's own AppendEntries. */
+  private noteLeader(ready: Ready): void {
+    const term = this.node.term;
+    if (this.node.currentRole === 'Leader') this.leader = { term, id: this.id };
+    for (const e of ready.events) {
+      if (e.action === 'HandleAppendEntriesRequest' && e.msg && e.msg.term === e.state.term) this.leader = { term: e.state.term, id: e.msg.source };
+    }
+    if (this.leader.term !== term) this.leader = { term, id: null };
+  }
+
+  get knownLeader(): ServerId | null {
+    return this.leader.id;
+  }
+
+  /** Makes the batch durable, then releases its messages and applies its committed entries. */
+  flush(): Flushed {
+    this.wal.sync();
+    const applied: AppliedEntry[] = [];
+    for (const c of this.committed) applied.push({ ...c, result: this.kv.apply(c.index, c.entry) });
+    const out: Flushed = { envelopes: this.outbox, applied, resetElectionTimer: this.resetTimer };
+    this.outbox = [];
+    this.committed = [];
+    this.resetTimer = false;
+    return out;
+  }
+
+  /** The log as it is now; for tests and status pages. */
+  get log(): readonly Entry[] {
+    return this.node.entries;
+  }
+
+  get walBytes(): number {
+    return this.wal.sizeBytes;
+  }
+
+  get walCompactions(): number {
+    return this.wal.compactionCount;
+  }
+
+  close(): void {
+    this.wal.close();
+    this.trace?.close();
+  }
+}
