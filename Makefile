@@ -10,12 +10,14 @@
 #   make setup-tlc  obtain TLC (tla2tools.jar) into .tlc/ and print its version
 #   make audit   inject each known Raft bug and report whether the harness catches it
 #   make soak    the simulator's oracles (invariants, unlogged steps, progress) over SCHEDULES schedules, no TLC
+#   make cluster-up    start SERVERS (default 3) real server processes in the background, run folder CLUSTER_DIR
+#   make cluster-status / make cluster-down   show or stop them
 
 N ?= 100
 TRACES_DIR ?= traces/generated
 NPX := npx --no-install
 
-.PHONY: all check test traces validate bench typecheck clean spec spec-long spec-deep spec-audit setup-tlc audit soak
+.PHONY: all check test traces validate bench typecheck clean spec spec-long spec-deep spec-audit setup-tlc audit soak cluster-up cluster-status cluster-down
 
 all: check
 
@@ -67,6 +69,19 @@ audit: node_modules/.installed
 SCHEDULES ?= 10000
 soak: node_modules/.installed
 	$(NPX) tsx tools/soak.ts --schedules $(SCHEDULES)
+
+# A real cluster on 127.0.0.1: Raft ports BASE_PORT+1.., client ports BASE_PORT+101..
+SERVERS ?= 3
+CLUSTER_DIR ?= traces/cluster
+BASE_PORT ?= 7100
+cluster-up: node_modules/.installed
+	$(NPX) tsx tools/cluster.ts up --servers $(SERVERS) --dir $(CLUSTER_DIR) --base-port $(BASE_PORT) $(CLUSTER_FLAGS)
+
+cluster-status: node_modules/.installed
+	$(NPX) tsx tools/cluster.ts status --dir $(CLUSTER_DIR)
+
+cluster-down: node_modules/.installed
+	$(NPX) tsx tools/cluster.ts down --dir $(CLUSTER_DIR)
 
 bench: node_modules/.installed
 	npm run --silent bench

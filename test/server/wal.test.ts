@@ -124,7 +124,7 @@ describe('the write-ahead log of a server', () => {
     const disk = new SimulatedDisk();
     const { bytes, ends } = fileOf(RECORDS);
     const damaged = Buffer.from(bytes);
-    damaged[ends[1]! + 9] ^= 0x20;
+    damaged.writeUInt8(damaged.readUInt8(ends[1]! + 9) ^ 0x20, ends[1]! + 9);
     disk.replace('/d/wal.log', damaged);
     expect(() => WriteAheadLog.open(disk, '/d/wal.log')).toThrow(`/d/wal.log: corrupt write-ahead log at byte offset ${ends[1]}: checksum mismatch`);
   });

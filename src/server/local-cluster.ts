@@ -1,0 +1,265 @@
+// A cluster of real server processes on this machine, for the quick start
+// (make cluster-up), the tests and the benchmark. It writes the cluster's
+// config into a run folder, starts each server as `node --import tsx
+// tools/server.ts`, and stops exactly the processes it started: by the child
+// handle it holds, or (for a detached cluster that outlives the command) by
+// the PID file it wrote, after checking that the PID still runs our server
+// with this run folder's config.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ServerId } from '../raft/types.js';
+import { trackChild } from '../files/cleanup.js';
+import { ensureDir } from '../files/output-path.js';
+import { localClusterConfig, readClusterConfig, type ClusterConfig } from './config.js';
+import type { ServerStatus } from './raft-server.js';
+
+const SERVER_SCRIPT = fileURLToPath(new URL('../../tools/server.ts', import.meta.url));
+const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface LocalClusterOptions {
+  readonly dir: string;
+  readonly servers: number;
+  /** Raft ports base+1.., client ports base+101..; without it, free ports are picked. */
+  readonly basePort?: number;
+  readonly fsync?: boolean;
+  readonly electionTimeoutMs?: { min: number; max: number };
+  readonly heartbeatMs?: number;
+  readonly requestTimeoutMs?: number;
+  /** Detached servers outlive this process (make cluster-up); others die with it. */
+  readonly detached?: boolean;
+}
+
+/** Ports nothing listens on right now (bound and released at once: a small race, fine on a test machine). */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () => new Promise<ReturnType<typeof createServer>>((res, rej) => {
+      const s = createServer();
+      s.once('error', rej);
+      s.listen(0, '127.0.0.1', () => res(s));
+    })),
+  );
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+/** Whether something already listens on the port (the quick start refuses to start over it). */
+export async function portInUse(port: number): Promise<boolean> {
+  return new Promise((res) => {
+    const s = createServer();
+    s.once('error', () => res(true));
+    s.listen(port, '127.0.0.1', () => s.close(() => res(false)));
+  });
+}
+
+export class LocalCluster {
+  private readonly children = new Map<ServerId, ChildProcess>();
+
+  private constructor(
+    readonly dir: string,
+    readonly configPath: string,
+    readonly config: ClusterConfig,
+    private readonly detached: boolean,
+  ) {}
+
+  static async create(options: LocalClusterOptions): Promise<LocalCluster> {
+    const dir = resolve(options.dir);
+    ensureDir(dir);
+    const extra = {
+      ...(options.fsync !== undefined ? { fsync: options.fsync } : {}),
+      ...(options.electionTimeoutMs ? { electionTimeoutMs: options.electionTimeoutMs } : {}),
+      ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
+      ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+    };
+    let raw: Record<string, unknown>;
+    if (options.basePort !== undefined) {
+      raw = localClusterConfig(options.servers, options.basePort, extra);
+    } else {
+      const ports = await freePorts(2 * options.servers);
+      raw = localClusterConfig(options.servers, 0, extra);
+      const servers = raw.servers as Record<string, { raftPort: number; clientPort: number }>;
+      Object.values(servers).forEach((m, k) => {
+        m.raftPort = ports[2 * k]!;
+        m.clientPort = ports[2 * k + 1]!;
+      });
+    }
+    const configPath = join(dir, 'cluster.json');
+    writeFileSync(configPath, JSON.stringify(raw, null, 2) + '\n');
+    return new LocalCluster(dir, configPath, readClusterConfig(configPath), options.detached ?? false);
+  }
+
+  /** A cluster make cluster-up started earlier, from its run folder. */
+  static attach(dir: string): LocalCluster {
+    const configPath = join(resolve(dir), 'cluster.json');
+    if (!existsSync(configPath)) throw new Error(`${dir}: no cluster.json here; start a cluster with make cluster-up`);
+    return new LocalCluster(resolve(dir), configPath, readClusterConfig(configPath), true);
+  }
+
+  get ids(): ServerId[] {
+    return Object.keys(this.config.members);
+  }
+
+  dataDir(id: ServerId): string {
+    return join(this.config.dir, id);
+  }
+
+  clientUrl(id: ServerId): string {
+    const m = this.config.members[id]!;
+    return `http://${m.host.includes(':') ? `[${m.host}]` : m.host}:${m.clientPort}`;
+  }
+
+  get clientUrls(): Record<ServerId, string> {
+    return Object.fromEntries(this.ids.map((id) => [id, this.clientUrl(id)]));
+  }
+
+  private pidFile(id: ServerId): string {
+    return join(this.dataDir(id), 'server.pid');
+  }
+
+  /** Starts server `id` (again, after a kill: it recovers from its data directory). */
+  start(id: ServerId, extraArgs: readonly string[] = []): void {
+    if (this.children.has(id)) throw new Error(`${id} is already running`);
+    ensureDir(this.dataDir(id));
+    const logFd = openSync(join(this.dataDir(id), 'server.log'), 'a');
+    let child: ChildProcess;
+    try {
+      child = spawn(process.execPath, ['--import', 'tsx', SERVER_SCRIPT, '--config', this.configPath, '--id', id, ...extraArgs], {
+        cwd: PROJECT_ROOT,
+        stdio: ['ignore', logFd, logFd],
+        detached: this.detached,
+      });
+    } finally {
+      closeSync(logFd);
+    }
+    if (this.detached) {
+      child.unref();
+      writeFileSync(this.pidFile(id), `${child.pid}\n`);
+    } else {
+      trackChild(child, 'SIGKILL');
+    }
+    this.children.set(id, child);
+    child.once('exit', () => {
+      if (this.children.get(id) === child) this.children.delete(id);
+    });
+  }
+
+  running(id: ServerId): boolean {
+    return this.children.has(id) || this.ownPid(id) !== null;
+  }
+
+  /**
+   * The PID in `id`'s PID file, if that process is alive and is our server
+   * started with this run folder's config; null otherwise.
+   */
+  ownPid(id: ServerId): number | null {
+    const file = this.pidFile(id);
+    if (!existsSync(file)) return null;
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    if (!Number.isInteger(pid) || pid <= 1) return null;
+    let cmdline: string;
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      return null;
+    }
+    return cmdline.includes(SERVER_SCRIPT) && cmdline.includes(this.configPath) ? pid : null;
+  }
+
+  /** Sends `signal` to server `id` and waits (up to `waitMs`) until it has exited. */
+  async signal(id: ServerId, signal: NodeJS.Signals, waitMs = 10_000): Promise<boolean> {
+    const child = this.children.get(id);
+    const pid = child?.pid ?? this.ownPid(id);
+    if (!pid) return true;
+    try {
+      process.kill(pid, signal);
+    } catch {
+      return true;
+    }
+    const deadline = Date.now() + waitMs;
+    while (Date.now() < deadline) {
+      if (child ? child.exitCode !== null || child.signalCode !== null : !isAlive(pid)) {
+        this.children.delete(id);
+        rmSync(this.pidFile(id), { force: true });
+        return true;
+      }
+      await pause(20);
+    }
+    return false;
+  }
+
+  kill(id: ServerId): Promise<boolean> {
+    return this.signal(id, 'SIGKILL');
+  }
+
+  /** SIGTERM, then SIGKILL if the server has not stopped within `graceMs`. */
+  async stop(id: ServerId, graceMs = 5000): Promise<'stopped' | 'killed'> {
+    if (await this.signal(id, 'SIGTERM', graceMs)) return 'stopped';
+    await this.kill(id);
+    return 'killed';
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(this.ids.map((id) => this.stop(id)));
+  }
+
+  async status(id: ServerId, timeoutMs = 1000): Promise<ServerStatus | null> {
+    try {
+      const res = await fetch(`${this.clientUrl(id)}/status`, { signal: AbortSignal.timeout(timeoutMs) });
+      return (await res.json()) as ServerStatus;
+    } catch {
+      return null;
+    }
+  }
+
+  async statuses(): Promise<Record<ServerId, ServerStatus | null>> {
+    const all = await Promise.all(this.ids.map((id) => this.status(id)));
+    return Object.fromEntries(this.ids.map((id, k) => [id, all[k]!]));
+  }
+
+  /** Polls the servers' status until `test` holds, or fails after `timeoutMs` naming `what`. */
+  async waitFor<T>(what: string, timeoutMs: number, test: (s: Record<ServerId, ServerStatus | null>) => T | null | undefined | false): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    let last: Record<ServerId, ServerStatus | null> = {};
+    while (Date.now() < deadline) {
+      last = await this.statuses();
+      const ok = test(last);
+      if (ok) return ok;
+      await pause(50);
+    }
+    const seen = Object.entries(last).map(([id, s]) => (s ? `${id} ${s.role} t${s.term} log ${s.logLength} commit ${s.commitIndex}` : `${id} down`));
+    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (${seen.join('; ')})`);
+  }
+
+  /** Waits until the running servers agree on one leader of their common term; returns it. */
+  waitForLeader(timeoutMs = 15_000, among: readonly ServerId[] = this.ids): Promise<ServerId> {
+    return this.waitFor('one leader that every running server follows', timeoutMs, (all) => {
+      const up = among.map((id) => all[id]).filter((s): s is ServerStatus => !!s);
+      if (up.length < Math.floor(this.ids.length / 2) + 1) return null;
+      const leaders = up.filter((s) => s.role === 'Leader');
+      if (leaders.length !== 1) return null;
+      const leader = leaders[0]!;
+      return up.every((s) => s.term === leader.term && s.leader === leader.id) ? leader.id : null;
+    });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  // A zombie (exited, not yet reaped by its parent) counts as gone.
+  try {
+    return !/^\d+ \([^)]*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

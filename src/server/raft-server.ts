@@ -1,0 +1,215 @@
+// One Raft server as an operating-system process's main object: the driver
+// (RaftNode + write-ahead log + trace) fed by real, randomized timers, by
+// messages from the TCP transport and by client proposals, in batches. A
+// batch is one turn of the event loop's worth of inputs: each is stepped,
+// then one fsync covers them all, and only then do their messages leave and
+// their committed entries reach the key-value store and the waiting clients.
+import { join } from 'node:path';
+import type { Input, Ready } from '../raft/node.js';
+import type { Role, ServerId } from '../raft/types.js';
+import { Rng } from '../sim/rng.js';
+import { FileSystemDisk } from '../storage/disk.js';
+import { TRACE_FORMAT, TRACE_VERSION } from '../trace/events.js';
+import type { Envelope } from '../transport/envelope.js';
+import { TcpTransport } from '../transport/tcp-transport.js';
+import { ClientApi } from './client-api.js';
+import type { ServerConfig } from './config.js';
+import { ServerDriver, type AppliedEntry } from './driver.js';
+import { ProcessTrace } from './process-trace.js';
+
+interface Queued {
+  readonly input: Input;
+  readonly envelope: Envelope | null;
+  readonly after?: (ready: Ready) => void;
+}
+
+export interface ServerStatus {
+  readonly id: ServerId;
+  readonly role: Role;
+  readonly term: number;
+  readonly leader: ServerId | null;
+  readonly logLength: number;
+  readonly commitIndex: number;
+  readonly lastApplied: number;
+  readonly incarnation: number;
+  readonly walBytes: number;
+  readonly transport: TcpTransport['stats'];
+}
+
+export class RaftServer {
+  private readonly driver: ServerDriver;
+  private readonly transport: TcpTransport;
+  private readonly api: ClientApi;
+  private readonly rng: Rng;
+  private queue: Queued[] = [];
+  private scheduled = false;
+  private electionTimer: NodeJS.Timeout | null = null;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private lastRole: { role: Role; term: number };
+
+  private constructor(
+    readonly config: ServerConfig,
+    private readonly log: (line: string) => void,
+  ) {
+    const servers = Object.keys(config.members);
+    this.driver = ServerDriver.open({
+      id: config.id,
+      servers,
+      disk: new FileSystemDisk(),
+      walPath: join(config.dataDir, 'wal.log'),
+      wal: { fsync: config.fsync, compactAboveBytes: 1 << 20 },
+      openTrace: (incarnation) =>
+        ProcessTrace.open(join(config.dataDir, 'trace.ndjson'), config.id, servers, incarnation, {
+          format: TRACE_FORMAT,
+          version: TRACE_VERSION,
+          nodes: servers,
+          seed: config.seed,
+          params: { source: 'server', server: config.id },
+        }),
+    });
+    const r = this.driver.recovery;
+    if (r.tornTail) log(`${config.id}: recovered ${r.records} WAL records; discarded a torn tail of ${r.tornTail.bytes} bytes at offset ${r.tornTail.offset} (${r.tornTail.reason})`);
+    this.rng = new Rng((config.seed * 7919 + Number(config.id.slice(1)) * 104729 + r.incarnation) >>> 0);
+    this.lastRole = { role: this.driver.node.currentRole, term: this.driver.node.term };
+    const peers = Object.fromEntries(
+      Object.entries(config.members)
+        .filter(([id]) => id !== config.id)
+        .map(([id, m]) => [id, { host: m.host, port: m.raftPort }]),
+    );
+    const me = config.members[config.id]!;
+    this.transport = new TcpTransport({ id: config.id, listen: { host: me.host, port: me.raftPort }, peers, log }, (envelope) =>
+      this.enqueue({ input: { kind: 'receive', msg: envelope.msg }, envelope }),
+    );
+    this.api = new ClientApi(this, { host: me.host, port: me.clientPort }, config.requestTimeoutMs, log);
+  }
+
+  /** Recovers from the data directory, binds both ports, and starts the timers. */
+  static async start(config: ServerConfig, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<RaftServer> {
+    const server = new RaftServer(config, log);
+    try {
+      await server.transport.start();
+      await server.api.start();
+    } catch (err) {
+      await server.stop();
+      throw err;
+    }
+    server.armElectionTimer();
+    server.heartbeatTimer = setInterval(() => {
+      const role = server.driver.node.currentRole;
+      if (role !== 'Follower') server.enqueue({ input: { kind: 'heartbeatDue' }, envelope: null });
+    }, config.heartbeatMs);
+    const r = server.driver.recovery;
+    log(`${config.id}: started (incarnation ${r.incarnation}, term ${server.driver.node.term}, ${server.driver.log.length} log entries${config.fsync ? '' : ', fsync OFF'})`);
+    return server;
+  }
+
+  get id(): ServerId {
+    return this.config.id;
+  }
+
+  private armElectionTimer(): void {
+    if (this.stopped) return;
+    if (this.electionTimer) clearTimeout(this.electionTimer);
+    const { min, max } = this.config.electionTimeoutMs;
+    this.electionTimer = setTimeout(() => {
+      this.electionTimer = null;
+      this.enqueue({ input: { kind: 'electionTimeout' }, envelope: null });
+      this.armElectionTimer();
+    }, this.rng.intBetween(min, max));
+  }
+
+  private enqueue(item: Queued): void {
+    if (this.stopped) return;
+    this.queue.push(item);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.runBatch());
+    }
+  }
+
+  /** A client's command: `after` learns, right after the step, whether this server (as leader) appended it. */
+  propose(value: string, after: (ready: Ready) => void): void {
+    this.enqueue({ input: { kind: 'propose', value }, envelope: null, after });
+  }
+
+  private runBatch(): void {
+    this.scheduled = false;
+    if (this.stopped) return;
+    const batch = this.queue;
+    this.queue = [];
+    let acknowledged = false;
+    for (const item of batch) {
+      const ready = this.driver.step(item.input, item.envelope);
+      item.after?.(ready);
+      if (item.input.kind === 'receive' && item.input.msg.type === 'AppendEntriesResponse' && item.input.msg.success) acknowledged = true;
+    }
+    const flushed = this.driver.flush();
+    for (const e of flushed.envelopes) this.transport.send(e);
+    if (flushed.resetElectionTimer) this.armElectionTimer();
+    this.api.applied(flushed.applied);
+    // A follower that is behind gets its next entries as soon as it has
+    // stored the last ones, not at the next heartbeat: messages carry at most
+    // MAX_ENTRIES_PER_MESSAGE entries, so catching up on heartbeats alone
+    // would take a heartbeat per two entries.
+    if (acknowledged && this.followerBehind()) this.enqueue({ input: { kind: 'heartbeatDue' }, envelope: null });
+    const now = { role: this.driver.node.currentRole, term: this.driver.node.term };
+    if (now.role !== this.lastRole.role || (now.role !== 'Follower' && now.term !== this.lastRole.term)) {
+      // A deposed leader's clients keep waiting: their entries may still commit.
+      this.log(`${this.id}: ${now.role} in term ${now.term}`);
+    }
+    this.lastRole = now;
+  }
+
+  private followerBehind(): boolean {
+    const t = this.driver.node.traced;
+    return t.role === 'Leader' && Object.values(t.matchIndex).some((m) => m < t.logLength);
+  }
+
+  /** The last entry of the log: where a proposal accepted by the step just taken sits. */
+  get lastEntry(): { index: number; term: number } {
+    const log = this.driver.log;
+    return { index: log.length, term: log.length ? log[log.length - 1]!.term : 0 };
+  }
+
+  get knownLeader(): ServerId | null {
+    return this.driver.knownLeader;
+  }
+
+  status(): ServerStatus {
+    const n = this.driver.node;
+    return {
+      id: this.id,
+      role: n.currentRole,
+      term: n.term,
+      leader: this.driver.knownLeader,
+      logLength: n.entries.length,
+      commitIndex: n.committedIndex,
+      lastApplied: this.driver.kv.lastApplied,
+      incarnation: this.driver.incarnation,
+      walBytes: this.driver.walBytes,
+      transport: this.transport.stats,
+    };
+  }
+
+  clientUrl(id: ServerId): string | null {
+    const m = this.config.members[id];
+    if (!m) return null;
+    const host = m.host.includes(':') ? `[${m.host}]` : m.host;
+    return `http://${host}:${m.clientPort}`;
+  }
+
+  /** Stops timers and listeners and closes the files: what SIGTERM does. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.electionTimer) clearTimeout(this.electionTimer);
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.queue = [];
+    await this.api.stop();
+    await this.transport.close();
+    this.driver.close();
+  }
+}
+
+export type { AppliedEntry };

@@ -1,0 +1,100 @@
+// Starts, inspects and stops a cluster of real Raft server processes on this
+// machine, in the background, for trying the system by hand.
+//   npx tsx tools/cluster.ts up [--servers N] [--dir DIR] [--base-port P] [--no-fsync]
+//   npx tsx tools/cluster.ts status [--dir DIR]
+//   npx tsx tools/cluster.ts down [--dir DIR]
+// up writes DIR/cluster.json (default DIR: traces/cluster; 3 servers; Raft
+// ports P+1.., client ports P+101.., P default 7100, all on 127.0.0.1),
+// starts each server with its data, trace and log in DIR/nX/, and waits for a
+// leader. down stops the servers this folder's PID files name (SIGTERM, then
+// SIGKILL after 5 s), only if they still run this folder's config. Exits 0 on
+// success, 1 on a failure, 2 on wrong usage. --help prints this text.
+import { exitOnHelp, parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
+import { LocalCluster, portInUse } from '../src/server/local-cluster.js';
+
+exitOnHelp(process.argv.slice(2), import.meta.url);
+
+async function up(dir: string, servers: number, basePort: number, fsync: boolean): Promise<number> {
+  try {
+    const old = LocalCluster.attach(dir);
+    const running = old.ids.filter((id) => old.ownPid(id) !== null);
+    if (running.length) throw new Error(`${dir}: servers ${running.join(', ')} are already running; stop them with make cluster-down`);
+  } catch (err) {
+    if (!(err as Error).message.includes('no cluster.json')) throw err;
+  }
+  for (let k = 1; k <= servers; k++) {
+    for (const p of [basePort + k, basePort + 100 + k]) {
+      if (await portInUse(p)) throw new Error(`port ${p} on 127.0.0.1 is already in use; choose other ports with BASE_PORT=... (--base-port)`);
+    }
+  }
+  const cluster = await LocalCluster.create({ dir, servers, basePort, fsync, detached: true });
+  for (const id of cluster.ids) cluster.start(id);
+  try {
+    const leader = await cluster.waitForLeader(30_000);
+    console.log(`cluster up: ${servers} servers, leader ${leader}; run folder ${dir}/ (config cluster.json; per server: wal.log, trace.ndjson, server.log)`);
+    for (const id of cluster.ids) console.log(`  ${id}  client API ${cluster.clientUrl(id)}  pid ${cluster.ownPid(id)}`);
+    console.log(`try:  npx tsx tools/kv.ts --dir ${dir} put greeting hello`);
+    console.log(`      npx tsx tools/kv.ts --dir ${dir} get greeting`);
+    console.log(`stop: make cluster-down`);
+    return 0;
+  } catch (err) {
+    await cluster.stopAll();
+    throw new Error(`${(err as Error).message}; servers stopped, see ${dir}/nX/server.log`);
+  }
+}
+
+async function status(dir: string): Promise<number> {
+  const cluster = LocalCluster.attach(dir);
+  const all = await cluster.statuses();
+  for (const id of cluster.ids) {
+    const s = all[id];
+    const pid = cluster.ownPid(id);
+    console.log(s ? `${id}  ${s.role.padEnd(9)} term ${s.term}  log ${s.logLength}  commit ${s.commitIndex}  applied ${s.lastApplied}  leader ${s.leader ?? '-'}  pid ${pid}` : `${id}  not answering${pid ? ` (pid ${pid})` : ' (not running)'}`);
+  }
+  return 0;
+}
+
+async function down(dir: string): Promise<number> {
+  const cluster = LocalCluster.attach(dir);
+  for (const id of cluster.ids) {
+    const pid = cluster.ownPid(id);
+    if (!pid) {
+      console.log(`${id}: not running`);
+      continue;
+    }
+    console.log(`${id}: ${await cluster.stop(id)} (pid ${pid})`);
+  }
+  return 0;
+}
+
+async function main(): Promise<number> {
+  const { values, positionals } = parse(process.argv.slice(2), ['servers', 'dir', 'base-port', 'no-fsync'], ['no-fsync']);
+  const [command, ...rest] = positionals;
+  if (rest.length) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`);
+  const dir = values.dir ?? 'traces/cluster';
+  switch (command) {
+    case 'up': {
+      const servers = positiveInt('servers', values.servers, 3);
+      // A lone server never becomes leader: the core promotes a candidate when
+      // a vote response arrives, and with no peers none ever does.
+      if (servers < 2 || servers > 9) throw new UsageError(`--servers takes 2..9, got ${servers}`);
+      const basePort = positiveInt('base-port', values['base-port'], 7100);
+      if (basePort + 100 + servers > 65535) throw new UsageError(`--base-port ${basePort} leaves no room for ${servers} servers' ports`);
+      return up(dir, servers, basePort, values['no-fsync'] !== 'true');
+    }
+    case 'status':
+      return status(dir);
+    case 'down':
+      return down(dir);
+    default:
+      throw new UsageError(`say up, status or down (got ${JSON.stringify(command ?? '')}); --help explains`);
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(`cluster: ${(err as Error).message}`);
+    process.exit(err instanceof UsageError ? 2 : 1);
+  },
+);

@@ -1,0 +1,47 @@
+// A small client for a running cluster (make cluster-up): writes and reads
+// keys through the servers' HTTP API, following "not leader" answers.
+//   npx tsx tools/kv.ts [--dir DIR | --servers URL,URL,...] [--timeout MS] put KEY VALUE
+//   npx tsx tools/kv.ts [--dir DIR | --servers URL,URL,...] [--timeout MS] get KEY
+// DIR is the cluster's run folder (default traces/cluster), whose cluster.json
+// names the servers. put prints the entry that applied it; get prints the
+// value (reads go through the log, so they see every write acknowledged
+// before them). Exits 0 on success, 1 when the cluster did not apply the
+// command (3 when it may still apply it: a timeout), 2 on wrong usage.
+// --help prints this text.
+import { KvClient, KvClientError } from '../src/client/kv-client.js';
+import { KEY_PATTERN } from '../src/server/client-api.js';
+import { exitOnHelp, parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
+import { LocalCluster } from '../src/server/local-cluster.js';
+
+exitOnHelp(process.argv.slice(2), import.meta.url);
+
+async function main(): Promise<number> {
+  const { values, positionals } = parse(process.argv.slice(2), ['dir', 'servers', 'timeout']);
+  const [command, key, value, ...rest] = positionals;
+  if (rest.length) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`);
+  if (command !== 'put' && command !== 'get') throw new UsageError(`say put KEY VALUE or get KEY (got ${JSON.stringify(command ?? '')})`);
+  if (key === undefined || !KEY_PATTERN.test(key)) throw new UsageError(`KEY must be 1-128 characters of A-Z a-z 0-9 _ . : - (got ${JSON.stringify(key ?? '')})`);
+  if (command === 'put' && value === undefined) throw new UsageError('put needs a VALUE');
+  if (command === 'get' && value !== undefined) throw new UsageError(`get takes only a KEY (got ${JSON.stringify(value)} too)`);
+  let servers: Record<string, string>;
+  if (values.servers) {
+    const urls = values.servers.split(',');
+    for (const u of urls) if (!/^http:\/\/(127\.0\.0\.1|localhost|\[::1\]):\d+$/.test(u)) throw new UsageError(`--servers: ${JSON.stringify(u)} is not http://127.0.0.1:PORT`);
+    servers = Object.fromEntries(urls.map((u, k) => [`n${k + 1}`, u]));
+  } else {
+    servers = LocalCluster.attach(values.dir ?? 'traces/cluster').clientUrls;
+  }
+  const client = new KvClient({ servers, timeoutMs: positiveInt('timeout', values.timeout, 10_000) });
+  const r = command === 'put' ? await client.put(key, value!) : await client.get(key);
+  if (command === 'put') console.log(`ok: ${key}=${r.value} applied as entry ${r.index} of term ${r.term} (leader ${r.server})`);
+  else console.log(r.value === null ? `${key} is not set (read at entry ${r.index}, leader ${r.server})` : r.value);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(`kv: ${(err as Error).message}`);
+    process.exit(err instanceof UsageError ? 2 : err instanceof KvClientError && err.indefinite ? 3 : 1);
+  },
+);
