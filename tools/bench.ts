@@ -1,5 +1,5 @@
-// Benchmark (not a test), in two parts.
-//   npm run bench [-- --schedules N --steps N --skip-tlc yes]
+// Benchmark (not a test), in three parts.
+//   npm run bench [-- --schedules N --steps N --skip-tlc yes --skip-cluster yes --writes N]
 // Prints figures; exits 0 when every part ran, 1 if one failed (e.g. no TLC),
 // 2 on wrong usage. Part 2 runs TLC for a few minutes; --skip-tlc yes skips it.
 // 1. Simulator: schedule steps per second (simulation, invariant checks and
@@ -13,6 +13,12 @@
 //    2,500, 5,000 and 10,000 events (to show how time grows with length) and
 //    for 1,000 traces of 100 events, with the TLC time and the share of it that
 //    is JVM start-up and spec parsing (a TLC run on no trace at all).
+// 3. A real cluster: 3 server processes on 127.0.0.1 (WAL on disk, TCP), with
+//    fsync and without: committed writes per second and median/p99 commit
+//    latency (client send to answer after apply) for 1 client and for 16
+//    concurrent clients, N writes each (default 2,000), and the ratio of the
+//    simulator's events per second (part 1, 3 servers) to the real cluster's
+//    (trace events all servers wrote during the load).
 
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -24,18 +30,23 @@ import { TraceFileWriter, writeFileAtomic } from '../src/trace/recorder.js';
 import { readLines } from '../src/files/lines.js';
 import type { Entry } from '../src/raft/types.js';
 import type { TraceEvent } from '../src/trace/events.js';
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { KvClient } from '../src/client/kv-client.js';
+import { LocalCluster } from '../src/server/local-cluster.js';
+import { FileSystemDisk } from '../src/storage/disk.js';
 import { validateTraceText } from '../src/trace/validate.js';
 import { makeTempDir, removeTempDir } from '../src/files/cleanup.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
 
-function simulatorBench(values: Record<string, string | undefined>): void {
+/** Returns the simulator's events per second for 3 servers. */
+function simulatorBench(values: Record<string, string | undefined>): number {
   const schedules = positiveInt('schedules', values.schedules, 20);
   const steps = positiveInt('steps', values.steps, 5000);
   const dir = makeTempDir('raft-bench-');
   console.log(`node ${process.version}; ${schedules} schedules of ${steps} steps per cluster size`);
   console.log('servers  steps/s    events/s(sim)  events/s(written)  bytes/event  events');
+  let threeServers = 0;
   try {
     for (const nodes of [3, 5]) {
       const plans = Array.from({ length: schedules }, (_, k) =>
@@ -59,6 +70,7 @@ function simulatorBench(values: Record<string, string | undefined>): void {
         bytes += Buffer.byteLength(run.trace);
       }
       const perSec = (n: number, ms: number) => Math.round((n * 1000) / ms).toLocaleString('en-US');
+      if (nodes === 3) threeServers = (events * 1000) / simMs;
       console.log(
         `${String(nodes).padEnd(9)}${perSec(schedules * steps, simMs).padEnd(11)}${perSec(events, simMs).padEnd(15)}${perSec(events, simMs + writeMs).padEnd(19)}${String(Math.round(bytes / events)).padEnd(13)}${events}`,
       );
@@ -66,6 +78,7 @@ function simulatorBench(values: Record<string, string | undefined>): void {
   } finally {
     removeTempDir(dir);
   }
+  return threeServers;
 }
 
 /**
@@ -183,11 +196,89 @@ async function validationBench(): Promise<void> {
   await row('1,000 traces of 100', Array.from({ length: 1000 }, (_, k) => traceOf(100 + k, 100, k % 2 ? 5 : 3)));
 }
 
+function traceLines(cluster: LocalCluster): number {
+  let n = 0;
+  for (const id of cluster.ids) {
+    const file = join(cluster.dataDir(id), 'trace.ndjson');
+    if (existsSync(file)) for (const _ of readLines(file)) n++;
+  }
+  return n;
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** What one WAL-sized append and its fsync cost on the disk the cluster uses. */
+function fsyncMicroseconds(): number {
+  const dir = makeTempDir('raft-bench-fsync-');
+  try {
+    const file = new FileSystemDisk().openAppend(join(dir, 'probe.log'));
+    const times: number[] = [];
+    const bytes = Buffer.alloc(100, 1);
+    for (let k = 0; k < 500; k++) {
+      const t0 = performance.now();
+      file.append(bytes);
+      file.sync();
+      times.push((performance.now() - t0) * 1000);
+    }
+    file.close();
+    return percentile(times.sort((a, b) => a - b), 50);
+  } finally {
+    removeTempDir(dir);
+  }
+}
+
+/** Committed writes per second and commit latency on a real 3-server cluster, with and without fsync. */
+async function realClusterBench(writes: number, simEventsPerSecond: number): Promise<void> {
+  console.log(`\nreal cluster: 3 server processes on 127.0.0.1, ${writes} writes per row (client send to answer after commit and apply)`);
+  console.log(`fsync on this machine's temp dir: ${fsyncMicroseconds().toFixed(0)} µs per 100-byte append + fsync (median of 500)`);
+  console.log('fsync  clients  writes/s  median ms  p99 ms  trace events/s (all servers)  simulator events/s ÷ real');
+  for (const fsync of [true, false]) {
+    const dir = makeTempDir('raft-bench-cluster-');
+    const cluster = await LocalCluster.create({ dir, servers: 3, fsync });
+    try {
+      for (const id of cluster.ids) cluster.start(id);
+      await cluster.waitForLeader(30_000);
+      for (const clients of [1, 16]) {
+        const kv = Array.from({ length: clients }, () => new KvClient({ servers: cluster.clientUrls, timeoutMs: 30_000 }));
+        await kv[0]!.put('warm', 'up');
+        const latencies: number[] = [];
+        let next = 0;
+        const linesBefore = traceLines(cluster);
+        const t0 = performance.now();
+        await Promise.all(
+          kv.map(async (client, c) => {
+            while (next < writes) {
+              const k = next++;
+              const s0 = performance.now();
+              await client.put(`k${k % 64}`, `c${c}-${k}`);
+              latencies.push(performance.now() - s0);
+            }
+          }),
+        );
+        const seconds = (performance.now() - t0) / 1000;
+        const events = traceLines(cluster) - linesBefore;
+        latencies.sort((a, b) => a - b);
+        const eventsPerSecond = events / seconds;
+        console.log(
+          `${(fsync ? 'on' : 'off').padEnd(7)}${String(clients).padEnd(9)}${Math.round(writes / seconds).toLocaleString('en-US').padEnd(10)}${percentile(latencies, 50).toFixed(1).padEnd(11)}${percentile(latencies, 99).toFixed(1).padEnd(8)}${Math.round(eventsPerSecond).toLocaleString('en-US').padEnd(30)}${(simEventsPerSecond / eventsPerSecond).toFixed(0)}x`,
+        );
+      }
+    } finally {
+      await cluster.stopAll();
+      removeTempDir(dir);
+    }
+  }
+}
+
 async function main(): Promise<void> {
-  const { values } = parse(process.argv.slice(2), ['schedules', 'steps', 'skip-tlc']);
-  simulatorBench(values);
+  const { values } = parse(process.argv.slice(2), ['schedules', 'steps', 'skip-tlc', 'skip-cluster', 'writes']);
+  const writes = positiveInt('writes', values.writes, 2000);
+  const simEventsPerSecond = simulatorBench(values);
   oracleCostBench();
   traceSizeBench();
+  if (values['skip-cluster'] !== 'yes') await realClusterBench(writes, simEventsPerSecond);
   if (values['skip-tlc'] !== 'yes') await validationBench();
 }
 
