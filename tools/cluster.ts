@@ -6,7 +6,8 @@
 // up writes DIR/cluster.json (default DIR: traces/cluster; 3 servers; Raft
 // ports P+1.., client ports P+101.., P default 7100, all on 127.0.0.1),
 // starts each server with its data, trace and log in DIR/nX/, and waits for a
-// leader. down stops the servers this folder's PID files name (SIGTERM, then
+// leader; over a run folder of an earlier cluster, the servers recover from
+// its data (remove the folder to start afresh). down stops the servers this folder's PID files name (SIGTERM, then
 // SIGKILL after 5 s), only if they still run this folder's config. Exits 0 on
 // success, 1 on a failure, 2 on wrong usage. --help prints this text.
 import { exitOnHelp, parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
@@ -19,6 +20,8 @@ async function up(dir: string, servers: number, basePort: number, fsync: boolean
     const old = LocalCluster.attach(dir);
     const running = old.ids.filter((id) => old.ownPid(id) !== null);
     if (running.length) throw new Error(`${dir}: servers ${running.join(', ')} are already running; stop them with make cluster-down`);
+    // The servers' logs and traces belong to that membership.
+    if (old.ids.length !== servers) throw new Error(`${dir} holds the data of a ${old.ids.length}-server cluster; remove the folder or choose another (CLUSTER_DIR=..., --dir)`);
   } catch (err) {
     if (!(err as Error).message.includes('no cluster.json')) throw err;
   }
