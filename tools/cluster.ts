@@ -7,9 +7,10 @@
 // ports P+1.., client ports P+101.., P default 7100, all on 127.0.0.1),
 // starts each server with its data, trace and log in DIR/nX/, and waits for a
 // leader; over a run folder of an earlier cluster, the servers recover from
-// its data (remove the folder to start afresh). down stops the servers this folder's PID files name (SIGTERM, then
-// SIGKILL after 5 s), only if they still run this folder's config. Exits 0 on
-// success, 1 on a failure, 2 on wrong usage. --help prints this text.
+// its data (remove the folder to start afresh). down stops the servers this
+// folder's PID files name (SIGTERM, then SIGKILL after 5 s), only if they
+// still run this folder's config. Exits 0 on success, 1 on a failure, 2 on
+// wrong usage. --help prints this text.
 import { exitOnHelp, parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
 import { LocalCluster, portInUse } from '../src/server/local-cluster.js';
 
