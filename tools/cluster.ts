@@ -35,6 +35,7 @@ async function up(dir: string, servers: number, basePort: number, fsync: boolean
   for (const id of cluster.ids) cluster.start(id);
   try {
     const leader = await cluster.waitForLeader(30_000);
+    cluster.release();
     console.log(`cluster up: ${servers} servers, leader ${leader}; run folder ${dir}/ (config cluster.json; per server: wal.log, trace.ndjson, server.log)`);
     for (const id of cluster.ids) console.log(`  ${id}  client API ${cluster.clientUrl(id)}  pid ${cluster.ownPid(id)}`);
     console.log(`try:  npx tsx tools/kv.ts --dir ${dir} put greeting hello`);

@@ -13,6 +13,8 @@ import { join } from 'node:path';
 const dirs = new Set<string>();
 /** Each child with the signal that stops it: a JVM is killed, a node worker asked to clean up after itself. */
 const children = new Map<ChildProcess, NodeJS.Signals>();
+/** Processes this one started detached (it holds no handle to them), by PID. */
+const pids = new Set<number>();
 let installed = false;
 
 const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -26,6 +28,14 @@ function stopEverything(): void {
     }
   }
   children.clear();
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  pids.clear();
   for (const dir of dirs) {
     try {
       // A JVM just sent SIGKILL may still write into its metadir for a moment:
@@ -82,4 +92,14 @@ export function trackChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGKIL
   install();
   children.set(child, signal);
   child.once('exit', () => children.delete(child));
+}
+
+/** Kills process `pid` (one this process started detached) if this process ends before untrackPid. */
+export function trackPid(pid: number): void {
+  install();
+  pids.add(pid);
+}
+
+export function untrackPid(pid: number): void {
+  pids.delete(pid);
 }

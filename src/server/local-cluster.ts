@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ServerId } from '../raft/types.js';
-import { trackChild } from '../files/cleanup.js';
+import { trackChild, trackPid, untrackPid } from '../files/cleanup.js';
 import { ensureDir } from '../files/output-path.js';
 import { localClusterConfig, readClusterConfig, type ClusterConfig } from './config.js';
 import type { ServerStatus } from './raft-server.js';
@@ -137,6 +137,8 @@ export class LocalCluster {
     if (this.detached) {
       child.unref();
       writeFileSync(this.pidFile(id), `${child.pid}\n`);
+      // Until release(): a command interrupted while its cluster starts stops it.
+      if (child.pid) trackPid(child.pid);
     } else {
       trackChild(child, 'SIGKILL');
     }
@@ -144,6 +146,11 @@ export class LocalCluster {
     child.once('exit', () => {
       if (this.children.get(id) === child) this.children.delete(id);
     });
+  }
+
+  /** Leaves the detached servers running after this process ends (make cluster-up, once the cluster is up). */
+  release(): void {
+    for (const child of this.children.values()) if (child.pid) untrackPid(child.pid);
   }
 
   running(id: ServerId): boolean {
@@ -182,6 +189,7 @@ export class LocalCluster {
     while (Date.now() < deadline) {
       if (child ? child.exitCode !== null || child.signalCode !== null : !isAlive(pid)) {
         this.children.delete(id);
+        untrackPid(pid);
         rmSync(this.pidFile(id), { force: true });
         return true;
       }

@@ -50,7 +50,6 @@ class PeerLink {
   private closed = false;
 
   constructor(
-    private readonly peer: ServerId,
     private readonly address: PeerAddress,
     private readonly limit: number,
     private readonly backoff: { min: number; max: number },
@@ -155,7 +154,7 @@ export class TcpTransport {
     });
     const backoff = this.options.backoffMs ?? { min: 20, max: 500 };
     for (const [peer, addr] of Object.entries(this.options.peers)) {
-      this.links.set(peer, new PeerLink(peer, addr, this.options.queueLimit ?? 1024, backoff, this.stats));
+      this.links.set(peer, new PeerLink(addr, this.options.queueLimit ?? 1024, backoff, this.stats));
     }
   }
 

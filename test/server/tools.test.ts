@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { makeTempDir, removeTempDir } from '../../src/files/cleanup.js';
+import { makeTempDir, removeTempDir, trackPid, untrackPid } from '../../src/files/cleanup.js';
+import { portInUse } from '../../src/server/local-cluster.js';
 import { encodeRecord } from '../../src/storage/wal-records.js';
 
 const tool = (name: string, args: string[]) =>
@@ -61,5 +62,42 @@ describe('bad input to the real-cluster commands', { timeout: 120_000 }, () => {
   it('the cluster command names what it needs', () => {
     oneLine(tool('cluster', ['start']), 2, /^cluster: say up, status or down/);
     oneLine(tool('cluster', ['down', '--dir', join(dir, 'none')]), 1, /no cluster\.json here/);
+  });
+});
+
+describe("the README's quick start", { timeout: 180_000 }, () => {
+  it('cluster up, a write and a read with the CLI client, status, cluster down', async () => {
+    const run = join(dir, 'quick-start');
+    // A base port whose six ports are free (the default 7100 may be taken on a shared machine).
+    let base = 0;
+    for (let tries = 0; tries < 50 && !base; tries++) {
+      const candidate = 20_000 + 200 * Math.floor(Math.random() * 200);
+      const ports = [1, 2, 3, 101, 102, 103].map((k) => candidate + k);
+      if (!(await Promise.all(ports.map(portInUse))).some(Boolean)) base = candidate;
+    }
+    expect(base).toBeGreaterThan(0);
+    const started: number[] = [];
+    try {
+      const up = tool('cluster', ['up', '--dir', run, '--base-port', String(base)]);
+      // The servers are detached: should this test be interrupted, the cleanup hooks kill them.
+      for (const pid of up.stdout.match(/pid (\d+)/g) ?? []) started.push(Number(pid.slice(4)));
+      for (const pid of started) trackPid(pid);
+      expect(up.status, up.stderr).toBe(0);
+      expect(up.stdout).toMatch(/^cluster up: 3 servers, leader n[123]/);
+      const put = tool('kv', ['--dir', run, 'put', 'greeting', 'hello']);
+      expect(put.status, put.stderr).toBe(0);
+      expect(put.stdout).toMatch(/^ok: greeting=hello applied as entry 1 of term \d+ \(leader n[123]\)/);
+      const get = tool('kv', ['--dir', run, 'get', 'greeting']);
+      expect(get.stdout).toBe('hello\n');
+      const again = tool('cluster', ['up', '--dir', run, '--base-port', String(base)]);
+      oneLine(again, 1, /servers n1, n2, n3 are already running; stop them with make cluster-down/);
+      const status = tool('cluster', ['status', '--dir', run]);
+      expect(status.stdout.match(/Leader/g)).toHaveLength(1);
+    } finally {
+      const down = tool('cluster', ['down', '--dir', run]);
+      expect(down.stdout).toMatch(/n1: stopped[\s\S]*n2: stopped[\s\S]*n3: stopped/);
+      for (const pid of started) untrackPid(pid);
+    }
+    expect(tool('cluster', ['down', '--dir', run]).stdout).toBe('n1: not running\nn2: not running\nn3: not running\n');
   });
 });
