@@ -20,8 +20,11 @@ export interface DriverOptions {
   readonly disk: Disk;
   readonly walPath: string;
   readonly wal?: WalOptions;
-  /** Opens the process trace once the incarnation is known; null for no trace. */
-  readonly openTrace?: (incarnation: number) => ProcessTrace | null;
+  /**
+   * Opens the process trace once the incarnation is known, keeping events
+   * up to `keepUpTo` (what the recovered log covers; null: all); null for no trace.
+   */
+  readonly openTrace?: (incarnation: number, keepUpTo: number | null) => ProcessTrace | null;
 }
 
 export interface AppliedEntry extends CommittedEntry {
@@ -51,7 +54,7 @@ export class ServerDriver {
     const { wal, recovery } = WriteAheadLog.open(options.disk, options.walPath, options.wal ?? DEFAULT_WAL_OPTIONS);
     this.wal = wal;
     this.recovery = recovery;
-    this.trace = options.openTrace?.(recovery.incarnation) ?? null;
+    this.trace = options.openTrace?.(recovery.incarnation, recovery.tracedUpTo) ?? null;
     if (recovery.durable) {
       const { node, ready } = RaftNode.recover(options.id, options.servers, recovery.durable);
       this.node = node;
@@ -109,7 +112,7 @@ export class ServerDriver {
 
   /** Makes the batch durable, then releases its messages and applies its committed entries. */
   flush(): Flushed {
-    this.wal.sync();
+    this.wal.sync(this.trace?.eventCount);
     const applied: AppliedEntry[] = [];
     for (const c of this.committed) applied.push({ ...c, result: this.kv.apply(c.index, c.entry) });
     const out: Flushed = { envelopes: this.outbox, applied, resetElectionTimer: this.resetTimer };

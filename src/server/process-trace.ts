@@ -14,8 +14,13 @@ import type { MessageId, ServerEvent, TraceHeader, VectorClock } from '../trace/
 import { ensureDir } from '../files/output-path.js';
 import type { Envelope } from '../transport/envelope.js';
 
-/** How far back from the end a restart looks for the last whole line. */
-const TAIL_BYTES = 1 << 20;
+/** How far back from the end a restart first looks for the last event to keep (then four times as far, and so on). */
+const TAIL_BYTES = 1 << 16;
+
+interface LastEvent {
+  readonly i: number;
+  readonly clock?: VectorClock;
+}
 
 export class ProcessTrace {
   private fd: number;
@@ -29,12 +34,17 @@ export class ProcessTrace {
     servers: readonly ServerId[],
     private readonly incarnation: number,
     header: TraceHeader,
+    keepUpTo: number | null,
   ) {
     ensureDir(dirname(path));
     this.clock = Object.fromEntries(servers.map((s) => [s, 0]));
     this.fd = openSync(path, existsSync(path) ? 'r+' : 'w+');
-    const last = this.recoverTail();
-    closeSync(this.fd);
+    let last: LastEvent | null;
+    try {
+      last = this.recoverTail(keepUpTo);
+    } finally {
+      closeSync(this.fd);
+    }
     this.fd = openSync(path, 'a');
     if (last === null) {
       this.count = 0;
@@ -45,38 +55,55 @@ export class ProcessTrace {
     }
   }
 
-  static open(path: string, id: ServerId, servers: readonly ServerId[], incarnation: number, header: TraceHeader): ProcessTrace {
-    return new ProcessTrace(path, id, servers, incarnation, header);
+  /**
+   * Opens the trace of server `id` for appending. `keepUpTo` is the last
+   * event the server's write-ahead log covers: later events (of a batch whose
+   * log write a kill prevented) are cut off, since nothing they did left the
+   * process. Null keeps every event.
+   */
+  static open(path: string, id: ServerId, servers: readonly ServerId[], incarnation: number, header: TraceHeader, keepUpTo: number | null = null): ProcessTrace {
+    return new ProcessTrace(path, id, servers, incarnation, header, keepUpTo);
   }
 
   /**
    * Finds the last event of a trace left by an earlier incarnation, cutting
-   * off a line the kill interrupted. Returns null for a new (empty) file.
+   * off a line the kill interrupted and the events after `keepUpTo`. Returns
+   * null for a new (empty) file.
    */
-  private recoverTail(): { i: number; clock?: VectorClock } | null {
+  private recoverTail(keepUpTo: number | null): LastEvent | null {
     const size = fstatSync(this.fd).size;
     if (size === 0) return null;
-    const start = Math.max(0, size - TAIL_BYTES);
-    const buf = Buffer.alloc(size - start);
-    readSync(this.fd, buf, 0, buf.length, start);
-    let end = buf.length;
-    if (buf[end - 1] !== 0x0a) {
-      const cut = buf.lastIndexOf(0x0a);
-      if (cut < 0) throw new Error(`${this.path}: no whole line in its last ${buf.length} bytes; move the file away to start a new trace`);
-      end = cut + 1;
-      ftruncateSync(this.fd, start + end);
+    for (let window = TAIL_BYTES; ; window *= 4) {
+      const start = Math.max(0, size - window);
+      const buf = Buffer.alloc(size - start);
+      readSync(this.fd, buf, 0, buf.length, start);
+      // Whole lines only: from the first line start in the window to the last newline.
+      let end = buf[buf.length - 1] === 0x0a ? buf.length : buf.lastIndexOf(0x0a) + 1;
+      const first = start === 0 ? 0 : buf.indexOf(0x0a) + 1;
+      while (end > first) {
+        const from = buf.lastIndexOf(0x0a, end - 2) + 1;
+        if (from < first) break;
+        const last = this.parseLine(buf.subarray(from, end - 1).toString('utf8'));
+        if (last.i === 0 || keepUpTo === null || last.i <= keepUpTo) {
+          if (start + end < size) ftruncateSync(this.fd, start + end);
+          return last;
+        }
+        end = from;
+      }
+      if (start === 0) throw new Error(`${this.path}: no header line; move the file away to start a new trace`);
     }
-    const from = buf.lastIndexOf(0x0a, end - 2) + 1;
-    const line = buf.subarray(from, end - 1).toString('utf8');
+  }
+
+  private parseLine(line: string): LastEvent {
     let parsed: { i?: unknown; clock?: VectorClock; format?: unknown };
     try {
       parsed = JSON.parse(line);
     } catch {
-      throw new Error(`${this.path}: its last line is not JSON; move the file away to start a new trace`);
+      throw new Error(`${this.path}: a line near its end is not JSON; move the file away to start a new trace`);
     }
     if (parsed.format !== undefined) return { i: 0 };
-    if (!Number.isSafeInteger(parsed.i)) throw new Error(`${this.path}: its last line has no event number i`);
-    return { i: parsed.i as number, clock: parsed.clock };
+    if (!Number.isSafeInteger(parsed.i)) throw new Error(`${this.path}: a line near its end has no event number i`);
+    return { i: parsed.i as number, ...(parsed.clock ? { clock: parsed.clock } : {}) };
   }
 
   private write(text: string): void {

@@ -59,14 +59,15 @@ export class RaftServer {
       disk: new FileSystemDisk(),
       walPath: join(config.dataDir, 'wal.log'),
       wal: { fsync: config.fsync, compactAboveBytes: 1 << 20 },
-      openTrace: (incarnation) =>
-        ProcessTrace.open(join(config.dataDir, 'trace.ndjson'), config.id, servers, incarnation, {
-          format: TRACE_FORMAT,
-          version: TRACE_VERSION,
-          nodes: servers,
-          seed: config.seed,
-          params: { source: 'server', server: config.id },
-        }),
+      openTrace: (incarnation, keepUpTo) =>
+        ProcessTrace.open(
+          join(config.dataDir, 'trace.ndjson'),
+          config.id,
+          servers,
+          incarnation,
+          { format: TRACE_FORMAT, version: TRACE_VERSION, nodes: servers, seed: config.seed, params: { source: 'server', server: config.id } },
+          keepUpTo,
+        ),
     });
     const r = this.driver.recovery;
     if (r.tornTail) log(`${config.id}: recovered ${r.records} WAL records; discarded a torn tail of ${r.tornTail.bytes} bytes at offset ${r.tornTail.offset} (${r.tornTail.reason})`);

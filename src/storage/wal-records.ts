@@ -17,6 +17,8 @@ export type WalRecord =
   | { readonly t: 'state'; readonly term: number; readonly votedFor: ServerId | null }
   | { readonly t: 'log'; readonly keep: number; readonly append: readonly Entry[] }
   | { readonly t: 'boot'; readonly incarnation: number }
+  /** The process trace's events up to `upTo` belong to batches this log holds (see WriteAheadLog.sync). */
+  | { readonly t: 'traced'; readonly upTo: number }
   | {
       readonly t: 'snapshot';
       readonly term: number;
@@ -158,6 +160,9 @@ function parsePayload(file: string, offset: number, payload: Buffer): WalRecord 
     case 'boot':
       if (!isCount(r.incarnation)) throw bad('has a bad incarnation');
       return { t: 'boot', incarnation: r.incarnation };
+    case 'traced':
+      if (!isCount(r.upTo)) throw bad('has a bad upTo');
+      return { t: 'traced', upTo: r.upTo };
     case 'snapshot':
       if (!isCount(r.term) || !isVote(r.votedFor) || !isEntries(r.log) || !isCount(r.incarnation)) throw bad('is a bad snapshot');
       return { t: 'snapshot', term: r.term, votedFor: r.votedFor, log: r.log, incarnation: r.incarnation };

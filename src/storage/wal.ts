@@ -28,6 +28,8 @@ export interface Recovery {
   readonly bytes: number;
   /** A torn last record that recovery cut off, or null. */
   readonly tornTail: TornTail | null;
+  /** The last trace event a synced batch covered; null if the log never had a trace beside it. */
+  readonly tracedUpTo: number | null;
 }
 
 export class WriteAheadLog {
@@ -42,6 +44,7 @@ export class WriteAheadLog {
   // size of a snapshot is known without serializing it.
   private entryBytes: number[] = [0];
   private compactions = 0;
+  private tracedUpTo: number | null = null;
 
   private constructor(
     private readonly disk: Disk,
@@ -71,6 +74,7 @@ export class WriteAheadLog {
     let votedFor: ServerId | null = null;
     let log: Entry[] = [];
     let incarnation = 0;
+    let tracedUpTo: number | null = null;
     let holdsState = false;
     for (const { offset, record } of scan.records) {
       switch (record.t) {
@@ -90,6 +94,9 @@ export class WriteAheadLog {
         case 'boot':
           incarnation = record.incarnation;
           break;
+        case 'traced':
+          tracedUpTo = record.upTo;
+          break;
         case 'snapshot':
           if (offset !== 0) throw new WalCorruption(path, offset, 'a snapshot record that is not the first record');
           term = record.term;
@@ -101,17 +108,20 @@ export class WriteAheadLog {
       }
     }
     const wal = new WriteAheadLog(disk, path, options, { term, votedFor, log, incarnation, bytes: scan.validBytes });
+    wal.tracedUpTo = tracedUpTo;
     wal.incarnation = incarnation + 1;
     wal.stage({ t: 'boot', incarnation: wal.incarnation });
     wal.sync();
     return {
       wal,
       recovery: {
-        durable: holdsState ? { currentTerm: term, votedFor, log } : null,
+        // A copy: the log's own array changes with every append.
+        durable: holdsState ? { currentTerm: term, votedFor, log: [...log] } : null,
         incarnation: wal.incarnation,
         records: scan.records.length,
         bytes: scan.validBytes,
         tornTail: scan.tornTail,
+        tracedUpTo,
       },
     };
   }
@@ -171,21 +181,37 @@ export class WriteAheadLog {
     return this.staged.length > 0;
   }
 
-  /** Writes the staged records and makes them durable; then compacts if the file has grown well past its state. */
-  sync(): void {
+  /**
+   * Writes the staged records and makes them durable; then compacts if the
+   * file has grown well past its state. `tracedUpTo`, the number of the last
+   * event the process trace holds, is written with the batch (in the same
+   * write, so a kill keeps both or neither): a restart then cuts the trace
+   * back to what the log covers, because a process killed after writing its
+   * trace but before its log must not leave events whose durable effects it
+   * lost (their messages never left). A batch that changed no durable state
+   * writes only that mark, without an fsync: a kill keeps what was written, and
+   * nothing was promised on it.
+   */
+  sync(tracedUpTo?: number): void {
+    const durable = this.staged.length > 0;
+    if (tracedUpTo !== undefined && tracedUpTo !== this.tracedUpTo) {
+      this.stage({ t: 'traced', upTo: tracedUpTo });
+      this.tracedUpTo = tracedUpTo;
+    }
     if (this.staged.length === 0) return;
     const batch = this.staged.length === 1 ? this.staged[0]! : Buffer.concat(this.staged);
     this.staged = [];
     this.file.append(batch);
     this.fileBytes += batch.length;
-    if (this.options.fsync) this.file.sync();
+    if (durable && this.options.fsync) this.file.sync();
     const snapshotBytes = this.entryBytes[this.entryBytes.length - 1]! + 128;
     if (this.fileBytes > this.options.compactAboveBytes && this.fileBytes > 2 * snapshotBytes) this.compact();
   }
 
   /** Rewrites the file as one snapshot record, atomically (temp file, fsync, rename). */
   compact(): void {
-    const bytes = encodeRecord({ t: 'snapshot', term: this.term, votedFor: this.votedFor, log: this.log, incarnation: this.incarnation });
+    const snapshot = encodeRecord({ t: 'snapshot', term: this.term, votedFor: this.votedFor, log: this.log, incarnation: this.incarnation });
+    const bytes = this.tracedUpTo === null ? snapshot : Buffer.concat([snapshot, encodeRecord({ t: 'traced', upTo: this.tracedUpTo })]);
     this.file.close();
     this.disk.replace(this.path, bytes);
     this.file = this.disk.openAppend(this.path);

@@ -154,7 +154,14 @@ describe('a cluster of 3 real server processes', () => {
       const v = validateTraceFile(file);
       expect(v.ok ? null : v.problems, file).toBeNull();
       if (!v.ok) continue;
+      let before: TraceEvent | null = null;
       for (const e of v.trace.events as Iterable<TraceEvent & { sendId?: string; msgId?: string; clock?: Record<string, number> }>) {
+        // A restart recovers exactly the durable state of the last event its file kept.
+        if (e.action === 'Restart' && before && 'state' in before) {
+          const durable = (x: TraceEvent) => ('state' in x ? [x.state.term, x.state.votedFor, x.state.logLength] : null);
+          expect(durable(e), `${file} event ${e.i}`).toEqual(durable(before));
+        }
+        before = e;
         if (e.sendId) sent.set(e.sendId, e.clock!);
         if (e.msgId) read.push([id, e.i, e.msgId, e.clock!]);
         expect(e.clock, `${file} event ${e.i}`).toBeDefined();
