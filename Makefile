@@ -74,8 +74,9 @@ soak: node_modules/.installed
 SERVERS ?= 3
 CLUSTER_DIR ?= traces/cluster
 BASE_PORT ?= 7100
+LIFETIME ?= 3600
 cluster-up: node_modules/.installed
-	$(NPX) tsx tools/cluster.ts up --servers $(SERVERS) --dir $(CLUSTER_DIR) --base-port $(BASE_PORT) $(CLUSTER_FLAGS)
+	$(NPX) tsx tools/cluster.ts up --servers $(SERVERS) --dir $(CLUSTER_DIR) --base-port $(BASE_PORT) --lifetime $(LIFETIME) $(CLUSTER_FLAGS)
 
 cluster-status: node_modules/.installed
 	$(NPX) tsx tools/cluster.ts status --dir $(CLUSTER_DIR)

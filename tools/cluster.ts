@@ -1,22 +1,23 @@
 // Starts, inspects and stops a cluster of real Raft server processes on this
 // machine, in the background, for trying the system by hand.
-//   npx tsx tools/cluster.ts up [--servers N] [--dir DIR] [--base-port P] [--no-fsync]
+//   npx tsx tools/cluster.ts up [--servers N] [--dir DIR] [--base-port P] [--lifetime SECONDS] [--no-fsync]
 //   npx tsx tools/cluster.ts status [--dir DIR]
 //   npx tsx tools/cluster.ts down [--dir DIR]
 // up writes DIR/cluster.json (default DIR: traces/cluster; 3 servers; Raft
 // ports P+1.., client ports P+101.., P default 7100, all on 127.0.0.1),
 // starts each server with its data, trace and log in DIR/nX/, and waits for a
-// leader; over a run folder of an earlier cluster, the servers recover from
-// its data (remove the folder to start afresh). down stops the servers this
-// folder's PID files name (SIGTERM, then SIGKILL after 5 s), only if they
-// still run this folder's config. Exits 0 on success, 1 on a failure, 2 on
-// wrong usage. --help prints this text.
+// leader. Each server stops by itself after SECONDS (default 3600). Over the
+// run folder of an earlier cluster, the servers recover from its data (remove
+// the folder to start afresh). down stops the servers this folder's PID files
+// name (SIGTERM, then SIGKILL after 5 s), only if they still run this
+// folder's config. Exits 0 on success, 1 on a failure, 2 on wrong usage.
+// --help prints this text.
 import { exitOnHelp, parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
 import { LocalCluster, portInUse } from '../src/server/local-cluster.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
 
-async function up(dir: string, servers: number, basePort: number, fsync: boolean): Promise<number> {
+async function up(dir: string, servers: number, basePort: number, fsync: boolean, lifetimeSeconds: number): Promise<number> {
   try {
     const old = LocalCluster.attach(dir);
     const running = old.ids.filter((id) => old.ownPid(id) !== null);
@@ -31,7 +32,7 @@ async function up(dir: string, servers: number, basePort: number, fsync: boolean
       if (await portInUse(p)) throw new Error(`port ${p} on 127.0.0.1 is already in use; choose other ports with BASE_PORT=... (--base-port)`);
     }
   }
-  const cluster = await LocalCluster.create({ dir, servers, basePort, fsync, detached: true });
+  const cluster = await LocalCluster.create({ dir, servers, basePort, fsync, lifetimeSeconds, detached: true });
   for (const id of cluster.ids) cluster.start(id);
   try {
     const leader = await cluster.waitForLeader(30_000);
@@ -40,7 +41,7 @@ async function up(dir: string, servers: number, basePort: number, fsync: boolean
     for (const id of cluster.ids) console.log(`  ${id}  client API ${cluster.clientUrl(id)}  pid ${cluster.ownPid(id)}`);
     console.log(`try:  npx tsx tools/kv.ts --dir ${dir} put greeting hello`);
     console.log(`      npx tsx tools/kv.ts --dir ${dir} get greeting`);
-    console.log(`stop: make cluster-down`);
+    console.log(`stop: make cluster-down (each server stops by itself after ${lifetimeSeconds} s)`);
     return 0;
   } catch (err) {
     await cluster.stopAll();
@@ -73,7 +74,7 @@ async function down(dir: string): Promise<number> {
 }
 
 async function main(): Promise<number> {
-  const { values, positionals } = parse(process.argv.slice(2), ['servers', 'dir', 'base-port', 'no-fsync'], ['no-fsync']);
+  const { values, positionals } = parse(process.argv.slice(2), ['servers', 'dir', 'base-port', 'lifetime', 'no-fsync'], ['no-fsync']);
   const [command, ...rest] = positionals;
   if (rest.length) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`);
   const dir = values.dir ?? 'traces/cluster';
@@ -85,7 +86,7 @@ async function main(): Promise<number> {
       if (servers < 2 || servers > 9) throw new UsageError(`--servers takes 2..9, got ${servers}`);
       const basePort = positiveInt('base-port', values['base-port'], 7100);
       if (basePort + 100 + servers > 65535) throw new UsageError(`--base-port ${basePort} leaves no room for ${servers} servers' ports`);
-      return up(dir, servers, basePort, values['no-fsync'] !== 'true');
+      return up(dir, servers, basePort, values['no-fsync'] !== 'true', positiveInt('lifetime', values.lifetime, 3600));
     }
     case 'status':
       return status(dir);

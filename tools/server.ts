@@ -4,13 +4,14 @@
 //   npx tsx tools/server.ts --config FILE --id nX [--data DIR] [--no-fsync]
 //   npx tsx tools/server.ts --id nX --members n1=127.0.0.1:7101:7201,n2=... --data DIR
 //                           [--election-timeout MIN-MAX] [--heartbeat MS] [--request-timeout MS]
-//                           [--seed S] [--no-fsync]
+//                           [--seed S] [--lifetime SECONDS] [--no-fsync]
 // The config file is what make cluster-up writes (see README); flags override
 // it. The server keeps its write-ahead log (wal.log) and its trace
 // (trace.ndjson) in DIR (default: the config's dir/<id>/). SIGTERM or SIGINT
-// stops it cleanly; SIGKILL loses nothing it acknowledged. Exits 0 when
-// stopped by a signal, 1 on a failure (a corrupt log, a port in use), 2 on
-// wrong usage. --help prints this text.
+// stops it cleanly, and so does the end of its lifetime (default 3600 s);
+// SIGKILL loses nothing it acknowledged. Exits 0 when stopped by a signal or
+// its lifetime, 1 on a failure (a corrupt log, a port in use), 2 on wrong
+// usage. --help prints this text.
 import { exitOnHelp, parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
 import { ConfigError, DEFAULTS, parseMembersFlag, readClusterConfig, serverConfig, type ClusterConfig } from '../src/server/config.js';
 import { RaftServer } from '../src/server/raft-server.js';
@@ -26,7 +27,7 @@ function range(text: string): { min: number; max: number } {
 async function main(): Promise<void> {
   const { values, positionals } = parse(
     process.argv.slice(2),
-    ['config', 'id', 'members', 'data', 'election-timeout', 'heartbeat', 'request-timeout', 'seed', 'no-fsync'],
+    ['config', 'id', 'members', 'data', 'election-timeout', 'heartbeat', 'request-timeout', 'seed', 'lifetime', 'no-fsync'],
     ['no-fsync'],
   );
   if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
@@ -43,26 +44,27 @@ async function main(): Promise<void> {
     ...(values.heartbeat ? { heartbeatMs: positiveInt('heartbeat', values.heartbeat, 0) } : {}),
     ...(values['request-timeout'] ? { requestTimeoutMs: positiveInt('request-timeout', values['request-timeout'], 0) } : {}),
     ...(values.seed ? { seed: positiveInt('seed', values.seed, 0) } : {}),
+    ...(values.lifetime ? { lifetimeSeconds: positiveInt('lifetime', values.lifetime, 0) } : {}),
     ...(values['no-fsync'] ? { fsync: false } : {}),
   };
   const server = await RaftServer.start(serverConfig(cluster, values.id, values.data));
   let stopping = false;
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.on(signal, () => {
-      if (stopping) return;
-      stopping = true;
-      server.stop().then(
-        () => {
-          process.stderr.write(`${server.id}: stopped by ${signal}\n`);
-          process.exit(0);
-        },
-        (err) => {
-          process.stderr.write(`${server.id}: failed to stop cleanly: ${(err as Error).message}\n`);
-          process.exit(1);
-        },
-      );
-    });
-  }
+  const shutdown = (why: string) => {
+    if (stopping) return;
+    stopping = true;
+    server.stop().then(
+      () => {
+        process.stderr.write(`${server.id}: stopped by ${why}\n`);
+        process.exit(0);
+      },
+      (err) => {
+        process.stderr.write(`${server.id}: failed to stop cleanly: ${(err as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => shutdown(signal));
+  setTimeout(() => shutdown(`the end of its lifetime (${cluster.lifetimeSeconds} s)`), cluster.lifetimeSeconds * 1000);
 }
 
 main().catch((err) => {

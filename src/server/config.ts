@@ -26,6 +26,8 @@ export interface ClusterConfig {
   readonly fsync: boolean;
   readonly requestTimeoutMs: number;
   readonly seed: number;
+  /** A server stops by itself (cleanly) after this long: nothing left running sends traffic forever. */
+  readonly lifetimeSeconds: number;
 }
 
 export interface ServerConfig extends ClusterConfig {
@@ -39,6 +41,7 @@ export const DEFAULTS = {
   fsync: true,
   requestTimeoutMs: 5000,
   seed: 1,
+  lifetimeSeconds: 3600,
 } as const;
 
 const SERVER_ID = /^n[1-9][0-9]*$/;
@@ -95,7 +98,7 @@ export function parseClusterConfig(file: string, text: string): ClusterConfig {
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`${file}: must hold a JSON object`);
   const r = raw as Record<string, unknown>;
-  const known = ['servers', 'dir', 'electionTimeoutMs', 'heartbeatMs', 'fsync', 'requestTimeoutMs', 'seed'];
+  const known = ['servers', 'dir', 'electionTimeoutMs', 'heartbeatMs', 'fsync', 'requestTimeoutMs', 'seed', 'lifetimeSeconds'];
   const extra = Object.keys(r).find((k) => !known.includes(k));
   if (extra) throw new ConfigError(`${file}: field ${extra}: unknown (known: ${known.join(', ')})`);
   if (r.dir !== undefined && typeof r.dir !== 'string') throw new ConfigError(`${file}: field dir: must be a path`);
@@ -109,6 +112,7 @@ export function parseClusterConfig(file: string, text: string): ClusterConfig {
     fsync: (r.fsync as boolean | undefined) ?? DEFAULTS.fsync,
     requestTimeoutMs: r.requestTimeoutMs === undefined ? DEFAULTS.requestTimeoutMs : positive(`${file}: field requestTimeoutMs`, r.requestTimeoutMs),
     seed: (r.seed as number | undefined) ?? DEFAULTS.seed,
+    lifetimeSeconds: r.lifetimeSeconds === undefined ? DEFAULTS.lifetimeSeconds : positive(`${file}: field lifetimeSeconds`, r.lifetimeSeconds),
   };
 }
 
@@ -151,5 +155,6 @@ export function localClusterConfig(servers: number, basePort: number, extra: Par
     fsync: extra.fsync ?? DEFAULTS.fsync,
     requestTimeoutMs: extra.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
     seed: extra.seed ?? DEFAULTS.seed,
+    lifetimeSeconds: extra.lifetimeSeconds ?? DEFAULTS.lifetimeSeconds,
   };
 }

@@ -28,6 +28,8 @@ export interface LocalClusterOptions {
   readonly electionTimeoutMs?: { min: number; max: number };
   readonly heartbeatMs?: number;
   readonly requestTimeoutMs?: number;
+  /** Each server stops by itself after this long (default: tests' clusters 900 s, else the config's default). */
+  readonly lifetimeSeconds?: number;
   /** Detached servers outlive this process (make cluster-up); others die with it. */
   readonly detached?: boolean;
 }
@@ -73,6 +75,7 @@ export class LocalCluster {
       ...(options.electionTimeoutMs ? { electionTimeoutMs: options.electionTimeoutMs } : {}),
       ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
       ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+      ...(options.lifetimeSeconds ? { lifetimeSeconds: options.lifetimeSeconds } : options.detached ? {} : { lifetimeSeconds: 900 }),
     };
     let raw: Record<string, unknown>;
     if (options.basePort !== undefined) {

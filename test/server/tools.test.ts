@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeTempDir, removeTempDir, trackPid, untrackPid } from '../../src/files/cleanup.js';
-import { portInUse } from '../../src/server/local-cluster.js';
+import { freePorts, portInUse } from '../../src/server/local-cluster.js';
 import { encodeRecord } from '../../src/storage/wal-records.js';
 
 const tool = (name: string, args: string[]) =>
@@ -51,6 +51,13 @@ describe('bad input to the real-cluster commands', { timeout: 120_000 }, () => {
     writeFileSync(join(data, 'wal.log'), Buffer.concat([first, second, encodeRecord({ t: 'boot', incarnation: 2 })]));
     const r = tool('server', ['--members', 'n1=127.0.0.1:1:2', '--data', data, '--id', 'n1']);
     oneLine(r, 1, new RegExp(`^server: ${join(data, 'wal.log')}: corrupt write-ahead log at byte offset ${first.length}: checksum mismatch`));
+  });
+
+  it('a server stops by itself, cleanly, at the end of its lifetime', async () => {
+    const [a, b, c, d] = await freePorts(4);
+    const r = tool('server', ['--members', `n1=127.0.0.1:${a}:${b},n2=127.0.0.1:${c}:${d}`, '--id', 'n1', '--data', join(dir, 'lifetime'), '--lifetime', '1']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/n1: stopped by the end of its lifetime \(1 s\)\n$/);
   });
 
   it('the client refuses a bad key, a missing run folder and a remote server', () => {
