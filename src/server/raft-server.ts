@@ -139,11 +139,11 @@ export class RaftServer {
     if (this.stopped) return;
     const batch = this.queue;
     this.queue = [];
-    let acknowledged = false;
+    const acknowledgedBy = new Set<ServerId>();
     for (const item of batch) {
       const ready = this.driver.step(item.input, item.envelope);
       item.after?.(ready);
-      if (item.input.kind === 'receive' && item.input.msg.type === 'AppendEntriesResponse' && item.input.msg.success) acknowledged = true;
+      if (item.input.kind === 'receive' && item.input.msg.type === 'AppendEntriesResponse' && item.input.msg.success) acknowledgedBy.add(item.input.msg.source);
     }
     const flushed = this.driver.flush();
     for (const e of flushed.envelopes) this.transport.send(e);
@@ -152,8 +152,9 @@ export class RaftServer {
     // A follower that is behind gets its next entries as soon as it has
     // stored the last ones, not at the next heartbeat: messages carry at most
     // MAX_ENTRIES_PER_MESSAGE entries, so catching up on heartbeats alone
-    // would take a heartbeat per two entries.
-    if (acknowledged && this.followerBehind()) this.enqueue({ input: { kind: 'heartbeatDue' }, envelope: null });
+    // would take a heartbeat per two entries. Only a follower that just
+    // acknowledged counts: one that is down must not turn this into a loop.
+    if (this.behind(acknowledgedBy)) this.enqueue({ input: { kind: 'heartbeatDue' }, envelope: null });
     const now = { role: this.driver.node.currentRole, term: this.driver.node.term };
     if (now.role !== this.lastRole.role || (now.role !== 'Follower' && now.term !== this.lastRole.term)) {
       // A deposed leader's clients keep waiting: their entries may still commit.
@@ -162,9 +163,11 @@ export class RaftServer {
     this.lastRole = now;
   }
 
-  private followerBehind(): boolean {
+  /** Whether this server leads and one of `peers` has not stored its whole log yet. */
+  private behind(peers: ReadonlySet<ServerId>): boolean {
+    if (peers.size === 0) return false;
     const t = this.driver.node.traced;
-    return t.role === 'Leader' && Object.values(t.matchIndex).some((m) => m < t.logLength);
+    return t.role === 'Leader' && [...peers].some((p) => (t.matchIndex[p] ?? 0) < t.logLength);
   }
 
   /** The last entry of the log: where a proposal accepted by the step just taken sits. */
