@@ -26,13 +26,21 @@ async function write(key: string, value: string): Promise<void> {
   acknowledged.set(key, value);
 }
 
+/** Waits until every server has applied everything the leader committed (catch-up takes a round trip per two entries). */
+async function allCaughtUp(): Promise<void> {
+  await cluster.waitFor('every server to catch up with the leader', 60_000, (s) => {
+    const leader = Object.values(s).find((x) => x?.role === 'Leader');
+    return leader && cluster.ids.every((id) => s[id] && s[id]!.lastApplied === leader.commitIndex && s[id]!.logLength === leader.logLength);
+  });
+}
+
 function serverLog(id: string): string {
   return readFileSync(`${cluster.dataDir(id)}/server.log`, 'utf8');
 }
 
 beforeAll(async () => {
   dir = makeTempDir('raft-cluster-');
-  cluster = await LocalCluster.create({ dir, servers: 3, electionTimeoutMs: { min: 150, max: 300 }, heartbeatMs: 30, requestTimeoutMs: 5000 });
+  cluster = await LocalCluster.create({ dir, servers: 3, electionTimeoutMs: { min: 250, max: 500 }, heartbeatMs: 40, requestTimeoutMs: 10_000 });
   client = new KvClient({ servers: cluster.clientUrls, timeoutMs: 15_000 });
   for (const id of cluster.ids) cluster.start(id);
 });
@@ -56,6 +64,7 @@ describe('a cluster of 3 real server processes', () => {
   });
 
   it('a follower killed with SIGKILL recovers its log from disk and catches up', async () => {
+    await allCaughtUp();
     const leader = await cluster.waitForLeader();
     const follower = cluster.ids.find((id) => id !== leader)!;
     expect(await cluster.kill(follower)).toBe(true);
@@ -96,6 +105,9 @@ describe('a cluster of 3 real server processes', () => {
   });
 
   it('recovers from a WAL with a torn tail', async () => {
+    // The server restarted last may still be catching up: the write below
+    // needs it once the victim is down.
+    await allCaughtUp();
     const leader = await cluster.waitForLeader();
     const victim = cluster.ids.find((id) => id !== leader)!;
     await cluster.kill(victim);
