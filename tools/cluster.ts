@@ -2,13 +2,15 @@
 // machine, in the background, for trying the system by hand.
 //   npx tsx tools/cluster.ts up [--servers N] [--dir DIR] [--base-port P] [--lifetime SECONDS] [--no-fsync]
 //   npx tsx tools/cluster.ts status [--dir DIR]
+//   npx tsx tools/cluster.ts start ID [--dir DIR]
 //   npx tsx tools/cluster.ts down [--dir DIR]
 // up writes DIR/cluster.json (default DIR: traces/cluster; 3 servers; Raft
 // ports P+1.., client ports P+101.., P default 7100, all on 127.0.0.1),
 // starts each server with its data, trace and log in DIR/nX/, and waits for a
 // leader. Each server stops by itself after SECONDS (default 3600). Over the
 // run folder of an earlier cluster, the servers recover from its data (remove
-// the folder to start afresh). down stops the servers this folder's PID files
+// the folder to start afresh). start restarts one server of the cluster (after
+// a kill -9, say), which recovers from its data. down stops the servers this folder's PID files
 // name (SIGTERM, then SIGKILL after 5 s), only if they still run this
 // folder's config. Exits 0 on success, 1 on a failure, 2 on wrong usage.
 // --help prints this text.
@@ -60,6 +62,18 @@ async function status(dir: string): Promise<number> {
   return 0;
 }
 
+async function startOne(dir: string, id: string): Promise<number> {
+  const cluster = LocalCluster.attach(dir);
+  if (!cluster.ids.includes(id)) throw new UsageError(`${id} is not a member of the cluster in ${dir} (${cluster.ids.join(', ')})`);
+  const pid = cluster.ownPid(id);
+  if (pid) throw new Error(`${id} is already running (pid ${pid})`);
+  cluster.start(id);
+  const s = await cluster.waitFor(`${id} to answer`, 30_000, (all) => all[id]);
+  cluster.release();
+  console.log(`${id} started (pid ${cluster.ownPid(id)}, incarnation ${s.incarnation}, term ${s.term}, log ${s.logLength})`);
+  return 0;
+}
+
 async function down(dir: string): Promise<number> {
   const cluster = LocalCluster.attach(dir);
   for (const id of cluster.ids) {
@@ -76,6 +90,8 @@ async function down(dir: string): Promise<number> {
 async function main(): Promise<number> {
   const { values, positionals } = parse(process.argv.slice(2), ['servers', 'dir', 'base-port', 'lifetime', 'no-fsync'], ['no-fsync']);
   const [command, ...rest] = positionals;
+  const id = command === 'start' ? rest.shift() : undefined;
+  if (command === 'start' && !id) throw new UsageError('start needs the id of a server, e.g. start n2');
   if (rest.length) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`);
   const dir = values.dir ?? 'traces/cluster';
   switch (command) {
@@ -90,10 +106,12 @@ async function main(): Promise<number> {
     }
     case 'status':
       return status(dir);
+    case 'start':
+      return startOne(dir, id!);
     case 'down':
       return down(dir);
     default:
-      throw new UsageError(`say up, status or down (got ${JSON.stringify(command ?? '')}); --help explains`);
+      throw new UsageError(`say up, status, start ID or down (got ${JSON.stringify(command ?? '')}); --help explains`);
   }
 }
 

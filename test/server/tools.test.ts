@@ -1,7 +1,7 @@
 // The server, cluster and client commands answer bad input in one line
 // naming the file, field or flag, with a non-zero exit and no stack trace.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeTempDir, removeTempDir, trackPid, untrackPid } from '../../src/files/cleanup.js';
@@ -67,7 +67,8 @@ describe('bad input to the real-cluster commands', { timeout: 120_000 }, () => {
   });
 
   it('the cluster command names what it needs', () => {
-    oneLine(tool('cluster', ['start']), 2, /^cluster: say up, status or down/);
+    oneLine(tool('cluster', ['begin']), 2, /^cluster: say up, status, start ID or down/);
+    oneLine(tool('cluster', ['start']), 2, /^cluster: start needs the id of a server/);
     oneLine(tool('cluster', ['down', '--dir', join(dir, 'none')]), 1, /no cluster\.json here/);
   });
 });
@@ -100,6 +101,15 @@ describe("the README's quick start", { timeout: 180_000 }, () => {
       oneLine(again, 1, /servers n1, n2, n3 are already running; stop them with make cluster-down/);
       const status = tool('cluster', ['status', '--dir', run]);
       expect(status.stdout.match(/Leader/g)).toHaveLength(1);
+      // kill -9 one server, then start it again: it recovers its log from disk.
+      const victim = /^(n\d)  Follower/m.exec(status.stdout)![1]!;
+      process.kill(Number(readFileSync(join(run, victim, 'server.pid'), 'utf8')), 'SIGKILL');
+      const restarted = tool('cluster', ['start', victim, '--dir', run]);
+      expect(restarted.status, restarted.stderr).toBe(0);
+      expect(restarted.stdout).toMatch(new RegExp(`^${victim} started \\(pid (\\d+), incarnation 2, term \\d+, log [12]\\)`));
+      started.push(Number(/pid (\d+)/.exec(restarted.stdout)![1]));
+      trackPid(started.at(-1)!);
+      expect(tool('kv', ['--dir', run, 'get', 'greeting']).stdout).toBe('hello\n');
     } finally {
       const down = tool('cluster', ['down', '--dir', run]);
       expect(down.stdout).toMatch(/n1: stopped[\s\S]*n2: stopped[\s\S]*n3: stopped/);
