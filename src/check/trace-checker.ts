@@ -595,6 +595,7 @@ export function formatDiagnosis(file: string, d: Diagnosis): string[] {
       `${file}:${d.line}: event ${d.event.i} breaks ${d.brokenProperties.join(', ')}: ${describeEvent(d.event)}`,
       '  the spec allows the step and the state the implementation logged, but that state violates the safety',
       `  propert${d.brokenProperties.length === 1 ? 'y' : 'ies'} ${d.brokenProperties.join(', ')} of spec/Raft.tla (checked with the elections and commits of the whole run)`,
+      ...(d.event.origin ? [`  the event came from ${d.event.origin}`] : []),
     ];
   }
   const lines = [`${file}:${d.line}: event ${d.event.i} is not a step of the spec: ${describeEvent(d.event)}`];
@@ -611,5 +612,6 @@ export function formatDiagnosis(file: string, d: Diagnosis): string[] {
     if (d.differences.length === 0) lines.push('    (no difference found in the logged variables)');
   }
   if ('send' in d.event && d.event.send && d.kind === 'disabled') lines.push(`  the implementation also sent ${JSON.stringify(d.event.send)}`);
+  if (d.event.origin) lines.push(`  the event came from ${d.event.origin}`);
   return lines;
 }

@@ -5,7 +5,7 @@
 // then one fsync covers them all, and only then do their messages leave and
 // their committed entries reach the key-value store and the waiting clients.
 import { join } from 'node:path';
-import type { Input, Ready } from '../raft/node.js';
+import { MAX_ENTRIES_PER_MESSAGE, type Input, type Ready } from '../raft/node.js';
 import type { Role, ServerId } from '../raft/types.js';
 import { Rng } from '../sim/rng.js';
 import { FileSystemDisk } from '../storage/disk.js';
@@ -65,7 +65,7 @@ export class RaftServer {
           config.id,
           servers,
           incarnation,
-          { format: TRACE_FORMAT, version: TRACE_VERSION, nodes: servers, seed: config.seed, params: { source: 'server', server: config.id } },
+          { format: TRACE_FORMAT, version: TRACE_VERSION, nodes: servers, seed: config.seed, params: { source: 'server', server: config.id, maxEntriesPerMessage: MAX_ENTRIES_PER_MESSAGE } },
           keepUpTo,
         ),
     });

@@ -59,6 +59,8 @@ export interface ServerEvent {
   readonly msgId?: MessageId;
   readonly sendId?: MessageId;
   readonly clock?: VectorClock;
+  /** In a merged trace only: the FILE:LINE the event came from. */
+  readonly origin?: string;
 }
 
 /** `sender:incarnation:counter`, unique across a cluster's run, restarts included. */
@@ -71,6 +73,8 @@ export type VectorClock = Readonly<Record<ServerId, number>>;
 export interface NetworkEvent {
   readonly action: NetworkAction;
   readonly msg: Message;
+  /** In a merged trace only: the FILE:LINE the event came from. */
+  readonly origin?: string;
 }
 
 export type UnnumberedEvent = ServerEvent | NetworkEvent;

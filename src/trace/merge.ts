@@ -1,0 +1,133 @@
+// Merges the traces of a real cluster's processes (one file per server, see
+// src/server/process-trace.ts) into one trace: a total order of all events
+// consistent with happens-before. Each file's own order is kept (a restart
+// follows the crash before it, since a server appends to one file across
+// incarnations), and a message is received only after the event that sent
+// it, paired by the message ids the processes wrote. Among the events that
+// may come next, the one with the smallest vector clock sum goes first (ties:
+// the earlier file), so the same files always give the same merge.
+//
+// The result is an ordinary trace file, which make check validates with TLC;
+// each event names the file and line it came from in `origin`. A receive
+// whose send is in no file, a cycle, a message id sent twice, files of
+// different clusters, or a file that does not validate is a MergeError in one
+// line naming the file and line: the run counts as failed, never as merged.
+import type { ServerEvent, TraceEvent, TraceHeader } from './events.js';
+import { TRACE_FORMAT, TRACE_VERSION } from './events.js';
+import { formatProblem, validateTraceFile } from './validate.js';
+
+export class MergeError extends Error {}
+
+interface Source {
+  readonly file: string;
+  readonly header: TraceHeader;
+  /** Each event with its line in the file. */
+  readonly events: ReadonlyArray<{ readonly line: number; readonly event: TraceEvent }>;
+}
+
+export interface Merged {
+  readonly header: TraceHeader;
+  readonly events: TraceEvent[];
+  /** Messages sent and never received (lost to a crash, a dropped connection or the run's end). */
+  readonly unreceived: number;
+}
+
+function readSource(file: string): Source {
+  const v = validateTraceFile(file);
+  if (!v.ok) throw new MergeError(formatProblem(v.problems[0]!));
+  const events: Array<{ line: number; event: TraceEvent }> = [];
+  let line = 1;
+  for (const event of v.trace.events) events.push({ line: ++line, event });
+  return { file, header: v.trace.header, events };
+}
+
+function sameCluster(a: Source, b: Source): string | null {
+  if (JSON.stringify(a.header.nodes) !== JSON.stringify(b.header.nodes)) return `its servers [${b.header.nodes.join(', ')}] differ from ${a.file}'s [${a.header.nodes.join(', ')}]`;
+  const m = (s: Source) => s.header.params.maxEntriesPerMessage;
+  if (m(a) !== m(b)) return `its maxEntriesPerMessage ${String(m(b))} differs from ${a.file}'s ${String(m(a))}`;
+  return null;
+}
+
+function clockSum(e: TraceEvent): number {
+  const clock = (e as ServerEvent).clock;
+  if (!clock) return 0;
+  let sum = 0;
+  for (const n of Object.values(clock)) sum += n;
+  return sum;
+}
+
+export function mergeTraceFiles(files: readonly string[]): Merged {
+  if (files.length === 0) throw new MergeError('name at least one trace file to merge');
+  const sources = files.map(readSource);
+  for (const s of sources.slice(1)) {
+    const why = sameCluster(sources[0]!, s);
+    if (why) throw new MergeError(`${s.file}: not from the same cluster: ${why}`);
+  }
+  // Where each message was sent, so that a receive can wait for it.
+  const sentAt = new Map<string, string>();
+  for (const s of sources) {
+    for (const { line, event } of s.events) {
+      const id = (event as ServerEvent).sendId;
+      if (!id) continue;
+      const before = sentAt.get(id);
+      if (before) throw new MergeError(`${s.file}:${line}: message ${id} was already sent at ${before}`);
+      sentAt.set(id, `${s.file}:${line}`);
+    }
+  }
+  const sent = new Set<string>();
+  const received = new Set<string>();
+  const next = sources.map(() => 0);
+  const events: TraceEvent[] = [];
+  const total = sources.reduce((n, s) => n + s.events.length, 0);
+  while (events.length < total) {
+    let pick = -1;
+    let best = Infinity;
+    for (let k = 0; k < sources.length; k++) {
+      const head = sources[k]!.events[next[k]!];
+      if (!head) continue;
+      const msgId = (head.event as ServerEvent).msgId;
+      if (msgId && !sent.has(msgId)) continue;
+      const sum = clockSum(head.event);
+      if (sum < best) {
+        best = sum;
+        pick = k;
+      }
+    }
+    if (pick < 0) throw new MergeError(stuck(sources, next, sentAt));
+    const { line, event } = sources[pick]!.events[next[pick]!++]!;
+    const e = event as ServerEvent;
+    if (e.sendId) sent.add(e.sendId);
+    if (e.msgId) received.add(e.msgId);
+    const { i: _i, ...rest } = event;
+    events.push({ i: events.length + 1, ...rest, origin: `${sources[pick]!.file}:${line}` });
+  }
+  const first = sources[0]!.header;
+  const header: TraceHeader = {
+    format: TRACE_FORMAT,
+    version: TRACE_VERSION,
+    nodes: first.nodes,
+    seed: first.seed,
+    params: { ...first.params, source: 'merge', files: sources.map((s) => s.file) },
+  };
+  return { header, events, unreceived: sent.size - received.size };
+}
+
+/** Why no file's next event can come next: a receive whose send exists nowhere, or a cycle. */
+function stuck(sources: readonly Source[], next: readonly number[], sentAt: ReadonlyMap<string, string>): string {
+  for (let k = 0; k < sources.length; k++) {
+    const head = sources[k]!.events[next[k]!];
+    const msgId = head && (head.event as ServerEvent).msgId;
+    if (msgId && !sentAt.has(msgId)) {
+      return `${sources[k]!.file}:${head.line}: event ${head.event.i} (${head.event.action}) receives message ${msgId}, whose send is in none of the files`;
+    }
+  }
+  const waiting = sources
+    .map((s, k) => ({ s, head: s.events[next[k]!] }))
+    .filter((x) => x.head)
+    .map((x) => `${x.s.file}:${x.head!.line} waits for ${(x.head!.event as ServerEvent).msgId} (sent at ${sentAt.get((x.head!.event as ServerEvent).msgId!)})`);
+  return `the events cannot be ordered (a cycle): ${waiting.join('; ')}`;
+}
+
+export function mergedNdjson(m: Merged): string {
+  return [JSON.stringify(m.header), ...m.events.map((e) => JSON.stringify(e))].join('\n') + '\n';
+}

@@ -1,0 +1,127 @@
+// Merging per-server traces by happens-before: the traces of drivers that
+// exchanged messages merge into one valid trace in which every message is
+// received after its send and each server's own order is kept; a receive
+// whose send is in no file, a cycle, a message sent twice, a missing file
+// and a cut line are each refused in one line naming the file and line.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { makeTempDir, removeTempDir } from '../../src/files/cleanup.js';
+import { writeCommand } from '../../src/raft/kv.js';
+import { MAX_ENTRIES_PER_MESSAGE } from '../../src/raft/node.js';
+import { ServerDriver } from '../../src/server/driver.js';
+import { ProcessTrace } from '../../src/server/process-trace.js';
+import { SimulatedDisk } from '../../src/storage/disk.js';
+import { TRACE_FORMAT, TRACE_VERSION, type ServerEvent } from '../../src/trace/events.js';
+import { MergeError, mergedNdjson, mergeTraceFiles } from '../../src/trace/merge.js';
+import { validateTraceText } from '../../src/trace/validate.js';
+import type { Envelope } from '../../src/transport/envelope.js';
+
+const SERVERS = ['n1', 'n2', 'n3'];
+const root = makeTempDir('merge-');
+afterAll(() => removeTempDir(root));
+
+/** Three drivers with real trace files: n1 is elected, two writes commit, n3 restarts once. */
+function runCluster(dir: string): string[] {
+  const disk = new SimulatedDisk();
+  const file = (id: string) => join(dir, `${id}.ndjson`);
+  const open = (id: string) =>
+    ServerDriver.open({
+      id,
+      servers: SERVERS,
+      disk,
+      walPath: `/${id}/wal.log`,
+      openTrace: (inc, keep) =>
+        ProcessTrace.open(file(id), id, SERVERS, inc, { format: TRACE_FORMAT, version: TRACE_VERSION, nodes: SERVERS, seed: 1, params: { source: 'server', server: id, maxEntriesPerMessage: MAX_ENTRIES_PER_MESSAGE } }, keep),
+    });
+  const drivers = new Map(SERVERS.map((id) => [id, open(id)]));
+  const net: Envelope[] = [];
+  const step = (id: string, input: Parameters<ServerDriver['step']>[0], env: Envelope | null = null) => {
+    drivers.get(id)!.step(input, env);
+    net.push(...drivers.get(id)!.flush().envelopes);
+  };
+  const deliverAll = () => {
+    for (let k = 0; k < 100 && net.length; k++) {
+      const e = net.shift()!;
+      step(e.msg.dest, { kind: 'receive', msg: e.msg }, e);
+    }
+  };
+  step('n1', { kind: 'electionTimeout' });
+  deliverAll();
+  step('n1', { kind: 'propose', value: writeCommand('a', '1') });
+  deliverAll();
+  drivers.get('n3')!.close();
+  drivers.set('n3', open('n3'));
+  step('n1', { kind: 'propose', value: writeCommand('b', '2') });
+  deliverAll();
+  step('n1', { kind: 'heartbeatDue' });
+  deliverAll();
+  for (const d of drivers.values()) d.close();
+  return SERVERS.map(file);
+}
+
+type Line = ServerEvent & { i: number };
+const read = (f: string) => readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const write = (f: string, lines: unknown[]) => writeFileSync(f, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+
+describe('merging per-server traces', () => {
+  it('orders every receive after its send, keeps each file\'s order, and writes a valid trace', () => {
+    const files = runCluster(makeTempDir('merge-ok-'));
+    const m = mergeTraceFiles(files);
+    const total = files.reduce((n, f) => n + read(f).length - 1, 0);
+    expect(m.events).toHaveLength(total);
+    const at = new Map<string, number>();
+    m.events.forEach((e, k) => {
+      const s = e as Line;
+      if (s.sendId) at.set(s.sendId, k);
+      if (s.msgId) expect(at.get(s.msgId), `event ${k + 1} receives ${s.msgId}`).toBeLessThan(k);
+    });
+    for (const f of files) {
+      const lines = m.events.filter((e) => e.origin!.startsWith(`${f}:`)).map((e) => Number(e.origin!.split(':').at(-1)));
+      expect(lines).toEqual(lines.slice().sort((a, b) => a - b));
+    }
+    expect(m.events.filter((e) => e.action === 'Restart')).toHaveLength(1);
+    const v = validateTraceText('merged.ndjson', mergedNdjson(m));
+    expect(v.ok ? v.trace.eventCount : v.problems).toBe(total);
+    // The same files always merge the same way.
+    expect(mergedNdjson(mergeTraceFiles(files))).toBe(mergedNdjson(m));
+  });
+
+  it('refuses a receive whose send is in no file, naming the file and line', () => {
+    const files = runCluster(makeTempDir('merge-orphan-'));
+    const n1 = read(files[0]!);
+    const k = n1.findIndex((e: Line) => e.sendId);
+    const id = n1[k].sendId;
+    delete n1[k].sendId;
+    write(files[0]!, n1);
+    const receiver = files.find((f) => read(f).some((e: Line) => e.msgId === id))!;
+    const line = read(receiver).findIndex((e: Line) => e.msgId === id) + 1;
+    expect(() => mergeTraceFiles(files)).toThrow(new MergeError(`${receiver}:${line}: event ${line - 1} (${read(receiver)[line - 1].action}) receives message ${id}, whose send is in none of the files`));
+  });
+
+  it('refuses a cycle, and a message id sent twice', () => {
+    const files = runCluster(makeTempDir('merge-cycle-'));
+    // n2's first receive (from n1) is made to wait for n1's last send, which n1 makes after hearing from n2.
+    const n1 = read(files[0]!);
+    const n2 = read(files[1]!);
+    const lastSend = n1.filter((e: Line) => e.sendId).at(-1).sendId;
+    const first = n2.findIndex((e: Line) => e.msgId);
+    n2[first].msgId = lastSend;
+    write(files[1]!, n2);
+    expect(() => mergeTraceFiles(files)).toThrow(/^the events cannot be ordered \(a cycle\): .*waits for n1:/);
+
+    const again = runCluster(makeTempDir('merge-twice-'));
+    const m1 = read(again[0]!);
+    const sends = m1.map((e: Line, k: number) => [k, e.sendId] as const).filter(([, s]: readonly [number, string | undefined]) => s);
+    m1[sends[1]![0]].sendId = sends[0]![1];
+    write(again[0]!, m1);
+    expect(() => mergeTraceFiles(again)).toThrow(new RegExp(`^${again[0]}:${sends[1]![0] + 1}: message ${sends[0]![1]} was already sent at ${again[0]}:${sends[0]![0] + 1}$`));
+  });
+
+  it('refuses a missing file and a line cut short, in one line', () => {
+    const files = runCluster(makeTempDir('merge-bad-'));
+    expect(() => mergeTraceFiles([...files, join(root, 'none.ndjson')])).toThrow(/none\.ndjson: no such file/);
+    writeFileSync(files[2]!, readFileSync(files[2]!, 'utf8').slice(0, -40));
+    expect(() => mergeTraceFiles(files)).toThrow(new RegExp(`^${files[2]}:\\d+: `));
+  });
+});

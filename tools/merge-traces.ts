@@ -1,0 +1,48 @@
+// Merges the per-server traces of a real cluster run into one trace, in an
+// order consistent with happens-before (each server's own order; every
+// message received after its send), which make check then validates with TLC.
+//   npx tsx tools/merge-traces.ts --dir RUN [--out FILE]
+//   npx tsx tools/merge-traces.ts --out FILE TRACE...
+// With --dir, the traces are RUN/nX/trace.ndjson of the servers RUN's
+// cluster.json names, and the merged trace goes to RUN/merged.ndjson unless
+// --out says otherwise. Each merged event names its FILE:LINE in `origin`.
+// Exits 0 when merged; 1 when the traces cannot be merged (a receive whose
+// send is in no file, a cycle, a missing or invalid file), with one line
+// naming the file and line; 2 on wrong usage. --help prints this text.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { exitOnHelp, parse, UsageError } from '../src/sim/cli-options.js';
+import { LocalCluster } from '../src/server/local-cluster.js';
+import { checkWritableFile } from '../src/files/output-path.js';
+import { writeFileAtomic } from '../src/trace/recorder.js';
+import { mergedNdjson, mergeTraceFiles } from '../src/trace/merge.js';
+
+exitOnHelp(process.argv.slice(2), import.meta.url);
+
+function main(): number {
+  const { values, positionals } = parse(process.argv.slice(2), ['dir', 'out']);
+  let files = positionals;
+  let out = values.out;
+  if (values.dir) {
+    if (files.length) throw new UsageError('give --dir or trace files, not both');
+    const cluster = LocalCluster.attach(values.dir);
+    files = cluster.ids.map((id) => join(cluster.dataDir(id), 'trace.ndjson'));
+    for (const f of files) if (!existsSync(f)) throw new Error(`${f}: no such file (did that server ever start?)`);
+    out ??= join(values.dir, 'merged.ndjson');
+  }
+  if (!out) throw new UsageError('--out FILE is required without --dir');
+  if (files.length === 0) throw new UsageError('name the traces to merge, or --dir RUN');
+  checkWritableFile(out);
+  const merged = mergeTraceFiles(files);
+  writeFileAtomic(out, mergedNdjson(merged));
+  console.log(`merged ${merged.events.length} events from ${files.length} traces into ${out} (${merged.unreceived} messages sent and never received)`);
+  console.log(`check it with TLC: make check TRACES=${out}`);
+  return 0;
+}
+
+try {
+  process.exit(main());
+} catch (err) {
+  console.error(`merge-traces: ${(err as Error).message}`);
+  process.exit(err instanceof UsageError ? 2 : 1);
+}
