@@ -7,7 +7,8 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KvClient } from '../../src/client/kv-client.js';
+import { KvClient, KvClientError, type KvResult } from '../../src/client/kv-client.js';
+import { checkLinearizability, describeOperation, type Operation } from '../../src/history/linearizability.js';
 import { makeTempDir, removeTempDir } from '../../src/files/cleanup.js';
 import { LocalCluster } from '../../src/server/local-cluster.js';
 import { encodeRecord } from '../../src/storage/wal-records.js';
@@ -23,10 +24,30 @@ let client: KvClient;
 /** Every write the cluster acknowledged: key → value (each key written once). */
 const acknowledged = new Map<string, string>();
 
-async function write(key: string, value: string): Promise<void> {
-  const r = await client.put(key, value);
+/** Every operation a client completed or left without an answer, for the linearizability check. */
+const history: Operation[] = [];
+
+async function record(client: string, kind: 'put' | 'get', key: string, value: string | undefined, run: () => Promise<KvResult>): Promise<KvResult> {
+  const invoke = performance.now();
+  try {
+    const r = await run();
+    history.push({ client, kind, key, value: kind === 'put' ? value! : r.value, invoke, complete: performance.now() });
+    return r;
+  } catch (err) {
+    // No answer: it may have taken effect. A definite failure had no effect.
+    if (err instanceof KvClientError && err.indefinite && kind === 'put') history.push({ client, kind, key, value: value!, invoke, complete: null });
+    throw err;
+  }
+}
+
+async function write(key: string, value: string, who = 'c0'): Promise<void> {
+  const r = await record(who, 'put', key, value, () => client.put(key, value));
   expect(r.value).toBe(value);
   acknowledged.set(key, value);
+}
+
+async function read(key: string): Promise<string | null> {
+  return (await record('c0', 'get', key, undefined, () => client.get(key))).value;
 }
 
 /** Waits until every server has applied everything the leader committed (catch-up takes a round trip per two entries). */
@@ -57,8 +78,8 @@ describe('a cluster of 3 real server processes', () => {
   it('elects a leader, replicates and applies writes, and reads through the log', async () => {
     const leader = await cluster.waitForLeader(20_000);
     for (let k = 1; k <= 10; k++) await write(`a${k}`, `v${k}`);
-    for (let k = 1; k <= 10; k++) expect((await client.get(`a${k}`)).value).toBe(`v${k}`);
-    expect((await client.get('never-written')).value).toBeNull();
+    for (let k = 1; k <= 10; k++) expect(await read(`a${k}`)).toBe(`v${k}`);
+    expect(await read('never-written')).toBeNull();
     const s = await cluster.waitFor('every server to apply all 21 entries', 10_000, (all) =>
       cluster.ids.every((id) => (all[id]?.lastApplied ?? 0) >= 21) ? all : null,
     );
@@ -89,7 +110,7 @@ describe('a cluster of 3 real server processes', () => {
     const writer = async (w: number) => {
       for (let k = 1; k <= 15; k++) {
         try {
-          await write(`c${w}-${k}`, `x${k}`);
+          await write(`c${w}-${k}`, `x${k}`, `w${w}`);
         } catch {
           // Not acknowledged (e.g. the leader died mid-request): no promise to keep.
         }
@@ -103,7 +124,7 @@ describe('a cluster of 3 real server processes', () => {
     await Promise.all(writes);
     cluster.start(old);
     await cluster.waitForLeader(20_000);
-    for (const [key, value] of acknowledged) expect((await client.get(key)).value, key).toBe(value);
+    for (const [key, value] of acknowledged) expect(await read(key), key).toBe(value);
     expect([...acknowledged.keys()].filter((k) => k.startsWith('c')).length).toBeGreaterThan(10);
   });
 
@@ -159,10 +180,10 @@ describe('a cluster of 3 real server processes', () => {
     for (const id of cluster.ids) expect(s[id], `${id} answers`).not.toBeNull();
   });
 
-  it('SIGTERM stops every server cleanly; every trace is schema-valid, every receive has its send in the sender\'s trace, and the merged run is accepted by TLC', async () => {
+  it('SIGTERM stops every server cleanly; every trace is schema-valid, every receive has its send in the sender\'s trace, the merged run is accepted by TLC, and the clients\' history is linearizable', async () => {
     for (const id of cluster.ids) expect(await cluster.stop(id)).toBe('stopped');
     const sent = new Map<string, Record<string, number>>();
-    const read: Array<[string, number, string, Record<string, number>]> = [];
+    const received: Array<[string, number, string, Record<string, number>]> = [];
     for (const id of cluster.ids) {
       expect(serverLog(id)).toMatch(new RegExp(`${id}: stopped by SIGTERM`));
       const file = `${cluster.dataDir(id)}/trace.ndjson`;
@@ -178,12 +199,17 @@ describe('a cluster of 3 real server processes', () => {
         }
         before = e;
         if (e.sendId) sent.set(e.sendId, e.clock!);
-        if (e.msgId) read.push([id, e.i, e.msgId, e.clock!]);
+        if (e.msgId) received.push([id, e.i, e.msgId, e.clock!]);
         expect(e.clock, `${file} event ${e.i}`).toBeDefined();
       }
       expect(v.trace.eventCount).toBeGreaterThan(10);
     }
-    expect(read.length).toBeGreaterThan(100);
+    expect(received.length).toBeGreaterThan(100);
+
+    // What the clients saw is linearizable.
+    const lin = checkLinearizability(history);
+    expect(lin.keys.filter((k) => !k.linearizable).map((k) => k.witness!.map((o) => describeOperation(o)))).toEqual([]);
+    expect(lin.operations).toBeGreaterThan(50);
 
     // The three files, merged by happens-before, are a behaviour of spec/Raft.tla.
     const merged = mergeTraceFiles(cluster.ids.map((id) => `${cluster.dataDir(id)}/trace.ndjson`));
@@ -192,11 +218,11 @@ describe('a cluster of 3 real server processes', () => {
     const report = await checkTraces([{ file: 'merged.ndjson', header: merged.header, events: merged.events }], { ...(await needTlc()) });
     const verdict = report.verdicts[0]!;
     expect(verdict.status === 'rejected' ? formatDiagnosis(verdict.file, verdict.diagnosis).join('\n') : verdict.status === 'error' ? verdict.message : verdict.status).toBe('accepted');
-    const orphans = read.filter(([, , m]) => !sent.has(m));
+    const orphans = received.filter(([, , m]) => !sent.has(m));
     expect(orphans.slice(0, 3)).toEqual([]);
     // The vector clocks order each receive after its send.
     const sender = (m: string) => m.split(':')[0]!;
-    const disordered = read.filter(([, , m, clock]) => (clock[sender(m)] ?? 0) < sent.get(m)![sender(m)]!);
+    const disordered = received.filter(([, , m, clock]) => (clock[sender(m)] ?? 0) < sent.get(m)![sender(m)]!);
     expect(disordered.slice(0, 3)).toEqual([]);
   });
 });
