@@ -6,7 +6,7 @@
 // the temp dir. Only what was registered here is touched: nothing is killed
 // by name.
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -19,10 +19,32 @@ let installed = false;
 
 const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
+/** Whether process `pid` still runs: an exited child not yet reaped (a zombie) does not. */
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \([^)]*\) [ZX]/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Waits (synchronously: this runs on the way out, with no event loop left)
+ * up to `ms` for the given processes to end, so that the folders they write
+ * into are removed after they stopped writing, not while.
+ */
+function awaitExit(pids: readonly number[], ms: number): void {
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  const deadline = Date.now() + ms;
+  while (pids.some(running) && Date.now() < deadline) Atomics.wait(nap, 0, 0, 20);
+}
+
 function stopEverything(): void {
+  const signalled: number[] = [];
   for (const [child, signal] of children) {
     try {
       child.kill(signal);
+      if (child.pid) signalled.push(child.pid);
     } catch {
       // already gone
     }
@@ -36,6 +58,7 @@ function stopEverything(): void {
     }
   }
   pids.clear();
+  awaitExit(signalled, 5000);
   for (const dir of dirs) {
     try {
       // A JVM just sent SIGKILL may still write into its metadir for a moment:
