@@ -20,7 +20,7 @@ let installed = false;
 const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /** Whether process `pid` still runs: an exited child not yet reaped (a zombie) does not. */
-function running(pid: number): boolean {
+export function processRunning(pid: number): boolean {
   try {
     return !/^\d+ \([^)]*\) [ZX]/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
@@ -36,7 +36,7 @@ function running(pid: number): boolean {
 function awaitExit(pids: readonly number[], ms: number): void {
   const nap = new Int32Array(new SharedArrayBuffer(4));
   const deadline = Date.now() + ms;
-  while (pids.some(running) && Date.now() < deadline) Atomics.wait(nap, 0, 0, 20);
+  while (pids.some(processRunning) && Date.now() < deadline) Atomics.wait(nap, 0, 0, 20);
 }
 
 function stopEverything(): void {

@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ServerId } from '../raft/types.js';
-import { trackChild, trackPid, untrackPid } from '../files/cleanup.js';
+import { processRunning, trackChild, trackPid, untrackPid } from '../files/cleanup.js';
 import { ensureDir } from '../files/output-path.js';
 import { localClusterConfig, readClusterConfig, type ClusterConfig } from './config.js';
 import type { ServerStatus } from './raft-server.js';
@@ -190,7 +190,7 @@ export class LocalCluster {
     }
     const deadline = Date.now() + waitMs;
     while (Date.now() < deadline) {
-      if (child ? child.exitCode !== null || child.signalCode !== null : !isAlive(pid)) {
+      if (child ? child.exitCode !== null || child.signalCode !== null : !processRunning(pid)) {
         this.children.delete(id);
         untrackPid(pid);
         rmSync(this.pidFile(id), { force: true });
@@ -254,20 +254,6 @@ export class LocalCluster {
       const leader = leaders[0]!;
       return up.every((s) => s.term === leader.term && s.leader === leader.id) ? leader.id : null;
     });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  // A zombie (exited, not yet reaped by its parent) counts as gone.
-  try {
-    return !/^\d+ \([^)]*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
   }
 }
 
