@@ -17,6 +17,11 @@ export interface MemberAddress {
   readonly clientPort: number;
 }
 
+/** The base URL of a member's client API. */
+export function clientUrlOf(m: MemberAddress): string {
+  return `http://${m.host.includes(':') ? `[${m.host}]` : m.host}:${m.clientPort}`;
+}
+
 export interface ClusterConfig {
   readonly members: Readonly<Record<ServerId, MemberAddress>>;
   /** The run folder: each server keeps its data in `<dir>/<id>/`. */

@@ -131,10 +131,6 @@ export class ServerDriver {
     return this.wal.sizeBytes;
   }
 
-  get walCompactions(): number {
-    return this.wal.compactionCount;
-  }
-
   close(): void {
     this.wal.close();
     this.trace?.close();

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { ServerId } from '../raft/types.js';
 import { processRunning, trackChild, trackPid, untrackPid } from '../files/cleanup.js';
 import { ensureDir } from '../files/output-path.js';
-import { localClusterConfig, readClusterConfig, type ClusterConfig } from './config.js';
+import { clientUrlOf, localClusterConfig, readClusterConfig, type ClusterConfig } from './config.js';
 import type { ServerStatus } from './raft-server.js';
 
 const SERVER_SCRIPT = fileURLToPath(new URL('../../tools/server.ts', import.meta.url));
@@ -110,8 +110,7 @@ export class LocalCluster {
   }
 
   clientUrl(id: ServerId): string {
-    const m = this.config.members[id]!;
-    return `http://${m.host.includes(':') ? `[${m.host}]` : m.host}:${m.clientPort}`;
+    return clientUrlOf(this.config.members[id]!);
   }
 
   get clientUrls(): Record<ServerId, string> {
@@ -154,10 +153,6 @@ export class LocalCluster {
   /** Leaves the detached servers running after this process ends (make cluster-up, once the cluster is up). */
   release(): void {
     for (const child of this.children.values()) if (child.pid) untrackPid(child.pid);
-  }
-
-  running(id: ServerId): boolean {
-    return this.children.has(id) || this.ownPid(id) !== null;
   }
 
   /**

@@ -13,7 +13,7 @@ import { TRACE_FORMAT, TRACE_VERSION } from '../trace/events.js';
 import type { Envelope } from '../transport/envelope.js';
 import { TcpTransport } from '../transport/tcp-transport.js';
 import { ClientApi } from './client-api.js';
-import type { ServerConfig } from './config.js';
+import { clientUrlOf, type ServerConfig } from './config.js';
 import { ServerDriver, type AppliedEntry } from './driver.js';
 import { ProcessTrace } from './process-trace.js';
 
@@ -198,9 +198,7 @@ export class RaftServer {
 
   clientUrl(id: ServerId): string | null {
     const m = this.config.members[id];
-    if (!m) return null;
-    const host = m.host.includes(':') ? `[${m.host}]` : m.host;
-    return `http://${host}:${m.clientPort}`;
+    return m ? clientUrlOf(m) : null;
   }
 
   /** Stops timers and listeners and closes the files: what SIGTERM does. */

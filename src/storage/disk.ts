@@ -161,7 +161,4 @@ export class SimulatedDisk implements Disk {
     }
   }
 
-  unsyncedBytes(path: string): number {
-    return this.files.get(path)?.unsynced.length ?? 0;
-  }
 }

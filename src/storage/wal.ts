@@ -43,7 +43,6 @@ export class WriteAheadLog {
   // entryBytes[k]: the JSON size of the log's first k entries, so that the
   // size of a snapshot is known without serializing it.
   private entryBytes: number[] = [0];
-  private compactions = 0;
   private tracedUpTo: number | null = null;
 
   private constructor(
@@ -126,16 +125,8 @@ export class WriteAheadLog {
     };
   }
 
-  get currentIncarnation(): number {
-    return this.incarnation;
-  }
-
   get sizeBytes(): number {
     return this.fileBytes;
-  }
-
-  get compactionCount(): number {
-    return this.compactions;
   }
 
   /**
@@ -176,11 +167,6 @@ export class WriteAheadLog {
     this.staged.push(encodeRecord(record));
   }
 
-  /** Whether records are waiting for sync(). */
-  get hasStaged(): boolean {
-    return this.staged.length > 0;
-  }
-
   /**
    * Writes the staged records and makes them durable; then compacts if the
    * file has grown well past its state. `tracedUpTo`, the number of the last
@@ -216,7 +202,6 @@ export class WriteAheadLog {
     this.disk.replace(this.path, bytes);
     this.file = this.disk.openAppend(this.path);
     this.fileBytes = bytes.length;
-    this.compactions++;
   }
 
   close(): void {

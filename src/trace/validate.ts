@@ -40,18 +40,33 @@ interface Validators {
   readonly eventV1: ValidateFunction;
 }
 
+interface TraceSchemas {
+  readonly ajv: Ajv;
+  /** The $id of trace.schema.json (format 2), for `$ref`s to its definitions. */
+  readonly v2: string;
+  readonly v1: string;
+}
+
+let schemas: TraceSchemas | null = null;
 let compiled: Validators | null = null;
 
-function validators(): Validators {
-  if (!compiled) {
+/** One Ajv holding both trace schemas, for the trace validator and for anything checked against their definitions (a transport frame's message). */
+export function traceSchemas(): TraceSchemas {
+  if (!schemas) {
     const ajv = new Ajv({ discriminator: true, allErrors: false, strict: true, verbose: true });
     const load = (name: string) => {
       const schema = JSON.parse(readFileSync(new URL(name, import.meta.url), 'utf8'));
       ajv.addSchema(schema);
       return schema.$id as string;
     };
-    const v2 = load('./trace.schema.json');
-    const v1 = load('./trace-v1.schema.json');
+    schemas = { ajv, v2: load('./trace.schema.json'), v1: load('./trace-v1.schema.json') };
+  }
+  return schemas;
+}
+
+function validators(): Validators {
+  if (!compiled) {
+    const { ajv, v2, v1 } = traceSchemas();
     compiled = {
       header: ajv.getSchema(`${v2}#/definitions/header`)!,
       event: ajv.getSchema(`${v2}#/definitions/event`)!,

@@ -3,10 +3,10 @@
 // it pairs with and order itself after it. Every received frame is checked
 // against this shape (and the trace schema's message definitions) before the
 // Raft node sees it.
-import { readFileSync } from 'node:fs';
-import { Ajv, type ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import type { Message } from '../raft/types.js';
 import type { MessageId, VectorClock } from '../trace/events.js';
+import { traceSchemas } from '../trace/validate.js';
 
 export interface Envelope {
   readonly id: MessageId;
@@ -18,17 +18,15 @@ let validate: ValidateFunction | null = null;
 
 function validator(): ValidateFunction {
   if (!validate) {
-    const ajv = new Ajv({ discriminator: true, allErrors: false, strict: true });
-    const trace = JSON.parse(readFileSync(new URL('../trace/trace.schema.json', import.meta.url), 'utf8'));
-    ajv.addSchema(trace);
+    const { ajv, v2 } = traceSchemas();
     validate = ajv.compile({
       type: 'object',
       additionalProperties: false,
       required: ['id', 'clock', 'msg'],
       properties: {
-        id: { $ref: `${trace.$id}#/definitions/messageId` },
-        clock: { $ref: `${trace.$id}#/definitions/vectorClock` },
-        msg: { $ref: `${trace.$id}#/definitions/message` },
+        id: { $ref: `${v2}#/definitions/messageId` },
+        clock: { $ref: `${v2}#/definitions/vectorClock` },
+        msg: { $ref: `${v2}#/definitions/message` },
       },
     });
   }
