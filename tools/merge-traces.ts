@@ -4,7 +4,8 @@
 //   npx tsx tools/merge-traces.ts --dir RUN [--out FILE]
 //   npx tsx tools/merge-traces.ts --out FILE TRACE...
 // With --dir, the traces are RUN/nX/trace.ndjson of the servers RUN's
-// cluster.json names, and the merged trace goes to RUN/merged.ndjson unless
+// cluster.json names (and RUN/proxy/trace.ndjson, the network proxy's, when a
+// nemesis run wrote one), and the merged trace goes to RUN/merged.ndjson unless
 // --out says otherwise. Each merged event names its FILE:LINE in `origin`.
 // Exits 0 when merged; 1 when the traces cannot be merged (a receive whose
 // send is in no file, a cycle, a missing or invalid file), with one line
@@ -28,6 +29,9 @@ function main(): number {
     const cluster = LocalCluster.attach(values.dir);
     files = cluster.ids.map((id) => join(cluster.dataDir(id), 'trace.ndjson'));
     for (const f of files) if (!existsSync(f)) throw new Error(`${f}: no such file (did that server ever start?)`);
+    // A nemesis run (make cluster-check) has the network proxy's trace too.
+    const proxy = join(values.dir, 'proxy', 'trace.ndjson');
+    if (existsSync(proxy)) files.push(proxy);
     out ??= join(values.dir, 'merged.ndjson');
   }
   if (!out) throw new UsageError('--out FILE is required without --dir');

@@ -66,13 +66,16 @@ export interface ServerEvent {
 /** `sender:incarnation:counter`, unique across a cluster's run, restarts included. */
 export type MessageId = string;
 
-/** Per server, how many of its events happen before or at this one. */
+/** Per server (and "proxy", for a real cluster's network proxy), how many of its events happen before or at this one. */
 export type VectorClock = Readonly<Record<ServerId, number>>;
 
 /** An event performed by the network on one message in flight. */
 export interface NetworkEvent {
   readonly action: NetworkAction;
   readonly msg: Message;
+  /** Written by a real cluster's network proxy only (src/nemesis/): the message's id and the proxy's vector clock after the event. */
+  readonly msgId?: MessageId;
+  readonly clock?: VectorClock;
   /** In a merged trace only: the FILE:LINE the event came from. */
   readonly origin?: string;
 }

@@ -1,9 +1,12 @@
 // Merges the traces of a real cluster's processes (one file per server, see
-// src/server/process-trace.ts) into one trace: a total order of all events
+// src/server/process-trace.ts, and the network proxy's, src/nemesis/proxy.ts)
+// into one trace: a total order of all events
 // consistent with happens-before. Each file's own order is kept (a restart
 // follows the crash before it, since a server appends to one file across
 // incarnations), and a message is received only after the event that sent
-// it, paired by the message ids the processes wrote. Among the events that
+// it, paired by the message ids the processes wrote; a message the proxy
+// duplicated may be received once more after the duplicate, and one it
+// dropped is dropped after it was sent (and duplicated). Among the events that
 // may come next, the one with the smallest vector clock sum goes first (ties:
 // the earlier file), so the same files always give the same merge.
 //
@@ -48,8 +51,13 @@ function sameCluster(a: Source, b: Source): string | null {
   return null;
 }
 
+/** The id of the message an event reads: a server's receive, or the proxy's duplicate or drop of it. */
+function readsMessage(e: TraceEvent): string | undefined {
+  return e.msgId;
+}
+
 function clockSum(e: TraceEvent): number {
-  const clock = (e as ServerEvent).clock;
+  const clock = e.clock;
   if (!clock) return 0;
   let sum = 0;
   for (const n of Object.values(clock)) sum += n;
@@ -74,8 +82,17 @@ export function mergeTraceFiles(files: readonly string[]): Merged {
       sentAt.set(id, `${s.file}:${line}`);
     }
   }
-  const sent = new Set<string>();
-  const received = new Set<string>();
+  // How many copies of each message are in flight: a send makes one, the
+  // proxy's DuplicateMessage another; a receive (or the proxy's DropMessage)
+  // takes one, except UpdateTerm, which reads the message and leaves it.
+  const copies = new Map<string, number>();
+  // A duplicate needs a copy to duplicate, so no receive may take the last
+  // copy of a message while a duplicate of it is still to come: the proxy
+  // duplicates a message as it passes, before any copy reaches its receiver.
+  const duplicatesToCome = new Map<string, number>();
+  for (const s of sources) {
+    for (const { event } of s.events) if (event.action === 'DuplicateMessage' && event.msgId) duplicatesToCome.set(event.msgId, (duplicatesToCome.get(event.msgId) ?? 0) + 1);
+  }
   const next = sources.map(() => 0);
   const events: TraceEvent[] = [];
   const total = sources.reduce((n, s) => n + s.events.length, 0);
@@ -85,8 +102,13 @@ export function mergeTraceFiles(files: readonly string[]): Merged {
     for (let k = 0; k < sources.length; k++) {
       const head = sources[k]!.events[next[k]!];
       if (!head) continue;
-      const msgId = (head.event as ServerEvent).msgId;
-      if (msgId && !sent.has(msgId)) continue;
+      const read = readsMessage(head.event);
+      if (read) {
+        const have = copies.get(read) ?? 0;
+        if (have === 0) continue;
+        const takesCopy = head.event.action !== 'DuplicateMessage' && head.event.action !== 'UpdateTerm';
+        if (takesCopy && have === 1 && duplicatesToCome.get(read)) continue;
+      }
       const sum = clockSum(head.event);
       if (sum < best) {
         best = sum;
@@ -95,12 +117,16 @@ export function mergeTraceFiles(files: readonly string[]): Merged {
     }
     if (pick < 0) throw new MergeError(stuck(sources, next, sentAt));
     const { line, event } = sources[pick]!.events[next[pick]!++]!;
-    const e = event as ServerEvent;
-    if (e.sendId) sent.add(e.sendId);
-    if (e.msgId) received.add(e.msgId);
+    const read = readsMessage(event);
+    if (read && event.action !== 'UpdateTerm' && event.action !== 'DuplicateMessage') copies.set(read, copies.get(read)! - 1);
+    if (event.action === 'DuplicateMessage' && read) duplicatesToCome.set(read, duplicatesToCome.get(read)! - 1);
+    const made = event.action === 'DuplicateMessage' ? event.msgId : (event as ServerEvent).sendId;
+    if (made) copies.set(made, (copies.get(made) ?? 0) + 1);
     const { i: _i, ...rest } = event;
-    events.push({ i: events.length + 1, ...rest, origin: `${sources[pick]!.file}:${line}` });
+    events.push({ i: events.length + 1, ...rest, origin: `${sources[pick]!.file}:${line}` } as TraceEvent);
   }
+  let unreceived = 0;
+  for (const n of copies.values()) unreceived += n;
   const first = sources[0]!.header;
   const header: TraceHeader = {
     format: TRACE_FORMAT,
@@ -109,23 +135,24 @@ export function mergeTraceFiles(files: readonly string[]): Merged {
     seed: first.seed,
     params: { ...first.params, source: 'merge', files: sources.map((s) => s.file) },
   };
-  return { header, events, unreceived: sent.size - received.size };
+  return { header, events, unreceived };
 }
 
-/** Why no file's next event can come next: a receive whose send exists nowhere, or a cycle. */
+/** Why no file's next event can come next: a message whose send exists nowhere, or a cycle. */
 function stuck(sources: readonly Source[], next: readonly number[], sentAt: ReadonlyMap<string, string>): string {
   for (let k = 0; k < sources.length; k++) {
     const head = sources[k]!.events[next[k]!];
-    const msgId = head && (head.event as ServerEvent).msgId;
+    const msgId = head?.event.msgId;
     if (msgId && !sentAt.has(msgId)) {
-      return `${sources[k]!.file}:${head.line}: event ${head.event.i} (${head.event.action}) receives message ${msgId}, whose send is in none of the files`;
+      const verb = head.event.action === 'DropMessage' ? 'drops' : head.event.action === 'DuplicateMessage' ? 'duplicates' : 'receives';
+      return `${sources[k]!.file}:${head.line}: event ${head.event.i} (${head.event.action}) ${verb} message ${msgId}, whose send is in none of the files`;
     }
   }
   const waiting = sources
     .map((s, k) => ({ s, head: s.events[next[k]!] }))
     .filter((x) => x.head)
-    .map((x) => `${x.s.file}:${x.head!.line} waits for ${(x.head!.event as ServerEvent).msgId} (sent at ${sentAt.get((x.head!.event as ServerEvent).msgId!)})`);
-  return `the events cannot be ordered (a cycle): ${waiting.join('; ')}`;
+    .map((x) => `${x.s.file}:${x.head!.line} waits for ${x.head!.event.msgId} (sent at ${sentAt.get(x.head!.event.msgId!)})`);
+  return `the events cannot be ordered (a cycle, or more receives of a message than copies of it): ${waiting.join('; ')}`;
 }
 
 export function mergedNdjson(m: Merged): string {

@@ -15,14 +15,21 @@ import { SimulatedDisk } from '../../src/storage/disk.js';
 import { TRACE_FORMAT, TRACE_VERSION, type ServerEvent } from '../../src/trace/events.js';
 import { MergeError, mergedNdjson, mergeTraceFiles } from '../../src/trace/merge.js';
 import { validateTraceText } from '../../src/trace/validate.js';
+import { checkTraces, formatDiagnosis } from '../../src/check/trace-checker.js';
+import { needTlc } from '../need-tlc.js';
 import type { Envelope } from '../../src/transport/envelope.js';
 
 const SERVERS = ['n1', 'n2', 'n3'];
 const root = makeTempDir('merge-');
 afterAll(() => removeTempDir(root));
 
-/** Three drivers with real trace files: n1 is elected, two writes commit, n3 restarts once. */
-function runCluster(dir: string): string[] {
+/**
+ * Three drivers with real trace files: n1 is elected, two writes commit, n3
+ * restarts once. With `proxy`, a network proxy's trace (as src/nemesis/proxy.ts
+ * writes it) joins them: the first message carrying entries is duplicated
+ * (delivered twice) and the first heartbeat dropped.
+ */
+function runCluster(dir: string, proxy = false): string[] {
   const disk = new SimulatedDisk();
   const file = (id: string) => join(dir, `${id}.ndjson`);
   const open = (id: string) =>
@@ -40,9 +47,28 @@ function runCluster(dir: string): string[] {
     drivers.get(id)!.step(input, env);
     net.push(...drivers.get(id)!.flush().envelopes);
   };
+  const proxyFile = join(dir, 'proxy.ndjson');
+  const proxyLines: unknown[] = [{ format: TRACE_FORMAT, version: TRACE_VERSION, nodes: SERVERS, seed: 1, params: { source: 'proxy', maxEntriesPerMessage: MAX_ENTRIES_PER_MESSAGE } }];
+  const proxyClock: Record<string, number> = {};
+  const logNetwork = (action: 'DropMessage' | 'DuplicateMessage', e: Envelope) => {
+    for (const [id, n] of Object.entries(e.clock)) proxyClock[id] = Math.max(proxyClock[id] ?? 0, n);
+    proxyClock.proxy = (proxyClock.proxy ?? 0) + 1;
+    proxyLines.push({ i: proxyLines.length, action, msg: e.msg, msgId: e.id, clock: { ...proxyClock } });
+  };
+  let duplicated = !proxy;
+  let dropped = !proxy;
   const deliverAll = () => {
     for (let k = 0; k < 100 && net.length; k++) {
       const e = net.shift()!;
+      if (!duplicated && e.msg.type === 'AppendEntriesRequest' && e.msg.entries.length > 0) {
+        duplicated = true;
+        logNetwork('DuplicateMessage', e);
+        net.push(e);
+      } else if (!dropped && e.msg.type === 'AppendEntriesRequest' && e.msg.entries.length === 0) {
+        dropped = true;
+        logNetwork('DropMessage', e);
+        continue;
+      }
       step(e.msg.dest, { kind: 'receive', msg: e.msg }, e);
     }
   };
@@ -57,7 +83,10 @@ function runCluster(dir: string): string[] {
   step('n1', { kind: 'heartbeatDue' });
   deliverAll();
   for (const d of drivers.values()) d.close();
-  return SERVERS.map(file);
+  if (!proxy) return SERVERS.map(file);
+  expect([duplicated, dropped]).toEqual([true, true]);
+  write(proxyFile, proxyLines);
+  return [...SERVERS.map(file), proxyFile];
 }
 
 type Line = ServerEvent & { i: number };
@@ -87,6 +116,26 @@ describe('merging per-server traces', () => {
     expect(mergedNdjson(mergeTraceFiles(files))).toBe(mergedNdjson(m));
   });
 
+  it('merges the network proxy\'s trace: a duplicate before its second receive, a drop after its send; TLC accepts the merge', async () => {
+    const files = runCluster(makeTempDir('merge-proxy-'), true);
+    const m = mergeTraceFiles(files);
+    const dup = m.events.findIndex((e) => e.action === 'DuplicateMessage');
+    const drop = m.events.findIndex((e) => e.action === 'DropMessage');
+    expect(dup).toBeGreaterThanOrEqual(0);
+    expect(drop).toBeGreaterThanOrEqual(0);
+    const id = m.events[dup]!.msgId!;
+    const uses = m.events.map((e, k) => ({ e, k })).filter(({ e }) => e.msgId === id && e.action !== 'DuplicateMessage' && e.action !== 'UpdateTerm');
+    expect(uses).toHaveLength(2);
+    expect(m.events.findIndex((e) => (e as Line).sendId === id)).toBeLessThan(dup);
+    expect(dup).toBeLessThan(uses[1]!.k);
+    expect(m.events.findIndex((e) => (e as Line).sendId === m.events[drop]!.msgId)).toBeLessThan(drop);
+    const report = await checkTraces([{ file: 'merged.ndjson', header: m.header, events: m.events }], { ...(await needTlc()) });
+    const v = report.verdicts[0]!;
+    expect(v.status === 'rejected' ? formatDiagnosis('merged.ndjson', v.diagnosis) : v.status).toBe('accepted');
+    // Without the proxy's trace, the second receive has no copy to take.
+    expect(() => mergeTraceFiles(files.slice(0, 3))).toThrow(/cannot be ordered \(a cycle, or more receives of a message than copies of it\)/);
+  });
+
   it('refuses a receive whose send is in no file, naming the file and line', () => {
     const files = runCluster(makeTempDir('merge-orphan-'));
     const n1 = read(files[0]!);
@@ -108,7 +157,7 @@ describe('merging per-server traces', () => {
     const first = n2.findIndex((e: Line) => e.msgId);
     n2[first].msgId = lastSend;
     write(files[1]!, n2);
-    expect(() => mergeTraceFiles(files)).toThrow(/^the events cannot be ordered \(a cycle\): .*waits for n1:/);
+    expect(() => mergeTraceFiles(files)).toThrow(/^the events cannot be ordered \(a cycle, or more receives of a message than copies of it\): .*waits for n1:/);
 
     const again = runCluster(makeTempDir('merge-twice-'));
     const m1 = read(again[0]!);
