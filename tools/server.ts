@@ -10,8 +10,8 @@
 // (trace.ndjson) in DIR (default: the config's dir/<id>/). SIGTERM or SIGINT
 // stops it cleanly, and so does the end of its lifetime (default 3600 s);
 // SIGKILL loses nothing it acknowledged. Exits 0 when stopped by a signal or
-// its lifetime, 1 on a failure (a corrupt log, a port in use), 2 on wrong
-// usage. --help prints this text.
+// its lifetime, 1 on a failure to start (a corrupt log, a port in use), 2 on
+// wrong usage, 70 when one of its own safety checks fails while it runs. --help prints this text.
 import { exitOnHelp, parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
 import { ConfigError, DEFAULTS, parseMembersFlag, readClusterConfig, serverConfig, type ClusterConfig } from '../src/server/config.js';
 import { RaftServer } from '../src/server/raft-server.js';
@@ -47,7 +47,11 @@ async function main(): Promise<void> {
     ...(values.lifetime ? { lifetimeSeconds: positiveInt('lifetime', values.lifetime, 0) } : {}),
     ...(values['no-fsync'] ? { fsync: false } : {}),
   };
-  const server = await RaftServer.start(serverConfig(cluster, values.id, values.data));
+  // A failed safety check of the server's own (or a broken disk) ends the process with code 70.
+  const server = await RaftServer.start(serverConfig(cluster, values.id, values.data), undefined, (err) => {
+    process.stderr.write(`${err.message.startsWith(`${values.id}:`) ? '' : `${values.id}: `}${err.message}\n`);
+    process.exit(70);
+  });
   let stopping = false;
   const shutdown = (why: string) => {
     if (stopping) return;

@@ -33,6 +33,12 @@ export interface ClusterConfig {
   readonly seed: number;
   /** A server stops by itself (cleanly) after this long: nothing left running sends traffic forever. */
   readonly lifetimeSeconds: number;
+  /**
+   * Where a server dials to reach a peer, when not the peer's own raftPort:
+   * routes[from][to] is a loopback port on which a network proxy (the
+   * nemesis, src/nemesis/) forwards from's messages to `to`.
+   */
+  readonly routes?: Readonly<Record<ServerId, Readonly<Record<ServerId, number>>>>;
 }
 
 export interface ServerConfig extends ClusterConfig {
@@ -93,6 +99,22 @@ function members(where: string, v: unknown): Record<ServerId, MemberAddress> {
   return out;
 }
 
+function routes(where: string, v: unknown, ids: readonly ServerId[]): Record<ServerId, Record<ServerId, number>> {
+  const isObject = (x: unknown) => typeof x === 'object' && x !== null && !Array.isArray(x);
+  if (!isObject(v)) throw new ConfigError(`${where}: must be an object {"n1": {"n2": PORT, ...}, ...}`);
+  const out: Record<ServerId, Record<ServerId, number>> = {};
+  for (const [from, tos] of Object.entries(v as Record<string, unknown>)) {
+    if (!ids.includes(from)) throw new ConfigError(`${where}.${from}: not a member (members: ${ids.join(', ')})`);
+    if (!isObject(tos)) throw new ConfigError(`${where}.${from}: must be an object of peers to ports`);
+    out[from] = {};
+    for (const [to, p] of Object.entries(tos as Record<string, unknown>)) {
+      if (!ids.includes(to) || to === from) throw new ConfigError(`${where}.${from}.${to}: not a peer of ${from}`);
+      out[from][to] = port(`${where}.${from}.${to}`, p);
+    }
+  }
+  return out;
+}
+
 /** Parses a cluster config file; relative `dir` is taken from the file's folder. */
 export function parseClusterConfig(file: string, text: string): ClusterConfig {
   let raw: unknown;
@@ -103,14 +125,15 @@ export function parseClusterConfig(file: string, text: string): ClusterConfig {
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`${file}: must hold a JSON object`);
   const r = raw as Record<string, unknown>;
-  const known = ['servers', 'dir', 'electionTimeoutMs', 'heartbeatMs', 'fsync', 'requestTimeoutMs', 'seed', 'lifetimeSeconds'];
+  const known = ['servers', 'dir', 'electionTimeoutMs', 'heartbeatMs', 'fsync', 'requestTimeoutMs', 'seed', 'lifetimeSeconds', 'routes'];
   const extra = Object.keys(r).find((k) => !known.includes(k));
   if (extra) throw new ConfigError(`${file}: field ${extra}: unknown (known: ${known.join(', ')})`);
   if (r.dir !== undefined && typeof r.dir !== 'string') throw new ConfigError(`${file}: field dir: must be a path`);
   if (r.fsync !== undefined && typeof r.fsync !== 'boolean') throw new ConfigError(`${file}: field fsync: must be true or false`);
   if (r.seed !== undefined && !Number.isSafeInteger(r.seed)) throw new ConfigError(`${file}: field seed: must be an integer`);
+  const m = members(`${file}: field servers`, r.servers);
   return {
-    members: members(`${file}: field servers`, r.servers),
+    members: m,
     dir: resolve(dirname(file), (r.dir as string | undefined) ?? '.'),
     electionTimeoutMs: r.electionTimeoutMs === undefined ? DEFAULTS.electionTimeoutMs : timeoutRange(`${file}: field electionTimeoutMs`, r.electionTimeoutMs),
     heartbeatMs: r.heartbeatMs === undefined ? DEFAULTS.heartbeatMs : positive(`${file}: field heartbeatMs`, r.heartbeatMs),
@@ -118,6 +141,7 @@ export function parseClusterConfig(file: string, text: string): ClusterConfig {
     requestTimeoutMs: r.requestTimeoutMs === undefined ? DEFAULTS.requestTimeoutMs : positive(`${file}: field requestTimeoutMs`, r.requestTimeoutMs),
     seed: (r.seed as number | undefined) ?? DEFAULTS.seed,
     lifetimeSeconds: r.lifetimeSeconds === undefined ? DEFAULTS.lifetimeSeconds : positive(`${file}: field lifetimeSeconds`, r.lifetimeSeconds),
+    ...(r.routes === undefined ? {} : { routes: routes(`${file}: field routes`, r.routes, Object.keys(m)) }),
   };
 }
 
@@ -161,5 +185,6 @@ export function localClusterConfig(servers: number, basePort: number, extra: Par
     requestTimeoutMs: extra.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
     seed: extra.seed ?? DEFAULTS.seed,
     lifetimeSeconds: extra.lifetimeSeconds ?? DEFAULTS.lifetimeSeconds,
+    ...(extra.routes ? { routes: extra.routes } : {}),
   };
 }

@@ -14,6 +14,12 @@ import { WriteAheadLog, DEFAULT_WAL_OPTIONS, type Recovery, type WalOptions } fr
 import type { Envelope } from '../transport/envelope.js';
 import type { ProcessTrace } from './process-trace.js';
 
+/**
+ * A server's own safety check failed: the server stops rather than go on from
+ * a state Raft never reaches (the nemesis reports it as the servers' own oracle).
+ */
+export class ServerInvariantError extends Error {}
+
 export interface DriverOptions {
   readonly id: ServerId;
   readonly servers: readonly ServerId[];
@@ -49,6 +55,8 @@ export class ServerDriver {
   private resetTimer = false;
   private leader: { term: number; id: ServerId | null } = { term: 0, id: null };
   private untracedSends = 0;
+  /** The highest entry this incarnation has committed: it must never leave the log. */
+  private committedUpTo = 0;
 
   private constructor(options: DriverOptions) {
     const { wal, recovery } = WriteAheadLog.open(options.disk, options.walPath, options.wal ?? DEFAULT_WAL_OPTIONS);
@@ -85,6 +93,12 @@ export class ServerDriver {
   }
 
   private take(ready: Ready, received: Envelope | null): void {
+    for (const e of ready.events) {
+      if (e.logChange && e.logChange.keep < this.committedUpTo) {
+        throw new ServerInvariantError(`${this.id}: invariant violated: ${e.action} cut the log back to ${e.logChange.keep} entries, but entry ${this.committedUpTo} was already committed (and applied)`);
+      }
+    }
+    for (const c of ready.committed) this.committedUpTo = Math.max(this.committedUpTo, c.index);
     this.wal.record(ready);
     const envelopes = this.trace?.record(ready.events, received);
     for (const msg of ready.messages) {

@@ -16,7 +16,6 @@ import { ensureDir } from '../files/output-path.js';
 import { clientUrlOf, localClusterConfig, readClusterConfig, type ClusterConfig } from './config.js';
 import type { ServerStatus } from './raft-server.js';
 
-const SERVER_SCRIPT = fileURLToPath(new URL('../../tools/server.ts', import.meta.url));
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface LocalClusterOptions {
@@ -32,6 +31,11 @@ export interface LocalClusterOptions {
   readonly lifetimeSeconds?: number;
   /** Detached servers outlive this process (make cluster-up); others die with it. */
   readonly detached?: boolean;
+  /** Where each server dials each peer (a proxy's ports), see ClusterConfig.routes. */
+  readonly routes?: ClusterConfig['routes'];
+  readonly seed?: number;
+  /** The project copy whose tools/server.ts the servers run (the audit's mutated copies); default this one. */
+  readonly projectRoot?: string;
 }
 
 /** Ports nothing listens on right now (bound and released at once: a small race, fine on a test machine). */
@@ -59,13 +63,20 @@ export async function portInUse(port: number): Promise<boolean> {
 
 export class LocalCluster {
   private readonly children = new Map<ServerId, ChildProcess>();
+  /** Children this handle sent a signal that ends them: their exits are expected. */
+  private readonly signalled = new Set<ChildProcess>();
 
   private constructor(
     readonly dir: string,
     readonly configPath: string,
     readonly config: ClusterConfig,
     private readonly detached: boolean,
+    private readonly projectRoot: string = PROJECT_ROOT,
   ) {}
+
+  private get serverScript(): string {
+    return join(this.projectRoot, 'tools', 'server.ts');
+  }
 
   static async create(options: LocalClusterOptions): Promise<LocalCluster> {
     const dir = resolve(options.dir);
@@ -76,6 +87,8 @@ export class LocalCluster {
       ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
       ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
       ...(options.lifetimeSeconds ? { lifetimeSeconds: options.lifetimeSeconds } : options.detached ? {} : { lifetimeSeconds: 900 }),
+      ...(options.routes ? { routes: options.routes } : {}),
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
     };
     let raw: Record<string, unknown>;
     if (options.basePort !== undefined) {
@@ -91,7 +104,7 @@ export class LocalCluster {
     }
     const configPath = join(dir, 'cluster.json');
     writeFileSync(configPath, JSON.stringify(raw, null, 2) + '\n');
-    return new LocalCluster(dir, configPath, readClusterConfig(configPath), options.detached ?? false);
+    return new LocalCluster(dir, configPath, readClusterConfig(configPath), options.detached ?? false, options.projectRoot ? resolve(options.projectRoot) : PROJECT_ROOT);
   }
 
   /** A cluster make cluster-up started earlier, from its run folder. */
@@ -128,8 +141,8 @@ export class LocalCluster {
     const logFd = openSync(join(this.dataDir(id), 'server.log'), 'a');
     let child: ChildProcess;
     try {
-      child = spawn(process.execPath, ['--import', 'tsx', SERVER_SCRIPT, '--config', this.configPath, '--id', id, ...extraArgs], {
-        cwd: PROJECT_ROOT,
+      child = spawn(process.execPath, ['--import', 'tsx', this.serverScript, '--config', this.configPath, '--id', id, ...extraArgs], {
+        cwd: this.projectRoot,
         stdio: ['ignore', logFd, logFd],
         detached: this.detached,
       });
@@ -145,8 +158,10 @@ export class LocalCluster {
       trackChild(child, 'SIGKILL');
     }
     this.children.set(id, child);
-    child.once('exit', () => {
+    child.once('exit', (code, signal) => {
       if (this.children.get(id) === child) this.children.delete(id);
+      if (!this.signalled.has(child)) this.exits.push({ id, code, signal, at: Date.now() });
+      this.signalled.delete(child);
     });
   }
 
@@ -170,7 +185,7 @@ export class LocalCluster {
     } catch {
       return null;
     }
-    return cmdline.includes(SERVER_SCRIPT) && cmdline.includes(this.configPath) ? pid : null;
+    return cmdline.includes(this.serverScript) && cmdline.includes(this.configPath) ? pid : null;
   }
 
   /** Sends `signal` to server `id` and waits (up to `waitMs`) until it has exited. */
@@ -178,6 +193,7 @@ export class LocalCluster {
     const child = this.children.get(id);
     const pid = child?.pid ?? this.ownPid(id);
     if (!pid) return true;
+    if (child) this.signalled.add(child);
     try {
       process.kill(pid, signal);
     } catch {
@@ -195,6 +211,26 @@ export class LocalCluster {
     }
     return false;
   }
+
+  /** SIGSTOP (pause) or SIGCONT (resume) to a running server; false if it does not run. */
+  suspend(id: ServerId, paused: boolean): boolean {
+    const pid = this.children.get(id)?.pid ?? this.ownPid(id);
+    if (!pid) return false;
+    try {
+      process.kill(pid, paused ? 'SIGSTOP' : 'SIGCONT');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Whether this handle started server `id` and it has not exited yet. */
+  running(id: ServerId): boolean {
+    return this.children.has(id);
+  }
+
+  /** The exit of each server that ended by itself (not by a signal this handle sent): code and when. */
+  readonly exits: Array<{ id: ServerId; code: number | null; signal: string | null; at: number }> = [];
 
   kill(id: ServerId): Promise<boolean> {
     return this.signal(id, 'SIGKILL');

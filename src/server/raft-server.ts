@@ -51,6 +51,7 @@ export class RaftServer {
   private constructor(
     readonly config: ServerConfig,
     private readonly log: (line: string) => void,
+    private readonly onFatal: (err: Error) => void,
   ) {
     const servers = Object.keys(config.members);
     this.driver = ServerDriver.open({
@@ -76,7 +77,7 @@ export class RaftServer {
     const peers = Object.fromEntries(
       Object.entries(config.members)
         .filter(([id]) => id !== config.id)
-        .map(([id, m]) => [id, { host: m.host, port: m.raftPort }]),
+        .map(([id, m]) => [id, { host: m.host, port: config.routes?.[config.id]?.[id] ?? m.raftPort }]),
     );
     const me = config.members[config.id]!;
     this.transport = new TcpTransport({ id: config.id, listen: { host: me.host, port: me.raftPort }, peers, log }, (envelope) =>
@@ -86,8 +87,12 @@ export class RaftServer {
   }
 
   /** Recovers from the data directory, binds both ports, and starts the timers. */
-  static async start(config: ServerConfig, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<RaftServer> {
-    const server = new RaftServer(config, log);
+  static async start(
+    config: ServerConfig,
+    log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+    onFatal: (err: Error) => void = (err) => log(`${config.id}: stopped: ${err.message}`),
+  ): Promise<RaftServer> {
+    const server = new RaftServer(config, log, onFatal);
     try {
       await server.transport.start();
       await server.api.start();
@@ -137,6 +142,16 @@ export class RaftServer {
   private runBatch(): void {
     this.scheduled = false;
     if (this.stopped) return;
+    try {
+      this.takeBatch();
+    } catch (err) {
+      // The server's own checks (ServerInvariantError) or a broken disk: it
+      // stops taking steps at once; the owner decides how the process ends.
+      void this.stop().finally(() => this.onFatal(err as Error));
+    }
+  }
+
+  private takeBatch(): void {
     const batch = this.queue;
     this.queue = [];
     const acknowledgedBy = new Set<ServerId>();
