@@ -9,15 +9,18 @@
 #   make spec-audit  put each known Raft bug into a copy of the spec; every one must be killed by a model
 #   make setup-tlc  obtain TLC (tla2tools.jar) into .tlc/ and print its version
 #   make audit   inject each known Raft bug and report whether the harness catches it
+#                (MODE=cluster: a few of them in real server processes under the nemesis)
 #   make soak    the simulator's oracles (invariants, unlogged steps, progress) over SCHEDULES schedules, no TLC
 #   make cluster-up    start SERVERS (default 3) real server processes in the background, run folder CLUSTER_DIR
 #   make cluster-status / make cluster-down   show or stop them
+#   make cluster-check  the nemesis: SECONDS (30) of faults and client load on a real cluster of SERVERS,
+#                judged by TLC on the merged traces, linearizability and the servers' own checks
 
 N ?= 100
 TRACES_DIR ?= traces/generated
 NPX := npx --no-install
 
-.PHONY: all check test traces validate bench typecheck clean spec spec-long spec-deep spec-audit setup-tlc audit soak cluster-up cluster-status cluster-down
+.PHONY: all check test traces validate bench typecheck clean spec spec-long spec-deep spec-audit setup-tlc audit soak cluster-up cluster-status cluster-down cluster-check
 
 all: check
 
@@ -63,8 +66,10 @@ spec-audit: node_modules/.installed
 	$(NPX) tsx tools/spec-audit.ts $(SPEC_AUDIT_FLAGS)
 
 # AUDIT_FLAGS='--mutants 1,5 --schedules 500 --seconds 60' to narrow or widen it.
+# MODE=cluster runs mutated server processes under the nemesis instead
+# (AUDIT_FLAGS='--mutants 2,7,14 --runs 3 --seconds 10').
 audit: node_modules/.installed
-	$(NPX) tsx tools/audit.ts $(AUDIT_FLAGS)
+	$(NPX) tsx $(if $(filter cluster,$(MODE)),tools/cluster-audit.ts,tools/audit.ts) $(AUDIT_FLAGS)
 
 SCHEDULES ?= 10000
 soak: node_modules/.installed
@@ -91,4 +96,13 @@ typecheck: node_modules/.installed
 	$(NPX) tsc --noEmit -p .
 
 clean:
-	rm -rf traces/generated traces/test traces/failures traces/replay traces/audit traces/spec-audit traces/reports traces/soak
+	rm -rf traces/generated traces/test traces/failures traces/replay traces/audit traces/spec-audit traces/reports traces/soak traces/cluster-check traces/cluster-audit
+
+# The nemesis: a real cluster under seeded faults and client load for SECONDS,
+# judged by every oracle; the run folder is CHECK_DIR. SEED picks the fault
+# schedule (the same SEED attacks a rerun the same way).
+SECONDS ?= 30
+SEED ?= 1
+CHECK_DIR ?= traces/cluster-check
+cluster-check: node_modules/.installed
+	$(NPX) tsx tools/cluster-check.ts --seconds $(SECONDS) --servers $(SERVERS) --seed $(SEED) --out $(CHECK_DIR) $(CLUSTER_CHECK_FLAGS)

@@ -23,6 +23,18 @@ export function loadMutants(): Mutant[] {
   return JSON.parse(readFileSync(CATALOGUE, 'utf8')) as Mutant[];
 }
 
+/**
+ * Bugs of the real server around the protocol (src/server/: answering
+ * clients, applying entries), which the simulator never runs: only the audit
+ * on real clusters (tools/cluster-audit.ts) uses them, and only the clients'
+ * history can show them, since every protocol step stays correct.
+ */
+export const SERVER_CATALOGUE = join(REPO_ROOT, 'test', 'mutants', 'server-catalogue.json');
+
+export function loadServerMutants(): Mutant[] {
+  return JSON.parse(readFileSync(SERVER_CATALOGUE, 'utf8')) as Mutant[];
+}
+
 /** One textual edit of a file: a mutant, of the implementation or of the spec. */
 export interface Edit {
   readonly name: string;
@@ -58,14 +70,15 @@ export function mutantProblem(m: Mutant, root = REPO_ROOT): string | null {
 }
 
 /**
- * A scratch copy of the project (src/, spec/, package.json; node_modules
- * linked) with `mutant` applied, or unmodified for null. The caller removes it.
+ * A scratch copy of the project (src/, spec/, package.json, or the `parts`
+ * given, e.g. tools/ too for server processes; node_modules linked) with
+ * `mutant` applied, or unmodified for null. The caller removes it.
  */
-export function scratchCopy(mutant: Mutant | null): string {
+export function scratchCopy(mutant: Mutant | null, parts: readonly string[] = ['src', 'spec', 'package.json']): string {
   const problem = mutant && mutantProblem(mutant);
   if (problem) throw new Error(problem);
   const dir = makeTempDir(`raft-${mutant ? mutant.name : 'correct'}-`);
-  for (const part of ['src', 'spec', 'package.json']) cpSync(join(REPO_ROOT, part), join(dir, part), { recursive: true });
+  for (const part of parts) cpSync(join(REPO_ROOT, part), join(dir, part), { recursive: true });
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
   if (mutant) applyEdit(mutant, dir);
   return dir;

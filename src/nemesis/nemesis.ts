@@ -1,0 +1,156 @@
+// Carries out a fault schedule (src/nemesis/faults.ts) on a running cluster:
+// signals to the server processes it started, and link faults set on the
+// network proxy. Each fault is undone after its length; whatever is still in
+// force when the run ends (or fails) is undone by healAll(), so that every
+// server runs and every link is healthy before the cluster is stopped.
+// What was actually done, and when, is kept for the run's report: the
+// schedule says "the leader", the log says which server that was.
+import type { ServerId } from '../raft/types.js';
+import type { LocalCluster } from '../server/local-cluster.js';
+import { Rng } from '../sim/rng.js';
+import { describeFault, type Fault, type FaultSchedule, type Target } from './faults.js';
+import { HEALTHY, type NetworkProxy } from './proxy.js';
+
+export type AppliedKind = 'kill' | 'restart' | 'pause' | 'resume' | 'partition' | 'flaky' | 'heal' | 'skipped' | 'failed';
+
+export interface AppliedFault {
+  /** Milliseconds since the workload started. */
+  readonly at: number;
+  readonly kind: AppliedKind;
+  readonly what: string;
+}
+
+export class Nemesis {
+  readonly applied: AppliedFault[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly killed = new Set<ServerId>();
+  private readonly paused = new Set<ServerId>();
+  private readonly rng: Rng;
+  private start = 0;
+  private stopped = false;
+  private pending: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly schedule: FaultSchedule,
+    private readonly cluster: LocalCluster,
+    private readonly proxy: NetworkProxy,
+  ) {
+    this.rng = new Rng(schedule.seed ^ 0x0ddba11);
+  }
+
+  /** Starts the clock: every fault strikes at its time from now. */
+  begin(): void {
+    this.start = performance.now();
+    for (const f of this.schedule.faults) {
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        // One fault at a time: a kill waits for the process to be gone.
+        this.pending = this.pending.then(() => this.strike(f)).catch((err) => this.note('failed', `fault failed: ${(err as Error).message}`));
+      }, f.at);
+      this.timers.add(t);
+    }
+  }
+
+  private note(kind: AppliedKind, what: string): void {
+    this.applied.push({ at: Math.round(performance.now() - this.start), kind, what });
+  }
+
+  private later(ms: number, undo: () => Promise<void> | void): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      this.pending = this.pending.then(undo).catch((err) => this.note('failed', `undo failed: ${(err as Error).message}`));
+    }, ms);
+    this.timers.add(t);
+  }
+
+  /** The server that leads now (highest term among those that say so), else one picked at random. */
+  private async resolve(target: Target): Promise<{ id: ServerId; why: string }> {
+    if (target !== 'leader') return { id: target, why: '' };
+    const all = await this.cluster.statuses();
+    let best: { id: ServerId; term: number } | null = null;
+    for (const [id, s] of Object.entries(all)) if (s && s.role === 'Leader' && (!best || s.term > best.term)) best = { id, term: s.term };
+    if (best) return { id: best.id, why: ` (the leader, term ${best.term})` };
+    const up = this.cluster.ids.filter((id) => !this.killed.has(id));
+    return { id: up[this.rng.intBetween(0, up.length - 1)] ?? this.cluster.ids[0]!, why: ' (no leader: picked at random)' };
+  }
+
+  private async strike(f: Fault): Promise<void> {
+    if (this.stopped) return;
+    switch (f.kind) {
+      case 'kill': {
+        const { id, why } = await this.resolve(f.target);
+        if (this.killed.has(id) || this.paused.has(id)) return this.note('skipped', `skipped ${describeFault(f)}: ${id} is already down`);
+        this.killed.add(id);
+        await this.cluster.kill(id);
+        this.note('kill', `SIGKILL ${id}${why}`);
+        this.later(f.restartAfter, () => this.restart(id));
+        return;
+      }
+      case 'pause': {
+        const { id, why } = await this.resolve(f.target);
+        if (this.killed.has(id) || this.paused.has(id)) return this.note('skipped', `skipped ${describeFault(f)}: ${id} is already down`);
+        if (!this.cluster.suspend(id, true)) return this.note('skipped', `skipped ${describeFault(f)}: ${id} does not run`);
+        this.paused.add(id);
+        this.note('pause', `SIGSTOP ${id}${why}`);
+        this.later(f.resumeAfter, () => this.resume(id));
+        return;
+      }
+      case 'partition': {
+        let cut = f.cut;
+        let shape = f.shape;
+        if (cut === 'leader') {
+          const { id, why } = await this.resolve('leader');
+          shape = `isolate ${id}${why}`;
+          cut = this.cluster.ids.filter((x) => x !== id).flatMap((x) => [[id, x] as const, [x, id] as const]);
+        }
+        this.proxy.healAll();
+        for (const [from, to] of cut) this.proxy.setLink(from, to, { ...HEALTHY, cut: true });
+        this.note('partition', `partition: ${shape}`);
+        this.later(f.healAfter, () => this.heal('partition healed'));
+        return;
+      }
+      case 'flaky': {
+        this.proxy.healAll();
+        for (const from of this.cluster.ids) {
+          for (const to of this.cluster.ids) if (from !== to) this.proxy.setLink(from, to, { cut: false, drop: f.drop, duplicate: f.duplicate, delayMs: f.delayMs });
+        }
+        this.note('flaky', describeFault(f).replace(/ for .*$/, ''));
+        this.later(f.healAfter, () => this.heal('links healthy again'));
+        return;
+      }
+    }
+  }
+
+  private restart(id: ServerId): void {
+    if (!this.killed.delete(id)) return;
+    this.cluster.start(id);
+    this.note('restart', `restarted ${id}`);
+  }
+
+  private resume(id: ServerId): void {
+    if (!this.paused.delete(id)) return;
+    this.cluster.suspend(id, false);
+    this.note('resume', `SIGCONT ${id}`);
+  }
+
+  private heal(what: string): void {
+    this.proxy.healAll();
+    this.note('heal', what);
+  }
+
+  /** Cancels what has not struck yet and undoes what is in force: every server runs, every link is healthy. */
+  async healAll(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    await this.pending.catch(() => {});
+    for (const id of [...this.paused]) this.resume(id);
+    for (const id of [...this.killed]) this.restart(id);
+    this.proxy.healAll();
+  }
+
+  /** Resumes any paused server without restarting anything: for the way out after a failure. */
+  resumeAll(): void {
+    for (const id of [...this.paused]) this.resume(id);
+  }
+}

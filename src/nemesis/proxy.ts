@@ -1,0 +1,276 @@
+// The network between a real cluster's servers, owned by the nemesis: one
+// loopback listener per directed link (from -> to), which the `from` server
+// dials instead of `to` (ClusterConfig.routes), and one connection onwards
+// to `to`. Every frame passes through here, so the nemesis can cut links
+// (partitions of any shape, one-way ones included), drop, delay, reorder and
+// duplicate messages. Each message it drops or duplicates becomes a
+// DropMessage or DuplicateMessage event in the proxy's own trace, with the
+// message's id and the proxy's vector clock, so that merging the servers'
+// traces with this one (src/trace/merge.ts) still yields a behaviour the spec
+// can judge: a duplicate may be received twice, a dropped message never.
+//
+// A message the proxy forwarded may still be lost (its receiver was killed
+// before reading it): in the spec it simply stays in flight, which is allowed.
+// A message that cannot be forwarded (its receiver is down) is dropped, and
+// logged as such, so the spec's bag of messages stays small.
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { createServer, Socket, type Server } from 'node:net';
+import { MAX_ENTRIES_PER_MESSAGE } from '../raft/node.js';
+import type { ServerId } from '../raft/types.js';
+import { Rng } from '../sim/rng.js';
+import { TRACE_FORMAT, TRACE_VERSION, type NetworkAction, type TraceHeader, type VectorClock } from '../trace/events.js';
+import { parseEnvelope, type Envelope } from '../transport/envelope.js';
+import { FrameDecoder, DEFAULT_MAX_FRAME_BYTES } from '../transport/framing.js';
+import type { MemberAddress } from '../server/config.js';
+
+/** What the proxy does to one directed link's messages right now. */
+export interface LinkFaults {
+  /** Every message is dropped (a partition). */
+  readonly cut: boolean;
+  /** The chance that a message is dropped, duplicated. */
+  readonly drop: number;
+  readonly duplicate: number;
+  /** Each copy is held for a delay in [min, max] ms; unequal delays reorder messages. */
+  readonly delayMs: readonly [number, number];
+}
+
+const MAX_BUFFERED_BYTES = 4 << 20;
+
+export const HEALTHY: LinkFaults = { cut: false, drop: 0, duplicate: 0, delayMs: [0, 0] };
+
+export interface ProxyStats {
+  forwarded: number;
+  dropped: number;
+  duplicated: number;
+  /** Frames that did not hold a valid envelope: forwarded untouched (the receiver refuses them). */
+  unparsed: number;
+}
+
+export interface ProxyOptions {
+  readonly members: Readonly<Record<ServerId, MemberAddress>>;
+  /** routes[from][to]: the port the proxy listens on for from's messages to `to`. */
+  readonly routes: Readonly<Record<ServerId, Readonly<Record<ServerId, number>>>>;
+  /** The proxy's trace file (NDJSON, the cluster's trace header). */
+  readonly tracePath: string;
+  readonly seed: number;
+}
+
+/** The routes for `ids` on the given free ports, one per directed link, in a fixed order. */
+export function routesOn(ids: readonly ServerId[], ports: readonly number[]): Record<ServerId, Record<ServerId, number>> {
+  const routes: Record<ServerId, Record<ServerId, number>> = {};
+  let k = 0;
+  for (const from of ids) {
+    routes[from] = {};
+    for (const to of ids) if (to !== from) routes[from][to] = ports[k++]!;
+  }
+  if (k > ports.length) throw new Error(`internal: ${k} links need ${k} ports, got ${ports.length}`);
+  return routes;
+}
+
+class Onward {
+  private socket: Socket | null = null;
+  private connected = false;
+  private pending: Array<{ frame: Buffer; envelope: Envelope | null }> = [];
+
+  constructor(
+    private readonly address: MemberAddress,
+    private readonly undeliverable: (envelope: Envelope) => void,
+    private readonly stats: ProxyStats,
+  ) {}
+
+  deliver(frame: Buffer, envelope: Envelope | null): void {
+    if (this.connected) {
+      // A receiver that does not read (SIGSTOPped) costs bounded memory: beyond
+      // 4 MiB waiting in the socket, messages are dropped, and logged.
+      if (this.socket!.writableLength > MAX_BUFFERED_BYTES) {
+        if (envelope) this.undeliverable(envelope);
+        return;
+      }
+      this.socket!.write(frame);
+      this.stats.forwarded++;
+      return;
+    }
+    this.pending.push({ frame, envelope });
+    if (!this.socket) this.dial();
+  }
+
+  private dial(): void {
+    const socket = new Socket();
+    this.socket = socket;
+    socket.setNoDelay(true);
+    socket.on('connect', () => {
+      this.connected = true;
+      const pending = this.pending;
+      this.pending = [];
+      for (const p of pending) {
+        socket.write(p.frame);
+        this.stats.forwarded++;
+      }
+    });
+    socket.on('data', () => {});
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      this.connected = false;
+      if (this.socket === socket) this.socket = null;
+      // The receiver is down: what waited for it is dropped, and logged.
+      const pending = this.pending;
+      this.pending = [];
+      for (const p of pending) if (p.envelope) this.undeliverable(p.envelope);
+    });
+    socket.connect(this.address.raftPort, this.address.host);
+  }
+
+  close(): void {
+    this.socket?.destroy();
+    this.socket = null;
+    this.pending = [];
+  }
+}
+
+export class NetworkProxy {
+  readonly stats: ProxyStats = { forwarded: 0, dropped: 0, duplicated: 0, unparsed: 0 };
+  private readonly servers: Server[] = [];
+  private readonly inbound = new Set<Socket>();
+  private readonly onward = new Map<string, Onward>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly faults = new Map<string, LinkFaults>();
+  private readonly rng: Rng;
+  private readonly fd: number;
+  private clock: Record<string, number> = {};
+  private events = 0;
+  private closed = false;
+
+  private constructor(private readonly options: ProxyOptions) {
+    this.rng = new Rng(options.seed ^ 0x5eed);
+    const nodes = Object.keys(options.members);
+    const header: TraceHeader = {
+      format: TRACE_FORMAT,
+      version: TRACE_VERSION,
+      nodes,
+      seed: options.seed,
+      params: { source: 'proxy', maxEntriesPerMessage: MAX_ENTRIES_PER_MESSAGE },
+    };
+    this.fd = openSync(options.tracePath, 'w');
+    writeSync(this.fd, `${JSON.stringify(header)}\n`);
+    for (const [from, tos] of Object.entries(options.routes)) {
+      for (const to of Object.keys(tos)) {
+        this.onward.set(`${from}>${to}`, new Onward(options.members[to]!, (e) => this.log('DropMessage', e), this.stats));
+      }
+    }
+  }
+
+  /** Listens on every route's port; resolves once all are bound. */
+  static async start(options: ProxyOptions): Promise<NetworkProxy> {
+    const proxy = new NetworkProxy(options);
+    try {
+      for (const [from, tos] of Object.entries(options.routes)) {
+        for (const [to, port] of Object.entries(tos)) await proxy.listen(from, to, port);
+      }
+    } catch (err) {
+      await proxy.close();
+      throw err;
+    }
+    return proxy;
+  }
+
+  private listen(from: ServerId, to: ServerId, port: number): Promise<void> {
+    const server = createServer((socket) => this.accept(from, to, socket));
+    this.servers.push(server);
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  }
+
+  private accept(from: ServerId, to: ServerId, socket: Socket): void {
+    this.inbound.add(socket);
+    socket.setNoDelay(true);
+    const decoder = new FrameDecoder(DEFAULT_MAX_FRAME_BYTES);
+    socket.on('data', (chunk: Buffer) => {
+      let bodies: Buffer[];
+      try {
+        bodies = decoder.push(chunk);
+      } catch {
+        socket.destroy(); // an oversized frame: the server would refuse it too
+        return;
+      }
+      for (const body of bodies) this.route(from, to, body);
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => this.inbound.delete(socket));
+  }
+
+  /** Sets the faults of the directed link from -> to (HEALTHY heals it). */
+  setLink(from: ServerId, to: ServerId, faults: LinkFaults): void {
+    this.faults.set(`${from}>${to}`, faults);
+  }
+
+  /** Heals every link. */
+  healAll(): void {
+    this.faults.clear();
+  }
+
+  private chance(p: number): boolean {
+    return p > 0 && this.rng.nextU32() / 2 ** 32 < p;
+  }
+
+  private route(from: ServerId, to: ServerId, body: Buffer): void {
+    if (this.closed) return;
+    const onward = this.onward.get(`${from}>${to}`)!;
+    const parsed = parseEnvelope(body);
+    const frame = Buffer.allocUnsafe(4 + body.length);
+    frame.writeUInt32BE(body.length, 0);
+    body.copy(frame, 4);
+    if (typeof parsed === 'string') {
+      this.stats.unparsed++;
+      onward.deliver(frame, null);
+      return;
+    }
+    const f = this.faults.get(`${from}>${to}`) ?? HEALTHY;
+    if (f.cut || this.chance(f.drop)) {
+      this.log('DropMessage', parsed);
+      return;
+    }
+    const copies = this.chance(f.duplicate) ? 2 : 1;
+    if (copies === 2) this.log('DuplicateMessage', parsed);
+    for (let c = 0; c < copies; c++) {
+      const [min, max] = f.delayMs;
+      const delay = max > 0 ? this.rng.intBetween(min, max) : 0;
+      if (delay === 0) {
+        onward.deliver(frame, parsed);
+        continue;
+      }
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        if (!this.closed) onward.deliver(frame, parsed);
+      }, delay);
+      this.timers.add(timer);
+    }
+  }
+
+  /** Writes one network event: the proxy's clock joins the message's, then counts this event. */
+  private log(action: NetworkAction, envelope: Envelope): void {
+    if (this.closed) return;
+    for (const [id, n] of Object.entries(envelope.clock)) this.clock[id] = Math.max(this.clock[id] ?? 0, n);
+    this.clock.proxy = (this.clock.proxy ?? 0) + 1;
+    const clock: VectorClock = { ...this.clock };
+    if (action === 'DropMessage') this.stats.dropped++;
+    else this.stats.duplicated++;
+    writeSync(this.fd, `${JSON.stringify({ i: ++this.events, action, msg: envelope.msg, msgId: envelope.id, clock })}\n`);
+  }
+
+  /** Stops listening and forwarding, and closes the trace. Messages still held are lost (they stay in flight in the spec). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    for (const s of this.inbound) s.destroy();
+    for (const o of this.onward.values()) o.close();
+    await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    closeSync(this.fd);
+  }
+}

@@ -1,0 +1,285 @@
+// One nemesis run against a real cluster (make cluster-check): start the
+// network proxy and the servers, run the client workload while the fault
+// schedule strikes, stop everything, then judge the run with every oracle:
+//   - the servers' own checks (a server that ended by itself, e.g. exit 70);
+//   - merge: the servers' and the proxy's traces, ordered by happens-before
+//     (src/trace/merge.ts); a trace that cannot be merged fails the run;
+//   - TLC: the merged trace must be a behaviour of spec/Raft.tla;
+//   - linearizability of the clients' history (src/history/linearizability.ts).
+// Everything lands in the run folder: each process's trace, merged.ndjson,
+// history.json, faults.json (the schedule: a rerun with it attacks the same
+// way), report.json, and the servers' logs. The run passes only if every
+// oracle ran and found nothing, and the clients got answers to check.
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { checkTraces, formatDiagnosis } from '../check/trace-checker.js';
+import { checkLinearizability, describeOperation, type Operation } from '../history/linearizability.js';
+import { ensureDir } from '../files/output-path.js';
+import { LocalCluster, freePorts } from '../server/local-cluster.js';
+import type { JavaRuntime, TlcJar } from '../tlc/jar.js';
+import { MergeError, mergedNdjson, mergeTraceFiles } from '../trace/merge.js';
+import { writeFileAtomic } from '../trace/recorder.js';
+import { CALM_MS, generateFaults, type FaultSchedule } from './faults.js';
+import { Nemesis, type AppliedFault } from './nemesis.js';
+import { NetworkProxy, routesOn, type ProxyStats } from './proxy.js';
+import { runWorkload } from './workload.js';
+
+export interface ClusterCheckOptions {
+  readonly dir: string;
+  readonly servers: number;
+  readonly seconds: number;
+  readonly seed: number;
+  readonly clients?: number;
+  readonly keys?: number;
+  /** Replay this schedule instead of drawing one from the seed. */
+  readonly faults?: FaultSchedule;
+  /** The project copy whose server the cluster runs (the audit's mutants); default this one. */
+  readonly projectRoot?: string;
+  /** null: no TLC (the report says so, and the run cannot pass). */
+  readonly tlc: { readonly java: JavaRuntime; readonly jar: TlcJar } | null;
+  readonly tlcTimeoutMs?: number;
+  readonly say?: (line: string) => void;
+  /** How to rerun this run, for the report (default: the make command). */
+  readonly rerun?: string;
+}
+
+export type OracleName = 'server' | 'merge' | 'tlc' | 'linearizability' | 'workload' | 'nemesis';
+
+export interface Finding {
+  readonly oracle: OracleName;
+  /** One line; details follow in `lines`. */
+  readonly what: string;
+  readonly lines: readonly string[];
+}
+
+export interface ClusterCheckReport {
+  readonly verdict: 'passed' | 'failed';
+  readonly findings: readonly Finding[];
+  readonly seed: number;
+  readonly seconds: number;
+  readonly servers: number;
+  readonly dir: string;
+  readonly rerun: string;
+  readonly faults: { readonly planned: number; readonly file: string; readonly applied: readonly AppliedFault[] };
+  readonly workload: { readonly clients: number; readonly keys: number; readonly ok: number; readonly indefinite: number; readonly failed: number; readonly failures: Readonly<Record<string, number>> };
+  readonly proxy: ProxyStats;
+  readonly traces: {
+    readonly files: ReadonlyArray<{ readonly file: string; readonly events: number }>;
+    readonly merged: string | null;
+    readonly events: number;
+    readonly unreceived: number;
+    readonly mergeMs: number;
+  };
+  readonly tlc: { readonly verdict: 'accepted' | 'rejected' | 'error' | 'not run'; readonly lines: readonly string[]; readonly ms: number };
+  readonly linearizability: {
+    readonly verdict: 'linearizable' | 'not linearizable';
+    readonly operations: number;
+    readonly keys: ReadonlyArray<{ readonly key: string; readonly operations: number; readonly linearizable: boolean }>;
+    readonly witness: readonly string[];
+    readonly ms: number;
+  };
+  readonly wallMs: number;
+}
+
+/** Clears a run folder of an earlier run's files; refuses a folder that holds anything else. */
+export function prepareRunFolder(dir: string): void {
+  ensureDir(dir);
+  const ours = /^(n[1-9][0-9]*|proxy|cluster\.json|faults\.json|history\.json|merged\.ndjson|report\.json)$/;
+  const strangers = readdirSync(dir).filter((f) => !ours.test(f));
+  if (strangers.length) throw new Error(`${dir}: holds ${strangers[0]}, which no cluster-check run wrote; choose an empty or new folder`);
+  for (const f of readdirSync(dir)) rmSync(join(dir, f), { recursive: true, force: true });
+}
+
+function lastLine(file: string): string {
+  if (!existsSync(file)) return '(no log)';
+  const lines = readFileSync(file, 'utf8').trim().split('\n');
+  return lines[lines.length - 1] ?? '';
+}
+
+function countEvents(file: string): number {
+  if (!existsSync(file)) return 0;
+  const text = readFileSync(file, 'utf8');
+  let n = 0;
+  for (let k = text.indexOf('\n'); k >= 0; k = text.indexOf('\n', k + 1)) n++;
+  return Math.max(0, n - 1);
+}
+
+export async function runClusterCheck(o: ClusterCheckOptions): Promise<ClusterCheckReport> {
+  const say = o.say ?? (() => {});
+  const started = performance.now();
+  const dir = o.dir;
+  prepareRunFolder(dir);
+  const schedule = o.faults ?? generateFaults(o.seed, o.seconds, o.servers);
+  const seconds = schedule.seconds;
+  const faultsFile = join(dir, 'faults.json');
+  writeFileSync(faultsFile, JSON.stringify(schedule, null, 2) + '\n');
+  const clients = o.clients ?? 3;
+  const keys = o.keys ?? 3;
+  const rerun = o.rerun ?? `make cluster-check SECONDS=${seconds} SERVERS=${schedule.servers} SEED=${schedule.seed}`;
+
+  const links = schedule.servers * (schedule.servers - 1);
+  const ids = Array.from({ length: schedule.servers }, (_, k) => `n${k + 1}`);
+  const routes = routesOn(ids, await freePorts(links));
+  // Heartbeats every 100 ms (not 60): TLC's time per event grows with the
+  // log, so a run's trace is kept to what its faults and clients make.
+  const cluster = await LocalCluster.create({
+    dir,
+    servers: schedule.servers,
+    routes,
+    seed: schedule.seed,
+    heartbeatMs: 100,
+    electionTimeoutMs: { min: 500, max: 1000 },
+    lifetimeSeconds: seconds + 600,
+    ...(o.projectRoot ? { projectRoot: o.projectRoot } : {}),
+  });
+  ensureDir(join(dir, 'proxy'));
+  const proxyTrace = join(dir, 'proxy', 'trace.ndjson');
+  const proxy = await NetworkProxy.start({ members: cluster.config.members, routes, tracePath: proxyTrace, seed: schedule.seed });
+  const nemesis = new Nemesis(schedule, cluster, proxy);
+  let workload: Awaited<ReturnType<typeof runWorkload>> = { history: [], ok: 0, indefinite: 0, failed: 0, failures: {} };
+  const findings: Finding[] = [];
+  try {
+    for (const id of cluster.ids) cluster.start(id);
+    say(`started ${cluster.ids.length} servers and the network proxy (${links} links) in ${dir}`);
+    const leader = await cluster.waitForLeader(30_000).catch((err: Error) => {
+      findings.push({ oracle: 'server', what: `no leader was elected before the attack: ${err.message}`, lines: [] });
+      return null;
+    });
+    if (leader) {
+      say(`leader ${leader}; attacking for ${seconds} s: ${schedule.faults.length} faults, ${clients} clients on ${keys} keys`);
+      const origin = performance.now();
+      nemesis.begin();
+      workload = await runWorkload({
+        servers: cluster.clientUrls,
+        clients,
+        keys,
+        seed: schedule.seed,
+        origin,
+        until: origin + seconds * 1000,
+        // About 10 commands a second in all: each adds an entry to the log.
+        thinkMs: [100, 400],
+        commandTimeoutMs: Math.min(4000, CALM_MS + 1000),
+      });
+      say(`workload done: ${workload.ok} answered, ${workload.indefinite} without an answer, ${workload.failed} failed`);
+    }
+  } finally {
+    await nemesis.healAll();
+    // Servers that ended by themselves: their own checks, or a crash.
+    for (const e of cluster.exits) {
+      const log = join(cluster.dataDir(e.id), 'server.log');
+      findings.push({ oracle: 'server', what: `${e.id} ended by itself (${e.signal ?? `exit code ${e.code}`}): ${lastLine(log)}`, lines: [`see ${log}`] });
+    }
+    await cluster.stopAll();
+    await proxy.close();
+  }
+  for (const a of nemesis.applied) if (a.kind === 'failed') findings.push({ oracle: 'nemesis', what: `at ${a.at} ms: ${a.what}: the attack did not go as scheduled`, lines: [] });
+
+  // Merge.
+  const files = [...cluster.ids.map((id) => join(cluster.dataDir(id), 'trace.ndjson')), proxyTrace];
+  const mergedFile = join(dir, 'merged.ndjson');
+  let merged: ReturnType<typeof mergeTraceFiles> | null = null;
+  const mergeStart = performance.now();
+  try {
+    merged = mergeTraceFiles(files);
+    writeFileAtomic(mergedFile, mergedNdjson(merged));
+  } catch (err) {
+    if (!(err instanceof MergeError)) throw err;
+    findings.push({ oracle: 'merge', what: err.message, lines: [] });
+  }
+  const mergeMs = performance.now() - mergeStart;
+  say(merged ? `merged ${merged.events.length} events from ${files.length} traces` : 'the traces could not be merged');
+
+  // TLC.
+  let tlc: ClusterCheckReport['tlc'] = { verdict: 'not run', lines: [], ms: 0 };
+  if (merged && o.tlc) {
+    say(`checking the merged trace with TLC`);
+    const t0 = performance.now();
+    const fromHere = relative(process.cwd(), mergedFile);
+    const rel = fromHere && !fromHere.startsWith('..') ? fromHere : mergedFile;
+    const r = await checkTraces([{ file: rel, header: merged.header, events: merged.events }], { ...o.tlc, timeoutMs: o.tlcTimeoutMs ?? 1_800_000 });
+    const v = r.verdicts[0]!;
+    const ms = performance.now() - t0;
+    if (v.status === 'accepted') tlc = { verdict: 'accepted', lines: [], ms };
+    else if (v.status === 'rejected') {
+      const lines = formatDiagnosis(rel, v.diagnosis);
+      tlc = { verdict: 'rejected', lines, ms };
+      findings.push({ oracle: 'tlc', what: lines[0]!, lines: lines.slice(1) });
+    } else {
+      tlc = { verdict: 'error', lines: [v.message], ms };
+      findings.push({ oracle: 'tlc', what: `TLC could not check the merged trace: ${v.message}`, lines: [] });
+    }
+  } else if (merged) {
+    findings.push({ oracle: 'tlc', what: 'TLC was not run, so the run cannot pass', lines: [] });
+  }
+
+  // Linearizability.
+  const history: Operation[] = workload.history;
+  writeFileSync(join(dir, 'history.json'), JSON.stringify(history, null, 1) + '\n');
+  const l0 = performance.now();
+  const lin = checkLinearizability(history);
+  const linMs = performance.now() - l0;
+  const witness = lin.keys.filter((k) => !k.linearizable).flatMap((k) => [`key ${k.key}: these ${k.witness!.length} operations cannot be ordered (times: ms since the workload started):`, ...k.witness!.map((op) => `  ${describeOperation(op)}`)]);
+  if (!lin.linearizable) findings.push({ oracle: 'linearizability', what: `the clients' history is not linearizable (${lin.keys.filter((k) => !k.linearizable).map((k) => k.key).join(', ')})`, lines: witness });
+  if (workload.ok === 0) findings.push({ oracle: 'workload', what: 'no client command was answered, so the history checks nothing', lines: [] });
+
+  const report: ClusterCheckReport = {
+    verdict: findings.length ? 'failed' : 'passed',
+    findings,
+    seed: schedule.seed,
+    seconds,
+    servers: schedule.servers,
+    dir,
+    rerun,
+    faults: { planned: schedule.faults.length, file: faultsFile, applied: nemesis.applied },
+    workload: { clients, keys, ok: workload.ok, indefinite: workload.indefinite, failed: workload.failed, failures: workload.failures },
+    proxy: { ...proxy.stats },
+    traces: {
+      files: files.map((f) => ({ file: f, events: countEvents(f) })),
+      merged: merged ? mergedFile : null,
+      events: merged?.events.length ?? 0,
+      unreceived: merged?.unreceived ?? 0,
+      mergeMs,
+    },
+    tlc,
+    linearizability: {
+      verdict: lin.linearizable ? 'linearizable' : 'not linearizable',
+      operations: lin.operations,
+      keys: lin.keys.map((k) => ({ key: k.key, operations: k.operations, linearizable: k.linearizable })),
+      witness,
+      ms: linMs,
+    },
+    wallMs: performance.now() - started,
+  };
+  writeFileAtomic(join(dir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+  return report;
+}
+
+/** The terminal summary: one table, then what failed, then how to rerun. */
+export function formatClusterReport(r: ClusterCheckReport): string[] {
+  const row = (a: string, b: string) => `  ${a.padEnd(22)}${b}`;
+  const size = (f: string) => (existsSync(f) ? `${(statSync(f).size / 1024).toFixed(0)} KiB` : 'missing');
+  const count = (k: string) => r.faults.applied.filter((a) => a.kind === k).length;
+  const done = [
+    `${count('kill')} SIGKILL (${count('restart')} restarted)`,
+    `${count('pause')} SIGSTOP (${count('resume')} SIGCONT)`,
+    `${count('partition')} partitions`,
+    `${count('flaky')} lossy/duplicating/slow spells`,
+    ...(count('skipped') ? [`${count('skipped')} skipped`] : []),
+    ...(count('failed') ? [`${count('failed')} FAILED`] : []),
+  ].join(', ');
+  const lines = [
+    `cluster-check: ${r.verdict.toUpperCase()}  (${r.servers} servers, ${r.seconds} s, seed ${r.seed})`,
+    row('faults', `${r.faults.planned} planned; done: ${done}`),
+    row('proxy', `${r.proxy.forwarded} forwarded, ${r.proxy.dropped} dropped, ${r.proxy.duplicated} duplicated`),
+    row('clients', `${r.workload.ok} answered, ${r.workload.indefinite} without an answer, ${r.workload.failed} failed (${r.workload.clients} clients, ${r.workload.keys} keys)`),
+    row('traces', r.traces.files.map((f) => `${f.file.split('/').slice(-2, -1)[0]} ${f.events}`).join(', ')),
+    row('merged', r.traces.merged ? `${r.traces.events} events, ${r.traces.unreceived} messages never received (${size(r.traces.merged)}, ${(r.traces.mergeMs / 1000).toFixed(1)} s)` : 'FAILED'),
+    row('TLC', `${r.tlc.verdict}${r.tlc.ms ? ` (${(r.tlc.ms / 1000).toFixed(1)} s)` : ''}`),
+    row('linearizability', `${r.linearizability.verdict}: ${r.linearizability.operations} operations on ${r.linearizability.keys.length} keys (${(r.linearizability.ms / 1000).toFixed(2)} s)`),
+    row('servers\' own checks', r.findings.some((f) => f.oracle === 'server') ? 'FAILED' : 'nothing found'),
+  ];
+  for (const f of r.findings) lines.push(`  ${f.oracle}: ${f.what}`, ...f.lines.map((l) => `    ${l}`));
+  lines.push(`  run folder ${r.dir} (report.json, merged.ndjson, history.json, faults.json, nX/ and proxy/ traces)`);
+  lines.push(`  rerun the same fault schedule: ${r.rerun}`);
+  return lines;
+}

@@ -1,0 +1,106 @@
+// The audit on real clusters (make audit MODE=cluster): for a few mutants of
+// test/mutants/catalogue.json (protocol bugs) and of
+// test/mutants/server-catalogue.json (bugs in answering clients, which only
+// the clients' history shows), run real server processes built from a
+// scratch copy of the project with that bug, under the nemesis
+// (src/nemesis/run.ts), until an oracle catches it or the runs run out; then
+// run the correct servers the same way, which must pass. Reports which
+// oracle caught each mutant: the servers' own checks, the happens-before
+// merge, TLC on the merged trace, or linearizability of the clients' history.
+//   npx tsx tools/cluster-audit.ts [--mutants ID,NAME,... (1,2,5,6,7,8,101,102)] [--runs N (3)] [--seconds S (15)]
+//                                  [--servers 3|5 (3)] [--out DIR (traces/cluster-audit)]
+// Each run's folder is DIR/<mutant>/seed-<N>/ (see make cluster-check), and
+// the summary goes to DIR/cluster-audit.json. Exits 1 if a mutant escapes or
+// the correct servers fail; 2 on wrong usage. --help prints this text.
+import { join } from 'node:path';
+import { loadMutants, loadServerMutants, scratchCopy, type Mutant } from '../src/audit/mutants.js';
+import { removeTempDir } from '../src/files/cleanup.js';
+import { ensureDir } from '../src/files/output-path.js';
+import { runClusterCheck, type ClusterCheckReport, type OracleName } from '../src/nemesis/run.js';
+import { exitOnHelp, parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
+import { findJava, findTlcJar } from '../src/tlc/jar.js';
+import { writeFileAtomic } from '../src/trace/recorder.js';
+
+exitOnHelp(process.argv.slice(2), import.meta.url);
+
+/** The oracles that count as catching a bug: a run that merely got no answers does not. */
+const CATCHING: readonly OracleName[] = ['server', 'merge', 'tlc', 'linearizability'];
+
+interface Row {
+  readonly label: string;
+  readonly mutant: Mutant | null;
+  readonly runs: number;
+  readonly seconds: number;
+  readonly caughtBy: OracleName[];
+  readonly first: string | null;
+  readonly dir: string | null;
+  readonly ok: boolean;
+}
+
+function pick(spec: string): Mutant[] {
+  const all = [...loadMutants(), ...loadServerMutants()];
+  return spec.split(',').map((key) => {
+    const m = all.find((x) => String(x.id) === key.trim() || x.name === key.trim());
+    if (!m) throw new UsageError(`no mutant ${JSON.stringify(key)}; the catalogue has ${all.map((x) => `${x.id} ${x.name}`).join(', ')}`);
+    return m;
+  });
+}
+
+async function main(): Promise<number> {
+  const { values, positionals } = parse(process.argv.slice(2), ['mutants', 'runs', 'seconds', 'servers', 'out']);
+  if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  const mutants = pick(values.mutants ?? '1,2,5,6,7,8,101,102');
+  const runs = positiveInt('runs', values.runs, 3);
+  const seconds = positiveInt('seconds', values.seconds, 15);
+  const servers = positiveInt('servers', values.servers, 3);
+  if (servers !== 3 && servers !== 5) throw new UsageError(`--servers must be 3 or 5, got ${servers}`);
+  if (seconds < 3) throw new UsageError(`--seconds must be at least 3, got ${seconds}`);
+  const out = values.out ?? 'traces/cluster-audit';
+  ensureDir(out);
+  const tlc = { java: findJava(), jar: await findTlcJar({ log: (s) => console.log(s) }) };
+  const rows: Row[] = [];
+  for (const mutant of [...mutants, null]) {
+    const label = mutant ? `${mutant.id} ${mutant.name}` : 'correct servers';
+    const copy = scratchCopy(mutant, ['src', 'spec', 'tools', 'package.json']);
+    const t0 = performance.now();
+    let caught: ClusterCheckReport | null = null;
+    let last: ClusterCheckReport | null = null;
+    let done = 0;
+    try {
+      for (let seed = 1; seed <= (mutant ? runs : 1) && !caught; seed++) {
+        const dir = join(out, mutant ? mutant.name : 'correct', `seed-${seed}`);
+        console.log(`${label}: run ${seed} (${seconds} s, seed ${seed}) in ${dir}`);
+        last = await runClusterCheck({ dir, servers, seconds, seed, projectRoot: copy, tlc, rerun: `npx tsx tools/cluster-audit.ts --mutants ${mutant ? mutant.id : '(none)'} --seconds ${seconds}` });
+        done++;
+        if (last.findings.some((f) => CATCHING.includes(f.oracle))) caught = last;
+        for (const f of last.findings) console.log(`  ${f.oracle}: ${f.what}`);
+      }
+    } finally {
+      removeTempDir(copy);
+    }
+    const caughtBy = caught ? [...new Set(caught.findings.map((f) => f.oracle).filter((o) => CATCHING.includes(o)))] : [];
+    const first = (caught ?? last)?.findings[0]?.what ?? null;
+    const ok = mutant ? caught !== null : last?.verdict === 'passed';
+    rows.push({ label, mutant, runs: done, seconds: Math.round((performance.now() - t0) / 1000), caughtBy, first, dir: (caught ?? last)?.dir ?? null, ok });
+    console.log(`${label}: ${mutant ? (caught ? `caught by ${caughtBy.join(' + ')} in run ${done}` : `ESCAPED ${done} runs`) : ok ? 'passed' : 'FAILED'}`);
+  }
+  console.log('\nthe audit on real clusters');
+  console.log(`  ${'mutant'.padEnd(40)}${'caught by'.padEnd(28)}${'runs'.padEnd(6)}time`);
+  for (const r of rows) {
+    const verdict = r.mutant ? (r.caughtBy.length ? r.caughtBy.join(' + ') : 'ESCAPED') : r.ok ? 'passed (no false alarm)' : 'FAILED';
+    console.log(`  ${r.label.padEnd(40)}${verdict.padEnd(28)}${String(r.runs).padEnd(6)}${r.seconds} s`);
+  }
+  for (const r of rows) if (r.first && (r.mutant || !r.ok)) console.log(`  ${r.label}: ${r.first.slice(0, 200)}${r.dir ? ` (${r.dir})` : ''}`);
+  const report = join(out, 'cluster-audit.json');
+  writeFileAtomic(report, JSON.stringify({ seconds, servers, runs, rows: rows.map((r) => ({ ...r, mutant: r.mutant ? { id: r.mutant.id, name: r.mutant.name, bug: r.mutant.bug } : null })) }, null, 2) + '\n');
+  console.log(`report: ${report}`);
+  return rows.every((r) => r.ok) ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(`cluster-audit: ${(err as Error).message}`);
+    process.exit(err instanceof UsageError ? 2 : 1);
+  },
+);

@@ -1,0 +1,74 @@
+// The nemesis: runs a real cluster on this machine under a seeded fault
+// schedule and a client workload, then judges the run with every oracle (the
+// servers' own checks, the happens-before merge of every process's trace, TLC
+// on the merged trace, linearizability of the clients' history).
+//   npx tsx tools/cluster-check.ts [--seconds S (30)] [--servers 3|5 (3)] [--seed N (1)]
+//                                  [--clients N (3)] [--keys N (3)] [--out DIR (traces/cluster-check)]
+//                                  [--faults FILE (replay a run's faults.json)]
+// The run folder DIR gets each server's trace (nX/trace.ndjson), the proxy's
+// (proxy/trace.ndjson), merged.ndjson, history.json, faults.json and
+// report.json; an earlier run's files there are replaced. Prints one summary
+// table, what each failing oracle found, and the command that reruns the same
+// fault schedule. Every process and port it starts is stopped at the end,
+// also on failure or Ctrl-C. Exits 0 if the run passed, 1 if an oracle found
+// something (or could not run), 2 on wrong usage. --help prints this text.
+import { readFileSync } from 'node:fs';
+import { exitOnHelp, parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
+import { FaultScheduleError, parseFaultSchedule, type FaultSchedule } from '../src/nemesis/faults.js';
+import { formatClusterReport, runClusterCheck } from '../src/nemesis/run.js';
+import { findJava, findTlcJar, TlcSetupError } from '../src/tlc/jar.js';
+
+exitOnHelp(process.argv.slice(2), import.meta.url);
+
+async function main(): Promise<number> {
+  const { values, positionals } = parse(process.argv.slice(2), ['seconds', 'servers', 'seed', 'clients', 'keys', 'out', 'faults']);
+  if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  let faults: FaultSchedule | undefined;
+  if (values.faults) {
+    let text: string;
+    try {
+      text = readFileSync(values.faults, 'utf8');
+    } catch (err) {
+      throw new UsageError(`--faults ${values.faults}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+    faults = parseFaultSchedule(values.faults, text);
+    for (const flag of ['seconds', 'servers', 'seed'] as const) if (values[flag]) throw new UsageError(`--${flag} comes from the --faults file; leave it out`);
+  }
+  const seconds = faults?.seconds ?? positiveInt('seconds', values.seconds, 30);
+  const servers = faults?.servers ?? positiveInt('servers', values.servers, 3);
+  const seed = faults?.seed ?? positiveInt('seed', values.seed, 1);
+  if (servers !== 3 && servers !== 5) throw new UsageError(`--servers must be 3 or 5 (the cluster sizes the trace checker's spec models), got ${servers}`);
+  if (seconds < 3 || seconds > 3600) throw new UsageError(`--seconds must be in 3..3600, got ${seconds}`);
+  const clients = positiveInt('clients', values.clients, 3);
+  const keys = positiveInt('keys', values.keys, 3);
+  if (clients > 64) throw new UsageError(`--clients must be at most 64, got ${clients}`);
+  const dir = values.out ?? 'traces/cluster-check';
+  const java = findJava();
+  const jar = await findTlcJar({ log: (s) => console.log(s) });
+  const report = await runClusterCheck({
+    dir,
+    servers,
+    seconds,
+    seed,
+    clients,
+    keys,
+    ...(faults ? { faults } : {}),
+    tlc: { java, jar },
+    say: (line) => console.log(line),
+    rerun: values.faults
+      ? `npx tsx tools/cluster-check.ts --faults ${values.faults} --out ${dir}`
+      : `make cluster-check SECONDS=${seconds} SERVERS=${servers} SEED=${seed}${dir === 'traces/cluster-check' ? '' : ` CHECK_DIR=${dir}`}${
+          clients !== 3 || keys !== 3 ? ` CLUSTER_CHECK_FLAGS='--clients ${clients} --keys ${keys}'` : ''
+        }`,
+  });
+  console.log(formatClusterReport(report).join('\n'));
+  return report.verdict === 'passed' ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(`cluster-check: ${(err as Error).message}`);
+    process.exit(err instanceof UsageError || err instanceof FaultScheduleError ? 2 : err instanceof TlcSetupError ? 1 : 1);
+  },
+);
