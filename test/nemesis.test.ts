@@ -59,6 +59,30 @@ describe('the fault schedule', () => {
   });
 });
 
+describe('make cluster-check\'s command on bad input', () => {
+  const run = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'tools/cluster-check.ts', ...args], { encoding: 'utf8', timeout: 60_000 });
+
+  it('refuses wrong options, a bad schedule file and a run folder holding other files, in one line with exit 2, before starting anything', () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['--servers', '4'], /^cluster-check: --servers must be 3 or 5 .*got 4\n$/],
+      [['--seconds', '2'], /^cluster-check: --seconds must be in 3\.\.3600, got 2\n$/],
+      [['--faults', join(root, 'none.json')], /^cluster-check: --faults .*none\.json: cannot be read \(ENOENT\)\n$/],
+    ];
+    const bad = join(root, 'bad-faults.json');
+    writeFileSync(bad, JSON.stringify({ seed: 1, seconds: 10, servers: 3, faults: [{ at: 10, kind: 'explode' }] }));
+    cases.push([['--faults', bad], /^cluster-check: .*bad-faults\.json: faults\[0\]\.kind: must be kill, pause, partition or flaky, got "explode"\n$/]);
+    writeFileSync(join(root, 'keep-me.txt'), 'x');
+    cases.push([['--out', root], /^cluster-check: .*: holds .*, which no cluster-check run wrote; name a new or empty folder for the run\n$/]);
+    for (const [args, message] of cases) {
+      const r = run(args);
+      expect(r.stderr, args.join(' ')).toMatch(message);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stdout).toBe('');
+    }
+    expect(readFileSync(join(root, 'keep-me.txt'), 'utf8')).toBe('x');
+  });
+});
+
 describe('what the nemesis needs from the servers', () => {
   it('routes in a cluster config (where a server dials each peer) are checked, with one-line errors', () => {
     const config = (routes: unknown) =>

@@ -15,8 +15,8 @@
 import { readFileSync } from 'node:fs';
 import { exitOnHelp, parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
 import { FaultScheduleError, parseFaultSchedule, type FaultSchedule } from '../src/nemesis/faults.js';
-import { formatClusterReport, runClusterCheck } from '../src/nemesis/run.js';
-import { findJava, findTlcJar, TlcSetupError } from '../src/tlc/jar.js';
+import { checkRunFolder, formatClusterReport, RunFolderError, runClusterCheck } from '../src/nemesis/run.js';
+import { findJava, findTlcJar } from '../src/tlc/jar.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
 
@@ -43,6 +43,7 @@ async function main(): Promise<number> {
   const keys = positiveInt('keys', values.keys, 3);
   if (clients > 64) throw new UsageError(`--clients must be at most 64, got ${clients}`);
   const dir = values.out ?? 'traces/cluster-check';
+  checkRunFolder(dir);
   const java = findJava();
   const jar = await findTlcJar({ log: (s) => console.log(s) });
   const report = await runClusterCheck({
@@ -69,6 +70,6 @@ main().then(
   (code) => process.exit(code),
   (err) => {
     console.error(`cluster-check: ${(err as Error).message}`);
-    process.exit(err instanceof UsageError || err instanceof FaultScheduleError ? 2 : err instanceof TlcSetupError ? 1 : 1);
+    process.exit(err instanceof UsageError || err instanceof FaultScheduleError || err instanceof RunFolderError ? 2 : 1);
   },
 );

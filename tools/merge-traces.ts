@@ -15,8 +15,7 @@ import { join } from 'node:path';
 import { exitOnHelp, parse, UsageError } from '../src/sim/cli-options.js';
 import { LocalCluster } from '../src/server/local-cluster.js';
 import { checkWritableFile } from '../src/files/output-path.js';
-import { writeFileAtomic } from '../src/trace/recorder.js';
-import { mergedNdjson, mergeTraceFiles } from '../src/trace/merge.js';
+import { mergeTraceFiles, writeMergedTrace } from '../src/trace/merge.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
 
@@ -38,7 +37,7 @@ function main(): number {
   if (files.length === 0) throw new UsageError('name the traces to merge, or --dir RUN');
   checkWritableFile(out);
   const merged = mergeTraceFiles(files);
-  writeFileAtomic(out, mergedNdjson(merged));
+  writeMergedTrace(out, merged);
   console.log(`merged ${merged.events.length} events from ${files.length} traces into ${out} (${merged.unreceived} messages sent and never received)`);
   console.log(`check it with TLC: make check TRACES=${out}`);
   return 0;

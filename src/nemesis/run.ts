@@ -17,7 +17,7 @@ import { checkLinearizability, describeOperation, type Operation } from '../hist
 import { ensureDir } from '../files/output-path.js';
 import { LocalCluster, freePorts } from '../server/local-cluster.js';
 import type { JavaRuntime, TlcJar } from '../tlc/jar.js';
-import { MergeError, mergedNdjson, mergeTraceFiles } from '../trace/merge.js';
+import { MergeError, mergeTraceFiles, writeMergedTrace } from '../trace/merge.js';
 import { writeFileAtomic } from '../trace/recorder.js';
 import { CALM_MS, generateFaults, type FaultSchedule } from './faults.js';
 import { Nemesis, type AppliedFault } from './nemesis.js';
@@ -81,12 +81,22 @@ export interface ClusterCheckReport {
   readonly wallMs: number;
 }
 
-/** Clears a run folder of an earlier run's files; refuses a folder that holds anything else. */
-export function prepareRunFolder(dir: string): void {
+export class RunFolderError extends Error {}
+
+const OURS = /^(n[1-9][0-9]*|proxy|cluster\.json|faults\.json|history\.json|merged\.ndjson|report\.json)$/;
+
+/** Refuses a run folder that is not a folder, or holds files no run wrote (they would be deleted). */
+export function checkRunFolder(dir: string): void {
+  if (!existsSync(dir)) return;
+  if (!statSync(dir).isDirectory()) throw new RunFolderError(`${dir}: not a folder; name a new or empty folder for the run`);
+  const strangers = readdirSync(dir).filter((f) => !OURS.test(f));
+  if (strangers.length) throw new RunFolderError(`${dir}: holds ${strangers[0]}, which no cluster-check run wrote; name a new or empty folder for the run`);
+}
+
+/** Clears a run folder of an earlier run's files (after checkRunFolder). */
+function prepareRunFolder(dir: string): void {
+  checkRunFolder(dir);
   ensureDir(dir);
-  const ours = /^(n[1-9][0-9]*|proxy|cluster\.json|faults\.json|history\.json|merged\.ndjson|report\.json)$/;
-  const strangers = readdirSync(dir).filter((f) => !ours.test(f));
-  if (strangers.length) throw new Error(`${dir}: holds ${strangers[0]}, which no cluster-check run wrote; choose an empty or new folder`);
   for (const f of readdirSync(dir)) rmSync(join(dir, f), { recursive: true, force: true });
 }
 
@@ -181,7 +191,7 @@ export async function runClusterCheck(o: ClusterCheckOptions): Promise<ClusterCh
   const mergeStart = performance.now();
   try {
     merged = mergeTraceFiles(files);
-    writeFileAtomic(mergedFile, mergedNdjson(merged));
+    writeMergedTrace(mergedFile, merged);
   } catch (err) {
     if (!(err instanceof MergeError)) throw err;
     findings.push({ oracle: 'merge', what: err.message, lines: [] });
@@ -196,7 +206,11 @@ export async function runClusterCheck(o: ClusterCheckOptions): Promise<ClusterCh
     const t0 = performance.now();
     const fromHere = relative(process.cwd(), mergedFile);
     const rel = fromHere && !fromHere.startsWith('..') ? fromHere : mergedFile;
-    const r = await checkTraces([{ file: rel, header: merged.header, events: merged.events }], { ...o.tlc, timeoutMs: o.tlcTimeoutMs ?? 1_800_000 });
+    const r = await checkTraces([{ file: rel, header: merged.header, events: merged.events }], {
+      ...o.tlc,
+      timeoutMs: o.tlcTimeoutMs ?? 1_800_000,
+      onBatchDone: (done, total) => say(`  TLC: ${done} of ${total} runs done, ${((performance.now() - t0) / 1000).toFixed(0)} s`),
+    });
     const v = r.verdicts[0]!;
     const ms = performance.now() - t0;
     if (v.status === 'accepted') tlc = { verdict: 'accepted', lines: [], ms };

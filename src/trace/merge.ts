@@ -18,6 +18,7 @@
 import type { ServerEvent, TraceEvent, TraceHeader } from './events.js';
 import { TRACE_FORMAT, TRACE_VERSION } from './events.js';
 import { formatProblem, validateTraceFile } from './validate.js';
+import { TraceFileWriter } from './recorder.js';
 
 export class MergeError extends Error {}
 
@@ -153,6 +154,14 @@ function stuck(sources: readonly Source[], next: readonly number[], sentAt: Read
     .filter((x) => x.head)
     .map((x) => `${x.s.file}:${x.head!.line} waits for ${x.head!.event.msgId} (sent at ${sentAt.get(x.head!.event.msgId!)})`);
   return `the events cannot be ordered (a cycle, or more receives of a message than copies of it): ${waiting.join('; ')}`;
+}
+
+/** Writes the merged trace to `path` line by line (atomically: a temp file renamed), whatever its size. */
+export function writeMergedTrace(path: string, m: Merged): void {
+  const out = new TraceFileWriter(path);
+  out.writeLine(JSON.stringify(m.header));
+  for (const e of m.events) out.writeLine(JSON.stringify(e));
+  out.commit();
 }
 
 export function mergedNdjson(m: Merged): string {
