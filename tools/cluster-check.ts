@@ -5,6 +5,11 @@
 //   npx tsx tools/cluster-check.ts [--seconds S (30)] [--servers 3|5 (3)] [--seed N (1)]
 //                                  [--clients N (3)] [--keys N (3)] [--out DIR (traces/cluster-check)]
 //                                  [--faults FILE (replay a run's faults.json)]
+//                                  [--lose-unsynced] [--no-fsync]
+// --lose-unsynced makes a SIGKILL lose what a server wrote to its log and did
+// not sync yet (as a power cut would); --no-fsync makes the servers never
+// sync, which with --lose-unsynced loses acknowledged state: the oracles
+// must catch that.
 // The run folder DIR gets each server's trace (nX/trace.ndjson), the proxy's
 // (proxy/trace.ndjson), merged.ndjson, history.json, faults.json and
 // report.json; an earlier run's files there are replaced. Prints one summary
@@ -21,7 +26,9 @@ import { findJava, findTlcJar } from '../src/tlc/jar.js';
 exitOnHelp(process.argv.slice(2), import.meta.url);
 
 async function main(): Promise<number> {
-  const { values, positionals } = parse(process.argv.slice(2), ['seconds', 'servers', 'seed', 'clients', 'keys', 'out', 'faults']);
+  const { values, positionals } = parse(process.argv.slice(2), ['seconds', 'servers', 'seed', 'clients', 'keys', 'out', 'faults', 'lose-unsynced', 'no-fsync'], ['lose-unsynced', 'no-fsync']);
+  const fsync = values['no-fsync'] !== 'true';
+  const loseUnsynced = values['lose-unsynced'] === 'true';
   if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   let faults: FaultSchedule | undefined;
   if (values.faults) {
@@ -44,6 +51,13 @@ async function main(): Promise<number> {
   if (clients > 64) throw new UsageError(`--clients must be at most 64, got ${clients}`);
   const dir = values.out ?? 'traces/cluster-check';
   checkRunFolder(dir);
+  // What the rerun command must repeat besides the schedule.
+  const flags = [
+    ...(clients !== 3 ? [`--clients ${clients}`] : []),
+    ...(keys !== 3 ? [`--keys ${keys}`] : []),
+    ...(loseUnsynced ? ['--lose-unsynced'] : []),
+    ...(fsync ? [] : ['--no-fsync']),
+  ].join(' ');
   const java = findJava();
   const jar = await findTlcJar({ log: (s) => console.log(s) });
   const report = await runClusterCheck({
@@ -54,13 +68,13 @@ async function main(): Promise<number> {
     clients,
     keys,
     ...(faults ? { faults } : {}),
+    fsync,
+    loseUnsynced,
     tlc: { java, jar },
     say: (line) => console.log(line),
     rerun: values.faults
-      ? `npx tsx tools/cluster-check.ts --faults ${values.faults} --out ${dir}`
-      : `make cluster-check SECONDS=${seconds} SERVERS=${servers} SEED=${seed}${dir === 'traces/cluster-check' ? '' : ` CHECK_DIR=${dir}`}${
-          clients !== 3 || keys !== 3 ? ` CLUSTER_CHECK_FLAGS='--clients ${clients} --keys ${keys}'` : ''
-        }`,
+      ? `npx tsx tools/cluster-check.ts --faults ${values.faults} --out ${dir}${flags ? ` ${flags}` : ''}`
+      : `make cluster-check SECONDS=${seconds} SERVERS=${servers} SEED=${seed}${dir === 'traces/cluster-check' ? '' : ` CHECK_DIR=${dir}`}${flags ? ` CLUSTER_CHECK_FLAGS='${flags}'` : ''}`,
   });
   console.log(formatClusterReport(report).join('\n'));
   return report.verdict === 'passed' ? 0 : 1;

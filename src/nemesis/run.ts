@@ -35,6 +35,10 @@ export interface ClusterCheckOptions {
   readonly faults?: FaultSchedule;
   /** The project copy whose server the cluster runs (the audit's mutants); default this one. */
   readonly projectRoot?: string;
+  /** false: the servers never fsync their write-ahead logs (to see the oracles catch it). */
+  readonly fsync?: boolean;
+  /** A SIGKILL loses the servers' unsynced writes (ClusterConfig.loseUnsynced). */
+  readonly loseUnsynced?: boolean;
   /** null: no TLC (the report says so, and the run cannot pass). */
   readonly tlc: { readonly java: JavaRuntime; readonly jar: TlcJar } | null;
   readonly tlcTimeoutMs?: number;
@@ -58,6 +62,8 @@ export interface ClusterCheckReport {
   readonly seed: number;
   readonly seconds: number;
   readonly servers: number;
+  /** How the servers store their logs: fsync on or off; whether a SIGKILL loses unsynced writes. */
+  readonly storage: { readonly fsync: boolean; readonly loseUnsynced: boolean };
   readonly dir: string;
   readonly rerun: string;
   readonly faults: { readonly planned: number; readonly file: string; readonly applied: readonly AppliedFault[] };
@@ -141,6 +147,8 @@ export async function runClusterCheck(o: ClusterCheckOptions): Promise<ClusterCh
     electionTimeoutMs: { min: 500, max: 1000 },
     lifetimeSeconds: seconds + 600,
     ...(o.projectRoot ? { projectRoot: o.projectRoot } : {}),
+    ...(o.fsync === false ? { fsync: false } : {}),
+    ...(o.loseUnsynced ? { loseUnsynced: true } : {}),
   });
   ensureDir(join(dir, 'proxy'));
   const proxyTrace = join(dir, 'proxy', 'trace.ndjson');
@@ -242,6 +250,7 @@ export async function runClusterCheck(o: ClusterCheckOptions): Promise<ClusterCh
     seed: schedule.seed,
     seconds,
     servers: schedule.servers,
+    storage: { fsync: o.fsync !== false, loseUnsynced: o.loseUnsynced === true },
     dir,
     rerun,
     faults: { planned: schedule.faults.length, file: faultsFile, applied: nemesis.applied },
@@ -282,7 +291,7 @@ export function formatClusterReport(r: ClusterCheckReport): string[] {
     ...(count('failed') ? [`${count('failed')} FAILED`] : []),
   ].join(', ');
   const lines = [
-    `cluster-check: ${r.verdict.toUpperCase()}  (${r.servers} servers, ${r.seconds} s, seed ${r.seed})`,
+    `cluster-check: ${r.verdict.toUpperCase()}  (${r.servers} servers, ${r.seconds} s, seed ${r.seed}${r.storage.fsync ? '' : ', fsync OFF'}${r.storage.loseUnsynced ? ', a SIGKILL loses unsynced writes' : ''})`,
     row('faults', `${r.faults.planned} planned; done: ${done}`),
     row('proxy', `${r.proxy.forwarded} forwarded, ${r.proxy.dropped} dropped, ${r.proxy.duplicated} duplicated`),
     row('clients', `${r.workload.ok} answered, ${r.workload.indefinite} without an answer, ${r.workload.failed} failed (${r.workload.clients} clients, ${r.workload.keys} keys)`),

@@ -39,6 +39,12 @@ export interface ClusterConfig {
    * nemesis, src/nemesis/) forwards from's messages to `to`.
    */
   readonly routes?: Readonly<Record<ServerId, Readonly<Record<ServerId, number>>>>;
+  /**
+   * The write-ahead log's appends wait in memory until synced (or written back
+   * every second): a SIGKILL then loses them, as a power cut loses unsynced
+   * pages (storage's PageCacheDisk). For the nemesis.
+   */
+  readonly loseUnsynced?: boolean;
 }
 
 export interface ServerConfig extends ClusterConfig {
@@ -125,11 +131,12 @@ export function parseClusterConfig(file: string, text: string): ClusterConfig {
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`${file}: must hold a JSON object`);
   const r = raw as Record<string, unknown>;
-  const known = ['servers', 'dir', 'electionTimeoutMs', 'heartbeatMs', 'fsync', 'requestTimeoutMs', 'seed', 'lifetimeSeconds', 'routes'];
+  const known = ['servers', 'dir', 'electionTimeoutMs', 'heartbeatMs', 'fsync', 'requestTimeoutMs', 'seed', 'lifetimeSeconds', 'routes', 'loseUnsynced'];
   const extra = Object.keys(r).find((k) => !known.includes(k));
   if (extra) throw new ConfigError(`${file}: field ${extra}: unknown (known: ${known.join(', ')})`);
   if (r.dir !== undefined && typeof r.dir !== 'string') throw new ConfigError(`${file}: field dir: must be a path`);
   if (r.fsync !== undefined && typeof r.fsync !== 'boolean') throw new ConfigError(`${file}: field fsync: must be true or false`);
+  if (r.loseUnsynced !== undefined && typeof r.loseUnsynced !== 'boolean') throw new ConfigError(`${file}: field loseUnsynced: must be true or false`);
   if (r.seed !== undefined && !Number.isSafeInteger(r.seed)) throw new ConfigError(`${file}: field seed: must be an integer`);
   const m = members(`${file}: field servers`, r.servers);
   return {
@@ -142,6 +149,7 @@ export function parseClusterConfig(file: string, text: string): ClusterConfig {
     seed: (r.seed as number | undefined) ?? DEFAULTS.seed,
     lifetimeSeconds: r.lifetimeSeconds === undefined ? DEFAULTS.lifetimeSeconds : positive(`${file}: field lifetimeSeconds`, r.lifetimeSeconds),
     ...(r.routes === undefined ? {} : { routes: routes(`${file}: field routes`, r.routes, Object.keys(m)) }),
+    ...(r.loseUnsynced ? { loseUnsynced: true } : {}),
   };
 }
 
@@ -186,5 +194,6 @@ export function localClusterConfig(servers: number, basePort: number, extra: Par
     seed: extra.seed ?? DEFAULTS.seed,
     lifetimeSeconds: extra.lifetimeSeconds ?? DEFAULTS.lifetimeSeconds,
     ...(extra.routes ? { routes: extra.routes } : {}),
+    ...(extra.loseUnsynced ? { loseUnsynced: true } : {}),
   };
 }

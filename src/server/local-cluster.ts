@@ -33,6 +33,8 @@ export interface LocalClusterOptions {
   readonly detached?: boolean;
   /** Where each server dials each peer (a proxy's ports), see ClusterConfig.routes. */
   readonly routes?: ClusterConfig['routes'];
+  /** See ClusterConfig.loseUnsynced. */
+  readonly loseUnsynced?: boolean;
   readonly seed?: number;
   /** The project copy whose tools/server.ts the servers run (the audit's mutated copies); default this one. */
   readonly projectRoot?: string;
@@ -88,6 +90,7 @@ export class LocalCluster {
       ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
       ...(options.lifetimeSeconds ? { lifetimeSeconds: options.lifetimeSeconds } : options.detached ? {} : { lifetimeSeconds: 900 }),
       ...(options.routes ? { routes: options.routes } : {}),
+      ...(options.loseUnsynced ? { loseUnsynced: true } : {}),
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
     };
     let raw: Record<string, unknown>;

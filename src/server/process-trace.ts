@@ -22,6 +22,13 @@ interface LastEvent {
   readonly clock?: VectorClock;
 }
 
+/** An event as a restart reads it: enough to tell whether it changed durable state. */
+interface TailEvent extends LastEvent {
+  readonly term: number;
+  readonly votedFor: ServerId | null;
+  readonly changedLog: boolean;
+}
+
 export class ProcessTrace {
   private fd: number;
   private count: number;
@@ -57,18 +64,23 @@ export class ProcessTrace {
 
   /**
    * Opens the trace of server `id` for appending. `keepUpTo` is the last
-   * event the server's write-ahead log covers: later events (of a batch whose
-   * log write a kill prevented) are cut off, since nothing they did left the
-   * process. Null keeps every event.
+   * event the server's write-ahead log says it covered. Of the events after
+   * it, the first that changed durable state (term, vote or log) and all
+   * after it are cut off: that batch's log write was lost, and nothing of
+   * that batch left the process, since a batch's messages leave only after
+   * its log write is synced. The events before it changed nothing durable;
+   * their batches' marks were never synced (there was nothing to sync) and a
+   * crash that loses unsynced writes loses those marks, but their messages
+   * did leave, so they stay. Null keeps every event.
    */
   static open(path: string, id: ServerId, servers: readonly ServerId[], incarnation: number, header: TraceHeader, keepUpTo: number | null = null): ProcessTrace {
     return new ProcessTrace(path, id, servers, incarnation, header, keepUpTo);
   }
 
   /**
-   * Finds the last event of a trace left by an earlier incarnation, cutting
-   * off a line the kill interrupted and the events after `keepUpTo`. Returns
-   * null for a new (empty) file.
+   * Finds the last event to keep of a trace left by an earlier incarnation,
+   * cutting off a line the kill interrupted and the events the write-ahead
+   * log lost (see open). Returns null for a new (empty) file.
    */
   private recoverTail(keepUpTo: number | null): LastEvent | null {
     const size = fstatSync(this.fd).size;
@@ -80,30 +92,48 @@ export class ProcessTrace {
       // Whole lines only: from the first line start in the window to the last newline.
       let end = buf[buf.length - 1] === 0x0a ? buf.length : buf.lastIndexOf(0x0a) + 1;
       const first = start === 0 ? 0 : buf.indexOf(0x0a) + 1;
+      /** The events after keepUpTo, last first, each with where its line ends. */
+      const later: Array<{ event: TailEvent; end: number }> = [];
       while (end > first) {
         const from = buf.lastIndexOf(0x0a, end - 2) + 1;
         if (from < first) break;
-        const last = this.parseLine(buf.subarray(from, end - 1).toString('utf8'));
-        if (last.i === 0 || keepUpTo === null || last.i <= keepUpTo) {
-          if (start + end < size) ftruncateSync(this.fd, start + end);
-          return last;
+        const line = this.parseLine(buf.subarray(from, end - 1).toString('utf8'));
+        if (line.i === 0 || keepUpTo === null || line.i <= keepUpTo) {
+          let kept: LastEvent = line;
+          let keepEnd = end;
+          let before = line.i === 0 ? { term: 0, votedFor: null } : line;
+          for (const { event, end: after } of later.reverse()) {
+            if (event.changedLog || event.term !== before.term || event.votedFor !== before.votedFor) break;
+            kept = event;
+            keepEnd = after;
+            before = event;
+          }
+          if (start + keepEnd < size) ftruncateSync(this.fd, start + keepEnd);
+          return kept.i === 0 ? { i: 0 } : { i: kept.i, ...(kept.clock ? { clock: kept.clock } : {}) };
         }
+        later.push({ event: line, end });
         end = from;
       }
       if (start === 0) throw new Error(`${this.path}: no header line; move the file away to start a new trace`);
     }
   }
 
-  private parseLine(line: string): LastEvent {
-    let parsed: { i?: unknown; clock?: VectorClock; format?: unknown };
+  private parseLine(line: string): TailEvent {
+    let parsed: { i?: unknown; clock?: VectorClock; format?: unknown; state?: { term?: number; votedFor?: ServerId | null }; logChange?: unknown };
     try {
       parsed = JSON.parse(line);
     } catch {
       throw new Error(`${this.path}: a line near its end is not JSON; move the file away to start a new trace`);
     }
-    if (parsed.format !== undefined) return { i: 0 };
+    if (parsed.format !== undefined) return { i: 0, term: 0, votedFor: null, changedLog: false };
     if (!Number.isSafeInteger(parsed.i)) throw new Error(`${this.path}: a line near its end has no event number i`);
-    return { i: parsed.i as number, ...(parsed.clock ? { clock: parsed.clock } : {}) };
+    return {
+      i: parsed.i as number,
+      ...(parsed.clock ? { clock: parsed.clock } : {}),
+      term: parsed.state?.term ?? 0,
+      votedFor: parsed.state?.votedFor ?? null,
+      changedLog: parsed.logChange !== undefined,
+    };
   }
 
   private write(text: string): void {

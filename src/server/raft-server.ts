@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { MAX_ENTRIES_PER_MESSAGE, type Input, type Ready } from '../raft/node.js';
 import type { Role, ServerId } from '../raft/types.js';
 import { Rng } from '../sim/rng.js';
-import { FileSystemDisk } from '../storage/disk.js';
+import { FileSystemDisk, PageCacheDisk } from '../storage/disk.js';
 import { TRACE_FORMAT, TRACE_VERSION } from '../trace/events.js';
 import type { Envelope } from '../transport/envelope.js';
 import { TcpTransport } from '../transport/tcp-transport.js';
@@ -47,6 +47,8 @@ export class RaftServer {
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private stopped = false;
   private lastRole: { role: Role; term: number };
+  private readonly disk: FileSystemDisk | PageCacheDisk;
+  private writeBackTimer: NodeJS.Timeout | null = null;
 
   private constructor(
     readonly config: ServerConfig,
@@ -54,10 +56,11 @@ export class RaftServer {
     private readonly onFatal: (err: Error) => void,
   ) {
     const servers = Object.keys(config.members);
+    this.disk = config.loseUnsynced ? new PageCacheDisk() : new FileSystemDisk();
     this.driver = ServerDriver.open({
       id: config.id,
       servers,
-      disk: new FileSystemDisk(),
+      disk: this.disk,
       walPath: join(config.dataDir, 'wal.log'),
       wal: { fsync: config.fsync, compactAboveBytes: 1 << 20 },
       openTrace: (incarnation, keepUpTo) =>
@@ -105,8 +108,10 @@ export class RaftServer {
       const role = server.driver.node.currentRole;
       if (role !== 'Follower') server.enqueue({ input: { kind: 'heartbeatDue' }, envelope: null });
     }, config.heartbeatMs);
+    const disk = server.disk;
+    if (disk instanceof PageCacheDisk) server.writeBackTimer = setInterval(() => disk.writeBack(), 1000);
     const r = server.driver.recovery;
-    log(`${config.id}: started (incarnation ${r.incarnation}, term ${server.driver.node.term}, ${server.driver.log.length} log entries${config.fsync ? '' : ', fsync OFF'})`);
+    log(`${config.id}: started (incarnation ${r.incarnation}, term ${server.driver.node.term}, ${server.driver.log.length} log entries${config.fsync ? '' : ', fsync OFF'}${config.loseUnsynced ? ', a crash loses unsynced writes' : ''})`);
     return server;
   }
 
@@ -222,6 +227,7 @@ export class RaftServer {
     this.stopped = true;
     if (this.electionTimer) clearTimeout(this.electionTimer);
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    if (this.writeBackTimer) clearInterval(this.writeBackTimer);
     this.queue = [];
     await this.api.stop();
     await this.transport.close();

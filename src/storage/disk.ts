@@ -77,6 +77,65 @@ export class FileSystemDisk implements Disk {
   }
 }
 
+/**
+ * The real file system seen through a page cache that a crash empties: what
+ * is appended stays in this process's memory until the file is synced (then
+ * it is written and fsynced) or until writeBack() (then it is written, as an
+ * operating system writes dirty pages back every so often). A SIGKILL loses
+ * whatever was appended since, as a power cut loses unsynced pages: the
+ * nemesis runs real servers on it (--lose-unsynced) to show that the write-
+ * ahead log syncs before anything it holds is acknowledged.
+ */
+export class PageCacheDisk implements Disk {
+  private readonly base = new FileSystemDisk();
+  private readonly dirty = new Set<{ writeBack(): void }>();
+
+  read(path: string): Buffer | null {
+    this.writeBack();
+    return this.base.read(path);
+  }
+
+  openAppend(path: string): DiskFile {
+    const file = this.base.openAppend(path);
+    let pending: Uint8Array[] = [];
+    const cache = {
+      writeBack() {
+        for (const bytes of pending) file.append(bytes);
+        pending = [];
+      },
+    };
+    this.dirty.add(cache);
+    return {
+      append(bytes) {
+        pending.push(Uint8Array.from(bytes));
+      },
+      sync() {
+        cache.writeBack();
+        file.sync();
+      },
+      close: () => {
+        cache.writeBack();
+        this.dirty.delete(cache);
+        file.close();
+      },
+    };
+  }
+
+  truncate(path: string, length: number): void {
+    this.writeBack();
+    this.base.truncate(path, length);
+  }
+
+  replace(path: string, bytes: Uint8Array): void {
+    this.base.replace(path, bytes);
+  }
+
+  /** Writes every file's cached appends (without fsync). */
+  writeBack(): void {
+    for (const c of this.dirty) c.writeBack();
+  }
+}
+
 function syncDirectory(dir: string): void {
   const fd = openSync(dir, 'r');
   try {

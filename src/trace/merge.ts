@@ -146,7 +146,7 @@ function stuck(sources: readonly Source[], next: readonly number[], sentAt: Read
     const msgId = head?.event.msgId;
     if (msgId && !sentAt.has(msgId)) {
       const verb = head.event.action === 'DropMessage' ? 'drops' : head.event.action === 'DuplicateMessage' ? 'duplicates' : 'receives';
-      return `${sources[k]!.file}:${head.line}: event ${head.event.i} (${head.event.action}) ${verb} message ${msgId}, whose send is in none of the files`;
+      return `${sources[k]!.file}:${head.line}: event ${head.event.i} (${head.event.action}) ${verb} message ${msgId}, whose send is in none of the files${lostSendHint(sources, msgId)}`;
     }
   }
   const waiting = sources
@@ -162,6 +162,27 @@ export function writeMergedTrace(path: string, m: Merged): void {
   out.writeLine(JSON.stringify(m.header));
   for (const e of m.events) out.writeLine(JSON.stringify(e));
   out.commit();
+}
+
+/**
+ * When the sender's trace holds earlier sends of the same incarnation but
+ * none this late: its restart cut events back to what its write-ahead log
+ * kept, so the log lost what the process had already sent (unsynced writes).
+ */
+function lostSendHint(sources: readonly Source[], msgId: string): string {
+  const [sender, incarnation, counter] = msgId.split(':');
+  let last = 0;
+  let file = '';
+  for (const s of sources) {
+    for (const { event } of s.events) {
+      const id = (event as ServerEvent).sendId;
+      if (!id?.startsWith(`${sender}:${incarnation}:`)) continue;
+      last = Math.max(last, Number(id.split(':')[2]));
+      file = s.file;
+    }
+  }
+  if (!file || last >= Number(counter)) return '';
+  return ` (${file} ends ${sender}'s incarnation ${incarnation} at send ${last}: its restart cut its trace back to what its write-ahead log had kept, so that log lost steps whose messages had already left)`;
 }
 
 export function mergedNdjson(m: Merged): string {

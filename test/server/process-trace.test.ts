@@ -1,8 +1,9 @@
 // A server's own trace across restarts: it continues the event numbers and
 // the vector clock of the incarnation before, drops a line a kill cut short,
 // and drops the events of a batch whose write-ahead log write the kill
-// prevented (nothing they did left the process), so that each Restart
-// follows an event whose durable state it recovers.
+// prevented (nothing they did left the process) but keeps the events before
+// them that changed nothing durable (their messages may have left), so that
+// each Restart follows an event whose durable state it recovers.
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -24,28 +25,31 @@ function lines(file: string): Array<{ i?: number; clock?: Record<string, number>
 }
 
 describe('a server process trace', () => {
-  it('continues numbering and clock after a restart, and cuts what the log does not cover', () => {
+  it('continues numbering and clock after a restart, and cuts what the log does not cover from the first durable change on', () => {
     const file = join(dir, 'a.ndjson');
     const node = RaftNode.boot('n1', SERVERS);
     const t1 = ProcessTrace.open(file, 'n1', SERVERS, 1, HEADER);
     const sent = t1.record(node.step({ kind: 'electionTimeout' }).events, null);
     expect([...sent.values()].map((e) => e.id)).toEqual(['n1:1:1', 'n1:1:2']);
+    // Events 4-5 change nothing durable (their batch's mark needs no sync, and a crash may lose it; their messages left): kept.
     t1.record(node.step({ kind: 'heartbeatDue' }).events, null);
-    expect(t1.eventCount).toBe(5);
+    // Events 6-8 start term 2: their batch's log write is what the crash lost, and none of their messages left: cut.
+    t1.record(node.step({ kind: 'electionTimeout' }).events, null);
+    expect(t1.eventCount).toBe(8);
     t1.close();
-    appendFileSync(file, '{"i":6,"action":"Tim'); // a line the kill cut short
+    appendFileSync(file, '{"i":9,"action":"Tim'); // a line the kill cut short
 
     const t2 = ProcessTrace.open(file, 'n1', SERVERS, 2, HEADER, 3);
-    expect(t2.eventCount).toBe(3);
+    expect(t2.eventCount).toBe(5);
     const kept = lines(file);
-    expect(kept).toHaveLength(4);
-    expect(kept[3]).toMatchObject({ i: 3, clock: { n1: 3, n2: 0, n3: 0 } });
+    expect(kept.map((e) => e.action ?? 'header')).toEqual(['header', 'Timeout', 'RequestVote', 'RequestVote', 'RequestVote', 'RequestVote']);
+    expect(kept[5]).toMatchObject({ i: 5, clock: { n1: 5, n2: 0, n3: 0 } });
     const again = t2.record(node.step({ kind: 'heartbeatDue' }).events, null);
     expect([...again.values()].map((e) => e.id)).toEqual(['n1:2:1', 'n1:2:2']);
-    expect([...again.values()][0]!.clock).toEqual({ n1: 4, n2: 0, n3: 0 });
+    expect([...again.values()][0]!.clock).toEqual({ n1: 6, n2: 0, n3: 0 });
     t2.close();
     const v = validateTraceFile(file);
-    expect(v.ok ? v.trace.eventCount : v.problems).toBe(5);
+    expect(v.ok ? v.trace.eventCount : v.problems).toBe(7);
   });
 
   it('the driver writes the trace mark with each batch, and a restart after a lost log write cuts the trace back to it', () => {
