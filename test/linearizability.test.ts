@@ -4,7 +4,7 @@
 // read that goes back in time), and the smallest set of operations it
 // reports for a refusal.
 import { describe, expect, it } from 'vitest';
-import { checkLinearizability, describeOperation, registerLinearizable, type Operation } from '../src/history/linearizability.js';
+import { checkLinearizability, describeOperation, generatedHistory, registerLinearizable, type Operation } from '../src/history/linearizability.js';
 
 const put = (client: string, key: string, value: string, invoke: number, complete: number | null): Operation => ({ client, kind: 'put', key, value, invoke, complete });
 const get = (client: string, key: string, value: string | null, invoke: number, complete: number | null): Operation => ({ client, kind: 'get', key, value, invoke, complete });
@@ -46,7 +46,8 @@ describe('linearizability of a key-value history', () => {
     expect(r.linearizable).toBe(false);
     expect(r.keys.map((k) => [k.key, k.linearizable])).toEqual([['a', false], ['b', true]]);
     const witness = r.keys[0]!.witness!;
-    expect(witness.map((o) => describeOperation(o))).toEqual(['c1: put a=1 [0.0, 1.0]', 'c1: put a=2 [2.0, 3.0]', 'c2: get a -> 1 [4.0, 5.0]']);
+    // Either later write shows the read stale; the search keeps the one nearest the read.
+    expect(witness.map((o) => describeOperation(o))).toEqual(['c1: put a=1 [0.0, 1.0]', 'c3: put a=3 [3.5, 3.6]', 'c2: get a -> 1 [4.0, 5.0]']);
     expect(registerLinearizable(witness)).toBe(false);
     // Without the later write, or without the read, an order exists; the write
     // of 1 stays because the read returns its value.
@@ -66,5 +67,25 @@ describe('linearizability of a key-value history', () => {
       } else ops.push(get(`c${k % 4}`, 'a', value, t + 3.6, t + 4));
     }
     expect(checkLinearizability(ops).linearizable).toBe(true);
+  });
+
+  it('checks a history of 30,000 operations, and shrinks a stale read at its end to three operations', () => {
+    const h = generatedHistory(30_000, 3, 5, 11);
+    expect(h.some((o) => o.complete === null)).toBe(true);
+    expect(checkLinearizability(h).linearizable).toBe(true);
+    // One late read is made to return the key's first value instead.
+    let k = h.length - 20;
+    while (!(h[k]!.kind === 'get' && h[k]!.complete !== null)) k--;
+    const read = h[k]!;
+    const first = h.find((o) => o.kind === 'put' && o.key === read.key && o.complete !== null)!;
+    const stale = h.map((o, j) => (j === k ? { ...o, value: first.value } : o));
+    const verdict = checkLinearizability(stale);
+    expect(verdict.linearizable).toBe(false);
+    const bad = verdict.keys.filter((x) => !x.linearizable);
+    expect(bad.map((x) => x.key)).toEqual([read.key]);
+    const witness = bad[0]!.witness!;
+    expect(witness).toHaveLength(3);
+    expect(witness).toContainEqual({ ...read, value: first.value });
+    expect(witness).toContainEqual(first);
   });
 });
