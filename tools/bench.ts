@@ -1,5 +1,6 @@
-// Benchmark (not a test), in three parts.
-//   npm run bench [-- --schedules N --steps N --skip-tlc yes --skip-cluster yes --writes N]
+// Benchmark (not a test), in four parts.
+//   npm run bench [-- --schedules N --steps N --skip-tlc yes --skip-cluster yes --writes N
+//                     --skip-nemesis yes --nemesis-seconds 10,30,120]
 // Prints figures; exits 0 when every part ran, 1 if one failed (e.g. no TLC),
 // 2 on wrong usage. Part 2 runs TLC for a few minutes; --skip-tlc yes skips it.
 // 1. Simulator: schedule steps per second (simulation, invariant checks and
@@ -19,6 +20,12 @@
 //    concurrent clients, N writes each (default 2,000), and the ratio of the
 //    simulator's events per second (part 1, 3 servers) to the real cluster's
 //    (trace events all servers wrote during the load).
+// 4. The nemesis (make cluster-check): for runs of 10, 30 and 120 s (3
+//    servers, seed 1), the trace events the cluster wrote per second, the
+//    merge time per 10,000 events, TLC's time on the merged trace, and the
+//    linearizability check's time per 1,000 operations; then the
+//    linearizability check alone on generated histories of 1,000 to 20,000
+//    operations. Needs TLC; --skip-nemesis yes skips it.
 
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +43,8 @@ import { LocalCluster } from '../src/server/local-cluster.js';
 import { FileSystemDisk } from '../src/storage/disk.js';
 import { validateTraceText } from '../src/trace/validate.js';
 import { makeTempDir, removeTempDir } from '../src/files/cleanup.js';
+import { runClusterCheck } from '../src/nemesis/run.js';
+import { checkLinearizability, generatedHistory } from '../src/history/linearizability.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
 
@@ -272,14 +281,55 @@ async function realClusterBench(writes: number, simEventsPerSecond: number): Pro
   }
 }
 
+async function nemesisBench(secondsList: number[]): Promise<void> {
+  console.log('\nthe nemesis: real 3-server clusters under seed 1\'s fault schedule, judged by merge, TLC and linearizability');
+  const java = findJava();
+  const jar = await findTlcJar();
+  console.log('run s  events  events/s  ops  max log  merge ms/10k ev  TLC s  TLC ev/s  lin ms/1k ops  verdict');
+  for (const seconds of secondsList) {
+    const dir = makeTempDir('raft-bench-nemesis-');
+    try {
+      const r = await runClusterCheck({ dir, servers: 3, seconds, seed: 1, tlc: { java, jar } });
+      let maxLog = 0;
+      if (r.traces.merged) {
+        for (const line of readLines(r.traces.merged)) {
+          const m = /"logLength":(\d+)/.exec(line.text);
+          if (m) maxLog = Math.max(maxLog, Number(m[1]));
+        }
+      }
+      const ev = r.traces.events;
+      console.log(
+        `${String(seconds).padStart(5)}  ${String(ev).padStart(6)}  ${(ev / seconds).toFixed(0).padStart(8)}  ${String(r.linearizability.operations).padStart(4)}  ${String(maxLog).padStart(7)}  ${(ev ? (r.traces.mergeMs / ev) * 10_000 : 0).toFixed(0).padStart(15)}  ${(r.tlc.ms / 1000).toFixed(1).padStart(5)}  ${(r.tlc.ms ? ev / (r.tlc.ms / 1000) : 0).toFixed(0).padStart(8)}  ${(r.linearizability.operations ? (r.linearizability.ms / r.linearizability.operations) * 1000 : 0).toFixed(2).padStart(13)}  ${r.verdict}${r.findings.length ? `: ${r.findings[0]!.what.slice(0, 80)}` : ''}`,
+      );
+    } finally {
+      removeTempDir(dir);
+    }
+  }
+  console.log('linearizability alone, generated linearizable histories (3 keys, 5 clients, 1 write in 20 unanswered):');
+  console.log('operations  ms      ms per 1,000 operations');
+  for (const n of [1000, 10_000, 100_000]) {
+    const h = generatedHistory(n, 3, 5, n);
+    const t0 = performance.now();
+    const verdict = checkLinearizability(h);
+    const ms = performance.now() - t0;
+    if (!verdict.linearizable) throw new Error('internal: a generated history came out not linearizable');
+    console.log(`${String(n).padStart(10)}  ${ms.toFixed(1).padStart(6)}  ${((ms / n) * 1000).toFixed(2)}`);
+  }
+}
+
 async function main(): Promise<void> {
-  const { values } = parse(process.argv.slice(2), ['schedules', 'steps', 'skip-tlc', 'skip-cluster', 'writes']);
+  const { values } = parse(process.argv.slice(2), ['schedules', 'steps', 'skip-tlc', 'skip-cluster', 'writes', 'skip-nemesis', 'nemesis-seconds']);
   const writes = positiveInt('writes', values.writes, 2000);
   const simEventsPerSecond = simulatorBench(values);
   oracleCostBench();
   traceSizeBench();
   if (values['skip-cluster'] !== 'yes') await realClusterBench(writes, simEventsPerSecond);
   if (values['skip-tlc'] !== 'yes') await validationBench();
+  if (values['skip-nemesis'] !== 'yes') {
+    const list = (values['nemesis-seconds'] ?? '10,30,120').split(',').map((x) => positiveInt('nemesis-seconds', x.trim(), 0));
+    if (list.some((x) => x < 3)) throw new UsageError('--nemesis-seconds takes run lengths of at least 3 s, e.g. 10,30,120');
+    await nemesisBench(list);
+  }
 }
 
 main().catch((err) => {

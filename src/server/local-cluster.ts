@@ -67,6 +67,8 @@ export class LocalCluster {
   private readonly children = new Map<ServerId, ChildProcess>();
   /** Children this handle sent a signal that ends them: their exits are expected. */
   private readonly signalled = new Set<ChildProcess>();
+  /** The exit of each server that ended by itself (not by a signal this handle sent): code and when. */
+  readonly exits: Array<{ id: ServerId; code: number | null; signal: string | null; at: number }> = [];
 
   private constructor(
     readonly dir: string,
@@ -226,14 +228,6 @@ export class LocalCluster {
       return false;
     }
   }
-
-  /** Whether this handle started server `id` and it has not exited yet. */
-  running(id: ServerId): boolean {
-    return this.children.has(id);
-  }
-
-  /** The exit of each server that ended by itself (not by a signal this handle sent): code and when. */
-  readonly exits: Array<{ id: ServerId; code: number | null; signal: string | null; at: number }> = [];
 
   kill(id: ServerId): Promise<boolean> {
     return this.signal(id, 'SIGKILL');

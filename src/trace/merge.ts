@@ -52,11 +52,6 @@ function sameCluster(a: Source, b: Source): string | null {
   return null;
 }
 
-/** The id of the message an event reads: a server's receive, or the proxy's duplicate or drop of it. */
-function readsMessage(e: TraceEvent): string | undefined {
-  return e.msgId;
-}
-
 function clockSum(e: TraceEvent): number {
   const clock = e.clock;
   if (!clock) return 0;
@@ -103,7 +98,8 @@ export function mergeTraceFiles(files: readonly string[]): Merged {
     for (let k = 0; k < sources.length; k++) {
       const head = sources[k]!.events[next[k]!];
       if (!head) continue;
-      const read = readsMessage(head.event);
+      // msgId: the message a server's receive reads, or the one the proxy duplicates or drops.
+      const read = head.event.msgId;
       if (read) {
         const have = copies.get(read) ?? 0;
         if (have === 0) continue;
@@ -118,7 +114,7 @@ export function mergeTraceFiles(files: readonly string[]): Merged {
     }
     if (pick < 0) throw new MergeError(stuck(sources, next, sentAt));
     const { line, event } = sources[pick]!.events[next[pick]!++]!;
-    const read = readsMessage(event);
+    const read = event.msgId;
     if (read && event.action !== 'UpdateTerm' && event.action !== 'DuplicateMessage') copies.set(read, copies.get(read)! - 1);
     if (event.action === 'DuplicateMessage' && read) duplicatesToCome.set(read, duplicatesToCome.get(read)! - 1);
     const made = event.action === 'DuplicateMessage' ? event.msgId : (event as ServerEvent).sendId;
