@@ -8,10 +8,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadMutants, loadServerMutants, mutantProblem, scratchCopy } from '../src/audit/mutants.js';
+import { loadMutants, loadServerMutants, mutantProblem, scratchCopy, type Mutant } from '../src/audit/mutants.js';
 import { makeTempDir, removeTempDir } from '../src/files/cleanup.js';
-import { CALM_MS, generateFaults, parseFaultSchedule, FaultScheduleError, type FaultSchedule } from '../src/nemesis/faults.js';
-import { runClusterCheck, type ClusterCheckReport } from '../src/nemesis/run.js';
+import { CALM_MS, generateFaults, parseFaultSchedule, FaultScheduleError, type Fault, type FaultSchedule } from '../src/nemesis/faults.js';
+import { runClusterCheck, type ClusterCheckOptions, type ClusterCheckReport } from '../src/nemesis/run.js';
 import { portInUse } from '../src/server/local-cluster.js';
 import { ConfigError, parseClusterConfig } from '../src/server/config.js';
 import { ServerDriver, ServerInvariantError } from '../src/server/driver.js';
@@ -140,12 +140,28 @@ const SHORT: FaultSchedule = {
   ],
 };
 
-describe('a real cluster under the nemesis', () => {
+/** A short run of 3 real servers (from the project copy `projectRoot`, if given) under `faults`, whose times are ms from the workload's start. */
+async function shortRun(name: string, seconds: number, faults: Fault[], options: Partial<ClusterCheckOptions> = {}): Promise<ClusterCheckReport> {
+  return runClusterCheck({ dir: join(root, name), servers: 3, seconds, seed: 1, tlc: await needTlc(), faults: { seed: 1, seconds, servers: 3, faults }, ...options });
+}
+
+/** The same, with servers built from a scratch copy of the project with `mutant` applied. */
+async function mutantRun(mutant: Mutant, name: string, seconds: number, faults: Fault[], options: Partial<ClusterCheckOptions> = {}): Promise<ClusterCheckReport> {
+  const copy = scratchCopy(mutant, ['src', 'spec', 'tools', 'package.json']);
+  try {
+    return await shortRun(name, seconds, faults, { ...options, projectRoot: copy });
+  } finally {
+    removeTempDir(copy);
+  }
+}
+
+// Real processes and a TLC check each: generous bounds, so that a loaded CI machine is not mistaken for a failure.
+describe('a real cluster under the nemesis', { timeout: 300_000 }, () => {
   it('make cluster-check\'s command: kills that lose unsynced writes, a pause, partitions, drops and duplicates; TLC accepts the merged trace, the history is linearizable', () => {
     const dir = join(root, 'short');
     const faults = join(root, 'short-faults.json');
     writeFileSync(faults, JSON.stringify(SHORT));
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'tools/cluster-check.ts', '--faults', faults, '--out', dir, '--lose-unsynced'], { encoding: 'utf8', timeout: 240_000 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'tools/cluster-check.ts', '--faults', faults, '--out', dir, '--lose-unsynced'], { encoding: 'utf8', timeout: 280_000 });
     console.log(r.stdout);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
@@ -169,24 +185,15 @@ describe('a real cluster under the nemesis', () => {
   });
 
   it('servers that never fsync, killed by a SIGKILL that loses unsynced writes, fail the run', async () => {
-    const report = await runClusterCheck({
-      dir: join(root, 'no-fsync'),
-      servers: 3,
-      seconds: 6,
-      seed: 1,
-      fsync: false,
-      loseUnsynced: true,
-      tlc: await needTlc(),
-      faults: {
-        seed: 1,
-        seconds: 6,
-        servers: 3,
-        faults: [
-          { at: 1500, kind: 'kill', target: 'leader', restartAfter: 400 },
-          { at: 2500, kind: 'kill', target: 'n1', restartAfter: 400 },
-        ],
-      },
-    });
+    const report = await shortRun(
+      'no-fsync',
+      6,
+      [
+        { at: 1500, kind: 'kill', target: 'leader', restartAfter: 400 },
+        { at: 2500, kind: 'kill', target: 'n1', restartAfter: 400 },
+      ],
+      { fsync: false, loseUnsynced: true },
+    );
     console.log(report.findings.map((f) => `${f.oracle}: ${f.what}`).join('\n'));
     expect(report.verdict).toBe('failed');
     expect(report.storage).toEqual({ fsync: false, loseUnsynced: true });
@@ -196,35 +203,18 @@ describe('a real cluster under the nemesis', () => {
 
   it('catches a mutated server (votedFor not persisted) on a real cluster within a bounded time', async () => {
     const mutant = loadMutants().find((m) => m.name === 'voted-for-not-persisted')!;
-    const copy = scratchCopy(mutant, ['src', 'spec', 'tools', 'package.json']);
     const t0 = performance.now();
-    let report: ClusterCheckReport;
-    try {
-      // Each server is killed and restarted in turn: whichever had voted in its term comes back without its vote.
-      report = await runClusterCheck({
-        dir: join(root, 'mutant'),
-        servers: 3,
-        seconds: 6,
-        seed: 1,
-        projectRoot: copy,
-        tlc: await needTlc(),
-        faults: {
-          seed: 1,
-          seconds: 6,
-          servers: 3,
-          faults: [
-            { at: 300, kind: 'kill', target: 'n1', restartAfter: 300 },
-            { at: 1000, kind: 'kill', target: 'n2', restartAfter: 300 },
-            { at: 1700, kind: 'kill', target: 'n3', restartAfter: 300 },
-          ],
-        },
-      });
-    } finally {
-      removeTempDir(copy);
-    }
+    // Each server is killed and restarted in turn: whichever had voted in its term comes back without its vote.
+    const report = await mutantRun(mutant, 'mutant', 6, [
+      { at: 300, kind: 'kill', target: 'n1', restartAfter: 300 },
+      { at: 1000, kind: 'kill', target: 'n2', restartAfter: 300 },
+      { at: 1700, kind: 'kill', target: 'n3', restartAfter: 300 },
+    ]);
     // Bounded: a 6-second run, then one TLC check; the figure is printed, not asserted (these machines are noisy).
     const seconds = (performance.now() - t0) / 1000;
     console.log(`mutant voted-for-not-persisted: ${report.findings.map((f) => `${f.oracle}: ${f.what}`).join('; ')} (${seconds.toFixed(0)} s)`);
+    // (A vote given twice may also elect two leaders and lose writes: other oracles may join in.)
+    expect(report.findings.map((f) => `${f.oracle}: ${f.what}`)).toContainEqual(expect.stringMatching(/^tlc: /));
     expect(report.verdict).toBe('failed');
     const tlc = report.findings.find((f) => f.oracle === 'tlc')!;
     expect(tlc.what).toMatch(/event \d+ is not a step of the spec: Restart\(n\d\)/);
@@ -234,27 +224,14 @@ describe('a real cluster under the nemesis', () => {
 
   it('catches a server that answers reads from its own store (server mutant 101) by linearizability, while TLC accepts every protocol step', async () => {
     const mutant = loadServerMutants().find((m) => m.name === 'stale-read-from-local-store')!;
-    const copy = scratchCopy(mutant, ['src', 'spec', 'tools', 'package.json']);
-    let report: ClusterCheckReport;
-    try {
-      // n3 is cut off for 4 s while the clients write the one key; a client that reconnects to n3 reads what n3 last applied.
-      report = await runClusterCheck({
-        dir: join(root, 'stale-read'),
-        servers: 3,
-        seconds: 7,
-        seed: 1,
-        keys: 1,
-        projectRoot: copy,
-        tlc: await needTlc(),
-        faults: { seed: 1, seconds: 7, servers: 3, faults: [{ at: 300, kind: 'partition', shape: 'isolate n3', cut: [['n3', 'n1'], ['n3', 'n2'], ['n1', 'n3'], ['n2', 'n3']], healAfter: 4000 }] },
-      });
-    } finally {
-      removeTempDir(copy);
-    }
+    // n3 is cut off for 4 s while the clients write the one key; a client that reconnects to n3 reads what n3 last applied.
+    const cut: Array<[string, string]> = [['n3', 'n1'], ['n3', 'n2'], ['n1', 'n3'], ['n2', 'n3']];
+    const report = await mutantRun(mutant, 'stale-read', 7, [{ at: 300, kind: 'partition', shape: 'isolate n3', cut, healAfter: 4000 }], { keys: 1 });
     console.log(report.linearizability.witness.join('\n'));
+    // Every finding, in full: a failure here says what else went wrong.
+    expect(report.findings.map((f) => `${f.oracle}: ${f.what}`)).toEqual([expect.stringMatching(/^linearizability: the clients' history is not linearizable \(k1\)$/)]);
     expect(report.tlc.verdict).toBe('accepted');
     expect(report.linearizability.verdict).toBe('not linearizable');
-    expect(report.findings.map((f) => f.oracle)).toEqual(['linearizability']);
     // The witness names the stale read and the write it missed: at least a write and a read.
     expect(report.linearizability.witness.join('\n')).toMatch(/put k1=.*\n(.*\n)*.*get k1 -> /);
   });

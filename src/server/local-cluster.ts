@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { randomInt } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ServerId } from '../raft/types.js';
@@ -40,17 +41,52 @@ export interface LocalClusterOptions {
   readonly projectRoot?: string;
 }
 
-/** Ports nothing listens on right now (bound and released at once: a small race, fine on a test machine). */
+/** The kernel's range of ephemeral ports, the ones outgoing connections are given (Linux; elsewhere the IANA range). */
+function ephemeralRange(): { low: number; high: number } {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (Number.isInteger(low) && Number.isInteger(high)) return { low: low!, high: high! };
+  } catch {
+    // not Linux
+  }
+  return { low: 49152, high: 65535 };
+}
+
+function bindable(port: number): Promise<ReturnType<typeof createServer> | null> {
+  return new Promise((res) => {
+    const s = createServer();
+    s.once('error', () => res(null));
+    s.listen(port, '127.0.0.1', () => res(s));
+  });
+}
+
+/**
+ * Ports nothing listens on right now, picked at random below the ephemeral
+ * range: between this check and the server binding its port, no outgoing
+ * connection on this machine (a client's, a peer's, another test's) can be
+ * given it, as it could be a port the kernel picked. Another process picking
+ * ports the same way could still take one meanwhile: rare, and the server
+ * then fails to start with a one-line "port in use".
+ */
 export async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: n }, () => new Promise<ReturnType<typeof createServer>>((res, rej) => {
-      const s = createServer();
-      s.once('error', rej);
-      s.listen(0, '127.0.0.1', () => res(s));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  const { low } = ephemeralRange();
+  const floor = 10_000;
+  const ceiling = low - 1;
+  const held: Array<ReturnType<typeof createServer>> = [];
+  const ports: number[] = [];
+  try {
+    for (let tries = 0; ports.length < n && tries < 50 * n; tries++) {
+      const port = ceiling > floor ? randomInt(floor, ceiling + 1) : 0;
+      if (port !== 0 && ports.includes(port)) continue;
+      const s = await bindable(port);
+      if (!s) continue;
+      held.push(s);
+      ports.push((s.address() as { port: number }).port);
+    }
+  } finally {
+    await Promise.all(held.map((s) => new Promise((r) => s.close(r))));
+  }
+  if (ports.length < n) throw new Error(`could not find ${n} free loopback ports below ${ceiling + 1}`);
   return ports;
 }
 
