@@ -296,7 +296,7 @@ export function formatClusterReport(r: ClusterCheckReport): string[] {
     row('proxy', `${r.proxy.forwarded} forwarded, ${r.proxy.dropped} dropped, ${r.proxy.duplicated} duplicated`),
     row('clients', `${r.workload.ok} answered, ${r.workload.indefinite} without an answer, ${r.workload.failed} failed (${r.workload.clients} clients, ${r.workload.keys} keys)`),
     row('traces', r.traces.files.map((f) => `${f.file.split('/').slice(-2, -1)[0]} ${f.events}`).join(', ')),
-    row('merged', r.traces.merged ? `${r.traces.events} events, ${r.traces.unreceived} messages never received (${size(r.traces.merged)}, ${(r.traces.mergeMs / 1000).toFixed(1)} s)` : 'FAILED'),
+    row('merged', r.traces.merged ? `${r.traces.events} events, ${r.traces.unreceived} message${r.traces.unreceived === 1 ? '' : 's'} never received (${size(r.traces.merged)}, ${(r.traces.mergeMs / 1000).toFixed(1)} s)` : 'FAILED'),
     row('TLC', `${r.tlc.verdict}${r.tlc.ms ? ` (${(r.tlc.ms / 1000).toFixed(1)} s)` : ''}`),
     row('linearizability', `${r.linearizability.verdict}: ${r.linearizability.operations} operations on ${r.linearizability.keys.length} keys (${(r.linearizability.ms / 1000).toFixed(2)} s)`),
     row('servers\' own checks', r.findings.some((f) => f.oracle === 'server') ? 'FAILED' : 'nothing found'),
