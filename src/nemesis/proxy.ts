@@ -140,7 +140,7 @@ export class NetworkProxy {
   private events = 0;
   private closed = false;
 
-  private constructor(private readonly options: ProxyOptions) {
+  private constructor(options: ProxyOptions) {
     this.rng = new Rng(options.seed ^ 0x5eed);
     const nodes = Object.keys(options.members);
     const header: TraceHeader = {
