@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadMutants, loadServerMutants, mutantProblem, scratchCopy, type Mutant } from '../src/audit/mutants.js';
+import { loadMutants, loadServerMutants, mutantProblem, scratchCopy, SERVER_COPY_PARTS, type Mutant } from '../src/audit/mutants.js';
 import { makeTempDir, removeTempDir } from '../src/files/cleanup.js';
 import { CALM_MS, generateFaults, parseFaultSchedule, FaultScheduleError, type Fault, type FaultSchedule } from '../src/nemesis/faults.js';
 import { runClusterCheck, type ClusterCheckOptions, type ClusterCheckReport } from '../src/nemesis/run.js';
@@ -147,7 +147,7 @@ async function shortRun(name: string, seconds: number, faults: Fault[], options:
 
 /** The same, with servers built from a scratch copy of the project with `mutant` applied. */
 async function mutantRun(mutant: Mutant, name: string, seconds: number, faults: Fault[], options: Partial<ClusterCheckOptions> = {}): Promise<ClusterCheckReport> {
-  const copy = scratchCopy(mutant, ['src', 'spec', 'tools', 'package.json']);
+  const copy = scratchCopy(mutant, SERVER_COPY_PARTS);
   try {
     return await shortRun(name, seconds, faults, { ...options, projectRoot: copy });
   } finally {

@@ -13,7 +13,7 @@
 // the summary goes to DIR/cluster-audit.json. Exits 1 if a mutant escapes or
 // the correct servers fail; 2 on wrong usage. --help prints this text.
 import { join } from 'node:path';
-import { loadMutants, loadServerMutants, scratchCopy, type Mutant } from '../src/audit/mutants.js';
+import { loadMutants, loadServerMutants, scratchCopy, SERVER_COPY_PARTS, type Mutant } from '../src/audit/mutants.js';
 import { removeTempDir } from '../src/files/cleanup.js';
 import { ensureDir } from '../src/files/output-path.js';
 import { runClusterCheck, type ClusterCheckReport, type OracleName } from '../src/nemesis/run.js';
@@ -61,7 +61,7 @@ async function main(): Promise<number> {
   const rows: Row[] = [];
   for (const mutant of [...mutants, null]) {
     const label = mutant ? `${mutant.id} ${mutant.name}` : 'correct servers';
-    const copy = scratchCopy(mutant, ['src', 'spec', 'tools', 'package.json']);
+    const copy = scratchCopy(mutant, SERVER_COPY_PARTS);
     const t0 = performance.now();
     let caught: ClusterCheckReport | null = null;
     let last: ClusterCheckReport | null = null;

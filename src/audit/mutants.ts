@@ -74,6 +74,9 @@ export function mutantProblem(m: Mutant, root = REPO_ROOT): string | null {
  * given, e.g. tools/ too for server processes; node_modules linked) with
  * `mutant` applied, or unmodified for null. The caller removes it.
  */
+/** What a scratch copy needs for real server processes (tools/server.ts runs them). */
+export const SERVER_COPY_PARTS: readonly string[] = ['src', 'spec', 'tools', 'package.json'];
+
 export function scratchCopy(mutant: Mutant | null, parts: readonly string[] = ['src', 'spec', 'package.json']): string {
   const problem = mutant && mutantProblem(mutant);
   if (problem) throw new Error(problem);

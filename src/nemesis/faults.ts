@@ -44,7 +44,7 @@ export function serverIds(n: number): ServerId[] {
 }
 
 /** Every directed link between `a` and `b`, both ways unless `oneWay`. */
-function between(a: readonly ServerId[], b: readonly ServerId[], oneWay = false): Array<[ServerId, ServerId]> {
+export function between(a: readonly ServerId[], b: readonly ServerId[], oneWay = false): Array<[ServerId, ServerId]> {
   const out: Array<[ServerId, ServerId]> = [];
   for (const x of a) for (const y of b) if (x !== y) out.push([x, y], ...(oneWay ? [] : [[y, x] as [ServerId, ServerId]]));
   return out;

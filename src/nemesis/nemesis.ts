@@ -8,7 +8,7 @@
 import type { ServerId } from '../raft/types.js';
 import type { LocalCluster } from '../server/local-cluster.js';
 import { Rng } from '../sim/rng.js';
-import { describeFault, type Fault, type FaultSchedule, type Target } from './faults.js';
+import { between, describeFault, type Fault, type FaultSchedule, type Target } from './faults.js';
 import { HEALTHY, type NetworkProxy } from './proxy.js';
 
 export type AppliedKind = 'kill' | 'restart' | 'pause' | 'resume' | 'partition' | 'flaky' | 'heal' | 'skipped' | 'failed';
@@ -41,24 +41,18 @@ export class Nemesis {
   /** Starts the clock: every fault strikes at its time from now. */
   begin(): void {
     this.start = performance.now();
-    for (const f of this.schedule.faults) {
-      const t = setTimeout(() => {
-        this.timers.delete(t);
-        // One fault at a time: a kill waits for the process to be gone.
-        this.pending = this.pending.then(() => this.strike(f)).catch((err) => this.note('failed', `fault failed: ${(err as Error).message}`));
-      }, f.at);
-      this.timers.add(t);
-    }
+    for (const f of this.schedule.faults) this.later(f.at, () => this.strike(f));
   }
 
   private note(kind: AppliedKind, what: string): void {
     this.applied.push({ at: Math.round(performance.now() - this.start), kind, what });
   }
 
-  private later(ms: number, undo: () => Promise<void> | void): void {
+  /** Does `act` (a fault or its undoing) `ms` from now, one at a time: a kill waits for the process to be gone. */
+  private later(ms: number, act: () => Promise<void> | void): void {
     const t = setTimeout(() => {
       this.timers.delete(t);
-      this.pending = this.pending.then(undo).catch((err) => this.note('failed', `undo failed: ${(err as Error).message}`));
+      this.pending = this.pending.then(act).catch((err) => this.note('failed', (err as Error).message));
     }, ms);
     this.timers.add(t);
   }
@@ -101,7 +95,7 @@ export class Nemesis {
         if (cut === 'leader') {
           const { id, why } = await this.resolve('leader');
           shape = `isolate ${id}${why}`;
-          cut = this.cluster.ids.filter((x) => x !== id).flatMap((x) => [[id, x] as const, [x, id] as const]);
+          cut = between([id], this.cluster.ids);
         }
         this.proxy.healAll();
         for (const [from, to] of cut) this.proxy.setLink(from, to, { ...HEALTHY, cut: true });
@@ -147,10 +141,5 @@ export class Nemesis {
     for (const id of [...this.paused]) this.resume(id);
     for (const id of [...this.killed]) this.restart(id);
     this.proxy.healAll();
-  }
-
-  /** Resumes any paused server without restarting anything: for the way out after a failure. */
-  resumeAll(): void {
-    for (const id of [...this.paused]) this.resume(id);
   }
 }

@@ -57,13 +57,14 @@ export interface ProxyOptions {
 
 /** The routes for `ids` on the given free ports, one per directed link, in a fixed order. */
 export function routesOn(ids: readonly ServerId[], ports: readonly number[]): Record<ServerId, Record<ServerId, number>> {
+  const links = ids.length * (ids.length - 1);
+  if (ports.length < links) throw new Error(`internal: ${links} links need ${links} ports, got ${ports.length}`);
   const routes: Record<ServerId, Record<ServerId, number>> = {};
   let k = 0;
   for (const from of ids) {
     routes[from] = {};
     for (const to of ids) if (to !== from) routes[from][to] = ports[k++]!;
   }
-  if (k > ports.length) throw new Error(`internal: ${k} links need ${k} ports, got ${ports.length}`);
   return routes;
 }
 

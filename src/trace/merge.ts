@@ -34,6 +34,8 @@ export interface Merged {
   readonly events: TraceEvent[];
   /** Messages sent and never received (lost to a crash, a dropped connection or the run's end). */
   readonly unreceived: number;
+  /** Each file merged, with its number of events. */
+  readonly files: ReadonlyArray<{ readonly file: string; readonly events: number }>;
 }
 
 function readSource(file: string): Source {
@@ -132,7 +134,7 @@ export function mergeTraceFiles(files: readonly string[]): Merged {
     seed: first.seed,
     params: { ...first.params, source: 'merge', files: sources.map((s) => s.file) },
   };
-  return { header, events, unreceived };
+  return { header, events, unreceived, files: sources.map((s) => ({ file: s.file, events: s.events.length })) };
 }
 
 /** Why no file's next event can come next: a message whose send exists nowhere, or a cycle. */
