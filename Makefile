@@ -10,6 +10,7 @@
 #   make setup-tlc  obtain TLC (tla2tools.jar) into .tlc/ and print its version
 #   make audit   inject each known Raft bug and report whether the harness catches it
 #                (MODE=cluster: a few of them in real server processes under the nemesis)
+#   make fuzz-checkers  perturb N traces (default 1000) at single points; TLC and the in-process checker must agree on each
 #   make soak    the simulator's oracles (invariants, unlogged steps, progress) over SCHEDULES schedules, no TLC
 #   make cluster-up    start SERVERS (default 3) real server processes in the background, run folder CLUSTER_DIR
 #   make cluster-status / make cluster-down   show or stop them
@@ -20,7 +21,7 @@ N ?= 100
 TRACES_DIR ?= traces/generated
 NPX := npx --no-install
 
-.PHONY: all check test traces validate bench typecheck clean spec spec-long spec-deep spec-audit setup-tlc audit soak cluster-up cluster-status cluster-down cluster-check
+.PHONY: all check test traces validate bench typecheck clean spec spec-long spec-deep spec-audit setup-tlc audit soak cluster-up cluster-status cluster-down cluster-check fuzz-checkers
 
 all: check
 
@@ -71,6 +72,10 @@ spec-audit: node_modules/.installed
 audit: node_modules/.installed
 	$(NPX) tsx $(if $(filter cluster,$(MODE)),tools/cluster-audit.ts,tools/audit.ts) $(AUDIT_FLAGS)
 
+# N perturbed traces (default 1000, about 4 min); FUZZ_FLAGS='--seed 7 --bases 40 --chunk 100'.
+fuzz-checkers: node_modules/.installed
+	$(NPX) tsx tools/fuzz-checkers.ts --count $(if $(filter command line,$(origin N)),$(N),1000) $(FUZZ_FLAGS)
+
 SCHEDULES ?= 10000
 soak: node_modules/.installed
 	$(NPX) tsx tools/soak.ts --schedules $(SCHEDULES)
@@ -96,7 +101,7 @@ typecheck: node_modules/.installed
 	$(NPX) tsc --noEmit -p .
 
 clean:
-	rm -rf traces/generated traces/test traces/failures traces/replay traces/audit traces/spec-audit traces/reports traces/soak traces/cluster-check traces/cluster-audit
+	rm -rf traces/generated traces/test traces/failures traces/replay traces/audit traces/spec-audit traces/reports traces/soak traces/cluster-check traces/cluster-audit traces/fuzz-checkers
 
 # The nemesis: a real cluster under seeded faults and client load for SECONDS,
 # judged by every oracle; the run folder is CHECK_DIR. SEED picks the fault

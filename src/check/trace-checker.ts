@@ -544,33 +544,62 @@ function loggedPost(chunk: Chunk, k: number): ServerState {
 function diagnose(chunk: Chunk, v: Exclude<ChunkVerdict, { kind: 'accepted' }>): Diagnosis {
   const event = chunk.events[v.k - 1]!;
   const line = chunk.start + v.k + 1;
+  if (v.kind === 'unsafe') return diagnosisOf(event, line, { kind: 'unsafe', properties: v.properties as string[] });
+  if (v.kind === 'disabled') return diagnosisOf(event, line, { kind: 'disabled', guards: v.guards as unknown as Guard[] });
+  return diagnosisOf(event, line, {
+    kind: 'diverged',
+    loggedPost: 'state' in event ? loggedPost(chunk, v.k) : null,
+    specPost: 'state' in event ? specState(v.post) : null,
+    sent: v.sent as unknown as Message[],
+    taken: v.taken as unknown as Message[],
+  });
+}
+
+/** An enabling condition of a spec action: its text, whether it holds, and the values it reads. */
+export type Guard = readonly [string, boolean, ReadonlyArray<readonly [string, unknown]>];
+
+/**
+ * What a checker found at a rejected event, in the spec's terms: the safety
+ * properties the logged state breaks; the action's enabling conditions; or
+ * the acting server's post-state and the messages sent and taken by the
+ * spec's step, to compare with the logged ones. Both checkers (TLC's and the
+ * in-process one) report through this, so that their diagnoses read alike.
+ */
+export type Finding =
+  | { readonly kind: 'unsafe'; readonly properties: readonly string[] }
+  | { readonly kind: 'disabled'; readonly guards: readonly Guard[] }
+  | {
+      readonly kind: 'diverged';
+      /** The acting server's whole post-state as logged, and as the spec's step makes it (null for the network's events). */
+      readonly loggedPost: ServerState | null;
+      readonly specPost: ServerState | null;
+      readonly sent: readonly Message[];
+      readonly taken: readonly Message[];
+    };
+
+export function diagnosisOf(event: TraceEvent, line: number, f: Finding): Diagnosis {
   const none = { differences: [], falseConditions: [], brokenProperties: [] };
-  if (v.kind === 'unsafe') {
-    return { ...none, line, event, kind: 'unsafe', brokenProperties: [...(v.properties as string[])].sort() };
-  }
-  if (v.kind === 'disabled') {
-    const guards = v.guards as Array<[string, boolean, Array<[string, Json]>]>;
+  if (f.kind === 'unsafe') return { ...none, line, event, kind: 'unsafe', brokenProperties: [...f.properties].sort() };
+  if (f.kind === 'disabled') {
     return {
       ...none,
       line,
       event,
       kind: 'disabled',
-      falseConditions: guards.filter((g) => g[1] === false).map((g) => ({ condition: g[0], values: g[2].map(([n, x]) => [n, x] as const) })),
+      falseConditions: f.guards.filter((g) => g[1] === false).map((g) => ({ condition: g[0], values: g[2].map(([n, x]) => [n, x] as const) })),
     };
   }
   const differences: Difference[] = [];
-  if ('state' in event) differences.push(...stateDifferences(event.node, loggedPost(chunk, v.k), specState(v.post)));
-  const specSent = v.sent as unknown as Message[];
+  if ('state' in event && f.loggedPost && f.specPost) differences.push(...stateDifferences(event.node, f.loggedPost, f.specPost));
   const loggedSent: Message[] = event.action === 'DuplicateMessage' ? [event.msg] : 'send' in event && event.send ? [event.send] : [];
-  const key = (ms: Message[]) => ms.map((m) => messageKey(canonical(m) as Message)).sort().join('|');
-  if (key(loggedSent) !== key(specSent)) {
-    const spec = specSent.length === 1 ? specSent[0] : specSent.length === 0 ? null : specSent;
+  const key = (ms: readonly Message[]) => ms.map((m) => messageKey(canonical(m) as Message)).sort().join('|');
+  if (key(loggedSent) !== key(f.sent)) {
+    const spec = f.sent.length === 1 ? f.sent[0] : f.sent.length === 0 ? null : f.sent;
     differences.push({ path: 'sent message', logged: loggedSent[0] ?? null, spec: inLoggedOrder(spec) });
   }
-  const specTaken = v.taken as unknown as Message[];
   const consumed = event.msg && !['UpdateTerm', 'DuplicateMessage'].includes(event.action) ? [event.msg] : [];
-  if (key(consumed) !== key(specTaken)) {
-    differences.push({ path: 'consumed message', logged: consumed[0] ?? null, spec: inLoggedOrder(specTaken[0] ?? null) });
+  if (key(consumed) !== key(f.taken)) {
+    differences.push({ path: 'consumed message', logged: consumed[0] ?? null, spec: inLoggedOrder(f.taken[0] ?? null) });
   }
   return { ...none, line, event, kind: 'diverged', differences };
 }

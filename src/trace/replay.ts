@@ -29,10 +29,48 @@ const keys = new WeakMap<Message, string>();
 export function messageKey(m: Message): string {
   let key = keys.get(m);
   if (key === undefined) {
-    key = canonicalJson(m);
+    key = canonicalMessageKey(m);
     keys.set(m, key);
   }
   return key;
+}
+
+/**
+ * messageKey without the cache, for messages made once and keyed once (the
+ * in-process checker's): the canonical JSON written field by field for the
+ * four message shapes, the general walk for anything else.
+ */
+export function canonicalMessageKey(m: Message): string {
+  const n = Object.keys(m).length;
+  const str = JSON.stringify;
+  const s = str(m.source);
+  const d = str(m.dest);
+  if (typeof m.term !== 'number' || typeof m.source !== 'string' || typeof m.dest !== 'string') return canonicalJson(m);
+  switch (m.type) {
+    case 'RequestVoteRequest':
+      if (n === 6 && typeof m.lastLogIndex === 'number' && typeof m.lastLogTerm === 'number') {
+        return `{"dest":${d},"lastLogIndex":${m.lastLogIndex},"lastLogTerm":${m.lastLogTerm},"source":${s},"term":${m.term},"type":"RequestVoteRequest"}`;
+      }
+      break;
+    case 'RequestVoteResponse':
+      if (n === 5 && typeof m.voteGranted === 'boolean') return `{"dest":${d},"source":${s},"term":${m.term},"type":"RequestVoteResponse","voteGranted":${m.voteGranted}}`;
+      break;
+    case 'AppendEntriesRequest': {
+      if (n !== 8 || typeof m.commitIndex !== 'number' || typeof m.prevLogIndex !== 'number' || typeof m.prevLogTerm !== 'number' || !Array.isArray(m.entries)) break;
+      let entries = '';
+      for (const e of m.entries) {
+        if (typeof e !== 'object' || e === null || Object.keys(e).length !== 2 || typeof e.term !== 'number' || typeof e.value !== 'string') return canonicalJson(m);
+        entries += `${entries ? ',' : ''}{"term":${e.term},"value":${str(e.value)}}`;
+      }
+      return `{"commitIndex":${m.commitIndex},"dest":${d},"entries":[${entries}],"prevLogIndex":${m.prevLogIndex},"prevLogTerm":${m.prevLogTerm},"source":${s},"term":${m.term},"type":"AppendEntriesRequest"}`;
+    }
+    case 'AppendEntriesResponse':
+      if (n === 6 && typeof m.matchIndex === 'number' && typeof m.success === 'boolean') {
+        return `{"dest":${d},"matchIndex":${m.matchIndex},"source":${s},"success":${m.success},"term":${m.term},"type":"AppendEntriesResponse"}`;
+      }
+      break;
+  }
+  return canonicalJson(m);
 }
 
 function canonicalJson(v: unknown): string {

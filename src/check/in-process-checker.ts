@@ -1,0 +1,182 @@
+// Decides, in this process, whether a trace is a behaviour of spec/Raft.tla,
+// as spec/RaftTrace.tla does under TLC: each event performs the spec action
+// it names with its parameters (raft-spec.ts), the acting server's logged
+// post-state and the messages it sent and consumed must be the spec's, and
+// the state after it must satisfy the spec's safety properties. The verdict
+// and the diagnosis have the same shape as TLC's (trace-checker.ts), so that
+// the two can be compared event for event.
+//
+// TLC stays the judge: `make check` uses TLC only, and the audit uses this
+// checker to screen schedules and to shrink, and confirms with TLC. It walks
+// a trace once, from Init, with no chunks: RaftTrace's chunk starts are
+// states rebuilt from the events before them, which are this walk's states
+// whenever those events were accepted.
+import type { Entry, Message, ServerId, ServerState } from '../raft/types.js';
+import type { TracedState, TraceEvent } from '../trace/events.js';
+import { canonicalMessageKey, CONSUMING_ACTIONS } from '../trace/replay.js';
+import { TraceReadError } from '../trace/validate.js';
+import {
+  applyStep,
+  guards,
+  initialSpecState,
+  logAfter,
+  brokenBy,
+  sameLog,
+  sameMessage,
+  SpecEvalError,
+  specStep,
+  type LogDelta,
+  type SpecPost,
+  type SpecServer,
+  type SpecState,
+} from './raft-spec.js';
+import { clusterProblem, describeEvent, diagnosisOf, DEFAULT_CLUSTER_SIZES, type TraceInput, type TraceVerdict } from './trace-checker.js';
+
+export interface InProcessOptions {
+  /** Cluster sizes the checker accepts (as TLC's checker: its configured models). */
+  readonly clusterSizes?: readonly number[];
+}
+
+/** A server's variables as a trace records them (the whole log), for a diagnosis. */
+function asServerState(s: SpecServer | SpecPost, log: readonly Entry[]): ServerState {
+  return {
+    term: s.term,
+    role: s.role,
+    votedFor: s.votedFor,
+    log,
+    commitIndex: s.commitIndex,
+    votesResponded: [...s.votesResponded].sort(),
+    votesGranted: [...s.votesGranted].sort(),
+    nextIndex: { ...s.nextIndex },
+    matchIndex: { ...s.matchIndex },
+  };
+}
+
+function loggedState(s: TracedState, log: readonly Entry[]): ServerState {
+  const { logLength: _, ...rest } = s;
+  return { ...rest, log };
+}
+
+/** A set equals a logged array taken as a set (RaftTrace compares the sets TLC makes of them). */
+function sameSet(a: ReadonlySet<string>, b: readonly string[]): boolean {
+  for (const x of b) if (!a.has(x)) return false;
+  for (const x of a) if (!b.includes(x)) return false;
+  return true;
+}
+
+function sameMap(a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): boolean {
+  let n = 0;
+  for (const k in a) {
+    if (!(k in b) || a[k] !== b[k]) return false;
+    n++;
+  }
+  for (const _ in b) n--;
+  return n === 0;
+}
+
+/** PostState(i) = LoggedPost(e): the spec's post-state of the acting server is the logged one. */
+function samePost(pre: SpecServer, spec: SpecPost, logged: Extract<TraceEvent, { state: unknown }>, loggedLog: LogDelta): boolean {
+  const l = logged.state;
+  return (
+    spec.term === l.term &&
+    spec.role === l.role &&
+    spec.votedFor === l.votedFor &&
+    spec.commitIndex === l.commitIndex &&
+    sameSet(spec.votesResponded, l.votesResponded) &&
+    sameSet(spec.votesGranted, l.votesGranted) &&
+    sameMap(spec.nextIndex, l.nextIndex) &&
+    sameMap(spec.matchIndex, l.matchIndex) &&
+    sameLog(pre.log, spec.log, loggedLog)
+  );
+}
+
+/**
+ * messages' = LoggedMessages(e): the bag changes as the implementation
+ * logged it. Both start from the same bag, so the bags after are equal
+ * exactly when the same messages were added and the same removed. (Each
+ * side adds at most one message and removes at most one; a step that would
+ * add and remove the same one leaves the bag as it was.)
+ */
+function sameBagChange(e: TraceEvent, sent: readonly Message[], taken: readonly Message[]): boolean {
+  let loggedSent = e.action === 'DuplicateMessage' ? e.msg : 'send' in e ? e.send : undefined;
+  let loggedTaken = e.action !== 'DuplicateMessage' && e.msg && CONSUMING_ACTIONS.has(e.action) ? e.msg : undefined;
+  if (loggedSent && loggedTaken && sameMessage(loggedSent, loggedTaken)) loggedSent = loggedTaken = undefined;
+  let specSent = sent[0];
+  let specTaken = taken[0];
+  if (specSent && specTaken && sameMessage(specSent, specTaken)) specSent = specTaken = undefined;
+  return sameOptional(loggedSent, specSent) && sameOptional(loggedTaken, specTaken);
+}
+
+function sameOptional(a: Message | undefined, b: Message | undefined): boolean {
+  return a === undefined || b === undefined ? a === b : sameMessage(a, b);
+}
+
+/** The verdict on one trace; never throws for a trace's content. */
+export function checkTraceInProcess(trace: TraceInput, options: InProcessOptions = {}): TraceVerdict {
+  const file = trace.file;
+  const sizes = options.clusterSizes ?? DEFAULT_CLUSTER_SIZES;
+  const problem = clusterProblem(trace.header, sizes);
+  const maxEntries = trace.header.params.maxEntriesPerMessage as number;
+  const state: SpecState = initialSpecState(trace.header.nodes);
+  let position = 0;
+  let events = 0;
+  const count = () => trace.eventCount ?? (Array.isArray(trace.events) ? trace.events.length : events);
+  if (Array.isArray(trace.events) && trace.events.length === 0) return { file, events: 0, status: 'error', message: `${file}: the trace has no events` };
+  if (problem) return { file, events: count(), status: 'error', message: `${file}: ${problem}` };
+  try {
+    for (const e of trace.events) {
+      position++;
+      events++;
+      const line = position + 1;
+      let r;
+      try {
+        const msgKey = e.msg ? canonicalMessageKey(e.msg) : undefined;
+        r = specStep(state, e, maxEntries, msgKey);
+        if (!r) return { file, events: count(), status: 'rejected', diagnosis: diagnosisOf(e, line, { kind: 'disabled', guards: guards(state, e) }) };
+        const server = 'node' in e ? state.server.get(e.node) : undefined;
+        const logged = 'state' in e ? e : null;
+        const loggedLog: LogDelta | null = logged && server ? (logged.logChange ?? { keep: server.log.length, append: [] }) : null;
+        const postMatches = !logged || !server || !r.post || samePost(server, r.post, logged, loggedLog!);
+        if (!postMatches || !sameBagChange(e, r.sent, r.taken)) {
+          return {
+            file,
+            events: count(),
+            status: 'rejected',
+            diagnosis: diagnosisOf(e, line, {
+              kind: 'diverged',
+              loggedPost: logged && server ? loggedState(logged.state, logAfter(server.log, loggedLog!)) : null,
+              specPost: logged && server && r.post ? asServerState(r.post, logAfter(server.log, r.post.log)) : null,
+              sent: r.sent as never,
+              taken: r.taken as never,
+            }),
+          };
+        }
+        if (server && r.post && loggedLog) {
+          const after: SpecServer = { ...r.post, log: server.log };
+          const broken = brokenBy(state, (e as { node: ServerId }).node, after, loggedLog, r, r.restart);
+          if (broken.length > 0) {
+            return { file, events: count(), status: 'rejected', diagnosis: diagnosisOf(e, line, { kind: 'unsafe', properties: broken }) };
+          }
+        }
+        // The messages matched: the one taken is e.msg, the one sent is the logged one.
+        const sentKey = r.sent.length === 0 ? undefined : e.action === 'DuplicateMessage' ? msgKey : canonicalMessageKey(r.sent[0]!);
+        applyStep(state, 'node' in e ? e.node : undefined, r.post, r, msgKey, sentKey);
+      } catch (err) {
+        if (err instanceof SpecEvalError) {
+          return { file, events: count(), status: 'error', message: `${file}:${line}: the spec could not be evaluated on ${describeEvent(e)}: ${err.message}` };
+        }
+        throw err;
+      }
+    }
+  } catch (err) {
+    if (err instanceof TraceReadError) return { file, events: count(), status: 'error', message: err.message };
+    throw err;
+  }
+  if (events === 0) return { file, events: 0, status: 'error', message: `${file}: the trace has no events` };
+  return { file, events: count(), status: 'accepted' };
+}
+
+/** The verdicts on several traces. */
+export function checkTracesInProcess(traces: readonly TraceInput[], options: InProcessOptions = {}): TraceVerdict[] {
+  return traces.map((t) => checkTraceInProcess(t, options));
+}

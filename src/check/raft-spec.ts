@@ -1,0 +1,764 @@
+// spec/Raft.tla transcribed into TypeScript, action by action, for the
+// in-process trace checker (in-process-checker.ts): the same variables, the
+// same enabling conditions, the same post-states and messages, and the same
+// safety properties, evaluated on the change a step makes exactly as
+// spec/RaftTrace.tla's SafetyOfStep does. Each function names the operator
+// of Raft.tla or RaftTrace.tla it mirrors; a change to either module needs
+// the same change here, and the differential fuzzer (test/fuzz-checkers)
+// fails until it is made.
+//
+// Every action of the spec is deterministic once the event names its
+// parameters (the server, the peer, the value, the message), so a step is
+// computed, not searched for: one post-state per event, or none.
+import type { Entry, Message, Role, ServerId } from '../raft/types.js';
+import { canonicalMessageKey as messageKey } from '../trace/replay.js';
+
+/** A server's variables in the spec (currentTerm is `term`, as events name it). */
+export interface SpecServer {
+  readonly term: number;
+  readonly votedFor: ServerId | null;
+  /** Owned by the state: changed in place when a step is applied. */
+  readonly log: Entry[];
+  readonly role: Role;
+  readonly commitIndex: number;
+  readonly votesResponded: ReadonlySet<ServerId>;
+  readonly votesGranted: ReadonlySet<ServerId>;
+  readonly nextIndex: Readonly<Record<ServerId, number>>;
+  readonly matchIndex: Readonly<Record<ServerId, number>>;
+}
+
+/** How a step changes a log: its first `keep` entries stay, `append` follows (RaftTrace's Change). */
+export interface LogDelta {
+  readonly keep: number;
+  readonly append: readonly Entry[];
+}
+
+/** A server's variables after a step: the log as a change of the one before. */
+export type SpecPost = Omit<SpecServer, 'log'> & { readonly log: LogDelta };
+
+export interface CommittedRecord {
+  readonly index: number;
+  readonly entry: Entry;
+  readonly inTerm: number;
+}
+
+/** The spec's variables (Raft.tla's VARIABLES), with the history kept indexed for the properties. */
+export interface SpecState {
+  readonly servers: readonly ServerId[];
+  readonly server: Map<ServerId, SpecServer>;
+  /** messages: the bag, by messageKey. */
+  readonly bag: Map<string, { readonly msg: Message; copies: number }>;
+  /** elected, by term: the leaders elected in it. */
+  readonly elected: Map<number, Set<ServerId>>;
+  /**
+   * committed, compacted as the replay compacts it (src/trace/replay.ts): a
+   * record whose entry is already recorded at its index in the same or an
+   * earlier term adds nothing the properties can see.
+   */
+  readonly committed: CommittedRecord[];
+  /** Per `index:term:value`, the earliest term its commit was recorded in. */
+  readonly committedIn: Map<string, number>;
+  /** Per index, the distinct entries committed at it (for CommittedOnce). */
+  readonly committedAt: Map<number, Entry[]>;
+}
+
+/** An evaluation TLC itself would refuse (it stops with an error); the checker reports it as an error, as for TLC. */
+export class SpecEvalError extends Error {}
+
+/** Init. */
+export function initialSpecState(servers: readonly ServerId[]): SpecState {
+  const server = new Map<ServerId, SpecServer>();
+  for (const i of servers) {
+    server.set(i, {
+      term: 0,
+      votedFor: null,
+      log: [],
+      role: 'Follower',
+      commitIndex: 0,
+      votesResponded: new Set(),
+      votesGranted: new Set(),
+      nextIndex: peersMap(servers, i, 1),
+      matchIndex: peersMap(servers, i, 0),
+    });
+  }
+  return { servers, server, bag: new Map(), elected: new Map(), committed: [], committedIn: new Map(), committedAt: new Map() };
+}
+
+function peersMap(servers: readonly ServerId[], i: ServerId, value: number): Record<ServerId, number> {
+  const m: Record<ServerId, number> = {};
+  for (const j of servers) if (j !== i) m[j] = value;
+  return m;
+}
+
+// --- Helpers (Raft.tla's) ------------------------------------------------------
+
+/** Quorum(S). */
+export function quorum(size: number, clusterSize: number): boolean {
+  return size * 2 > clusterSize;
+}
+
+/** LastTerm(lg). */
+const lastTerm = (lg: readonly Entry[]) => (lg.length === 0 ? 0 : lg[lg.length - 1]!.term);
+
+/** TermAt(lg, k); log[i][k] of an index the log lacks is an error in TLC. */
+function termAt(lg: readonly Entry[], k: number): number {
+  if (k === 0) return 0;
+  const e = lg[k - 1];
+  if (!e) throw new SpecEvalError(`index ${k} is out of the log's domain 1..${lg.length}`);
+  return e.term;
+}
+
+const sameEntry = (a: Entry, b: Entry) => a.term === b.term && a.value === b.value;
+
+/** SubSeq(s, m, n): empty when m > n, an error outside the sequence. */
+function subSeq<T>(s: readonly T[], m: number, n: number): T[] {
+  if (m > n) return [];
+  if (m < 1 || n > s.length) throw new SpecEvalError(`SubSeq(s, ${m}, ${n}) of a sequence of length ${s.length}`);
+  return s.slice(m - 1, n);
+}
+
+/**
+ * Merge(lg, prev, ents), as a change of lg: entries held stay; from the first
+ * conflict (same index, other term) on, the log is replaced; entries beyond
+ * its end are added.
+ */
+function merge(lg: readonly Entry[], prev: number, ents: readonly Entry[]): LogDelta {
+  for (let k = 1; k <= ents.length; k++) {
+    if (prev + k <= lg.length && lg[prev + k - 1]!.term !== ents[k - 1]!.term) {
+      // (*B: conflicting suffix replaced *)
+      return { keep: prev + k - 1, append: ents.slice(k - 1) };
+    }
+  }
+  if (prev + ents.length <= lg.length) return { keep: lg.length, append: [] }; // (*B: entries already held *)
+  return { keep: lg.length, append: subSeq(ents, lg.length - prev + 1, ents.length) }; // (*B: entries appended *)
+}
+
+/** The entry at index x (from 1) of a log after a change. */
+function entryAfter(pre: readonly Entry[], d: LogDelta, x: number): Entry | undefined {
+  return x <= d.keep ? pre[x - 1] : d.append[x - d.keep - 1];
+}
+
+const lengthAfter = (d: LogDelta) => d.keep + d.append.length;
+
+/** Whether two changes of one log give the same log. */
+export function sameLog(pre: readonly Entry[], a: LogDelta, b: LogDelta): boolean {
+  if (lengthAfter(a) !== lengthAfter(b)) return false;
+  for (let x = Math.min(a.keep, b.keep) + 1; x <= lengthAfter(a); x++) {
+    if (!sameEntry(entryAfter(pre, a, x)!, entryAfter(pre, b, x)!)) return false;
+  }
+  return true;
+}
+
+export function logAfter(pre: readonly Entry[], d: LogDelta): Entry[] {
+  return [...pre.slice(0, d.keep), ...d.append];
+}
+
+const unchangedLog = (lg: readonly Entry[]): LogDelta => ({ keep: lg.length, append: [] });
+
+function post(s: SpecServer, changes: Partial<SpecPost>): SpecPost {
+  return { ...s, log: unchangedLog(s.log), ...changes };
+}
+
+// --- Message types ---------------------------------------------------------------
+
+/** RequestVoteRequest(i, j). */
+function requestVoteRequest(i: ServerId, j: ServerId, s: SpecServer): Message {
+  return { type: 'RequestVoteRequest', source: i, dest: j, term: s.term, lastLogTerm: lastTerm(s.log), lastLogIndex: s.log.length };
+}
+
+/** AppendEntriesRequest(i, j). */
+function appendEntriesRequest(i: ServerId, j: ServerId, s: SpecServer, maxEntries: number): Message {
+  const next = s.nextIndex[j]!;
+  const prev = next - 1;
+  return {
+    type: 'AppendEntriesRequest',
+    source: i,
+    dest: j,
+    term: s.term,
+    prevLogIndex: prev,
+    prevLogTerm: termAt(s.log, prev),
+    entries: subSeq(s.log, next, Math.min(s.log.length, prev + maxEntries)),
+    commitIndex: s.commitIndex,
+  };
+}
+
+// --- Actions -------------------------------------------------------------------------
+
+/** The parameters an event gives its action (RaftTrace's SpecStep reads them from the event). */
+export interface ActionCall {
+  readonly action: string;
+  readonly node?: ServerId;
+  readonly peer?: ServerId;
+  readonly value?: string;
+  readonly msg?: Message;
+}
+
+/** The step an enabled action takes. */
+export interface SpecStepResult {
+  /** The acting server's variables after the step (null for the network's actions). */
+  readonly post: SpecPost | null;
+  /** Messages added to and removed from the bag (RaftTrace's Sent and Taken). */
+  readonly sent: readonly Message[];
+  readonly taken: readonly Message[];
+  /** A record added to `elected`, if any. */
+  readonly elected: { readonly term: number; readonly leader: ServerId } | null;
+  /** Records added to `committed`, before compaction. */
+  readonly committed: readonly CommittedRecord[];
+  /** The step is Restart(i) (CommitIndexMonotonic allows it to lose commitIndex). */
+  readonly restart: boolean;
+}
+
+const step = (p: Partial<SpecStepResult>): SpecStepResult => ({ post: null, sent: [], taken: [], elected: null, committed: [], restart: false, ...p });
+
+export const inFlight = (state: SpecState, m: Message, key?: string) => state.bag.has(key ?? messageKey(m));
+
+/** Whether two messages are the same record (as TLC compares them). */
+export function sameMessage(a: Message, b: Message): boolean {
+  if (a === b) return true;
+  if (a.type !== b.type || a.source !== b.source || a.dest !== b.dest || a.term !== b.term) return false;
+  if (Object.keys(a).length !== Object.keys(b).length) return false;
+  switch (a.type) {
+    case 'RequestVoteRequest':
+      return a.lastLogTerm === (b as typeof a).lastLogTerm && a.lastLogIndex === (b as typeof a).lastLogIndex;
+    case 'RequestVoteResponse':
+      return a.voteGranted === (b as typeof a).voteGranted;
+    case 'AppendEntriesResponse':
+      return a.success === (b as typeof a).success && a.matchIndex === (b as typeof a).matchIndex;
+    case 'AppendEntriesRequest': {
+      const c = b as typeof a;
+      if (a.prevLogIndex !== c.prevLogIndex || a.prevLogTerm !== c.prevLogTerm || a.commitIndex !== c.commitIndex) return false;
+      if (!Array.isArray(c.entries) || a.entries.length !== c.entries.length) return false;
+      for (let k = 0; k < a.entries.length; k++) {
+        const x = a.entries[k]!;
+        const y = c.entries[k]!;
+        if (x.term !== y.term || x.value !== y.value || Object.keys(y).length !== 2) return false;
+      }
+      return true;
+    }
+  }
+  return messageKey(a) === messageKey(b);
+}
+
+/** Committable(i): the indexes of the current term's entries stored on a majority. */
+export function committable(state: SpecState, i: ServerId, s: SpecServer): number[] {
+  const n = state.servers.length;
+  const out: number[] = [];
+  for (let k = 1; k <= s.log.length; k++) {
+    let agree = 1;
+    for (const j of state.servers) if (j !== i && s.matchIndex[j]! >= k) agree++;
+    if (quorum(agree, n) && s.log[k - 1]!.term === s.term) out.push(k);
+  }
+  return out;
+}
+
+/**
+ * Max(Committable(i)), or 0 if it is empty, without building the set: a
+ * majority's agreement only shrinks as k grows, so the candidates are the
+ * indexes up to the majority's smallest matchIndex; among them the highest
+ * of the current term. (Terms along a log never decrease, LogTermsInOrder,
+ * so the scan stops at the first older term.)
+ */
+function maxCommittable(state: SpecState, i: ServerId, s: SpecServer): number {
+  const n = state.servers.length;
+  const matches: number[] = [];
+  for (const j of state.servers) if (j !== i) matches.push(s.matchIndex[j]!);
+  matches.sort((a, b) => b - a);
+  let need = 0;
+  while (!quorum(need + 1, n)) need++;
+  let top = need === 0 ? s.log.length : Math.min(matches[need - 1] ?? 0, s.log.length);
+  for (; top >= 1; top--) {
+    const t = s.log[top - 1]!.term;
+    if (t === s.term) return top;
+    if (t < s.term) return 0;
+  }
+  return 0;
+}
+
+/**
+ * The step the event's action takes from `state` (RaftTrace's SpecStep), or
+ * null when it is not enabled. Throws SpecEvalError where TLC's evaluation
+ * would fail.
+ */
+export function specStep(state: SpecState, e: ActionCall, maxEntries: number, msgKey?: string): SpecStepResult | null {
+  const i = e.node!;
+  const m = e.msg;
+  const needServer = (id: ServerId | undefined): SpecServer => {
+    const s = id === undefined ? undefined : state.server.get(id);
+    if (!s) throw new SpecEvalError(`${JSON.stringify(id)} is not a server of the cluster`);
+    return s;
+  };
+  switch (e.action) {
+    case 'Timeout': {
+      // Timeout(i)
+      const s = needServer(i);
+      if (s.role !== 'Follower' && s.role !== 'Candidate') return null;
+      return step({ post: post(s, { term: s.term + 1, role: 'Candidate', votedFor: i, votesResponded: new Set([i]), votesGranted: new Set([i]) }) });
+    }
+    case 'RequestVote': {
+      // RequestVote(i, j)
+      const s = needServer(i);
+      const j = e.peer!;
+      if (s.role !== 'Candidate' || !isPeer(state, i, j) || s.votesResponded.has(j)) return null;
+      return step({ post: post(s, {}), sent: [requestVoteRequest(i, j, s)] });
+    }
+    case 'BecomeLeader': {
+      // BecomeLeader(i)
+      const s = needServer(i);
+      if (s.role !== 'Candidate' || !quorum(s.votesGranted.size, state.servers.length)) return null;
+      return step({
+        post: post(s, { role: 'Leader', nextIndex: peersMap(state.servers, i, s.log.length + 1), matchIndex: peersMap(state.servers, i, 0) }),
+        elected: { term: s.term, leader: i },
+      });
+    }
+    case 'ClientRequest': {
+      // ClientRequest(i, v): v \in Value holds, as Value is the values the trace's ClientRequest events name.
+      const s = needServer(i);
+      if (s.role !== 'Leader') return null;
+      return step({ post: post(s, { log: { keep: s.log.length, append: [{ term: s.term, value: e.value! }] } }) });
+    }
+    case 'AdvanceCommitIndex': {
+      // AdvanceCommitIndex(i)
+      const s = needServer(i);
+      if (s.role !== 'Leader') return null;
+      const top = maxCommittable(state, i, s);
+      if (top === 0 || top <= s.commitIndex) return null;
+      const committed: CommittedRecord[] = [];
+      for (let k = s.commitIndex + 1; k <= top; k++) committed.push({ index: k, entry: s.log[k - 1]!, inTerm: s.term });
+      return step({ post: post(s, { commitIndex: top }), committed });
+    }
+    case 'AppendEntries': {
+      // AppendEntries(i, j)
+      const s = needServer(i);
+      const j = e.peer!;
+      if (s.role !== 'Leader' || !isPeer(state, i, j)) return null;
+      return step({ post: post(s, {}), sent: [appendEntriesRequest(i, j, s, maxEntries)] });
+    }
+    case 'Restart': {
+      // Restart(i)
+      const s = needServer(i);
+      return step({
+        post: post(s, {
+          role: 'Follower',
+          commitIndex: 0,
+          votesResponded: new Set(),
+          votesGranted: new Set(),
+          nextIndex: peersMap(state.servers, i, s.log.length + 1),
+          matchIndex: peersMap(state.servers, i, 0),
+        }),
+        restart: true,
+      });
+    }
+  }
+  // The actions that read a message: InFlight(e.msg) /\ Action(e.node, e.msg).
+  if (!m || !inFlight(state, m, msgKey)) return null;
+  switch (e.action) {
+    case 'DropMessage':
+      return step({ taken: [m] }); // DropMessage(m)
+    case 'DuplicateMessage':
+      return step({ sent: [m] }); // DuplicateMessage(m)
+  }
+  const s = needServer(i);
+  if (m.dest !== i) return null;
+  switch (e.action) {
+    case 'UpdateTerm':
+      // UpdateTerm(i, m)
+      if (!(m.term > s.term)) return null;
+      return step({ post: post(s, { term: m.term, role: 'Follower', votedFor: null }) });
+    case 'HandleRequestVoteRequest': {
+      // HandleRequestVoteRequest(i, m)
+      if (m.type !== 'RequestVoteRequest' || !(m.term <= s.term)) return null;
+      const j = m.source;
+      const logOk = m.lastLogTerm > lastTerm(s.log) || (m.lastLogTerm === lastTerm(s.log) && m.lastLogIndex >= s.log.length);
+      const grant = m.term === s.term && logOk && (s.votedFor === null || s.votedFor === j);
+      return step({
+        post: post(s, grant ? { votedFor: j } : {}),
+        taken: [m],
+        sent: [{ type: 'RequestVoteResponse', source: i, dest: j, term: s.term, voteGranted: grant }],
+      });
+    }
+    case 'HandleRequestVoteResponse': {
+      // HandleRequestVoteResponse(i, m)
+      if (m.type !== 'RequestVoteResponse' || m.term !== s.term) return null;
+      const responded = new Set(s.votesResponded).add(m.source);
+      const granted = m.voteGranted ? new Set(s.votesGranted).add(m.source) : s.votesGranted;
+      return step({ post: post(s, { votesResponded: responded, votesGranted: granted }), taken: [m] });
+    }
+    case 'HandleAppendEntriesRequest': {
+      // HandleAppendEntriesRequest(i, m)
+      if (m.type !== 'AppendEntriesRequest' || !(m.term <= s.term)) return null;
+      if (m.term === s.term && s.role === 'Leader') return null;
+      const j = m.source;
+      const logOk = m.prevLogIndex === 0 ? true : m.prevLogIndex <= s.log.length && termAt(s.log, m.prevLogIndex) === m.prevLogTerm;
+      const accept = m.term === s.term && logOk;
+      const lastNew = m.prevLogIndex + m.entries.length;
+      const role: Role = m.term === s.term ? 'Follower' : s.role;
+      let changes: Partial<SpecPost> = { role };
+      if (accept) {
+        const commit = Math.min(m.commitIndex, lastNew);
+        changes = { role, log: merge(s.log, m.prevLogIndex, m.entries), commitIndex: commit > s.commitIndex ? commit : s.commitIndex };
+      }
+      return step({
+        post: post(s, changes),
+        taken: [m],
+        sent: [{ type: 'AppendEntriesResponse', source: i, dest: j, term: s.term, success: accept, matchIndex: accept ? lastNew : 0 }],
+      });
+    }
+    case 'HandleAppendEntriesResponse': {
+      // HandleAppendEntriesResponse(i, m)
+      if (m.type !== 'AppendEntriesResponse' || m.term !== s.term) return null;
+      const j = m.source;
+      let changes: Partial<SpecPost> = {};
+      if (s.role === 'Leader') {
+        if (!(j in s.nextIndex)) throw new SpecEvalError(`nextIndex[${i}][${j}]: ${j} is not a peer of ${i}`);
+        if (m.success) {
+          changes = { nextIndex: { ...s.nextIndex, [j]: m.matchIndex + 1 }, matchIndex: { ...s.matchIndex, [j]: Math.max(s.matchIndex[j]!, m.matchIndex) } };
+        } else {
+          changes = { nextIndex: { ...s.nextIndex, [j]: Math.max(s.nextIndex[j]! - 1, 1) } };
+        }
+      }
+      return step({ post: post(s, changes), taken: [m] });
+    }
+    case 'DropStaleResponse':
+      // DropStaleResponse(i, m)
+      if ((m.type !== 'RequestVoteResponse' && m.type !== 'AppendEntriesResponse') || !(m.term < s.term)) return null;
+      return step({ post: post(s, {}), taken: [m] });
+  }
+  throw new SpecEvalError(`no action of the spec is named ${JSON.stringify(e.action)}`);
+}
+
+/** j \in Peers(i). */
+const isPeer = (state: SpecState, i: ServerId, j: ServerId | undefined) => j !== undefined && j !== i && state.server.has(j);
+
+// --- Enabling conditions, for a diagnosis (RaftTrace's Guards) ---------------------------
+
+export type GuardValue = readonly [string, boolean, ReadonlyArray<readonly [string, unknown]>];
+
+const sorted = (s: ReadonlySet<ServerId>) => [...s].sort();
+
+/** Each enabling condition of the event's action, as RaftTrace's Guards(e) lists them. */
+export function guards(state: SpecState, e: ActionCall): GuardValue[] {
+  const i = e.node!;
+  const s = i === undefined ? undefined : state.server.get(i);
+  const G = (text: string, holds: boolean, values: Array<readonly [string, unknown]>): GuardValue => [text, holds, values];
+  const m = e.msg;
+  const inFlightGuard = () => G('the message is in flight', m !== undefined && inFlight(state, m), []);
+  const need = () => {
+    if (!s) throw new SpecEvalError(`${JSON.stringify(i)} is not a server of the cluster`);
+    return s;
+  };
+  const msgGuards = (type: string) => [
+    inFlightGuard(),
+    G(
+      type === '' ? 'the message is a response' : `the message is a ${type}`,
+      type === '' ? m!.type === 'RequestVoteResponse' || m!.type === 'AppendEntriesResponse' : m!.type === type,
+      [['m.type', m!.type]],
+    ),
+    G('m.dest = i', m!.dest === i, [['m.dest', m!.dest], ['i', i]]),
+  ];
+  const termGuard = (text: string, holds: boolean) => G(text, holds, [['m.term', m!.term], ['currentTerm[i]', need().term]]);
+  switch (e.action) {
+    case 'Timeout':
+      return [G('role[i] is Follower or Candidate', need().role === 'Follower' || need().role === 'Candidate', [['role[i]', need().role]])];
+    case 'RequestVote':
+      return [
+        G('role[i] = Candidate', need().role === 'Candidate', [['role[i]', need().role]]),
+        G('j is a peer that has not answered (j \\notin votesResponded[i])', isPeer(state, i, e.peer) && !need().votesResponded.has(e.peer!), [
+          ['j', e.peer],
+          ['votesResponded[i]', sorted(need().votesResponded)],
+        ]),
+      ];
+    case 'BecomeLeader':
+      return [
+        G('role[i] = Candidate', need().role === 'Candidate', [['role[i]', need().role]]),
+        G('votesGranted[i] is a majority', quorum(need().votesGranted.size, state.servers.length), [['votesGranted[i]', sorted(need().votesGranted)]]),
+      ];
+    case 'ClientRequest':
+      return [G('role[i] = Leader', need().role === 'Leader', [['role[i]', need().role]])];
+    case 'AdvanceCommitIndex': {
+      const sv = need();
+      const c = committable(state, i, sv);
+      return [
+        G('role[i] = Leader', sv.role === 'Leader', [['role[i]', sv.role]]),
+        G('some entry of the current term is stored on a majority', c.length > 0, [
+          ['currentTerm[i]', sv.term],
+          ['matchIndex[i]', { ...sv.matchIndex }],
+          ['terms of log[i]', sv.log.map((x) => x.term)],
+        ]),
+        G('the highest such index is beyond commitIndex[i]', c.length > 0 && c[c.length - 1]! > sv.commitIndex, [
+          ['committable indexes', c],
+          ['commitIndex[i]', sv.commitIndex],
+        ]),
+      ];
+    }
+    case 'AppendEntries':
+      return [G('role[i] = Leader', need().role === 'Leader', [['role[i]', need().role]]), G('j is a peer of i', isPeer(state, i, e.peer), [['j', e.peer]])];
+    case 'UpdateTerm':
+      return [inFlightGuard(), G('m.dest = i', m!.dest === i, [['m.dest', m!.dest]]), termGuard('m.term > currentTerm[i]', m!.term > need().term)];
+    case 'HandleRequestVoteRequest':
+      return [...msgGuards('RequestVoteRequest'), termGuard('m.term <= currentTerm[i]', m!.term <= need().term)];
+    case 'HandleRequestVoteResponse':
+      return [...msgGuards('RequestVoteResponse'), termGuard('m.term = currentTerm[i]', m!.term === need().term)];
+    case 'HandleAppendEntriesRequest':
+      return [
+        ...msgGuards('AppendEntriesRequest'),
+        termGuard('m.term <= currentTerm[i]', m!.term <= need().term),
+        G("i is no leader of m's term", m!.term !== need().term || need().role !== 'Leader', [['role[i]', need().role]]),
+      ];
+    case 'HandleAppendEntriesResponse':
+      return [...msgGuards('AppendEntriesResponse'), termGuard('m.term = currentTerm[i]', m!.term === need().term)];
+    case 'DropStaleResponse':
+      return [...msgGuards(''), termGuard('m.term < currentTerm[i]', m!.term < need().term)];
+    case 'Restart':
+      return [];
+    case 'DropMessage':
+    case 'DuplicateMessage':
+      return [inFlightGuard()];
+  }
+  throw new SpecEvalError(`no action of the spec is named ${JSON.stringify(e.action)}`);
+}
+
+// --- Safety of a step (RaftTrace's SafetyOfStep) -----------------------------------------------
+
+/** What a step adds to the history variables. */
+export interface HistoryAdded {
+  readonly elected: { readonly term: number; readonly leader: ServerId } | null;
+  readonly committed: readonly CommittedRecord[];
+}
+
+/**
+ * The state around one step of server i, for the properties: the state
+ * before it, the acting server's variables before and after, and its log as
+ * the logged change (RaftTrace's Change(e)) of the log before. (Plain
+ * functions over this, not closures: tsx keeps function names, at a cost per
+ * closure made, and this runs for every event.)
+ */
+interface Around {
+  readonly state: SpecState;
+  readonly i: ServerId;
+  readonly pre: SpecServer;
+  readonly after: SpecServer;
+  readonly change: LogDelta;
+}
+
+/** log'[j][x] and Len(log'[j]). */
+function logAt(a: Around, j: ServerId, x: number): Entry | undefined {
+  return j === a.i ? entryAfter(a.pre.log, a.change, x) : a.state.server.get(j)!.log[x - 1];
+}
+function logLength(a: Around, j: ServerId): number {
+  return j === a.i ? lengthAfter(a.change) : a.state.server.get(j)!.log.length;
+}
+function serverAfter(a: Around, j: ServerId): SpecServer {
+  return j === a.i ? a.after : a.state.server.get(j)!;
+}
+
+/** LogsMatchStep(i, j, keep, app). */
+function logsMatchStep(a: Around, j: ServerId): boolean {
+  const { keep, append: app } = a.change;
+  const lj = a.state.server.get(j)!.log;
+  let top = 0;
+  for (let n = 1; n <= app.length; n++) if (keep + n <= lj.length && app[n - 1]!.term === lj[keep + n - 1]!.term) top = n;
+  if (top === 0) return true;
+  if (!(keep === 0 || termAt(a.pre.log, keep) === termAt(lj, keep))) return false;
+  for (let n = 1; n <= top; n++) if (!sameEntry(app[n - 1]!, lj[keep + n - 1]!)) return false;
+  return true;
+}
+
+/** LeaderHasCommitted(j, c)'. */
+function leaderHasCommitted(a: Around, j: ServerId, c: CommittedRecord): boolean {
+  const s = serverAfter(a, j);
+  if (!(s.role === 'Leader' && s.term > c.inTerm)) return true;
+  const e = logAt(a, j, c.index);
+  return c.index <= logLength(a, j) && e !== undefined && sameEntry(e, c.entry);
+}
+
+/** AppliedAgreeStep(i, j, keep). */
+function appliedAgreeStep(a: Around, j: ServerId): boolean {
+  const sj = a.state.server.get(j)!;
+  const before = Math.min(a.pre.commitIndex, sj.commitIndex, a.pre.log.length, sj.log.length, a.change.keep);
+  const upTo = Math.min(a.after.commitIndex, sj.commitIndex, lengthAfter(a.change), sj.log.length);
+  for (let x = before + 1; x <= upTo; x++) if (!sameEntry(entryAfter(a.pre.log, a.change, x)!, sj.log[x - 1]!)) return false;
+  return true;
+}
+
+/** CommittedOnce(c)', given the records the step adds. */
+function committedOnce(a: Around, c: CommittedRecord, added: readonly CommittedRecord[]): boolean {
+  for (const e of a.state.committedAt.get(c.index) ?? []) if (!sameEntry(e, c.entry)) return false;
+  for (const d of added) if (d.index === c.index && !sameEntry(d.entry, c.entry)) return false;
+  return true;
+}
+
+/** MatchAgrees(l, f)' on the state after the step. */
+function matchAgrees(a: Around, l: ServerId, f: ServerId): boolean {
+  const sl = serverAfter(a, l);
+  const sf = serverAfter(a, f);
+  if (!(sl.role === 'Leader' && l !== f)) return true;
+  const mi = sl.matchIndex[f]!;
+  if (sf.term < sl.term && mi !== 0) return false;
+  if (sf.term === sl.term) {
+    if (!(mi <= logLength(a, l) && mi <= logLength(a, f))) return false;
+    for (let x = 1; x <= mi; x++) if (!sameEntry(logAt(a, f, x)!, logAt(a, l, x)!)) return false;
+  }
+  return true;
+}
+
+/** MatchAgreesLeaderStep(i, j, keep). */
+function matchAgreesLeaderStep(a: Around, j: ServerId): boolean {
+  const { pre, after } = a;
+  const sj = a.state.server.get(j)!;
+  const before = pre.matchIndex[j]!;
+  const now = after.matchIndex[j]!;
+  if (pre.role === 'Leader' && after.role === 'Leader' && after.term === pre.term && sj.term === pre.term && before <= now && now <= a.change.keep) {
+    if (!(now <= sj.log.length)) return false;
+    for (let x = before + 1; x <= now; x++) if (!sameEntry(sj.log[x - 1]!, entryAfter(pre.log, a.change, x)!)) return false;
+    return true;
+  }
+  return matchAgrees(a, a.i, j);
+}
+
+/** MatchAgreesPeerStep(j, i, keep). */
+function matchAgreesPeerStep(a: Around, j: ServerId): boolean {
+  return (a.after.term === a.pre.term && a.state.server.get(j)!.matchIndex[a.i]! <= a.change.keep) || matchAgrees(a, j, a.i);
+}
+
+/** The records of `added` that are new to the compacted history (committed' \ committed). */
+function newRecords(state: SpecState, added: readonly CommittedRecord[]): CommittedRecord[] {
+  const out: CommittedRecord[] = [];
+  for (const c of added) {
+    const held = state.committedIn.get(`${c.index}:${c.entry.term}:${c.entry.value}`);
+    if (held === undefined || held > c.inTerm) out.push(c);
+  }
+  return out;
+}
+
+export const PROPERTY_NAMES = [
+  'ElectionSafety',
+  'LogMatching',
+  'LeaderCompleteness',
+  'StateMachineSafety',
+  'LogTermsInOrder',
+  'CommitIndexInLog',
+  'MatchIndexAgrees',
+  'LeaderAppendOnly',
+  'CommitIndexMonotonic',
+] as const;
+
+/**
+ * The safety properties of Raft.tla that server i's step from `state` breaks
+ * (RaftTrace's SafetyOfStep and Broken), in SafetyOfStep's order: `after` is
+ * i's variables after the step, `change` its log's logged change. Only the
+ * conjuncts that mention i or a new history record are evaluated: the state
+ * before the step satisfied every property (see RaftTrace.tla).
+ */
+export function brokenBy(state: SpecState, i: ServerId, after: SpecServer, change: LogDelta, added: HistoryAdded, restart: boolean): string[] {
+  const pre = state.server.get(i)!;
+  const a: Around = { state, i, pre, after, change };
+  const { keep, append: app } = change;
+  const logChanged = keep !== pre.log.length || app.length > 0;
+  const broken: string[] = [];
+
+  // ElectionSafety: OnlyLeaderOfItsTerm(f)' for the new record f, if new.
+  const f = added.elected;
+  const leaders = f ? state.elected.get(f.term) : undefined;
+  if (f && leaders && !leaders.has(f.leader) && leaders.size > 0) broken.push('ElectionSafety');
+
+  // LogMatching
+  if (logChanged) {
+    for (const j of state.servers) {
+      if (j !== i && !logsMatchStep(a, j)) {
+        broken.push('LogMatching');
+        break;
+      }
+    }
+  }
+
+  // LeaderCompleteness
+  const fresh = newRecords(state, added.committed);
+  const leaderKeepsEntries = pre.role === 'Leader' && after.role === 'Leader' && after.term === pre.term && keep === pre.log.length;
+  let complete = true;
+  if (after.role === 'Leader' && !leaderKeepsEntries) {
+    for (const c of state.committed) if (!leaderHasCommitted(a, i, c)) complete = false;
+    for (const c of fresh) if (!leaderHasCommitted(a, i, c)) complete = false;
+  }
+  for (const c of fresh) for (const j of state.servers) if (!leaderHasCommitted(a, j, c)) complete = false;
+  if (!complete) broken.push('LeaderCompleteness');
+
+  // StateMachineSafety
+  let agree = true;
+  if (logChanged || after.commitIndex !== pre.commitIndex) for (const j of state.servers) if (j !== i && !appliedAgreeStep(a, j)) agree = false;
+  for (const c of fresh) if (!committedOnce(a, c, fresh)) agree = false;
+  if (!agree) broken.push('StateMachineSafety');
+
+  // LogTermsInOrder: TermsInOrderStep(i, keep, app)
+  if (logChanged) {
+    let inOrder = true;
+    for (let n = 1; n < app.length; n++) if (app[n - 1]!.term > app[n]!.term) inOrder = false;
+    if (keep > 0 && app.length > 0 && termAt(pre.log, keep) > app[0]!.term) inOrder = false;
+    if (!inOrder) broken.push('LogTermsInOrder');
+  }
+
+  // CommitIndexInLog: CommitInLog(i)'
+  if (!(after.commitIndex <= lengthAfter(change))) broken.push('CommitIndexInLog');
+
+  // MatchIndexAgrees
+  for (const j of state.servers) {
+    if (j !== i && !(matchAgreesLeaderStep(a, j) && matchAgreesPeerStep(a, j))) {
+      broken.push('MatchIndexAgrees');
+      break;
+    }
+  }
+
+  // LeaderAppendOnly: AppendOnlyStep(i), for a leader that stays leader in its term and does not only append.
+  if (pre.role === 'Leader' && after.role === 'Leader' && after.term === pre.term && keep !== pre.log.length) {
+    let appendOnly = lengthAfter(change) >= pre.log.length;
+    for (let x = keep + 1; appendOnly && x <= pre.log.length; x++) if (!sameEntry(entryAfter(pre.log, change, x)!, pre.log[x - 1]!)) appendOnly = false;
+    if (!appendOnly) broken.push('LeaderAppendOnly');
+  }
+
+  // CommitIndexMonotonic: CommitMonotonicStep(i) == commitIndex'[i] >= commitIndex[i] \/ Restart(i)
+  if (!(after.commitIndex >= pre.commitIndex || restart)) broken.push('CommitIndexMonotonic');
+  return broken;
+}
+
+// --- Taking a step -------------------------------------------------------------------------
+
+/**
+ * Applies a step whose post-state and messages matched the log: the state
+ * becomes the one after it. `takenKey` and `sentKey` are the keys of the
+ * messages the step took and sent (computed once by the caller).
+ */
+export function applyStep(state: SpecState, i: ServerId | undefined, after: SpecPost | null, r: SpecStepResult, takenKey: string | undefined, sentKey: string | undefined): void {
+  if (i !== undefined && after) {
+    const pre = state.server.get(i)!;
+    const log = pre.log;
+    if (log.length !== after.log.keep) log.length = after.log.keep;
+    for (const x of after.log.append) log.push(x);
+    (after as { log: unknown }).log = log;
+    state.server.set(i, after as unknown as SpecServer);
+  }
+  if (r.taken.length > 0) {
+    const key = takenKey ?? messageKey(r.taken[0]!);
+    const slot = state.bag.get(key)!;
+    if (--slot.copies === 0) state.bag.delete(key);
+  }
+  if (r.sent.length > 0) {
+    const key = sentKey ?? messageKey(r.sent[0]!);
+    const slot = state.bag.get(key);
+    if (slot) slot.copies++;
+    else state.bag.set(key, { msg: r.sent[0]!, copies: 1 });
+  }
+  if (r.elected) {
+    let leaders = state.elected.get(r.elected.term);
+    if (!leaders) state.elected.set(r.elected.term, (leaders = new Set()));
+    leaders.add(r.elected.leader);
+  }
+  for (const c of r.committed) {
+    const key = `${c.index}:${c.entry.term}:${c.entry.value}`;
+    const held = state.committedIn.get(key);
+    if (held !== undefined && held <= c.inTerm) continue;
+    state.committedIn.set(key, c.inTerm);
+    state.committed.push(c);
+    const at = state.committedAt.get(c.index);
+    if (!at) state.committedAt.set(c.index, [c.entry]);
+    else if (!at.some((x) => sameEntry(x, c.entry))) at.push(c.entry);
+  }
+}
