@@ -49,28 +49,41 @@ describe('coverage', () => {
 });
 
 describe('a small audit', () => {
-  it('catches the sampled mutants with short counterexamples, by the right oracle, and finds the correct implementation clean', { timeout: 600_000 }, () => {
+  it('catches the sampled mutants with 1-minimal counterexamples that TLC confirms, by the right oracle, and finds the correct implementation clean', { timeout: 600_000 }, () => {
     const out = mkdtempSync(join(tmpdir(), 'audit-'));
     const run = spawnSync(
       'npx',
-      ['tsx', 'tools/audit.ts', '--mutants', '2,7,12,14', '--schedules', '400', '--seconds', '90', '--shrink-seconds', '20', '--correct-schedules', '60', '--out', out],
+      ['tsx', 'tools/audit.ts', '--mutants', '2,7,12,14,15', '--schedules', '400', '--seconds', '90', '--shrink-seconds', '15', '--correct-schedules', '300', '--out', out],
       { encoding: 'utf8' },
     );
     expect(run.status, run.stdout + run.stderr).toBe(0);
     const report = JSON.parse(readFileSync(join(out, 'audit.json'), 'utf8'));
-    expect(report.caught).toBe(4);
+    expect(report.caught).toBe(5);
     for (const row of report.rows) {
       if (row.mutant) {
-        expect(row.failure, row.mutant.name).not.toBeNull();
-        expect(row.failure.shrunk.events, row.mutant.name).toBeLessThanOrEqual(row.failure.original.events);
-        expect(row.failure.diagnosis.length).toBeGreaterThan(0);
+        const f = row.failure;
+        expect(f, row.mutant.name).not.toBeNull();
+        expect(f.shrunk.events, row.mutant.name).toBeLessThanOrEqual(f.original.events);
+        // Shrunk in this process until no single step can go or be simpler, no server dropped.
+        expect(f.shrunk.minimal, row.mutant.name).toBe(true);
+        expect(f.shrunk.events, row.mutant.name).toBeLessThanOrEqual(30);
+        expect(f.diagnosis.length).toBeGreaterThan(0);
+        // TLC judged the counterexample (and each campaign's sample) and agreed with the in-process checker.
+        if (f.oracle === 'tlc') expect(f.confirmedByTlc, row.mutant.name).toBe(true);
+        expect(row.confirmed.traces, row.mutant.name).toBeGreaterThan(0);
+        // The saved counterexample replays to the same failure.
+        expect(readFileSync(join(f.dir, 'trace.ndjson'), 'utf8').split('\n').length - 2).toBeGreaterThanOrEqual(f.shrunk.events);
       } else {
         expect(row.failure).toBeNull();
-        expect(row.schedules).toBe(60);
+        expect(row.schedules).toBe(300);
+        expect(row.confirmed.traces).toBeGreaterThan(0);
       }
     }
     // Only a client that still believes in a deposed leader reaches mutant 14's bug; TLC then rejects the step.
     expect(report.rows.find((r: { mutant: { id: number } | null }) => r.mutant?.id === 14).failure.oracle).toBe('tlc');
+    // A swallowed vote request is no step at all: only the unlogged-step check sees it.
+    expect(report.rows.find((r: { mutant: { id: number } | null }) => r.mutant?.id === 15).failure.oracle).toBe('unlogged');
+    expect(run.stdout).toMatch(/TLC judged \d+ traces .* and agreed with the in-process checker on each/);
     const md = readFileSync(join(out, 'audit.md'), 'utf8');
     expect(md).toContain('| 7 | voted-for-not-persisted |');
     expect(md).toMatch(/\| deposed leader \| [1-9]\d* \|/);

@@ -1,10 +1,15 @@
 // The conformance audit: for each injected bug of test/mutants/catalogue.json,
 // run the adversarial campaign against the implementation with that bug until
-// the harness flags it or the budget runs out, shrink what it found, and
-// record how it was caught; then run the correct implementation under the
-// same campaign, which must produce no failure, and report spec action coverage.
+// the harness flags it or the budget runs out, shrink what it found to a
+// 1-minimal counterexample, and record how it was caught; then run the
+// correct implementation under the same campaign, which must produce no
+// failure, and report spec action coverage. Campaigns screen and shrink with
+// the in-process checker of spec/Raft.tla; TLC judges every counterexample
+// and a sample of accepted traces, and must agree (src/audit/campaign.ts).
+// Campaigns run --parallel at a time (default: one per core); the correct
+// implementation's schedules are shared out among them.
 //   npx tsx tools/audit.ts [--mutants all|ID,NAME,...] [--schedules N] [--seconds S]
-//                          [--shrink-seconds S] [--correct-schedules N] [--out DIR]
+//                          [--shrink-seconds S] [--correct-schedules N] [--parallel P] [--out DIR]
 // Writes DIR/audit.json and DIR/audit.md (default traces/audit/), and each
 // shrunk counterexample (schedule, trace, diagnosis) under DIR/failures/. Exits 1 if a
 // listed mutant escapes, the correct implementation fails, or a campaign errs;
@@ -14,6 +19,15 @@ import { campaignInCopy } from '../src/audit/spawn.js';
 import { unexercised, BRANCHES, CLIENT_ROWS, WINDOW_ROWS } from '../src/audit/coverage.js';
 import { loadMutants, mutantProblem, type Mutant } from '../src/audit/mutants.js';
 import { ORACLE_NAMES, type CampaignResult } from '../src/audit/campaign.js';
+import type { Coverage } from '../src/audit/coverage.js';
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { disagreement } from '../src/check/differential.js';
+import { checkTraceInProcess } from '../src/check/in-process-checker.js';
+import { checkTraces, type TraceInput } from '../src/check/trace-checker.js';
+import { makeTempDir, removeTempDir } from '../src/files/cleanup.js';
+import type { TlcJar } from '../src/tlc/jar.js';
+import { formatProblem, validateTraceText } from '../src/trace/validate.js';
 import { heartbeat } from '../src/cli/progress.js';
 import { exitOnHelp, parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
 import { findJava, findTlcJar, TlcSetupError } from '../src/tlc/jar.js';
@@ -36,17 +50,32 @@ function pickMutants(spec: string | undefined): Mutant[] {
   });
 }
 
-function outcome(row: Row): string {
+/** `tlcSays`: whether TLC's judgement is in (the summary after the audit), or still to come (as campaigns finish). */
+function outcome(row: Row, tlcSays = true): string {
   const r = row.result;
   if (r.error) return `ERROR: ${r.error}`;
   const f = r.failure;
   if (!row.mutant) return f ? `FALSE POSITIVE: ${f.oracle} ${f.what}` : `no failure in ${r.schedules} schedules`;
   if (!f) return `ESCAPED after ${r.schedules} schedules`;
-  return `caught by ${ORACLE_NAMES[f.oracle]} (${f.what.slice(0, 90)}) after ${r.schedules} schedule(s); shrunk to ${f.shrunk.events} events, ${f.shrunk.steps} steps, ${f.shrunk.nodes} servers`;
+  const minimal = f.shrunk.minimal ? '1-minimal' : 'shrinking stopped at its deadline';
+  const phase = f.shrunk.scheduleEvents < f.shrunk.events ? ` (${f.shrunk.scheduleEvents} before the progress phase)` : '';
+  return (
+    `caught by ${ORACLE_NAMES[f.oracle]} (${f.what.slice(0, 90)}) after ${r.schedules} schedule(s); shrunk to ${f.shrunk.events} events${phase}, ` +
+    `${f.shrunk.steps} steps, ${f.shrunk.nodes} servers, ${minimal}${tlcSays ? `; ${f.confirmedByTlc ? 'TLC agrees' : 'TLC has not judged it'}` : ''}`
+  );
 }
 
+/**
+ * A mutant counts as caught only when its catch is confirmed: by TLC for a
+ * trace the spec rejects (the in-process checker only screened it), or by
+ * the simulator's own oracles (an invariant, an unlogged step, progress, the
+ * trace's schema).
+ */
 function ok(row: Row): boolean {
-  return !row.result.error && (row.mutant ? row.result.failure !== null : row.result.failure === null);
+  const f = row.result.failure;
+  if (row.result.error) return false;
+  if (!row.mutant) return f === null;
+  return f !== null && (f.oracle !== 'tlc' || f.confirmedByTlc);
 }
 
 function replayCommand(row: Row): string {
@@ -56,14 +85,14 @@ function replayCommand(row: Row): string {
 
 function markdown(rows: Row[], seconds: number, budget: string): string {
   const out: string[] = ['# Conformance audit', '', `Budget per mutant: ${budget}. Whole audit: ${seconds.toFixed(0)} s.`, ''];
-  out.push('| # | mutant | bug | result | oracle | what was flagged | schedules | shrunk events | time (s) |');
-  out.push('|---|---|---|---|---|---|---|---|---|');
+  out.push('| # | mutant | bug | result | oracle | what was flagged | schedules | shrunk events | steps | servers | 1-minimal | TLC agrees | time (s) |');
+  out.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const row of rows) {
     const r = row.result;
     const f = r.failure;
     const status = ok(row) ? (row.mutant ? 'caught' : 'clean') : row.mutant ? (r.error ? 'error' : 'ESCAPED') : 'FAILED';
     out.push(
-      `| ${row.mutant?.id ?? '-'} | ${row.mutant?.name ?? 'correct implementation'} | ${row.mutant?.bug ?? 'none'} | ${status} | ${f ? ORACLE_NAMES[f.oracle] : '-'} | ${f ? f.what.replace(/\|/g, '\\|').slice(0, 120) : r.error ?? '-'} | ${r.schedules} | ${f ? f.shrunk.events : '-'} | ${r.seconds.toFixed(1)} |`,
+      `| ${row.mutant?.id ?? '-'} | ${row.mutant?.name ?? 'correct implementation'} | ${row.mutant?.bug ?? 'none'} | ${status} | ${f ? ORACLE_NAMES[f.oracle] : '-'} | ${f ? f.what.replace(/\|/g, '\\|').slice(0, 120) : r.error ?? '-'} | ${r.schedules} | ${f ? f.shrunk.events : '-'} | ${f ? f.shrunk.steps : '-'} | ${f ? f.shrunk.nodes : '-'} | ${f ? (f.shrunk.minimal ? 'yes' : 'no') : '-'} | ${f ? (f.confirmedByTlc ? 'yes' : 'no') : '-'} | ${r.seconds.toFixed(1)} |`,
     );
   }
   for (const row of rows.filter((r) => r.result.failure)) {
@@ -88,14 +117,91 @@ function markdown(rows: Row[], seconds: number, budget: string): string {
   return out.join('\n') + '\n';
 }
 
+/** One campaign's share of the work: a mutant, or a share of the correct implementation's schedules. */
+interface Task {
+  readonly mutant: Mutant | null;
+  readonly label: string;
+  readonly firstSeed: number;
+  readonly maxSchedules: number;
+}
+
+/** The correct implementation's shares, as one result: schedules, events, coverage and progress summed; time is the longest share's. */
+function mergeShares(label: string, shares: readonly CampaignResult[]): CampaignResult {
+  const sum = (f: (r: CampaignResult) => number) => shares.reduce((n, r) => n + f(r), 0);
+  const coverage: Coverage | null = shares.some((r) => r.coverage) ? {} : null;
+  for (const r of shares) for (const [k, n] of Object.entries(r.coverage ?? {})) coverage![k] = (coverage![k] ?? 0) + (n as number);
+  const progress = shares.map((r) => r.progress).filter((p) => p !== null);
+  const settled = progress.reduce((n, p) => n + p!.schedules, 0);
+  return {
+    label,
+    schedules: sum((r) => r.schedules),
+    events: sum((r) => r.events),
+    seconds: Math.max(...shares.map((r) => r.seconds)),
+    failure: shares.find((r) => r.failure)?.failure ?? null,
+    coverage,
+    progress:
+      settled > 0
+        ? {
+            schedules: settled,
+            meanTicks: progress.reduce((n, p) => n + p!.meanTicks * p!.schedules, 0) / settled,
+            maxTicks: Math.max(...progress.map((p) => p!.maxTicks)),
+            maxShareOfBound: Math.max(...progress.map((p) => p!.maxShareOfBound)),
+          }
+        : null,
+    error: shares.map((r) => r.error).filter((e) => e)[0] ?? null,
+    confirmed: { traces: sum((r) => r.confirmed?.traces ?? 0), events: sum((r) => r.confirmed?.events ?? 0), tlcSeconds: sum((r) => r.confirmed?.tlcSeconds ?? 0) },
+  };
+}
+
+/**
+ * TLC's verdicts on the traces the campaigns left to it, compared with the
+ * in-process checker's: a campaign whose traces all agree gets them counted
+ * as confirmed (and its counterexample marked confirmed by TLC); one with a
+ * disagreement gets an error that prints both verdicts.
+ */
+async function confirmAll(campaigns: readonly CampaignResult[], jar: TlcJar): Promise<Map<CampaignResult, CampaignResult>> {
+  const files = campaigns.flatMap((r) => (r.confirmed?.toConfirm ?? []).map((file) => ({ r, file })));
+  const inputs: TraceInput[] = files.map(({ file }) => {
+    const v = validateTraceText(file, readFileSync(file, 'utf8'));
+    if (!v.ok) throw new Error(`a campaign left a malformed trace for TLC: ${formatProblem(v.problems[0]!)}`);
+    return { file, ...v.trace };
+  });
+  const out = new Map<CampaignResult, CampaignResult>();
+  if (inputs.length === 0) return out;
+  process.stdout.write(`TLC judges ${inputs.length} traces (every counterexample, and a sample of accepted traces of each campaign) ... `);
+  const report = await checkTraces(inputs, { java: findJava(), jar });
+  console.log(`${(report.wallMs / 1000).toFixed(1)} s`);
+  for (const r of campaigns) {
+    const mine = files.map((f, k) => ({ ...f, k })).filter((f) => f.r === r);
+    if (mine.length === 0) continue;
+    const problems: string[] = [];
+    for (const { file, k } of mine) {
+      const tlcVerdict = report.verdicts[k]!;
+      if (tlcVerdict.status === 'error') problems.push(tlcVerdict.message);
+      const detail = disagreement(tlcVerdict, checkTraceInProcess(inputs[k]!));
+      if (detail) problems.push(`TLC and the in-process checker disagree on ${file} (a bug in one of them):\n  ${detail}`);
+    }
+    const events = mine.reduce((n, { k }) => n + (inputs[k]!.events as readonly unknown[]).length, 0);
+    const counterexample = mine.some(({ file }) => file.endsWith('-counterexample.ndjson'));
+    out.set(r, {
+      ...r,
+      error: r.error ?? (problems.length > 0 ? problems.join('\n') : null),
+      failure: r.failure ? { ...r.failure, confirmedByTlc: counterexample && problems.length === 0 } : null,
+      confirmed: { traces: mine.length, events, tlcSeconds: report.tlcMs / 1000 },
+    });
+  }
+  return out;
+}
+
 async function main(): Promise<number> {
-  const { values, positionals } = parse(process.argv.slice(2), ['mutants', 'schedules', 'seconds', 'shrink-seconds', 'correct-schedules', 'out']);
+  const { values, positionals } = parse(process.argv.slice(2), ['mutants', 'schedules', 'seconds', 'shrink-seconds', 'correct-schedules', 'parallel', 'out']);
   if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   const mutants = pickMutants(values.mutants);
-  const maxSchedules = positiveInt('schedules', values.schedules, 2000);
-  const maxSeconds = positiveInt('seconds', values.seconds, 180);
-  const shrinkSeconds = positiveInt('shrink-seconds', values['shrink-seconds'], 90);
+  const maxSchedules = positiveInt('schedules', values.schedules, 10_000);
+  const maxSeconds = positiveInt('seconds', values.seconds, 120);
+  const shrinkSeconds = positiveInt('shrink-seconds', values['shrink-seconds'], 15);
   const correctSchedules = positiveInt('correct-schedules', values['correct-schedules'], maxSchedules);
+  const parallel = positiveInt('parallel', values.parallel, availableParallelism());
   const out = values.out ?? 'traces/audit';
   for (const m of mutants) {
     const problem = mutantProblem(m);
@@ -104,37 +210,75 @@ async function main(): Promise<number> {
   findJava();
   const jar = await findTlcJar({ log: (s) => console.log(s) });
   const started = performance.now();
-  const rows: Row[] = [];
-  const targets: Array<Mutant | null> = [...mutants, null];
-  console.log(`audit: ${mutants.length} mutant(s) and the correct implementation; budget ${maxSchedules} schedules or ${maxSeconds} s each`);
-  for (const [k, mutant] of targets.entries()) {
-    const label = mutant ? `${String(mutant.id).padStart(2, '0')}-${mutant.name}` : 'correct';
-    process.stdout.write(`[${k + 1}/${targets.length}] ${label} ... `);
-    // A campaign runs for minutes and reports only at its end: say it is alive.
-    const stopHeartbeat = heartbeat((s) => process.stdout.write(process.stdout.isTTY ? '.' : `\n    ${label}: still running, ${s.toFixed(0)} s ... `));
-    const result = await campaignInCopy(
-      mutant,
-      {
-        label,
-        maxSchedules: mutant ? maxSchedules : correctSchedules,
-        maxSeconds,
-        shrinkSeconds,
-        firstSeed: 1,
-        failuresDir: join(out, 'failures'),
-        coverage: mutant === null,
-      },
-      jar,
-    );
-    stopHeartbeat();
-    const row = { mutant, result };
-    rows.push(row);
-    console.log(`${outcome(row)} [${result.seconds.toFixed(1)} s]`);
-    if (result.failure) console.log(`    replay: ${replayCommand(row)}`);
+  // The correct implementation's schedules in `parallel` shares of
+  // consecutive seeds, started first: they are the longest campaigns.
+  const shares = Math.min(parallel, correctSchedules);
+  const tasks: Task[] = [];
+  for (let k = 0, seed = 1; k < shares; k++) {
+    const n = Math.floor(correctSchedules / shares) + (k < correctSchedules % shares ? 1 : 0);
+    tasks.push({ mutant: null, label: shares > 1 ? `correct-${k + 1}` : 'correct', firstSeed: seed, maxSchedules: n });
+    seed += n;
   }
+  for (const mutant of mutants) tasks.push({ mutant, label: `${String(mutant.id).padStart(2, '0')}-${mutant.name}`, firstSeed: 1, maxSchedules });
+  console.log(
+    `audit: ${mutants.length} mutant(s) and the correct implementation; budget ${maxSchedules} schedules or ${maxSeconds} s each ` +
+      `(the correct implementation ${correctSchedules} schedules in ${shares} share(s)), ${parallel} campaign(s) at a time`,
+  );
+  const confirmDir = makeTempDir('raft-audit-confirm-');
+  const results = new Map<Task, CampaignResult>();
+  let next = 0;
+  let finished = 0;
+  // A campaign runs for a while and reports only at its end: say the audit is alive.
+  const stopHeartbeat = heartbeat((s) => console.log(`    ... ${finished} of ${tasks.length} campaigns done, ${s.toFixed(0)} s`));
+  const worker = async () => {
+    for (let t = tasks[next++]; t; t = tasks[next++]) {
+      const result = await campaignInCopy(
+        t.mutant,
+        {
+          label: t.label,
+          maxSchedules: t.maxSchedules,
+          maxSeconds,
+          shrinkSeconds,
+          firstSeed: t.firstSeed,
+          failuresDir: join(out, 'failures'),
+          coverage: t.mutant === null,
+          confirmDir,
+        },
+        jar,
+      );
+      results.set(t, result);
+      finished++;
+      const row = { mutant: t.mutant, result };
+      console.log(`[${finished}/${tasks.length}] ${t.label}: ${outcome(row, false)} [${result.seconds.toFixed(1)} s]`);
+      if (result.failure) console.log(`    replay: ${replayCommand(row)}`);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, parallel) }, worker));
+  } finally {
+    stopHeartbeat();
+  }
+  // TLC judges every campaign's counterexample and sample of accepted traces,
+  // in one run: its verdicts must be the in-process checker's.
+  try {
+    const judged = await confirmAll([...results.values()], jar);
+    for (const [t, r] of results) results.set(t, judged.get(r) ?? r);
+  } finally {
+    removeTempDir(confirmDir);
+  }
+  const rows: Row[] = mutants.map((m) => ({ mutant: m, result: results.get(tasks.find((t) => t.mutant === m)!)! }));
+  rows.push({ mutant: null, result: mergeShares('correct', tasks.filter((t) => !t.mutant).map((t) => results.get(t)!)) });
   const seconds = (performance.now() - started) / 1000;
   const caught = rows.filter((r) => r.mutant && ok(r)).length;
   const correct = rows.find((r) => !r.mutant)!;
+  console.log('');
+  for (const row of rows) console.log(`${row.mutant ? `${String(row.mutant.id).padStart(2)} ${row.mutant.name}` : 'correct implementation'}: ${outcome(row)}`);
   console.log(`\nmutants caught: ${caught} of ${mutants.length}; correct implementation: ${ok(correct) ? `clean over ${correct.result.schedules} schedules` : 'FAILED'}; ${seconds.toFixed(0)} s in all`);
+  const rate = correct.result.schedules / Math.max(correct.result.seconds, 1e-9);
+  console.log(`correct implementation: ${correct.result.schedules} schedules (${correct.result.events} events) in ${correct.result.seconds.toFixed(1)} s per share, ${(rate * shares).toFixed(0)} schedules/s over ${shares} share(s)`);
+  const confirmed = rows.reduce((n, r) => n + (r.result.confirmed?.traces ?? 0), 0);
+  const confirmedEvents = rows.reduce((n, r) => n + (r.result.confirmed?.events ?? 0), 0);
+  console.log(`TLC judged ${confirmed} traces (${confirmedEvents} events: every counterexample and a sample of accepted traces) and agreed with the in-process checker on each`);
   if (correct.result.coverage) {
     const never = unexercised(correct.result.coverage);
     console.log(never.length ? `never exercised: ${never.join(', ')}` : 'every spec action and branch, client target and fault window was exercised');

@@ -2,9 +2,15 @@
 // or with one mutant applied): fast-check schedules are run on the simulator,
 // whose own checks are the first oracles (the safety invariants after every
 // step; the check that nothing happened unlogged; the progress phase at the
-// end of every schedule); their traces are checked by TLC in growing batches,
-// the last oracle. The first failure is shrunk to a small schedule that fails
-// the same way and saved, with its trace and diagnosis, for replay.
+// end of every schedule); their traces are checked against spec/Raft.tla, the
+// last oracle. The search and the shrinking check traces in this process
+// (src/check/in-process-checker.ts), thousands of times faster than a TLC
+// run; TLC stays the judge: the shrunk counterexample and a sample of the
+// accepted traces are checked by TLC as well, and any verdict on which TLC
+// and the in-process checker differ stops the campaign with both printed.
+// The first failure is shrunk to a 1-minimal schedule (no step can be left
+// out or made simpler, and no server dropped, with the run still failing the
+// same way) and saved, with its trace and diagnosis, for replay.
 //
 // Run as a child process inside a scratch copy of the project (see
 // tools/audit.ts), so that the code under test is that copy's src/:
@@ -13,10 +19,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureDir } from '../files/output-path.js';
-import { checkTraces, formatDiagnosis, type TraceInput } from '../check/trace-checker.js';
+import { disagreement } from '../check/differential.js';
+import { checkTraceInProcess } from '../check/in-process-checker.js';
+import { checkTraces, formatDiagnosis, type TraceInput, type TraceVerdict } from '../check/trace-checker.js';
 import { generateSchedule, parseSchedule, runSchedule, type RunResult, type Schedule, type ScheduleOptions, type Step } from '../sim/schedule.js';
 import { findJava, findTlcJar } from '../tlc/jar.js';
-import { formatProblem, validateTraceText } from '../trace/validate.js';
+import { formatProblem, validateTraceText, validateTraceValues } from '../trace/validate.js';
 import { countCoverage, type Coverage } from './coverage.js';
 
 export interface CampaignConfig {
@@ -31,8 +39,20 @@ export interface CampaignConfig {
   readonly coverage: boolean;
   /** Replay this schedule file instead of searching. */
   readonly replay?: string;
-  /** false: the simulator's oracles only, no TLC (a soak run of many schedules). */
+  /** false: the simulator's oracles only, no spec check (a soak run of many schedules). */
   readonly tlc?: boolean;
+  /** How many accepted traces TLC checks as well, spread over the campaign (default 4). */
+  readonly confirmSample?: number;
+  /**
+   * Leave TLC's judgement to the caller: the traces TLC must judge (the
+   * counterexample's and the sample's) are written into this folder and
+   * listed in the result (CampaignResult.toConfirm), so that an audit can
+   * judge every campaign's in one TLC run (tools/audit.ts). Without it the
+   * campaign runs TLC itself.
+   */
+  readonly confirmDir?: string;
+  /** Seconds (of shrinkSeconds) spent on the small-scope search for a shorter counterexample once a bug is found, if it has more than SMALL_ENOUGH events (default 6). */
+  readonly smallScopeSeconds?: number;
 }
 
 export interface FailureReport {
@@ -42,7 +62,22 @@ export interface FailureReport {
   readonly what: string;
   readonly seed: number;
   readonly original: { readonly steps: number; readonly events: number };
-  readonly shrunk: { readonly nodes: number; readonly steps: number; readonly events: number; readonly rounds: number };
+  readonly shrunk: {
+    readonly nodes: number;
+    readonly steps: number;
+    readonly events: number;
+    /** Candidate schedules run while shrinking. */
+    readonly rounds: number;
+    /** Whether no single step can be left out or made simpler, and no server dropped (false if the deadline came first). */
+    readonly minimal: boolean;
+    readonly seconds: number;
+    /** Events the schedule's own steps wrote, without the progress phase (for a failure in that phase, the rest of its events). */
+    readonly scheduleEvents: number;
+    /** The small-scope search: short schedules run, and how many failed the same way sooner. */
+    readonly smallScope: { readonly schedules: number; readonly failures: number };
+  };
+  /** TLC's own verdict on the shrunk counterexample agreed with the in-process checker's. */
+  readonly confirmedByTlc: boolean;
   readonly diagnosis: readonly string[];
   readonly dir: string;
 }
@@ -56,8 +91,16 @@ export interface CampaignResult {
   readonly coverage: Coverage | null;
   /** How many ticks the progress phase took to settle, over the schedules that passed it. */
   readonly progress: { readonly schedules: number; readonly meanTicks: number; readonly maxTicks: number; readonly maxShareOfBound: number } | null;
-  /** Set when the campaign could not do its job (TLC failed, a trace was not checked). */
+  /** Set when the campaign could not do its job (TLC failed, a trace was not checked, the two checkers disagreed). */
   readonly error: string | null;
+  /** Traces both TLC and the in-process checker judged (the counterexample and the sample of accepted ones), all in agreement. */
+  readonly confirmed?: {
+    readonly traces: number;
+    readonly events: number;
+    readonly tlcSeconds: number;
+    /** With confirmDir: the trace files TLC is still to judge (the counterexample's first, if there is one). */
+    readonly toConfirm?: readonly string[];
+  };
 }
 
 export type Oracle = 'tlc' | 'invariant' | 'unlogged' | 'progress' | 'schema';
@@ -77,17 +120,38 @@ interface Verdict {
 class CampaignError extends Error {}
 
 let tlc: { java: ReturnType<typeof findJava>; jar: Awaited<ReturnType<typeof findTlcJar>> } | null = null;
-let useTlc = true;
+let checkSpec = true;
+
+/** A verdict of the spec's checker as a campaign verdict, or null if it accepted. */
+function specVerdict(v: TraceVerdict): Verdict | null {
+  if (v.status === 'error') throw new CampaignError(v.message);
+  if (v.status !== 'rejected') return null;
+  const d = v.diagnosis;
+  const what =
+    d.kind === 'disabled'
+      ? `${d.event.action} not enabled: ${d.falseConditions.map((c) => c.condition).join('; ')}`
+      : d.kind === 'unsafe'
+        ? `${d.event.action} breaks ${d.brokenProperties.join(', ')}`
+        : `${d.event.action}: ${d.differences.map((x) => x.path).join(', ')}`;
+  return { failed: true, oracle: 'tlc', events: d.event.i, what, diagnosis: formatDiagnosis('trace.ndjson', d) };
+}
+
+/** What the spec's checkers need of a judged run: its trace, and the in-process verdict on it. */
+interface Checked {
+  readonly input: TraceInput;
+  readonly verdict: TraceVerdict;
+}
 
 /**
  * Runs the schedules and judges each by every oracle: the simulator's (the
- * invariants, unlogged steps, progress), and TLC on the trace (up to where
- * the run failed, if it did: a prefix of a run is a behaviour too). The
- * earlier failure, by event, wins. A trace the schema rejects is a failure as
- * well: correct code never writes one.
+ * invariants, unlogged steps, progress), and the spec on the trace (up to
+ * where the run failed, if it did: a prefix of a run is a behaviour too),
+ * checked in this process. The earlier failure, by event, wins. A trace the
+ * schema rejects is a failure as well: correct code never writes one.
  */
-async function judgeAll(schedules: readonly Schedule[], progressPhase = true): Promise<{ runs: RunResult[]; verdicts: Verdict[] }> {
+function judgeAll(schedules: readonly Schedule[], progressPhase = true): { runs: RunResult[]; verdicts: Verdict[]; checked: Array<Checked | null> } {
   const runs = schedules.map((s) => runSchedule(s, { ...CAMPAIGN_RUN, progress: progressPhase }));
+  const checked: Array<Checked | null> = runs.map(() => null);
   const verdicts: Array<Verdict | null> = runs.map((r, k) => {
     const f = r.failure;
     if (!f) return null;
@@ -102,46 +166,59 @@ async function judgeAll(schedules: readonly Schedule[], progressPhase = true): P
       diagnosis: [`${head} ${where}, after event ${f.event}: ${f.detail}`],
     };
   });
-  if (!useTlc) return { runs, verdicts: verdicts.map((v, k) => v ?? { failed: false, events: runs[k]!.events, what: '', diagnosis: [] }) };
-  const toCheck: TraceInput[] = [];
-  const index: number[] = [];
-  runs.forEach((r, k) => {
-    if (r.events === 0) return;
-    const v = validateTraceText(`schedule-${k}`, r.trace);
-    if (!v.ok) {
-      const p = v.problems[0]!;
-      const at = Math.max(p.line - 1, 0);
-      // The earlier failure wins; on the same event, the trace's own fault.
-      if (!(verdicts[k] && verdicts[k]!.events < at)) {
-        verdicts[k] = { failed: true, oracle: 'schema', events: at, what: `invalid trace: ${p.field}: ${p.message}`, diagnosis: v.problems.map(formatProblem) };
+  if (checkSpec) {
+    runs.forEach((r, k) => {
+      if (r.events === 0) return;
+      // The recorded values are what the text would read back as (the
+      // validator says when they might not be, and the text is read instead).
+      const v = validateTraceValues(`schedule-${k}`, r.header, r.recorded) ?? validateTraceText(`schedule-${k}`, r.trace);
+      if (!v.ok) {
+        const p = v.problems[0]!;
+        const at = Math.max(p.line - 1, 0);
+        // The earlier failure wins; on the same event, the trace's own fault.
+        if (!(verdicts[k] && verdicts[k]!.events < at)) {
+          verdicts[k] = { failed: true, oracle: 'schema', events: at, what: `invalid trace: ${p.field}: ${p.message}`, diagnosis: v.problems.map(formatProblem) };
+        }
+        return;
       }
-      return;
-    }
-    toCheck.push({ file: `schedule-${k}`, ...v.trace });
-    index.push(k);
-  });
-  if (toCheck.length > 0) {
-    const report = await checkTraces(toCheck, tlc!);
-    report.verdicts.forEach((v, j) => {
-      const k = index[j]!;
-      if (v.status === 'error') throw new CampaignError(v.message);
-      if (v.status !== 'rejected') return;
-      const d = v.diagnosis;
-      const earlier = verdicts[k];
-      if (earlier && earlier.events < d.event.i) return;
-      const what =
-        d.kind === 'disabled'
-          ? `${d.event.action} not enabled: ${d.falseConditions.map((c) => c.condition).join('; ')}`
-          : d.kind === 'unsafe'
-            ? `${d.event.action} breaks ${d.brokenProperties.join(', ')}`
-            : `${d.event.action}: ${d.differences.map((x) => x.path).join(', ')}`;
-      verdicts[k] = { failed: true, oracle: 'tlc', events: d.event.i, what, diagnosis: formatDiagnosis('trace.ndjson', d) };
+      const input: TraceInput = { file: `schedule-${k}`, ...v.trace };
+      const verdict = checkTraceInProcess(input);
+      checked[k] = { input, verdict };
+      const spec = specVerdict(verdict);
+      if (spec && !(verdicts[k] && verdicts[k]!.events < spec.events)) verdicts[k] = spec;
     });
   }
   return {
     runs,
     verdicts: verdicts.map((v, k) => v ?? { failed: false, events: runs[k]!.events, what: '', diagnosis: [] }),
+    checked,
   };
+}
+
+/** A trace's NDJSON text, from its header and events. */
+function traceText(t: TraceInput): string {
+  const lines = [JSON.stringify(t.header)];
+  for (const e of t.events) lines.push(JSON.stringify(e));
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * TLC judges the traces too; its verdicts must be the in-process checker's.
+ * A difference is a bug in one of the two checkers: the campaign stops and
+ * says both. Returns the events checked and TLC's time.
+ */
+async function confirmWithTlc(traces: readonly Checked[]): Promise<{ events: number; ms: number }> {
+  if (traces.length === 0) return { events: 0, ms: 0 };
+  const report = await checkTraces(
+    traces.map((t) => t.input),
+    tlc!,
+  );
+  report.verdicts.forEach((v, k) => {
+    if (v.status === 'error') throw new CampaignError(v.message);
+    const detail = disagreement(v, traces[k]!.verdict);
+    if (detail) throw new CampaignError(`TLC and the in-process checker disagree on a trace (a bug in one of them):\n  ${detail}`);
+  });
+  return { events: traces.reduce((n, t) => n + (t.input.events as readonly unknown[]).length, 0), ms: report.wallMs };
 }
 
 /** Whether a failure happened in the progress phase, after the schedule's own steps. */
@@ -160,82 +237,122 @@ function truncated(s: Schedule, run: RunResult, events: number): Schedule {
 }
 
 /**
- * Delta debugging over the steps (and the cluster size): remove chunks of
- * steps while the schedule still fails, halving the chunks when none can go,
- * keeping the candidate that fails soonest. Each round's candidates are judged
- * together, in one TLC batch.
+ * Shrinks a failing schedule to a 1-minimal one that fails the same way (the
+ * same oracle): first delta debugging over chunks of steps, and 5 servers
+ * tried as 3; then, until nothing changes, each step left out alone, each
+ * step made simpler (fast-check's way: smaller picks, plainer kinds), and
+ * the servers reduced again. A candidate is kept if it fails by the same
+ * oracle no later (in events) and with no more steps. Every candidate is
+ * judged in this process, so this takes thousands of runs where TLC allowed
+ * dozens.
  */
-async function shrink(schedule: Schedule, first: Verdict, firstRun: RunResult, deadline: number) {
+function shrink(schedule: Schedule, first: Verdict, firstRun: RunResult, deadline: number) {
+  const started = performance.now();
   // The candidates run the progress phase only if the failure was in it: it
-  // adds events for TLC to check and a tail to every counterexample.
-  const phase = inProgressPhase(first, firstRun, schedule);
-  const judge = (candidates: readonly Schedule[]) => judgeAll(candidates, phase);
+  // adds events to check and a tail to every counterexample.
+  let phase = inProgressPhase(first, firstRun, schedule);
   let best = truncated(schedule, firstRun, first.events);
   let bestVerdict = first;
   let rounds = 0;
-  // A candidate must fail the same way: a shrunk schedule that trips another
-  // oracle would report a different bug than the one found.
-  const better = (v: Verdict, s: Schedule) =>
-    v.failed && v.oracle === first.oracle && (v.events < bestVerdict.events || (v.events === bestVerdict.events && s.steps.length < best.steps.length));
-  const adopt = (runs: RunResult[], verdicts: Verdict[], candidates: Schedule[]): boolean => {
-    let found = false;
-    verdicts.forEach((v, k) => {
-      if (better(v, candidates[k]!)) {
-        best = truncated(candidates[k]!, runs[k]!, v.events);
-        bestVerdict = v;
-        found = true;
-      }
-    });
-    return found;
-  };
-  /** The same steps on 3 servers instead of 5, if that still fails. */
-  const fewerNodes = async (): Promise<boolean> => {
-    if (best.nodes <= 3 || performance.now() >= deadline) return false;
-    const candidates = [{ ...best, nodes: 3 }];
-    const { runs, verdicts } = await judge(candidates);
+  // A safety failure inside the progress phase is a failure of the schedule
+  // followed by what the phase did, spelled out as steps: those steps can
+  // then be shrunk like the others (most deliveries of a fair network are
+  // beside the point). Not a liveness failure: that needs the whole phase.
+  if (phase && first.oracle !== 'progress') {
+    const spelled: Schedule = { ...schedule, steps: [...schedule.steps, ...firstRun.progressSteps] };
+    const { runs, verdicts } = judgeAll([spelled], false);
     rounds++;
-    if (!verdicts[0]!.failed || verdicts[0]!.oracle !== first.oracle) return false;
-    best = truncated(candidates[0]!, runs[0]!, verdicts[0]!.events);
-    bestVerdict = verdicts[0]!;
+    const v = verdicts[0]!;
+    if (v.failed && v.oracle === first.oracle && v.events <= first.events) {
+      phase = false;
+      best = truncated(spelled, runs[0]!, v.events);
+      bestVerdict = v;
+    }
+  }
+  const timeLeft = () => performance.now() < deadline;
+  /** Judges a candidate; adopts it if it fails the same way, no later and with no more steps (fewer of either if `strictly`). */
+  const attempt = (candidate: Schedule, strictly: boolean): boolean => {
+    const { runs, verdicts } = judgeAll([candidate], phase);
+    rounds++;
+    const v = verdicts[0]!;
+    if (!v.failed || v.oracle !== first.oracle) return false;
+    const cut = truncated(candidate, runs[0]!, v.events);
+    const smaller = v.events < bestVerdict.events || cut.steps.length < best.steps.length || cut.nodes < best.nodes;
+    if (v.events > bestVerdict.events || cut.steps.length > best.steps.length || cut.nodes > best.nodes || (strictly && !smaller)) return false;
+    best = cut;
+    bestVerdict = v;
     return true;
   };
-  const removeSteps = async (): Promise<void> => {
+  const without = (from: number, size: number): Schedule => ({ ...best, steps: [...best.steps.slice(0, from), ...best.steps.slice(from + size)] });
+  /** The same steps on 3 servers instead of 5, if that still fails. */
+  const fewerNodes = () => best.nodes > 3 && timeLeft() && attempt({ ...best, nodes: 3 }, true);
+  /** Delta debugging: chunks of steps left out, halving the chunks when none can go. */
+  const removeChunks = () => {
     let parts = 2;
-    while (performance.now() < deadline && best.steps.length > 1) {
+    while (timeLeft() && best.steps.length > 1) {
       const n = best.steps.length;
       const size = Math.ceil(n / Math.min(parts, n));
-      const candidates: Schedule[] = [];
-      for (let from = 0; from < n; from += size) {
-        candidates.push({ ...best, steps: [...best.steps.slice(0, from), ...best.steps.slice(from + size)] });
+      let removed = false;
+      for (let from = 0; from < best.steps.length && timeLeft(); ) {
+        if (attempt(without(from, size), true)) removed = true;
+        else from += size;
       }
-      const { runs, verdicts } = await judge(candidates);
-      rounds++;
-      if (adopt(runs, verdicts, candidates)) parts = Math.max(parts - 1, 2);
+      if (removed) parts = Math.max(parts - 1, 2);
       else if (size > 1) parts = Math.min(parts * 2, best.steps.length);
       else break;
     }
   };
-  /** Each step replaced by a simpler one (fast-check's way: smaller values, plainer kinds). */
-  const simplerSteps = async (): Promise<boolean> => {
-    if (performance.now() >= deadline) return false;
-    const candidates: Schedule[] = [];
-    best.steps.forEach((step, k) => {
-      for (const simpler of simplifications(step)) {
-        candidates.push({ ...best, steps: [...best.steps.slice(0, k), simpler, ...best.steps.slice(k + 1)] });
+  /** One pass of single steps left out and made simpler; whether anything changed. */
+  const onePass = (): boolean => {
+    let changed = false;
+    for (let k = best.steps.length - 1; k >= 0 && timeLeft(); k--) {
+      if (k >= best.steps.length) continue;
+      if (attempt(without(k, 1), true)) {
+        changed = true;
+        continue;
       }
-    });
-    if (candidates.length === 0) return false;
-    const { runs, verdicts } = await judge(candidates);
-    rounds++;
-    return adopt(runs, verdicts, candidates);
+      for (const simpler of simplifications(best.steps[k]!)) {
+        if (attempt({ ...best, steps: [...best.steps.slice(0, k), simpler, ...best.steps.slice(k + 1)] }, false)) {
+          changed = true;
+          break;
+        }
+      }
+    }
+    return changed;
   };
-  await fewerNodes();
-  await removeSteps();
-  // A shorter or simpler schedule may fail on fewer servers, or lose more
-  // steps, where the first one did not: repeat while anything improves.
-  while (performance.now() < deadline && ((await fewerNodes()) || (await simplerSteps()))) await removeSteps();
-  return { schedule: best, verdict: bestVerdict, rounds };
+  /** Two steps left out together (a pair that only matters together, such as a send and its delivery); whether any pair could go. */
+  const pairPass = (): boolean => {
+    for (let a = best.steps.length - 1; a > 0 && timeLeft(); a--) {
+      for (let b = a - 1; b >= 0 && timeLeft(); b--) {
+        const steps = best.steps.filter((_, k) => k !== a && k !== b);
+        if (attempt({ ...best, steps }, true)) return true;
+      }
+    }
+    return false;
+  };
+  fewerNodes();
+  removeChunks();
+  let minimal = false;
+  while (timeLeft()) {
+    if (fewerNodes() || onePass()) continue;
+    // 1-minimal now; pairs of steps may still go, which makes it smaller
+    // still (tried on short schedules only: the pairs grow with the square).
+    if (best.steps.length <= PAIRS_UP_TO && pairPass()) continue;
+    // A pass that the deadline cut short proves nothing.
+    minimal = timeLeft();
+    break;
+  }
+  return { schedule: best, verdict: bestVerdict, rounds, minimal, phase, seconds: (performance.now() - started) / 1000 };
 }
+
+/** Pairs of steps are left out together only from schedules this short. */
+const PAIRS_UP_TO = 40;
+
+/** A counterexample of at most this many events is not worth a small-scope search. */
+const SMALL_ENOUGH = 20;
+
+/** The schedules of the small-scope search: 3 servers, short runs. */
+const SMALL_SCOPE = { clusterSizes: [3], minSteps: 20, maxSteps: 100 } as const;
 
 /** An oracle's name in tables. */
 export const ORACLE_NAMES: Record<Oracle, string> = {
@@ -254,6 +371,11 @@ export const ORACLE_SAYS: Record<Oracle, string> = {
   schema: 'the trace is malformed',
 };
 
+/** Smaller picks than `pick`: the first few messages (or servers), and half of it. */
+function smallerPicks(pick: number): number[] {
+  return [...new Set([0, 1, 2, 3, pick >> 1])].filter((p) => p < pick);
+}
+
 /** Simpler variants of a step: smaller picks and counts, one timeout instead of two, a plain request instead of a burst. */
 function simplifications(step: Step): Step[] {
   switch (step.kind) {
@@ -261,11 +383,11 @@ function simplifications(step: Step): Step[] {
     case 'drop':
     case 'duplicate':
     case 'restart':
-      return step.pick > 0 ? [{ ...step, pick: 0 }] : [];
+      return smallerPicks(step.pick).map((pick) => ({ ...step, pick }));
     case 'burst':
       return [{ kind: 'client', key: step.key }];
     case 'staleClient':
-      return step.pick > 0 ? [{ ...step, pick: 0 }] : [];
+      return smallerPicks(step.pick).map((pick) => ({ ...step, pick }));
     case 'crashOn':
     case 'isolateOn':
     case 'cutLink':
@@ -292,32 +414,66 @@ function save(dir: string, schedule: Schedule, run: RunResult, verdict: Verdict,
 export async function runCampaign(config: CampaignConfig): Promise<CampaignResult> {
   const started = performance.now();
   const elapsed = () => (performance.now() - started) / 1000;
-  useTlc = config.tlc !== false;
-  if (useTlc) tlc = { java: findJava(), jar: await findTlcJar() };
+  checkSpec = config.tlc !== false;
+  if (checkSpec) tlc = { java: findJava(), jar: await findTlcJar() };
   const coverage: Coverage | null = config.coverage ? {} : null;
   const progress = { schedules: 0, sumTicks: 0, maxTicks: 0, maxShareOfBound: 0 };
   const progressSummary = () =>
     progress.schedules > 0
       ? { schedules: progress.schedules, meanTicks: progress.sumTicks / progress.schedules, maxTicks: progress.maxTicks, maxShareOfBound: progress.maxShareOfBound }
       : null;
+  // Accepted traces for TLC to judge as well, spread over the campaign: the
+  // first accepted one, then one every `stride` schedules.
+  const sampleSize = config.confirmSample ?? 4;
+  const stride = Math.max(1, Math.floor(config.maxSchedules / Math.max(sampleSize, 1)));
+  const sample: Checked[] = [];
+  const confirmed = { traces: 0, events: 0, ms: 0 };
+  const toConfirm: string[] = [];
+  /** `counterexample`: the first trace is the counterexample's. */
+  const confirm = async (traces: Checked[], counterexample = false) => {
+    if (config.confirmDir) {
+      ensureDir(config.confirmDir);
+      for (const [k, t] of traces.entries()) {
+        const file = join(config.confirmDir, `${config.label}-${k === 0 && counterexample ? 'counterexample' : `sample-${toConfirm.length + 1}`}.ndjson`);
+        writeFileSync(file, traceText(t.input));
+        toConfirm.push(file);
+      }
+      return;
+    }
+    const r = await confirmWithTlc(traces);
+    confirmed.traces += traces.length;
+    confirmed.events += r.events;
+    confirmed.ms += r.ms;
+  };
+  const confirmedSummary = () => ({ traces: confirmed.traces, events: confirmed.events, tlcSeconds: confirmed.ms / 1000, ...(config.confirmDir ? { toConfirm } : {}) });
   let schedules = 0;
   let events = 0;
   let seed = config.firstSeed;
-  let batch = 20;
+  const batch = 50;
   try {
     if (config.replay) {
       const schedule = parseSchedule(readFileSync(config.replay, 'utf8'), config.replay);
-      const { runs, verdicts } = await judgeAll([schedule]);
+      const { runs, verdicts, checked } = judgeAll([schedule]);
+      if (checkSpec && checked[0]) await confirm([checked[0]]);
       const v = verdicts[0]!;
       const failure: FailureReport | null = v.failed
-        ? { oracle: v.oracle!, what: v.what, seed: schedule.seed, original: { steps: schedule.steps.length, events: runs[0]!.events }, shrunk: { nodes: schedule.nodes, steps: schedule.steps.length, events: v.events, rounds: 0 }, diagnosis: v.diagnosis, dir: '' }
+        ? {
+            oracle: v.oracle!,
+            what: v.what,
+            seed: schedule.seed,
+            original: { steps: schedule.steps.length, events: runs[0]!.events },
+            shrunk: { nodes: schedule.nodes, steps: schedule.steps.length, events: v.events, rounds: 0, minimal: false, seconds: 0, scheduleEvents: Math.min(runs[0]!.stepEvents.at(-1) ?? 0, v.events), smallScope: { schedules: 0, failures: 0 } },
+            confirmedByTlc: checkSpec && checked[0] !== null,
+            diagnosis: v.diagnosis,
+            dir: '',
+          }
         : null;
-      return { label: config.label, schedules: 1, events: runs[0]!.events, seconds: elapsed(), failure, coverage: null, progress: null, error: null };
+      return { label: config.label, schedules: 1, events: runs[0]!.events, seconds: elapsed(), failure, coverage: null, progress: null, error: null, confirmed: confirmedSummary() };
     }
     while (schedules < config.maxSchedules && elapsed() < config.maxSeconds) {
       const plans: Schedule[] = [];
       for (let k = 0; k < batch && schedules + plans.length < config.maxSchedules; k++) plans.push(generateSchedule(seed++, config.schedule));
-      const { runs, verdicts } = await judgeAll(plans);
+      const { runs, verdicts, checked } = judgeAll(plans);
       for (let k = 0; k < plans.length; k++) {
         schedules++;
         events += runs[k]!.events;
@@ -330,9 +486,35 @@ export async function runCampaign(config: CampaignConfig): Promise<CampaignResul
           progress.maxShareOfBound = Math.max(progress.maxShareOfBound, run.progress.ticks / run.progress.bounds.ticks);
         }
         const v = verdicts[k]!;
+        const c = checked[k];
+        if (!v.failed && c && sample.length < sampleSize && (sample.length === 0 || schedules % stride === 0)) sample.push(c);
         if (!v.failed) continue;
-        const shrunk = await shrink(plans[k]!, v, runs[k]!, performance.now() + config.shrinkSeconds * 1000);
-        const final = await judgeAll([shrunk.schedule], inProgressPhase(v, runs[k]!, plans[k]!));
+        const shrinkDeadline = performance.now() + config.shrinkSeconds * 1000;
+        let shrunk = shrink(plans[k]!, v, runs[k]!, shrinkDeadline);
+        // Small scope: the bug found, short schedules on 3 servers may show it
+        // in fewer events than the first schedule shrinks to. Each that fails
+        // the same way is shrunk in turn, and the smallest counterexample kept.
+        // (Not for a liveness failure: the fair phase it needs is most of its events whatever the schedule.)
+        const small = { schedules: 0, failures: 0 };
+        const scopeDeadline = Math.min(shrinkDeadline, performance.now() + (config.smallScopeSeconds ?? 6) * 1000);
+        const wanted = () => shrunk.verdict.events > SMALL_ENOUGH && v.oracle !== 'progress';
+        for (let s = 1; wanted() && performance.now() < scopeDeadline && small.failures < 20; s++) {
+          const plan = generateSchedule(config.firstSeed * 7919 + s, SMALL_SCOPE);
+          const r = judgeAll([plan]);
+          small.schedules++;
+          const sv = r.verdicts[0]!;
+          if (!sv.failed || sv.oracle !== v.oracle || sv.events >= shrunk.verdict.events) continue;
+          small.failures++;
+          const candidate = shrink(plan, sv, r.runs[0]!, Math.min(shrinkDeadline, performance.now() + 2000));
+          if (candidate.verdict.events < shrunk.verdict.events || (candidate.verdict.events === shrunk.verdict.events && candidate.schedule.steps.length < shrunk.schedule.steps.length)) {
+            shrunk = { ...candidate, rounds: shrunk.rounds + candidate.rounds };
+          }
+        }
+        const final = judgeAll([shrunk.schedule], shrunk.phase);
+        const finalChecked = final.checked[0];
+        if (!final.verdicts[0]!.failed) throw new CampaignError(`the shrunk schedule of seed ${plans[k]!.seed} no longer fails when run again: the simulator is not deterministic`);
+        // TLC judges the counterexample (and the sample) too: it is the judge.
+        if (checkSpec) await confirm([...(finalChecked ? [finalChecked] : []), ...sample], finalChecked !== null);
         const dir = join(config.failuresDir, config.label);
         save(dir, shrunk.schedule, final.runs[0]!, final.verdicts[0]!, config);
         return {
@@ -345,20 +527,33 @@ export async function runCampaign(config: CampaignConfig): Promise<CampaignResul
             what: v.what,
             seed: plans[k]!.seed,
             original: { steps: plans[k]!.steps.length, events: v.events },
-            shrunk: { nodes: shrunk.schedule.nodes, steps: shrunk.schedule.steps.length, events: shrunk.verdict.events, rounds: shrunk.rounds },
+            shrunk: {
+              nodes: shrunk.schedule.nodes,
+              steps: shrunk.schedule.steps.length,
+              events: final.verdicts[0]!.events,
+              rounds: shrunk.rounds,
+              minimal: shrunk.minimal,
+              seconds: shrunk.seconds,
+              scheduleEvents: Math.min(final.runs[0]!.stepEvents.at(-1) ?? 0, final.verdicts[0]!.events),
+              smallScope: small,
+            },
+            // With confirmDir, the caller's TLC run decides (and sets it).
+            confirmedByTlc: checkSpec && finalChecked !== null && !config.confirmDir,
             diagnosis: final.verdicts[0]!.diagnosis,
             dir,
           },
           coverage,
           progress: progressSummary(),
           error: null,
+          confirmed: confirmedSummary(),
         };
       }
-      batch = Math.min(batch * 2, 160);
     }
-    return { label: config.label, schedules, events, seconds: elapsed(), failure: null, coverage, progress: progressSummary(), error: null };
+    if (checkSpec) await confirm(sample);
+    return { label: config.label, schedules, events, seconds: elapsed(), failure: null, coverage, progress: progressSummary(), error: null, confirmed: confirmedSummary() };
   } catch (err) {
-    return { label: config.label, schedules, events, seconds: elapsed(), failure: null, coverage, progress: progressSummary(), error: (err as Error).message };
+    if (!(err instanceof CampaignError) && !(err instanceof Error)) throw err;
+    return { label: config.label, schedules, events, seconds: elapsed(), failure: null, coverage, progress: progressSummary(), error: (err as Error).message, confirmed: confirmedSummary() };
   }
 }
 

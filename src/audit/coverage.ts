@@ -66,6 +66,8 @@ export const WINDOW_ROWS = FAULT_WINDOWS.map((w) => `window: ${w}`);
 /** What one run adds to coverage: its trace, where its clients went, which traps sprang. */
 export interface CoveredRun {
   readonly trace: string;
+  /** The trace's events as recorded, when the run kept them: read instead of the text. */
+  readonly recorded?: readonly TraceEvent[];
   readonly clientTargets?: Partial<Record<ClientTarget, number>>;
   readonly windowHits?: Partial<Record<FaultWindow, number>>;
 }
@@ -75,14 +77,17 @@ export function countCoverage(into: Coverage, run: CoveredRun): void {
   for (const [t, n] of Object.entries(run.clientTargets ?? {})) into[`client → ${t}`] = (into[`client → ${t}`] ?? 0) + n;
   for (const [w, n] of Object.entries(run.windowHits ?? {})) into[`window: ${w}`] = (into[`window: ${w}`] ?? 0) + n;
   const last = new Map<string, TracedState>();
-  const lines = run.trace.split('\n');
-  for (let k = 1; k < lines.length; k++) {
-    if (!lines[k]) continue;
-    const e = JSON.parse(lines[k]!) as TraceEvent;
+  const count = (e: TraceEvent) => {
     const b = branch(e, 'node' in e ? last.get(e.node) : undefined);
     into[b] = (into[b] ?? 0) + 1;
     if ('state' in e) last.set(e.node, e.state);
+  };
+  if (run.recorded && run.recorded.length > 0) {
+    for (const e of run.recorded) count(e);
+    return;
   }
+  const lines = run.trace.split('\n');
+  for (let k = 1; k < lines.length; k++) if (lines[k]) count(JSON.parse(lines[k]!) as TraceEvent);
 }
 
 /** Spec branches, client targets (but 'no leader known') and trap windows never seen. */

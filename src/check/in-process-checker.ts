@@ -13,7 +13,7 @@
 // whenever those events were accepted.
 import type { Entry, Message, ServerId, ServerState } from '../raft/types.js';
 import type { TracedState, TraceEvent } from '../trace/events.js';
-import { canonicalMessageKey, CONSUMING_ACTIONS } from '../trace/replay.js';
+import { CONSUMING_ACTIONS, messageKey } from '../trace/replay.js';
 import { TraceReadError } from '../trace/validate.js';
 import {
   applyStep,
@@ -130,7 +130,9 @@ export function checkTraceInProcess(trace: TraceInput, options: InProcessOptions
       const line = position + 1;
       let r;
       try {
-        const msgKey = e.msg ? canonicalMessageKey(e.msg) : undefined;
+        // (Keyed through the cache: a simulated run's receive reads the very
+        // object its send logged, and the run's own replay keyed it already.)
+        const msgKey = e.msg ? messageKey(e.msg) : undefined;
         r = specStep(state, e, maxEntries, msgKey);
         if (!r) return { file, events: count(), status: 'rejected', diagnosis: diagnosisOf(e, line, { kind: 'disabled', guards: guards(state, e) }) };
         const server = 'node' in e ? state.server.get(e.node) : undefined;
@@ -159,7 +161,8 @@ export function checkTraceInProcess(trace: TraceInput, options: InProcessOptions
           }
         }
         // The messages matched: the one taken is e.msg, the one sent is the logged one.
-        const sentKey = r.sent.length === 0 ? undefined : e.action === 'DuplicateMessage' ? msgKey : canonicalMessageKey(r.sent[0]!);
+        const loggedSend = 'send' in e ? e.send : undefined;
+        const sentKey = r.sent.length === 0 ? undefined : e.action === 'DuplicateMessage' ? msgKey : messageKey(loggedSend ?? r.sent[0]!);
         applyStep(state, 'node' in e ? e.node : undefined, r.post, r, msgKey, sentKey);
       } catch (err) {
         if (err instanceof SpecEvalError) {

@@ -10,6 +10,7 @@
 // fresh client request among those entries.
 import type { ServerId } from '../raft/types.js';
 import type { Cluster, ServerSnapshot } from './cluster.js';
+import type { Step } from './schedule.js';
 
 export class NoProgress extends Error {
   constructor(readonly detail: string) {
@@ -51,16 +52,25 @@ export interface ProgressReport {
 /**
  * Ends the faults and runs the cluster until it has settled and held, or
  * throws NoProgress saying what was missing at the bound. `afterTick` runs
- * after every tick (the check that nothing happened unlogged).
+ * after every tick (the check that nothing happened unlogged). `onStep` is
+ * told each thing the phase does as the schedule step that does the same
+ * (calm, deliver 0, tick, probe), so that a failure inside the phase can be
+ * replayed, and shrunk, as an ordinary schedule.
  */
-export function requireProgress(cluster: Cluster, afterTick: () => void = () => {}): ProgressReport {
+export function requireProgress(cluster: Cluster, afterTick: () => void = () => {}, onStep: (s: Step) => void = () => {}): ProgressReport {
   cluster.endFaults();
+  onStep({ kind: 'calm' });
   const bounds = progressBounds(cluster);
   const firstTerm = Math.max(...cluster.servers.map((id) => cluster.snapshot(id).term));
   let probe: Probe | null = null;
   let settled: { since: number; leader: ServerId; term: number } | null = null;
   for (let tick = 1; tick <= bounds.ticks; tick++) {
-    cluster.deliverAll();
+    // cluster.deliverAll(), one delivery at a time.
+    for (let n = cluster.network.size; n > 0; n--) {
+      onStep({ kind: 'deliver', pick: 0 });
+      cluster.deliver(0);
+    }
+    onStep({ kind: 'tick' });
     cluster.tick();
     afterTick();
     const servers = cluster.servers.map((id) => cluster.snapshot(id));
@@ -68,7 +78,8 @@ export function requireProgress(cluster: Cluster, afterTick: () => void = () => 
     if (leader && !(probe && holds(leader, probe))) {
       // A fresh request, to the leader a client would find; again if a new
       // leader lacks the last one (it was lost with the old leader's term).
-      const value = cluster.clientRequestTo(leader.id, 'probe', false);
+      onStep({ kind: 'probe' });
+      const value = probeLeader(cluster);
       if (value) probe = { value, index: cluster.snapshot(leader.id).log.length };
     }
     if (leader && probe && converged(servers, leader, probe)) {
@@ -80,6 +91,12 @@ export function requireProgress(cluster: Cluster, afterTick: () => void = () => 
   }
   const servers = cluster.servers.map((id) => cluster.snapshot(id));
   throw new NoProgress(`after ${bounds.ticks} ticks of a fair network with no faults: ${missing(servers, probe, firstTerm)}`);
+}
+
+/** The progress oracle's fresh client request to the sole leader, if there is one; the value it proposed, if taken. */
+export function probeLeader(cluster: Cluster): string | null {
+  const leader = soleLeader(cluster.servers.map((id) => cluster.snapshot(id)));
+  return leader ? cluster.clientRequestTo(leader.id, 'probe', false) : null;
 }
 
 /** The one leader, if exactly one server leads and every server is alive and in its term. */

@@ -10,7 +10,8 @@ import fc from 'fast-check';
 import { Cluster, DEFAULT_TIMING, UnloggedStep, type ClientTarget, type Timing } from './cluster.js';
 import { FAULT_WINDOWS, type FaultWindow } from './fault-windows.js';
 import { InvariantViolation, type InvariantName } from './invariants.js';
-import { NoProgress, requireProgress, type ProgressReport } from './progress.js';
+import { NoProgress, probeLeader, requireProgress, type ProgressReport } from './progress.js';
+import type { TraceEvent, TraceHeader } from '../trace/events.js';
 import type { TraceFileWriter } from '../trace/recorder.js';
 
 export type Step =
@@ -42,7 +43,16 @@ export type Step =
   /** Arms a trap: server `node` is cut off from the rest right after it next opens FAULT_WINDOWS[window]. */
   | { readonly kind: 'isolateOn'; readonly node: number; readonly window: number }
   /** A one-way link failure: `other` no longer hears `node` (node still hears other). */
-  | { readonly kind: 'cutLink'; readonly node: number; readonly other: number };
+  | { readonly kind: 'cutLink'; readonly node: number; readonly other: number }
+  /**
+   * The progress phase's own steps, never drawn: every fault
+   * ended (partitions mended, crashed servers restarted, traps disarmed),
+   * and its fresh client request to the sole leader. A failure inside the
+   * progress phase is replayed as the schedule followed by what the phase
+   * did (RunResult.progressSteps), which the audit then shrinks.
+   */
+  | { readonly kind: 'calm' }
+  | { readonly kind: 'probe' };
 
 export type StepKind = Step['kind'];
 
@@ -52,7 +62,10 @@ export interface Schedule {
   readonly steps: readonly Step[];
 }
 
-export type StepWeights = Readonly<Record<StepKind, number>>;
+/** The step kinds schedules are drawn from (the progress phase's own, calm and probe, never are). */
+export type DrawnStepKind = Exclude<StepKind, 'calm' | 'probe'>;
+
+export type StepWeights = Readonly<Record<DrawnStepKind, number>>;
 
 /** Mostly deliveries and time, with faults sprinkled in; all tunable. */
 export const DEFAULT_WEIGHTS: StepWeights = {
@@ -85,7 +98,7 @@ export interface ScheduleOptions {
 
 const KEYS = 4;
 
-function stepArbitrary(kind: StepKind): fc.Arbitrary<Step> {
+function stepArbitrary(kind: DrawnStepKind): fc.Arbitrary<Step> {
   const pick = fc.nat({ max: 1023 });
   const node = fc.nat({ max: 4 });
   switch (kind) {
@@ -132,7 +145,7 @@ export function resolvedOptions(options: ScheduleOptions = {}) {
 
 export function scheduleArbitrary(options: ScheduleOptions = {}): fc.Arbitrary<Schedule> {
   const o = resolvedOptions(options);
-  const kinds = (Object.keys(o.weights) as StepKind[]).filter((k) => o.weights[k] > 0);
+  const kinds = (Object.keys(o.weights) as DrawnStepKind[]).filter((k) => o.weights[k] > 0);
   if (kinds.length === 0) throw new Error('every step weight is zero');
   const step = fc.oneof(...kinds.map((k) => ({ arbitrary: stepArbitrary(k), weight: o.weights[k] })));
   return fc.record({
@@ -166,6 +179,9 @@ export interface Failure {
 export interface RunResult {
   /** The trace as NDJSON; empty when it went to `traceFile` instead. */
   readonly trace: string;
+  /** The trace's header and events as recorded (no events when they went to `traceFile`). */
+  readonly header: TraceHeader;
+  readonly recorded: readonly TraceEvent[];
   readonly events: number;
   readonly steps: number;
   readonly failure: Failure | null;
@@ -179,6 +195,8 @@ export interface RunResult {
   readonly windowHits: Partial<Record<FaultWindow, number>>;
   /** How long the progress phase took to settle, and its bound, when it ran and passed. */
   readonly progress: ProgressReport | null;
+  /** What the progress phase did (up to where the run ended), as schedule steps: see the step kinds calm and probe. */
+  readonly progressSteps: readonly Step[];
 }
 
 export interface RunOptions {
@@ -229,6 +247,7 @@ function* scheduleRun(schedule: Schedule, extra: RunOptions): Generator<number, 
   let stepsWithLeader = 0;
   let progress: ProgressReport | null = null;
   const stepEvents: number[] = [];
+  const progressSteps: Step[] = [];
   let failure: Failure | null = null;
   let k = 0;
   try {
@@ -295,13 +314,19 @@ function* scheduleRun(schedule: Schedule, extra: RunOptions): Generator<number, 
           if (leader) cluster.crash(leader);
           break;
         }
+        case 'calm':
+          cluster.endFaults();
+          break;
+        case 'probe':
+          probeLeader(cluster);
+          break;
       }
       if (extra.checkLogged) cluster.checkLogged();
       if (cluster.leader() !== null) stepsWithLeader++;
       stepEvents.push(cluster.recorder.eventCount);
     }
     // The progress phase counts as one more step, past the schedule's last.
-    if (extra.progress) progress = requireProgress(cluster, () => extra.checkLogged && cluster.checkLogged());
+    if (extra.progress) progress = requireProgress(cluster, () => extra.checkLogged && cluster.checkLogged(), (s) => progressSteps.push(s));
     if (extra.checkLogged) cluster.checkLogged(true);
   } catch (err) {
     // An exception from the implementation is a failure of the run too: the
@@ -319,8 +344,16 @@ function* scheduleRun(schedule: Schedule, extra: RunOptions): Generator<number, 
           : `the implementation threw: ${(err as Error).message}`,
     };
   }
+  const recorder = cluster.recorder;
+  let text: string | null = null;
   return {
-    trace: extra.traceFile ? '' : cluster.recorder.toNdjson(),
+    // Written out when first read: most runs of a campaign are checked from recorded values alone.
+    get trace() {
+      if (text === null) text = extra.traceFile ? '' : recorder.toNdjson();
+      return text;
+    },
+    header: recorder.header,
+    recorded: recorder.events,
     events: cluster.recorder.eventCount,
     steps: failure ? Math.min(failure.step + 1, schedule.steps.length) : schedule.steps.length,
     failure,
@@ -330,6 +363,7 @@ function* scheduleRun(schedule: Schedule, extra: RunOptions): Generator<number, 
     clientTargets: cluster.clientTargets,
     windowHits: cluster.windowHits,
     progress,
+    progressSteps,
   };
 }
 
@@ -353,6 +387,8 @@ const STEP_FIELDS: Readonly<Record<StepKind, readonly string[]>> = {
   crashOn: ['node', 'window'],
   isolateOn: ['node', 'window'],
   cutLink: ['node', 'other'],
+  calm: [],
+  probe: [],
 };
 
 export class ScheduleFileError extends Error {}

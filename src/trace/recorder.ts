@@ -1,32 +1,37 @@
 // Collects a run's events as NDJSON lines: the header first, then one event a
-// line, numbered from 1. Lines are serialized as they are recorded, so the
-// trace holds what the state was at that step, not what it became later.
-// They are kept in memory, or streamed to a file (TraceFileWriter) so that a
-// run of any length can be recorded.
+// line, numbered from 1. Streamed to a file (TraceFileWriter), each line is
+// serialized as it is recorded, so that a run of any length can be recorded;
+// kept in memory, the events are held as values and serialized when the text
+// is asked for (most simulated runs are checked from the values alone). That
+// is the same text: an event is a fresh value that nothing changes once it
+// is recorded (the trace's replay, src/trace/replay.ts, holds on to them too).
 import { closeSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ensureDir } from '../files/output-path.js';
 import { trackTempPath, untrackTempPath } from '../files/cleanup.js';
-import type { TraceHeader, UnnumberedEvent } from './events.js';
+import type { TraceEvent, TraceHeader, UnnumberedEvent } from './events.js';
 
 export class TraceRecorder {
-  private readonly lines: string[] | null;
+  /** In memory, the events themselves as well (numbered), for a check that needs no text: see validateTraceValues. */
+  private readonly values: TraceEvent[] | null;
   private count = 0;
 
   /** Without a file the lines are kept for toNdjson; with one they go to it. */
-  constructor(header: TraceHeader, private readonly file: TraceFileWriter | null = null) {
-    this.lines = file ? null : [];
-    this.write(JSON.stringify(header));
-  }
-
-  private write(line: string): void {
-    if (this.file) this.file.writeLine(line);
-    else this.lines!.push(line);
+  constructor(readonly header: TraceHeader, private readonly file: TraceFileWriter | null = null) {
+    this.values = file ? null : [];
+    if (file) file.writeLine(JSON.stringify(header));
   }
 
   record(event: UnnumberedEvent): void {
     this.count++;
-    this.write(JSON.stringify({ i: this.count, ...event }));
+    const numbered = { i: this.count, ...event } as TraceEvent;
+    if (this.file) this.file.writeLine(JSON.stringify(numbered));
+    else this.values!.push(numbered);
+  }
+
+  /** The events recorded in memory (empty when they went to a file). */
+  get events(): readonly TraceEvent[] {
+    return this.values ?? [];
   }
 
   get eventCount(): number {
@@ -34,8 +39,10 @@ export class TraceRecorder {
   }
 
   toNdjson(): string {
-    if (!this.lines) throw new Error(`internal: the trace went to ${this.file!.path}; it is not held in memory`);
-    return this.lines.join('\n') + '\n';
+    if (!this.values) throw new Error(`internal: the trace went to ${this.file!.path}; it is not held in memory`);
+    const lines = [JSON.stringify(this.header)];
+    for (const e of this.values) lines.push(JSON.stringify(e));
+    return lines.join('\n') + '\n';
   }
 }
 

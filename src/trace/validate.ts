@@ -162,6 +162,11 @@ class TraceLineReader {
       if (lineNo === 1) this.stopped = true;
       return null;
     }
+    return this.readValue(lineNo, value);
+  }
+
+  /** The event a line holds once parsed (see read). */
+  readValue(lineNo: number, value: unknown): TraceEvent | null {
     const v = validators();
     if (lineNo === 1) {
       if (!v.header(value)) {
@@ -193,11 +198,14 @@ class TraceLineReader {
     const before = this.problems.length;
     // Line L holds event L-1: numbering by position keeps one bad line from shifting the rest.
     if (event.i !== lineNo - 1) this.report(lineNo, 'i', `event number ${event.i} on line ${lineNo}, where ${lineNo - 1} was due`);
-    for (const [field, id] of serversNamed(event)) {
-      if (!this.members.has(id)) this.report(lineNo, field, `server ${JSON.stringify(id)} is not in the header's nodes`);
+    // (The usual case, every server a member, is found without listing them.)
+    if (!allMembers(event, this.members)) {
+      for (const [field, id] of serversNamed(event)) {
+        if (!this.members.has(id)) this.report(lineNo, field, `server ${JSON.stringify(id)} is not in the header's nodes`);
+      }
     }
     if (this.problems.length > before) return null;
-    for (const [field, message] of roleProblems(event, this.header!.nodes)) this.report(lineNo, field, message);
+    for (const [field, message] of roleProblems(event, this.header!.nodes, this.members)) this.report(lineNo, field, message);
     if ('state' in event) {
       const length = this.logLength.get(event.node)!;
       const change = event.logChange;
@@ -264,6 +272,54 @@ export function validateTraceText(file: string, text: string): ValidationResult 
   return { ok: true, trace: { header: reader.header!, eventCount: events.length, events } };
 }
 
+/**
+ * Whether a value is plain JSON data: objects and arrays of strings,
+ * booleans, null and finite numbers, no undefined. Such a value reads back
+ * from its JSON text as itself, so validating it is validating its text.
+ */
+function isPlainJson(v: unknown): boolean {
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(v);
+    case 'object': {
+      if (v === null) return true;
+      if (Array.isArray(v)) {
+        for (const x of v) if (!isPlainJson(x)) return false;
+        return true;
+      }
+      if (Object.getPrototypeOf(v) !== Object.prototype) return false;
+      for (const k in v) if (!isPlainJson((v as Record<string, unknown>)[k])) return false;
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/**
+ * Validates a trace held as values (a simulated run's, as recorded), with
+ * the same checks and the same problems as validateTraceText on its NDJSON
+ * text, without writing and parsing that text; null when some value is not
+ * plain JSON (its text could read back differently): validate the text.
+ */
+export function validateTraceValues(file: string, header: unknown, events: readonly unknown[]): ValidationResult | null {
+  if (!isPlainJson(header)) return null;
+  for (const e of events) if (!isPlainJson(e)) return null;
+  const reader = new TraceLineReader(file);
+  const kept: TraceEvent[] = [];
+  reader.readValue(1, header);
+  for (let k = 0; k < events.length && !reader.done; k++) {
+    const e = reader.readValue(k + 2, events[k]);
+    if (e) kept.push(e);
+  }
+  reader.finish();
+  if (reader.problems.length > 0) return { ok: false, problems: reader.problems };
+  return { ok: true, trace: { header: reader.header!, eventCount: kept.length, events: kept } };
+}
+
 /** A trace file's problems, as one line, when it changed between its validation and a later reading. */
 export class TraceReadError extends Error {}
 
@@ -305,6 +361,23 @@ export function validateTraceFile(file: string, onLines?: (lines: number) => voi
   return { ok: true, trace: { header: reader.header!, eventCount: reader.events, events } };
 }
 
+/** Whether every server an event mentions is a member (serversNamed, without the list). */
+function allMembers(e: TraceEvent, members: ReadonlySet<string>): boolean {
+  if ('node' in e && !members.has(e.node)) return false;
+  if ('peer' in e && e.peer !== undefined && !members.has(e.peer)) return false;
+  if (e.msg && !(members.has(e.msg.source) && members.has(e.msg.dest))) return false;
+  if ('send' in e && e.send && !(members.has(e.send.source) && members.has(e.send.dest))) return false;
+  if ('state' in e) {
+    const s = e.state;
+    if (s.votedFor !== null && !members.has(s.votedFor)) return false;
+    for (const id of s.votesResponded) if (!members.has(id)) return false;
+    for (const id of s.votesGranted) if (!members.has(id)) return false;
+    for (const id in s.nextIndex) if (!members.has(id)) return false;
+    for (const id in s.matchIndex) if (!members.has(id)) return false;
+  }
+  return true;
+}
+
 /** Every server id an event mentions, with the field that holds it. */
 function serversNamed(e: TraceEvent): Array<[string, string]> {
   const named: Array<[string, string]> = [];
@@ -326,7 +399,7 @@ function serversNamed(e: TraceEvent): Array<[string, string]> {
 }
 
 /** Fields that must agree with the acting server: it reads messages sent to it and sends messages from itself. */
-function roleProblems(e: TraceEvent, nodes: readonly string[]): Array<[string, string]> {
+function roleProblems(e: TraceEvent, nodes: readonly string[], members: ReadonlySet<string>): Array<[string, string]> {
   if (!('node' in e)) return [];
   const problems: Array<[string, string]> = [];
   const node = e.node;
@@ -338,10 +411,16 @@ function roleProblems(e: TraceEvent, nodes: readonly string[]): Array<[string, s
       problems.push(['peer', `must be ${e.msg ? 'msg.source' : 'send.dest'} (${expected})`]);
     }
   }
-  const peers = nodes.filter((id) => id !== node).join(',');
   for (const field of ['nextIndex', 'matchIndex'] as const) {
-    const keys = Object.keys(e.state[field]).sort().join(',');
-    if (keys !== [...peers.split(',')].filter(Boolean).sort().join(',')) {
+    // One key per peer: as many keys as peers, each a member other than the node (keys are distinct).
+    let count = 0;
+    let ok = true;
+    for (const id in e.state[field]) {
+      count++;
+      if (id === node || !members.has(id)) ok = false;
+    }
+    if (!ok || count !== members.size - 1) {
+      const peers = nodes.filter((id) => id !== node).join(',');
       problems.push([`state.${field}`, `must have one entry per peer of ${node} (${peers || 'none'})`]);
     }
   }
