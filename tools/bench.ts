@@ -1,6 +1,6 @@
-// Benchmark (not a test), in four parts.
+// Benchmark (not a test), in five parts.
 //   npm run bench [-- --schedules N --steps N --skip-tlc yes --skip-cluster yes --writes N
-//                     --skip-nemesis yes --nemesis-seconds 10,30,120]
+//                     --skip-nemesis yes --nemesis-seconds 10,30,120 --skip-checkers yes]
 // Prints figures; exits 0 when every part ran, 1 if one failed (e.g. no TLC),
 // 2 on wrong usage. Part 2 runs TLC for a few minutes; --skip-tlc yes skips it.
 // 1. Simulator: schedule steps per second (simulation, invariant checks and
@@ -26,6 +26,13 @@
 //    linearizability check's time per 1,000 operations; then the
 //    linearizability check alone on generated histories of 1,000 to 20,000
 //    operations. Needs TLC; --skip-nemesis yes skips it.
+// 5. The two checkers of spec/Raft.tla on the same traces: events per second
+//    of the in-process checker (one core, cold and warmed up) and of TLC
+//    (all cores), and their ratio, for one trace of 10,000 events and for
+//    200 traces of the audit's default schedules; then the audit's own
+//    pipeline per schedule (simulation with its oracles, trace validation,
+//    in-process check), in schedules per second. Needs TLC; --skip-checkers
+//    yes skips it.
 
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -41,7 +48,9 @@ import { existsSync, statSync } from 'node:fs';
 import { KvClient } from '../src/client/kv-client.js';
 import { LocalCluster } from '../src/server/local-cluster.js';
 import { FileSystemDisk } from '../src/storage/disk.js';
-import { validateTraceText } from '../src/trace/validate.js';
+import { validateTraceText, validateTraceValues } from '../src/trace/validate.js';
+import { checkTraceInProcess } from '../src/check/in-process-checker.js';
+import { CAMPAIGN_RUN } from '../src/audit/campaign.js';
 import { makeTempDir, removeTempDir } from '../src/files/cleanup.js';
 import { runClusterCheck } from '../src/nemesis/run.js';
 import { checkLinearizability, generatedHistory } from '../src/history/linearizability.js';
@@ -205,6 +214,50 @@ async function validationBench(): Promise<void> {
   await row('1,000 traces of 100', Array.from({ length: 1000 }, (_, k) => traceOf(100 + k, 100, k % 2 ? 5 : 3)));
 }
 
+/** Part 5: the in-process checker against TLC on the same traces, and the audit's pipeline per schedule. */
+async function checkersBench(): Promise<void> {
+  const tlc = { java: findJava(), jar: await findTlcJar() };
+  console.log(`\nthe two checkers of spec/Raft.tla on the same traces (${cpus().length} cores for TLC, one for the in-process checker); --skip-checkers yes skips it`);
+  console.log('workload                             events   in-process events/s (cold, warm)   TLC events/s (wall)   ratio (warm / TLC)');
+  const row = async (label: string, traces: TraceInput[]) => {
+    const events = traces.reduce((n, t) => n + (t.eventCount ?? 0), 0);
+    const rates: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      const t0 = performance.now();
+      for (const t of traces) if (checkTraceInProcess(t).status !== 'accepted') throw new Error(`${t.file}: the in-process checker did not accept a benchmark trace`);
+      rates.push((events * 1000) / (performance.now() - t0));
+    }
+    const report = await checkTraces(traces, tlc);
+    if (report.verdicts.some((v) => v.status !== 'accepted')) throw new Error('TLC did not accept a benchmark trace');
+    const tlcRate = (events * 1000) / report.wallMs;
+    const warm = Math.max(...rates.slice(1));
+    console.log(
+      `${label.padEnd(37)}${String(events).padEnd(9)}${`${Math.round(rates[0]!)}, ${Math.round(warm)}`.padEnd(35)}${String(Math.round(tlcRate)).padEnd(22)}${(warm / tlcRate).toFixed(0)}x`,
+    );
+  };
+  await row('1 trace of 10,000 events', [traceOf(7, 10_000, 5)]);
+  const audit: TraceInput[] = [];
+  for (let seed = 1; audit.length < 200; seed++) {
+    const run = runSchedule(generateSchedule(seed), CAMPAIGN_RUN);
+    const v = validateTraceText(`seed-${seed}`, run.trace);
+    if (v.ok && v.trace.events.length > 0) audit.push({ file: `seed-${seed}`, ...v.trace });
+  }
+  await row("200 traces of the audit's schedules", audit);
+  // The audit's screening, per schedule: run (with every simulator oracle),
+  // validate the recorded trace, check it in process.
+  const n = 1000;
+  const t0 = performance.now();
+  let events = 0;
+  for (let seed = 1; seed <= n; seed++) {
+    const run = runSchedule(generateSchedule(seed), CAMPAIGN_RUN);
+    events += run.events;
+    const v = validateTraceValues('x', run.header, run.recorded) ?? validateTraceText('x', run.trace);
+    if (v.ok && v.trace.events.length > 0 && checkTraceInProcess({ file: 'x', ...v.trace }).status !== 'accepted') throw new Error(`seed ${seed} rejected`);
+  }
+  const s = (performance.now() - t0) / 1000;
+  console.log(`audit screening on one core: ${n} schedules (${events} events) in ${s.toFixed(1)} s = ${(n / s).toFixed(0)} schedules/s, ${Math.round(events / s)} events/s`);
+}
+
 function traceLines(cluster: LocalCluster): number {
   let n = 0;
   for (const id of cluster.ids) {
@@ -318,7 +371,7 @@ async function nemesisBench(secondsList: number[]): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parse(process.argv.slice(2), ['schedules', 'steps', 'skip-tlc', 'skip-cluster', 'writes', 'skip-nemesis', 'nemesis-seconds']);
+  const { values } = parse(process.argv.slice(2), ['schedules', 'steps', 'skip-tlc', 'skip-cluster', 'writes', 'skip-nemesis', 'nemesis-seconds', 'skip-checkers']);
   const writes = positiveInt('writes', values.writes, 2000);
   const simEventsPerSecond = simulatorBench(values);
   oracleCostBench();
@@ -330,6 +383,7 @@ async function main(): Promise<void> {
     if (list.some((x) => x < 3)) throw new UsageError('--nemesis-seconds takes run lengths of at least 3 s, e.g. 10,30,120');
     await nemesisBench(list);
   }
+  if (values['skip-checkers'] !== 'yes') await checkersBench();
 }
 
 main().catch((err) => {

@@ -41,7 +41,7 @@ export interface CampaignConfig {
   readonly replay?: string;
   /** false: the simulator's oracles only, no spec check (a soak run of many schedules). */
   readonly tlc?: boolean;
-  /** How many accepted traces TLC checks as well, spread over the campaign (default 4). */
+  /** How many accepted traces TLC checks as well, spread over the campaign (default 3). */
   readonly confirmSample?: number;
   /**
    * Leave TLC's judgement to the caller: the traces TLC must judge (the
@@ -51,7 +51,7 @@ export interface CampaignConfig {
    * campaign runs TLC itself.
    */
   readonly confirmDir?: string;
-  /** Seconds (of shrinkSeconds) spent on the small-scope search for a shorter counterexample once a bug is found, if it has more than SMALL_ENOUGH events (default 6). */
+  /** Seconds (of shrinkSeconds) spent on the small-scope search for a shorter counterexample once a bug is found, if it has more than SMALL_ENOUGH events (default 5). */
   readonly smallScopeSeconds?: number;
 }
 
@@ -424,7 +424,7 @@ export async function runCampaign(config: CampaignConfig): Promise<CampaignResul
       : null;
   // Accepted traces for TLC to judge as well, spread over the campaign: the
   // first accepted one, then one every `stride` schedules.
-  const sampleSize = config.confirmSample ?? 4;
+  const sampleSize = config.confirmSample ?? 3;
   const stride = Math.max(1, Math.floor(config.maxSchedules / Math.max(sampleSize, 1)));
   const sample: Checked[] = [];
   const confirmed = { traces: 0, events: 0, ms: 0 };
@@ -496,7 +496,7 @@ export async function runCampaign(config: CampaignConfig): Promise<CampaignResul
         // the same way is shrunk in turn, and the smallest counterexample kept.
         // (Not for a liveness failure: the fair phase it needs is most of its events whatever the schedule.)
         const small = { schedules: 0, failures: 0 };
-        const scopeDeadline = Math.min(shrinkDeadline, performance.now() + (config.smallScopeSeconds ?? 6) * 1000);
+        const scopeDeadline = Math.min(shrinkDeadline, performance.now() + (config.smallScopeSeconds ?? 5) * 1000);
         const wanted = () => shrunk.verdict.events > SMALL_ENOUGH && v.oracle !== 'progress';
         for (let s = 1; wanted() && performance.now() < scopeDeadline && small.failures < 20; s++) {
           const plan = generateSchedule(config.firstSeed * 7919 + s, SMALL_SCOPE);

@@ -274,6 +274,13 @@ function maxCommittable(state: SpecState, i: ServerId, s: SpecServer): number {
   return 0;
 }
 
+/** The variables of server `id`; an error, as in TLC, for a server outside the cluster. */
+function serverOf(state: SpecState, id: ServerId | undefined): SpecServer {
+  const s = id === undefined ? undefined : state.server.get(id);
+  if (!s) throw new SpecEvalError(`${JSON.stringify(id)} is not a server of the cluster`);
+  return s;
+}
+
 /**
  * The step the event's action takes from `state` (RaftTrace's SpecStep), or
  * null when it is not enabled. Throws SpecEvalError where TLC's evaluation
@@ -282,28 +289,23 @@ function maxCommittable(state: SpecState, i: ServerId, s: SpecServer): number {
 export function specStep(state: SpecState, e: ActionCall, maxEntries: number, msgKey?: string): SpecStepResult | null {
   const i = e.node!;
   const m = e.msg;
-  const needServer = (id: ServerId | undefined): SpecServer => {
-    const s = id === undefined ? undefined : state.server.get(id);
-    if (!s) throw new SpecEvalError(`${JSON.stringify(id)} is not a server of the cluster`);
-    return s;
-  };
   switch (e.action) {
     case 'Timeout': {
       // Timeout(i)
-      const s = needServer(i);
+      const s = serverOf(state, i);
       if (s.role !== 'Follower' && s.role !== 'Candidate') return null;
       return step({ post: post(s, { term: s.term + 1, role: 'Candidate', votedFor: i, votesResponded: new Set([i]), votesGranted: new Set([i]) }) });
     }
     case 'RequestVote': {
       // RequestVote(i, j)
-      const s = needServer(i);
+      const s = serverOf(state, i);
       const j = e.peer!;
       if (s.role !== 'Candidate' || !isPeer(state, i, j) || s.votesResponded.has(j)) return null;
       return step({ post: post(s, {}), sent: [requestVoteRequest(i, j, s)] });
     }
     case 'BecomeLeader': {
       // BecomeLeader(i)
-      const s = needServer(i);
+      const s = serverOf(state, i);
       if (s.role !== 'Candidate' || !quorum(s.votesGranted.size, state.servers.length)) return null;
       return step({
         post: post(s, { role: 'Leader', nextIndex: peersMap(state.servers, i, s.log.length + 1), matchIndex: peersMap(state.servers, i, 0) }),
@@ -312,13 +314,13 @@ export function specStep(state: SpecState, e: ActionCall, maxEntries: number, ms
     }
     case 'ClientRequest': {
       // ClientRequest(i, v): v \in Value holds, as Value is the values the trace's ClientRequest events name.
-      const s = needServer(i);
+      const s = serverOf(state, i);
       if (s.role !== 'Leader') return null;
       return step({ post: post(s, { log: { keep: s.log.length, append: [{ term: s.term, value: e.value! }] } }) });
     }
     case 'AdvanceCommitIndex': {
       // AdvanceCommitIndex(i)
-      const s = needServer(i);
+      const s = serverOf(state, i);
       if (s.role !== 'Leader') return null;
       const top = maxCommittable(state, i, s);
       if (top === 0 || top <= s.commitIndex) return null;
@@ -328,14 +330,14 @@ export function specStep(state: SpecState, e: ActionCall, maxEntries: number, ms
     }
     case 'AppendEntries': {
       // AppendEntries(i, j)
-      const s = needServer(i);
+      const s = serverOf(state, i);
       const j = e.peer!;
       if (s.role !== 'Leader' || !isPeer(state, i, j)) return null;
       return step({ post: post(s, {}), sent: [appendEntriesRequest(i, j, s, maxEntries)] });
     }
     case 'Restart': {
       // Restart(i)
-      const s = needServer(i);
+      const s = serverOf(state, i);
       return step({
         post: post(s, {
           role: 'Follower',
@@ -357,7 +359,7 @@ export function specStep(state: SpecState, e: ActionCall, maxEntries: number, ms
     case 'DuplicateMessage':
       return step({ sent: [m] }); // DuplicateMessage(m)
   }
-  const s = needServer(i);
+  const s = serverOf(state, i);
   if (m.dest !== i) return null;
   switch (e.action) {
     case 'UpdateTerm':
