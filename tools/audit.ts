@@ -243,6 +243,8 @@ async function main(): Promise<number> {
           failuresDir: join(out, 'failures'),
           coverage: t.mutant === null,
           confirmDir,
+          // A mutant's accepted traces are the few before its catch: one of them is its sample.
+          confirmSample: t.mutant ? 1 : 3,
         },
         jar,
       );
