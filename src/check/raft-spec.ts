@@ -4,14 +4,15 @@
 // safety properties, evaluated on the change a step makes exactly as
 // spec/RaftTrace.tla's SafetyOfStep does. Each function names the operator
 // of Raft.tla or RaftTrace.tla it mirrors; a change to either module needs
-// the same change here, and the differential fuzzer (test/fuzz-checkers)
-// fails until it is made.
+// the same change here, and the differential fuzzer (src/check/differential.ts:
+// make fuzz-checkers, and a sample in make test) fails until it is made.
 //
 // Every action of the spec is deterministic once the event names its
 // parameters (the server, the peer, the value, the message), so a step is
 // computed, not searched for: one post-state per event, or none.
 import type { Entry, Message, Role, ServerId } from '../raft/types.js';
-import { canonicalMessageKey as messageKey } from '../trace/replay.js';
+import type { LogChange } from '../trace/events.js';
+import { canonicalMessageKey as messageKey, type CommittedRecord } from '../trace/replay.js';
 
 /** A server's variables in the spec (currentTerm is `term`, as events name it). */
 export interface SpecServer {
@@ -27,20 +28,11 @@ export interface SpecServer {
   readonly matchIndex: Readonly<Record<ServerId, number>>;
 }
 
-/** How a step changes a log: its first `keep` entries stay, `append` follows (RaftTrace's Change). */
-export interface LogDelta {
-  readonly keep: number;
-  readonly append: readonly Entry[];
-}
+/** How a step changes a log, in the shape events carry it (RaftTrace's Change): its first `keep` entries stay, `append` follows. */
+export type LogDelta = LogChange;
 
 /** A server's variables after a step: the log as a change of the one before. */
 export type SpecPost = Omit<SpecServer, 'log'> & { readonly log: LogDelta };
-
-export interface CommittedRecord {
-  readonly index: number;
-  readonly entry: Entry;
-  readonly inTerm: number;
-}
 
 /** The spec's variables (Raft.tla's VARIABLES), with the history kept indexed for the properties. */
 export interface SpecState {
@@ -631,18 +623,6 @@ function newRecords(state: SpecState, added: readonly CommittedRecord[]): Commit
   }
   return out;
 }
-
-export const PROPERTY_NAMES = [
-  'ElectionSafety',
-  'LogMatching',
-  'LeaderCompleteness',
-  'StateMachineSafety',
-  'LogTermsInOrder',
-  'CommitIndexInLog',
-  'MatchIndexAgrees',
-  'LeaderAppendOnly',
-  'CommitIndexMonotonic',
-] as const;
 
 /**
  * The safety properties of Raft.tla that server i's step from `state` breaks

@@ -17,6 +17,7 @@ import { readTlaValueAt, type Json } from '../tlc/tla-value.js';
 import { applyEvent, changeLog, logEntries, messageKey, snapshot, startReplay, type GlobalState } from '../trace/replay.js';
 import { TraceReadError } from '../trace/validate.js';
 import { decodeTlaString, MESSAGE_CONSTRUCTORS, set, tlaString, TraceDataWriter } from './tla-emit.js';
+import type { GuardValue } from './raft-spec.js';
 import { makeTempDir, removeTempDir } from '../files/cleanup.js';
 
 export interface TraceInput {
@@ -556,7 +557,7 @@ function diagnose(chunk: Chunk, v: Exclude<ChunkVerdict, { kind: 'accepted' }>):
 }
 
 /** An enabling condition of a spec action: its text, whether it holds, and the values it reads. */
-export type Guard = readonly [string, boolean, ReadonlyArray<readonly [string, unknown]>];
+export type Guard = GuardValue;
 
 /**
  * What a checker found at a rejected event, in the spec's terms: the safety
