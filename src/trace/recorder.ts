@@ -12,11 +12,11 @@ import { trackTempPath, untrackTempPath } from '../files/cleanup.js';
 import type { TraceEvent, TraceHeader, UnnumberedEvent } from './events.js';
 
 export class TraceRecorder {
-  /** In memory, the events themselves as well (numbered), for a check that needs no text: see validateTraceValues. */
+  /** In memory, the events themselves (numbered), written out by toNdjson, or checked as they are: see validateTraceValues. */
   private readonly values: TraceEvent[] | null;
   private count = 0;
 
-  /** Without a file the lines are kept for toNdjson; with one they go to it. */
+  /** Without a file the events are kept for toNdjson; with one their lines go to it. */
   constructor(readonly header: TraceHeader, private readonly file: TraceFileWriter | null = null) {
     this.values = file ? null : [];
     if (file) file.writeLine(JSON.stringify(header));
