@@ -136,9 +136,10 @@ function specVerdict(v: TraceVerdict): Verdict | null {
   return { failed: true, oracle: 'tlc', events: d.event.i, what, diagnosis: formatDiagnosis('trace.ndjson', d) };
 }
 
-/** What the spec's checkers need of a judged run: its trace, and the in-process verdict on it. */
+/** What the spec's checkers need of a judged run: its trace (and the run, whose text it is), and the in-process verdict on it. */
 interface Checked {
   readonly input: TraceInput;
+  readonly run: RunResult;
   readonly verdict: TraceVerdict;
 }
 
@@ -183,7 +184,7 @@ function judgeAll(schedules: readonly Schedule[], progressPhase = true): { runs:
       }
       const input: TraceInput = { file: `schedule-${k}`, ...v.trace };
       const verdict = checkTraceInProcess(input);
-      checked[k] = { input, verdict };
+      checked[k] = { input, run: r, verdict };
       const spec = specVerdict(verdict);
       if (spec && !(verdicts[k] && verdicts[k]!.events < spec.events)) verdicts[k] = spec;
     });
@@ -193,13 +194,6 @@ function judgeAll(schedules: readonly Schedule[], progressPhase = true): { runs:
     verdicts: verdicts.map((v, k) => v ?? { failed: false, events: runs[k]!.events, what: '', diagnosis: [] }),
     checked,
   };
-}
-
-/** A trace's NDJSON text, from its header and events. */
-function traceText(t: TraceInput): string {
-  const lines = [JSON.stringify(t.header)];
-  for (const e of t.events) lines.push(JSON.stringify(e));
-  return lines.join('\n') + '\n';
 }
 
 /**
@@ -435,7 +429,7 @@ export async function runCampaign(config: CampaignConfig): Promise<CampaignResul
       ensureDir(config.confirmDir);
       for (const [k, t] of traces.entries()) {
         const file = join(config.confirmDir, `${config.label}-${k === 0 && counterexample ? 'counterexample' : `sample-${toConfirm.length + 1}`}.ndjson`);
-        writeFileSync(file, traceText(t.input));
+        writeFileSync(file, t.run.trace);
         toConfirm.push(file);
       }
       return;

@@ -118,16 +118,14 @@ export function checkTraceInProcess(trace: TraceInput, options: InProcessOptions
   const problem = clusterProblem(trace.header, sizes);
   const maxEntries = trace.header.params.maxEntriesPerMessage as number;
   const state: SpecState = initialSpecState(trace.header.nodes);
-  let position = 0;
   let events = 0;
   const count = () => trace.eventCount ?? (Array.isArray(trace.events) ? trace.events.length : events);
   if (Array.isArray(trace.events) && trace.events.length === 0) return { file, events: 0, status: 'error', message: `${file}: the trace has no events` };
   if (problem) return { file, events: count(), status: 'error', message: `${file}: ${problem}` };
   try {
     for (const e of trace.events) {
-      position++;
       events++;
-      const line = position + 1;
+      const line = events + 1;
       let r;
       try {
         // (Keyed through the cache: a simulated run's receive reads the very
@@ -177,9 +175,4 @@ export function checkTraceInProcess(trace: TraceInput, options: InProcessOptions
   }
   if (events === 0) return { file, events: 0, status: 'error', message: `${file}: the trace has no events` };
   return { file, events: count(), status: 'accepted' };
-}
-
-/** The verdicts on several traces. */
-export function checkTracesInProcess(traces: readonly TraceInput[], options: InProcessOptions = {}): TraceVerdict[] {
-  return traces.map((t) => checkTraceInProcess(t, options));
 }

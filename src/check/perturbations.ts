@@ -156,7 +156,7 @@ export function perturb(text: string, kind: PerturbationKind, rng: Rng, chunkSiz
   const where = placement(rng, n, chunkSize, atBoundary, fits[kind]);
   if (!where) return null;
   const { k } = where;
-  let out = events.map((e) => e);
+  let out = [...events];
   const e = clone(events[k]!);
   let what: string;
   switch (kind) {
@@ -164,18 +164,13 @@ export function perturb(text: string, kind: PerturbationKind, rng: Rng, chunkSiz
       what = perturbState(rng, e, nodes);
       out[k] = e;
       break;
-    case 'sent-message': {
-      const r = perturbMessage(rng, e.send as Message);
-      e.send = r.msg;
-      out[k] = e;
-      what = `send.${r.what}`;
-      break;
-    }
+    case 'sent-message':
     case 'consumed-message': {
-      const r = perturbMessage(rng, e.msg as Message);
-      e.msg = r.msg;
+      const field = kind === 'sent-message' ? 'send' : 'msg';
+      const r = perturbMessage(rng, e[field] as Message);
+      e[field] = r.msg;
       out[k] = e;
-      what = `msg.${r.what}`;
+      what = `${field}.${r.what}`;
       break;
     }
     case 'delete':
