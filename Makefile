@@ -1,6 +1,7 @@
 # raft-tla-harness: every target installs what it needs by itself.
 #   make check   generate N traces from fast-check schedules and validate each with TLC (the main job)
-#   make test    run the vitest suite
+#   make test    run the vitest suite (installs Debian's chromium for the report tests: see make browser)
+#   make browser install Debian's chromium (apt-get install -y chromium) unless CHROMIUM is already there
 #   make traces  write N traces (default 100) into traces/
 #   make bench   print simulator and trace-writing throughput
 #   make spec    model-check spec/Raft.tla exhaustively on the models of make spec, with coverage (about 7 min)
@@ -8,7 +9,8 @@
 #   make spec-deep  TLC's random simulation of deeper models (3 and 5 servers), with coverage
 #   make spec-audit  put each known Raft bug into a copy of the spec; every one must be killed by a model
 #   make setup-tlc  obtain TLC (tla2tools.jar) into .tlc/ and print its version
-#   make audit   inject each known Raft bug and report whether the harness catches it
+#   make audit   inject each known Raft bug and report whether the harness catches it (audit.json, .md, .html)
+#   make itf TRACE=FILE  export a trace as an ITF trace (Apalache/Quint) into traces/itf/, or ITF=OUT
 #                (MODE=cluster: a few of them in real server processes under the nemesis)
 #   make fuzz-checkers  perturb N traces (default 1000) at single points; TLC and the in-process checker must agree on each
 #   make soak    the simulator's oracles (invariants, unlogged steps, progress) over SCHEDULES schedules, no TLC
@@ -21,7 +23,7 @@ N ?= 100
 TRACES_DIR ?= traces/generated
 NPX := npx --no-install
 
-.PHONY: all check test traces validate bench typecheck clean spec spec-long spec-deep spec-audit setup-tlc audit soak cluster-up cluster-status cluster-down cluster-check fuzz-checkers
+.PHONY: all check test browser itf traces validate bench typecheck clean spec spec-long spec-deep spec-audit setup-tlc audit soak cluster-up cluster-status cluster-down cluster-check fuzz-checkers
 
 all: check
 
@@ -34,21 +36,40 @@ traces: node_modules/.installed
 	$(NPX) tsx tools/generate-traces.ts --count $(N) --out $(TRACES_DIR) --replace
 
 # Check TRACES='a.ndjson b/*.ndjson' if given, else N freshly generated traces.
-# The JSON report goes to REPORT (default traces/reports/check-report.json).
-# CHECK_FLAGS='--timeout 900 --parallel 1 --chunk 250 --batch 15000' passes options on.
+# The JSON report goes to REPORT (default traces/reports/check-report.json), the
+# HTML page beside it (check-report.html). KEEP=DIR keeps the TLA+ modules of each
+# rejected trace's failing chunk, with the command that re-runs TLC on them.
+# CHECK_FLAGS='--timeout 900 --parallel 1 --chunk 250 --batch 15000 --window 4000' passes options on.
 REPORT ?= traces/reports/check-report.json
+KEEP_FLAG = $(if $(KEEP),--keep $(KEEP))
 ifeq ($(origin TRACES),undefined)
 check: traces
-	$(NPX) tsx tools/check-traces.ts --report $(REPORT) $(CHECK_FLAGS) $(TRACES_DIR)/*.ndjson
+	$(NPX) tsx tools/check-traces.ts --report $(REPORT) $(KEEP_FLAG) $(CHECK_FLAGS) $(TRACES_DIR)/*.ndjson
 else
 check: node_modules/.installed
 	@if [ -z "$(strip $(TRACES))" ]; then echo "make check: TRACES is empty: name trace files, or leave TRACES unset to generate N traces" >&2; exit 2; fi
-	$(NPX) tsx tools/check-traces.ts --report $(REPORT) $(CHECK_FLAGS) $(TRACES)
+	$(NPX) tsx tools/check-traces.ts --report $(REPORT) $(KEEP_FLAG) $(CHECK_FLAGS) $(TRACES)
 endif
 
-test: node_modules/.installed
+test: node_modules/.installed browser
 	$(NPX) tsc --noEmit -p .
-	$(NPX) vitest run
+	CHROMIUM=$(CHROMIUM) $(NPX) vitest run
+
+# The report tests drive Debian's chromium headless (playwright-core downloads
+# no browser). Installed from Debian's packages when missing; without root or
+# apt-get this fails with one line naming the package.
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  echo "installing Debian's chromium for the browser tests: apt-get install -y chromium"; \
+	  { apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1; }; } && [ -x "$(CHROMIUM)" ] \
+	    || { echo "make browser: the browser tests need Debian's package chromium: run apt-get install -y chromium as root, or set CHROMIUM=/path/to/chromium" >&2; exit 1; }; \
+	fi
+
+# make itf TRACE=traces/fixtures/unsafe-figure-8.ndjson [ITF=out.itf.json]
+itf: node_modules/.installed
+	@if [ -z "$(TRACE)" ]; then echo "make itf: name the trace: make itf TRACE=FILE [ITF=OUT]" >&2; exit 2; fi
+	$(NPX) tsx tools/export-itf.ts $(TRACE) $(if $(ITF),--out $(ITF))
 
 setup-tlc: node_modules/.installed
 	$(NPX) tsx tools/setup-tlc.ts
@@ -101,7 +122,7 @@ typecheck: node_modules/.installed
 	$(NPX) tsc --noEmit -p .
 
 clean:
-	rm -rf traces/generated traces/test traces/failures traces/replay traces/audit traces/spec-audit traces/reports traces/soak traces/cluster-check traces/cluster-audit traces/fuzz-checkers
+	rm -rf test-artifacts traces/itf traces/generated traces/test traces/failures traces/replay traces/audit traces/spec-audit traces/reports traces/soak traces/cluster-check traces/cluster-audit traces/fuzz-checkers
 
 # The nemesis: a real cluster under seeded faults and client load for SECONDS,
 # judged by every oracle; the run folder is CHECK_DIR. SEED picks the fault

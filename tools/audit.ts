@@ -10,7 +10,8 @@
 // implementation's schedules are shared out among them.
 //   npx tsx tools/audit.ts [--mutants all|ID,NAME,...] [--schedules N] [--seconds S]
 //                          [--shrink-seconds S] [--correct-schedules N] [--parallel P] [--out DIR]
-// Writes DIR/audit.json and DIR/audit.md (default traces/audit/), and each
+// Writes DIR/audit.json, DIR/audit.md and DIR/audit.html (default traces/audit/;
+// the page draws each counterexample as a space-time diagram), and each
 // shrunk counterexample (schedule, trace, diagnosis) under DIR/failures/. Exits 1 if a
 // listed mutant escapes, the correct implementation fails, or a campaign errs;
 // 2 on wrong usage. --help prints this text.
@@ -32,6 +33,7 @@ import { heartbeat } from '../src/cli/progress.js';
 import { exitOnHelp, parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
 import { findJava, findTlcJar, TlcSetupError } from '../src/tlc/jar.js';
 import { writeFileAtomic } from '../src/trace/recorder.js';
+import { auditReportHtml } from '../src/report/audit-report.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
 
@@ -291,12 +293,12 @@ async function main(): Promise<number> {
   const p = correct.result.progress;
   if (p) console.log(`progress phase: ${p.schedules} schedules settled, ${p.meanTicks.toFixed(1)} ticks on average, ${p.maxTicks} at most (${(100 * p.maxShareOfBound).toFixed(0)} % of the bound at worst)`);
   const budget = `${maxSchedules} schedules or ${maxSeconds} s, shrinking up to ${shrinkSeconds} s`;
-  writeFileAtomic(
-    join(out, 'audit.json'),
-    JSON.stringify({ seconds, budget, caught, mutants: mutants.length, rows: rows.map((r) => ({ mutant: r.mutant, ok: ok(r), ...r.result })) }, null, 2) + '\n',
-  );
+  const jsonRows = rows.map((r) => ({ mutant: r.mutant, ok: ok(r), ...r.result }));
+  writeFileAtomic(join(out, 'audit.json'), JSON.stringify({ seconds, budget, caught, mutants: mutants.length, rows: jsonRows }, null, 2) + '\n');
   writeFileAtomic(join(out, 'audit.md'), markdown(rows, seconds, budget));
-  console.log(`reports: ${join(out, 'audit.json')}, ${join(out, 'audit.md')}`);
+  const reports = [join(out, 'audit.json'), join(out, 'audit.md')];
+  writeFileAtomic(join(out, 'audit.html'), auditReportHtml({ rows: jsonRows, seconds, budget, caught, mutants: mutants.length, reports }));
+  console.log(`reports: ${reports.join(', ')}, ${join(out, 'audit.html')}`);
   return rows.every(ok) ? 0 : 1;
 }
 

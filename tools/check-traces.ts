@@ -1,7 +1,14 @@
 // Validates trace files against spec/Raft.tla with TLC.
-//   npx tsx tools/check-traces.ts [--report FILE (default traces/reports/check-report.json)] [--chunk N] [--batch N] [--parallel N] [--timeout S] FILE...
+//   npx tsx tools/check-traces.ts [--report FILE (default traces/reports/check-report.json)] [--html FILE]
+//                                 [--keep DIR] [--window N] [--chunk N] [--batch N] [--parallel N] [--timeout S] FILE...
 // Each file is first checked against the trace schema, then by TLC. Prints a
 // summary table and, for each rejected trace, where and why it left the spec.
+// Writes the JSON report and, beside it, an HTML page (--html; default: the
+// report's name ending in .html) with a sortable table of the traces and a
+// space-time diagram of each rejected one (at most --window events each,
+// default 4000, around the failing event). --keep DIR keeps, for each rejected
+// trace, the TLA+ modules and config of the chunk TLC rejected in DIR/<trace>/
+// and prints the command that re-runs TLC on them by hand.
 // Exits 0 only if every trace was accepted; 1 if any was rejected or could not
 // be checked; 2 on wrong usage (no file named, a bad option). --help prints
 // this text.
@@ -13,32 +20,41 @@ import { Progress } from '../src/cli/progress.js';
 import { checkWritableFile, OutputPathError } from '../src/files/output-path.js';
 import { writeFileAtomic } from '../src/trace/recorder.js';
 import { formatProblem, validateTraceFile } from '../src/trace/validate.js';
+import { checkReportHtml } from '../src/report/check-report.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
 
 async function main(): Promise<number> {
-  const { values, positionals: files } = parse(process.argv.slice(2), ['report', 'chunk', 'batch', 'parallel', 'timeout']);
+  const { values, positionals: files } = parse(process.argv.slice(2), ['report', 'html', 'keep', 'window', 'chunk', 'batch', 'parallel', 'timeout']);
   if (files.length === 0) throw new UsageError(`name at least one trace file\n${usageOf(import.meta.url)}`);
   const chunkSize = positiveInt('chunk', values.chunk, 250);
   const eventsPerBatch = positiveInt('batch', values.batch, 15_000);
   const parallel = positiveInt('parallel', values.parallel, cpus().length);
   const timeoutMs = positiveInt('timeout', values.timeout, 600) * 1000;
+  const window = positiveInt('window', values.window, 4000);
   const report = values.report ?? 'traces/reports/check-report.json';
+  const html = values.html ?? `${report.replace(/\.json$/, '')}.html`;
+  if (html === report) throw new UsageError('--html names the JSON report itself; give the HTML page a name of its own');
   // Before any work: a report that cannot be written must not cost a whole TLC run.
   checkWritableFile(report);
+  checkWritableFile(html);
 
   const started = performance.now();
   const inputs: TraceInput[] = [];
   const invalid: TraceVerdict[] = [];
+  /** Seconds each file's schema check took, by file position. */
+  const schemaSeconds = new Map<string, number>();
   const reading = new Progress('  validate');
   for (const file of files) {
     let result: ReturnType<typeof validateTraceFile>;
+    const readStarted = performance.now();
     try {
       result = validateTraceFile(file, (lines) => reading.update(`${file}: ${lines.toLocaleString('en-US')} lines read against the schema`));
     } catch (err) {
       // A reader bug must cost this file its verdict, not the others theirs.
       result = { ok: false, problems: [{ file, line: 0, field: '', message: `cannot be read as a trace (${(err as Error).message})` }] };
     }
+    schemaSeconds.set(file, (schemaSeconds.get(file) ?? 0) + (performance.now() - readStarted) / 1000);
     if (result.ok) inputs.push({ file, ...result.trace });
     else invalid.push({ file, events: 0, status: 'error', message: result.problems.map(formatProblem).join('\n') });
   }
@@ -46,7 +62,8 @@ async function main(): Promise<number> {
   const java = findJava();
   const jar = await findTlcJar({ log: (s) => console.log(s) });
   const progress = new Progress('  check');
-  console.log(`checking ${inputs.length} trace(s) with ${tlcVersion(java, jar)} (${jar.source})`);
+  const tool = `${tlcVersion(java, jar)} (${jar.source})`;
+  console.log(`checking ${inputs.length} trace(s) with ${tool}`);
   const checked = await checkTraces(inputs, {
     java,
     jar,
@@ -54,6 +71,7 @@ async function main(): Promise<number> {
     eventsPerBatch,
     parallel,
     timeoutMs,
+    ...(values.keep ? { keepDir: values.keep } : {}),
     onBatchDone: (done, total) => {
       const seconds = (performance.now() - started) / 1000;
       progress.update(`${done}/${total} TLC runs done, ${seconds.toFixed(0)} s`, done === total);
@@ -61,6 +79,7 @@ async function main(): Promise<number> {
   });
   progress.end();
   const verdicts = [...invalid, ...checked.verdicts];
+  const traceSeconds = verdicts.map((v, k) => (schemaSeconds.get(v.file) ?? 0) + (k < invalid.length ? 0 : checked.traceSeconds[k - invalid.length] ?? 0));
   const seconds = (performance.now() - started) / 1000;
   const count = (s: TraceVerdict['status']) => verdicts.filter((v) => v.status === s).length;
   const events = verdicts.reduce((n, v) => n + v.events, 0);
@@ -69,6 +88,7 @@ async function main(): Promise<number> {
     if (v.status === 'error') console.error(v.message);
     if (v.status === 'rejected') for (const line of formatDiagnosis(v.file, v.diagnosis)) console.error(line);
   }
+  for (const c of checked.kept) console.error(`kept the chunk of ${c.file} that TLC rejected in ${c.dir}; re-run TLC on it:\n  ${c.command}`);
   const row = (k: string, val: string | number) => console.log(`  ${k.padEnd(22)}${val}`);
   console.log('trace validation by TLC');
   row('traces', verdicts.length);
@@ -93,17 +113,43 @@ async function main(): Promise<number> {
         tlcRuns: checked.tlcRuns,
         retries: checked.retries,
         seconds: Number(seconds.toFixed(3)),
-        verdicts: verdicts.map((v) =>
-          v.status === 'rejected'
-            ? { ...v, diagnosis: { ...v.diagnosis, text: formatDiagnosis(v.file, v.diagnosis) } }
-            : v,
-        ),
+        html,
+        verdicts: verdicts.map((v, k) => ({
+          ...(v.status === 'rejected' ? { ...v, diagnosis: { ...v.diagnosis, text: formatDiagnosis(v.file, v.diagnosis) } } : v),
+          seconds: Number(traceSeconds[k]!.toFixed(3)),
+          ...(checked.kept.find((c) => c.file === v.file) ? { kept: checked.kept.find((c) => c.file === v.file) } : {}),
+        })),
       },
       null,
       2,
     ) + '\n',
   );
+  writeFileAtomic(
+    html,
+    checkReportHtml({
+      summary: {
+        tool,
+        traces: verdicts.length,
+        events,
+        accepted: count('accepted'),
+        rejected: count('rejected'),
+        errors: count('error'),
+        tlcRuns: checked.tlcRuns,
+        seconds,
+        jsonReport: report,
+      },
+      verdicts,
+      seconds: traceSeconds,
+      kept: checked.kept,
+      window,
+      readTrace: (file) => {
+        const again = validateTraceFile(file);
+        return again.ok ? again.trace : null;
+      },
+    }),
+  );
   console.log(`report: ${report}`);
+  console.log(`html report: ${html}`);
   return count('accepted') === verdicts.length ? 0 : 1;
 }
 

@@ -1,0 +1,44 @@
+// Exports a trace as an ITF trace (the Informal Trace Format of Apalache and
+// Quint): the state of spec/Raft.tla's variables before the first event and
+// after each one, for the tools that read ITF.
+//   npx tsx tools/export-itf.ts TRACE [--out FILE (default traces/itf/<trace>.itf.json)]
+// The trace is checked against the trace schema first; a malformed one is
+// refused with the file, line and field at fault. Exits 0 when the ITF file
+// is written, 1 when the trace cannot be exported, 2 on wrong usage. --help
+// prints this text.
+import { basename, join } from 'node:path';
+import { exitOnHelp, parse, usageOf, UsageError } from '../src/sim/cli-options.js';
+import { describeEvent } from '../src/check/trace-checker.js';
+import { checkWritableFile } from '../src/files/output-path.js';
+import { writeItf } from '../src/trace/itf.js';
+import { formatProblem, validateTraceFile } from '../src/trace/validate.js';
+
+exitOnHelp(process.argv.slice(2), import.meta.url);
+
+function main(): number {
+  const { values, positionals } = parse(process.argv.slice(2), ['out']);
+  if (positionals.length !== 1) throw new UsageError(`name one trace file\n${usageOf(import.meta.url)}`);
+  const file = positionals[0]!;
+  const out = values.out ?? join('traces', 'itf', `${basename(file).replace(/\.ndjson$/, '')}.itf.json`);
+  checkWritableFile(out);
+  const checked = validateTraceFile(file);
+  if (!checked.ok) {
+    for (const p of checked.problems) console.error(formatProblem(p));
+    return 1;
+  }
+  writeItf(out, { file, header: checked.trace.header, events: checked.trace.events }, describeEvent);
+  console.log(`${file}: ${checked.trace.eventCount} events → ${checked.trace.eventCount + 1} ITF states in ${out}`);
+  return 0;
+}
+
+try {
+  process.exit(main());
+} catch (err) {
+  if (err instanceof UsageError) {
+    console.error(`export-itf: ${err.message}`);
+    process.exit(2);
+  }
+  // A trace changed while it was read (TraceReadError), an output that cannot be written (OutputPathError): one line.
+  console.error(`export-itf: ${(err as Error).message}`);
+  process.exit(1);
+}
