@@ -71,7 +71,12 @@ function counterexampleDiagram(row: AuditRow, id: string): DiagramData | null {
     failing = {
       title: `${ORACLE_SAYS[f.oracle]}${f.oracle === 'progress' ? ' (the liveness check fired after this event)' : ''}`,
       callout: `${ORACLE_NAMES[f.oracle]}: ${f.what}`,
-      lines: f.diagnosis,
+      lines: [
+        ...f.diagnosis,
+        ...(f.shrunk.scheduleEvents < f.shrunk.events
+          ? [`The schedule's own steps wrote events 1 to ${f.shrunk.scheduleEvents}; the events after them are the fair progress phase, which is the evidence.`]
+          : []),
+      ],
     };
   }
   if (position === undefined || position < 0 || position >= trace.events.length) position = trace.events.length - 1;
