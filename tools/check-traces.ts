@@ -42,7 +42,7 @@ async function main(): Promise<number> {
   const started = performance.now();
   const inputs: TraceInput[] = [];
   const invalid: TraceVerdict[] = [];
-  /** Seconds each file's schema check took, by file position. */
+  /** Seconds each file's schema check took, by file name. */
   const schemaSeconds = new Map<string, number>();
   const reading = new Progress('  validate');
   for (const file of files) {

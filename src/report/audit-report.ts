@@ -79,7 +79,9 @@ function counterexampleDiagram(row: AuditRow, id: string): DiagramData | null {
       ],
     };
   }
-  if (position === undefined || position < 0 || position >= trace.events.length) position = trace.events.length - 1;
+  // An oracle that names no event (or one past the trace) flags the last; one that fired before any event, the first.
+  if (position === undefined || position >= trace.events.length) position = trace.events.length - 1;
+  position = Math.max(0, position);
   return diagramOf(trace.header, trace.events, trace.events.length, { id, title: row.label, failingPosition: position, failing });
 }
 
