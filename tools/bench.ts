@@ -1,6 +1,6 @@
-// Benchmark (not a test), in five parts.
+// Benchmark (not a test), in six parts.
 //   npm run bench [-- --schedules N --steps N --skip-tlc yes --skip-cluster yes --writes N
-//                     --skip-nemesis yes --nemesis-seconds 10,30,120 --skip-checkers yes]
+//                     --skip-nemesis yes --nemesis-seconds 10,30,120 --skip-checkers yes --skip-reports yes]
 // Prints figures; exits 0 when every part ran, 1 if one failed (e.g. no TLC),
 // 2 on wrong usage. Part 2 runs TLC for a few minutes; --skip-tlc yes skips it.
 // 1. Simulator: schedule steps per second (simulation, invariant checks and
@@ -33,6 +33,14 @@
 //    pipeline per schedule (simulation with its oracles, trace validation,
 //    in-process check), in schedules per second. Needs TLC; --skip-checkers
 //    yes skips it.
+// 6. The HTML report of a long rejected trace (seed 7, 100,000 steps, about
+//    51,000 events, one AppendEntries changed at 90 %; diagnosed by the
+//    in-process checker, so no TLC): for diagram windows of 1,000, 4,000
+//    and 20,000 events, the time to build the page and its size, and in
+//    Debian's chromium (CHROMIUM, default /usr/bin/chromium; skipped with a
+//    note when absent) the time from opening the file to the drawn diagram
+//    and from a click on the failing event to its state panel.
+//    --skip-reports yes skips it.
 
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -54,6 +62,8 @@ import { CAMPAIGN_RUN } from '../src/audit/campaign.js';
 import { makeTempDir, removeTempDir } from '../src/files/cleanup.js';
 import { runClusterCheck } from '../src/nemesis/run.js';
 import { checkLinearizability, generatedHistory } from '../src/history/linearizability.js';
+import { checkReportHtml } from '../src/report/check-report.js';
+import { validateTraceFile } from '../src/trace/validate.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
 
@@ -370,8 +380,73 @@ async function nemesisBench(secondsList: number[]): Promise<void> {
   }
 }
 
+async function reportsBench(): Promise<void> {
+  console.log('\nthe HTML report of one long rejected trace (in-process diagnosis, no TLC); --skip-reports yes skips it');
+  const run = runSchedule(generateSchedule(7, { minSteps: 100_000, maxSteps: 100_000, clusterSizes: [3] }));
+  const lines = run.trace.trimEnd().split('\n');
+  let k = Math.floor(lines.length * 0.9);
+  while (!lines[k]!.includes('"action":"AppendEntries"')) k++;
+  const changed = JSON.parse(lines[k]!);
+  changed.send.commitIndex += 7;
+  lines[k] = JSON.stringify(changed);
+  const dir = makeTempDir('raft-bench-report-');
+  try {
+    const file = join(dir, 'long.ndjson');
+    writeFileAtomic(file, lines.join('\n') + '\n');
+    const trace = validateTraceFile(file);
+    if (!trace.ok) throw new Error('the long trace is malformed');
+    const verdict = checkTraceInProcess({ file, ...trace.trace });
+    if (verdict.status !== 'rejected') throw new Error(`the changed trace was not rejected (${verdict.status})`);
+    console.log(`  ${verdict.events.toLocaleString('en-US')} events, rejected at event ${verdict.diagnosis.event.i} (${verdict.diagnosis.kind})`);
+    const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
+    const browser = existsSync(chromiumPath)
+      ? await (await import('playwright-core')).chromium.launch({
+          executablePath: chromiumPath,
+          args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+        })
+      : null;
+    if (!browser) console.log(`  no chromium at ${chromiumPath} (make browser installs it): page build and size only`);
+    try {
+      console.log('  window (events)   build (s)   page (MB)   open to drawn (s)   click to state (s)');
+      for (const window of [1000, 4000, 20_000]) {
+        const t0 = performance.now();
+        const html = checkReportHtml({
+          summary: { tool: 'in-process checker', traces: 1, events: verdict.events, accepted: 0, rejected: 1, errors: 0, tlcRuns: 0, seconds: 0, jsonReport: '-' },
+          verdicts: [verdict],
+          seconds: [0],
+          kept: [],
+          window,
+          readTrace: () => ({ header: trace.trace.header, events: trace.trace.events }),
+        });
+        const build = (performance.now() - t0) / 1000;
+        const page = join(dir, `report-${window}.html`);
+        writeFileAtomic(page, html);
+        let open = '-';
+        let click = '-';
+        if (browser) {
+          const tab = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
+          const t1 = performance.now();
+          await tab.goto(`file://${page}`);
+          await tab.locator('.event.failing').waitFor();
+          open = ((performance.now() - t1) / 1000).toFixed(2);
+          const t2 = performance.now();
+          await tab.locator('.event.failing').click();
+          await tab.locator('.state-panel h4', { hasText: `event ${verdict.diagnosis.event.i}:` }).waitFor();
+          click = ((performance.now() - t2) / 1000).toFixed(2);
+          await tab.close();
+        }
+        console.log(`  ${String(window).padStart(15)}   ${build.toFixed(2).padStart(9)}   ${(html.length / 1e6).toFixed(1).padStart(9)}   ${open.padStart(17)}   ${click.padStart(18)}`);
+      }
+    } finally {
+      await browser?.close();
+    }
+  } finally {
+    removeTempDir(dir);
+  }
+}
+
 async function main(): Promise<void> {
-  const { values } = parse(process.argv.slice(2), ['schedules', 'steps', 'skip-tlc', 'skip-cluster', 'writes', 'skip-nemesis', 'nemesis-seconds', 'skip-checkers']);
+  const { values } = parse(process.argv.slice(2), ['schedules', 'steps', 'skip-tlc', 'skip-cluster', 'writes', 'skip-nemesis', 'nemesis-seconds', 'skip-checkers', 'skip-reports']);
   const writes = positiveInt('writes', values.writes, 2000);
   const simEventsPerSecond = simulatorBench(values);
   oracleCostBench();
@@ -384,6 +459,7 @@ async function main(): Promise<void> {
     await nemesisBench(list);
   }
   if (values['skip-checkers'] !== 'yes') await checkersBench();
+  if (values['skip-reports'] !== 'yes') await reportsBench();
 }
 
 main().catch((err) => {

@@ -127,7 +127,7 @@ export function checkReportHtml(input: CheckPageInput): string {
     `<dt>JSON report</dt><dd><code>${esc(s.jsonReport)}</code></dd>`,
     `</dl>`,
     `<h2>Traces</h2>`,
-    `<p>Click a column's heading to sort. Time is the schema check plus the trace's share of the TLC runs that checked it.</p>`,
+    `<p>Click a column's heading to sort. Time is the schema check plus the trace's share of the TLC runs that checked it (TLC runs in parallel, so the times can add up to more than the run's).</p>`,
     sortableTable('traces', ['#', 'trace', 'verdict', 'events', 'time (s)', 'where it left the spec'], rows),
   ];
   if (diagrams.length > 0 || omitted.length > 0) {

@@ -240,7 +240,10 @@
 
   function renderState(panel, d, k) {
     var before = worldAt(d, k - 1);
-    var after = worldAt(d, k);
+    // One fold, not two: the state after is the state before with event k applied to a copy.
+    var after = { servers: Object.assign({}, before.servers), bag: new Map() };
+    before.bag.forEach(function (v, key) { after.bag.set(key, { msg: v.msg, copies: v.copies }); });
+    apply(after, d.events[k]);
     var e = d.events[k];
     panel.textContent = '';
     panel.appendChild(html('h4', 'State after event ' + e.i + ': ' + describe(e)));
