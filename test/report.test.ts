@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { describeEvent } from '../src/check/trace-checker.js';
 import { itfPieces, ITF_VARS } from '../src/trace/itf.js';
 import { renderPage } from '../src/report/page.js';
+import { checkReportHtml } from '../src/report/check-report.js';
 import { diagramOf, pairMessages, windowOf } from '../src/report/space-time.js';
 import type { TraceEvent } from '../src/trace/events.js';
 import { applyEvent, CONSUMING_ACTIONS, messageKey, startReplay } from '../src/trace/replay.js';
@@ -132,6 +133,33 @@ describe('a page', () => {
     expect(html).not.toContain('<b>');
     const json = /<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(html)![1]!;
     expect(JSON.parse(json).diagrams.d.events[1].value).toBe(evil);
+  });
+});
+
+describe('the check page', () => {
+  it('lists a trace that could not be checked with its message, and says which rejected traces it could not draw', () => {
+    const v = validateTraceFile('traces/fixtures/rejected-two-votes-one-term.ndjson');
+    if (!v.ok) throw new Error('fixture invalid');
+    const events = [...v.trace.events];
+    const event = events[8]!;
+    const diagnosis = { line: 10, event, kind: 'diverged' as const, differences: [{ path: 'votedFor[n3]', logged: 'n2', spec: 'n1' }], falseConditions: [], brokenProperties: [] };
+    const html = checkReportHtml({
+      summary: { tool: 'TLC', traces: 3, events: 44, accepted: 0, rejected: 2, errors: 1, tlcRuns: 1, seconds: 1, jsonReport: 'r.json' },
+      verdicts: [
+        { file: 'a.ndjson', events: 22, status: 'rejected', diagnosis },
+        { file: 'gone.ndjson', events: 22, status: 'rejected', diagnosis },
+        { file: 'bad.ndjson', events: 0, status: 'error', message: 'bad.ndjson:3: state.term: must be integer <here>' },
+      ],
+      seconds: [0.5, 0.5, 0],
+      kept: [],
+      readTrace: (file) => (file === 'a.ndjson' ? { header: v.trace.header, events } : null),
+    });
+    expect(html).toContain('2 rejected, 1 not checked, 0 accepted, of 3 trace(s).');
+    expect(html).toContain('bad.ndjson:3: state.term: must be integer &lt;here&gt;');
+    expect(html).toContain('No diagram for 1 more rejected trace(s)');
+    expect(html).toContain('<code>gone.ndjson</code>');
+    expect((html.match(/<details class="trace-diagram"/g) ?? []).length).toBe(1);
+    expect(html).toContain('<a href="#trace-1">a.ndjson</a>');
   });
 });
 
