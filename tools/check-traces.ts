@@ -21,6 +21,7 @@ import { checkWritableFile, OutputPathError } from '../src/files/output-path.js'
 import { writeFileAtomic } from '../src/trace/recorder.js';
 import { formatProblem, validateTraceFile } from '../src/trace/validate.js';
 import { checkReportHtml } from '../src/report/check-report.js';
+import { DEFAULT_WINDOW } from '../src/report/space-time.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
 
@@ -31,7 +32,7 @@ async function main(): Promise<number> {
   const eventsPerBatch = positiveInt('batch', values.batch, 15_000);
   const parallel = positiveInt('parallel', values.parallel, cpus().length);
   const timeoutMs = positiveInt('timeout', values.timeout, 600) * 1000;
-  const window = positiveInt('window', values.window, 4000);
+  const window = positiveInt('window', values.window, DEFAULT_WINDOW);
   const report = values.report ?? 'traces/reports/check-report.json';
   const html = values.html ?? `${report.replace(/\.json$/, '')}.html`;
   if (html === report) throw new UsageError('--html names the JSON report itself; give the HTML page a name of its own');
@@ -101,23 +102,28 @@ async function main(): Promise<number> {
   row('events per second', Math.round(events / seconds));
   // Traces are read as they are checked: this stays flat however long they are.
   row('memory (this process)', `${Math.round(process.resourceUsage().maxRSS / 1024)} MB at most`);
+  // The same totals head both reports.
+  const totals = {
+    traces: verdicts.length,
+    events,
+    accepted: count('accepted'),
+    rejected: count('rejected'),
+    errors: count('error'),
+    tlcRuns: checked.tlcRuns,
+  };
+  const keptOf = (file: string) => checked.kept.find((c) => c.file === file);
   writeFileAtomic(
     report,
     JSON.stringify(
       {
-        traces: verdicts.length,
-        events,
-        accepted: count('accepted'),
-        rejected: count('rejected'),
-        errors: count('error'),
-        tlcRuns: checked.tlcRuns,
+        ...totals,
         retries: checked.retries,
         seconds: Number(seconds.toFixed(3)),
         html,
         verdicts: verdicts.map((v, k) => ({
           ...(v.status === 'rejected' ? { ...v, diagnosis: { ...v.diagnosis, text: formatDiagnosis(v.file, v.diagnosis) } } : v),
           seconds: Number(traceSeconds[k]!.toFixed(3)),
-          ...(checked.kept.find((c) => c.file === v.file) ? { kept: checked.kept.find((c) => c.file === v.file) } : {}),
+          ...(keptOf(v.file) ? { kept: keptOf(v.file) } : {}),
         })),
       },
       null,
@@ -127,17 +133,7 @@ async function main(): Promise<number> {
   writeFileAtomic(
     html,
     checkReportHtml({
-      summary: {
-        tool,
-        traces: verdicts.length,
-        events,
-        accepted: count('accepted'),
-        rejected: count('rejected'),
-        errors: count('error'),
-        tlcRuns: checked.tlcRuns,
-        seconds,
-        jsonReport: report,
-      },
+      summary: { ...totals, tool, seconds, jsonReport: report },
       verdicts,
       seconds: traceSeconds,
       kept: checked.kept,

@@ -5,7 +5,7 @@ import type { Diagnosis, KeptCase, TraceVerdict } from '../check/trace-checker.j
 import { formatDiagnosis } from '../check/trace-checker.js';
 import type { TraceEvent, TraceHeader } from '../trace/events.js';
 import { cell, diagramSection, esc, renderPage, sortableTable } from './page.js';
-import { diagramOf, type DiagramData, type FailingEvent } from './space-time.js';
+import { DEFAULT_WINDOW, diagramOf, type DiagramData, type FailingEvent } from './space-time.js';
 
 /** Events the diagrams of one page hold at most, all together: the page must still open quickly. */
 export const MAX_PAGE_EVENTS = 100_000;
@@ -82,7 +82,7 @@ export function checkReportHtml(input: CheckPageInput): string {
   input.verdicts.forEach((v, k) => {
     if (v.status !== 'rejected') return;
     const trace = input.readTrace(v.file);
-    const window = Math.min(input.window ?? 4000, v.events);
+    const window = Math.min(input.window ?? DEFAULT_WINDOW, v.events);
     if (!trace || window > budget) {
       omitted.push(v.file);
       return;

@@ -29,7 +29,7 @@ export interface Arrow {
 export interface FailingEvent {
   /** Index in the window's events. */
   readonly index: number;
-  /** A short title: "not a step of the spec", "breaks ElectionSafety", "an oracle fired after it". */
+  /** A short title: "the spec allows X, but not the state logged", "X is not enabled in the spec here", "breaks ElectionSafety", or an oracle's own words. */
   readonly title: string;
   /** The gist, for the label beside the failing event: the first difference, condition or property. */
   readonly callout?: string;
