@@ -58,7 +58,10 @@ function record(h: Map<string, Itf>, value: Itf): void {
   h.set(JSON.stringify(value), value);
 }
 
-function stateOf(replay: Replay, nodes: readonly ServerId[], h: Histories, meta: Record<string, unknown>): Record<string, unknown> {
+/** A state's #meta: its index, and strings only beside it (see the trace's #meta). */
+type StateMeta = { readonly index: number } & Readonly<Record<string, string | number>>;
+
+function stateOf(replay: Replay, nodes: readonly ServerId[], h: Histories, meta: StateMeta): Record<string, unknown> {
   const servers = replay.state.servers;
   const perServer = (f: (id: ServerId) => Itf): Itf => ({ '#map': nodes.map((id) => [id, f(id)]) });
   const peerMap = (m: Readonly<Record<string, number>>): Itf => ({ '#map': Object.keys(m).sort().map((p) => [p, int(m[p]!)]) });
@@ -98,15 +101,16 @@ export type DescribeEvent = (e: TraceEvent) => string;
  */
 export function* itfPieces(source: ItfSource, describe: DescribeEvent): Generator<string> {
   const { header } = source;
+  // Every field beyond the ones ADR-015 names is a string: readers such as
+  // the itf crate refuse anything else in #meta.
   const meta = {
     format: 'ITF',
     'format-description': ITF_FORMAT_DESCRIPTION,
     source: source.file,
     description:
-      `The run recorded in ${source.file} as a behaviour of spec/Raft.tla: state 0 is Init, state k the state after event k. ` +
-      'votedFor holds the string "Nil" for the model value Nil. Written by raft-tla-harness (tools/export-itf.ts).',
-    servers: header.nodes,
-    seed: header.seed,
+      `The run recorded in ${source.file} (servers ${header.nodes.join(', ')}, seed ${header.seed}) as a behaviour of spec/Raft.tla: ` +
+      'state 0 is Init, state k the state after event k. votedFor holds the string "Nil" for the model value Nil. ' +
+      'Written by raft-tla-harness (tools/export-itf.ts).',
   };
   yield `{"#meta":${JSON.stringify(meta)},"vars":${JSON.stringify(ITF_VARS)},"states":[\n`;
   const replay = startReplay(header.nodes);
@@ -124,7 +128,7 @@ export function* itfPieces(source: ItfSource, describe: DescribeEvent): Generato
         record(h.committed, { index: int(k), entry: entry(log.entries[k - 1]!), inTerm: int(e.state.term) });
       }
     }
-    yield `,\n${JSON.stringify(stateOf(replay, header.nodes, h, { index, event: e.i, line: index + 1, action: describe(e) }))}`;
+    yield `,\n${JSON.stringify(stateOf(replay, header.nodes, h, { index, action: describe(e), origin: e.origin ?? `${source.file}:${index + 1}` }))}`;
   }
   yield '\n]}\n';
 }
