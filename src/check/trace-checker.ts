@@ -678,7 +678,8 @@ export function diagnosisOf(event: TraceEvent, line: number, f: Finding): Diagno
 
 // --- Reporting ---------------------------------------------------------------------
 
-const show = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v));
+/** A value as a diagnosis prints it. */
+export const show = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v));
 
 export function describeEvent(e: TraceEvent): string {
   const params: string[] = [];

@@ -2,7 +2,7 @@
 // sortable table, and a space-time diagram of each rejected trace with the
 // diagnosis beside its failing event.
 import type { Diagnosis, KeptCase, TraceVerdict } from '../check/trace-checker.js';
-import { formatDiagnosis } from '../check/trace-checker.js';
+import { formatDiagnosis, show } from '../check/trace-checker.js';
 import type { TraceEvent, TraceHeader } from '../trace/events.js';
 import { cell, diagramSection, esc, renderPage, sortableTable } from './page.js';
 import { DEFAULT_WINDOW, diagramOf, type DiagramData, type FailingEvent } from './space-time.js';
@@ -44,8 +44,7 @@ export function failingTitle(d: Diagnosis): string {
 /** The first thing a diagnosis names, short enough for a label on the diagram. */
 export function calloutOf(d: Diagnosis): string {
   const more = (n: number) => (n > 1 ? ` (+${n - 1} more)` : '');
-  const show = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v));
-  if (d.kind === 'unsafe') return `breaks ${d.brokenProperties.join(', ')}`;
+  if (d.kind === 'unsafe') return failingTitle(d);
   if (d.kind === 'disabled') {
     const c = d.falseConditions[0];
     return c ? `not enabled: ${c.condition}${more(d.falseConditions.length)}` : `${d.event.action} not enabled`;

@@ -3,6 +3,7 @@
 // Pages are built from escaped fragments here; the script (assets/report.js)
 // draws the diagrams and makes tables sortable.
 import { readFileSync } from 'node:fs';
+import { show } from '../check/trace-checker.js';
 import type { DiagramData } from './space-time.js';
 
 const asset = (name: string) => readFileSync(new URL(`./assets/${name}`, import.meta.url), 'utf8');
@@ -12,9 +13,9 @@ export function esc(v: unknown): string {
   return String(v).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-/** A value as the diagnosis prints it (JSON), escaped. */
+/** A value as the diagnosis prints it, escaped. */
 export function showValue(v: unknown): string {
-  return esc(v === undefined ? 'nothing' : JSON.stringify(v));
+  return esc(show(v));
 }
 
 /** A cell of a sortable table: `sort` is what it sorts by when that differs from its text. */

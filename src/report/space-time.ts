@@ -51,8 +51,6 @@ export interface DiagramData {
   readonly id: string;
   readonly title: string;
   readonly nodes: readonly ServerId[];
-  /** Events of the trace in all; the window may hold fewer. */
-  readonly total: number;
   /** Each server's variables, and the messages in flight, before the window's first event. */
   readonly start: Readonly<Record<ServerId, ServerSnapshot>>;
   readonly startMessages: ReadonlyArray<{ readonly msg: Message; readonly copies: number }>;
@@ -122,12 +120,13 @@ export function pairMessages(events: readonly TraceEvent[], inFlightAtStart: Rea
   for (const { msg, copies } of inFlightAtStart) for (let c = 0; c < copies; c++) put(messageKey(msg), { from: -1, msg });
   events.forEach((e, k) => {
     if (e.action === 'DuplicateMessage') {
-      const original = network.get(readKey(e))?.[0];
-      put(readKey(e), { from: original?.from ?? -1, via: k, msg: e.msg });
+      const key = readKey(e);
+      put(key, { from: network.get(key)?.[0]?.from ?? -1, via: k, msg: e.msg });
     } else if (e.msg && CONSUMING_ACTIONS.has(e.action)) {
-      const q = network.get(readKey(e));
+      const key = readKey(e);
+      const q = network.get(key);
       const copy = q?.shift();
-      if (q && q.length === 0) network.delete(readKey(e));
+      if (q && q.length === 0) network.delete(key);
       arrows.push({
         from: copy?.from ?? -1,
         to: k,
@@ -184,7 +183,6 @@ export function diagramOf(header: TraceHeader, events: Iterable<TraceEvent>, tot
     id: options.id,
     title: options.title,
     nodes: header.nodes,
-    total,
     start,
     startMessages,
     events: window,

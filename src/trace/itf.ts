@@ -1,8 +1,9 @@
 // A trace as an ITF trace (the Informal Trace Format of Apalache and Quint,
 // ADR-015): one state of spec/Raft.tla's variables before the first event
-// and one after each event, so that the tools that read ITF (Quint's REPL
-// and test drivers, Apalache's trace viewers, the itf crates) can load a run
-// of the implementation as a behaviour of the spec.
+// and one after each event, so that the tools that read ITF (Quint's ITF
+// reader and test drivers, Apalache's trace viewers) can load a run of the
+// implementation as a behaviour of the spec. (The Rust itf crate 0.4 parses
+// each value but will not decode maps keyed by records, as `messages` is.)
 //
 // Values follow ADR-015: integers as {"#bigint": "..."}, sets as
 // {"#set": [...]}, functions (the per-server variables, the message bag) as
@@ -28,12 +29,12 @@ type Itf = boolean | string | Itf[] | { readonly [k: string]: Itf };
 
 const int = (n: number): Itf => ({ '#bigint': String(n) });
 
-/** Sorted by their JSON, so that sets and maps come out the same every time. */
-function ordered(items: Itf[]): Itf[] {
-  return items.map((v) => [JSON.stringify(v), v] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, v]) => v);
+/** Items with their sort keys, in key order: sets and maps come out the same every time. */
+function byKey<T>(keyed: Array<readonly [string, T]>): T[] {
+  return keyed.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, v]) => v);
 }
 
-const set = (items: Itf[]): Itf => ({ '#set': ordered(items) });
+const set = (items: Itf[]): Itf => ({ '#set': byKey(items.map((v) => [JSON.stringify(v), v] as const)) });
 
 const entry = (e: Entry): Itf => ({ term: int(e.term), value: e.value });
 
@@ -48,25 +49,32 @@ function message(m: Message): Itf {
   return out;
 }
 
-/** The spec's histories as Raft.tla keeps them: every record, none compacted. */
-interface Histories {
-  readonly elected: Map<string, Itf>;
-  readonly committed: Map<string, Itf>;
-}
+/**
+ * The spec's `committed` as Raft.tla keeps it: the replay's is compacted
+ * (see GlobalState.committed), so the export keeps its own, with its ITF
+ * value rebuilt only when a record is added, not for every state.
+ */
+class CommittedHistory {
+  private readonly records = new Map<string, Itf>();
+  value: Itf = { '#set': [] };
 
-function record(h: Map<string, Itf>, value: Itf): void {
-  h.set(JSON.stringify(value), value);
+  add(record: Itf): void {
+    const key = JSON.stringify(record);
+    if (this.records.has(key)) return;
+    this.records.set(key, record);
+    this.value = { '#set': byKey([...this.records]) };
+  }
 }
 
 /** A state's #meta: its index, and strings only beside it (see the trace's #meta). */
 type StateMeta = { readonly index: number } & Readonly<Record<string, string | number>>;
 
-function stateOf(replay: Replay, nodes: readonly ServerId[], h: Histories, meta: StateMeta): Record<string, unknown> {
+function stateOf(replay: Replay, nodes: readonly ServerId[], committed: CommittedHistory, meta: StateMeta): Record<string, unknown> {
   const servers = replay.state.servers;
   const perServer = (f: (id: ServerId) => Itf): Itf => ({ '#map': nodes.map((id) => [id, f(id)]) });
   const peerMap = (m: Readonly<Record<string, number>>): Itf => ({ '#map': Object.keys(m).sort().map((p) => [p, int(m[p]!)]) });
-  const bag = [...replay.state.bag.values()].map(({ msg, copies }) => [messageKey(msg), [message(msg), int(copies)]] as const);
-  bag.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const bag = byKey([...replay.state.bag.values()].map(({ msg, copies }) => [messageKey(msg), [message(msg), int(copies)]] as const));
+  const { items, length } = replay.state.elected;
   return {
     '#meta': meta,
     currentTerm: perServer((id) => int(servers[id]!.state.term)),
@@ -78,9 +86,10 @@ function stateOf(replay: Replay, nodes: readonly ServerId[], h: Histories, meta:
     votesGranted: perServer((id) => set([...servers[id]!.state.votesGranted])),
     nextIndex: perServer((id) => peerMap(servers[id]!.state.nextIndex)),
     matchIndex: perServer((id) => peerMap(servers[id]!.state.matchIndex)),
-    messages: { '#map': bag.map(([, pair]) => [...pair]) },
-    elected: set([...h.elected.values()]),
-    committed: set([...h.committed.values()]),
+    messages: { '#map': bag.map((pair) => [...pair]) },
+    // The replay's `elected` is the spec's: each [term, leader] once.
+    elected: set(items.slice(0, length).map((e) => ({ term: int(e.term), leader: e.leader }))),
+    committed: committed.value,
   };
 }
 
@@ -114,21 +123,20 @@ export function* itfPieces(source: ItfSource, describe: DescribeEvent): Generato
   };
   yield `{"#meta":${JSON.stringify(meta)},"vars":${JSON.stringify(ITF_VARS)},"states":[\n`;
   const replay = startReplay(header.nodes);
-  const h: Histories = { elected: new Map(), committed: new Map() };
-  yield JSON.stringify(stateOf(replay, header.nodes, h, { index: 0, action: 'Init' }));
+  const committed = new CommittedHistory();
+  yield JSON.stringify(stateOf(replay, header.nodes, committed, { index: 0, action: 'Init' }));
   let index = 0;
   for (const e of source.events) {
     index++;
     const before = 'node' in e ? replay.state.servers[e.node]!.state.commitIndex : 0;
     applyEvent(replay, e);
-    if (e.action === 'BecomeLeader') record(h.elected, { term: int(e.state.term), leader: e.node });
     if (e.action === 'AdvanceCommitIndex') {
       const log = replay.state.servers[e.node]!.log;
       for (let k = before + 1; k <= Math.min(e.state.commitIndex, log.length); k++) {
-        record(h.committed, { index: int(k), entry: entry(log.entries[k - 1]!), inTerm: int(e.state.term) });
+        committed.add({ index: int(k), entry: entry(log.entries[k - 1]!), inTerm: int(e.state.term) });
       }
     }
-    yield `,\n${JSON.stringify(stateOf(replay, header.nodes, h, { index, action: describe(e), origin: e.origin ?? `${source.file}:${index + 1}` }))}`;
+    yield `,\n${JSON.stringify(stateOf(replay, header.nodes, committed, { index, action: describe(e), origin: e.origin ?? `${source.file}:${index + 1}` }))}`;
   }
   yield '\n]}\n';
 }
