@@ -184,6 +184,14 @@ describe('a real cluster under the nemesis', { timeout: 300_000 }, () => {
     expect(JSON.parse(readFileSync(join(dir, 'faults.json'), 'utf8'))).toEqual(SHORT);
   });
 
+  it('the shortest run the command allows, with no fault at all, passes on the correct servers (the proxy\'s trace then holds no events)', async () => {
+    const report = await shortRun('calm', 3, []);
+    expect(report.findings.map((f) => `${f.oracle}: ${f.what}`)).toEqual([]);
+    expect(report.verdict).toBe('passed');
+    expect(report.tlc.verdict).toBe('accepted');
+    expect(report.proxy.dropped + report.proxy.duplicated).toBe(0);
+  });
+
   it('servers that never fsync, killed by a SIGKILL that loses unsynced writes, fail the run', async () => {
     const report = await shortRun(
       'no-fsync',

@@ -39,7 +39,8 @@ export interface Merged {
 }
 
 function readSource(file: string): Source {
-  const v = validateTraceFile(file);
+  // A part may hold no events: a proxy that dropped and duplicated nothing, a server that took no step.
+  const v = validateTraceFile(file, undefined, true);
   if (!v.ok) throw new MergeError(formatProblem(v.problems[0]!));
   const events: Array<{ line: number; event: TraceEvent }> = [];
   let line = 1;
@@ -163,24 +164,33 @@ export function writeMergedTrace(path: string, m: Merged): void {
 }
 
 /**
- * When the sender's trace holds earlier sends of the same incarnation but
- * none this late: its restart cut events back to what its write-ahead log
- * kept, so the log lost what the process had already sent (unsynced writes).
+ * Why a message's send is in no file. When the sender's trace holds earlier
+ * sends of the same incarnation but none this late, either a later
+ * incarnation follows (its restart cut events back to what its write-ahead
+ * log kept, so the log lost steps whose messages had already left) or none
+ * does (the trace simply ends there: still being written by a running
+ * server, or cut by a kill that nothing restarted).
  */
 function lostSendHint(sources: readonly Source[], msgId: string): string {
   const [sender, incarnation, counter] = msgId.split(':');
   let last = 0;
   let file = '';
+  let laterIncarnation = false;
   for (const s of sources) {
     for (const { event } of s.events) {
       const id = (event as ServerEvent).sendId;
-      if (!id?.startsWith(`${sender}:${incarnation}:`)) continue;
-      last = Math.max(last, Number(id.split(':')[2]));
+      if (!id?.startsWith(`${sender}:`)) continue;
+      const [, inc, n] = id.split(':');
+      if (Number(inc) > Number(incarnation)) laterIncarnation = true;
+      if (inc !== incarnation) continue;
+      last = Math.max(last, Number(n));
       file = s.file;
     }
   }
   if (!file || last >= Number(counter)) return '';
-  return ` (${file} ends ${sender}'s incarnation ${incarnation} at send ${last}: its restart cut its trace back to what its write-ahead log had kept, so that log lost steps whose messages had already left)`;
+  const where = `${file} ends ${sender}'s incarnation ${incarnation} at send ${last}`;
+  if (laterIncarnation) return ` (${where}: its restart cut its trace back to what its write-ahead log had kept, so that log lost steps whose messages had already left)`;
+  return ` (${where} and holds no later incarnation: the trace was still being written (is the cluster still running? merge after cluster down), or ${sender} was killed and not restarted before its trace reached the disk)`;
 }
 
 export function mergedNdjson(m: Merged): string {

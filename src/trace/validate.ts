@@ -240,15 +240,16 @@ class TraceLineReader {
     return { ...rest, ...(changed ? { logChange: { keep, append: log.slice(keep) } } : {}), state } as TraceEvent;
   }
 
-  finish(): void {
-    if (this.header && this.events === 0 && this.problems.length === 0) this.report(0, '', 'the trace has a header but no events');
+  /** `headerOnlyOk`: a trace with no events is whole (a process that took no step), not a problem. */
+  finish(headerOnlyOk = false): void {
+    if (!headerOnlyOk && this.header && this.events === 0 && this.problems.length === 0) this.report(0, '', 'the trace has a header but no events');
   }
 }
 
 /** An event of format version 1: its state carries the whole log. */
 type EventV1 = Omit<TraceEvent, 'state'> & { readonly node: string; readonly state: Omit<TracedState, 'logLength'> & { readonly log: readonly Entry[] } };
 
-function readAll(file: string, lines: Iterable<Line>, keep: boolean, onLines?: (lines: number) => void): { reader: TraceLineReader; events: TraceEvent[]; empty: boolean } {
+function readAll(file: string, lines: Iterable<Line>, keep: boolean, onLines?: (lines: number) => void, headerOnlyOk = false): { reader: TraceLineReader; events: TraceEvent[]; empty: boolean } {
   const reader = new TraceLineReader(file);
   const events: TraceEvent[] = [];
   let lineNo = 0;
@@ -259,7 +260,7 @@ function readAll(file: string, lines: Iterable<Line>, keep: boolean, onLines?: (
     if (e && keep) events.push(e);
     if (reader.done) break;
   }
-  reader.finish();
+  reader.finish(headerOnlyOk);
   return { reader, events, empty: lineNo === 0 };
 }
 
@@ -334,12 +335,15 @@ function cannotRead(file: string, err: unknown): TraceProblem {
  * events come back as an iterable that reads the file again each time it is
  * iterated, checking every line again (a file changed meanwhile throws a
  * TraceReadError), so that a trace of any length is checked in bounded memory.
- * `onLines` hears every 100,000 lines how far the first pass got.
+ * `onLines` hears every 100,000 lines how far the first pass got. A trace
+ * with a header and no events is refused (it would check nothing) unless
+ * `headerOnlyOk`: one part of a cluster's traces, e.g. a proxy that dropped
+ * nothing, may hold no events.
  */
-export function validateTraceFile(file: string, onLines?: (lines: number) => void): ValidationResult<Iterable<TraceEvent>> {
+export function validateTraceFile(file: string, onLines?: (lines: number) => void, headerOnlyOk = false): ValidationResult<Iterable<TraceEvent>> {
   let result: ReturnType<typeof readAll>;
   try {
-    result = readAll(file, readLines(file), false, onLines);
+    result = readAll(file, readLines(file), false, onLines, headerOnlyOk);
   } catch (err) {
     return { ok: false, problems: [cannotRead(file, err)] };
   }

@@ -167,6 +167,33 @@ describe('merging per-server traces', () => {
     expect(() => mergeTraceFiles(again)).toThrow(new RegExp(`^${again[0]}:${sends[1]![0] + 1}: message ${sends[0]![1]} was already sent at ${again[0]}:${sends[0]![0] + 1}$`));
   });
 
+  it('takes a part that holds only its header (a proxy that dropped and duplicated nothing), and merges the same as without it', () => {
+    const files = runCluster(makeTempDir('merge-empty-part-'));
+    const proxyFile = join(root, 'empty-proxy.ndjson');
+    write(proxyFile, [{ format: TRACE_FORMAT, version: TRACE_VERSION, nodes: SERVERS, seed: 1, params: { source: 'proxy', maxEntriesPerMessage: MAX_ENTRIES_PER_MESSAGE } }]);
+    const m = mergeTraceFiles([...files, proxyFile]);
+    expect(m.files.at(-1)).toEqual({ file: proxyFile, events: 0 });
+    expect(m.events.map(({ origin: _, ...e }) => e)).toEqual(mergeTraceFiles(files).events.map(({ origin: _, ...e }) => e));
+  });
+
+  it('a sender whose trace ends early is said to be still written or killed, not to have lost its log, unless it restarted', () => {
+    const files = runCluster(makeTempDir('merge-cut-sender-'));
+    // n1's trace cut before its last send (as a running server's trace is, mid-run): n1 never restarted.
+    const n1 = read(files[0]!);
+    const lastSend = n1.map((e: Line, k: number) => ({ e, k })).filter(({ e }: { e: Line }) => e.sendId).at(-1)!;
+    const received = files.slice(1).some((f) => read(f).some((e: Line) => e.msgId === lastSend.e.sendId));
+    expect(received).toBe(true);
+    write(files[0]!, n1.slice(0, lastSend.k));
+    let message = '';
+    try {
+      mergeTraceFiles(files);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/holds no later incarnation: the trace was still being written \(is the cluster still running\?/);
+    expect(message).not.toMatch(/write-ahead log/);
+  });
+
   it('refuses a missing file and a line cut short, in one line', () => {
     const files = runCluster(makeTempDir('merge-bad-'));
     expect(() => mergeTraceFiles([...files, join(root, 'none.ndjson')])).toThrow(/none\.ndjson: no such file/);
