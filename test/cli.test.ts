@@ -2,7 +2,7 @@
 // wrong with its arguments in one line before starting any long job, and
 // never hangs or loses a user's files over a bad path or option.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -47,6 +47,31 @@ describe('bad arguments', { timeout: 120_000 }, () => {
       expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(why)]);
       expect(r.stdout).not.toContain('checking');
     }
+  });
+
+  it('an output that is an input, or another output of the run, is refused in one line with exit 2, and every input is left as it was', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-overlap-'));
+    const a = join(dir, 'a.ndjson');
+    const b = join(dir, 'b.ndjson');
+    writeFileSync(a, readFileSync(fixture));
+    writeFileSync(b, readFileSync(fixture));
+    symlinkSync(a, join(dir, 'link.ndjson'));
+    const before = [readFileSync(a, 'utf8'), readFileSync(b, 'utf8')];
+    const cases: Array<[string, string[], RegExp]> = [
+      ['check-traces', ['--report', a, a, b], /^check-traces: --report .*a\.ndjson is the input .*a\.ndjson: writing it would destroy that input; name a file of its own\n$/],
+      ['check-traces', ['--report', join(dir, 'r.json'), '--html', b, a, b], /^check-traces: --html .*b\.ndjson is the input .*b\.ndjson/],
+      ['check-traces', ['--report', join(dir, 'link.ndjson'), a], /^check-traces: --report .*link\.ndjson is the input .*a\.ndjson/],
+      ['check-traces', ['--report', join(dir, 'r.json'), '--html', join(dir, 'r.json'), a], /^check-traces: --html .*r\.json is --report .*r\.json too: writing it would destroy the other/],
+      ['export-itf', [a, '--out', a], /^export-itf: --out .*a\.ndjson is the input/],
+      ['merge-traces', ['--out', b, a, b], /^merge-traces: --out .*b\.ndjson is the input/],
+    ];
+    for (const [name, args, message] of cases) {
+      const r = tool(name, args, 30_000);
+      expect(r.stderr, `${name} ${args.join(' ')}`).toMatch(message);
+      expect(r.status, `${name} ${args.join(' ')}`).toBe(2);
+      expect(r.stdout).not.toContain('checking');
+    }
+    expect([readFileSync(a, 'utf8'), readFileSync(b, 'utf8')]).toEqual(before);
   });
 
   it('generate-traces under an impossible --out fails at once instead of spinning', () => {

@@ -12,7 +12,7 @@ import { loadMutants, loadServerMutants, mutantProblem, scratchCopy, SERVER_COPY
 import { makeTempDir, removeTempDir } from '../src/files/cleanup.js';
 import { CALM_MS, generateFaults, parseFaultSchedule, FaultScheduleError, type Fault, type FaultSchedule } from '../src/nemesis/faults.js';
 import { runClusterCheck, type ClusterCheckOptions, type ClusterCheckReport } from '../src/nemesis/run.js';
-import { portInUse } from '../src/server/local-cluster.js';
+import { LocalCluster, portInUse } from '../src/server/local-cluster.js';
 import { ConfigError, parseClusterConfig } from '../src/server/config.js';
 import { ServerDriver, ServerInvariantError } from '../src/server/driver.js';
 import { SimulatedDisk } from '../src/storage/disk.js';
@@ -259,15 +259,59 @@ describe('a real cluster under the nemesis', { timeout: 300_000 }, () => {
     expect(ports).toHaveLength(12);
     child.kill('SIGINT');
     expect(await exited).toBe(130);
-    const configPath = join(dir, 'cluster.json');
-    const running = readdirSync('/proc').filter((p) => {
-      try {
-        return /^\d+$/.test(p) && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(configPath);
-      } catch {
-        return false;
-      }
-    });
-    expect(running).toEqual([]);
+    expect(serversOf(join(dir, 'cluster.json'))).toEqual([]);
     for (const port of ports) expect(await portInUse(port), `port ${port}`).toBe(false);
   });
+
+  it('SIGKILLed, it leaves no server running: each one, the paused one too, sees its supervisor gone and stops; a new run into the folder then passes', async () => {
+    const dir = join(root, 'orphaned');
+    const faults = join(root, 'orphaned-faults.json');
+    // n2 is paused (SIGSTOP) for the whole run when the checker dies.
+    writeFileSync(faults, JSON.stringify({ seed: 3, seconds: 30, servers: 3, faults: [{ at: 200, kind: 'pause', target: 'n2', resumeAfter: 20_000 }] }));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'tools/cluster-check.ts', '--faults', faults, '--out', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<NodeJS.Signals | null>((done) => child.on('close', (_code, signal) => done(signal)));
+    const deadline = Date.now() + 60_000;
+    while (!out.includes('attacking for 30 s') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 1500));
+    const configPath = join(dir, 'cluster.json');
+    expect(serversOf(configPath)).toHaveLength(3);
+    const paused = serversOf(configPath).filter((pid) => /^\d+ \([^)]*\) T/.test(readFileSync(`/proc/${pid}/stat`, 'utf8')));
+    expect(paused).toHaveLength(1);
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+    const gone = Date.now() + 10_000;
+    while (serversOf(configPath).length && Date.now() < gone) await new Promise((r) => setTimeout(r, 100));
+    expect(serversOf(configPath)).toEqual([]);
+    for (const id of ['n1', 'n2', 'n3']) expect(readFileSync(join(dir, id, 'server.log'), 'utf8')).toMatch(/stopped by its supervisor going away/);
+    const again = await shortRun('orphaned', 3, []);
+    expect(again.verdict).toBe('passed');
+  });
+
+  it('refuses a run folder where a server of an earlier run still runs, naming it, and starts nothing', async () => {
+    const dir = join(root, 'occupied');
+    const old = await LocalCluster.create({ dir, servers: 3, detached: true, lifetimeSeconds: 120 });
+    old.start('n1');
+    try {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', 'tools/cluster-check.ts', '--seconds', '3', '--out', dir], { encoding: 'utf8', timeout: 60_000 });
+      expect(r.stderr).toMatch(new RegExp(`^cluster-check: ${dir}: n1 \\(pid ${old.ownPid('n1')}\\) of an earlier run still runs with this folder's config; stop it \\(make cluster-down CLUSTER_DIR=${dir}\\) or name another folder\n$`));
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe('');
+    } finally {
+      await old.stopAll();
+      old.release();
+    }
+  });
 });
+
+/** The PIDs of processes whose command line names this cluster config (its servers). */
+function serversOf(configPath: string): string[] {
+  return readdirSync('/proc').filter((p) => {
+    try {
+      return /^\d+$/.test(p) && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(configPath);
+    } catch {
+      return false;
+    }
+  });
+}

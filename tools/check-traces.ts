@@ -17,7 +17,7 @@ import { exitOnHelp, usageOf, parse, positiveInt, UsageError } from '../src/sim/
 import { checkTraces, formatDiagnosis, type TraceInput, type TraceVerdict } from '../src/check/trace-checker.js';
 import { findJava, findTlcJar, TlcSetupError, tlcVersion } from '../src/tlc/jar.js';
 import { Progress } from '../src/cli/progress.js';
-import { checkWritableFile, OutputPathError } from '../src/files/output-path.js';
+import { checkOutputsApart, checkWritableFile, OutputOverlapError, OutputPathError } from '../src/files/output-path.js';
 import { writeFileAtomic } from '../src/trace/recorder.js';
 import { formatProblem, validateTraceFile } from '../src/trace/validate.js';
 import { checkReportHtml } from '../src/report/check-report.js';
@@ -35,7 +35,8 @@ async function main(): Promise<number> {
   const window = positiveInt('window', values.window, DEFAULT_WINDOW);
   const report = values.report ?? 'traces/reports/check-report.json';
   const html = values.html ?? `${report.replace(/\.json$/, '')}.html`;
-  if (html === report) throw new UsageError('--html names the JSON report itself; give the HTML page a name of its own');
+  // Neither report may be written over a trace it reports on, nor over the other report.
+  checkOutputsApart([['--report', report], ['--html', html]], files);
   // Before any work: a report that cannot be written must not cost a whole TLC run.
   checkWritableFile(report);
   checkWritableFile(html);
@@ -152,7 +153,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err) => {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof OutputOverlapError) {
       console.error(`check-traces: ${err.message}`);
       process.exit(2);
     }

@@ -9,7 +9,7 @@
 import { basename, join } from 'node:path';
 import { exitOnHelp, parse, usageOf, UsageError } from '../src/sim/cli-options.js';
 import { describeEvent } from '../src/check/trace-checker.js';
-import { checkWritableFile } from '../src/files/output-path.js';
+import { checkOutputsApart, checkWritableFile, OutputOverlapError } from '../src/files/output-path.js';
 import { writeItf } from '../src/trace/itf.js';
 import { formatProblem, validateTraceFile } from '../src/trace/validate.js';
 
@@ -20,6 +20,7 @@ function main(): number {
   if (positionals.length !== 1) throw new UsageError(`name one trace file\n${usageOf(import.meta.url)}`);
   const file = positionals[0]!;
   const out = values.out ?? join('traces', 'itf', `${basename(file).replace(/\.ndjson$/, '')}.itf.json`);
+  checkOutputsApart([['--out', out]], [file]);
   checkWritableFile(out);
   const checked = validateTraceFile(file);
   if (!checked.ok) {
@@ -34,7 +35,7 @@ function main(): number {
 try {
   process.exit(main());
 } catch (err) {
-  if (err instanceof UsageError) {
+  if (err instanceof UsageError || err instanceof OutputOverlapError) {
     console.error(`export-itf: ${err.message}`);
     process.exit(2);
   }

@@ -14,7 +14,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { exitOnHelp, parse, UsageError } from '../src/sim/cli-options.js';
 import { LocalCluster } from '../src/server/local-cluster.js';
-import { checkWritableFile } from '../src/files/output-path.js';
+import { checkOutputsApart, checkWritableFile, OutputOverlapError } from '../src/files/output-path.js';
 import { mergeTraceFiles, writeMergedTrace } from '../src/trace/merge.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
@@ -35,6 +35,7 @@ function main(): number {
   }
   if (!out) throw new UsageError('--out FILE is required without --dir');
   if (files.length === 0) throw new UsageError('name the traces to merge, or --dir RUN');
+  checkOutputsApart([['--out', out]], files);
   checkWritableFile(out);
   const merged = mergeTraceFiles(files);
   writeMergedTrace(out, merged);
@@ -47,5 +48,5 @@ try {
   process.exit(main());
 } catch (err) {
   console.error(`merge-traces: ${(err as Error).message}`);
-  process.exit(err instanceof UsageError ? 2 : 1);
+  process.exit(err instanceof UsageError || err instanceof OutputOverlapError ? 2 : 1);
 }

@@ -4,12 +4,15 @@
 //   npx tsx tools/server.ts --config FILE --id nX [--data DIR] [--no-fsync]
 //   npx tsx tools/server.ts --id nX --members n1=127.0.0.1:7101:7201,n2=... --data DIR
 //                           [--election-timeout MIN-MAX] [--heartbeat MS] [--request-timeout MS]
-//                           [--seed S] [--lifetime SECONDS] [--no-fsync]
+//                           [--seed S] [--lifetime SECONDS] [--no-fsync] [--supervised]
 // The config file is what make cluster-up writes (see README); flags override
 // it. The server keeps its write-ahead log (wal.log) and its trace
 // (trace.ndjson) in DIR (default: the config's dir/<id>/). SIGTERM or SIGINT
 // stops it cleanly, and so does the end of its lifetime (default 3600 s);
-// SIGKILL loses nothing it acknowledged. Exits 0 when stopped by a signal or
+// SIGKILL loses nothing it acknowledged. With --supervised its stdin is a
+// pipe from the process that started it, and it stops (as on SIGTERM) when
+// that pipe closes: a supervisor that dies, even by SIGKILL, takes its
+// servers with it. Exits 0 when stopped by a signal or
 // its lifetime, 1 on a failure to start (a corrupt log, a port in use), 2 on
 // wrong usage, 70 when one of its own safety checks fails while it runs. --help prints this text.
 import { exitOnHelp, parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
@@ -27,8 +30,8 @@ function range(text: string): { min: number; max: number } {
 async function main(): Promise<void> {
   const { values, positionals } = parse(
     process.argv.slice(2),
-    ['config', 'id', 'members', 'data', 'election-timeout', 'heartbeat', 'request-timeout', 'seed', 'lifetime', 'no-fsync'],
-    ['no-fsync'],
+    ['config', 'id', 'members', 'data', 'election-timeout', 'heartbeat', 'request-timeout', 'seed', 'lifetime', 'no-fsync', 'supervised'],
+    ['no-fsync', 'supervised'],
   );
   if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   if (!values.id) throw new UsageError('--id is required (e.g. --id n1)');
@@ -69,6 +72,16 @@ async function main(): Promise<void> {
   };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => shutdown(signal));
   setTimeout(() => shutdown(`the end of its lifetime (${cluster.lifetimeSeconds} s)`), cluster.lifetimeSeconds * 1000);
+  if (values.supervised) watchSupervisor(() => shutdown('its supervisor going away (its stdin pipe closed)'));
+}
+
+/** Calls `gone` once stdin, the pipe from the supervisor, reaches its end or fails. */
+function watchSupervisor(gone: () => void): void {
+  process.stdin.on('data', () => {});
+  process.stdin.on('end', gone);
+  process.stdin.on('close', gone);
+  process.stdin.on('error', gone);
+  process.stdin.resume();
 }
 
 main().catch((err) => {

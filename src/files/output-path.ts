@@ -4,8 +4,8 @@
 // Why not mkdirSync(dir, { recursive: true })? Under a path such as /proc/x
 // Node's recursive mkdir keeps retrying and never returns (it ignores SIGTERM
 // meanwhile), so a typo in --out or --report hung the tool.
-import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { mkdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 
 export class OutputPathError extends Error {}
 
@@ -59,5 +59,44 @@ export function checkWritableFile(path: string): void {
     throw new OutputPathError(`${path}: cannot be written (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   } finally {
     rmSync(probe, { force: true });
+  }
+}
+
+/** An output that would be written over an input, or over another output of the same run: wrong usage. */
+export class OutputOverlapError extends OutputPathError {}
+
+/**
+ * What a path names: an existing file by device and inode (so that a hard
+ * link or a symlink to an input is that input), a missing one by the real
+ * path of its directory and its name.
+ */
+function identity(path: string): string {
+  try {
+    const s = statSync(path);
+    return `inode ${s.dev}:${s.ino}`;
+  } catch {
+    let dir = resolve(dirname(path));
+    try {
+      dir = realpathSync(dir);
+    } catch {
+      // A directory still to be made: nothing in it can be an input.
+    }
+    return `path ${join(dir, basename(path))}`;
+  }
+}
+
+/**
+ * Refuses, before anything is written, an output that is one of the inputs
+ * or the same file as another output. `outputs` are [what names it, path]
+ * pairs, e.g. ['--report', 'r.json'].
+ */
+export function checkOutputsApart(outputs: ReadonlyArray<readonly [string, string]>, inputs: readonly string[]): void {
+  const seen = new Map<string, string>();
+  for (const input of inputs) seen.set(identity(input), `the input ${input}`);
+  for (const [flag, path] of outputs) {
+    const id = identity(path);
+    const before = seen.get(id);
+    if (before) throw new OutputOverlapError(`${flag} ${path} is ${before}${before.startsWith('the input') ? '' : ' too'}: writing it would destroy ${before.startsWith('the input') ? 'that input' : 'the other'}; name a file of its own`);
+    seen.set(id, `${flag} ${path}`);
   }
 }

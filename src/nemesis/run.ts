@@ -98,9 +98,18 @@ export function checkRunFolder(dir: string): void {
   if (strangers.length) throw new RunFolderError(`${dir}: holds ${strangers[0]}, which no cluster-check run wrote; name a new or empty folder for the run`);
 }
 
-/** Clears a run folder of an earlier run's files (after checkRunFolder). */
-function prepareRunFolder(dir: string): void {
+/**
+ * Clears a run folder of an earlier run's files (after checkRunFolder),
+ * unless servers of that run still run there: they would write into the new
+ * run's files and hold its ports.
+ */
+async function prepareRunFolder(dir: string): Promise<void> {
   checkRunFolder(dir);
+  const left = await LocalCluster.leftovers(dir);
+  if (left.length) {
+    const which = left.map((s) => `${s.id} (pid ${s.pid})`).join(', ');
+    throw new RunFolderError(`${dir}: ${which} of an earlier run still ${left.length === 1 ? 'runs' : 'run'} with this folder's config; stop ${left.length === 1 ? 'it' : 'them'} (make cluster-down CLUSTER_DIR=${dir}) or name another folder`);
+  }
   ensureDir(dir);
   for (const f of readdirSync(dir)) rmSync(join(dir, f), { recursive: true, force: true });
 }
@@ -123,7 +132,7 @@ export async function runClusterCheck(o: ClusterCheckOptions): Promise<ClusterCh
   const say = o.say ?? (() => {});
   const started = performance.now();
   const dir = o.dir;
-  prepareRunFolder(dir);
+  await prepareRunFolder(dir);
   const schedule = o.faults ?? generateFaults(o.seed, o.seconds, o.servers);
   const seconds = schedule.seconds;
   const faultsFile = join(dir, 'faults.json');

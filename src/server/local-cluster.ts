@@ -19,6 +19,9 @@ import type { ServerStatus } from './raft-server.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
+/** util-linux's setpriv, which sets a parent-death signal before it execs the server; null where absent. */
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p)) ?? null;
+
 export interface LocalClusterOptions {
   readonly dir: string;
   readonly servers: number;
@@ -155,6 +158,30 @@ export class LocalCluster {
     return new LocalCluster(resolve(dir), configPath, readClusterConfig(configPath), true);
   }
 
+  /**
+   * Servers an earlier command started over run folder `dir` that still run
+   * with its config, after waiting up to `waitMs` for them to stop by
+   * themselves (a supervised server stops once its supervisor is gone).
+   */
+  static async leftovers(dir: string, waitMs = 5000): Promise<Array<{ id: ServerId; pid: number }>> {
+    if (!existsSync(join(dir, 'cluster.json'))) return [];
+    let old: LocalCluster;
+    try {
+      old = LocalCluster.attach(dir);
+    } catch {
+      return []; // a config no server could have run with
+    }
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const running = old.ids.flatMap((id) => {
+        const pid = old.ownPid(id);
+        return pid === null ? [] : [{ id, pid }];
+      });
+      if (running.length === 0 || Date.now() >= deadline) return running;
+      await pause(50);
+    }
+  }
+
   get ids(): ServerId[] {
     return Object.keys(this.config.members);
   }
@@ -175,27 +202,40 @@ export class LocalCluster {
     return join(this.dataDir(id), 'server.pid');
   }
 
-  /** Starts server `id` (again, after a kill: it recovers from its data directory). */
+  /**
+   * Starts server `id` (again, after a kill: it recovers from its data
+   * directory). A server of a cluster that is not detached is supervised:
+   * its stdin is a pipe from this process, and it stops when the pipe closes,
+   * that is when this process ends, however (a SIGKILL included). Where
+   * util-linux's setpriv is found, the parent's death also sends it SIGCONT,
+   * so that a server the nemesis paused wakes to see the pipe closed.
+   */
   start(id: ServerId, extraArgs: readonly string[] = []): void {
     if (this.children.has(id)) throw new Error(`${id} is already running`);
     ensureDir(this.dataDir(id));
     const logFd = openSync(join(this.dataDir(id), 'server.log'), 'a');
+    const supervised = !this.detached;
+    const server = [process.execPath, '--import', 'tsx', this.serverScript, '--config', this.configPath, '--id', id, ...(supervised ? ['--supervised'] : []), ...extraArgs];
+    const command = supervised && SETPRIV ? [SETPRIV, '--pdeathsig', 'SIGCONT', ...server] : server;
     let child: ChildProcess;
     try {
-      child = spawn(process.execPath, ['--import', 'tsx', this.serverScript, '--config', this.configPath, '--id', id, ...extraArgs], {
+      child = spawn(command[0]!, command.slice(1), {
         cwd: this.projectRoot,
-        stdio: ['ignore', logFd, logFd],
+        stdio: [supervised ? 'pipe' : 'ignore', logFd, logFd],
         detached: this.detached,
       });
     } finally {
       closeSync(logFd);
     }
+    // Every server's PID is on file, so that a later command over this run folder finds one still running.
+    if (child.pid) writeFileSync(this.pidFile(id), `${child.pid}\n`);
     if (this.detached) {
       child.unref();
-      writeFileSync(this.pidFile(id), `${child.pid}\n`);
       // Until release(): a command interrupted while its cluster starts stops it.
       if (child.pid) trackPid(child.pid);
     } else {
+      // The pipe is the server's lifeline: an error on it (the server gone) is no error of ours.
+      child.stdin?.on('error', () => {});
       trackChild(child, 'SIGKILL');
     }
     this.children.set(id, child);

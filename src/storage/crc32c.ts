@@ -16,8 +16,13 @@ const TABLE: Uint32Array = (() => {
   return table;
 })();
 
-export function crc32c(bytes: Uint8Array, start = 0, end = bytes.length): number {
-  let crc = 0xffffffff;
+/**
+ * The CRC32C of bytes[start, end). `previous`, the CRC32C of the bytes before
+ * them, continues it: crc32c(b, 0, b.length, crc32c(a)) is the CRC32C of a
+ * followed by b, so a checksum over a whole growing file costs only its appends.
+ */
+export function crc32c(bytes: Uint8Array, start = 0, end = bytes.length, previous = 0): number {
+  let crc = (previous ^ 0xffffffff) >>> 0;
   for (let i = start; i < end; i++) crc = TABLE[(crc ^ bytes[i]!) & 0xff]! ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
 }

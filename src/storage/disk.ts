@@ -3,7 +3,7 @@
 // loses what was written but not yet synced, as a machine that loses power
 // does. Tests crash the simulated disk at the worst moment (between a write
 // and its fsync) to show that a server never acknowledges what it then loses.
-import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ensureDir } from '../files/output-path.js';
 
@@ -14,11 +14,22 @@ export interface DiskFile {
   close(): void;
 }
 
+/** A file written in place, at given offsets (the write-ahead log's mark: two fixed slots). */
+export interface PlacedFile {
+  /** Writes `bytes` at `offset`, over what was there (the file grows if it ends before). */
+  writeAt(offset: number, bytes: Uint8Array): void;
+  /** Makes every write so far durable. */
+  sync(): void;
+  close(): void;
+}
+
 export interface Disk {
   /** The file's bytes as a reader sees them now, or null if there is no such file. */
   read(path: string): Buffer | null;
   /** Opens the file for appending, creating it (empty) if it does not exist. */
   openAppend(path: string): DiskFile;
+  /** Opens the file for writes in place, creating it (empty, its name durable) if it does not exist. */
+  openPlaced(path: string): PlacedFile;
   /** Cuts the file to `length` bytes, durably. */
   truncate(path: string, length: number): void;
   /** Replaces the file's content with `bytes` atomically and durably: a crash leaves the old content or the new, whole. */
@@ -41,6 +52,25 @@ export class FileSystemDisk implements Disk {
       append(bytes) {
         let done = 0;
         while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
+      },
+      sync() {
+        fsyncSync(fd);
+      },
+      close() {
+        closeSync(fd);
+      },
+    };
+  }
+
+  openPlaced(path: string): PlacedFile {
+    ensureDir(dirname(path));
+    const existed = existsSync(path);
+    const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o644);
+    if (!existed) syncDirectory(dirname(path));
+    return {
+      writeAt(offset, bytes) {
+        let done = 0;
+        while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done, offset + done);
       },
       sync() {
         fsyncSync(fd);
@@ -121,6 +151,32 @@ export class PageCacheDisk implements Disk {
     };
   }
 
+  openPlaced(path: string): PlacedFile {
+    const file = this.base.openPlaced(path);
+    let pending: Array<{ offset: number; bytes: Uint8Array }> = [];
+    const cache = {
+      writeBack() {
+        for (const w of pending) file.writeAt(w.offset, w.bytes);
+        pending = [];
+      },
+    };
+    this.dirty.add(cache);
+    return {
+      writeAt(offset, bytes) {
+        pending.push({ offset, bytes: Uint8Array.from(bytes) });
+      },
+      sync() {
+        cache.writeBack();
+        file.sync();
+      },
+      close: () => {
+        cache.writeBack();
+        this.dirty.delete(cache);
+        file.close();
+      },
+    };
+  }
+
   truncate(path: string, length: number): void {
     this.writeBack();
     this.base.truncate(path, length);
@@ -152,15 +208,39 @@ export class SimulatedCrash extends Error {
   }
 }
 
+/** A write not yet synced: at an offset, or (null) at the file's end. */
+interface PendingWrite {
+  readonly offset: number | null;
+  readonly bytes: Buffer;
+}
+
 interface SimulatedFile {
   durable: Buffer;
-  unsynced: Buffer;
+  pending: PendingWrite[];
+}
+
+/** `base` with the writes applied in order, the last of them only up to `limit` bytes in all. */
+function applyWrites(base: Buffer, writes: readonly PendingWrite[], limit = Infinity): Buffer {
+  let out = base;
+  let left = limit;
+  for (const w of writes) {
+    if (left <= 0) break;
+    const bytes = w.bytes.length > left ? w.bytes.subarray(0, left) : w.bytes;
+    left -= bytes.length;
+    const at = w.offset ?? out.length;
+    const end = at + bytes.length;
+    const next = Buffer.alloc(Math.max(out.length, end));
+    out.copy(next);
+    bytes.copy(next, at);
+    out = next;
+  }
+  return out;
 }
 
 /**
  * An in-memory disk that keeps, per file, what has been synced apart from
- * what was only written. crash() loses the unsynced part, or keeps a prefix
- * of it (a torn write), as a power cut does to a real disk's page cache.
+ * what was only written. crash() loses the unsynced writes, or keeps a prefix
+ * of them (a torn write), as a power cut does to a real disk's page cache.
  */
 export class SimulatedDisk implements Disk {
   private readonly files = new Map<string, SimulatedFile>();
@@ -168,26 +248,39 @@ export class SimulatedDisk implements Disk {
 
   read(path: string): Buffer | null {
     const f = this.files.get(path);
-    return f ? Buffer.concat([f.durable, f.unsynced]) : null;
+    return f ? applyWrites(f.durable, f.pending) : null;
+  }
+
+  private file(path: string): SimulatedFile {
+    let f = this.files.get(path);
+    if (!f) this.files.set(path, (f = { durable: Buffer.alloc(0), pending: [] }));
+    return f;
+  }
+
+  private syncFile(path: string): void {
+    if (this.crashAtSync) {
+      this.crashAtSync = false;
+      throw new SimulatedCrash(path);
+    }
+    const f = this.file(path);
+    f.durable = applyWrites(f.durable, f.pending);
+    f.pending = [];
   }
 
   openAppend(path: string): DiskFile {
-    if (!this.files.has(path)) this.files.set(path, { durable: Buffer.alloc(0), unsynced: Buffer.alloc(0) });
-    const file = () => this.files.get(path)!;
+    this.file(path);
     return {
-      append: (bytes) => {
-        const f = file();
-        f.unsynced = Buffer.concat([f.unsynced, Buffer.from(bytes)]);
-      },
-      sync: () => {
-        if (this.crashAtSync) {
-          this.crashAtSync = false;
-          throw new SimulatedCrash(path);
-        }
-        const f = file();
-        f.durable = Buffer.concat([f.durable, f.unsynced]);
-        f.unsynced = Buffer.alloc(0);
-      },
+      append: (bytes) => void this.files.get(path)!.pending.push({ offset: null, bytes: Buffer.from(bytes) }),
+      sync: () => this.syncFile(path),
+      close: () => {},
+    };
+  }
+
+  openPlaced(path: string): PlacedFile {
+    this.file(path);
+    return {
+      writeAt: (offset, bytes) => void this.files.get(path)!.pending.push({ offset, bytes: Buffer.from(bytes) }),
+      sync: () => this.syncFile(path),
       close: () => {},
     };
   }
@@ -195,11 +288,16 @@ export class SimulatedDisk implements Disk {
   truncate(path: string, length: number): void {
     const all = this.read(path);
     if (!all) throw new Error(`no file ${path}`);
-    this.files.set(path, { durable: all.subarray(0, length), unsynced: Buffer.alloc(0) });
+    this.files.set(path, { durable: all.subarray(0, length), pending: [] });
   }
 
   replace(path: string, bytes: Uint8Array): void {
-    this.files.set(path, { durable: Buffer.from(bytes), unsynced: Buffer.alloc(0) });
+    this.files.set(path, { durable: Buffer.from(bytes), pending: [] });
+  }
+
+  /** Removes the file (as a lost directory entry, or a user's rm, does). */
+  remove(path: string): void {
+    this.files.delete(path);
   }
 
   /** The next sync of any file throws SimulatedCrash instead of syncing. */
@@ -208,16 +306,16 @@ export class SimulatedDisk implements Disk {
   }
 
   /**
-   * Loses every file's unsynced bytes, except that `keep(unsynced)` may
-   * choose a prefix of them to survive (a torn write).
+   * Loses every file's unsynced writes, except that `keep(unsyncedBytes)` may
+   * choose how many of their bytes survive, in the order written (a torn write).
    */
   crash(keep: (unsyncedBytes: number) => number = () => 0): void {
     this.crashAtSync = false;
     for (const f of this.files.values()) {
-      const kept = Math.max(0, Math.min(f.unsynced.length, keep(f.unsynced.length)));
-      f.durable = Buffer.concat([f.durable, f.unsynced.subarray(0, kept)]);
-      f.unsynced = Buffer.alloc(0);
+      const unsynced = f.pending.reduce((n, w) => n + w.bytes.length, 0);
+      const kept = Math.max(0, Math.min(unsynced, keep(unsynced)));
+      f.durable = applyWrites(f.durable, f.pending, kept);
+      f.pending = [];
     }
   }
-
 }

@@ -25,6 +25,8 @@ export type WalRecord =
       readonly votedFor: ServerId | null;
       readonly log: readonly Entry[];
       readonly incarnation: number;
+      /** The compaction that wrote it, counted from 1 (see WriteAheadLog.compact). */
+      readonly generation: number;
     };
 
 export function encodeRecord(record: WalRecord): Buffer {
@@ -164,8 +166,8 @@ function parsePayload(file: string, offset: number, payload: Buffer): WalRecord 
       if (!isCount(r.upTo)) throw bad('has a bad upTo');
       return { t: 'traced', upTo: r.upTo };
     case 'snapshot':
-      if (!isCount(r.term) || !isVote(r.votedFor) || !isEntries(r.log) || !isCount(r.incarnation)) throw bad('is a bad snapshot');
-      return { t: 'snapshot', term: r.term, votedFor: r.votedFor, log: r.log, incarnation: r.incarnation };
+      if (!isCount(r.term) || !isVote(r.votedFor) || !isEntries(r.log) || !isCount(r.incarnation) || !isCount(r.generation)) throw bad('is a bad snapshot');
+      return { t: 'snapshot', term: r.term, votedFor: r.votedFor, log: r.log, incarnation: r.incarnation, generation: r.generation };
     default:
       throw bad(`has an unknown type ${JSON.stringify(r.t)}`);
   }

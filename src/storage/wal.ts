@@ -5,10 +5,20 @@
 // compaction rewrites the file as one snapshot record so that it stays
 // proportional to the state it holds, however many restarts and term changes
 // it has seen.
+//
+// Beside the file, its mark (wal-mark.ts) says how many bytes were synced and
+// their checksum, and is itself synced before anything those bytes hold is
+// acknowledged. So recovery knows what the server promised: damage inside
+// those bytes, a file cut shorter than them, or an older file brought back
+// by a lost rename is a WalCorruption (the server refuses to start), and only
+// bytes past them, which nobody was promised, may be a torn tail that is cut
+// off. The README's "Durability" section states the model.
 import type { Ready } from '../raft/node.js';
 import type { DurableState, Entry, ServerId } from '../raft/types.js';
-import type { Disk, DiskFile } from './disk.js';
-import { encodeRecord, scanRecords, WalCorruption, type TornTail, type WalRecord } from './wal-records.js';
+import { crc32c } from './crc32c.js';
+import type { Disk, DiskFile, PlacedFile } from './disk.js';
+import { describeMark, encodeSlot, readMark, slotOffset, type Mark } from './wal-mark.js';
+import { encodeRecord, scanRecords, WalCorruption, type Scan, type TornTail, type WalRecord } from './wal-records.js';
 
 export interface WalOptions {
   /** Whether sync() really syncs. Off only to measure what fsync costs: a crash may then lose acknowledged writes. */
@@ -32,8 +42,17 @@ export interface Recovery {
   readonly tracedUpTo: number | null;
 }
 
+/** Where a log's mark lives: beside it. */
+export function markPathOf(walPath: string): string {
+  return `${walPath}.mark`;
+}
+
 export class WriteAheadLog {
   private file: DiskFile;
+  private readonly markFile: PlacedFile;
+  private mark: Mark;
+  /** The CRC32C of the whole file as written so far (the mark's chain once synced). */
+  private chain: number;
   private staged: Buffer[] = [];
   private fileBytes: number;
   private term: number;
@@ -49,8 +68,11 @@ export class WriteAheadLog {
     private readonly disk: Disk,
     readonly path: string,
     private readonly options: WalOptions,
-    state: { term: number; votedFor: ServerId | null; log: Entry[]; incarnation: number; bytes: number },
+    state: { term: number; votedFor: ServerId | null; log: Entry[]; incarnation: number; bytes: number; chain: number; mark: Mark },
   ) {
+    this.chain = state.chain;
+    this.mark = state.mark;
+    this.markFile = disk.openPlaced(markPathOf(path));
     this.term = state.term;
     this.votedFor = state.votedFor;
     this.log = state.log;
@@ -63,11 +85,16 @@ export class WriteAheadLog {
   /**
    * Recovers the state at `path` (cutting off a torn tail, durably), records
    * this start as a new incarnation, and returns the log ready for appends.
-   * Damage before the tail throws a WalCorruption naming the file and offset.
+   * A log that holds less than its mark says was synced (damage, a file cut
+   * short, an old file back), or damage before the tail, throws a
+   * WalCorruption naming the file and offset.
    */
   static open(disk: Disk, path: string, options: WalOptions = DEFAULT_WAL_OPTIONS): { wal: WriteAheadLog; recovery: Recovery } {
-    const bytes = disk.read(path) ?? Buffer.alloc(0);
+    const file = disk.read(path);
+    const bytes = file ?? Buffer.alloc(0);
+    const mark = recoveredMark(disk, path, bytes);
     const scan = scanRecords(path, bytes);
+    checkAgainstMark(path, file !== null, scan, bytes, mark);
     if (scan.tornTail) disk.truncate(path, scan.validBytes);
     let term = 0;
     let votedFor: ServerId | null = null;
@@ -106,7 +133,10 @@ export class WriteAheadLog {
           break;
       }
     }
-    const wal = new WriteAheadLog(disk, path, options, { term, votedFor, log, incarnation, bytes: scan.validBytes });
+    const chain = crc32c(bytes, 0, scan.validBytes);
+    const wal = new WriteAheadLog(disk, path, options, { term, votedFor, log, incarnation, bytes: scan.validBytes, chain, mark: mark ?? FIRST_MARK });
+    // A first start marks its empty log before the log holds a byte, so that a log never exists without its mark.
+    if (!mark) wal.writeMark();
     wal.tracedUpTo = tracedUpTo;
     wal.incarnation = incarnation + 1;
     wal.stage({ t: 'boot', incarnation: wal.incarnation });
@@ -189,23 +219,100 @@ export class WriteAheadLog {
     this.staged = [];
     this.file.append(batch);
     this.fileBytes += batch.length;
-    if (durable && this.options.fsync) this.file.sync();
+    this.chain = crc32c(batch, 0, batch.length, this.chain);
+    if (durable) {
+      if (this.options.fsync) this.file.sync();
+      // Only now may the batch be promised: the mark covers it before any message that depends on it leaves.
+      this.writeMark();
+    }
     const snapshotBytes = this.entryBytes[this.entryBytes.length - 1]! + 128;
     if (this.fileBytes > this.options.compactAboveBytes && this.fileBytes > 2 * snapshotBytes) this.compact();
   }
 
-  /** Rewrites the file as one snapshot record, atomically (temp file, fsync, rename). */
+  /**
+   * Rewrites the file as one snapshot record of the next generation,
+   * atomically (temp file, fsync, rename), then marks it: a crash between the
+   * two leaves a file one generation ahead of its mark, which recovery takes.
+   */
   compact(): void {
-    const snapshot = encodeRecord({ t: 'snapshot', term: this.term, votedFor: this.votedFor, log: this.log, incarnation: this.incarnation });
+    const generation = this.mark.generation + 1;
+    const snapshot = encodeRecord({ t: 'snapshot', term: this.term, votedFor: this.votedFor, log: this.log, incarnation: this.incarnation, generation });
     const bytes = this.tracedUpTo === null ? snapshot : Buffer.concat([snapshot, encodeRecord({ t: 'traced', upTo: this.tracedUpTo })]);
     this.file.close();
     this.disk.replace(this.path, bytes);
     this.file = this.disk.openAppend(this.path);
     this.fileBytes = bytes.length;
+    this.chain = crc32c(bytes);
+    this.writeMark(generation);
+  }
+
+  /** Marks everything written so far as synced (in the slot the last mark is not in). */
+  private writeMark(generation = this.mark.generation): void {
+    this.mark = {
+      seq: this.mark.seq + 1,
+      generation,
+      bytes: this.fileBytes,
+      chain: this.chain,
+      term: this.term,
+      votedFor: this.votedFor,
+      logLength: this.log.length,
+    };
+    this.markFile.writeAt(slotOffset(this.mark), encodeSlot(this.mark));
+    if (this.options.fsync) this.markFile.sync();
   }
 
   close(): void {
     this.file.close();
+    this.markFile.close();
+  }
+}
+
+/** Stands for the mark of a log that never had one (a first start): the first mark written follows it. */
+const FIRST_MARK: Mark = { seq: -1, generation: 0, bytes: 0, chain: 0, term: 0, votedFor: null, logLength: 0 };
+
+/**
+ * The log's mark, or null for a first start (no log bytes, and no whole mark
+ * that promised any). A log with bytes but no readable mark cannot tell a
+ * torn tail from lost synced data, so it is refused.
+ */
+function recoveredMark(disk: Disk, path: string, bytes: Buffer): Mark | null {
+  const markPath = markPathOf(path);
+  const markBytes = disk.read(markPath);
+  const mark = markBytes ? readMark(markBytes) : null;
+  if (mark || bytes.length === 0) return mark;
+  const why = markBytes
+    ? `its mark ${markPath} is damaged (neither of its two slots holds a whole mark)`
+    : `its mark ${markPath} is missing (a log written by a version without marks, or a lost file)`;
+  throw new WalCorruption(path, 0, `the log holds ${bytes.length.toLocaleString('en-US')} bytes, but ${why}, so what was synced cannot be told from a torn tail; refusing to start`);
+}
+
+/** Refuses a log that holds less than its mark says was synced and promised. */
+function checkAgainstMark(path: string, exists: boolean, scan: Scan, bytes: Buffer, mark: Mark | null): void {
+  if (!mark) return;
+  const promised = `its mark says it held ${describeMark(mark)}; refusing to start with less than it promised`;
+  if (!exists) {
+    if (mark.bytes > 0) throw new WalCorruption(path, 0, `the log file is missing, but ${promised}`);
+    return;
+  }
+  // The first record says which compaction wrote the file (none: generation 0); null when it is unreadable.
+  const first = scan.records[0]?.record;
+  const generation = first === undefined ? null : first.t === 'snapshot' ? first.generation : 0;
+  // A compaction whose rewrite landed but whose mark did not: the rewrite was synced whole before its rename.
+  if (generation === mark.generation + 1) return;
+  if (generation !== null && generation < mark.generation) {
+    throw new WalCorruption(path, 0, `the log is of generation ${generation}, older than its mark's: an older file brought back (as by a lost rename); ${promised}`);
+  }
+  if (generation !== null && generation > mark.generation) {
+    throw new WalCorruption(path, 0, `the log is of generation ${generation}, more than one compaction ahead of its mark's (a mark from another log?); ${promised}`);
+  }
+  if (bytes.length < mark.bytes) {
+    throw new WalCorruption(path, bytes.length, `the file ends at ${bytes.length.toLocaleString('en-US')} bytes, cut short: ${promised}`);
+  }
+  if (scan.validBytes < mark.bytes) {
+    throw new WalCorruption(path, scan.validBytes, `${scan.tornTail!.reason}, inside the synced bytes (not the torn end of an unfinished write): ${promised}`);
+  }
+  if (crc32c(bytes, 0, mark.bytes) !== mark.chain) {
+    throw new WalCorruption(path, 0, `the first ${mark.bytes.toLocaleString('en-US')} bytes are whole records but not the ones synced (their checksum differs: a stale or misdirected sector): ${promised}`);
   }
 }
 

@@ -5,6 +5,7 @@
 // check the one promise that matters: no acknowledged write is ever lost.
 import { SimulatedCrash, SimulatedDisk } from '../../src/storage/disk.js';
 import type { WalOptions } from '../../src/storage/wal.js';
+import { WalCorruption } from '../../src/storage/wal-records.js';
 import { ServerDriver } from '../../src/server/driver.js';
 import type { Input } from '../../src/raft/node.js';
 import { writeCommand } from '../../src/raft/kv.js';
@@ -25,6 +26,8 @@ export class MemCluster {
   private readonly pending = new Map<string, Map<number, { term: number; value: string }>>();
   readonly acked: Acked[] = [];
   readonly counts = { crashes: 0, crashesBeforeSync: 0, tornTails: 0, restarts: 0, proposals: 0 };
+  /** Servers whose write-ahead log refused to start (it held less than it had promised), with its message: they stay down. */
+  readonly refused = new Map<string, string>();
   private proposals = 0;
   readonly rng: Rng;
 
@@ -42,7 +45,14 @@ export class MemCluster {
   }
 
   private open(id: string): void {
-    const d = ServerDriver.open({ id, servers: this.ids, disk: this.disks.get(id)!, walPath: `/data/${id}/wal.log`, wal: this.wal });
+    let d: ServerDriver;
+    try {
+      d = ServerDriver.open({ id, servers: this.ids, disk: this.disks.get(id)!, walPath: `/data/${id}/wal.log`, wal: this.wal });
+    } catch (err) {
+      if (!(err instanceof WalCorruption)) throw err;
+      this.refused.set(id, err.message);
+      return;
+    }
     if (d.recovery.tornTail) this.counts.tornTails++;
     this.drivers.set(id, d);
     this.pending.set(id, new Map());
@@ -80,7 +90,7 @@ export class MemCluster {
   }
 
   restart(id: string): void {
-    if (this.drivers.get(id)) return;
+    if (this.drivers.get(id) || this.refused.has(id)) return;
     this.counts.restarts++;
     this.open(id);
   }

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeTempDir, removeTempDir, trackPid, untrackPid } from '../../src/files/cleanup.js';
 import { freePorts, portInUse } from '../../src/server/local-cluster.js';
+import { crc32c } from '../../src/storage/crc32c.js';
+import { encodeSlot } from '../../src/storage/wal-mark.js';
 import { encodeRecord } from '../../src/storage/wal-records.js';
 
 const tool = (name: string, args: string[]) =>
@@ -48,9 +50,22 @@ describe('bad input to the real-cluster commands', { timeout: 120_000 }, () => {
     const first = encodeRecord({ t: 'boot', incarnation: 1 });
     const second = encodeRecord({ t: 'state', term: 3, votedFor: 'n1' });
     second.writeUInt8(second.readUInt8(12) ^ 1, 12);
-    writeFileSync(join(data, 'wal.log'), Buffer.concat([first, second, encodeRecord({ t: 'boot', incarnation: 2 })]));
+    const log = Buffer.concat([first, second, encodeRecord({ t: 'boot', incarnation: 2 })]);
+    writeFileSync(join(data, 'wal.log'), log);
+    writeFileSync(join(data, 'wal.log.mark'), encodeSlot({ seq: 0, generation: 0, bytes: log.length, chain: crc32c(log), term: 3, votedFor: 'n1', logLength: 0 }));
     const r = tool('server', ['--members', 'n1=127.0.0.1:1:2', '--data', data, '--id', 'n1']);
     oneLine(r, 1, new RegExp(`^server: ${join(data, 'wal.log')}: corrupt write-ahead log at byte offset ${first.length}: checksum mismatch`));
+  });
+
+  it('a server whose WAL was zero-filled at its size refuses to start, saying what it had promised (it is no torn tail)', async () => {
+    const [a, b] = await freePorts(2);
+    const data = join(dir, 'zeroed');
+    const members = ['--members', `n1=127.0.0.1:${a}:${b}`, '--id', 'n1', '--data', data];
+    // A one-server cluster elects itself and writes a term, a vote and its boot records.
+    expect(tool('server', [...members, '--lifetime', '1']).status).toBe(0);
+    const wal = join(data, 'wal.log');
+    writeFileSync(wal, Buffer.alloc(readFileSync(wal).length));
+    oneLine(tool('server', [...members, '--lifetime', '1']), 1, new RegExp(`^server: ${wal}: corrupt write-ahead log at byte offset 0: an impossible record length 0, inside the synced bytes .*: its mark says it held term \\d+, .* refusing to start with less than it promised\\n$`));
   });
 
   it('a server stops by itself, cleanly, at the end of its lifetime', async () => {

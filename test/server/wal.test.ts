@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { crc32c } from '../../src/storage/crc32c.js';
 import { SimulatedDisk } from '../../src/storage/disk.js';
-import { WriteAheadLog } from '../../src/storage/wal.js';
+import { markPathOf, WriteAheadLog } from '../../src/storage/wal.js';
+import { encodeSlot } from '../../src/storage/wal-mark.js';
 import { encodeRecord, scanRecords, WalCorruption, type WalRecord } from '../../src/storage/wal-records.js';
 import { MemCluster } from './mem-cluster.js';
 
@@ -28,9 +29,18 @@ function fileOf(records: readonly WalRecord[]): { bytes: Buffer; ends: number[] 
   return { bytes: Buffer.concat(parts), ends };
 }
 
+/** Puts `bytes` on the disk as a log whose mark says its first `synced` bytes were synced (and promised). */
+function putLog(disk: SimulatedDisk, path: string, bytes: Buffer, synced: number): void {
+  disk.replace(path, bytes);
+  const mark = { seq: 3, generation: 0, bytes: synced, chain: crc32c(bytes, 0, synced), term: 2, votedFor: null, logLength: 2 };
+  disk.replace(markPathOf(path), Buffer.concat([Buffer.alloc(512), encodeSlot(mark)]));
+}
+
 describe('WAL records', () => {
   it('computes CRC32C (the Castagnoli check value of "123456789")', () => {
     expect(crc32c(Buffer.from('123456789'))).toBe(0xe3069283);
+    // Continued over a split, it gives the checksum of the whole.
+    expect(crc32c(Buffer.from('6789'), 0, 4, crc32c(Buffer.from('12345')))).toBe(0xe3069283);
   });
 
   it('round-trip', () => {
@@ -87,7 +97,7 @@ describe('the write-ahead log of a server', () => {
   it('cuts off a torn tail durably and recovers the state before it', () => {
     const disk = new SimulatedDisk();
     const { bytes, ends } = fileOf(RECORDS);
-    disk.replace('/d/wal.log', bytes.subarray(0, ends[4]! + 5));
+    putLog(disk, '/d/wal.log', bytes.subarray(0, ends[4]! + 5), ends[3]!);
     const { wal, recovery } = WriteAheadLog.open(disk, '/d/wal.log');
     expect(recovery.tornTail).toMatchObject({ offset: ends[4], bytes: 5 });
     expect(recovery.durable).toEqual({ currentTerm: 2, votedFor: null, log: [{ term: 1, value: 'a=1' }, { term: 2, value: 'c=ü' }] });
@@ -125,7 +135,125 @@ describe('the write-ahead log of a server', () => {
     const { bytes, ends } = fileOf(RECORDS);
     const damaged = Buffer.from(bytes);
     damaged.writeUInt8(damaged.readUInt8(ends[1]! + 9) ^ 0x20, ends[1]! + 9);
-    disk.replace('/d/wal.log', damaged);
+    putLog(disk, '/d/wal.log', damaged, ends[1]!);
     expect(() => WriteAheadLog.open(disk, '/d/wal.log')).toThrow(`/d/wal.log: corrupt write-ahead log at byte offset ${ends[1]}: checksum mismatch`);
+  });
+});
+
+/** A log a real driver wrote: elections, entries and restarts, on a simulated disk, its last batch synced. */
+function livedLog(compactAboveBytes = 1 << 30): { c: MemCluster; disk: SimulatedDisk; path: string; bytes: Buffer } {
+  const c = new MemCluster(3, 11, { fsync: true, compactAboveBytes });
+  c.run(1500);
+  const id = c.ids.find((i) => c.drivers.get(i))!;
+  c.drivers.get(id)!.close();
+  const disk = c.disks.get(id)!;
+  const path = `/data/${id}/wal.log`;
+  return { c, disk, path, bytes: disk.read(path)! };
+}
+
+const SECTOR = 512;
+
+describe('a damaged write-ahead log never starts a server with less than it promised', () => {
+  const refused = (disk: SimulatedDisk, path: string): string => {
+    try {
+      WriteAheadLog.open(disk, path).wal.close();
+    } catch (err) {
+      if (err instanceof WalCorruption) return err.message;
+      throw err;
+    }
+    return 'started';
+  };
+
+  it('a log zero-filled at its size, cut at a sector boundary, or with a zeroed or flipped sector inside is refused, naming the file, the offset and what was promised', () => {
+    const { disk, path, bytes } = livedLog();
+    expect(bytes.length).toBeGreaterThan(4 * SECTOR);
+    const cases: Array<[string, Buffer, RegExp]> = [
+      ['zero-filled', Buffer.alloc(bytes.length), /at byte offset 0: an impossible record length 0, inside the synced bytes \(not the torn end of an unfinished write\): its mark says it held term \d+, (vote for n\d|no vote), \d+ log entries in [\d,]+ synced bytes/],
+      ['cut at a sector boundary', bytes.subarray(0, Math.floor((bytes.length - 1) / SECTOR) * SECTOR), /the file ends at [\d,]+ bytes, cut short: its mark says/],
+      ['cut to nothing', Buffer.alloc(0), /at byte offset 0: the file ends at 0 bytes, cut short/],
+      ['a zeroed sector inside', Buffer.concat([bytes.subarray(0, SECTOR), Buffer.alloc(SECTOR), bytes.subarray(2 * SECTOR)]), /corrupt write-ahead log at byte offset \d+: /],
+      ['the last sector zeroed', Buffer.concat([bytes.subarray(0, bytes.length - SECTOR), Buffer.alloc(SECTOR)]), /inside the synced bytes \(not the torn end of an unfinished write\)/],
+      ['the last record flipped', Buffer.from(bytes.map((b, k) => (k === bytes.length - 3 ? b ^ 0x10 : b))), /checksum mismatch.*inside the synced bytes/],
+    ];
+    for (const [what, content, message] of cases) {
+      disk.replace(path, content);
+      const m = refused(disk, path);
+      expect(m, what).toMatch(message);
+      expect(m, what).toMatch(new RegExp(`^${path}: corrupt write-ahead log at byte offset \\d+: `));
+      expect(m, what).toMatch(/refusing to start with less than it promised$|a valid record follows at offset \d+$/);
+    }
+    // Undamaged, it still starts.
+    disk.replace(path, bytes);
+    expect(refused(disk, path)).toBe('started');
+  });
+
+  it('whole records that are not the ones synced (a stale or misdirected sector) are refused by the checksum over the synced bytes', () => {
+    const { disk, path, bytes } = livedLog();
+    const records = scanRecords(path, bytes).records;
+    // Two records of one length swap places: each is whole, the file is not what was synced.
+    const a = records.findIndex((r, k) => k > 0 && records.some((q, j) => j > k && q.record.t === r.record.t && encodeRecord(q.record).length === encodeRecord(r.record).length && JSON.stringify(q.record) !== JSON.stringify(r.record)));
+    expect(a).toBeGreaterThan(0);
+    const b = records.findIndex((q, j) => j > a && encodeRecord(q.record).length === encodeRecord(records[a]!.record).length && q.record.t === records[a]!.record.t && JSON.stringify(q.record) !== JSON.stringify(records[a]!.record));
+    const swapped = Buffer.from(bytes);
+    const len = encodeRecord(records[a]!.record).length;
+    bytes.copy(swapped, records[a]!.offset, records[b]!.offset, records[b]!.offset + len);
+    bytes.copy(swapped, records[b]!.offset, records[a]!.offset, records[a]!.offset + len);
+    disk.replace(path, swapped);
+    expect(refused(disk, path)).toMatch(/bytes are whole records but not the ones synced \(their checksum differs: a stale or misdirected sector\)/);
+  });
+
+  it('a torn write past the synced bytes is cut off and the server starts with all it promised', () => {
+    const { disk, path, bytes } = livedLog();
+    const promised = WriteAheadLog.open(disk, path);
+    promised.wal.close();
+    const synced = disk.read(path)!;
+    const mark = disk.read(markPathOf(path))!;
+    for (const tail of [Buffer.alloc(SECTOR), Buffer.from([7, 0, 0]), encodeRecord({ t: 'boot', incarnation: 99 }).subarray(0, 11)]) {
+      disk.replace(path, Buffer.concat([synced, tail]));
+      disk.replace(markPathOf(path), mark);
+      const { wal, recovery } = WriteAheadLog.open(disk, path);
+      wal.close();
+      expect(recovery.tornTail?.offset).toBe(synced.length);
+      expect(recovery.durable).toEqual(promised.recovery.durable);
+    }
+    expect(bytes.length).toBeLessThan(synced.length);
+  });
+
+  it('a lost or damaged mark, a missing log, and a compaction whose rename was lost are refused; a mark one compaction behind is taken', () => {
+    const { disk, path } = livedLog();
+    const markPath = markPathOf(path);
+    const log = disk.read(path)!;
+    const mark = disk.read(markPath)!;
+    disk.remove(markPath);
+    expect(refused(disk, path)).toMatch(/the log holds [\d,]+ bytes, but its mark .*wal\.log\.mark is missing/);
+    disk.replace(markPath, Buffer.alloc(1024));
+    expect(refused(disk, path)).toMatch(/its mark .* is damaged \(neither of its two slots holds a whole mark\)/);
+    // One slot torn: the other one holds the mark before it, which the log covers.
+    disk.replace(markPath, Buffer.concat([mark.subarray(0, 512), Buffer.alloc(512)]));
+    const tornSlot = refused(disk, path);
+    disk.replace(markPath, Buffer.concat([Buffer.alloc(512), mark.subarray(512)]));
+    expect([tornSlot, refused(disk, path)]).toEqual(['started', 'started']);
+    disk.replace(markPath, mark);
+    disk.remove(path);
+    expect(refused(disk, path)).toMatch(/the log file is missing, but its mark says/);
+    // Both gone: a new server (nothing is left that could tell).
+    disk.remove(markPath);
+    expect(refused(disk, path)).toBe('started');
+
+    // Compaction: rewrite, then mark. The old file back (a lost rename) is refused; the old mark (a crash before it was written) is taken.
+    disk.replace(path, log);
+    disk.replace(markPath, mark);
+    const { wal } = WriteAheadLog.open(disk, path);
+    wal.compact();
+    wal.close();
+    expect(scanRecords(path, disk.read(path)!).records[0]!.record).toMatchObject({ t: 'snapshot', generation: 1 });
+    const compacted = disk.read(path)!;
+    const before = disk.read(markPath)!;
+    disk.replace(path, log);
+    expect(refused(disk, path)).toMatch(/the log is of generation 0, older than its mark's: an older file brought back \(as by a lost rename\)/);
+    disk.replace(path, compacted);
+    disk.replace(markPath, mark);
+    expect(refused(disk, path)).toBe('started');
+    expect(before.equals(mark)).toBe(false);
   });
 });
