@@ -37,7 +37,8 @@ async function up(dir: string, servers: number, basePort: number, fsync: boolean
   const cluster = await LocalCluster.create({ dir, servers, basePort, fsync, lifetimeSeconds, detached: true });
   for (const id of cluster.ids) cluster.start(id);
   try {
-    const leader = await cluster.waitForLeader(30_000);
+    // A server that fails to start (a damaged log, a port taken) fails the command at once, with its reason.
+    const leader = await cluster.waitForLeader(30_000, cluster.ids, cluster.ids);
     cluster.release();
     console.log(`cluster up: ${servers} servers, leader ${leader}; run folder ${dir}/ (config cluster.json; per server: wal.log, trace.ndjson, server.log)`);
     for (const id of cluster.ids) console.log(`  ${id}  client API ${cluster.clientUrl(id)}  pid ${cluster.ownPid(id)}`);
@@ -68,7 +69,13 @@ async function startOne(dir: string, id: string): Promise<number> {
   const pid = cluster.ownPid(id);
   if (pid) throw new Error(`${id} is already running (pid ${pid})`);
   cluster.start(id);
-  const s = await cluster.waitFor(`${id} to answer`, 30_000, (all) => all[id]);
+  let s: NonNullable<Awaited<ReturnType<typeof cluster.status>>>;
+  try {
+    s = await cluster.waitFor(`${id} to answer`, 30_000, (all) => all[id], [id]);
+  } catch (err) {
+    await cluster.stop(id);
+    throw err;
+  }
   cluster.release();
   console.log(`${id} started (pid ${cluster.ownPid(id)}, incarnation ${s.incarnation}, term ${s.term}, log ${s.logLength})`);
   return 0;

@@ -6,7 +6,7 @@
 // the PID file it wrote, after checking that the PID still runs our server
 // with this run folder's config.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { randomInt } from 'node:crypto';
 import { join, resolve } from 'node:path';
@@ -257,16 +257,34 @@ export class LocalCluster {
    */
   ownPid(id: ServerId): number | null {
     const file = this.pidFile(id);
-    if (!existsSync(file)) return null;
-    const pid = Number(readFileSync(file, 'utf8').trim());
-    if (!Number.isInteger(pid) || pid <= 1) return null;
-    let cmdline: string;
+    const pid = existsSync(file) ? Number(readFileSync(file, 'utf8').trim()) : NaN;
+    if (Number.isInteger(pid) && pid > 1 && this.runsServer(pid, id)) return pid;
+    // The PID file gone with its data directory: the process may still run, holding its ports.
+    return this.findServer(id);
+  }
+
+  /** Whether process `pid` runs our server `id` with this run folder's config. */
+  private runsServer(pid: number, id: ServerId): boolean {
+    let args: string[];
     try {
-      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    } catch {
+      return false;
+    }
+    const at = args.indexOf('--id');
+    return processRunning(pid) && args.includes(this.serverScript) && args.includes(this.configPath) && at >= 0 && args[at + 1] === id;
+  }
+
+  /** The process running our server `id` with this config, found among all processes; null if none. */
+  private findServer(id: ServerId): number | null {
+    let entries: string[];
+    try {
+      entries = readdirSync('/proc');
     } catch {
       return null;
     }
-    return cmdline.includes(this.serverScript) && cmdline.includes(this.configPath) ? pid : null;
+    for (const p of entries) if (/^\d+$/.test(p) && this.runsServer(Number(p), id)) return Number(p);
+    return null;
   }
 
   /** Sends `signal` to server `id` and waits (up to `waitMs`) until it has exited. */
@@ -334,11 +352,36 @@ export class LocalCluster {
     return Object.fromEntries(this.ids.map((id, k) => [id, all[k]!]));
   }
 
-  /** Polls the servers' status until `test` holds, or fails after `timeoutMs` naming `what`. */
-  async waitFor<T>(what: string, timeoutMs: number, test: (s: Record<ServerId, ServerStatus | null>) => T | null | undefined | false): Promise<T> {
+  /**
+   * Why a server this handle started ended by itself (code or signal, and the
+   * last line of its server.log), or null if none did: a server that fails
+   * to start says why there (a damaged log, a port in use).
+   */
+  exitedServer(among: readonly ServerId[] = this.ids): string | null {
+    const e = this.exits.find((x) => among.includes(x.id));
+    if (!e) return null;
+    const how = e.signal ? `was killed by ${e.signal}` : `exited with code ${e.code}`;
+    const log = join(this.dataDir(e.id), 'server.log');
+    let last = '';
+    try {
+      last = readFileSync(log, 'utf8').trim().split('\n').at(-1) ?? '';
+    } catch {
+      // no log
+    }
+    return `${e.id} ${how}${last ? `: ${last}` : ''} (${log})`;
+  }
+
+  /**
+   * Polls the servers' status until `test` holds, or fails after `timeoutMs`
+   * naming `what`; with `failOnExit`, fails at once when a server of
+   * `failOnExit` ends by itself meanwhile, saying why.
+   */
+  async waitFor<T>(what: string, timeoutMs: number, test: (s: Record<ServerId, ServerStatus | null>) => T | null | undefined | false, failOnExit: readonly ServerId[] = []): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     let last: Record<ServerId, ServerStatus | null> = {};
     while (Date.now() < deadline) {
+      const exited = this.exitedServer(failOnExit);
+      if (exited) throw new Error(`${exited}, while waiting for ${what}`);
       last = await this.statuses();
       const ok = test(last);
       if (ok) return ok;
@@ -349,7 +392,7 @@ export class LocalCluster {
   }
 
   /** Waits until the running servers agree on one leader of their common term; returns it. */
-  waitForLeader(timeoutMs = 15_000, among: readonly ServerId[] = this.ids): Promise<ServerId> {
+  waitForLeader(timeoutMs = 15_000, among: readonly ServerId[] = this.ids, failOnExit: readonly ServerId[] = []): Promise<ServerId> {
     return this.waitFor('one leader that every running server follows', timeoutMs, (all) => {
       const up = among.map((id) => all[id]).filter((s): s is ServerStatus => !!s);
       if (up.length < Math.floor(this.ids.length / 2) + 1) return null;
@@ -357,7 +400,7 @@ export class LocalCluster {
       if (leaders.length !== 1) return null;
       const leader = leaders[0]!;
       return up.every((s) => s.term === leader.term && s.leader === leader.id) ? leader.id : null;
-    });
+    }, failOnExit);
   }
 }
 

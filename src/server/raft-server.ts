@@ -4,6 +4,7 @@
 // batch is one turn of the event loop's worth of inputs: each is stepped,
 // then one fsync covers them all, and only then do their messages leave and
 // their committed entries reach the key-value store and the waiting clients.
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { MAX_ENTRIES_PER_MESSAGE, type Input, type Ready } from '../raft/node.js';
 import type { Role, ServerId } from '../raft/types.js';
@@ -49,6 +50,7 @@ export class RaftServer {
   private lastRole: { role: Role; term: number };
   private readonly disk: FileSystemDisk | PageCacheDisk;
   private writeBackTimer: NodeJS.Timeout | null = null;
+  private dataWatchTimer: NodeJS.Timeout | null = null;
 
   private constructor(
     readonly config: ServerConfig,
@@ -110,6 +112,7 @@ export class RaftServer {
     }, config.heartbeatMs);
     const disk = server.disk;
     if (disk instanceof PageCacheDisk) server.writeBackTimer = setInterval(() => disk.writeBack(), 1000);
+    server.watchDataDirectory();
     const r = server.driver.recovery;
     log(`${config.id}: started (incarnation ${r.incarnation}, term ${server.driver.node.term}, ${server.driver.log.length} log entries${config.fsync ? '' : ', fsync OFF'}${config.loseUnsynced ? ', a crash loses unsynced writes' : ''})`);
     return server;
@@ -117,6 +120,30 @@ export class RaftServer {
 
   get id(): ServerId {
     return this.config.id;
+  }
+
+  /**
+   * Every second, checks that the write-ahead log it writes is still the file
+   * at its path: once its data directory is removed or replaced, what it
+   * writes is kept nowhere, so it stops (through onFatal) rather than
+   * acknowledge anything more.
+   */
+  private watchDataDirectory(): void {
+    const wal = join(this.config.dataDir, 'wal.log');
+    const inode = (): number | null => {
+      try {
+        return statSync(wal).ino;
+      } catch {
+        return null;
+      }
+    };
+    const opened = inode();
+    this.dataWatchTimer = setInterval(() => {
+      if (this.stopped || inode() === opened) return;
+      const err = new Error(`${this.id}: its write-ahead log ${wal} was removed or replaced while it ran (its data directory gone?): it stops rather than acknowledge what it cannot keep`);
+      void this.stop().finally(() => this.onFatal(err));
+    }, 1000);
+    this.dataWatchTimer.unref();
   }
 
   private armElectionTimer(): void {
@@ -228,6 +255,7 @@ export class RaftServer {
     if (this.electionTimer) clearTimeout(this.electionTimer);
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     if (this.writeBackTimer) clearInterval(this.writeBackTimer);
+    if (this.dataWatchTimer) clearInterval(this.dataWatchTimer);
     this.queue = [];
     await this.api.stop();
     await this.transport.close();
