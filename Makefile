@@ -22,6 +22,11 @@
 N ?= 100
 TRACES_DIR ?= traces/generated
 NPX := npx --no-install
+# The tools run in node itself with tsx's loader, one process: Ctrl-C reaches
+# the tool directly. (The tsx command in between relays a signal and SIGKILLs
+# a child that has not acknowledged it within 30 ms, which a tool busy with a
+# campaign cannot do: it then died before removing its scratch folders.)
+TSX := node --import tsx
 
 .PHONY: all check test browser itf traces validate bench typecheck clean spec spec-long spec-deep spec-audit setup-tlc audit soak cluster-up cluster-status cluster-down cluster-check fuzz-checkers
 
@@ -33,7 +38,7 @@ node_modules/.installed: package.json package-lock.json
 
 # --replace removes the folder's old traces, only once the options are known good.
 traces: node_modules/.installed
-	$(NPX) tsx tools/generate-traces.ts --count $(N) --out $(TRACES_DIR) --replace
+	$(TSX) tools/generate-traces.ts --count $(N) --out $(TRACES_DIR) --replace
 
 # Check TRACES='a.ndjson b/*.ndjson' if given, else N freshly generated traces.
 # The JSON report goes to REPORT (default traces/reports/check-report.json), the
@@ -44,11 +49,11 @@ REPORT ?= traces/reports/check-report.json
 KEEP_FLAG = $(if $(KEEP),--keep $(KEEP))
 ifeq ($(origin TRACES),undefined)
 check: traces
-	$(NPX) tsx tools/check-traces.ts --report $(REPORT) $(KEEP_FLAG) $(CHECK_FLAGS) $(TRACES_DIR)/*.ndjson
+	$(TSX) tools/check-traces.ts --report $(REPORT) $(KEEP_FLAG) $(CHECK_FLAGS) $(TRACES_DIR)/*.ndjson
 else
 check: node_modules/.installed
 	@if [ -z "$(strip $(TRACES))" ]; then echo "make check: TRACES is empty: name trace files, or leave TRACES unset to generate N traces" >&2; exit 2; fi
-	$(NPX) tsx tools/check-traces.ts --report $(REPORT) $(KEEP_FLAG) $(CHECK_FLAGS) $(TRACES)
+	$(TSX) tools/check-traces.ts --report $(REPORT) $(KEEP_FLAG) $(CHECK_FLAGS) $(TRACES)
 endif
 
 test: node_modules/.installed browser
@@ -69,37 +74,37 @@ browser:
 # make itf TRACE=traces/fixtures/unsafe-figure-8.ndjson [ITF=out.itf.json]
 itf: node_modules/.installed
 	@if [ -z "$(TRACE)" ]; then echo "make itf: name the trace: make itf TRACE=FILE [ITF=OUT]" >&2; exit 2; fi
-	$(NPX) tsx tools/export-itf.ts $(TRACE) $(if $(ITF),--out $(ITF))
+	$(TSX) tools/export-itf.ts $(TRACE) $(if $(ITF),--out $(ITF))
 
 setup-tlc: node_modules/.installed
-	$(NPX) tsx tools/setup-tlc.ts
+	$(TSX) tools/setup-tlc.ts
 
 spec: node_modules/.installed
-	$(NPX) tsx tools/model-check.ts --use spec --timeout 1200
+	$(TSX) tools/model-check.ts --use spec --timeout 1200
 
 spec-long: node_modules/.installed
-	$(NPX) tsx tools/model-check.ts --use long --timeout 3600
+	$(TSX) tools/model-check.ts --use long --timeout 3600
 
 spec-deep: node_modules/.installed
-	$(NPX) tsx tools/model-check.ts --use deep
+	$(TSX) tools/model-check.ts --use deep
 
 # SPEC_AUDIT_FLAGS='--mutants 1,5 --seconds 120' to narrow it.
 spec-audit: node_modules/.installed
-	$(NPX) tsx tools/spec-audit.ts $(SPEC_AUDIT_FLAGS)
+	$(TSX) tools/spec-audit.ts $(SPEC_AUDIT_FLAGS)
 
 # AUDIT_FLAGS='--mutants 1,5 --schedules 500 --seconds 60' to narrow or widen it.
 # MODE=cluster runs mutated server processes under the nemesis instead
 # (AUDIT_FLAGS='--mutants 2,7,14 --runs 3 --seconds 10').
 audit: node_modules/.installed
-	$(NPX) tsx $(if $(filter cluster,$(MODE)),tools/cluster-audit.ts,tools/audit.ts) $(AUDIT_FLAGS)
+	$(TSX) $(if $(filter cluster,$(MODE)),tools/cluster-audit.ts,tools/audit.ts) $(AUDIT_FLAGS)
 
 # N perturbed traces (default 1000, about 4 min); FUZZ_FLAGS='--seed 7 --bases 40 --chunk 100'.
 fuzz-checkers: node_modules/.installed
-	$(NPX) tsx tools/fuzz-checkers.ts --count $(if $(filter command line,$(origin N)),$(N),1000) $(FUZZ_FLAGS)
+	$(TSX) tools/fuzz-checkers.ts --count $(if $(filter command line,$(origin N)),$(N),1000) $(FUZZ_FLAGS)
 
 SCHEDULES ?= 10000
 soak: node_modules/.installed
-	$(NPX) tsx tools/soak.ts --schedules $(SCHEDULES)
+	$(TSX) tools/soak.ts --schedules $(SCHEDULES)
 
 # A real cluster on 127.0.0.1: Raft ports BASE_PORT+1.., client ports BASE_PORT+101..
 SERVERS ?= 3
@@ -107,13 +112,13 @@ CLUSTER_DIR ?= traces/cluster
 BASE_PORT ?= 7100
 LIFETIME ?= 3600
 cluster-up: node_modules/.installed
-	$(NPX) tsx tools/cluster.ts up --servers $(SERVERS) --dir $(CLUSTER_DIR) --base-port $(BASE_PORT) --lifetime $(LIFETIME) $(CLUSTER_FLAGS)
+	$(TSX) tools/cluster.ts up --servers $(SERVERS) --dir $(CLUSTER_DIR) --base-port $(BASE_PORT) --lifetime $(LIFETIME) $(CLUSTER_FLAGS)
 
 cluster-status: node_modules/.installed
-	$(NPX) tsx tools/cluster.ts status --dir $(CLUSTER_DIR)
+	$(TSX) tools/cluster.ts status --dir $(CLUSTER_DIR)
 
 cluster-down: node_modules/.installed
-	$(NPX) tsx tools/cluster.ts down --dir $(CLUSTER_DIR)
+	$(TSX) tools/cluster.ts down --dir $(CLUSTER_DIR)
 
 bench: node_modules/.installed
 	npm run --silent bench
@@ -131,4 +136,4 @@ SECONDS ?= 30
 SEED ?= 1
 CHECK_DIR ?= traces/cluster-check
 cluster-check: node_modules/.installed
-	$(NPX) tsx tools/cluster-check.ts --seconds $(SECONDS) --servers $(SERVERS) --seed $(SEED) --out $(CHECK_DIR) $(CLUSTER_CHECK_FLAGS)
+	$(TSX) tools/cluster-check.ts --seconds $(SECONDS) --servers $(SERVERS) --seed $(SEED) --out $(CHECK_DIR) $(CLUSTER_CHECK_FLAGS)

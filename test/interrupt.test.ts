@@ -88,6 +88,57 @@ describe('interrupting a tool', { timeout: 180_000 }, () => {
     }
   });
 
+  /** Starts the audit under a launcher, in a process group of its own, and waits until its campaign runs TLC in a scratch copy. */
+  async function auditUnder(command: readonly string[], scratch: string) {
+    const flags = ['--mutants', '2', '--schedules', '400', '--seconds', '120', '--out', join(scratch, 'audit')];
+    const args = command[0] === 'make' ? [...command.slice(1), `AUDIT_FLAGS=${flags.join(' ')}`] : [...command.slice(1), ...flags];
+    const child = spawn(command[0]!, args, { env: { ...process.env, TMPDIR: scratch }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const exited = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
+    await until('a scratch copy and a TLC JVM', () => readdirSync(scratch).some((d) => d.startsWith('raft-')) && processesMentioning(scratch).some((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('tlc2.TLC')), 150_000);
+    return { group: child.pid!, exited };
+  }
+
+  async function leavesNothing(scratch: string, exited: Promise<number | null>): Promise<void> {
+    expect(await exited).not.toBe(0);
+    await until('every process of the audit to end', () => processesMentioning(scratch).length === 0, 15_000);
+    expect(readdirSync(scratch).filter((d) => d !== 'audit' && !d.startsWith('tsx-'))).toEqual([]);
+  }
+
+  it('Ctrl-C to the whole process group of make audit (SIGINT to make and the tool at once) stops every process and leaves no scratch folder', async () => {
+    await needTlc();
+    const scratch = mkdtempSync(join(tmpdir(), 'interrupt-group-'));
+    let group = 0;
+    try {
+      const run = await auditUnder(['make', 'audit'], scratch);
+      group = run.group;
+      process.kill(-group, 'SIGINT');
+      await leavesNothing(scratch, run.exited);
+    } finally {
+      killGroup(group);
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+  it('under the tsx command, the order Ctrl-C can take (the tool hears it first, then tsx, which relays it and SIGKILLs a tool that does not answer in 30 ms) still leaves nothing behind', async () => {
+    await needTlc();
+    const scratch = mkdtempSync(join(tmpdir(), 'interrupt-tsx-'));
+    let group = 0;
+    try {
+      const run = await auditUnder([process.execPath, 'node_modules/tsx/dist/cli.mjs', 'tools/audit.ts'], scratch);
+      group = run.group;
+      const tool = childrenOf(group).find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('tools/audit.ts'));
+      expect(tool).toBeDefined();
+      // The tool answers tsx at once, before tsx itself heard the signal; tsx then relays it and waits 30 ms for an answer.
+      process.kill(tool!, 'SIGINT');
+      await new Promise((r) => setTimeout(r, 100));
+      process.kill(group, 'SIGINT');
+      await leavesNothing(scratch, run.exited);
+    } finally {
+      killGroup(group);
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
   it('generate-traces on SIGINT leaves no partial trace behind', async () => {
     const scratch = mkdtempSync(join(tmpdir(), 'interrupt-'));
     try {
@@ -116,3 +167,27 @@ describe('interrupting a tool', { timeout: 180_000 }, () => {
     }
   });
 });
+
+/** The PIDs whose parent is `pid`. */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(entry));
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return out;
+}
+
+/** SIGKILL to a process group this test started, if it is still there (the test failed midway). */
+function killGroup(group: number): void {
+  try {
+    if (group) process.kill(-group, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}

@@ -39,7 +39,8 @@ function awaitExit(pids: readonly number[], ms: number): void {
   while (pids.some(processRunning) && Date.now() < deadline) Atomics.wait(nap, 0, 0, 20);
 }
 
-function stopEverything(): void {
+/** Signals every child and detached process held; returns the PIDs signalled. */
+function signalEverything(): number[] {
   const signalled: number[] = [];
   for (const [child, signal] of children) {
     try {
@@ -58,7 +59,10 @@ function stopEverything(): void {
     }
   }
   pids.clear();
-  awaitExit(signalled, 5000);
+  return signalled;
+}
+
+function removeEverything(): void {
   for (const dir of dirs) {
     try {
       // A JVM just sent SIGKILL may still write into its metadir for a moment:
@@ -71,14 +75,41 @@ function stopEverything(): void {
   dirs.clear();
 }
 
+/** At exit, with no event loop left: everything at once, waiting synchronously. */
+function stopEverything(): void {
+  awaitExit(signalEverything(), 5000);
+  removeEverything();
+}
+
+/**
+ * On a signal: the same, but waiting with timers, so that the event loop
+ * stays free meanwhile. A launcher in between (the tsx command) relays the
+ * signal again and SIGKILLs a process that cannot answer it within 30 ms; a
+ * blocked event loop could not.
+ */
+async function stopEverythingSoon(): Promise<void> {
+  const signalled = signalEverything();
+  const deadline = Date.now() + 5000;
+  while (signalled.some(processRunning) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  removeEverything();
+}
+
 function install(): void {
   if (installed) return;
   installed = true;
-  process.on('exit', stopEverything);
+  /** The signal being handled, once one came. */
+  let interrupted: NodeJS.Signals | null = null;
+  process.on('exit', () => {
+    stopEverything();
+    // The work goes on while the cleanup waits, and may end the process first
+    // (a TLC run it killed fails it): the exit still says it was interrupted.
+    if (interrupted) process.exitCode = 128 + constants.signals[interrupted];
+  });
   for (const signal of SIGNALS) {
     process.on(signal, () => {
-      stopEverything();
-      process.exit(128 + constants.signals[signal]);
+      if (interrupted) return; // the same signal relayed again: the cleanup is under way
+      interrupted = signal;
+      void stopEverythingSoon().finally(() => process.exit(128 + constants.signals[signal]));
     });
   }
 }
