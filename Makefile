@@ -37,6 +37,8 @@ node_modules/.installed: package.json package-lock.json
 	@touch $@
 
 # --replace removes the folder's old traces, only once the options are known good.
+# The folder is locked while a run writes or reads it (TRACES_DIR.lock): a second
+# run refuses, naming the first, instead of deleting its traces.
 traces: node_modules/.installed
 	$(TSX) tools/generate-traces.ts --count $(N) --out $(TRACES_DIR) --replace
 
@@ -48,8 +50,10 @@ traces: node_modules/.installed
 REPORT ?= traces/reports/check-report.json
 KEEP_FLAG = $(if $(KEEP),--keep $(KEEP))
 ifeq ($(origin TRACES),undefined)
-check: traces
-	$(TSX) tools/check-traces.ts --report $(REPORT) $(KEEP_FLAG) $(CHECK_FLAGS) $(TRACES_DIR)/*.ndjson
+# One shell line: its PID ($$$$) owns the folder's lock from the generation to the end of the check.
+check: node_modules/.installed
+	$(TSX) tools/generate-traces.ts --count $(N) --out $(TRACES_DIR) --replace --lock-owner $$$$ && \
+	  $(TSX) tools/check-traces.ts --lock $(TRACES_DIR) --lock-owner $$$$ --report $(REPORT) $(KEEP_FLAG) $(CHECK_FLAGS) $(TRACES_DIR)/*.ndjson
 else
 check: node_modules/.installed
 	@if [ -z "$(strip $(TRACES))" ]; then echo "make check: TRACES is empty: name trace files, or leave TRACES unset to generate N traces" >&2; exit 2; fi

@@ -1,7 +1,7 @@
 // Every tool answers --help with its usage and exit codes, says what is
 // wrong with its arguments in one line before starting any long job, and
 // never hangs or loses a user's files over a bad path or option.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -72,6 +72,36 @@ describe('bad arguments', { timeout: 120_000 }, () => {
       expect(r.stdout).not.toContain('checking');
     }
     expect([readFileSync(a, 'utf8'), readFileSync(b, 'utf8')]).toEqual(before);
+  });
+
+  it('two runs on one traces folder: the second refuses in one line naming the first, touching nothing; a lock whose owner ended is taken over', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'cli-lock-'));
+    const out = join(parent, 'generated');
+    expect(tool('generate-traces', ['--count', '2', '--out', out]).status).toBe(0);
+    const before = readdirSync(out).sort();
+    // Another run's shell owns the lock (as make check's does from generation to check).
+    const owner = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      const gen = tool('generate-traces', ['--count', '1', '--out', out, '--replace', '--lock-owner', String(owner.pid)]);
+      expect(gen.status, gen.stderr).toBe(0);
+      for (const [name, args] of [
+        ['generate-traces', ['--count', '1', '--out', out, '--replace']],
+        ['check-traces', ['--lock', out, '--report', join(parent, 'r.json'), join(out, 'seed-1.ndjson')]],
+      ] as const) {
+        const r = tool(name, [...args], 30_000);
+        expect(r.stderr).toBe(`${name}: another run holds ${out}, pid ${owner.pid} (generate-traces --out ${out}); wait for it to end, or give this run a folder of its own (TRACES_DIR=... for make)\n`);
+        expect(r.status).toBe(1);
+      }
+      expect(readdirSync(out).sort()).toEqual(['seed-1.ndjson']);
+    } finally {
+      owner.kill('SIGKILL');
+      await new Promise((r) => owner.once('exit', r));
+    }
+    // Its owner gone, the lock is stale: the next run takes it, and gives it back when done.
+    const again = tool('generate-traces', ['--count', '2', '--out', out, '--replace']);
+    expect(again.status, again.stderr).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(before);
+    expect(existsSync(`${out}.lock`)).toBe(false);
   });
 
   it('generate-traces under an impossible --out fails at once instead of spinning', () => {

@@ -1,6 +1,10 @@
 // Validates trace files against spec/Raft.tla with TLC.
 //   npx tsx tools/check-traces.ts [--report FILE (default traces/reports/check-report.json)] [--html FILE]
-//                                 [--keep DIR] [--window N] [--chunk N] [--batch N] [--parallel N] [--timeout S] FILE...
+//                                 [--keep DIR] [--window N] [--chunk N] [--batch N] [--parallel N] [--timeout S]
+//                                 [--lock DIR [--lock-owner PID]] FILE...
+// --lock DIR holds DIR's lock (see generate-traces) while the files are read,
+// for PID if given (make check's shell, whose generation took it), and gives
+// it back at the end.
 // Each file is first checked against the trace schema, then by TLC. Prints a
 // summary table and, for each rejected trace, where and why it left the spec.
 // Writes the JSON report and, beside it, an HTML page (--html; default: the
@@ -17,6 +21,7 @@ import { exitOnHelp, usageOf, parse, positiveInt, UsageError } from '../src/sim/
 import { checkTraces, formatDiagnosis, type TraceInput, type TraceVerdict } from '../src/check/trace-checker.js';
 import { findJava, findTlcJar, TlcSetupError, tlcVersion } from '../src/tlc/jar.js';
 import { Progress } from '../src/cli/progress.js';
+import { FolderLockedError, lockFolder, unlockFolder } from '../src/files/folder-lock.js';
 import { checkOutputsApart, checkWritableFile, OutputOverlapError, OutputPathError } from '../src/files/output-path.js';
 import { writeFileAtomic } from '../src/trace/recorder.js';
 import { formatProblem, validateTraceFile } from '../src/trace/validate.js';
@@ -26,7 +31,7 @@ import { DEFAULT_WINDOW } from '../src/report/space-time.js';
 exitOnHelp(process.argv.slice(2), import.meta.url);
 
 async function main(): Promise<number> {
-  const { values, positionals: files } = parse(process.argv.slice(2), ['report', 'html', 'keep', 'window', 'chunk', 'batch', 'parallel', 'timeout']);
+  const { values, positionals: files } = parse(process.argv.slice(2), ['report', 'html', 'keep', 'window', 'chunk', 'batch', 'parallel', 'timeout', 'lock', 'lock-owner']);
   if (files.length === 0) throw new UsageError(`name at least one trace file\n${usageOf(import.meta.url)}`);
   const chunkSize = positiveInt('chunk', values.chunk, 250);
   const eventsPerBatch = positiveInt('batch', values.batch, 15_000);
@@ -40,6 +45,14 @@ async function main(): Promise<number> {
   // Before any work: a report that cannot be written must not cost a whole TLC run.
   checkWritableFile(report);
   checkWritableFile(html);
+  if (values.lock) {
+    const lock = values.lock;
+    const owner = values['lock-owner'] === undefined ? process.pid : positiveInt('lock-owner', values['lock-owner'], 0);
+    lockFolder(lock, `check-traces --lock ${lock}`, owner);
+    process.on('exit', () => unlockFolder(lock, owner));
+  } else if (values['lock-owner']) {
+    throw new UsageError('--lock-owner goes with --lock DIR');
+  }
 
   const started = performance.now();
   const inputs: TraceInput[] = [];
@@ -157,7 +170,7 @@ main().then(
       console.error(`check-traces: ${err.message}`);
       process.exit(2);
     }
-    console.error(`check-traces: ${err instanceof TlcSetupError || err instanceof OutputPathError ? err.message : (err as Error).message}`);
+    console.error(`check-traces: ${err instanceof TlcSetupError || err instanceof OutputPathError || err instanceof FolderLockedError ? err.message : (err as Error).message}`);
     process.exit(1);
   },
 );

@@ -1,6 +1,10 @@
 // Writes traces of simulated runs, one file per seed: traces/seed-<S>.ndjson.
-//   npx tsx tools/generate-traces.ts [--count N] [--first-seed S] [--out DIR] [--nodes 3,5] [--steps MIN-MAX] [--replace]
-// --replace first removes the seed-*.ndjson files already in DIR.
+//   npx tsx tools/generate-traces.ts [--count N] [--first-seed S] [--out DIR] [--nodes 3,5] [--steps MIN-MAX] [--replace] [--lock-owner PID]
+// --replace first removes the seed-*.ndjson files already in DIR. DIR is
+// locked for the run (DIR.lock): another run that holds it is named and this
+// one exits 1 before touching anything. --lock-owner PID takes the lock for
+// process PID instead (make check's shell, which then checks the traces under
+// the same lock) and leaves it held at the end.
 // Each seed names one fast-check schedule; the same seed writes the same bytes.
 // A schedule under which nothing happens (no timeout fired) yields no trace: it
 // is reported and the next seed is taken, so COUNT traces all hold events.
@@ -10,6 +14,7 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Progress } from '../src/cli/progress.js';
+import { FolderLockedError, lockFolder, unlockFolder } from '../src/files/folder-lock.js';
 import { ensureDir, OutputPathError } from '../src/files/output-path.js';
 import { exitOnHelp, naturalInt, parse, positiveInt, scheduleOptions, UsageError } from '../src/sim/cli-options.js';
 import { generateSchedule, resolvedOptions, runScheduleAsync } from '../src/sim/schedule.js';
@@ -18,14 +23,17 @@ import { TraceFileWriter } from '../src/trace/recorder.js';
 exitOnHelp(process.argv.slice(2), import.meta.url);
 
 try {
-  const { values, positionals } = parse(process.argv.slice(2), ['count', 'first-seed', 'seed', 'out', 'nodes', 'steps', 'replace'], ['replace']);
+  const { values, positionals } = parse(process.argv.slice(2), ['count', 'first-seed', 'seed', 'out', 'nodes', 'steps', 'replace', 'lock-owner'], ['replace']);
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   const count = values.seed !== undefined ? 1 : positiveInt('count', values.count, 100);
   const first = naturalInt('seed', (values.seed ?? values['first-seed']), 1);
   const out = (values.out) ?? 'traces';
   const options = scheduleOptions(values.nodes, values.steps);
   const recorded = resolvedOptions(options);
+  const owner = values['lock-owner'] === undefined ? process.pid : positiveInt('lock-owner', values['lock-owner'], 0);
   ensureDir(out);
+  lockFolder(out, `generate-traces --out ${out}`, owner);
+  if (owner === process.pid) process.on('exit', () => unlockFolder(out));
   if (values.replace) {
     // Only now, with every option accepted: a typo must not cost the old traces.
     for (const f of readdirSync(out)) if (/^seed-\d+\.ndjson$/.test(f)) rmSync(join(out, f));
@@ -86,6 +94,6 @@ try {
     console.error(`generate-traces: ${err.message}`);
     process.exit(2);
   }
-  console.error(`generate-traces: ${err instanceof OutputPathError ? err.message : (err as Error).message}`);
+  console.error(`generate-traces: ${err instanceof OutputPathError || err instanceof FolderLockedError ? err.message : (err as Error).message}`);
   process.exit(1);
 }
