@@ -2,7 +2,7 @@
 // wrong with its arguments in one line before starting any long job, and
 // never hangs or loses a user's files over a bad path or option.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -104,6 +104,36 @@ describe('bad arguments', { timeout: 120_000 }, () => {
     expect(existsSync(`${out}.lock`)).toBe(false);
   });
 
+  it('on a full disk, generate-traces and check-traces name the file in one line and leave no file cut short and no temporary file', () => {
+    const disk = smallDisk(192);
+    try {
+      const out = join(disk.dir, 'generated');
+      const gen = tool('generate-traces', ['--count', '40', '--out', out]);
+      expect(gen.status).toBe(1);
+      expect(gen.stderr).toMatch(new RegExp(`^generate-traces: ${out}/seed-\\d+\\.ndjson: cannot be written \\(no space left on the device\\); nothing was left under its name\\n$`));
+      const left = readdirSync(out);
+      expect(left.filter((f) => !/^seed-\d+\.ndjson$/.test(f))).toEqual([]);
+      // Every trace that is there is whole: the schema check takes each.
+      expect(left.length).toBeGreaterThan(0);
+      const check = tool('validate-trace', left.map((f) => join(out, f)));
+      expect(check.status, check.stderr + check.stdout).toBe(0);
+      // Fill what is left, then ask for a report there.
+      writeFileSync(join(disk.dir, 'filler'), '');
+      try {
+        for (let k = 0; k < 1000; k++) appendFileSync(join(disk.dir, 'filler'), Buffer.alloc(4096));
+      } catch {
+        // full
+      }
+      const report = join(disk.dir, 'report.json');
+      const r = tool('check-traces', ['--report', report, fixture], 120_000);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`${disk.dir}/report\\.json.*(cannot be written|ENOSPC)`));
+      expect(readdirSync(disk.dir).filter((f) => f.includes('.tmp') || f.includes('.probe'))).toEqual([]);
+    } finally {
+      disk.remove();
+    }
+  });
+
   it('generate-traces under an impossible --out fails at once instead of spinning', () => {
     const r = tool('generate-traces', ['--count', '1', '--out', '/proc/x'], 30_000);
     expect(r.error, 'no hang').toBeUndefined();
@@ -160,3 +190,23 @@ describe('bad arguments', { timeout: 120_000 }, () => {
     expect(JSON.parse(readFileSync(join(cwd, 'traces', 'reports', 'check-report.json'), 'utf8'))).toMatchObject({ traces: 1, accepted: 0, errors: 1 });
   });
 });
+
+/**
+ * A file system of `kb` KiB of its own (a tmpfs), to fill up: it takes root
+ * (mount), which make test and CI have; elsewhere the test fails saying so.
+ */
+function smallDisk(kb: number): { dir: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'small-disk-'));
+  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${kb}k`, 'tmpfs', dir], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`this test fills a small disk of its own: it needs root to mount a tmpfs (run make test as root): ${(r.stderr || r.error?.message || '').trim()}`);
+  }
+  return {
+    dir,
+    remove() {
+      spawnSync('umount', [dir]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

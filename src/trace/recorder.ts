@@ -78,31 +78,71 @@ export class TraceFileWriter {
 
   private flush(): void {
     if (this.pending.length === 0) return;
-    const chunk = this.pending.join('\n') + '\n';
+    const chunk = Buffer.from(this.pending.join('\n') + '\n', 'utf8');
     this.pending = [];
     this.pendingChars = 0;
-    this.bytes += writeSync(this.fd!, chunk);
+    try {
+      writeAll(this.fd!, chunk);
+    } catch (err) {
+      // A full disk must not leave a trace cut short under the target's name, nor its temporary file.
+      this.abort();
+      throw new FileWriteError(this.path, err);
+    }
+    this.bytes += chunk.length;
   }
 
+  /** Renames the whole file over the target; on a failure (a full disk) nothing is left behind and the error names the file. */
   commit(): void {
     this.flush();
-    closeSync(this.fd!);
-    this.fd = null;
-    renameSync(this.tmp, this.path);
+    try {
+      closeSync(this.fd!);
+      this.fd = null;
+      renameSync(this.tmp, this.path);
+    } catch (err) {
+      this.abort();
+      throw new FileWriteError(this.path, err);
+    }
     untrackTempPath(this.tmp);
   }
 
   abort(): void {
-    if (this.fd !== null) closeSync(this.fd);
+    try {
+      if (this.fd !== null) closeSync(this.fd);
+    } catch {
+      // closing is all that was left to do
+    }
     this.fd = null;
     rmSync(this.tmp, { force: true });
     untrackTempPath(this.tmp);
   }
 }
 
+/** A file that could not be written (a full disk, say), named with the system's reason: one line for the user. */
+export class FileWriteError extends Error {
+  constructor(
+    readonly file: string,
+    cause: unknown,
+  ) {
+    const e = cause as NodeJS.ErrnoException;
+    const why = e.code === 'ENOSPC' ? 'no space left on the device' : e.code === 'EDQUOT' ? 'disk quota exceeded' : e.code ?? e.message;
+    super(`${file}: cannot be written (${why}); nothing was left under its name`);
+  }
+}
+
+/** Writes every byte (a write may take fewer than asked: a disk about to fill up), or throws. */
+function writeAll(fd: number, bytes: Uint8Array): void {
+  let done = 0;
+  while (done < bytes.length) {
+    const n = writeSync(fd, bytes, done, bytes.length - done);
+    if (n <= 0) throw Object.assign(new Error('a write that wrote nothing'), { code: 'ENOSPC' });
+    done += n;
+  }
+}
+
 /**
  * Writes a file so that it appears whole or not at all: the content goes to a
- * temporary file beside the target, which is then renamed over it.
+ * temporary file beside the target, which is then renamed over it. A failure
+ * (a full disk) leaves the target as it was and names it.
  */
 export function writeFileAtomic(path: string, content: string | Uint8Array): void {
   ensureDir(dirname(path));
@@ -112,6 +152,6 @@ export function writeFileAtomic(path: string, content: string | Uint8Array): voi
     renameSync(tmp, path);
   } catch (err) {
     rmSync(tmp, { force: true });
-    throw err;
+    throw new FileWriteError(path, err);
   }
 }
