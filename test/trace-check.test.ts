@@ -217,6 +217,33 @@ describe('trace validation by TLC', { timeout: 300_000 }, () => {
     expect(formatDiagnosis('odd-wrong.ndjson', d).join('\n')).toContain('\u2603 other');
   });
 
+  it('client values of tens of kilobytes reach TLC whole, in short lines, escapes and all (a long line made TLC read the module for minutes)', async () => {
+    const text = readFileSync('traces/fixtures/accepted-follower-commit.ndjson', 'utf8');
+    // Escapes (~xxxx) at every distance from the 128-character pieces' ends.
+    const long = (tag: string) => `${tag}:` + Array.from({ length: 6000 }, (_, k) => `${'y'.repeat(k % 7)}\u00e9~"${k}`).join('');
+    const values = new Map<string, string>();
+    const renamed = text.replace(/"value":"([^"]*)"/g, (_, v: string) => {
+      if (!values.has(v)) values.set(v, long(v));
+      return `"value":${JSON.stringify(values.get(v))}`;
+    });
+    expect([...values.values()].every((v) => v.length > 50_000)).toBe(true);
+    const lines = renamed.split('\n');
+    const at = lines.findIndex((l) => l.includes('"action":"ClientRequest"'));
+    const event = JSON.parse(lines[at]!);
+    const entry = event.logChange.append[event.logChange.append.length - 1];
+    entry.value = entry.value.slice(0, -1) + 'Z';
+    lines[at] = JSON.stringify(event);
+    const report = await checkTraces([fromText('long-values.ndjson', renamed), fromText('long-values-wrong.ndjson', lines.join('\n'))], { ...tlc, keepDir: mkdtempSync(join(tmpdir(), 'long-values-')) });
+    expect(report.verdicts.map((v) => v.status), JSON.stringify(report.verdicts).slice(0, 800)).toEqual(['accepted', 'rejected']);
+    const d = (report.verdicts[1] as Extract<TraceVerdict, { status: 'rejected' }>).diagnosis;
+    expect(d.line).toBe(at + 1);
+    // (Quoted in the diagnosis as JSON quotes it.)
+    expect(formatDiagnosis('long-values-wrong.ndjson', d).join('\n')).toContain(JSON.stringify(entry.value).slice(-300));
+    // The module TLC read: no line much longer than a piece.
+    const kept = readFileSync(join(report.kept[0]!.dir, 'TraceData.tla'), 'utf8');
+    expect(Math.max(...kept.split('\n').map((l) => l.length))).toBeLessThan(1000);
+  });
+
   it('a trace whose data TLC cannot read is an error of its own, and its batch-mates are still checked', async () => {
     // The schema keeps integers below 2^31 (TLC's limit); a caller of
     // checkTraces that skips it can still hand TLC a term it cannot read, so
@@ -258,6 +285,24 @@ describe('tools/check-traces.ts', { timeout: 300_000 }, () => {
     expect(r.stdout).toMatch(/accepted\s+2/);
     const json = JSON.parse(readFileSync(report, 'utf8'));
     expect(json).toMatchObject({ traces: 2, accepted: 2, rejected: 0, errors: 0 });
+  });
+
+  it('in a log (no terminal), says every few seconds that TLC is still at work, also while one TLC run lasts long', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'check-cli-'));
+    // One trace whose single TLC run takes seconds: its client values are long.
+    const text = readFileSync('traces/fixtures/accepted-follower-commit.ndjson', 'utf8').replace(/"value":"([^"]*)"/g, (_, v: string) => `"value":"${v}${'p'.repeat(250_000)}"`);
+    const trace = join(dir, 'slow.ndjson');
+    writeFileSync(trace, text);
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'tools/check-traces.ts', '--report', join(dir, 'r.json'), trace], { encoding: 'utf8', env: { ...process.env, RAFT_PROGRESS_SECONDS: '1' } });
+    const seconds = (performance.now() - t0) / 1000;
+    expect(r.status, r.stderr).toBe(0);
+    const beats = r.stdout.split('\n').filter((l) => /^ {2}check: [0-9?]+\/[0-9?]+ TLC runs done, \d+ s$/.test(l));
+    console.log(`${beats.length} progress lines in ${seconds.toFixed(1)} s`);
+    // The one run ends once: every line before it is a heartbeat.
+    expect(seconds).toBeGreaterThan(4);
+    expect(beats.length).toBeGreaterThanOrEqual(2);
+    expect(beats[0]).toMatch(/ 0\/\? TLC runs done/);
   });
 
   it('exits 1 with a diagnosis on a rejected trace, and one line per unreadable file', () => {

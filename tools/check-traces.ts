@@ -20,7 +20,7 @@ import { cpus } from 'node:os';
 import { exitOnHelp, usageOf, parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
 import { checkTraces, formatDiagnosis, type TraceInput, type TraceVerdict } from '../src/check/trace-checker.js';
 import { findJava, findTlcJar, TlcSetupError, tlcVersion } from '../src/tlc/jar.js';
-import { Progress } from '../src/cli/progress.js';
+import { heartbeat, Progress, progressIntervalMs } from '../src/cli/progress.js';
 import { FolderLockedError, lockFolder, unlockFolder } from '../src/files/folder-lock.js';
 import { checkOutputsApart, checkWritableFile, OutputOverlapError, OutputPathError } from '../src/files/output-path.js';
 import { writeFileAtomic } from '../src/trace/recorder.js';
@@ -79,6 +79,10 @@ async function main(): Promise<number> {
   const progress = new Progress('  check');
   const tool = `${tlcVersion(java, jar)} (${jar.source})`;
   console.log(`checking ${inputs.length} trace(s) with ${tool}`);
+  // A TLC run can take minutes: between runs' ends, a line every few seconds still says the check is alive.
+  const runs = { done: 0, total: 0 };
+  const runsLine = () => `${runs.done}/${runs.total || '?'} TLC runs done, ${((performance.now() - started) / 1000).toFixed(0)} s`;
+  const stopBeat = heartbeat(() => progress.update(runsLine()), progressIntervalMs());
   const checked = await checkTraces(inputs, {
     java,
     jar,
@@ -88,10 +92,11 @@ async function main(): Promise<number> {
     timeoutMs,
     ...(values.keep ? { keepDir: values.keep } : {}),
     onBatchDone: (done, total) => {
-      const seconds = (performance.now() - started) / 1000;
-      progress.update(`${done}/${total} TLC runs done, ${seconds.toFixed(0)} s`, done === total);
+      Object.assign(runs, { done, total });
+      progress.update(runsLine(), done === total);
     },
   });
+  stopBeat();
   progress.end();
   const verdicts = [...invalid, ...checked.verdicts];
   const traceSeconds = verdicts.map((v, k) => (schemaSeconds.get(v.file) ?? 0) + (k < invalid.length ? 0 : checked.traceSeconds[k - invalid.length] ?? 0));

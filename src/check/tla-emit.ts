@@ -15,8 +15,32 @@ import { commonPrefix, type GlobalState, type History, type LogView } from '../t
  * encoding that decodeTlaString reverses.
  */
 export function tlaString(s: string): string {
-  return `"${s.replace(/[^\x20-\x7e]|["\\~]/g, (c) => `~${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}"`;
+  const encoded = s.replace(/[^\x20-\x7e]|["\\~]/g, (c) => `~${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (encoded.length <= STRING_PIECE) return `"${encoded}"`;
+  // A long value is written as pieces joined by \o, a piece a line: TLC's
+  // PlusCal scanner takes time in the square of a line's length (a 1.2 MB
+  // client value on one line kept TLC reading the module for minutes).
+  const pieces: string[] = [];
+  for (let k = 0; k < encoded.length; k += STRING_PIECE) {
+    let end = Math.min(encoded.length, k + STRING_PIECE);
+    // Never split an escape (~ and four hex digits).
+    const tilde = end < encoded.length ? encoded.slice(end - 4, end).indexOf('~') : -1;
+    if (tilde >= 0) end -= 4 - tilde;
+    pieces.push(`"${encoded.slice(k, end)}"`);
+    k = end - STRING_PIECE;
+  }
+  return joined(pieces);
 }
+
+/** Pieces joined by \o as a balanced tree: a chain of thousands would overflow TLC's stack. */
+function joined(pieces: readonly string[]): string {
+  if (pieces.length === 1) return pieces[0]!;
+  const half = Math.ceil(pieces.length / 2);
+  return `(${joined(pieces.slice(0, half))} \\o\n  ${joined(pieces.slice(half))})`;
+}
+
+/** The longest string literal written on one line of the generated module. */
+const STRING_PIECE = 128;
 
 /** The string that tlaString encoded (strings it did not encode come back unchanged). */
 export function decodeTlaString(s: string): string {

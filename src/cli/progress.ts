@@ -4,6 +4,12 @@
 // without filling up. (A library such as cli-progress draws bars on a
 // terminal, but its non-terminal output is what matters in CI, and that is a
 // line every few seconds: not worth a dependency.)
+/** How often a progress line goes to a log that is no terminal: RAFT_PROGRESS_SECONDS, default 5. */
+export function progressIntervalMs(): number {
+  const s = Number(process.env.RAFT_PROGRESS_SECONDS);
+  return Number.isFinite(s) && s > 0 ? s * 1000 : 5000;
+}
+
 export interface ProgressOptions {
   readonly tty?: boolean;
   /** Least time between two lines when not on a terminal. */
@@ -20,7 +26,7 @@ export class Progress {
 
   constructor(private readonly label: string, options: ProgressOptions = {}) {
     this.tty = options.tty ?? Boolean(process.stdout.isTTY);
-    this.everyMs = options.everyMs ?? 5000;
+    this.everyMs = options.everyMs ?? progressIntervalMs();
     this.write = options.write ?? ((t) => process.stdout.write(t));
   }
 
