@@ -139,6 +139,19 @@ describe('elections', () => {
     expect(n.state.matchIndex).toEqual({ n2: 0, n3: 0 });
   });
 
+  it('a lone server is its own quorum: its timeout elects it, and it commits a proposal at once', () => {
+    const n = RaftNode.boot('n1', ['n1']);
+    const r = n.step({ kind: 'electionTimeout' });
+    expect(r.events.map((e) => e.action)).toEqual(['Timeout', 'BecomeLeader']);
+    expect(r.messages).toEqual([]);
+    const p = n.step({ kind: 'propose', value: 'k=v' });
+    expect(p.events.map((e) => e.action)).toEqual(['ClientRequest', 'AdvanceCommitIndex']);
+    expect(p.committed.map((c) => c.index)).toEqual([1]);
+    // With peers, one's own vote is no majority: nothing changes for clusters of two or more.
+    const m = RaftNode.boot('n1', ['n1', 'n2']);
+    expect(m.step({ kind: 'electionTimeout' }).events.map((e) => e.action)).toEqual(['Timeout', 'RequestVote']);
+  });
+
   it('drops a response of an older term without counting it', () => {
     const n = node('n1', { currentTerm: 3, votedFor: null, log: [] });
     n.step({ kind: 'electionTimeout' });

@@ -258,12 +258,16 @@ describe('trace validation by TLC', { timeout: 300_000 }, () => {
     expect(report.retries).toBeGreaterThanOrEqual(2);
   });
 
-  it('a trace of an unsupported cluster, an empty trace, and a TLC that times out are errors, never accepted', async () => {
+  it('clusters of 1 to 9 servers are checked; a larger one, an empty trace, and a TLC that times out are errors, never accepted', async () => {
     const good = readFileSync('traces/fixtures/accepted-split-vote.ndjson', 'utf8');
-    const four = runSchedule({ ...generateSchedule(5), nodes: 4 }).trace;
-    const report = await checkTraces([fromText('four.ndjson', four)], tlc);
-    expect(report.verdicts[0]).toMatchObject({ status: 'error' });
-    expect((report.verdicts[0] as { message: string }).message).toMatch(/^four.ndjson: the trace's cluster is n1, n2, n3, n4; the checker is configured for/);
+    // Every size from 1 to 9 is checked (a lone server elects itself and commits alone); 10 is refused.
+    const sized = [1, 2, 4, 6, 9].map((n) => fromText(`size-${n}.ndjson`, runSchedule({ ...generateSchedule(5), nodes: n }).trace));
+    const lone = sized[0]!.events as readonly { action: string }[];
+    for (const a of ['BecomeLeader', 'ClientRequest', 'AdvanceCommitIndex']) expect(lone.map((e) => e.action)).toContain(a);
+    const ten = fromText('ten.ndjson', runSchedule({ ...generateSchedule(5), nodes: 10 }).trace);
+    const report = await checkTraces([...sized, ten], tlc);
+    expect(report.verdicts.map((v) => v.status), JSON.stringify(report.verdicts).slice(0, 600)).toEqual(['accepted', 'accepted', 'accepted', 'accepted', 'accepted', 'error']);
+    expect((report.verdicts[5] as { message: string }).message).toBe("ten.ndjson: the trace's cluster is n1, n2, n3, n4, n5, n6, n7, n8, n9, n10; the checker is configured for clusters n1..nK of 1 to 9 servers");
 
     const empty = await checkTraces([{ file: 'empty.ndjson', header: fromText('x', good).header, events: [] }], tlc);
     expect(empty.verdicts[0]).toMatchObject({ status: 'error', message: 'empty.ndjson: the trace has no events' });

@@ -104,9 +104,8 @@ async function main(): Promise<number> {
   switch (command) {
     case 'up': {
       const servers = positiveInt('servers', values.servers, 3);
-      // A lone server never becomes leader: the core promotes a candidate when
-      // a vote response arrives, and with no peers none ever does.
-      if (servers < 2 || servers > 9) throw new UsageError(`--servers takes 2..9, got ${servers}`);
+      // The checker takes clusters n1..nK of 1 to 9 servers (a lone server elects itself).
+      if (servers > 9) throw new UsageError(`--servers takes 1..9, got ${servers}`);
       const basePort = positiveInt('base-port', values['base-port'], 7100);
       if (basePort + 100 + servers > 65535) throw new UsageError(`--base-port ${basePort} leaves no room for ${servers} servers' ports`);
       return up(dir, servers, basePort, values['no-fsync'] !== 'true', positiveInt('lifetime', values.lifetime, 3600));

@@ -96,7 +96,10 @@ function server(id: ServerId | null): string {
 }
 
 function indexMap(m: Readonly<Record<ServerId, number>>): string {
-  return record(Object.keys(m).sort().map((k) => [k, String(m[k])]));
+  const peers = Object.keys(m).sort();
+  // A lone server has no peers: TLA+ has no empty record, but the function on no servers is one.
+  if (peers.length === 0) return '[p \\in {} |-> 0]';
+  return record(peers.map((k) => [k, String(m[k])]));
 }
 
 /**

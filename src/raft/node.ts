@@ -210,6 +210,8 @@ export class RaftNode {
     this.dirty = true;
     this.emit('Timeout', {});
     for (const peer of this.peers) this.sendRequestVote(peer);
+    // A lone server is its own quorum: its own vote elects it (no response will come).
+    if (this.votesGranted.size >= this.quorum) this.becomeLeader();
   }
 
   private retransmitVoteRequests(): void {
@@ -276,6 +278,8 @@ export class RaftNode {
     this.appendToLog([{ term: this.currentTerm, value }]);
     this.emit('ClientRequest', { value });
     this.broadcastAppendEntries();
+    // A leader that is its own quorum holds the entry on a majority already.
+    if (this.quorum === 1) this.advanceCommitIndex();
     return true;
   }
 
