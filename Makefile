@@ -40,7 +40,7 @@ node_modules/.installed: package.json package-lock.json
 # The folder is locked while a run writes or reads it (TRACES_DIR.lock): a second
 # run refuses, naming the first, instead of deleting its traces.
 traces: node_modules/.installed
-	$(TSX) tools/generate-traces.ts --count $(N) --out $(TRACES_DIR) --replace
+	$(TSX) tools/generate-traces.ts --count $(N) --out '$(TRACES_DIR)' --replace
 
 # Check TRACES='a.ndjson b/*.ndjson' if given, else N freshly generated traces.
 # The JSON report goes to REPORT (default traces/reports/check-report.json), the
@@ -48,16 +48,16 @@ traces: node_modules/.installed
 # rejected trace's failing chunk, with the command that re-runs TLC on them.
 # CHECK_FLAGS='--timeout 900 --parallel 1 --chunk 250 --batch 15000 --window 4000' passes options on.
 REPORT ?= traces/reports/check-report.json
-KEEP_FLAG = $(if $(KEEP),--keep $(KEEP))
+KEEP_FLAG = $(if $(KEEP),--keep '$(KEEP)')
 ifeq ($(origin TRACES),undefined)
 # One shell line: its PID ($$$$) owns the folder's lock from the generation to the end of the check.
 check: node_modules/.installed
-	$(TSX) tools/generate-traces.ts --count $(N) --out $(TRACES_DIR) --replace --lock-owner $$$$ && \
-	  $(TSX) tools/check-traces.ts --lock $(TRACES_DIR) --lock-owner $$$$ --report $(REPORT) $(KEEP_FLAG) $(CHECK_FLAGS) $(TRACES_DIR)/*.ndjson
+	$(TSX) tools/generate-traces.ts --count $(N) --out '$(TRACES_DIR)' --replace --lock-owner $$$$ && \
+	  $(TSX) tools/check-traces.ts --lock '$(TRACES_DIR)' --lock-owner $$$$ --report '$(REPORT)' $(KEEP_FLAG) $(CHECK_FLAGS) '$(TRACES_DIR)'/*.ndjson
 else
 check: node_modules/.installed
 	@if [ -z "$(strip $(TRACES))" ]; then echo "make check: TRACES is empty: name trace files, or leave TRACES unset to generate N traces" >&2; exit 2; fi
-	$(TSX) tools/check-traces.ts --report $(REPORT) $(KEEP_FLAG) $(CHECK_FLAGS) $(TRACES)
+	$(TSX) tools/check-traces.ts --report '$(REPORT)' $(KEEP_FLAG) $(CHECK_FLAGS) $(TRACES)
 endif
 
 test: node_modules/.installed browser
@@ -116,13 +116,13 @@ CLUSTER_DIR ?= traces/cluster
 BASE_PORT ?= 7100
 LIFETIME ?= 3600
 cluster-up: node_modules/.installed
-	$(TSX) tools/cluster.ts up --servers $(SERVERS) --dir $(CLUSTER_DIR) --base-port $(BASE_PORT) --lifetime $(LIFETIME) $(CLUSTER_FLAGS)
+	$(TSX) tools/cluster.ts up --servers $(SERVERS) --dir '$(CLUSTER_DIR)' --base-port $(BASE_PORT) --lifetime $(LIFETIME) $(CLUSTER_FLAGS)
 
 cluster-status: node_modules/.installed
-	$(TSX) tools/cluster.ts status --dir $(CLUSTER_DIR)
+	$(TSX) tools/cluster.ts status --dir '$(CLUSTER_DIR)'
 
 cluster-down: node_modules/.installed
-	$(TSX) tools/cluster.ts down --dir $(CLUSTER_DIR)
+	$(TSX) tools/cluster.ts down --dir '$(CLUSTER_DIR)'
 
 bench: node_modules/.installed
 	npm run --silent bench
@@ -140,4 +140,4 @@ SECONDS ?= 30
 SEED ?= 1
 CHECK_DIR ?= traces/cluster-check
 cluster-check: node_modules/.installed
-	$(TSX) tools/cluster-check.ts --seconds $(SECONDS) --servers $(SERVERS) --seed $(SEED) --out $(CHECK_DIR) $(CLUSTER_CHECK_FLAGS)
+	$(TSX) tools/cluster-check.ts --seconds $(SECONDS) --servers $(SERVERS) --seed $(SEED) --out '$(CHECK_DIR)' $(CLUSTER_CHECK_FLAGS)

@@ -134,6 +134,31 @@ describe('bad arguments', { timeout: 120_000 }, () => {
     }
   });
 
+  it('a negative number gets the option\'s own message, not the argument parser\'s', () => {
+    for (const [name, args, message] of [
+      ['generate-traces', ['--count', '-3'], 'generate-traces: --count must be a positive integer, got "-3"'],
+      ['check-traces', ['--timeout', '-5', fixture], 'check-traces: --timeout must be a positive integer, got "-5"'],
+      ['soak', ['--schedules', '-1'], 'soak: --schedules must be a positive integer, got "-1"'],
+    ] as const) {
+      const r = tool(name, [...args]);
+      expect(r.stderr.trim()).toBe(message);
+      expect(r.status).toBe(2);
+    }
+  });
+
+  it('a pattern that matches no trace is wrong usage (exit 2), as a missing TRACES is', () => {
+    const r = tool('check-traces', ['traces/no-such-folder/*.ndjson']);
+    expect(r.stderr).toBe('check-traces: the pattern traces/no-such-folder/*.ndjson matches no file\n');
+    expect(r.status).toBe(2);
+  });
+
+  it('make check REPORT= with a space in the path writes there', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'cli-space-')), 'a folder');
+    const r = spawnSync('make', ['check', `TRACES=${fixture}`, `REPORT=${dir}/r.json`], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(readdirSync(dir).sort()).toEqual(['r.html', 'r.json']);
+  });
+
   it('generate-traces under an impossible --out fails at once instead of spinning', () => {
     const r = tool('generate-traces', ['--count', '1', '--out', '/proc/x'], 30_000);
     expect(r.error, 'no hang').toBeUndefined();

@@ -76,6 +76,26 @@ describe('trace validation', () => {
     expect(firstProblem(good.split('\n')[0] + '\n')).toBe('t.ndjson: the trace has a header but no events');
   });
 
+  it('a blank line is one problem, with one count of the later events it shifts, not a problem per line', () => {
+    const withBlank = good.split('\n');
+    withBlank.splice(4, 0, '');
+    const r = validateTraceText('t.ndjson', withBlank.join('\n'));
+    if (r.ok) throw new Error('a blank line was accepted');
+    expect(r.problems.map(formatProblem)).toEqual([
+      't.ndjson:5: blank line: a trace holds one JSON value on every line',
+      `t.ndjson: and ${lines.length - 4} later event(s) numbered as if the blank line(s) were not there (remove the blank lines)`,
+    ]);
+    // An event out of place after the blank line is still named.
+    withBlank[8] = JSON.stringify({ ...JSON.parse(withBlank[8]!), i: 77 });
+    const again = validateTraceText('t.ndjson', withBlank.join('\n'));
+    expect(again.ok ? [] : again.problems.map(formatProblem)).toContain('t.ndjson:9: i: event number 77 on line 9, where 8 was due');
+  });
+
+  it('a header must name params.maxEntriesPerMessage, the spec\'s bound, as the TLC checker requires', () => {
+    expect(firstProblem(mutated((ls) => void delete ls[0]!.params.maxEntriesPerMessage))).toBe('t.ndjson:1: params.maxEntriesPerMessage: header: missing');
+    expect(firstProblem(mutated((ls) => void (ls[0]!.params.maxEntriesPerMessage = 0)))).toBe('t.ndjson:1: params.maxEntriesPerMessage: header: must be >= 1');
+  });
+
   it('rejects events out of order and servers outside the cluster', () => {
     expect(firstProblem(mutated((ls) => void (ls[3]!.i = 99)))).toBe('t.ndjson:4: i: event number 99 on line 4, where 3 was due');
     const text = mutated((ls) => void (ls.find((l) => l.action === 'Timeout')!.node = 'n7'));

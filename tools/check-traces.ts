@@ -16,6 +16,7 @@
 // Exits 0 only if every trace was accepted; 1 if any was rejected or could not
 // be checked; 2 on wrong usage (no file named, a bad option). --help prints
 // this text.
+import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { exitOnHelp, usageOf, parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
 import { checkTraces, formatDiagnosis, type TraceInput, type TraceVerdict } from '../src/check/trace-checker.js';
@@ -33,6 +34,9 @@ exitOnHelp(process.argv.slice(2), import.meta.url);
 async function main(): Promise<number> {
   const { values, positionals: files } = parse(process.argv.slice(2), ['report', 'html', 'keep', 'window', 'chunk', 'batch', 'parallel', 'timeout', 'lock', 'lock-owner']);
   if (files.length === 0) throw new UsageError(`name at least one trace file\n${usageOf(import.meta.url)}`);
+  // A shell passes a pattern that matched nothing on as it is (make check TRACES='x/*.ndjson'): wrong usage, not a missing trace.
+  const unmatched = files.find((f) => /[*?[]/.test(f) && !existsSync(f));
+  if (unmatched) throw new UsageError(`the pattern ${unmatched} matches no file`);
   const chunkSize = positiveInt('chunk', values.chunk, 250);
   const eventsPerBatch = positiveInt('batch', values.batch, 15_000);
   const parallel = positiveInt('parallel', values.parallel, cpus().length);

@@ -5,8 +5,11 @@
 // DIR is the cluster's run folder (default traces/cluster), whose cluster.json
 // names the servers. put prints the entry that applied it; get prints the
 // value (reads go through the log, so they see every write acknowledged
-// before them). Exits 0 on success, 1 when the cluster did not apply the
-// command (3 when it may still apply it: a timeout), 2 on wrong usage.
+// before them); of a key that is not set it prints nothing on stdout (a
+// script reading the value must not read a sentence) and says so on stderr.
+// Exits 0 on success, 1 when the cluster did not apply the command (3 when
+// it may still apply it: a timeout), 4 when get finds the key not set, 2 on
+// wrong usage.
 // --help prints this text.
 import { KvClient, KvClientError } from '../src/client/kv-client.js';
 import { KEY_PATTERN } from '../src/server/client-api.js';
@@ -34,7 +37,10 @@ async function main(): Promise<number> {
   const client = new KvClient({ servers, timeoutMs: positiveInt('timeout', values.timeout, 10_000) });
   const r = command === 'put' ? await client.put(key, value!) : await client.get(key);
   if (command === 'put') console.log(`ok: ${key}=${r.value} applied as entry ${r.index} of term ${r.term} (leader ${r.server})`);
-  else console.log(r.value === null ? `${key} is not set (read at entry ${r.index}, leader ${r.server})` : r.value);
+  else if (r.value === null) {
+    console.error(`kv: ${key} is not set (read at entry ${r.index}, leader ${r.server})`);
+    return 4;
+  } else console.log(r.value);
   return 0;
 }
 

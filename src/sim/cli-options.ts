@@ -52,9 +52,23 @@ export function parse(
   names: readonly string[],
   flags: readonly string[] = [],
 ): { values: Record<string, string | undefined>; positionals: string[] } {
+  // `--seed -3`: node's parser takes -3 for an option and says the value is
+  // "ambiguous"; joined as --seed=-3 it reaches the option's own check, which
+  // says what the option takes.
+  const args: string[] = [];
+  for (let k = 0; k < argv.length; k++) {
+    const name = argv[k]!.startsWith('--') ? argv[k]!.slice(2) : '';
+    const next = argv[k + 1];
+    if (names.includes(name) && !flags.includes(name) && next !== undefined && /^-\d/.test(next)) {
+      args.push(`--${name}=${next}`);
+      k++;
+    } else {
+      args.push(argv[k]!);
+    }
+  }
   try {
     const { values, positionals } = parseArgs({
-      args: argv,
+      args,
       options: Object.fromEntries(names.map((n) => [n, { type: flags.includes(n) ? ('boolean' as const) : ('string' as const) }])),
       allowPositionals: true,
       strict: true,

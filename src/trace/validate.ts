@@ -130,6 +130,9 @@ class TraceLineReader {
   private readonly logLength = new Map<string, number>();
   private readonly v1Logs = new Map<string, readonly Entry[]>();
   private stopped = false;
+  /** Blank lines so far, and the later events numbered as if they were not there (reported once, as a count). */
+  private blankLines = 0;
+  private shiftedEvents = 0;
 
   constructor(private readonly file: string) {}
 
@@ -151,6 +154,11 @@ class TraceLineReader {
     if (lineNo === 1 && raw.startsWith('\uFEFF')) {
       this.report(lineNo, '', 'the file starts with a UTF-8 byte order mark; a trace is NDJSON without one');
       this.stopped = true;
+      return null;
+    }
+    if (lineNo > 1 && raw.trim() === '') {
+      this.report(lineNo, '', 'blank line: a trace holds one JSON value on every line');
+      this.blankLines++;
       return null;
     }
     let value: unknown;
@@ -197,7 +205,11 @@ class TraceLineReader {
     const event = v1 ? this.upgrade(value as EventV1) : (value as TraceEvent);
     const before = this.problems.length;
     // Line L holds event L-1: numbering by position keeps one bad line from shifting the rest.
-    if (event.i !== lineNo - 1) this.report(lineNo, 'i', `event number ${event.i} on line ${lineNo}, where ${lineNo - 1} was due`);
+    if (event.i !== lineNo - 1) {
+      // One blank line must not bring one problem per later line: those numbered as if it were not there are counted.
+      if (this.blankLines > 0 && event.i === lineNo - 1 - this.blankLines) this.shiftedEvents++;
+      else this.report(lineNo, 'i', `event number ${event.i} on line ${lineNo}, where ${lineNo - 1} was due`);
+    }
     // (The usual case, every server a member, is found without listing them.)
     if (!allMembers(event, this.members)) {
       for (const [field, id] of serversNamed(event)) {
@@ -242,6 +254,9 @@ class TraceLineReader {
 
   /** `headerOnlyOk`: a trace with no events is whole (a process that took no step), not a problem. */
   finish(headerOnlyOk = false): void {
+    if (this.shiftedEvents > 0) {
+      this.report(0, '', `and ${this.shiftedEvents} later event(s) numbered as if the blank line(s) were not there (remove the blank lines)`);
+    }
     if (!headerOnlyOk && this.header && this.events === 0 && this.problems.length === 0) this.report(0, '', 'the trace has a header but no events');
   }
 }

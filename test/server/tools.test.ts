@@ -105,6 +105,10 @@ describe("the README's quick start", { timeout: 180_000 }, () => {
       expect(put.stdout).toMatch(/^ok: greeting=hello applied as entry 1 of term \d+ \(leader n[123]\)/);
       const get = tool('kv', ['--dir', run, 'get', 'greeting']);
       expect(get.stdout).toBe('hello\n');
+      // A key never set: nothing a script could read as its value.
+      const unset = tool('kv', ['--dir', run, 'get', 'never-set']);
+      expect([unset.stdout, unset.status]).toEqual(['', 4]);
+      expect(unset.stderr).toMatch(/^kv: never-set is not set \(read at entry \d+, leader n[123]\)\n$/);
       const again = tool('cluster', ['up', '--dir', run, '--base-port', String(base)]);
       oneLine(again, 1, /servers n1, n2, n3 are already running; stop them with make cluster-down/);
       const status = tool('cluster', ['status', '--dir', run]);
