@@ -192,6 +192,14 @@ describe('a real cluster under the nemesis', { timeout: 300_000 }, () => {
     expect(report.proxy.dropped + report.proxy.duplicated).toBe(0);
   });
 
+  it('a run in which no client got an answer is inconclusive, not failed: the correct servers did nothing wrong, and the history judged nothing', async () => {
+    const report = await shortRun('no-answers', 3, [], { clients: 0 });
+    expect(report.findings).toEqual([]);
+    expect(report.verdict).toBe('inconclusive');
+    expect(report.inconclusive).toMatch(/^no client command was answered, so the history checks nothing/);
+    expect(report.tlc.verdict).toBe('accepted');
+  });
+
   it('servers that never fsync, killed by a SIGKILL that loses unsynced writes, fail the run', async () => {
     const report = await shortRun(
       'no-fsync',

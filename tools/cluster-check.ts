@@ -16,7 +16,9 @@
 // table, what each failing oracle found, and the command that reruns the same
 // fault schedule. Every process and port it starts is stopped at the end,
 // also on failure or Ctrl-C. Exits 0 if the run passed, 1 if an oracle found
-// something (or could not run), 2 on wrong usage. --help prints this text.
+// something (or could not run), 3 if nothing was found but no client got an
+// answer (the history checked nothing: inconclusive), 2 on wrong usage.
+// --help prints this text.
 import { readFileSync } from 'node:fs';
 import { exitOnHelp, parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
 import { FaultScheduleError, parseFaultSchedule, type FaultSchedule } from '../src/nemesis/faults.js';
@@ -77,7 +79,7 @@ async function main(): Promise<number> {
       : `make cluster-check SECONDS=${seconds} SERVERS=${servers} SEED=${seed}${dir === 'traces/cluster-check' ? '' : ` CHECK_DIR=${dir}`}${flags ? ` CLUSTER_CHECK_FLAGS='${flags}'` : ''}`,
   });
   console.log(formatClusterReport(report).join('\n'));
-  return report.verdict === 'passed' ? 0 : 1;
+  return report.verdict === 'passed' ? 0 : report.verdict === 'inconclusive' ? 3 : 1;
 }
 
 main().then(
