@@ -82,34 +82,37 @@ function stopEverything(): void {
 }
 
 /**
- * On a signal: the same, but waiting with timers, so that the event loop
- * stays free meanwhile. A launcher in between (the tsx command) relays the
- * signal again and SIGKILLs a process that cannot answer it within 30 ms; a
- * blocked event loop could not.
+ * How long a signal's cleanup waits before it starts: a launcher in between
+ * (the tsx command) relays a signal and SIGKILLs a process that has not
+ * answered the relayed one within 30 ms, and the cleanup blocks (it waits for
+ * its children synchronously); until it starts, the event loop is free to
+ * answer. The work goes on meanwhile, but writes no output (interruptedBy).
  */
-async function stopEverythingSoon(): Promise<void> {
-  const signalled = signalEverything();
-  const deadline = Date.now() + 5000;
-  while (signalled.some(processRunning) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  removeEverything();
+const RELAY_GRACE_MS = 250;
+
+/** The signal that interrupted this process, once one did: from then on nothing new is written. */
+let interrupted: NodeJS.Signals | null = null;
+
+export function interruptedBy(): NodeJS.Signals | null {
+  return interrupted;
 }
 
 function install(): void {
   if (installed) return;
   installed = true;
-  /** The signal being handled, once one came. */
-  let interrupted: NodeJS.Signals | null = null;
   process.on('exit', () => {
     stopEverything();
-    // The work goes on while the cleanup waits, and may end the process first
-    // (a TLC run it killed fails it): the exit still says it was interrupted.
+    // The work may end the process first (a child it lost fails it): the exit still says it was interrupted.
     if (interrupted) process.exitCode = 128 + constants.signals[interrupted];
   });
   for (const signal of SIGNALS) {
     process.on(signal, () => {
       if (interrupted) return; // the same signal relayed again: the cleanup is under way
       interrupted = signal;
-      void stopEverythingSoon().finally(() => process.exit(128 + constants.signals[signal]));
+      setTimeout(() => {
+        stopEverything();
+        process.exit(128 + constants.signals[signal]);
+      }, RELAY_GRACE_MS);
     });
   }
 }

@@ -125,56 +125,40 @@ export class PageCacheDisk implements Disk {
     return this.base.read(path);
   }
 
-  openAppend(path: string): DiskFile {
-    const file = this.base.openAppend(path);
-    let pending: Uint8Array[] = [];
-    const cache = {
+  /** Writes held in memory until the file is synced or written back; `apply` makes one for real. */
+  private cached<W>(file: { sync(): void; close(): void }, apply: (w: W) => void): { hold(w: W): void; sync(): void; close(): void } {
+    let pending: W[] = [];
+    const entry = {
       writeBack() {
-        for (const bytes of pending) file.append(bytes);
+        for (const w of pending) apply(w);
         pending = [];
       },
     };
-    this.dirty.add(cache);
+    this.dirty.add(entry);
     return {
-      append(bytes) {
-        pending.push(Uint8Array.from(bytes));
-      },
-      sync() {
-        cache.writeBack();
+      hold: (w) => void pending.push(w),
+      sync: () => {
+        entry.writeBack();
         file.sync();
       },
       close: () => {
-        cache.writeBack();
-        this.dirty.delete(cache);
+        entry.writeBack();
+        this.dirty.delete(entry);
         file.close();
       },
     };
   }
 
+  openAppend(path: string): DiskFile {
+    const file = this.base.openAppend(path);
+    const c = this.cached<Uint8Array>(file, (bytes) => file.append(bytes));
+    return { append: (bytes) => c.hold(Uint8Array.from(bytes)), sync: c.sync, close: c.close };
+  }
+
   openPlaced(path: string): PlacedFile {
     const file = this.base.openPlaced(path);
-    let pending: Array<{ offset: number; bytes: Uint8Array }> = [];
-    const cache = {
-      writeBack() {
-        for (const w of pending) file.writeAt(w.offset, w.bytes);
-        pending = [];
-      },
-    };
-    this.dirty.add(cache);
-    return {
-      writeAt(offset, bytes) {
-        pending.push({ offset, bytes: Uint8Array.from(bytes) });
-      },
-      sync() {
-        cache.writeBack();
-        file.sync();
-      },
-      close: () => {
-        cache.writeBack();
-        this.dirty.delete(cache);
-        file.close();
-      },
-    };
+    const c = this.cached<{ offset: number; bytes: Uint8Array }>(file, (w) => file.writeAt(w.offset, w.bytes));
+    return { writeAt: (offset, bytes) => c.hold({ offset, bytes: Uint8Array.from(bytes) }), sync: c.sync, close: c.close };
   }
 
   truncate(path: string, length: number): void {

@@ -8,7 +8,7 @@
 import { closeSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ensureDir } from '../files/output-path.js';
-import { trackTempPath, untrackTempPath } from '../files/cleanup.js';
+import { interruptedBy, trackTempPath, untrackTempPath } from '../files/cleanup.js';
 import type { TraceEvent, TraceHeader, UnnumberedEvent } from './events.js';
 
 export class TraceRecorder {
@@ -93,6 +93,7 @@ export class TraceFileWriter {
 
   /** Renames the whole file over the target; on a failure (a full disk) nothing is left behind and the error names the file. */
   commit(): void {
+    refuseIfInterrupted(this.path, () => this.abort());
     this.flush();
     try {
       closeSync(this.fd!);
@@ -129,6 +130,16 @@ export class FileWriteError extends Error {
   }
 }
 
+/** A run that was interrupted (Ctrl-C) writes no output: a report of half a run must not stand where a whole one would. */
+export class InterruptedWriteError extends Error {}
+
+function refuseIfInterrupted(path: string, undo?: () => void): void {
+  const signal = interruptedBy();
+  if (!signal) return;
+  undo?.();
+  throw new InterruptedWriteError(`${path}: not written: the run was interrupted (${signal})`);
+}
+
 /** Writes every byte (a write may take fewer than asked: a disk about to fill up), or throws. */
 function writeAll(fd: number, bytes: Uint8Array): void {
   let done = 0;
@@ -145,6 +156,7 @@ function writeAll(fd: number, bytes: Uint8Array): void {
  * (a full disk) leaves the target as it was and names it.
  */
 export function writeFileAtomic(path: string, content: string | Uint8Array): void {
+  refuseIfInterrupted(path);
   ensureDir(dirname(path));
   const tmp = `${path}.${process.pid}.tmp`;
   try {

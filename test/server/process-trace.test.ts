@@ -16,7 +16,7 @@ import { SimulatedDisk } from '../../src/storage/disk.js';
 import { ServerDriver } from '../../src/server/driver.js';
 
 const SERVERS = ['n1', 'n2', 'n3'];
-const HEADER: TraceHeader = { format: TRACE_FORMAT, version: TRACE_VERSION, nodes: SERVERS, seed: 1, params: { source: 'server', server: 'n1' } };
+const HEADER: TraceHeader = { format: TRACE_FORMAT, version: TRACE_VERSION, nodes: SERVERS, seed: 1, params: { source: 'server', server: 'n1', maxEntriesPerMessage: 2 } };
 const dir = makeTempDir('process-trace-');
 afterAll(() => removeTempDir(dir));
 

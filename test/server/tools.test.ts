@@ -118,7 +118,7 @@ describe("the README's quick start", { timeout: 180_000 }, () => {
       process.kill(Number(readFileSync(join(run, victim, 'server.pid'), 'utf8')), 'SIGKILL');
       const restarted = tool('cluster', ['start', victim, '--dir', run]);
       expect(restarted.status, restarted.stderr).toBe(0);
-      expect(restarted.stdout).toMatch(new RegExp(`^${victim} started \\(pid (\\d+), incarnation 2, term \\d+, log [12]\\)`));
+      expect(restarted.stdout).toMatch(new RegExp(`^${victim} started \\(pid (\\d+), incarnation 2, term \\d+, log [123]\\)`));
       started.push(Number(/pid (\d+)/.exec(restarted.stdout)![1]));
       trackPid(started.at(-1)!);
       expect(tool('kv', ['--dir', run, 'get', 'greeting']).stdout).toBe('hello\n');
