@@ -3,7 +3,7 @@
 // loses what was written but not yet synced, as a machine that loses power
 // does. Tests crash the simulated disk at the worst moment (between a write
 // and its fsync) to show that a server never acknowledges what it then loses.
-import { closeSync, constants, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fdatasyncSync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ensureDir } from '../files/output-path.js';
 
@@ -53,8 +53,9 @@ export class FileSystemDisk implements Disk {
         let done = 0;
         while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
       },
+      // fdatasync: the data and the file's new length, without its times (which nothing reads back).
       sync() {
-        fsyncSync(fd);
+        fdatasyncSync(fd);
       },
       close() {
         closeSync(fd);
@@ -73,7 +74,7 @@ export class FileSystemDisk implements Disk {
         while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done, offset + done);
       },
       sync() {
-        fsyncSync(fd);
+        fdatasyncSync(fd);
       },
       close() {
         closeSync(fd);
