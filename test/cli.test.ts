@@ -110,7 +110,7 @@ describe('bad arguments', { timeout: 120_000 }, () => {
       const out = join(disk.dir, 'generated');
       const gen = tool('generate-traces', ['--count', '40', '--out', out]);
       expect(gen.status).toBe(1);
-      expect(gen.stderr).toMatch(new RegExp(`^generate-traces: ${out}/seed-\\d+\\.ndjson: cannot be written \\(no space left on the device\\); nothing was left under its name\\n$`));
+      expect(gen.stderr).toMatch(new RegExp(`^generate-traces: ${out}/seed-\\d+\\.ndjson: cannot be written \\(no space left on the device\\)\\n$`));
       const left = readdirSync(out);
       expect(left.filter((f) => !/^seed-\d+\.ndjson$/.test(f))).toEqual([]);
       // Every trace that is there is whole: the schema check takes each.
@@ -124,6 +124,11 @@ describe('bad arguments', { timeout: 120_000 }, () => {
       } catch {
         // full
       }
+      // TLC's scratch folders on the full disk: the file that could not be written is named.
+      const elsewhere = mkdtempSync(join(tmpdir(), 'cli-full-'));
+      const scratch = spawnSync(process.execPath, ['--import', 'tsx', 'tools/check-traces.ts', '--report', join(elsewhere, 'r.json'), fixture], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, TMPDIR: disk.dir } });
+      expect(scratch.status).toBe(1);
+      expect(scratch.stderr).toMatch(new RegExp(`^check-traces: ${disk.dir}/raft-trace-batch-\\w+/\\S+: cannot be written \\(no space left on the device\\)\\n$`));
       const report = join(disk.dir, 'report.json');
       const r = tool('check-traces', ['--report', report, fixture], 120_000);
       expect(r.status).toBe(1);

@@ -15,7 +15,8 @@
 // Run as a child process inside a scratch copy of the project (see
 // tools/audit.ts), so that the code under test is that copy's src/:
 //   tsx <copy>/src/audit/campaign.ts CONFIG.json RESULT.json
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeNamedFile } from '../trace/recorder.js';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureDir } from '../files/output-path.js';
@@ -397,9 +398,9 @@ function simplifications(step: Step): Step[] {
 
 function save(dir: string, schedule: Schedule, run: RunResult, verdict: Verdict, config: CampaignConfig): void {
   ensureDir(dir);
-  writeFileSync(join(dir, 'schedule.json'), JSON.stringify(schedule, null, 1) + '\n');
-  writeFileSync(join(dir, 'trace.ndjson'), run.trace);
-  writeFileSync(
+  writeNamedFile(join(dir, 'schedule.json'), JSON.stringify(schedule, null, 1) + '\n');
+  writeNamedFile(join(dir, 'trace.ndjson'), run.trace);
+  writeNamedFile(
     join(dir, 'diagnosis.txt'),
     [`${config.label}: ${ORACLE_SAYS[verdict.oracle!]}`, ...verdict.diagnosis, ''].join('\n'),
   );
@@ -429,7 +430,7 @@ export async function runCampaign(config: CampaignConfig): Promise<CampaignResul
       ensureDir(config.confirmDir);
       for (const [k, t] of traces.entries()) {
         const file = join(config.confirmDir, `${config.label}-${k === 0 && counterexample ? 'counterexample' : `sample-${toConfirm.length + 1}`}.ndjson`);
-        writeFileSync(file, t.run.trace);
+        writeNamedFile(file, t.run.trace);
         toConfirm.push(file);
       }
       return;
@@ -556,9 +557,9 @@ const [configPath, resultPath] = process.argv.slice(2);
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url) && configPath && resultPath) {
   const config = JSON.parse(readFileSync(configPath, 'utf8')) as CampaignConfig;
   runCampaign(config).then(
-    (result) => writeFileSync(resultPath, JSON.stringify(result, null, 2) + '\n'),
+    (result) => writeNamedFile(resultPath, JSON.stringify(result, null, 2) + '\n'),
     (err) => {
-      writeFileSync(resultPath, JSON.stringify({ label: config.label, error: (err as Error).message }) + '\n');
+      writeNamedFile(resultPath, JSON.stringify({ label: config.label, error: (err as Error).message }) + '\n');
       process.exitCode = 1;
     },
   );

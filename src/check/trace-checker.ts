@@ -5,7 +5,8 @@
 // TLC run per batch, and batches run in parallel. A chunk's verdict depends on
 // its own events only, so a trace's verdict never depends on its batch-mates.
 // A trace is accepted only if TLC reported every one of its chunks accepted.
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync } from 'node:fs';
+import { FileWriteError, writeNamedFile } from '../trace/recorder.js';
 import { cpus } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import type { Message, ServerId, ServerState } from '../raft/types.js';
@@ -242,6 +243,17 @@ interface BatchResult {
   readonly ms: number;
 }
 
+/** Copies the spec's two modules into a TLC folder; a failure (a full disk) names the file. */
+function copySpec(specDir: string, dir: string): void {
+  for (const module of ['Raft.tla', 'RaftTrace.tla']) {
+    try {
+      copyFileSync(join(specDir, module), join(dir, module));
+    } catch (err) {
+      throw new FileWriteError(join(dir, module), err);
+    }
+  }
+}
+
 async function checkBatch(
   chunks: readonly Chunk[],
   servers: readonly ServerId[],
@@ -251,10 +263,9 @@ async function checkBatch(
   const dir = makeTempDir('raft-trace-batch-');
   const specDir = options.specDir ?? join(REPO_ROOT, 'spec');
   try {
-    copyFileSync(join(specDir, 'Raft.tla'), join(dir, 'Raft.tla'));
-    copyFileSync(join(specDir, 'RaftTrace.tla'), join(dir, 'RaftTrace.tla'));
-    writeFileSync(join(dir, 'TraceData.tla'), batchModule(chunks, servers, options.wholeInvariants ?? false));
-    writeFileSync(join(dir, 'RaftTrace.cfg'), batchConfig(maxEntriesPerMessage));
+    copySpec(specDir, dir);
+    writeNamedFile(join(dir, 'TraceData.tla'), batchModule(chunks, servers, options.wholeInvariants ?? false));
+    writeNamedFile(join(dir, 'RaftTrace.cfg'), batchConfig(maxEntriesPerMessage));
     const result = await runTlc({
       spec: join(dir, 'RaftTrace.tla'),
       workers: 1,
@@ -518,17 +529,16 @@ function keepChunk(t: TraceInput, earlier: readonly KeptCase[], chunk: Chunk, op
   for (let n = 2; earlier.some((k) => k.dir === dir); n++) dir = join(root, `${base}-${n}`);
   ensureDir(dir);
   const specDir = options.specDir ?? join(REPO_ROOT, 'spec');
-  copyFileSync(join(specDir, 'Raft.tla'), join(dir, 'Raft.tla'));
-  copyFileSync(join(specDir, 'RaftTrace.tla'), join(dir, 'RaftTrace.tla'));
+  copySpec(specDir, dir);
   const first = chunk.start + 1;
   const last = chunk.start + chunk.events.length;
   const about = `The chunk of ${t.file} that TLC rejected: events ${first} to ${last} (lines ${first + 1} to ${last + 1}).`;
-  writeFileSync(join(dir, 'TraceData.tla'), batchModule([chunk], t.header.nodes, options.wholeInvariants ?? false, about));
-  writeFileSync(join(dir, 'RaftTrace.cfg'), batchConfig(maxEntries(t.header)!));
+  writeNamedFile(join(dir, 'TraceData.tla'), batchModule([chunk], t.header.nodes, options.wholeInvariants ?? false, about));
+  writeNamedFile(join(dir, 'RaftTrace.cfg'), batchConfig(maxEntries(t.header)!));
   const command =
     `cd ${shellWord(dir)} && ${shellWord(options.java.path)} -cp ${shellWord(options.jar.path)} tlc2.TLC ` +
     '-config RaftTrace.cfg -deadlock -workers 1 RaftTrace.tla';
-  writeFileSync(
+  writeNamedFile(
     join(dir, 'README.txt'),
     `${about}\nRaftTrace.tla does not fail on a rejected event: it prints the chunk's verdict, <<"raft-trace-verdict", id, kind, k, ...>>\n` +
       `(k counts events from the chunk's first), and TLC then reports that it found no error.\n` +

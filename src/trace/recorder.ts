@@ -126,7 +126,7 @@ export class FileWriteError extends Error {
   ) {
     const e = cause as NodeJS.ErrnoException;
     const why = e.code === 'ENOSPC' ? 'no space left on the device' : e.code === 'EDQUOT' ? 'disk quota exceeded' : e.code ?? e.message;
-    super(`${file}: cannot be written (${why}); nothing was left under its name`);
+    super(`${file}: cannot be written (${why})`);
   }
 }
 
@@ -147,6 +147,15 @@ function writeAll(fd: number, bytes: Uint8Array): void {
     const n = writeSync(fd, bytes, done, bytes.length - done);
     if (n <= 0) throw Object.assign(new Error('a write that wrote nothing'), { code: 'ENOSPC' });
     done += n;
+  }
+}
+
+/** Writes a scratch or side file in place; a failure (a full disk) names it, in one line. */
+export function writeNamedFile(path: string, content: string | Uint8Array): void {
+  try {
+    writeFileSync(path, content);
+  } catch (err) {
+    throw new FileWriteError(path, err);
   }
 }
 
