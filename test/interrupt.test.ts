@@ -3,7 +3,7 @@
 // folders (trace batches, TLC metadirs), and the exit status says it was
 // interrupted.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -135,6 +135,41 @@ describe('interrupting a tool', { timeout: 180_000 }, () => {
       await leavesNothing(scratch, run.exited);
     } finally {
       killGroup(group);
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    ['check-traces, its TLC JVMs', 'check'],
+    ['the audit, its campaign worker, the worker\'s TLC and the scratch copy', 'audit'],
+  ] as const)('SIGKILL of %s: nothing it started goes on running, and no scratch copy of the project is left', async (_what, kind) => {
+    await needTlc();
+    const scratch = mkdtempSync(join(tmpdir(), 'interrupt-kill-'));
+    try {
+      let args: string[];
+      if (kind === 'check') {
+        // One TLC run of tens of seconds: a JVM that outlived its parent would still be there when the test looks.
+        const traces = [1, 2, 3].map((seed) => {
+          const file = join(scratch, `long-${seed}.ndjson`);
+          writeFileSync(file, runSchedule(generateSchedule(seed, { clusterSizes: [5], minSteps: 8000, maxSteps: 8000 })).trace);
+          return file;
+        });
+        args = ['tools/check-traces.ts', '--parallel', '1', '--batch', '100000', '--report', join(scratch, 'r.json'), ...traces];
+      } else {
+        args = ['tools/audit.ts', '--mutants', '2', '--schedules', '400', '--seconds', '120', '--out', join(scratch, 'audit')];
+      }
+      const child = spawn(process.execPath, ['--import', 'tsx', ...args], { env: { ...process.env, TMPDIR: scratch }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const exited = new Promise<NodeJS.Signals | null>((done) => child.on('close', (_code, signal) => done(signal)));
+      await until('a TLC JVM', () => processesMentioning(scratch).some((pid) => pid !== child.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('tlc2.TLC')), 150_000);
+      child.kill('SIGKILL');
+      expect(await exited).toBe('SIGKILL');
+      await until('every process it started to end', () => processesMentioning(scratch).length === 0, 4_000);
+      // The folders the killed process made itself stay (nothing of it runs any more to remove them); the
+      // scratch copies of the project its campaign workers ran in are removed by the workers, orphaned.
+      const copies = () => readdirSync(scratch).filter((d) => existsSync(join(scratch, d, 'campaign-config.json')));
+      if (kind === 'audit') await until('the orphaned workers to remove their scratch copies', () => copies().length === 0, 15_000);
+      expect(copies()).toEqual([]);
+    } finally {
       rmSync(scratch, { recursive: true, force: true });
     }
   });

@@ -192,6 +192,13 @@ describe('a real cluster under the nemesis', { timeout: 300_000 }, () => {
     expect(report.proxy.dropped + report.proxy.duplicated).toBe(0);
   });
 
+  it('a server killed before it took a step, and restarted, leaves a run that passes (its trace starts with nothing to cut)', async () => {
+    const report = await shortRun('kill-at-start', 3, [{ at: 0, kind: 'kill', target: 'n1', restartAfter: 200 }]);
+    expect(report.findings.map((f) => `${f.oracle}: ${f.what}`)).toEqual([]);
+    expect(report.verdict).toBe('passed');
+    expect(report.faults.applied.map((a) => a.kind)).toEqual(expect.arrayContaining(['kill', 'restart']));
+  });
+
   it('a run in which no client got an answer is inconclusive, not failed: the correct servers did nothing wrong, and the history judged nothing', async () => {
     const report = await shortRun('no-answers', 3, [], { clients: 0 });
     expect(report.findings).toEqual([]);

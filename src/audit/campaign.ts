@@ -17,8 +17,9 @@
 //   tsx <copy>/src/audit/campaign.ts CONFIG.json RESULT.json
 import { readFileSync } from 'node:fs';
 import { writeNamedFile } from '../trace/recorder.js';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { removeIfOrphaned } from '../files/cleanup.js';
 import { ensureDir } from '../files/output-path.js';
 import { disagreement } from '../check/differential.js';
 import { checkTraceInProcess } from '../check/in-process-checker.js';
@@ -556,6 +557,8 @@ export async function runCampaign(config: CampaignConfig): Promise<CampaignResul
 const [configPath, resultPath] = process.argv.slice(2);
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url) && configPath && resultPath) {
   const config = JSON.parse(readFileSync(configPath, 'utf8')) as CampaignConfig;
+  // The scratch copy this worker runs in is its parent's to remove; if the parent died, the worker's.
+  removeIfOrphaned(dirname(resolve(configPath)));
   runCampaign(config).then(
     (result) => writeNamedFile(resultPath, JSON.stringify(result, null, 2) + '\n'),
     (err) => {

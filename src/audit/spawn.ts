@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import type { TlcJar } from '../tlc/jar.js';
 import type { CampaignConfig, CampaignResult } from './campaign.js';
 import { scratchCopy, type Mutant } from './mutants.js';
-import { removeTempDir, trackChild } from '../files/cleanup.js';
+import { dyingWithParent, removeTempDir, trackChild } from '../files/cleanup.js';
 
 /** `jar` is null for a campaign without TLC (config.tlc false). */
 export async function campaignInCopy(mutant: Mutant | null, config: CampaignConfig, jar: TlcJar | null): Promise<CampaignResult> {
@@ -21,7 +21,9 @@ export async function campaignInCopy(mutant: Mutant | null, config: CampaignConf
       // a SIGTERM by SIGKILLing a child that does not acknowledge it within
       // 30 ms, which a worker busy simulating cannot, and it then leaves its
       // JVMs and folders behind.
-      const child = spawn(process.execPath, ['--import', 'tsx', join(dir, 'src', 'audit', 'campaign.ts'), configPath, resultPath], {
+      // SIGTERM when this process dies, however: the worker then stops its TLC and removes the scratch copy itself.
+      const launch = dyingWithParent(process.execPath, ['--import', 'tsx', join(dir, 'src', 'audit', 'campaign.ts'), configPath, resultPath], 'SIGTERM');
+      const child = spawn(launch.command, launch.args, {
         cwd: dir,
         env: jar ? { ...process.env, TLA2TOOLS_JAR: jar.path } : process.env,
         stdio: ['ignore', 'ignore', 'pipe'],

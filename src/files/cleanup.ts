@@ -6,7 +6,7 @@
 // the temp dir. Only what was registered here is touched: nothing is killed
 // by name.
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -15,6 +15,21 @@ const dirs = new Set<string>();
 const children = new Map<ChildProcess, NodeJS.Signals>();
 /** Processes this one started detached (it holds no handle to them), by PID. */
 const pids = new Set<number>();
+/** Paths to remove at exit only if this process's parent is gone by then (it would have removed them). */
+const orphanPaths = new Set<string>();
+const parentAtStart = process.ppid;
+
+/** util-linux's setpriv, which gives a child a parent-death signal before it execs it; null where absent. */
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p)) ?? null;
+
+/**
+ * The command line that runs `command args` so that it receives `signal`
+ * when this process dies, however it dies (a SIGKILL included, which no
+ * handler here sees): through setpriv where it is found, else as it is.
+ */
+export function dyingWithParent(command: string, args: readonly string[], signal: NodeJS.Signals): { command: string; args: string[] } {
+  return SETPRIV ? { command: SETPRIV, args: ['--pdeathsig', signal, command, ...args] } : { command, args: [...args] };
+}
 let installed = false;
 
 const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -79,6 +94,7 @@ function removeEverything(): void {
 function stopEverything(): void {
   awaitExit(signalEverything(), 5000);
   removeEverything();
+  if (process.ppid !== parentAtStart) for (const path of orphanPaths) rmSync(path, { recursive: true, force: true });
 }
 
 /**
@@ -142,6 +158,12 @@ export function trackTempPath(path: string): void {
 
 export function untrackTempPath(path: string): void {
   dirs.delete(path);
+}
+
+/** Removes `path` at this process's end if its parent, who made it and would remove it, has died by then. */
+export function removeIfOrphaned(path: string): void {
+  install();
+  orphanPaths.add(path);
 }
 
 /** Stops `child` with `signal` if this process ends first. */

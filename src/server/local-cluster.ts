@@ -12,15 +12,13 @@ import { randomInt } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ServerId } from '../raft/types.js';
-import { processRunning, trackChild, trackPid, untrackPid } from '../files/cleanup.js';
+import { dyingWithParent, processRunning, trackChild, trackPid, untrackPid } from '../files/cleanup.js';
 import { ensureDir } from '../files/output-path.js';
 import { clientUrlOf, localClusterConfig, readClusterConfig, type ClusterConfig } from './config.js';
 import type { ServerStatus } from './raft-server.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/** util-linux's setpriv, which sets a parent-death signal before it execs the server; null where absent. */
-const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p)) ?? null;
 
 export interface LocalClusterOptions {
   readonly dir: string;
@@ -215,11 +213,11 @@ export class LocalCluster {
     ensureDir(this.dataDir(id));
     const logFd = openSync(join(this.dataDir(id), 'server.log'), 'a');
     const supervised = !this.detached;
-    const server = [process.execPath, '--import', 'tsx', this.serverScript, '--config', this.configPath, '--id', id, ...(supervised ? ['--supervised'] : []), ...extraArgs];
-    const command = supervised && SETPRIV ? [SETPRIV, '--pdeathsig', 'SIGCONT', ...server] : server;
+    const args = ['--import', 'tsx', this.serverScript, '--config', this.configPath, '--id', id, ...(supervised ? ['--supervised'] : []), ...extraArgs];
+    const launch = supervised ? dyingWithParent(process.execPath, args, 'SIGCONT') : { command: process.execPath, args };
     let child: ChildProcess;
     try {
-      child = spawn(command[0]!, command.slice(1), {
+      child = spawn(launch.command, launch.args, {
         cwd: this.projectRoot,
         stdio: [supervised ? 'pipe' : 'ignore', logFd, logFd],
         detached: this.detached,

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { basename, dirname, join, resolve } from 'node:path';
 import { findJava, findTlcJar, type JavaRuntime, type TlcJar } from './jar.js';
 import { parseToolOutput, type TlcOutcome, type TlcStats } from './tool-output.js';
-import { makeTempDir, removeTempDir, trackChild } from '../files/cleanup.js';
+import { dyingWithParent, makeTempDir, removeTempDir, trackChild } from '../files/cleanup.js';
 
 export interface TlcRunOptions {
   /** The .tla module to check; TLC runs in its folder. */
@@ -88,7 +88,9 @@ function spawnCollect(
   onProgress: ((text: string) => void) | undefined,
 ): Promise<{ output: string; exitCode: number | null; timedOut: boolean }> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    // A JVM dies with this process, however it ends: a SIGKILL of a tool leaves no TLC running.
+    const launch = dyingWithParent(command, args, 'SIGKILL');
+    const child = spawn(launch.command, launch.args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     trackChild(child);
     const chunks: Buffer[] = [];
     // Progress reports (message 2200; 2209 in simulation) are passed on as they come.
