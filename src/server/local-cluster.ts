@@ -69,6 +69,13 @@ function bindable(port: number): Promise<ReturnType<typeof createServer> | null>
  * ports the same way could still take one meanwhile: rare, and the server
  * then fails to start with a one-line "port in use".
  */
+/**
+ * Ports this process handed out already: a caller binds them later (the nemesis
+ * picks the proxy's ports, then the cluster's, and starts the proxy first), so
+ * a port free now may be promised to an earlier caller.
+ */
+const handedOut = new Set<number>();
+
 export async function freePorts(n: number): Promise<number[]> {
   const { low } = ephemeralRange();
   const floor = 10_000;
@@ -78,7 +85,7 @@ export async function freePorts(n: number): Promise<number[]> {
   try {
     for (let tries = 0; ports.length < n && tries < 50 * n; tries++) {
       const port = ceiling > floor ? randomInt(floor, ceiling + 1) : 0;
-      if (port !== 0 && ports.includes(port)) continue;
+      if (port !== 0 && (ports.includes(port) || handedOut.has(port))) continue;
       const s = await bindable(port);
       if (!s) continue;
       held.push(s);
@@ -88,6 +95,7 @@ export async function freePorts(n: number): Promise<number[]> {
     await Promise.all(held.map((s) => new Promise((r) => s.close(r))));
   }
   if (ports.length < n) throw new Error(`could not find ${n} free loopback ports below ${ceiling + 1}`);
+  for (const p of ports) handedOut.add(p);
   return ports;
 }
 
