@@ -19,7 +19,6 @@ import type { ServerStatus } from './raft-server.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-
 export interface LocalClusterOptions {
   readonly dir: string;
   readonly servers: number;
@@ -62,6 +61,13 @@ function bindable(port: number): Promise<ReturnType<typeof createServer> | null>
 }
 
 /**
+ * Ports this process handed out already: a caller binds them later (the nemesis
+ * picks the proxy's ports, then the cluster's, and starts the proxy first), so
+ * a port free now may be promised to an earlier caller.
+ */
+const handedOut = new Set<number>();
+
+/**
  * Ports nothing listens on right now, picked at random below the ephemeral
  * range: between this check and the server binding its port, no outgoing
  * connection on this machine (a client's, a peer's, another test's) can be
@@ -69,13 +75,6 @@ function bindable(port: number): Promise<ReturnType<typeof createServer> | null>
  * ports the same way could still take one meanwhile: rare, and the server
  * then fails to start with a one-line "port in use".
  */
-/**
- * Ports this process handed out already: a caller binds them later (the nemesis
- * picks the proxy's ports, then the cluster's, and starts the proxy first), so
- * a port free now may be promised to an earlier caller.
- */
-const handedOut = new Set<number>();
-
 export async function freePorts(n: number): Promise<number[]> {
   const { low } = ephemeralRange();
   const floor = 10_000;
