@@ -40,7 +40,7 @@ async function up(dir: string, servers: number, basePort: number, fsync: boolean
     // A server that fails to start (a damaged log, a port taken) fails the command at once, with its reason.
     const leader = await cluster.waitForLeader(30_000, cluster.ids, cluster.ids);
     cluster.release();
-    console.log(`cluster up: ${servers} server${servers === 1 ? "" : "s"}, leader ${leader}; run folder ${dir}/ (config cluster.json; per server: wal.log, trace.ndjson, server.log)`);
+    console.log(`cluster up: ${servers} server${servers === 1 ? '' : 's'}, leader ${leader}; run folder ${dir}/ (config cluster.json; per server: wal.log, trace.ndjson, server.log)`);
     for (const id of cluster.ids) console.log(`  ${id}  client API ${cluster.clientUrl(id)}  pid ${cluster.ownPid(id)}`);
     console.log(`try:  npx tsx tools/kv.ts --dir ${dir} put greeting hello`);
     console.log(`      npx tsx tools/kv.ts --dir ${dir} get greeting`);
