@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { CAMPAIGN_RUN } from '../src/audit/campaign.js';
 import { generateSchedule, parseSchedule, runSchedule } from '../src/sim/schedule.js';
-import type { TraceEvent } from '../src/trace/events.js';
+import type { TraceEvent } from '../src/raft/events.js';
 import { validateTraceText, validateTraceValues } from '../src/trace/validate.js';
 
 describe('checking a run from its recorded values', () => {

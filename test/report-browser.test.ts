@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TraceEvent } from '../src/trace/events.js';
+import type { TraceEvent } from '../src/raft/events.js';
 import { applyEvent, startReplay } from '../src/trace/replay.js';
 import { validateTraceFile } from '../src/trace/validate.js';
 import { launchBrowser, openReport, type OpenedPage } from './browser.js';

@@ -14,7 +14,7 @@ import { itfPieces, ITF_VARS } from '../src/trace/itf.js';
 import { renderPage } from '../src/report/page.js';
 import { checkReportHtml } from '../src/report/check-report.js';
 import { diagramOf, pairMessages, windowOf } from '../src/report/space-time.js';
-import type { TraceEvent } from '../src/trace/events.js';
+import type { TraceEvent } from '../src/raft/events.js';
 import { applyEvent, CONSUMING_ACTIONS, messageKey, startReplay } from '../src/trace/replay.js';
 import { validateTraceFile } from '../src/trace/validate.js';
 import { generateSchedule, runSchedule } from '../src/sim/schedule.js';

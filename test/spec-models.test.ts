@@ -12,7 +12,7 @@ import { expressionCounts, specCoverage, specProbes, type ExpressionCounts } fro
 import type { JavaRuntime, TlcJar } from '../src/tlc/jar.js';
 import { findModel, MODELS, runModel } from '../src/tlc/models.js';
 import { splitMessages } from '../src/tlc/tool-output.js';
-import { ACTIONS } from '../src/trace/events.js';
+import { ACTIONS } from '../src/raft/events.js';
 
 let java: JavaRuntime;
 let jar: TlcJar;

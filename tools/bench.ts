@@ -51,7 +51,7 @@ import { findJava, findTlcJar, tlcVersion, type JavaRuntime, type TlcJar } from 
 import { TraceFileWriter, writeFileAtomic } from '../src/trace/recorder.js';
 import { readLines } from '../src/files/lines.js';
 import type { Entry } from '../src/raft/types.js';
-import type { TraceEvent } from '../src/trace/events.js';
+import type { TraceEvent } from '../src/raft/events.js';
 import { existsSync, statSync } from 'node:fs';
 import { KvClient } from '../src/client/kv-client.js';
 import { LocalCluster } from '../src/server/local-cluster.js';

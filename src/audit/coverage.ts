@@ -4,7 +4,7 @@
 // or rejected, ...), so that an audit can list what was never exercised.
 import { CLIENT_TARGETS, type ClientTarget } from '../sim/cluster.js';
 import { FAULT_WINDOWS, type FaultWindow } from '../sim/fault-windows.js';
-import type { TracedState, TraceEvent } from '../trace/events.js';
+import type { TracedState, TraceEvent } from '../raft/events.js';
 
 export type Coverage = Record<string, number>;
 

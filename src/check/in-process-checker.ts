@@ -12,7 +12,7 @@
 // states rebuilt from the events before them, which are this walk's states
 // whenever those events were accepted.
 import type { Entry, Message, ServerId, ServerState } from '../raft/types.js';
-import type { TracedState, TraceEvent } from '../trace/events.js';
+import type { TracedState, TraceEvent } from '../raft/events.js';
 import { CONSUMING_ACTIONS, messageKey } from '../trace/replay.js';
 import { TraceReadError } from '../trace/validate.js';
 import {

@@ -11,7 +11,7 @@
 // parameters (the server, the peer, the value, the message), so a step is
 // computed, not searched for: one post-state per event, or none.
 import type { Entry, Message, Role, ServerId } from '../raft/types.js';
-import type { LogChange } from '../trace/events.js';
+import type { LogChange } from '../raft/events.js';
 import { canonicalMessageKey as messageKey, type CommittedRecord } from '../trace/replay.js';
 
 /** A server's variables in the spec (currentTerm is `term`, as events name it). */

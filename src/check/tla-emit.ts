@@ -3,7 +3,7 @@
 // matchIndex as records keyed by server, the bag as a function from message
 // to copies, and a null votedFor as the model value Nil.
 import type { Entry, Message, ServerId } from '../raft/types.js';
-import type { TracedState, TraceEvent } from '../trace/events.js';
+import type { TracedState, TraceEvent } from '../raft/events.js';
 import { commonPrefix, type GlobalState, type History, type LogView } from '../trace/replay.js';
 
 /**

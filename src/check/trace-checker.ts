@@ -10,7 +10,7 @@ import { FileWriteError, writeNamedFile } from '../trace/recorder.js';
 import { cpus } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import type { Message, ServerId, ServerState } from '../raft/types.js';
-import type { TracedState, TraceEvent, TraceHeader } from '../trace/events.js';
+import type { TracedState, TraceEvent, TraceHeader } from '../raft/events.js';
 import { REPO_ROOT, type JavaRuntime, type TlcJar } from '../tlc/jar.js';
 import { describeOutcome, runTlc } from '../tlc/run.js';
 import type { TlcOutcome } from '../tlc/tool-output.js';

@@ -18,7 +18,7 @@ import { createServer, Socket, type Server } from 'node:net';
 import { MAX_ENTRIES_PER_MESSAGE } from '../raft/node.js';
 import type { ServerId } from '../raft/types.js';
 import { Rng } from '../sim/rng.js';
-import { TRACE_FORMAT, TRACE_VERSION, type NetworkAction, type TraceHeader, type VectorClock } from '../trace/events.js';
+import { TRACE_FORMAT, TRACE_VERSION, type NetworkAction, type TraceHeader, type VectorClock } from '../raft/events.js';
 import { parseEnvelope, type Envelope } from '../transport/envelope.js';
 import { FrameDecoder, DEFAULT_MAX_FRAME_BYTES } from '../transport/framing.js';
 import type { MemberAddress } from '../server/config.js';

@@ -3,7 +3,7 @@
 // a heartbeat tick, a received message, a client proposal) and receives a Ready:
 // state to persist, messages to send, entries newly committed, and the trace
 // events of the spec actions the step performed.
-import type { LogChange, ServerEvent, ServerAction, TracedState } from '../trace/events.js';
+import type { LogChange, ServerEvent, ServerAction, TracedState } from './events.js';
 import type {
   AppendEntriesRequest,
   AppendEntriesResponse,

@@ -7,7 +7,7 @@ import { BRANCHES, CLIENT_ROWS, WINDOW_ROWS, unexercised, type Coverage } from '
 import { ORACLE_NAMES, ORACLE_SAYS, type CampaignResult } from '../audit/campaign.js';
 import type { Mutant } from '../audit/mutants.js';
 import { checkTraceInProcess } from '../check/in-process-checker.js';
-import type { TraceEvent, TraceHeader } from '../trace/events.js';
+import type { TraceEvent, TraceHeader } from '../raft/events.js';
 import { validateTraceText } from '../trace/validate.js';
 import { failingOf } from './check-report.js';
 import { cell, diagramSection, esc, renderPage, sortableTable } from './page.js';

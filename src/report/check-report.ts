@@ -3,7 +3,7 @@
 // diagnosis beside its failing event.
 import type { Diagnosis, KeptCase, TraceVerdict } from '../check/trace-checker.js';
 import { formatDiagnosis, show } from '../check/trace-checker.js';
-import type { TraceEvent, TraceHeader } from '../trace/events.js';
+import type { TraceEvent, TraceHeader } from '../raft/events.js';
 import { cell, diagramSection, esc, renderPage, sortableTable } from './page.js';
 import { DEFAULT_WINDOW, diagramOf, type DiagramData, type FailingEvent } from './space-time.js';
 

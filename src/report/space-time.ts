@@ -4,7 +4,7 @@
 // it and folds the events onto the start state to show the state at any
 // event the reader clicks, so the data stays linear in the window's length.
 import type { Entry, Message, ServerId } from '../raft/types.js';
-import type { TracedState, TraceEvent, TraceHeader } from '../trace/events.js';
+import type { TracedState, TraceEvent, TraceHeader } from '../raft/events.js';
 import { applyEvent, CONSUMING_ACTIONS, logEntries, messageKey, startReplay } from '../trace/replay.js';
 
 /** A message between two events: from its send to the event that took it off the network. */

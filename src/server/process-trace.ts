@@ -10,7 +10,7 @@
 import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Message, ServerId } from '../raft/types.js';
-import type { MessageId, ServerEvent, TraceHeader, VectorClock } from '../trace/events.js';
+import type { MessageId, ServerEvent, TraceHeader, VectorClock } from '../raft/events.js';
 import { ensureDir } from '../files/output-path.js';
 import type { Envelope } from '../transport/envelope.js';
 

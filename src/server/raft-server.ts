@@ -10,7 +10,7 @@ import { MAX_ENTRIES_PER_MESSAGE, type Input, type Ready } from '../raft/node.js
 import type { Role, ServerId } from '../raft/types.js';
 import { Rng } from '../sim/rng.js';
 import { FileSystemDisk, PageCacheDisk } from '../storage/disk.js';
-import { TRACE_FORMAT, TRACE_VERSION } from '../trace/events.js';
+import { TRACE_FORMAT, TRACE_VERSION } from '../raft/events.js';
 import type { Envelope } from '../transport/envelope.js';
 import { TcpTransport } from '../transport/tcp-transport.js';
 import { ClientApi } from './client-api.js';

@@ -9,7 +9,7 @@
 import { KeyValueStore } from '../raft/kv.js';
 import { MAX_ENTRIES_PER_MESSAGE, RaftNode, type Input, type Ready } from '../raft/node.js';
 import type { DurableState, Entry, Message, ServerId, ServerState } from '../raft/types.js';
-import { TRACE_FORMAT, TRACE_VERSION, type TraceHeader, type UnnumberedEvent } from '../trace/events.js';
+import { TRACE_FORMAT, TRACE_VERSION, type TraceHeader, type UnnumberedEvent } from '../raft/events.js';
 import { LoggedWorld, stateDifference } from '../trace/logged-world.js';
 import { TraceRecorder, type TraceFileWriter } from '../trace/recorder.js';
 import { windowsOf, type FaultWindow, type Trap } from './fault-windows.js';

@@ -4,7 +4,7 @@
 // under one schedule in a hundred. A trap names a server, a window and a
 // fault; the cluster springs it on the first event of that kind at that
 // server, right after the step that emitted it.
-import type { ServerAction, ServerEvent } from '../trace/events.js';
+import type { ServerAction, ServerEvent } from '../raft/events.js';
 
 export const FAULT_WINDOWS = [
   /** The server deleted entries from its log (a conflicting suffix). */

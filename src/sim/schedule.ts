@@ -11,7 +11,7 @@ import { Cluster, DEFAULT_TIMING, UnloggedStep, type ClientTarget, type Timing }
 import { FAULT_WINDOWS, type FaultWindow } from './fault-windows.js';
 import { InvariantViolation, type InvariantName } from './invariants.js';
 import { NoProgress, probeLeader, requireProgress, type ProgressReport } from './progress.js';
-import type { TraceEvent, TraceHeader } from '../trace/events.js';
+import type { TraceEvent, TraceHeader } from '../raft/events.js';
 import type { TraceFileWriter } from '../trace/recorder.js';
 
 export type Step =

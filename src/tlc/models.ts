@@ -5,7 +5,7 @@
 // simulation at bounds too large to exhaust, with a fixed seed and a time
 // budget.
 import { join } from 'node:path';
-import { ACTIONS } from '../trace/events.js';
+import { ACTIONS } from '../raft/events.js';
 import { raftCoverage, type SpecCoverage } from './coverage.js';
 import { REPO_ROOT, type JavaRuntime, type TlcJar } from './jar.js';
 import { runTlc, type TlcResult } from './run.js';

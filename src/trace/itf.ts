@@ -15,7 +15,7 @@ import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Entry, Message, ServerId } from '../raft/types.js';
 import { ensureDir } from '../files/output-path.js';
-import type { TraceEvent, TraceHeader } from './events.js';
+import type { TraceEvent, TraceHeader } from '../raft/events.js';
 import { applyEvent, logEntries, messageKey, startReplay, type Replay } from './replay.js';
 
 export const ITF_VARS = [

@@ -5,7 +5,7 @@
 // silently, a state changed by no action), which TLC, seeing only the trace,
 // could never notice: the spec lets a message stay in flight forever.
 import type { Message, ServerId } from '../raft/types.js';
-import type { TracedState, UnnumberedEvent } from './events.js';
+import type { TracedState, UnnumberedEvent } from '../raft/events.js';
 import { applyEvent, messageKey, startReplay, type LogView, type Replay } from './replay.js';
 
 export function describeMessage(m: Message): string {

@@ -15,8 +15,8 @@
 // whose send is in no file, a cycle, a message id sent twice, files of
 // different clusters, or a file that does not validate is a MergeError in one
 // line naming the file and line: the run counts as failed, never as merged.
-import type { ServerEvent, TraceEvent, TraceHeader } from './events.js';
-import { TRACE_FORMAT, TRACE_VERSION } from './events.js';
+import type { ServerEvent, TraceEvent, TraceHeader } from '../raft/events.js';
+import { TRACE_FORMAT, TRACE_VERSION } from '../raft/events.js';
 import { formatProblem, validateTraceFile } from './validate.js';
 import { TraceFileWriter } from './recorder.js';
 

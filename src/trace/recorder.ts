@@ -9,7 +9,7 @@ import { closeSync, openSync, renameSync, rmSync, writeFileSync, writeSync } fro
 import { dirname } from 'node:path';
 import { ensureDir } from '../files/output-path.js';
 import { interruptedBy, trackTempPath, untrackTempPath } from '../files/cleanup.js';
-import type { TraceEvent, TraceHeader, UnnumberedEvent } from './events.js';
+import type { TraceEvent, TraceHeader, UnnumberedEvent } from '../raft/events.js';
 
 export class TraceRecorder {
   /** In memory, the events themselves (numbered), written out by toNdjson, or checked as they are: see validateTraceValues. */

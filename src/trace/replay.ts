@@ -7,7 +7,7 @@
 // logs and histories with the running state, so that the memory a check
 // needs does not grow with the number of chunks.
 import type { Entry, Message, ServerId } from '../raft/types.js';
-import type { LogChange, TracedState, UnnumberedEvent } from './events.js';
+import type { LogChange, TracedState, UnnumberedEvent } from '../raft/events.js';
 
 /** The actions that remove the message they read from the network. */
 export const CONSUMING_ACTIONS: ReadonlySet<string> = new Set([

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { Entry } from '../raft/types.js';
 import { linesOf, readLines, type Line } from '../files/lines.js';
-import type { TracedState, TraceEvent, TraceHeader } from './events.js';
+import type { TracedState, TraceEvent, TraceHeader } from '../raft/events.js';
 
 export interface TraceProblem {
   readonly file: string;

@@ -5,7 +5,7 @@
 // Raft node sees it.
 import type { ValidateFunction } from 'ajv';
 import type { Message } from '../raft/types.js';
-import type { MessageId, VectorClock } from '../trace/events.js';
+import type { MessageId, VectorClock } from '../raft/events.js';
 import { traceSchemas } from '../trace/validate.js';
 
 export interface Envelope {

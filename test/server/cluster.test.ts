@@ -16,7 +16,7 @@ import { validateTraceFile } from '../../src/trace/validate.js';
 import { mergeTraceFiles } from '../../src/trace/merge.js';
 import { checkTraces, formatDiagnosis } from '../../src/check/trace-checker.js';
 import { needTlc } from '../need-tlc.js';
-import type { TraceEvent } from '../../src/trace/events.js';
+import type { TraceEvent } from '../../src/raft/events.js';
 
 let dir: string;
 let cluster: LocalCluster;

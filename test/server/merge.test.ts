@@ -12,7 +12,7 @@ import { MAX_ENTRIES_PER_MESSAGE } from '../../src/raft/node.js';
 import { ServerDriver } from '../../src/server/driver.js';
 import { ProcessTrace } from '../../src/server/process-trace.js';
 import { SimulatedDisk } from '../../src/storage/disk.js';
-import { TRACE_FORMAT, TRACE_VERSION, type ServerEvent } from '../../src/trace/events.js';
+import { TRACE_FORMAT, TRACE_VERSION, type ServerEvent } from '../../src/raft/events.js';
 import { MergeError, mergedNdjson, mergeTraceFiles } from '../../src/trace/merge.js';
 import { validateTraceText } from '../../src/trace/validate.js';
 import { checkTraces, formatDiagnosis } from '../../src/check/trace-checker.js';

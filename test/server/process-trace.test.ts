@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { makeTempDir, removeTempDir } from '../../src/files/cleanup.js';
 import { RaftNode } from '../../src/raft/node.js';
 import { ProcessTrace } from '../../src/server/process-trace.js';
-import { TRACE_FORMAT, TRACE_VERSION, type TraceHeader } from '../../src/trace/events.js';
+import { TRACE_FORMAT, TRACE_VERSION, type TraceHeader } from '../../src/raft/events.js';
 import { validateTraceFile } from '../../src/trace/validate.js';
 import { SimulatedDisk } from '../../src/storage/disk.js';
 import { ServerDriver } from '../../src/server/driver.js';

@@ -1,7 +1,7 @@
 // One trace event per atomic protocol step, named after the TLA+ action in
 // spec/Raft.tla that it will be checked against. A step of the implementation
 // that performs several spec actions emits them consecutively, in spec order.
-import type { Entry, Message, ServerId, ServerState } from '../raft/types.js';
+import type { Entry, Message, ServerId, ServerState } from './types.js';
 
 export const SERVER_ACTIONS = [
   'Timeout',
