@@ -9,7 +9,7 @@ import { disagreement, formatFuzzTable, fuzzCheckers } from '../src/check/differ
 import { checkTraceInProcess } from '../src/check/in-process-checker.js';
 import { checkTraces, formatDiagnosis } from '../src/check/trace-checker.js';
 import type { Message } from '../src/raft/types.js';
-import { Rng } from '../src/sim/rng.js';
+import { Rng } from '../src/random/rng.js';
 import { canonicalMessageKey } from '../src/trace/replay.js';
 import { validateTraceFile, validateTraceText } from '../src/trace/validate.js';
 import { needTlc } from './need-tlc.js';

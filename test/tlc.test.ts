@@ -17,7 +17,7 @@ beforeAll(async () => {
   ({ java, jar } = await needTlc());
 }, 300_000);
 
-/** A scratch copy of spec/ with one mutant of test/spec-mutants/catalogue.json applied. */
+/** A scratch copy of spec/ with one mutant of src/audit/catalogues/spec-mutants.json applied. */
 function mutatedSpec(name: string): { dir: string; mutant: SpecMutant } {
   const mutant = loadSpecMutants().find((m) => m.name === name);
   if (!mutant) throw new Error(`no spec mutant ${name}`);

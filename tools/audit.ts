@@ -1,4 +1,4 @@
-// The conformance audit: for each injected bug of test/mutants/catalogue.json,
+// The conformance audit: for each injected bug of src/audit/catalogues/mutants.json,
 // run the adversarial campaign against the implementation with that bug until
 // the harness flags it or the budget runs out, shrink what it found to a
 // 1-minimal counterexample, and record how it was caught; then run the
@@ -30,9 +30,9 @@ import { makeTempDir, removeTempDir } from '../src/files/cleanup.js';
 import type { TlcJar } from '../src/tlc/jar.js';
 import { formatProblem, validateTraceText } from '../src/trace/validate.js';
 import { heartbeat } from '../src/cli/progress.js';
-import { exitOnHelp, parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
+import { exitOnHelp, parse, positiveInt, UsageError } from '../src/cli/options.js';
 import { findJava, findTlcJar, TlcSetupError } from '../src/tlc/jar.js';
-import { writeFileAtomic } from '../src/trace/recorder.js';
+import { writeFileAtomic } from '../src/files/writes.js';
 import { auditReportHtml } from '../src/report/audit-report.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);

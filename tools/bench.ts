@@ -44,11 +44,12 @@
 
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { exitOnHelp, parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
+import { exitOnHelp, parse, positiveInt, UsageError } from '../src/cli/options.js';
 import { checkTraces, type TraceInput } from '../src/check/trace-checker.js';
 import { generateSchedule, runSchedule } from '../src/sim/schedule.js';
 import { findJava, findTlcJar, tlcVersion, type JavaRuntime, type TlcJar } from '../src/tlc/jar.js';
-import { TraceFileWriter, writeFileAtomic } from '../src/trace/recorder.js';
+import { writeFileAtomic } from '../src/files/writes.js';
+import { TraceFileWriter } from '../src/trace/recorder.js';
 import { readLines } from '../src/files/lines.js';
 import type { Entry } from '../src/raft/types.js';
 import type { TraceEvent } from '../src/raft/events.js';

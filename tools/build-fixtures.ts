@@ -11,8 +11,8 @@
 import { join } from 'node:path';
 import type { Message, ServerId } from '../src/raft/types.js';
 import { Cluster } from '../src/sim/cluster.js';
-import { writeFileAtomic } from '../src/trace/recorder.js';
-import { exitOnHelp, usageOf } from '../src/sim/cli-options.js';
+import { writeFileAtomic } from '../src/files/writes.js';
+import { exitOnHelp, usageOf } from '../src/cli/options.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
 if (process.argv.length > 2) {
@@ -29,7 +29,7 @@ interface Expectation {
   readonly file: string;
   readonly verdict: 'accepted' | 'rejected' | 'unsafe';
   readonly about: string;
-  /** Checked against spec/Raft.tla with this spec mutant (test/spec-mutants/catalogue.json) applied. */
+  /** Checked against spec/Raft.tla with this spec mutant (src/audit/catalogues/spec-mutants.json) applied. */
   readonly specMutant?: string;
   /** For `unsafe`: the safety property the state after the event at `line` breaks. */
   readonly property?: string;

@@ -18,13 +18,13 @@
 // this text.
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { exitOnHelp, usageOf, parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
+import { exitOnHelp, usageOf, parse, positiveInt, UsageError } from '../src/cli/options.js';
 import { checkTraces, formatDiagnosis, type TraceInput, type TraceVerdict } from '../src/check/trace-checker.js';
 import { findJava, findTlcJar, TlcSetupError, tlcVersion } from '../src/tlc/jar.js';
 import { heartbeat, Progress, progressIntervalMs } from '../src/cli/progress.js';
 import { FolderLockedError, lockFolder, unlockFolder } from '../src/files/folder-lock.js';
 import { checkOutputsApart, checkWritableFile, OutputOverlapError, OutputPathError } from '../src/files/output-path.js';
-import { writeFileAtomic } from '../src/trace/recorder.js';
+import { writeFileAtomic } from '../src/files/writes.js';
 import { formatProblem, validateTraceFile } from '../src/trace/validate.js';
 import { checkReportHtml } from '../src/report/check-report.js';
 import { DEFAULT_WINDOW } from '../src/report/space-time.js';

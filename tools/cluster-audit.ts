@@ -1,6 +1,6 @@
 // The audit on real clusters (make audit MODE=cluster): for a few mutants of
-// test/mutants/catalogue.json (protocol bugs) and of
-// test/mutants/server-catalogue.json (bugs in answering clients, which only
+// src/audit/catalogues/mutants.json (protocol bugs) and of
+// src/audit/catalogues/server-mutants.json (bugs in answering clients, which only
 // the clients' history shows), run real server processes built from a
 // scratch copy of the project with that bug, under the nemesis
 // (src/nemesis/run.ts), until an oracle catches it or the runs run out; then
@@ -17,9 +17,9 @@ import { loadMutants, loadServerMutants, scratchCopy, SERVER_COPY_PARTS, type Mu
 import { removeTempDir } from '../src/files/cleanup.js';
 import { ensureDir } from '../src/files/output-path.js';
 import { runClusterCheck, type ClusterCheckReport, type OracleName } from '../src/nemesis/run.js';
-import { exitOnHelp, parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
+import { exitOnHelp, parse, positiveInt, UsageError } from '../src/cli/options.js';
 import { findJava, findTlcJar } from '../src/tlc/jar.js';
-import { writeFileAtomic } from '../src/trace/recorder.js';
+import { writeFileAtomic } from '../src/files/writes.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
 

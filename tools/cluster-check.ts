@@ -20,7 +20,7 @@
 // answer (the history checked nothing: inconclusive), 2 on wrong usage.
 // --help prints this text.
 import { readFileSync } from 'node:fs';
-import { exitOnHelp, parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
+import { exitOnHelp, parse, positiveInt, UsageError } from '../src/cli/options.js';
 import { FaultScheduleError, parseFaultSchedule, type FaultSchedule } from '../src/nemesis/faults.js';
 import { checkRunFolder, formatClusterReport, RunFolderError, runClusterCheck } from '../src/nemesis/run.js';
 import { findJava, findTlcJar } from '../src/tlc/jar.js';

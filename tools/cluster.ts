@@ -14,7 +14,7 @@
 // name (SIGTERM, then SIGKILL after 5 s), only if they still run this
 // folder's config. Exits 0 on success, 1 on a failure, 2 on wrong usage.
 // --help prints this text.
-import { exitOnHelp, parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
+import { exitOnHelp, parse, positiveInt, UsageError } from '../src/cli/options.js';
 import { LocalCluster, portInUse } from '../src/server/local-cluster.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);

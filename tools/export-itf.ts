@@ -7,7 +7,7 @@
 // is written, 1 when the trace cannot be exported, 2 on wrong usage. --help
 // prints this text.
 import { basename, join } from 'node:path';
-import { exitOnHelp, parse, usageOf, UsageError } from '../src/sim/cli-options.js';
+import { exitOnHelp, parse, usageOf, UsageError } from '../src/cli/options.js';
 import { describeEvent } from '../src/check/trace-checker.js';
 import { checkOutputsApart, checkWritableFile, OutputOverlapError } from '../src/files/output-path.js';
 import { writeItf } from '../src/trace/itf.js';

@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { formatFuzzTable, fuzzCheckers } from '../src/check/differential.js';
 import { ensureDir } from '../src/files/output-path.js';
-import { exitOnHelp, naturalInt, parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
-import { Rng } from '../src/sim/rng.js';
+import { exitOnHelp, naturalInt, parse, positiveInt, UsageError } from '../src/cli/options.js';
+import { Rng } from '../src/random/rng.js';
 import { findJava, findTlcJar, TlcSetupError } from '../src/tlc/jar.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);

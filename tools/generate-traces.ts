@@ -16,11 +16,32 @@ import { join } from 'node:path';
 import { Progress } from '../src/cli/progress.js';
 import { FolderLockedError, lockFolder, unlockFolder } from '../src/files/folder-lock.js';
 import { ensureDir, OutputPathError } from '../src/files/output-path.js';
-import { exitOnHelp, naturalInt, parse, positiveInt, scheduleOptions, UsageError } from '../src/sim/cli-options.js';
-import { generateSchedule, resolvedOptions, runScheduleAsync } from '../src/sim/schedule.js';
+import { exitOnHelp, naturalInt, parse, positiveInt, UsageError } from '../src/cli/options.js';
+import { generateSchedule, resolvedOptions, runScheduleAsync, type ScheduleOptions } from '../src/sim/schedule.js';
 import { TraceFileWriter } from '../src/trace/recorder.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
+
+/** `--nodes 3,5` and `--steps 50-300` into schedule options. */
+function scheduleOptions(nodes: string | undefined, steps: string | undefined): ScheduleOptions {
+  const options: { clusterSizes?: number[]; minSteps?: number; maxSteps?: number } = {};
+  if (nodes !== undefined) {
+    const sizes = nodes.split(',').map((s) => s.trim());
+    if (sizes.some((s) => s !== '3' && s !== '5')) {
+      throw new UsageError(`--nodes takes 3, 5 or 3,5, got ${JSON.stringify(nodes)}`);
+    }
+    options.clusterSizes = sizes.map(Number);
+  }
+  if (steps !== undefined) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(steps);
+    const min = m ? Number(m[1]) : NaN;
+    const max = m ? Number(m[2] ?? m[1]) : NaN;
+    if (!m || min < 1 || max < min) throw new UsageError(`--steps takes N or MIN-MAX with 1 <= MIN <= MAX, got ${JSON.stringify(steps)}`);
+    options.minSteps = min;
+    options.maxSteps = max;
+  }
+  return options;
+}
 
 try {
   const { values, positionals } = parse(process.argv.slice(2), ['count', 'first-seed', 'seed', 'out', 'nodes', 'steps', 'replace', 'lock-owner'], ['replace']);

@@ -13,7 +13,7 @@
 // --help prints this text.
 import { KvClient, KvClientError } from '../src/client/kv-client.js';
 import { KEY_PATTERN } from '../src/server/client-api.js';
-import { exitOnHelp, parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
+import { exitOnHelp, parse, positiveInt, UsageError } from '../src/cli/options.js';
 import { LocalCluster } from '../src/server/local-cluster.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);

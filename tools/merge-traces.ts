@@ -12,7 +12,7 @@
 // naming the file and line; 2 on wrong usage. --help prints this text.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { exitOnHelp, parse, UsageError } from '../src/sim/cli-options.js';
+import { exitOnHelp, parse, UsageError } from '../src/cli/options.js';
 import { LocalCluster } from '../src/server/local-cluster.js';
 import { checkOutputsApart, checkWritableFile, OutputOverlapError } from '../src/files/output-path.js';
 import { mergeTraceFiles, writeMergedTrace } from '../src/trace/merge.js';

@@ -12,7 +12,7 @@
 // whole budget) with no error and, with coverage, took every action and branch;
 // 1 otherwise, 2 on wrong usage. --help prints this text.
 import { cpus } from 'node:os';
-import { exitOnHelp, parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
+import { exitOnHelp, parse, positiveInt, UsageError } from '../src/cli/options.js';
 import { formatCoverage } from '../src/tlc/coverage.js';
 import { findJava, findTlcJar, TlcSetupError, tlcVersion, type JavaRuntime, type TlcJar } from '../src/tlc/jar.js';
 import { findModel, MODELS, runModel, type SpecModel } from '../src/tlc/models.js';

@@ -3,14 +3,14 @@
 // diagnosis, or nothing.
 //   npx tsx tools/replay.ts SCHEDULE.json [--mutant NAME]
 // With --mutant, the schedule runs against the implementation with that bug
-// of test/mutants/catalogue.json (in a scratch copy). Exits 0 if the harness
+// of src/audit/catalogues/mutants.json (in a scratch copy). Exits 0 if the harness
 // finds nothing, 1 if it fails (or the schedule file is bad), 2 on wrong usage.
 // --help prints this text.
 import { existsSync, readFileSync } from 'node:fs';
 import { ORACLE_SAYS } from '../src/audit/campaign.js';
 import { campaignInCopy } from '../src/audit/spawn.js';
 import { loadMutants } from '../src/audit/mutants.js';
-import { exitOnHelp, parse, UsageError } from '../src/sim/cli-options.js';
+import { exitOnHelp, parse, UsageError } from '../src/cli/options.js';
 import { parseSchedule, ScheduleFileError } from '../src/sim/schedule.js';
 import { findJava, findTlcJar, TlcSetupError } from '../src/tlc/jar.js';
 
@@ -24,7 +24,7 @@ async function main(): Promise<number> {
   // Checked here, before a scratch copy and TLC are set up for it.
   parseSchedule(readFileSync(file, 'utf8'), file);
   const mutant = values.mutant ? loadMutants().find((m) => m.name === values.mutant || String(m.id) === values.mutant) : null;
-  if (values.mutant && !mutant) throw new UsageError(`no mutant ${JSON.stringify(values.mutant)} in test/mutants/catalogue.json`);
+  if (values.mutant && !mutant) throw new UsageError(`no mutant ${JSON.stringify(values.mutant)} in src/audit/catalogues/mutants.json`);
   findJava();
   const jar = await findTlcJar();
   const result = await campaignInCopy(

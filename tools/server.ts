@@ -15,7 +15,7 @@
 // servers with it. Exits 0 when stopped by a signal or
 // its lifetime, 1 on a failure to start (a corrupt log, a port in use), 2 on
 // wrong usage, 70 when one of its own safety checks fails while it runs. --help prints this text.
-import { exitOnHelp, parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
+import { exitOnHelp, parse, positiveInt, UsageError } from '../src/cli/options.js';
 import { ConfigError, DEFAULTS, parseMembersFlag, readClusterConfig, serverConfig, type ClusterConfig } from '../src/server/config.js';
 import { RaftServer } from '../src/server/raft-server.js';
 

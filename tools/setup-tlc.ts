@@ -2,7 +2,7 @@
 // which TLC is in use.   npx tsx tools/setup-tlc.ts   (no options)
 // Exits 0 with a working TLC, 1 otherwise (the message says what to do).
 import { findJava, findTlcJar, TlcSetupError, tlcVersion } from '../src/tlc/jar.js';
-import { exitOnHelp, usageOf } from '../src/sim/cli-options.js';
+import { exitOnHelp, usageOf } from '../src/cli/options.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
 if (process.argv.length > 2) {

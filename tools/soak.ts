@@ -16,7 +16,7 @@ import { CLIENT_ROWS, WINDOW_ROWS } from '../src/audit/coverage.js';
 import { loadMutants, mutantProblem } from '../src/audit/mutants.js';
 import { campaignInCopy } from '../src/audit/spawn.js';
 import { heartbeat } from '../src/cli/progress.js';
-import { exitOnHelp, naturalInt, parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
+import { exitOnHelp, naturalInt, parse, positiveInt, UsageError } from '../src/cli/options.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
 
@@ -29,7 +29,7 @@ async function main(): Promise<number> {
   const shrinkSeconds = positiveInt('shrink-seconds', values['shrink-seconds'], 60);
   const out = values.out ?? 'traces/soak';
   const mutant = values.mutant ? loadMutants().find((m) => String(m.id) === values.mutant || m.name === values.mutant) : null;
-  if (values.mutant && !mutant) throw new UsageError(`no mutant ${JSON.stringify(values.mutant)} in test/mutants/catalogue.json`);
+  if (values.mutant && !mutant) throw new UsageError(`no mutant ${JSON.stringify(values.mutant)} in src/audit/catalogues/mutants.json`);
   const problem = mutant && mutantProblem(mutant);
   if (problem) throw new Error(problem);
   const label = mutant ? `soak-${mutant.name}` : 'soak-correct';

@@ -1,5 +1,5 @@
 // The spec-mutant kill table: for each single-edit bug of
-// test/spec-mutants/catalogue.json, TLC checks a scratch copy of spec/ with
+// src/audit/catalogues/spec-mutants.json, TLC checks a scratch copy of spec/ with
 // the bug against the models of src/tlc/models.ts, smallest first, until one
 // finds a property violated. A mutant that no model kills is a finding: the
 // models (or the properties) cannot tell that spec from the right one.
@@ -16,11 +16,11 @@ import { join } from 'node:path';
 import { loadSpecMutants, mutatedSpecDir, specMutantProblem, type SpecMutant } from '../src/audit/spec-mutants.js';
 import { heartbeat } from '../src/cli/progress.js';
 import { removeTempDir } from '../src/files/cleanup.js';
-import { exitOnHelp, parse, positiveInt, UsageError } from '../src/sim/cli-options.js';
+import { exitOnHelp, parse, positiveInt, UsageError } from '../src/cli/options.js';
 import { findJava, findTlcJar, TlcSetupError, tlcVersion } from '../src/tlc/jar.js';
 import { MODELS, runModel, type SpecModel } from '../src/tlc/models.js';
 import { describeOutcome } from '../src/tlc/run.js';
-import { writeFileAtomic } from '../src/trace/recorder.js';
+import { writeFileAtomic } from '../src/files/writes.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
 

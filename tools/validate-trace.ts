@@ -3,7 +3,7 @@
 // Prints `file:line: field: what is wrong` for each problem and exits 1 if any
 // file is invalid, 2 on wrong usage (no file named). --help prints this text.
 import { formatProblem, validateTraceFile } from '../src/trace/validate.js';
-import { exitOnHelp, usageOf } from '../src/sim/cli-options.js';
+import { exitOnHelp, usageOf } from '../src/cli/options.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
 

@@ -16,7 +16,7 @@
 // tools/audit.ts), so that the code under test is that copy's src/:
 //   tsx <copy>/src/audit/campaign.ts CONFIG.json RESULT.json
 import { readFileSync } from 'node:fs';
-import { writeNamedFile } from '../trace/recorder.js';
+import { writeNamedFile } from '../files/writes.js';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { removeIfOrphaned } from '../files/cleanup.js';

@@ -1,10 +1,10 @@
-// The catalogue of injected bugs (test/mutants/catalogue.json): each mutant is
+// The catalogue of injected bugs (src/audit/catalogues/mutants.json): each mutant is
 // one textual edit of the protocol code, applied to a scratch copy of the
 // project, never to the code users run. An edit must match exactly once, so a
 // change of the implementation that makes a mutant stale fails loudly.
 import { cpSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../tlc/jar.js';
+import { REPO_ROOT } from '../files/repo-root.js';
 import { makeTempDir } from '../files/cleanup.js';
 
 export interface Mutant {
@@ -17,7 +17,7 @@ export interface Mutant {
   readonly replace: string;
 }
 
-export const CATALOGUE = join(REPO_ROOT, 'test', 'mutants', 'catalogue.json');
+export const CATALOGUE = join(REPO_ROOT, 'src', 'audit', 'catalogues', 'mutants.json');
 
 export function loadMutants(): Mutant[] {
   return JSON.parse(readFileSync(CATALOGUE, 'utf8')) as Mutant[];
@@ -29,7 +29,7 @@ export function loadMutants(): Mutant[] {
  * on real clusters (tools/cluster-audit.ts) uses them, and only the clients'
  * history can show them, since every protocol step stays correct.
  */
-export const SERVER_CATALOGUE = join(REPO_ROOT, 'test', 'mutants', 'server-catalogue.json');
+export const SERVER_CATALOGUE = join(REPO_ROOT, 'src', 'audit', 'catalogues', 'server-mutants.json');
 
 export function loadServerMutants(): Mutant[] {
   return JSON.parse(readFileSync(SERVER_CATALOGUE, 'utf8')) as Mutant[];
@@ -69,13 +69,14 @@ export function mutantProblem(m: Mutant, root = REPO_ROOT): string | null {
   return editProblem(m, root, 'mutant');
 }
 
+/** What a scratch copy needs for real server processes (tools/server.ts runs them). */
+export const SERVER_COPY_PARTS: readonly string[] = ['src', 'spec', 'tools', 'package.json'];
+
 /**
  * A scratch copy of the project (src/, spec/, package.json, or the `parts`
  * given, e.g. tools/ too for server processes; node_modules linked) with
  * `mutant` applied, or unmodified for null. The caller removes it.
  */
-/** What a scratch copy needs for real server processes (tools/server.ts runs them). */
-export const SERVER_COPY_PARTS: readonly string[] = ['src', 'spec', 'tools', 'package.json'];
 
 export function scratchCopy(mutant: Mutant | null, parts: readonly string[] = ['src', 'spec', 'package.json']): string {
   const problem = mutant && mutantProblem(mutant);

@@ -1,11 +1,11 @@
-// The catalogue of spec mutants (test/spec-mutants/catalogue.json): each is one
+// The catalogue of spec mutants (src/audit/catalogues/spec-mutants.json): each is one
 // textual edit of spec/Raft.tla that puts a real Raft bug into the spec. The
 // spec's models must kill every one: TLC must find a property violated. An
 // edit must match exactly once, so a change of the spec that makes a mutant
 // stale fails loudly. Mutants are applied to scratch copies of spec/ only.
 import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../tlc/jar.js';
+import { REPO_ROOT } from '../files/repo-root.js';
 import { applyEdit, editProblem } from './mutants.js';
 import { makeTempDir } from '../files/cleanup.js';
 
@@ -24,7 +24,7 @@ export interface SpecMutant {
   readonly finding?: string;
 }
 
-export const SPEC_CATALOGUE = join(REPO_ROOT, 'test', 'spec-mutants', 'catalogue.json');
+export const SPEC_CATALOGUE = join(REPO_ROOT, 'src', 'audit', 'catalogues', 'spec-mutants.json');
 export const SPEC_DIR = join(REPO_ROOT, 'spec');
 
 export function loadSpecMutants(): SpecMutant[] {

@@ -4,7 +4,7 @@
 // check, or both reject it at the same event, in the same way (the same
 // differing variables with the same values, the same false conditions, the
 // same broken properties). Any disagreement is a bug in one of them.
-import type { Rng } from '../sim/rng.js';
+import type { Rng } from '../random/rng.js';
 import { generateSchedule, runSchedule } from '../sim/schedule.js';
 import { validateTraceText } from '../trace/validate.js';
 import { checkTraceInProcess } from './in-process-checker.js';

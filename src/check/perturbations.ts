@@ -8,7 +8,7 @@
 // from a state rebuilt from the events before it. Randomness comes from the
 // seeded generator only: one seed, one list of perturbations.
 import type { Entry, Message } from '../raft/types.js';
-import { Rng } from '../sim/rng.js';
+import { Rng } from '../random/rng.js';
 
 export const PERTURBATION_KINDS = [
   'post-state',

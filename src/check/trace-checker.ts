@@ -6,12 +6,13 @@
 // its own events only, so a trace's verdict never depends on its batch-mates.
 // A trace is accepted only if TLC reported every one of its chunks accepted.
 import { copyFileSync } from 'node:fs';
-import { FileWriteError, writeNamedFile } from '../trace/recorder.js';
+import { FileWriteError, writeNamedFile } from '../files/writes.js';
 import { cpus } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import type { Message, ServerId, ServerState } from '../raft/types.js';
 import type { TracedState, TraceEvent, TraceHeader } from '../raft/events.js';
-import { REPO_ROOT, type JavaRuntime, type TlcJar } from '../tlc/jar.js';
+import { REPO_ROOT } from '../files/repo-root.js';
+import type { JavaRuntime, TlcJar } from '../tlc/jar.js';
 import { describeOutcome, runTlc } from '../tlc/run.js';
 import type { TlcOutcome } from '../tlc/tool-output.js';
 import { readTlaValueAt, type Json } from '../tlc/tla-value.js';

@@ -6,7 +6,7 @@
 // reordering links). Every fault is undone before the run's last seconds, so
 // the cluster has a calm spell to converge in before the run ends.
 import type { ServerId } from '../raft/types.js';
-import { Rng } from '../sim/rng.js';
+import { Rng } from '../random/rng.js';
 
 /** A server by name, or whichever server leads when the fault strikes. */
 export type Target = ServerId | 'leader';

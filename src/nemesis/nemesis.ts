@@ -7,7 +7,7 @@
 // schedule says "the leader", the log says which server that was.
 import type { ServerId } from '../raft/types.js';
 import type { LocalCluster } from '../server/local-cluster.js';
-import { Rng } from '../sim/rng.js';
+import { Rng } from '../random/rng.js';
 import { between, describeFault, type Fault, type FaultSchedule, type Target } from './faults.js';
 import { HEALTHY, type NetworkProxy } from './proxy.js';
 

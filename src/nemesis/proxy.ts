@@ -17,7 +17,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { createServer, Socket, type Server } from 'node:net';
 import { MAX_ENTRIES_PER_MESSAGE } from '../raft/node.js';
 import type { ServerId } from '../raft/types.js';
-import { Rng } from '../sim/rng.js';
+import { Rng } from '../random/rng.js';
 import { TRACE_FORMAT, TRACE_VERSION, type NetworkAction, type TraceHeader, type VectorClock } from '../raft/events.js';
 import { parseEnvelope, type Envelope } from '../transport/envelope.js';
 import { FrameDecoder, DEFAULT_MAX_FRAME_BYTES } from '../transport/framing.js';

@@ -18,7 +18,7 @@ import { ensureDir } from '../files/output-path.js';
 import { LocalCluster, freePorts } from '../server/local-cluster.js';
 import type { JavaRuntime, TlcJar } from '../tlc/jar.js';
 import { MergeError, mergeTraceFiles, writeMergedTrace } from '../trace/merge.js';
-import { writeFileAtomic } from '../trace/recorder.js';
+import { writeFileAtomic } from '../files/writes.js';
 import { CALM_MS, generateFaults, type FaultSchedule } from './faults.js';
 import { Nemesis, type AppliedFault } from './nemesis.js';
 import { NetworkProxy, routesOn, type ProxyStats } from './proxy.js';

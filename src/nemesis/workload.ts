@@ -13,7 +13,7 @@
 import { KvClient, KvClientError } from '../client/kv-client.js';
 import type { Operation } from '../history/linearizability.js';
 import type { ServerId } from '../raft/types.js';
-import { Rng } from '../sim/rng.js';
+import { Rng } from '../random/rng.js';
 
 export interface WorkloadOptions {
   readonly servers: Readonly<Record<ServerId, string>>;

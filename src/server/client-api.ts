@@ -11,7 +11,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import { readCommand, writeCommand } from '../raft/kv.js';
 import type { AppliedEntry } from './driver.js';
-import type { RaftServer } from './raft-server.js';
+import type { Ready } from '../raft/node.js';
+import type { ServerId } from '../raft/types.js';
 
 export const KEY_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 export const MAX_VALUE_BYTES = 4096;
@@ -22,13 +23,23 @@ interface Pending {
   readonly respond: (status: number, body: object) => void;
 }
 
+/** What the API needs of the server it serves (RaftServer), named here so that the two do not import each other. */
+export interface ClientApiHost {
+  readonly id: ServerId;
+  readonly knownLeader: ServerId | null;
+  readonly lastEntry: { index: number; term: number };
+  status(): object;
+  propose(value: string, after: (ready: Ready) => void): void;
+  clientUrl(id: ServerId): string | null;
+}
+
 export class ClientApi {
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
   private readonly pending = new Map<number, Pending>();
 
   constructor(
-    private readonly raft: RaftServer,
+    private readonly raft: ClientApiHost,
     private readonly address: { host: string; port: number },
     private readonly timeoutMs: number,
     private readonly log: (line: string) => void,

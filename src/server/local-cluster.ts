@@ -10,14 +10,13 @@ import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, wri
 import { createServer } from 'node:net';
 import { randomInt } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ServerId } from '../raft/types.js';
 import { dyingWithParent, processRunning, trackChild, trackPid, untrackPid } from '../files/cleanup.js';
 import { ensureDir } from '../files/output-path.js';
+import { REPO_ROOT } from '../files/repo-root.js';
 import { clientUrlOf, localClusterConfig, readClusterConfig, type ClusterConfig } from './config.js';
 import type { ServerStatus } from './raft-server.js';
 
-const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface LocalClusterOptions {
   readonly dir: string;
@@ -119,7 +118,7 @@ export class LocalCluster {
     readonly configPath: string,
     readonly config: ClusterConfig,
     private readonly detached: boolean,
-    private readonly projectRoot: string = PROJECT_ROOT,
+    private readonly projectRoot: string = REPO_ROOT,
   ) {}
 
   private get serverScript(): string {
@@ -153,7 +152,7 @@ export class LocalCluster {
     }
     const configPath = join(dir, 'cluster.json');
     writeFileSync(configPath, JSON.stringify(raw, null, 2) + '\n');
-    return new LocalCluster(dir, configPath, readClusterConfig(configPath), options.detached ?? false, options.projectRoot ? resolve(options.projectRoot) : PROJECT_ROOT);
+    return new LocalCluster(dir, configPath, readClusterConfig(configPath), options.detached ?? false, options.projectRoot ? resolve(options.projectRoot) : REPO_ROOT);
   }
 
   /** A cluster make cluster-up started earlier, from its run folder. */

@@ -8,7 +8,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { MAX_ENTRIES_PER_MESSAGE, type Input, type Ready } from '../raft/node.js';
 import type { Role, ServerId } from '../raft/types.js';
-import { Rng } from '../sim/rng.js';
+import { Rng } from '../random/rng.js';
 import { FileSystemDisk, PageCacheDisk } from '../storage/disk.js';
 import { TRACE_FORMAT, TRACE_VERSION } from '../raft/events.js';
 import type { Envelope } from '../transport/envelope.js';

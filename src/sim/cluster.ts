@@ -15,7 +15,7 @@ import { TraceRecorder, type TraceFileWriter } from '../trace/recorder.js';
 import { windowsOf, type FaultWindow, type Trap } from './fault-windows.js';
 import { SafetyMonitor, type ServerView } from './invariants.js';
 import { Network } from './network.js';
-import { Rng } from './rng.js';
+import { Rng } from '../random/rng.js';
 
 export interface Timing {
   /** Election countdowns are drawn uniformly from [min, max] ticks. */

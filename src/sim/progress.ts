@@ -10,7 +10,6 @@
 // fresh client request among those entries.
 import type { ServerId } from '../raft/types.js';
 import type { Cluster, ServerSnapshot } from './cluster.js';
-import type { Step } from './schedule.js';
 
 export class NoProgress extends Error {
   constructor(readonly detail: string) {
@@ -57,7 +56,10 @@ export interface ProgressReport {
  * (calm, deliver 0, tick, probe), so that a failure inside the phase can be
  * replayed, and shrunk, as an ordinary schedule.
  */
-export function requireProgress(cluster: Cluster, afterTick: () => void = () => {}, onStep: (s: Step) => void = () => {}): ProgressReport {
+/** The steps the progress phase takes, as a schedule spells them (a subset of schedule.ts's Step). */
+export type ProgressStep = { readonly kind: 'calm' } | { readonly kind: 'deliver'; readonly pick: number } | { readonly kind: 'tick' } | { readonly kind: 'probe' };
+
+export function requireProgress(cluster: Cluster, afterTick: () => void = () => {}, onStep: (s: ProgressStep) => void = () => {}): ProgressReport {
   cluster.endFaults();
   onStep({ kind: 'calm' });
   const bounds = progressBounds(cluster);

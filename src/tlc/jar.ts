@@ -10,16 +10,15 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { writeFileAtomic } from '../trace/recorder.js';
+import { join, resolve } from 'node:path';
+import { writeFileAtomic } from '../files/writes.js';
 import { extractZipEntry } from './zip.js';
 import { makeTempDir, removeTempDir } from '../files/cleanup.js';
 import { ensureDir } from '../files/output-path.js';
+import { REPO_ROOT } from '../files/repo-root.js';
 
 export class TlcSetupError extends Error {}
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CACHE_DIR = join(REPO_ROOT, '.tlc');
 const CACHED_JAR = join(CACHE_DIR, 'tla2tools.jar');
 const CACHED_INFO = join(CACHE_DIR, 'tla2tools.json');

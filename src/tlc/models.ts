@@ -7,7 +7,8 @@
 import { join } from 'node:path';
 import { ACTIONS } from '../raft/events.js';
 import { raftCoverage, type SpecCoverage } from './coverage.js';
-import { REPO_ROOT, type JavaRuntime, type TlcJar } from './jar.js';
+import { REPO_ROOT } from '../files/repo-root.js';
+import type { JavaRuntime, TlcJar } from './jar.js';
 import { runTlc, type TlcResult } from './run.js';
 
 export interface SpecModel {

@@ -1,7 +1,7 @@
 // Lets any run (the test suite included) keep its traces: when the
 // environment variable RAFT_TRACE_DIR names a folder, traces are written there.
 import { join } from 'node:path';
-import { writeFileAtomic } from './recorder.js';
+import { writeFileAtomic } from '../files/writes.js';
 
 export const TRACE_DIR_VARIABLE = 'RAFT_TRACE_DIR';
 

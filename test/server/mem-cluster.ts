@@ -9,7 +9,7 @@ import { WalCorruption } from '../../src/storage/wal-records.js';
 import { ServerDriver } from '../../src/server/driver.js';
 import type { Input } from '../../src/raft/node.js';
 import { writeCommand } from '../../src/raft/kv.js';
-import { Rng } from '../../src/sim/rng.js';
+import { Rng } from '../../src/random/rng.js';
 import type { Envelope } from '../../src/transport/envelope.js';
 
 export interface Acked {

@@ -1,8 +1,7 @@
-// Parsing of the options the trace tools share, with one-line errors.
+// Parsing of the options every tool shares, with one-line errors, and --help from the tool's own header comment.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { ScheduleOptions } from './schedule.js';
 
 export class UsageError extends Error {}
 
@@ -20,27 +19,6 @@ export function naturalInt(name: string, text: string | undefined, fallback: num
     throw new UsageError(`--${name} must be a non-negative integer, got ${JSON.stringify(text)}`);
   }
   return Number(text);
-}
-
-/** `--nodes 3,5` and `--steps 50-300` into schedule options. */
-export function scheduleOptions(nodes: string | undefined, steps: string | undefined): ScheduleOptions {
-  const options: { clusterSizes?: number[]; minSteps?: number; maxSteps?: number } = {};
-  if (nodes !== undefined) {
-    const sizes = nodes.split(',').map((s) => s.trim());
-    if (sizes.some((s) => s !== '3' && s !== '5')) {
-      throw new UsageError(`--nodes takes 3, 5 or 3,5, got ${JSON.stringify(nodes)}`);
-    }
-    options.clusterSizes = sizes.map(Number);
-  }
-  if (steps !== undefined) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(steps);
-    const min = m ? Number(m[1]) : NaN;
-    const max = m ? Number(m[2] ?? m[1]) : NaN;
-    if (!m || min < 1 || max < min) throw new UsageError(`--steps takes N or MIN-MAX with 1 <= MIN <= MAX, got ${JSON.stringify(steps)}`);
-    options.minSteps = min;
-    options.maxSteps = max;
-  }
-  return options;
 }
 
 /**
