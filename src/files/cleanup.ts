@@ -19,6 +19,10 @@ const pids = new Set<number>();
 const orphanPaths = new Set<string>();
 const parentAtStart = process.ppid;
 
+let installed = false;
+
+const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
 /** util-linux's setpriv, which gives a child a parent-death signal before it execs it; null where absent. */
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p)) ?? null;
 
@@ -30,9 +34,6 @@ const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p)) 
 export function dyingWithParent(command: string, args: readonly string[], signal: NodeJS.Signals): { command: string; args: string[] } {
   return SETPRIV ? { command: SETPRIV, args: ['--pdeathsig', signal, command, ...args] } : { command, args: [...args] };
 }
-let installed = false;
-
-const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /** Whether process `pid` still runs: an exited child not yet reaped (a zombie) does not. */
 export function processRunning(pid: number): boolean {

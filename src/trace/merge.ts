@@ -95,6 +95,8 @@ export function mergeTraceFiles(files: readonly string[]): Merged {
   const next = sources.map(() => 0);
   const events: TraceEvent[] = [];
   const total = sources.reduce((n, s) => n + s.events.length, 0);
+  // A part may hold no events, but not every part: a merge of nothing would check nothing.
+  if (total === 0) throw new MergeError(`none of the ${sources.length} trace(s) holds an event: there is nothing to merge`);
   while (events.length < total) {
     let pick = -1;
     let best = Infinity;

@@ -174,6 +174,8 @@ describe('merging per-server traces', () => {
     const m = mergeTraceFiles([...files, proxyFile]);
     expect(m.files.at(-1)).toEqual({ file: proxyFile, events: 0 });
     expect(m.events.map(({ origin: _, ...e }) => e)).toEqual(mergeTraceFiles(files).events.map(({ origin: _, ...e }) => e));
+    // Only headers: nothing to merge, and no empty merge that would check nothing.
+    expect(() => mergeTraceFiles([proxyFile])).toThrow(new MergeError('none of the 1 trace(s) holds an event: there is nothing to merge'));
   });
 
   it('a sender whose trace ends early is said to be still written or killed, not to have lost its log, unless it restarted', () => {
