@@ -23,10 +23,11 @@ function importsOf(file: string): string[] {
  * layer, none of its own layer or above. A new room must be placed here.
  */
 const LAYERS: readonly (readonly string[])[] = [
+  ['errors'],
   ['files', 'cli', 'random'],
   ['raft'],
   ['storage', 'trace'],
-  ['transport', 'tlc', 'history'],
+  ['transport', 'tlc', 'history', 'verdict'],
   ['sim'],
   ['check', 'client'],
   ['server'],

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { describeEvent } from '../src/check/trace-checker.js';
+import { describeEvent } from '../src/verdict/diagnosis.js';
 import { itfPieces, ITF_VARS } from '../src/trace/itf.js';
 import { renderPage } from '../src/report/page.js';
 import { checkReportHtml } from '../src/report/check-report.js';

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { needTlc } from './need-tlc.js';
 import { loadSpecMutants, mutatedSpecDir } from '../src/audit/spec-mutants.js';
-import { checkTraces, formatDiagnosis, type CheckOptions, type TraceInput, type TraceVerdict } from '../src/check/trace-checker.js';
+import { checkTraces, type CheckOptions, type TraceInput } from '../src/check/trace-checker.js';
+import { formatDiagnosis, type TraceVerdict } from '../src/verdict/diagnosis.js';
 import { generateSchedule, runSchedule } from '../src/sim/schedule.js';
 import { validateTraceFile, validateTraceText } from '../src/trace/validate.js';
 

@@ -19,7 +19,9 @@ import { join, relative } from 'node:path';
 import { campaignInCopy } from '../src/audit/spawn.js';
 import { unexercised, BRANCHES, CLIENT_ROWS, WINDOW_ROWS } from '../src/audit/coverage.js';
 import { loadMutants, mutantProblem, type Mutant } from '../src/audit/mutants.js';
-import { ORACLE_NAMES, type CampaignResult } from '../src/audit/campaign.js';
+import type { CampaignResult } from '../src/audit/campaign.js';
+import { auditOk, auditOutcome } from '../src/audit/outcome.js';
+import { oracleName } from '../src/verdict/oracles.js';
 import type { Coverage } from '../src/audit/coverage.js';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -31,9 +33,10 @@ import type { TlcJar } from '../src/tlc/jar.js';
 import { formatProblem, validateTraceText } from '../src/trace/validate.js';
 import { heartbeat } from '../src/cli/progress.js';
 import { exitOnHelp, parse, positiveInt, UsageError } from '../src/cli/options.js';
-import { findJava, findTlcJar, TlcSetupError } from '../src/tlc/jar.js';
+import { findJava, findTlcJar } from '../src/tlc/jar.js';
 import { writeFileAtomic } from '../src/files/writes.js';
 import { auditReportHtml } from '../src/report/audit-report.js';
+import { runTool } from '../src/cli/run-tool.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
 
@@ -62,23 +65,16 @@ function outcome(row: Row, tlcSays = true): string {
   const minimal = f.shrunk.minimal ? '1-minimal' : 'shrinking stopped at its deadline';
   const phase = f.shrunk.scheduleEvents < f.shrunk.events ? ` (${f.shrunk.scheduleEvents} before the progress phase)` : '';
   return (
-    `caught by ${ORACLE_NAMES[f.oracle]} (${f.what.slice(0, 90)}) after ${r.schedules} schedule(s); shrunk to ${f.shrunk.events} events${phase}, ` +
+    `caught by ${oracleName(f.oracle)} (${f.what.slice(0, 90)}) after ${r.schedules} schedule(s); shrunk to ${f.shrunk.events} events${phase}, ` +
     `${f.shrunk.steps} steps, ${f.shrunk.nodes} servers, ${minimal}${tlcSays ? `; ${f.confirmedByTlc ? 'TLC agrees' : 'TLC has not judged it'}` : ''}`
   );
 }
 
-/**
- * A mutant counts as caught only when its catch is confirmed: by TLC for a
- * trace the spec rejects (the in-process checker only screened it), or by
- * the simulator's own oracles (an invariant, an unlogged step, progress, the
- * trace's schema).
- */
 function ok(row: Row): boolean {
-  const f = row.result.failure;
-  if (row.result.error) return false;
-  if (!row.mutant) return f === null;
-  return f !== null && (f.oracle !== 'tlc' || f.confirmedByTlc);
+  return auditOk(outcomeOf(row));
 }
+
+const outcomeOf = (row: Row) => auditOutcome(row.mutant !== null, row.result);
 
 function replayCommand(row: Row): string {
   const f = row.result.failure!;
@@ -92,9 +88,10 @@ function markdown(rows: Row[], seconds: number, budget: string): string {
   for (const row of rows) {
     const r = row.result;
     const f = r.failure;
-    const status = ok(row) ? (row.mutant ? 'caught' : 'clean') : row.mutant ? (r.error ? 'error' : 'ESCAPED') : 'FAILED';
+    const o = outcomeOf(row);
+    const status = o === 'escaped' || o === 'failed' ? o.toUpperCase() : o;
     out.push(
-      `| ${row.mutant?.id ?? '-'} | ${row.mutant?.name ?? 'correct implementation'} | ${row.mutant?.bug ?? 'none'} | ${status} | ${f ? ORACLE_NAMES[f.oracle] : '-'} | ${f ? f.what.replace(/\|/g, '\\|').slice(0, 120) : r.error ?? '-'} | ${r.schedules} | ${f ? f.shrunk.events : '-'} | ${f ? f.shrunk.steps : '-'} | ${f ? f.shrunk.nodes : '-'} | ${f ? (f.shrunk.minimal ? 'yes' : 'no') : '-'} | ${f ? (f.confirmedByTlc ? 'yes' : 'no') : '-'} | ${r.seconds.toFixed(1)} |`,
+      `| ${row.mutant?.id ?? '-'} | ${row.mutant?.name ?? 'correct implementation'} | ${row.mutant?.bug ?? 'none'} | ${status} | ${f ? oracleName(f.oracle) : '-'} | ${f ? f.what.replace(/\|/g, '\\|').slice(0, 120) : r.error ?? '-'} | ${r.schedules} | ${f ? f.shrunk.events : '-'} | ${f ? f.shrunk.steps : '-'} | ${f ? f.shrunk.nodes : '-'} | ${f ? (f.shrunk.minimal ? 'yes' : 'no') : '-'} | ${f ? (f.confirmedByTlc ? 'yes' : 'no') : '-'} | ${r.seconds.toFixed(1)} |`,
     );
   }
   for (const row of rows.filter((r) => r.result.failure)) {
@@ -302,10 +299,4 @@ async function main(): Promise<number> {
   return rows.every(ok) ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(`audit: ${err instanceof UsageError || err instanceof TlcSetupError ? err.message : (err as Error).message}`);
-    process.exit(err instanceof UsageError ? 2 : 1);
-  },
-);
+runTool('audit', main);

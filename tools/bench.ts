@@ -65,6 +65,7 @@ import { runClusterCheck } from '../src/nemesis/run.js';
 import { checkLinearizability, generatedHistory } from '../src/history/linearizability.js';
 import { checkReportHtml } from '../src/report/check-report.js';
 import { validateTraceFile } from '../src/trace/validate.js';
+import { runTool } from '../src/cli/run-tool.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
 
@@ -463,7 +464,4 @@ async function main(): Promise<void> {
   if (values['skip-reports'] !== 'yes') await reportsBench();
 }
 
-main().catch((err) => {
-  console.error(`bench: ${(err as Error).message}`);
-  process.exit(err instanceof UsageError ? 2 : 1);
-});
+runTool('bench', main);

@@ -19,15 +19,17 @@
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { exitOnHelp, usageOf, parse, positiveInt, UsageError } from '../src/cli/options.js';
-import { checkTraces, formatDiagnosis, type TraceInput, type TraceVerdict } from '../src/check/trace-checker.js';
-import { findJava, findTlcJar, TlcSetupError, tlcVersion } from '../src/tlc/jar.js';
+import { checkTraces, type TraceInput } from '../src/check/trace-checker.js';
+import { formatDiagnosis, type TraceVerdict } from '../src/verdict/diagnosis.js';
+import { findJava, findTlcJar,  tlcVersion } from '../src/tlc/jar.js';
 import { heartbeat, Progress, progressIntervalMs } from '../src/cli/progress.js';
-import { FolderLockedError, lockFolder, unlockFolder } from '../src/files/folder-lock.js';
-import { checkOutputsApart, checkWritableFile, OutputOverlapError, OutputPathError } from '../src/files/output-path.js';
+import { lockFolder, unlockFolder } from '../src/files/folder-lock.js';
+import { checkOutputsApart, checkWritableFile } from '../src/files/output-path.js';
 import { writeFileAtomic } from '../src/files/writes.js';
 import { formatProblem, validateTraceFile } from '../src/trace/validate.js';
 import { checkReportHtml } from '../src/report/check-report.js';
 import { DEFAULT_WINDOW } from '../src/report/space-time.js';
+import { runTool } from '../src/cli/run-tool.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
 
@@ -172,14 +174,4 @@ async function main(): Promise<number> {
   return count('accepted') === verdicts.length ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    if (err instanceof UsageError || err instanceof OutputOverlapError) {
-      console.error(`check-traces: ${err.message}`);
-      process.exit(2);
-    }
-    console.error(`check-traces: ${err instanceof TlcSetupError || err instanceof OutputPathError || err instanceof FolderLockedError ? err.message : (err as Error).message}`);
-    process.exit(1);
-  },
-);
+runTool('check-traces', main);

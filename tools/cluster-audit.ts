@@ -16,22 +16,24 @@ import { join } from 'node:path';
 import { loadMutants, loadServerMutants, scratchCopy, SERVER_COPY_PARTS, type Mutant } from '../src/audit/mutants.js';
 import { removeTempDir } from '../src/files/cleanup.js';
 import { ensureDir } from '../src/files/output-path.js';
-import { runClusterCheck, type ClusterCheckReport, type OracleName } from '../src/nemesis/run.js';
+import { runClusterCheck, type ClusterCheckReport } from '../src/nemesis/run.js';
+import type { ClusterOracle } from '../src/verdict/oracles.js';
 import { exitOnHelp, parse, positiveInt, UsageError } from '../src/cli/options.js';
 import { findJava, findTlcJar } from '../src/tlc/jar.js';
 import { writeFileAtomic } from '../src/files/writes.js';
+import { runTool } from '../src/cli/run-tool.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
 
 /** The oracles that count as catching a bug: a run that merely got no answers does not. */
-const CATCHING: readonly OracleName[] = ['server', 'merge', 'tlc', 'linearizability'];
+const CATCHING: readonly ClusterOracle[] = ['server', 'merge', 'tlc', 'linearizability'];
 
 interface Row {
   readonly label: string;
   readonly mutant: Mutant | null;
   readonly runs: number;
   readonly seconds: number;
-  readonly caughtBy: OracleName[];
+  readonly caughtBy: ClusterOracle[];
   readonly first: string | null;
   readonly dir: string | null;
   readonly ok: boolean;
@@ -97,10 +99,4 @@ async function main(): Promise<number> {
   return rows.every((r) => r.ok) ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(`cluster-audit: ${(err as Error).message}`);
-    process.exit(err instanceof UsageError ? 2 : 1);
-  },
-);
+runTool('cluster-audit', main);

@@ -21,9 +21,10 @@
 // --help prints this text.
 import { readFileSync } from 'node:fs';
 import { exitOnHelp, parse, positiveInt, UsageError } from '../src/cli/options.js';
-import { FaultScheduleError, parseFaultSchedule, type FaultSchedule } from '../src/nemesis/faults.js';
-import { checkRunFolder, formatClusterReport, RunFolderError, runClusterCheck } from '../src/nemesis/run.js';
+import { parseFaultSchedule, type FaultSchedule } from '../src/nemesis/faults.js';
+import { checkRunFolder, formatClusterReport,  runClusterCheck } from '../src/nemesis/run.js';
 import { findJava, findTlcJar } from '../src/tlc/jar.js';
+import { runTool } from '../src/cli/run-tool.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
 
@@ -82,10 +83,4 @@ async function main(): Promise<number> {
   return report.verdict === 'passed' ? 0 : report.verdict === 'inconclusive' ? 3 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(`cluster-check: ${(err as Error).message}`);
-    process.exit(err instanceof UsageError || err instanceof FaultScheduleError || err instanceof RunFolderError ? 2 : 1);
-  },
-);
+runTool('cluster-check', main);

@@ -16,6 +16,7 @@
 // --help prints this text.
 import { exitOnHelp, parse, positiveInt, UsageError } from '../src/cli/options.js';
 import { LocalCluster, portInUse } from '../src/server/local-cluster.js';
+import { runTool } from '../src/cli/run-tool.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
 
@@ -48,7 +49,7 @@ async function up(dir: string, servers: number, basePort: number, fsync: boolean
     return 0;
   } catch (err) {
     await cluster.stopAll();
-    throw new Error(`${(err as Error).message}; servers stopped, see ${dir}/nX/server.log`);
+    throw new Error(`${(err as Error).message}; servers stopped, see ${dir}/nX/server.log`, { cause: err });
   }
 }
 
@@ -121,10 +122,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(`cluster: ${(err as Error).message}`);
-    process.exit(err instanceof UsageError ? 2 : 1);
-  },
-);
+runTool('cluster', main);

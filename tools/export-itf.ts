@@ -8,10 +8,11 @@
 // prints this text.
 import { basename, join } from 'node:path';
 import { exitOnHelp, parse, usageOf, UsageError } from '../src/cli/options.js';
-import { describeEvent } from '../src/check/trace-checker.js';
-import { checkOutputsApart, checkWritableFile, OutputOverlapError } from '../src/files/output-path.js';
+import { describeEvent } from '../src/verdict/diagnosis.js';
+import { checkOutputsApart, checkWritableFile } from '../src/files/output-path.js';
 import { writeItf } from '../src/trace/itf.js';
 import { formatProblem, validateTraceFile } from '../src/trace/validate.js';
+import { runTool } from '../src/cli/run-tool.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
 
@@ -32,14 +33,4 @@ function main(): number {
   return 0;
 }
 
-try {
-  process.exit(main());
-} catch (err) {
-  if (err instanceof UsageError || err instanceof OutputOverlapError) {
-    console.error(`export-itf: ${err.message}`);
-    process.exit(2);
-  }
-  // A trace changed while it was read (TraceReadError), an output that cannot be written (OutputPathError): one line.
-  console.error(`export-itf: ${(err as Error).message}`);
-  process.exit(1);
-}
+runTool('export-itf', main);

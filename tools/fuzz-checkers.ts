@@ -13,7 +13,8 @@ import { formatFuzzTable, fuzzCheckers } from '../src/check/differential.js';
 import { ensureDir } from '../src/files/output-path.js';
 import { exitOnHelp, naturalInt, parse, positiveInt, UsageError } from '../src/cli/options.js';
 import { Rng } from '../src/random/rng.js';
-import { findJava, findTlcJar, TlcSetupError } from '../src/tlc/jar.js';
+import { findJava, findTlcJar } from '../src/tlc/jar.js';
+import { runTool } from '../src/cli/run-tool.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
 
@@ -49,10 +50,4 @@ async function main(): Promise<number> {
   return ok ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(`fuzz-checkers: ${err instanceof UsageError || err instanceof TlcSetupError ? err.message : (err as Error).stack}`);
-    process.exit(err instanceof UsageError ? 2 : 1);
-  },
-);
+runTool('fuzz-checkers', main);

@@ -14,11 +14,12 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Progress } from '../src/cli/progress.js';
-import { FolderLockedError, lockFolder, unlockFolder } from '../src/files/folder-lock.js';
-import { ensureDir, OutputPathError } from '../src/files/output-path.js';
+import { lockFolder, unlockFolder } from '../src/files/folder-lock.js';
+import { ensureDir } from '../src/files/output-path.js';
 import { exitOnHelp, naturalInt, parse, positiveInt, UsageError } from '../src/cli/options.js';
 import { generateSchedule, resolvedOptions, runScheduleAsync, type ScheduleOptions } from '../src/sim/schedule.js';
 import { TraceFileWriter } from '../src/trace/recorder.js';
+import { runTool } from '../src/cli/run-tool.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
 
@@ -43,7 +44,7 @@ function scheduleOptions(nodes: string | undefined, steps: string | undefined): 
   return options;
 }
 
-try {
+async function main(): Promise<number> {
   const { values, positionals } = parse(process.argv.slice(2), ['count', 'first-seed', 'seed', 'out', 'nodes', 'steps', 'replace', 'lock-owner'], ['replace']);
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   const count = values.seed !== undefined ? 1 : positiveInt('count', values.count, 100);
@@ -109,12 +110,7 @@ try {
   const seconds = (performance.now() - started) / 1000;
   if (vacuous.length > 0) console.log(`no events under seed(s) ${vacuous.join(', ')}: no trace written for them`);
   console.log(`wrote ${written} trace(s), ${events} events (${(bytes / 1e6).toFixed(1)} MB, ${events ? Math.round(bytes / events) : 0} bytes/event), to ${out}/ in ${seconds.toFixed(2)} s (seeds ${first}..${seed - 1})${failures ? `; ${failures} broke a safety invariant` : ''}`);
-  process.exit(failures || written === 0 ? 1 : 0);
-} catch (err) {
-  if (err instanceof UsageError) {
-    console.error(`generate-traces: ${err.message}`);
-    process.exit(2);
-  }
-  console.error(`generate-traces: ${err instanceof OutputPathError || err instanceof FolderLockedError ? err.message : (err as Error).message}`);
-  process.exit(1);
+  return failures || written === 0 ? 1 : 0;
 }
+
+runTool('generate-traces', main);

@@ -11,10 +11,11 @@
 // it may still apply it: a timeout), 4 when get finds the key not set, 2 on
 // wrong usage.
 // --help prints this text.
-import { KvClient, KvClientError } from '../src/client/kv-client.js';
+import { KvClient } from '../src/client/kv-client.js';
 import { KEY_PATTERN } from '../src/server/client-api.js';
 import { exitOnHelp, parse, positiveInt, UsageError } from '../src/cli/options.js';
 import { LocalCluster } from '../src/server/local-cluster.js';
+import { runTool } from '../src/cli/run-tool.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
 
@@ -44,10 +45,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(`kv: ${(err as Error).message}`);
-    process.exit(err instanceof UsageError ? 2 : err instanceof KvClientError && err.indefinite ? 3 : 1);
-  },
-);
+runTool('kv', main);

@@ -14,8 +14,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { exitOnHelp, parse, UsageError } from '../src/cli/options.js';
 import { LocalCluster } from '../src/server/local-cluster.js';
-import { checkOutputsApart, checkWritableFile, OutputOverlapError } from '../src/files/output-path.js';
+import { checkOutputsApart, checkWritableFile } from '../src/files/output-path.js';
 import { mergeTraceFiles, writeMergedTrace } from '../src/trace/merge.js';
+import { runTool } from '../src/cli/run-tool.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
 
@@ -44,9 +45,4 @@ function main(): number {
   return 0;
 }
 
-try {
-  process.exit(main());
-} catch (err) {
-  console.error(`merge-traces: ${(err as Error).message}`);
-  process.exit(err instanceof UsageError || err instanceof OutputOverlapError ? 2 : 1);
-}
+runTool('merge-traces', main);

@@ -14,9 +14,10 @@
 import { cpus } from 'node:os';
 import { exitOnHelp, parse, positiveInt, UsageError } from '../src/cli/options.js';
 import { formatCoverage } from '../src/tlc/coverage.js';
-import { findJava, findTlcJar, TlcSetupError, tlcVersion, type JavaRuntime, type TlcJar } from '../src/tlc/jar.js';
+import { findJava, findTlcJar,  tlcVersion, type JavaRuntime, type TlcJar } from '../src/tlc/jar.js';
 import { findModel, MODELS, runModel, type SpecModel } from '../src/tlc/models.js';
 import { describeOutcome, runTlc, type TlcResult } from '../src/tlc/run.js';
+import { runTool } from '../src/cli/run-tool.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
 
@@ -66,7 +67,7 @@ async function checkModels(models: readonly SpecModel[], workers: number, timeou
   return ok;
 }
 
-try {
+async function main(): Promise<number> {
   const { values, positionals } = parse(process.argv.slice(2), ['config', 'workers', 'timeout', 'use', 'models', 'no-coverage'], ['no-coverage']);
   const workers = positiveInt('workers', values.workers, cpus().length);
   const timeoutSeconds = positiveInt('timeout', values.timeout, 1800);
@@ -94,16 +95,11 @@ try {
     const result = await runTlc({ spec, config: values.config, workers, timeoutMs: timeoutSeconds * 1000, java, jar, onProgress: progressPrinter('TLC') });
     console.log(describeOutcome(result.outcome));
     printFigures(result);
-    process.exit(result.outcome.kind === 'success' ? 0 : 1);
+    return result.outcome.kind === 'success' ? 0 : 1;
   }
   const ok = await checkModels(models, workers, timeoutSeconds, !values['no-coverage'], java, jar);
   console.log(`\n${ok ? 'every model: no error' : 'FAILED'}${values['no-coverage'] ? '' : ok ? ', every action and branch taken' : ''}`);
-  process.exit(ok ? 0 : 1);
-} catch (err) {
-  if (err instanceof UsageError) {
-    console.error(`model-check: ${err.message}`);
-    process.exit(2);
-  }
-  console.error(`model-check: ${err instanceof TlcSetupError ? err.message : (err as Error).message}`);
-  process.exit(1);
+  return ok ? 0 : 1;
 }
+
+runTool('model-check', main);

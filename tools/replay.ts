@@ -7,12 +7,13 @@
 // finds nothing, 1 if it fails (or the schedule file is bad), 2 on wrong usage.
 // --help prints this text.
 import { existsSync, readFileSync } from 'node:fs';
-import { ORACLE_SAYS } from '../src/audit/campaign.js';
+import { oracleSays } from '../src/verdict/oracles.js';
 import { campaignInCopy } from '../src/audit/spawn.js';
 import { loadMutants } from '../src/audit/mutants.js';
 import { exitOnHelp, parse, UsageError } from '../src/cli/options.js';
-import { parseSchedule, ScheduleFileError } from '../src/sim/schedule.js';
-import { findJava, findTlcJar, TlcSetupError } from '../src/tlc/jar.js';
+import { parseSchedule } from '../src/sim/schedule.js';
+import { findJava, findTlcJar } from '../src/tlc/jar.js';
+import { runTool } from '../src/cli/run-tool.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
 
@@ -38,15 +39,9 @@ async function main(): Promise<number> {
     console.log(`${file}: ${result.events} events; no invariant broke and TLC accepted the trace`);
     return 0;
   }
-  console.log(`${file}: ${ORACLE_SAYS[f.oracle]} at event ${f.shrunk.events} of ${result.events}`);
+  console.log(`${file}: ${oracleSays(f.oracle)} at event ${f.shrunk.events} of ${result.events}`);
   for (const line of f.diagnosis) console.log(line);
   return 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(`replay: ${err instanceof UsageError || err instanceof TlcSetupError || err instanceof ScheduleFileError ? err.message : (err as Error).message}`);
-    process.exit(err instanceof UsageError ? 2 : 1);
-  },
-);
+runTool('replay', main);

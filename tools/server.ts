@@ -16,8 +16,10 @@
 // its lifetime, 1 on a failure to start (a corrupt log, a port in use), 2 on
 // wrong usage, 70 when one of its own safety checks fails while it runs. --help prints this text.
 import { exitOnHelp, parse, positiveInt, UsageError } from '../src/cli/options.js';
-import { ConfigError, DEFAULTS, parseMembersFlag, readClusterConfig, serverConfig, type ClusterConfig } from '../src/server/config.js';
+import { DEFAULTS, parseMembersFlag, readClusterConfig, serverConfig, type ClusterConfig } from '../src/server/config.js';
 import { RaftServer } from '../src/server/raft-server.js';
+import { runTool } from '../src/cli/run-tool.js';
+import { HarnessError } from '../src/errors/harness-error.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
 
@@ -54,6 +56,9 @@ async function main(): Promise<void> {
   const server = await RaftServer.start(serverConfig(cluster, values.id, values.data), undefined, (err) => {
     process.stderr.write(`${err.message.startsWith(`${values.id}:`) ? '' : `${values.id}: `}${err.message}\n`);
     process.exit(70);
+  }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EADDRINUSE') throw err;
+    throw new HarnessError(`port ${(err as { port?: number }).port ?? ''} is already in use (${err.message})`);
   });
   let stopping = false;
   const shutdown = (why: string) => {
@@ -84,9 +89,4 @@ function watchSupervisor(gone: () => void): void {
   process.stdin.resume();
 }
 
-main().catch((err) => {
-  const e = err as NodeJS.ErrnoException;
-  const message = e.code === 'EADDRINUSE' ? `port ${(e as { port?: number }).port ?? ''} is already in use (${e.message})` : e.message;
-  process.stderr.write(`server: ${message}\n`);
-  process.exit(err instanceof UsageError || err instanceof ConfigError ? 2 : 1);
-});
+runTool('server', main);

@@ -11,12 +11,13 @@
 // correct implementation runs clean (or, with --mutant, when the mutant is
 // caught), 1 otherwise, 2 on wrong usage. --help prints this text.
 import { join, relative } from 'node:path';
-import { ORACLE_NAMES } from '../src/audit/campaign.js';
+import { oracleName } from '../src/verdict/oracles.js';
 import { CLIENT_ROWS, WINDOW_ROWS } from '../src/audit/coverage.js';
 import { loadMutants, mutantProblem } from '../src/audit/mutants.js';
 import { campaignInCopy } from '../src/audit/spawn.js';
 import { heartbeat } from '../src/cli/progress.js';
 import { exitOnHelp, naturalInt, parse, positiveInt, UsageError } from '../src/cli/options.js';
+import { runTool } from '../src/cli/run-tool.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
 
@@ -55,16 +56,10 @@ async function main(): Promise<number> {
     console.log(mutant ? `ESCAPED: no oracle caught the mutant in ${r.schedules} schedules` : `clean: no failure in ${r.schedules} schedules`);
     return mutant ? 1 : 0;
   }
-  console.log(`${mutant ? 'caught' : 'FAILED'} by ${ORACLE_NAMES[f.oracle]} at seed ${f.seed} (schedule ${r.schedules}); shrunk to ${f.shrunk.steps} steps, ${f.shrunk.events} events, ${f.shrunk.nodes} servers`);
+  console.log(`${mutant ? 'caught' : 'FAILED'} by ${oracleName(f.oracle)} at seed ${f.seed} (schedule ${r.schedules}); shrunk to ${f.shrunk.steps} steps, ${f.shrunk.events} events, ${f.shrunk.nodes} servers`);
   for (const line of f.diagnosis) console.log(`  ${line}`);
   console.log(`  saved: ${relative(process.cwd(), f.dir)}/ (schedule.json, trace.ndjson, diagnosis.txt)`);
   return mutant ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(`soak: ${(err as Error).message}`);
-    process.exit(err instanceof UsageError ? 2 : 1);
-  },
-);
+runTool('soak', main);

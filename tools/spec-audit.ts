@@ -17,10 +17,11 @@ import { loadSpecMutants, mutatedSpecDir, specMutantProblem, type SpecMutant } f
 import { heartbeat } from '../src/cli/progress.js';
 import { removeTempDir } from '../src/files/cleanup.js';
 import { exitOnHelp, parse, positiveInt, UsageError } from '../src/cli/options.js';
-import { findJava, findTlcJar, TlcSetupError, tlcVersion } from '../src/tlc/jar.js';
+import { findJava, findTlcJar,  tlcVersion } from '../src/tlc/jar.js';
 import { MODELS, runModel, type SpecModel } from '../src/tlc/models.js';
 import { describeOutcome } from '../src/tlc/run.js';
 import { writeFileAtomic } from '../src/files/writes.js';
+import { runTool } from '../src/cli/run-tool.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
 
@@ -161,13 +162,4 @@ async function main(): Promise<number> {
   return rows.every((r) => !r.problem) ? 0 : 1;
 }
 
-try {
-  process.exit(await main());
-} catch (err) {
-  if (err instanceof UsageError) {
-    console.error(`spec-audit: ${err.message}`);
-    process.exit(2);
-  }
-  console.error(`spec-audit: ${err instanceof TlcSetupError ? err.message : (err as Error).message}`);
-  process.exit(1);
-}
+runTool('spec-audit', main);

@@ -3,34 +3,37 @@
 // Prints `file:line: field: what is wrong` for each problem and exits 1 if any
 // file is invalid, 2 on wrong usage (no file named). --help prints this text.
 import { formatProblem, validateTraceFile } from '../src/trace/validate.js';
-import { exitOnHelp, usageOf } from '../src/cli/options.js';
+import { exitOnHelp, usageOf, UsageError } from '../src/cli/options.js';
+import { runTool } from '../src/cli/run-tool.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
 
-const files = process.argv.slice(2);
-const option = files.find((f) => f.startsWith('-'));
-if (files.length === 0 || option) {
-  console.error(option ? `validate-trace: unknown option ${option}` : 'validate-trace: name at least one trace file');
-  console.error(usageOf(import.meta.url));
-  process.exit(2);
-}
-let bad = 0;
-let events = 0;
-for (const file of files) {
-  let result: ReturnType<typeof validateTraceFile>;
-  try {
-    result = validateTraceFile(file);
-  } catch (err) {
-    // A reader bug must cost this file its verdict, not the others theirs.
-    result = { ok: false, problems: [{ file, line: 0, field: '', message: `cannot be read as a trace (${(err as Error).message})` }] };
+function main(): number {
+  const files = process.argv.slice(2);
+  const option = files.find((f) => f.startsWith('-'));
+  if (files.length === 0 || option) {
+    throw new UsageError(`${option ? `unknown option ${option}` : 'name at least one trace file'}\n${usageOf(import.meta.url)}`);
   }
-  if (result.ok) {
-    events += result.trace.eventCount;
-  } else {
-    bad++;
-    for (const p of result.problems) console.error(formatProblem(p));
+  let bad = 0;
+  let events = 0;
+  for (const file of files) {
+    let result: ReturnType<typeof validateTraceFile>;
+    try {
+      result = validateTraceFile(file);
+    } catch (err) {
+      // A reader bug must cost this file its verdict, not the others theirs.
+      result = { ok: false, problems: [{ file, line: 0, field: '', message: `cannot be read as a trace (${(err as Error).message})` }] };
+    }
+    if (result.ok) {
+      events += result.trace.eventCount;
+    } else {
+      bad++;
+      for (const p of result.problems) console.error(formatProblem(p));
+    }
   }
+  const good = files.length - bad;
+  console.log(`${good} of ${files.length} trace(s) valid (${events} events in the valid ones)${bad ? `; ${bad} invalid` : ''}`);
+  return bad ? 1 : 0;
 }
-const good = files.length - bad;
-console.log(`${good} of ${files.length} trace(s) valid (${events} events in the valid ones)${bad ? `; ${bad} invalid` : ''}`);
-process.exit(bad ? 1 : 0);
+
+runTool('validate-trace', main);

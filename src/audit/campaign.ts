@@ -23,11 +23,14 @@ import { removeIfOrphaned } from '../files/cleanup.js';
 import { ensureDir } from '../files/output-path.js';
 import { disagreement } from '../check/differential.js';
 import { checkTraceInProcess } from '../check/in-process-checker.js';
-import { checkTraces, formatDiagnosis, type TraceInput, type TraceVerdict } from '../check/trace-checker.js';
+import { checkTraces, type TraceInput } from '../check/trace-checker.js';
+import { formatDiagnosis, type Diagnosis, type TraceVerdict } from '../verdict/diagnosis.js';
 import { generateSchedule, parseSchedule, runSchedule, type RunResult, type Schedule, type ScheduleOptions, type Step } from '../sim/schedule.js';
 import { findJava, findTlcJar } from '../tlc/jar.js';
 import { formatProblem, validateTraceText, validateTraceValues } from '../trace/validate.js';
 import { countCoverage, type Coverage } from './coverage.js';
+import { oracleSays, type CampaignOracle } from '../verdict/oracles.js';
+import { HarnessError } from '../errors/harness-error.js';
 
 export interface CampaignConfig {
   readonly label: string;
@@ -58,8 +61,8 @@ export interface CampaignConfig {
 }
 
 export interface FailureReport {
-  /** Which oracle caught it: see ORACLE_SAYS. */
-  readonly oracle: Oracle;
+  /** Which oracle caught it: see src/verdict/oracles.ts. */
+  readonly oracle: CampaignOracle;
   /** The invariant broken, or the action of the event TLC rejected and what differed. */
   readonly what: string;
   readonly seed: number;
@@ -81,6 +84,8 @@ export interface FailureReport {
   /** TLC's own verdict on the shrunk counterexample agreed with the in-process checker's. */
   readonly confirmedByTlc: boolean;
   readonly diagnosis: readonly string[];
+  /** For the spec's oracle: the rejected event's diagnosis, as structured data (reports draw it without checking again). */
+  readonly spec: Diagnosis | null;
   readonly dir: string;
 }
 
@@ -105,21 +110,21 @@ export interface CampaignResult {
   };
 }
 
-export type Oracle = 'tlc' | 'invariant' | 'unlogged' | 'progress' | 'schema';
-
 /** The options every campaign run uses: all the simulator's oracles. */
 export const CAMPAIGN_RUN = { checkLogged: true, progress: true } as const;
 
 interface Verdict {
   readonly failed: boolean;
-  readonly oracle?: Oracle;
+  readonly oracle?: CampaignOracle;
   /** Events up to and including the one that failed. */
   readonly events: number;
   readonly what: string;
   readonly diagnosis: readonly string[];
+  /** The spec checker's diagnosis, when it was the spec that rejected the trace. */
+  readonly spec?: Diagnosis;
 }
 
-class CampaignError extends Error {}
+class CampaignError extends HarnessError {}
 
 let tlc: { java: ReturnType<typeof findJava>; jar: Awaited<ReturnType<typeof findTlcJar>> } | null = null;
 let checkSpec = true;
@@ -135,7 +140,7 @@ function specVerdict(v: TraceVerdict): Verdict | null {
       : d.kind === 'unsafe'
         ? `${d.event.action} breaks ${d.brokenProperties.join(', ')}`
         : `${d.event.action}: ${d.differences.map((x) => x.path).join(', ')}`;
-  return { failed: true, oracle: 'tlc', events: d.event.i, what, diagnosis: formatDiagnosis('trace.ndjson', d) };
+  return { failed: true, oracle: 'tlc', events: d.event.i, what, diagnosis: formatDiagnosis('trace.ndjson', d), spec: d };
 }
 
 /** What the spec's checkers need of a judged run: its trace (and the run, whose text it is), and the in-process verdict on it. */
@@ -350,23 +355,6 @@ const SMALL_ENOUGH = 20;
 /** The schedules of the small-scope search: 3 servers, short runs. */
 const SMALL_SCOPE = { clusterSizes: [3], minSteps: 20, maxSteps: 100 } as const;
 
-/** An oracle's name in tables. */
-export const ORACLE_NAMES: Record<Oracle, string> = {
-  tlc: 'TLC',
-  invariant: 'invariant',
-  unlogged: 'unlogged step',
-  progress: 'progress',
-  schema: 'schema',
-};
-
-export const ORACLE_SAYS: Record<Oracle, string> = {
-  tlc: 'TLC rejected the trace',
-  invariant: 'a safety invariant broke',
-  unlogged: 'a step happened that the trace does not show',
-  progress: 'the cluster made no progress once the faults ended',
-  schema: 'the trace is malformed',
-};
-
 /** Smaller picks than `pick`: the first few messages (or servers), and half of it. */
 function smallerPicks(pick: number): number[] {
   return [...new Set([0, 1, 2, 3, pick >> 1])].filter((p) => p < pick);
@@ -403,7 +391,7 @@ function save(dir: string, schedule: Schedule, run: RunResult, verdict: Verdict,
   writeNamedFile(join(dir, 'trace.ndjson'), run.trace);
   writeNamedFile(
     join(dir, 'diagnosis.txt'),
-    [`${config.label}: ${ORACLE_SAYS[verdict.oracle!]}`, ...verdict.diagnosis, ''].join('\n'),
+    [`${config.label}: ${oracleSays(verdict.oracle!)}`, ...verdict.diagnosis, ''].join('\n'),
   );
 }
 
@@ -461,6 +449,7 @@ export async function runCampaign(config: CampaignConfig): Promise<CampaignResul
             shrunk: { nodes: schedule.nodes, steps: schedule.steps.length, events: v.events, rounds: 0, minimal: false, seconds: 0, scheduleEvents: Math.min(runs[0]!.stepEvents.at(-1) ?? 0, v.events), smallScope: { schedules: 0, failures: 0 } },
             confirmedByTlc: checkSpec && checked[0] !== null,
             diagnosis: v.diagnosis,
+            spec: v.spec ?? null,
             dir: '',
           }
         : null;
@@ -536,6 +525,7 @@ export async function runCampaign(config: CampaignConfig): Promise<CampaignResul
             // With confirmDir, the caller's TLC run decides (and sets it).
             confirmedByTlc: checkSpec && finalChecked !== null && !config.confirmDir,
             diagnosis: final.verdicts[0]!.diagnosis,
+            spec: final.verdicts[0]!.spec ?? null,
             dir,
           },
           coverage,

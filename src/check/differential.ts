@@ -9,7 +9,8 @@ import { generateSchedule, runSchedule } from '../sim/schedule.js';
 import { validateTraceText } from '../trace/validate.js';
 import { checkTraceInProcess } from './in-process-checker.js';
 import { perturb, PERTURBATION_KINDS, type Perturbation, type PerturbationKind } from './perturbations.js';
-import { checkTraces, formatDiagnosis, type CheckOptions, type TraceInput, type TraceVerdict } from './trace-checker.js';
+import { checkTraces, type CheckOptions, type TraceInput } from './trace-checker.js';
+import { formatDiagnosis, type TraceVerdict } from '../verdict/diagnosis.js';
 
 /** Values TLC prints as sets come in its own order; both sides are compared with their sets sorted. */
 function normalized(v: unknown): unknown {

@@ -30,7 +30,8 @@ import {
   type SpecServer,
   type SpecState,
 } from './raft-spec.js';
-import { clusterProblem, describeEvent, diagnosisOf, DEFAULT_CLUSTER_SIZES, type TraceInput, type TraceVerdict } from './trace-checker.js';
+import { clusterProblem, DEFAULT_CLUSTER_SIZES, type TraceInput } from './trace-checker.js';
+import { describeEvent, diagnosisOf, type TraceVerdict } from '../verdict/diagnosis.js';
 
 export interface InProcessOptions {
   /** Cluster sizes the checker accepts (as TLC's checker: its configured models). */

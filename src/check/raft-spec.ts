@@ -13,6 +13,7 @@
 import type { Entry, Message, Role, ServerId } from '../raft/types.js';
 import type { LogChange } from '../raft/events.js';
 import { canonicalMessageKey as messageKey, type CommittedRecord } from '../trace/replay.js';
+import type { Guard } from '../verdict/diagnosis.js';
 
 /** A server's variables in the spec (currentTerm is `term`, as events name it). */
 export interface SpecServer {
@@ -425,15 +426,14 @@ const isPeer = (state: SpecState, i: ServerId, j: ServerId | undefined) => j !==
 
 // --- Enabling conditions, for a diagnosis (RaftTrace's Guards) ---------------------------
 
-export type GuardValue = readonly [string, boolean, ReadonlyArray<readonly [string, unknown]>];
 
 const sorted = (s: ReadonlySet<ServerId>) => [...s].sort();
 
 /** Each enabling condition of the event's action, as RaftTrace's Guards(e) lists them. */
-export function guards(state: SpecState, e: ActionCall): GuardValue[] {
+export function guards(state: SpecState, e: ActionCall): Guard[] {
   const i = e.node!;
   const s = i === undefined ? undefined : state.server.get(i);
-  const G = (text: string, holds: boolean, values: Array<readonly [string, unknown]>): GuardValue => [text, holds, values];
+  const G = (text: string, holds: boolean, values: Array<readonly [string, unknown]>): Guard => [text, holds, values];
   const m = e.msg;
   const inFlightGuard = () => G('the message is in flight', m !== undefined && inFlight(state, m), []);
   const need = () => {

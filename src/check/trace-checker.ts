@@ -16,10 +16,10 @@ import type { JavaRuntime, TlcJar } from '../tlc/jar.js';
 import { describeOutcome, runTlc } from '../tlc/run.js';
 import type { TlcOutcome } from '../tlc/tool-output.js';
 import { readTlaValueAt, type Json } from '../tlc/tla-value.js';
-import { applyEvent, changeLog, logEntries, messageKey, snapshot, startReplay, type GlobalState } from '../trace/replay.js';
+import { applyEvent, changeLog, logEntries,  snapshot, startReplay, type GlobalState } from '../trace/replay.js';
 import { TraceReadError } from '../trace/validate.js';
 import { decodeTlaString, MESSAGE_CONSTRUCTORS, set, tlaString, TraceDataWriter } from './tla-emit.js';
-import type { GuardValue } from './raft-spec.js';
+import { describeEvent, diagnosisOf, type Diagnosis, type Guard, type TraceVerdict } from '../verdict/diagnosis.js';
 import { makeTempDir, removeTempDir } from '../files/cleanup.js';
 import { ensureDir } from '../files/output-path.js';
 
@@ -35,40 +35,6 @@ export interface TraceInput {
   /** How many events `events` yields; an array's length when left out. */
   readonly eventCount?: number;
 }
-
-export interface Difference {
-  /** A spec variable path such as `votedFor[n2]`, or `sent message`. */
-  readonly path: string;
-  readonly logged: unknown;
-  /** What the spec's action produces from the previous state. */
-  readonly spec: unknown;
-}
-
-export interface FalseCondition {
-  readonly condition: string;
-  readonly values: ReadonlyArray<readonly [string, unknown]>;
-}
-
-export interface Diagnosis {
-  /** Line of the NDJSON file holding the event (the header is line 1). */
-  readonly line: number;
-  readonly event: TraceEvent;
-  /**
-   * The action was enabled but led elsewhere, was not enabled at all, or led
-   * to the logged state, which breaks a safety property of the spec.
-   */
-  readonly kind: 'diverged' | 'disabled' | 'unsafe';
-  readonly differences: readonly Difference[];
-  readonly falseConditions: readonly FalseCondition[];
-  /** For `unsafe`: the properties of Raft.tla the state after the event breaks. */
-  readonly brokenProperties: readonly string[];
-}
-
-export type TraceVerdict =
-  | { readonly file: string; readonly events: number; readonly status: 'accepted' }
-  | { readonly file: string; readonly events: number; readonly status: 'rejected'; readonly diagnosis: Diagnosis }
-  /** `message` is a whole line, starting with the file. */
-  | { readonly file: string; readonly events: number; readonly status: 'error'; readonly message: string };
 
 export interface CheckOptions {
   readonly java: JavaRuntime;
@@ -548,8 +514,6 @@ function keepChunk(t: TraceInput, earlier: readonly KeptCase[], chunk: Chunk, op
   return { file: t.file, dir, command };
 }
 
-// --- Diagnosis -------------------------------------------------------------------
-
 /** TLC's rendering of a server's post-state, back in the trace's terms. */
 function specState(post: Json): ServerState {
   const p = post as Record<string, Json>;
@@ -564,57 +528,6 @@ function specState(post: Json): ServerState {
     nextIndex: p.nextIndex as Record<string, number>,
     matchIndex: p.matchIndex as Record<string, number>,
   };
-}
-
-/** Fields in the order the implementation logs them, so that both sides of a diff read alike. */
-const FIELD_ORDER = [
-  'type', 'source', 'dest', 'term', 'lastLogTerm', 'lastLogIndex', 'voteGranted',
-  'prevLogIndex', 'prevLogTerm', 'entries', 'commitIndex', 'success', 'matchIndex', 'value',
-];
-
-function inLoggedOrder(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(inLoggedOrder);
-  if (v !== null && typeof v === 'object') {
-    const rank = (k: string) => (FIELD_ORDER.includes(k) ? FIELD_ORDER.indexOf(k) : FIELD_ORDER.length);
-    const keys = Object.keys(v).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1));
-    return Object.fromEntries(keys.map((k) => [k, inLoggedOrder((v as Record<string, unknown>)[k])]));
-  }
-  return v;
-}
-
-const same = (a: unknown, b: unknown) => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
-
-function canonical(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(canonical);
-  if (v !== null && typeof v === 'object') {
-    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]));
-  }
-  return v;
-}
-
-function stateDifferences(node: ServerId, logged: ServerState, spec: ServerState): Difference[] {
-  const diffs: Difference[] = [];
-  const scalar: Array<[keyof ServerState, string]> = [
-    ['term', 'currentTerm'],
-    ['role', 'role'],
-    ['votedFor', 'votedFor'],
-    ['log', 'log'],
-    ['commitIndex', 'commitIndex'],
-  ];
-  for (const [field, variable] of scalar) {
-    if (!same(logged[field], spec[field])) diffs.push({ path: `${variable}[${node}]`, logged: logged[field], spec: inLoggedOrder(spec[field]) });
-  }
-  for (const field of ['votesResponded', 'votesGranted'] as const) {
-    const l = [...logged[field]].sort();
-    if (!same(l, spec[field])) diffs.push({ path: `${field}[${node}]`, logged: l, spec: spec[field] });
-  }
-  for (const field of ['nextIndex', 'matchIndex'] as const) {
-    const peers = [...new Set([...Object.keys(logged[field]), ...Object.keys(spec[field])])].sort();
-    for (const p of peers) {
-      if (logged[field][p] !== spec[field][p]) diffs.push({ path: `${field}[${node}][${p}]`, logged: logged[field][p], spec: spec[field][p] });
-    }
-  }
-  return diffs;
 }
 
 /** The whole post-state event k (from 1) of the chunk logged: its state, with its server's log rebuilt. */
@@ -639,95 +552,4 @@ function diagnose(chunk: Chunk, v: Exclude<ChunkVerdict, { kind: 'accepted' }>):
     sent: v.sent as unknown as Message[],
     taken: v.taken as unknown as Message[],
   });
-}
-
-/** An enabling condition of a spec action: its text, whether it holds, and the values it reads. */
-export type Guard = GuardValue;
-
-/**
- * What a checker found at a rejected event, in the spec's terms: the safety
- * properties the logged state breaks; the action's enabling conditions; or
- * the acting server's post-state and the messages sent and taken by the
- * spec's step, to compare with the logged ones. Both checkers (TLC's and the
- * in-process one) report through this, so that their diagnoses read alike.
- */
-export type Finding =
-  | { readonly kind: 'unsafe'; readonly properties: readonly string[] }
-  | { readonly kind: 'disabled'; readonly guards: readonly Guard[] }
-  | {
-      readonly kind: 'diverged';
-      /** The acting server's whole post-state as logged, and as the spec's step makes it (null for the network's events). */
-      readonly loggedPost: ServerState | null;
-      readonly specPost: ServerState | null;
-      readonly sent: readonly Message[];
-      readonly taken: readonly Message[];
-    };
-
-export function diagnosisOf(event: TraceEvent, line: number, f: Finding): Diagnosis {
-  const none = { differences: [], falseConditions: [], brokenProperties: [] };
-  if (f.kind === 'unsafe') return { ...none, line, event, kind: 'unsafe', brokenProperties: [...f.properties].sort() };
-  if (f.kind === 'disabled') {
-    return {
-      ...none,
-      line,
-      event,
-      kind: 'disabled',
-      falseConditions: f.guards.filter((g) => g[1] === false).map((g) => ({ condition: g[0], values: g[2].map(([n, x]) => [n, x] as const) })),
-    };
-  }
-  const differences: Difference[] = [];
-  if ('state' in event && f.loggedPost && f.specPost) differences.push(...stateDifferences(event.node, f.loggedPost, f.specPost));
-  const loggedSent: Message[] = event.action === 'DuplicateMessage' ? [event.msg] : 'send' in event && event.send ? [event.send] : [];
-  const key = (ms: readonly Message[]) => ms.map((m) => messageKey(canonical(m) as Message)).sort().join('|');
-  if (key(loggedSent) !== key(f.sent)) {
-    const spec = f.sent.length === 1 ? f.sent[0] : f.sent.length === 0 ? null : f.sent;
-    differences.push({ path: 'sent message', logged: loggedSent[0] ?? null, spec: inLoggedOrder(spec) });
-  }
-  const consumed = event.msg && !['UpdateTerm', 'DuplicateMessage'].includes(event.action) ? [event.msg] : [];
-  if (key(consumed) !== key(f.taken)) {
-    differences.push({ path: 'consumed message', logged: consumed[0] ?? null, spec: inLoggedOrder(f.taken[0] ?? null) });
-  }
-  return { ...none, line, event, kind: 'diverged', differences };
-}
-
-// --- Reporting ---------------------------------------------------------------------
-
-/** A value as a diagnosis prints it. */
-export const show = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v));
-
-export function describeEvent(e: TraceEvent): string {
-  const params: string[] = [];
-  if ('node' in e) params.push(e.node);
-  if ('peer' in e && e.peer !== undefined && !e.msg) params.push(e.peer);
-  if ('value' in e && e.value !== undefined) params.push(JSON.stringify(e.value));
-  if (e.msg) params.push(`m = ${JSON.stringify(e.msg)}`);
-  return `${e.action}(${params.join(', ')})`;
-}
-
-/** The diagnosis as lines a user can act on without reading TLC output. */
-export function formatDiagnosis(file: string, d: Diagnosis): string[] {
-  if (d.kind === 'unsafe') {
-    return [
-      `${file}:${d.line}: event ${d.event.i} breaks ${d.brokenProperties.join(', ')}: ${describeEvent(d.event)}`,
-      '  the spec allows the step and the state the implementation logged, but that state violates the safety',
-      `  propert${d.brokenProperties.length === 1 ? 'y' : 'ies'} ${d.brokenProperties.join(', ')} of spec/Raft.tla (checked with the elections and commits of the whole run)`,
-      ...(d.event.origin ? [`  the event came from ${d.event.origin}`] : []),
-    ];
-  }
-  const lines = [`${file}:${d.line}: event ${d.event.i} is not a step of the spec: ${describeEvent(d.event)}`];
-  if (d.kind === 'disabled') {
-    lines.push(`  the spec does not allow ${d.event.action} here:`);
-    for (const c of d.falseConditions) {
-      const values = c.values.map(([n, x]) => `${n} = ${show(x)}`).join(', ');
-      lines.push(`    false: ${c.condition}${values ? ` (${values})` : ''}`);
-    }
-    if (d.falseConditions.length === 0) lines.push('    (every listed condition holds; the action itself has no successor)');
-  } else {
-    lines.push('  the spec allows the step, but not the state the implementation logged:');
-    for (const x of d.differences) lines.push(`    ${x.path}: implementation ${show(x.logged)}, spec ${show(x.spec)}`);
-    if (d.differences.length === 0) lines.push('    (no difference found in the logged variables)');
-  }
-  if ('send' in d.event && d.event.send && d.kind === 'disabled') lines.push(`  the implementation also sent ${JSON.stringify(d.event.send)}`);
-  if (d.event.origin) lines.push(`  the event came from ${d.event.origin}`);
-  return lines;
 }

@@ -2,8 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { BadInputError } from '../errors/harness-error.js';
 
-export class UsageError extends Error {}
+export class UsageError extends BadInputError {}
 
 export function positiveInt(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;

@@ -4,6 +4,7 @@
 // attempts or time, with a one-line reason. A write that timed out is not
 // retried: it may still commit, and a retry could apply it twice.
 import type { ServerId } from '../raft/types.js';
+import { EXIT, HarnessError } from '../errors/harness-error.js';
 
 export interface KvResult {
   readonly ok: true;
@@ -15,13 +16,18 @@ export interface KvResult {
   readonly term: number;
 }
 
-export class KvClientError extends Error {
+export class KvClientError extends HarnessError {
   constructor(
     message: string,
     /** Whether the command may have been applied anyway (a timeout after the leader accepted it). */
     readonly indefinite: boolean,
   ) {
     super(message);
+  }
+
+  /** A command that may have taken effect is neither a failure nor a success: exit 3. */
+  override get exitCode(): number {
+    return this.indefinite ? EXIT.inconclusive : EXIT.failed;
   }
 }
 

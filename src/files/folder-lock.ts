@@ -12,8 +12,9 @@
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { processRunning } from './cleanup.js';
+import { HarnessError } from '../errors/harness-error.js';
 
-export class FolderLockedError extends Error {}
+export class FolderLockedError extends HarnessError {}
 
 interface Owner {
   readonly pid: number;

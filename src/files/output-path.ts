@@ -6,8 +6,9 @@
 // meanwhile), so a typo in --out or --report hung the tool.
 import { mkdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { EXIT, HarnessError } from '../errors/harness-error.js';
 
-export class OutputPathError extends Error {}
+export class OutputPathError extends HarnessError {}
 
 function kind(path: string): 'dir' | 'file' | 'missing' {
   try {
@@ -63,7 +64,11 @@ export function checkWritableFile(path: string): void {
 }
 
 /** An output that would be written over an input, or over another output of the same run: wrong usage. */
-export class OutputOverlapError extends OutputPathError {}
+export class OutputOverlapError extends OutputPathError {
+  override get exitCode(): number {
+    return EXIT.badInput;
+  }
+}
 
 /**
  * What a path names: an existing file by device and inode (so that a hard

@@ -7,9 +7,10 @@ import { renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { interruptedBy } from './cleanup.js';
 import { ensureDir } from './output-path.js';
+import { HarnessError } from '../errors/harness-error.js';
 
 /** A file that could not be written (a full disk, say), named with the system's reason: one line for the user. */
-export class FileWriteError extends Error {
+export class FileWriteError extends HarnessError {
   constructor(
     readonly file: string,
     cause: unknown,
@@ -21,7 +22,7 @@ export class FileWriteError extends Error {
 }
 
 /** A run that was interrupted (Ctrl-C) writes no output: a report of half a run must not stand where a whole one would. */
-export class InterruptedWriteError extends Error {}
+export class InterruptedWriteError extends HarnessError {}
 
 export function refuseIfInterrupted(path: string, undo?: () => void): void {
   const signal = interruptedBy();

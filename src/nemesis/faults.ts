@@ -7,6 +7,7 @@
 // the cluster has a calm spell to converge in before the run ends.
 import type { ServerId } from '../raft/types.js';
 import { Rng } from '../random/rng.js';
+import { BadInputError } from '../errors/harness-error.js';
 
 /** A server by name, or whichever server leads when the fault strikes. */
 export type Target = ServerId | 'leader';
@@ -33,7 +34,7 @@ export interface FaultSchedule {
   readonly faults: readonly Fault[];
 }
 
-export class FaultScheduleError extends Error {}
+export class FaultScheduleError extends BadInputError {}
 
 /** The last this many ms of a run are calm (every fault undone). */
 export const CALM_MS = 2500;

@@ -12,7 +12,8 @@
 // oracle ran and found nothing, and the clients got answers to check.
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { checkTraces, formatDiagnosis } from '../check/trace-checker.js';
+import { checkTraces } from '../check/trace-checker.js';
+import { formatDiagnosis } from '../verdict/diagnosis.js';
 import { checkLinearizability, describeOperation, type Operation } from '../history/linearizability.js';
 import { ensureDir } from '../files/output-path.js';
 import { LocalCluster, freePorts } from '../server/local-cluster.js';
@@ -23,6 +24,8 @@ import { CALM_MS, generateFaults, type FaultSchedule } from './faults.js';
 import { Nemesis, type AppliedFault } from './nemesis.js';
 import { NetworkProxy, routesOn, type ProxyStats } from './proxy.js';
 import { runWorkload } from './workload.js';
+import type { ClusterOracle } from '../verdict/oracles.js';
+import { BadInputError } from '../errors/harness-error.js';
 
 export interface ClusterCheckOptions {
   readonly dir: string;
@@ -46,10 +49,9 @@ export interface ClusterCheckOptions {
   readonly rerun?: string;
 }
 
-export type OracleName = 'server' | 'merge' | 'tlc' | 'linearizability' | 'nemesis';
 
-export interface Finding {
-  readonly oracle: OracleName;
+export interface ClusterFinding {
+  readonly oracle: ClusterOracle;
   /** One line; details follow in `lines`. */
   readonly what: string;
   readonly lines: readonly string[];
@@ -62,7 +64,7 @@ export interface ClusterCheckReport {
    * kept every client from the cluster); passed otherwise.
    */
   readonly verdict: 'passed' | 'failed' | 'inconclusive';
-  readonly findings: readonly Finding[];
+  readonly findings: readonly ClusterFinding[];
   /** Why the run is inconclusive, or null. */
   readonly inconclusive: string | null;
   readonly seed: number;
@@ -93,7 +95,7 @@ export interface ClusterCheckReport {
   readonly wallMs: number;
 }
 
-export class RunFolderError extends Error {}
+export class RunFolderError extends BadInputError {}
 
 const OURS = /^(n[1-9][0-9]*|proxy|cluster\.json|faults\.json|history\.json|merged\.ndjson|report\.json)$/;
 
@@ -170,7 +172,7 @@ export async function runClusterCheck(o: ClusterCheckOptions): Promise<ClusterCh
   const proxy = await NetworkProxy.start({ members: cluster.config.members, routes, tracePath: proxyTrace, seed: schedule.seed });
   const nemesis = new Nemesis(schedule, cluster, proxy);
   let workload: Awaited<ReturnType<typeof runWorkload>> = { history: [], ok: 0, indefinite: 0, failed: 0, failures: {} };
-  const findings: Finding[] = [];
+  const findings: ClusterFinding[] = [];
   try {
     for (const id of cluster.ids) cluster.start(id);
     say(`started ${cluster.ids.length} servers and the network proxy (${links} links) in ${dir}`);

@@ -4,9 +4,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BRANCHES, CLIENT_ROWS, WINDOW_ROWS, unexercised, type Coverage } from '../audit/coverage.js';
-import { ORACLE_NAMES, ORACLE_SAYS, type CampaignResult } from '../audit/campaign.js';
+import type { CampaignResult } from '../audit/campaign.js';
+import { auditOutcome } from '../audit/outcome.js';
+import { oracleName, oracleSays } from '../verdict/oracles.js';
 import type { Mutant } from '../audit/mutants.js';
-import { checkTraceInProcess } from '../check/in-process-checker.js';
 import type { TraceEvent, TraceHeader } from '../raft/events.js';
 import { validateTraceText } from '../trace/validate.js';
 import { failingOf } from './check-report.js';
@@ -62,15 +63,14 @@ function counterexampleDiagram(row: AuditRow, id: string): DiagramData | null {
   if (!trace || trace.events.length === 0) return null;
   let position: number | undefined;
   let failing: Omit<FailingEvent, 'index'>;
-  const verdict = f.oracle === 'tlc' && trace.valid ? checkTraceInProcess({ file: 'trace.ndjson', header: trace.header, events: trace.events }) : null;
-  if (verdict?.status === 'rejected') {
-    position = verdict.diagnosis.event.i - 1;
-    failing = failingOf('trace.ndjson', verdict.diagnosis);
+  if (f.spec) {
+    position = f.spec.event.i - 1;
+    failing = failingOf('trace.ndjson', f.spec);
   } else {
     position = flaggedPosition([f.what, ...f.diagnosis]);
     failing = {
-      title: `${ORACLE_SAYS[f.oracle]}${f.oracle === 'progress' ? ' (the liveness check fired after this event)' : ''}`,
-      callout: `${ORACLE_NAMES[f.oracle]}: ${f.what}`,
+      title: `${oracleSays(f.oracle)}${f.oracle === 'progress' ? ' (the liveness check fired after this event)' : ''}`,
+      callout: `${oracleName(f.oracle)}: ${f.what}`,
       lines: [
         ...f.diagnosis,
         ...(f.shrunk.scheduleEvents < f.shrunk.events
@@ -108,11 +108,7 @@ function coverageChart(c: Coverage): string {
   ].join('\n');
 }
 
-function status(row: AuditRow): string {
-  if (row.ok) return row.mutant ? 'caught' : 'clean';
-  if (row.error) return 'error';
-  return row.mutant ? 'escaped' : 'failed';
-}
+const status = (row: AuditRow): string => auditOutcome(row.mutant !== null, row);
 
 export function auditReportHtml(input: AuditPageInput): string {
   const diagrams: DiagramData[] = [];
@@ -124,7 +120,7 @@ export function auditReportHtml(input: AuditPageInput): string {
     const d = counterexampleDiagram(row, id);
     const f = row.failure;
     const name = row.mutant ? `${row.mutant.id}. ${row.mutant.name}` : 'correct implementation';
-    const heading = `${esc(name)}: caught by ${esc(ORACLE_NAMES[f.oracle])}, shrunk to ${f.shrunk.events} events, ${f.shrunk.steps} steps, ${f.shrunk.nodes} servers`;
+    const heading = `${esc(name)}: caught by ${esc(oracleName(f.oracle))}, shrunk to ${f.shrunk.events} events, ${f.shrunk.steps} steps, ${f.shrunk.nodes} servers`;
     if (d) {
       diagrams.push(d);
       anchors.set(row, id);
@@ -143,7 +139,7 @@ export function auditReportHtml(input: AuditPageInput): string {
       cell(row.mutant?.id ?? '-', row.mutant?.id ?? 999, 'num'),
       { html: anchor ? `<a href="#${anchor}">${esc(row.mutant?.name ?? 'correct implementation')}</a>` : esc(row.mutant?.name ?? 'correct implementation'), sort: row.mutant?.name ?? '~' },
       cell(s, s, s),
-      cell(f ? ORACLE_NAMES[f.oracle] : '-'),
+      cell(f ? oracleName(f.oracle) : '-'),
       cell(row.schedules.toLocaleString('en-US'), row.schedules, 'num'),
       cell(f ? f.shrunk.events : '-', f ? f.shrunk.events : -1, 'num'),
       cell(f ? f.shrunk.steps : '-', f ? f.shrunk.steps : -1, 'num'),

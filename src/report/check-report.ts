@@ -1,8 +1,9 @@
 // The HTML page of `make check`: the summary, every trace's verdict in a
 // sortable table, and a space-time diagram of each rejected trace with the
 // diagnosis beside its failing event.
-import type { Diagnosis, KeptCase, TraceVerdict } from '../check/trace-checker.js';
-import { formatDiagnosis, show } from '../check/trace-checker.js';
+import type { KeptCase } from '../check/trace-checker.js';
+import type { Diagnosis, TraceVerdict } from '../verdict/diagnosis.js';
+import { formatDiagnosis, show } from '../verdict/diagnosis.js';
 import type { TraceEvent, TraceHeader } from '../raft/events.js';
 import { cell, diagramSection, esc, renderPage, sortableTable } from './page.js';
 import { DEFAULT_WINDOW, diagramOf, type DiagramData, type FailingEvent } from './space-time.js';

@@ -3,7 +3,7 @@
 // Pages are built from escaped fragments here; the script (assets/report.js)
 // draws the diagrams and makes tables sortable.
 import { readFileSync } from 'node:fs';
-import { show } from '../check/trace-checker.js';
+import { show } from '../verdict/diagnosis.js';
 import type { DiagramData } from './space-time.js';
 
 const asset = (name: string) => readFileSync(new URL(`./assets/${name}`, import.meta.url), 'utf8');

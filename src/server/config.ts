@@ -6,8 +6,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { ServerId } from '../raft/types.js';
 import { isLoopback } from '../transport/tcp-transport.js';
+import { BadInputError } from '../errors/harness-error.js';
 
-export class ConfigError extends Error {}
+export class ConfigError extends BadInputError {}
 
 export interface MemberAddress {
   readonly host: string;

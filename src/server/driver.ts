@@ -13,12 +13,13 @@ import type { Disk } from '../storage/disk.js';
 import { WriteAheadLog, DEFAULT_WAL_OPTIONS, type Recovery, type WalOptions } from '../storage/wal.js';
 import type { Envelope } from '../transport/envelope.js';
 import type { ProcessTrace } from './process-trace.js';
+import { HarnessError } from '../errors/harness-error.js';
 
 /**
  * A server's own safety check failed: the server stops rather than go on from
  * a state Raft never reaches (the nemesis reports it as the servers' own oracle).
  */
-export class ServerInvariantError extends Error {}
+export class ServerInvariantError extends HarnessError {}
 
 export interface DriverOptions {
   readonly id: ServerId;

@@ -13,6 +13,8 @@ import { InvariantViolation, type InvariantName } from './invariants.js';
 import { NoProgress, probeLeader, requireProgress, type ProgressReport } from './progress.js';
 import type { TraceEvent, TraceHeader } from '../raft/events.js';
 import type { TraceFileWriter } from '../trace/recorder.js';
+import type { SimOracle } from '../verdict/oracles.js';
+import { HarnessError } from '../errors/harness-error.js';
 
 export type Step =
   | { readonly kind: 'tick' }
@@ -160,9 +162,6 @@ export function generateSchedule(seed: number, options: ScheduleOptions = {}): S
   const [drawn] = fc.sample(scheduleArbitrary(options), { seed, numRuns: 1 });
   return { ...drawn!, seed };
 }
-
-/** Which check of the simulator failed: a safety invariant (or an exception), the unlogged-step check, or the progress oracle. */
-export type SimOracle = 'invariant' | 'unlogged' | 'progress';
 
 export interface Failure {
   readonly oracle: SimOracle;
@@ -391,7 +390,7 @@ const STEP_FIELDS: Readonly<Record<StepKind, readonly string[]>> = {
   probe: [],
 };
 
-export class ScheduleFileError extends Error {}
+export class ScheduleFileError extends HarnessError {}
 
 /**
  * Reads a saved schedule (JSON), checking every field, so that a hand-edited

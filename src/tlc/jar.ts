@@ -16,8 +16,9 @@ import { extractZipEntry } from './zip.js';
 import { makeTempDir, removeTempDir } from '../files/cleanup.js';
 import { ensureDir } from '../files/output-path.js';
 import { REPO_ROOT } from '../files/repo-root.js';
+import { HarnessError } from '../errors/harness-error.js';
 
-export class TlcSetupError extends Error {}
+export class TlcSetupError extends HarnessError {}
 
 export const CACHE_DIR = join(REPO_ROOT, '.tlc');
 const CACHED_JAR = join(CACHE_DIR, 'tla2tools.jar');

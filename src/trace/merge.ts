@@ -19,8 +19,9 @@ import type { ServerEvent, TraceEvent, TraceHeader } from '../raft/events.js';
 import { TRACE_FORMAT, TRACE_VERSION } from '../raft/events.js';
 import { formatProblem, validateTraceFile } from './validate.js';
 import { TraceFileWriter } from './recorder.js';
+import { HarnessError } from '../errors/harness-error.js';
 
-export class MergeError extends Error {}
+export class MergeError extends HarnessError {}
 
 interface Source {
   readonly file: string;

@@ -9,6 +9,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { Entry } from '../raft/types.js';
 import { linesOf, readLines, type Line } from '../files/lines.js';
 import type { TracedState, TraceEvent, TraceHeader } from '../raft/events.js';
+import { HarnessError } from '../errors/harness-error.js';
 
 export interface TraceProblem {
   readonly file: string;
@@ -337,7 +338,7 @@ export function validateTraceValues(file: string, header: unknown, events: reado
 }
 
 /** A trace file's problems, as one line, when it changed between its validation and a later reading. */
-export class TraceReadError extends Error {}
+export class TraceReadError extends HarnessError {}
 
 function cannotRead(file: string, err: unknown): TraceProblem {
   const code = (err as NodeJS.ErrnoException).code;

@@ -14,7 +14,8 @@ import { LocalCluster } from '../../src/server/local-cluster.js';
 import { encodeRecord } from '../../src/storage/wal-records.js';
 import { validateTraceFile } from '../../src/trace/validate.js';
 import { mergeTraceFiles } from '../../src/trace/merge.js';
-import { checkTraces, formatDiagnosis } from '../../src/check/trace-checker.js';
+import { checkTraces } from '../../src/check/trace-checker.js';
+import { formatDiagnosis } from '../../src/verdict/diagnosis.js';
 import { needTlc } from '../need-tlc.js';
 import type { TraceEvent } from '../../src/raft/events.js';
 

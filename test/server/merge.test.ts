@@ -15,7 +15,8 @@ import { SimulatedDisk } from '../../src/storage/disk.js';
 import { TRACE_FORMAT, TRACE_VERSION, type ServerEvent } from '../../src/raft/events.js';
 import { MergeError, mergedNdjson, mergeTraceFiles } from '../../src/trace/merge.js';
 import { validateTraceText } from '../../src/trace/validate.js';
-import { checkTraces, formatDiagnosis } from '../../src/check/trace-checker.js';
+import { checkTraces } from '../../src/check/trace-checker.js';
+import { formatDiagnosis } from '../../src/verdict/diagnosis.js';
 import { needTlc } from '../need-tlc.js';
 import type { Envelope } from '../../src/transport/envelope.js';
 

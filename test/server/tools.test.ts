@@ -114,7 +114,7 @@ describe("the README's quick start", { timeout: 180_000 }, () => {
       const status = tool('cluster', ['status', '--dir', run]);
       expect(status.stdout.match(/Leader/g)).toHaveLength(1);
       // kill -9 one server, then start it again: it recovers its log from disk.
-      const victim = /^(n\d)  Follower/m.exec(status.stdout)![1]!;
+      const victim = /^(n\d) {2}Follower/m.exec(status.stdout)![1]!;
       process.kill(Number(readFileSync(join(run, victim, 'server.pid'), 'utf8')), 'SIGKILL');
       const restarted = tool('cluster', ['start', victim, '--dir', run]);
       expect(restarted.status, restarted.stderr).toBe(0);
