@@ -1,6 +1,7 @@
 # raft-tla-harness: every target installs what it needs by itself.
 #   make check   generate N traces from fast-check schedules and validate each with TLC (the main job)
 #   make test    run the vitest suite (installs Debian's chromium for the report tests: see make browser)
+#   make lint    the formatter's check (prettier), the linter (eslint) and the type checker; make format rewrites
 #   make browser install Debian's chromium (apt-get install -y chromium) unless CHROMIUM is already there
 #   make traces  write N traces (default 100) into traces/
 #   make bench   print simulator and trace-writing throughput
@@ -28,7 +29,7 @@ NPX := npx --no-install
 # campaign cannot do: it then died before removing its scratch folders.)
 TSX := node --import tsx
 
-.PHONY: all check test browser itf traces validate bench typecheck clean spec spec-long spec-deep spec-audit setup-tlc audit soak cluster-up cluster-status cluster-down cluster-check fuzz-checkers
+.PHONY: all check test lint format browser itf traces validate bench typecheck clean spec spec-long spec-deep spec-audit setup-tlc audit soak cluster-up cluster-status cluster-down cluster-check fuzz-checkers
 
 all: check
 
@@ -60,8 +61,18 @@ check: node_modules/.installed
 	$(TSX) tools/check-traces.ts --report '$(REPORT)' $(KEEP_FLAG) $(CHECK_FLAGS) $(TRACES)
 endif
 
-test: node_modules/.installed browser
+# The style first, in seconds: the formatter's verdict (make format rewrites),
+# the linter's, and the type checker's.
+FORMATTED := 'src/**/*.{ts,js}' 'tools/**/*.ts' 'test/**/*.ts' '*.{ts,js}'
+lint: node_modules/.installed
+	$(NPX) prettier --check --log-level warn $(FORMATTED)
+	$(NPX) eslint --max-warnings 0 .
 	$(NPX) tsc --noEmit -p .
+
+format: node_modules/.installed
+	$(NPX) prettier --write --log-level warn $(FORMATTED)
+
+test: lint browser
 	CHROMIUM=$(CHROMIUM) $(NPX) vitest run
 
 # The report tests drive Debian's chromium headless (playwright-core downloads

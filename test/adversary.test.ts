@@ -47,9 +47,11 @@ describe('clients with stale leader information', () => {
   it('over the default schedules, reach servers in every role', () => {
     const reached: Record<string, number> = {};
     for (let seed = 1; seed <= 40; seed++) {
-      for (const [k, n] of Object.entries(runSchedule(generateSchedule(seed)).clientTargets)) reached[k] = (reached[k] ?? 0) + n!;
+      for (const [k, n] of Object.entries(runSchedule(generateSchedule(seed)).clientTargets))
+        reached[k] = (reached[k] ?? 0) + n!;
     }
-    for (const role of ['leader', 'deposed leader', 'candidate', 'follower', 'crashed']) expect(reached[role], role).toBeGreaterThan(0);
+    for (const role of ['leader', 'deposed leader', 'candidate', 'follower', 'crashed'])
+      expect(reached[role], role).toBeGreaterThan(0);
   });
 });
 
@@ -61,7 +63,9 @@ describe('targeted faults', () => {
     expect(c.deliverWhere(to('n2'))).toBe(true);
     expect(c.isAlive('n2')).toBe(false);
     expect(c.windowHits.voteGranted).toBe(1);
-    expect(c.network.messages().some((m) => m.type === 'RequestVoteResponse' && m.source === 'n2' && m.voteGranted)).toBe(true);
+    expect(
+      c.network.messages().some((m) => m.type === 'RequestVoteResponse' && m.source === 'n2' && m.voteGranted),
+    ).toBe(true);
     c.restart('n2');
     c.timeout('n3');
     c.deliverWhere(to('n2'));
@@ -97,11 +101,16 @@ describe('targeted faults', () => {
   });
 
   it('saved schedules with the new steps are read back, and a bad field is named', () => {
-    const steps = [{ kind: 'staleClient', key: 1, pick: 2 }, { kind: 'crashOn', node: 1, window: 2 }, { kind: 'isolateOn', node: 0, window: 3 }, { kind: 'cutLink', node: 0, other: 1 }];
+    const steps = [
+      { kind: 'staleClient', key: 1, pick: 2 },
+      { kind: 'crashOn', node: 1, window: 2 },
+      { kind: 'isolateOn', node: 0, window: 3 },
+      { kind: 'cutLink', node: 0, other: 1 },
+    ];
     expect(parseSchedule(JSON.stringify({ nodes: 3, seed: 1, steps }), 's.json').steps).toEqual(steps);
-    expect(() => parseSchedule(JSON.stringify({ nodes: 3, seed: 1, steps: [{ kind: 'crashOn', node: 1 }] }), 's.json')).toThrow(
-      's.json: steps[0].window: must be a non-negative integer, got undefined',
-    );
+    expect(() =>
+      parseSchedule(JSON.stringify({ nodes: 3, seed: 1, steps: [{ kind: 'crashOn', node: 1 }] }), 's.json'),
+    ).toThrow('s.json: steps[0].window: must be a non-negative integer, got undefined');
   });
 });
 
@@ -112,7 +121,9 @@ describe('nothing happens unlogged', () => {
     c.checkLogged();
     c.network.take(0);
     expect(() => c.checkLogged()).toThrow(UnloggedStep);
-    expect(() => c.checkLogged()).toThrow(/RequestVoteRequest n1→n2 \(term 1\) is in flight 1 time\(s\) according to the trace, but the network no longer holds it/);
+    expect(() => c.checkLogged()).toThrow(
+      /RequestVoteRequest n1→n2 \(term 1\) is in flight 1 time\(s\) according to the trace, but the network no longer holds it/,
+    );
   });
 
   it('the correct implementation never trips it, nor the progress oracle, over a sample of campaign schedules', () => {
@@ -149,17 +160,31 @@ describe('the progress oracle', () => {
 
   it('fails a cluster that cannot elect anyone, and says what was missing', () => {
     // Election timeouts shorter than a round trip (a vote takes two ticks on the fair network): no candidate ever wins.
-    const c = new Cluster({ size: 3, seed: 1, timing: { electionTimeoutMin: 1, electionTimeoutMax: 1, heartbeatInterval: 3, maxDelay: 8 } });
+    const c = new Cluster({
+      size: 3,
+      seed: 1,
+      timing: { electionTimeoutMin: 1, electionTimeoutMax: 1, heartbeatInterval: 3, maxDelay: 8 },
+    });
     expect(() => requireProgress(c)).toThrow(NoProgress);
-    const d = new Cluster({ size: 3, seed: 1, timing: { electionTimeoutMin: 1, electionTimeoutMax: 1, heartbeatInterval: 3, maxDelay: 8 } });
-    expect(() => requireProgress(d)).toThrow(/no progress: after \d+ ticks of a fair network with no faults: no leader; .*new term\(s\) during the phase; the fresh client request never found a leader to take it/);
+    const d = new Cluster({
+      size: 3,
+      seed: 1,
+      timing: { electionTimeoutMin: 1, electionTimeoutMax: 1, heartbeatInterval: 3, maxDelay: 8 },
+    });
+    expect(() => requireProgress(d)).toThrow(
+      /no progress: after \d+ ticks of a fair network with no faults: no leader; .*new term\(s\) during the phase; the fresh client request never found a leader to take it/,
+    );
   });
 });
 
 describe('the new mutants are caught by the new oracles (simulator only, no TLC)', () => {
   const soak = (mutant: string) => {
     const out = mkdtempSync(join(tmpdir(), 'soak-'));
-    return spawnSync('npx', ['tsx', 'tools/soak.ts', '--mutant', mutant, '--schedules', '300', '--shrink-seconds', '10', '--out', out], { encoding: 'utf8' });
+    return spawnSync(
+      'npx',
+      ['tsx', 'tools/soak.ts', '--mutant', mutant, '--schedules', '300', '--shrink-seconds', '10', '--out', out],
+      { encoding: 'utf8' },
+    );
   };
 
   it('a swallowed vote request: unlogged step', { timeout: 120_000 }, () => {

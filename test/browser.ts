@@ -22,7 +22,15 @@ export async function launchBrowser(): Promise<Browser> {
     executablePath: CHROMIUM,
     // No sandbox: CI runs as root. No background networking: the machine's
     // network is closed, and a report must not need it anyway.
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 

@@ -2,7 +2,16 @@
 // wrong with its arguments in one line before starting any long job, and
 // never hangs or loses a user's files over a bad path or option.
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -11,7 +20,9 @@ import { describe, expect, it } from 'vitest';
 const tool = (name: string, args: string[], timeout = 60_000) =>
   spawnSync(process.execPath, ['--import', 'tsx', `tools/${name}.ts`, ...args], { encoding: 'utf8', timeout });
 
-const TOOLS = readdirSync('tools').filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3));
+const TOOLS = readdirSync('tools')
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => f.slice(0, -3));
 
 describe('--help', { timeout: 120_000 }, () => {
   it('covers every tool', () => expect(TOOLS.length).toBeGreaterThanOrEqual(10));
@@ -58,10 +69,26 @@ describe('bad arguments', { timeout: 120_000 }, () => {
     symlinkSync(a, join(dir, 'link.ndjson'));
     const before = [readFileSync(a, 'utf8'), readFileSync(b, 'utf8')];
     const cases: Array<[string, string[], RegExp]> = [
-      ['check-traces', ['--report', a, a, b], /^check-traces: --report .*a\.ndjson is the input .*a\.ndjson: writing it would destroy that input; name a file of its own\n$/],
-      ['check-traces', ['--report', join(dir, 'r.json'), '--html', b, a, b], /^check-traces: --html .*b\.ndjson is the input .*b\.ndjson/],
-      ['check-traces', ['--report', join(dir, 'link.ndjson'), a], /^check-traces: --report .*link\.ndjson is the input .*a\.ndjson/],
-      ['check-traces', ['--report', join(dir, 'r.json'), '--html', join(dir, 'r.json'), a], /^check-traces: --html .*r\.json is --report .*r\.json too: writing it would destroy the other/],
+      [
+        'check-traces',
+        ['--report', a, a, b],
+        /^check-traces: --report .*a\.ndjson is the input .*a\.ndjson: writing it would destroy that input; name a file of its own\n$/,
+      ],
+      [
+        'check-traces',
+        ['--report', join(dir, 'r.json'), '--html', b, a, b],
+        /^check-traces: --html .*b\.ndjson is the input .*b\.ndjson/,
+      ],
+      [
+        'check-traces',
+        ['--report', join(dir, 'link.ndjson'), a],
+        /^check-traces: --report .*link\.ndjson is the input .*a\.ndjson/,
+      ],
+      [
+        'check-traces',
+        ['--report', join(dir, 'r.json'), '--html', join(dir, 'r.json'), a],
+        /^check-traces: --html .*r\.json is --report .*r\.json too: writing it would destroy the other/,
+      ],
       ['export-itf', [a, '--out', a], /^export-itf: --out .*a\.ndjson is the input/],
       ['merge-traces', ['--out', b, a, b], /^merge-traces: --out .*b\.ndjson is the input/],
     ];
@@ -82,14 +109,24 @@ describe('bad arguments', { timeout: 120_000 }, () => {
     // Another run's shell owns the lock (as make check's does from generation to check).
     const owner = spawn('sleep', ['60'], { stdio: 'ignore' });
     try {
-      const gen = tool('generate-traces', ['--count', '1', '--out', out, '--replace', '--lock-owner', String(owner.pid)]);
+      const gen = tool('generate-traces', [
+        '--count',
+        '1',
+        '--out',
+        out,
+        '--replace',
+        '--lock-owner',
+        String(owner.pid),
+      ]);
       expect(gen.status, gen.stderr).toBe(0);
       for (const [name, args] of [
         ['generate-traces', ['--count', '1', '--out', out, '--replace']],
         ['check-traces', ['--lock', out, '--report', join(parent, 'r.json'), join(out, 'seed-1.ndjson')]],
       ] as const) {
         const r = tool(name, [...args], 30_000);
-        expect(r.stderr).toBe(`${name}: another run holds ${out}, pid ${owner.pid} (generate-traces --out ${out}); wait for it to end, or give this run a folder of its own (TRACES_DIR=... for make)\n`);
+        expect(r.stderr).toBe(
+          `${name}: another run holds ${out}, pid ${owner.pid} (generate-traces --out ${out}); wait for it to end, or give this run a folder of its own (TRACES_DIR=... for make)\n`,
+        );
         expect(r.status).toBe(1);
       }
       expect(readdirSync(out).sort()).toEqual(['seed-1.ndjson']);
@@ -110,12 +147,19 @@ describe('bad arguments', { timeout: 120_000 }, () => {
       const out = join(disk.dir, 'generated');
       const gen = tool('generate-traces', ['--count', '40', '--out', out]);
       expect(gen.status).toBe(1);
-      expect(gen.stderr).toMatch(new RegExp(`^generate-traces: ${out}/seed-\\d+\\.ndjson: cannot be written \\(no space left on the device\\)\\n$`));
+      expect(gen.stderr).toMatch(
+        new RegExp(
+          `^generate-traces: ${out}/seed-\\d+\\.ndjson: cannot be written \\(no space left on the device\\)\\n$`,
+        ),
+      );
       const left = readdirSync(out);
       expect(left.filter((f) => !/^seed-\d+\.ndjson$/.test(f))).toEqual([]);
       // Every trace that is there is whole: the schema check takes each.
       expect(left.length).toBeGreaterThan(0);
-      const check = tool('validate-trace', left.map((f) => join(out, f)));
+      const check = tool(
+        'validate-trace',
+        left.map((f) => join(out, f)),
+      );
       expect(check.status, check.stderr + check.stdout).toBe(0);
       // Fill what is left, then ask for a report there.
       writeFileSync(join(disk.dir, 'filler'), '');
@@ -126,9 +170,17 @@ describe('bad arguments', { timeout: 120_000 }, () => {
       }
       // TLC's scratch folders on the full disk: the file that could not be written is named.
       const elsewhere = mkdtempSync(join(tmpdir(), 'cli-full-'));
-      const scratch = spawnSync(process.execPath, ['--import', 'tsx', 'tools/check-traces.ts', '--report', join(elsewhere, 'r.json'), fixture], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, TMPDIR: disk.dir } });
+      const scratch = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', 'tools/check-traces.ts', '--report', join(elsewhere, 'r.json'), fixture],
+        { encoding: 'utf8', timeout: 120_000, env: { ...process.env, TMPDIR: disk.dir } },
+      );
       expect(scratch.status).toBe(1);
-      expect(scratch.stderr).toMatch(new RegExp(`^check-traces: ${disk.dir}/raft-trace-batch-\\w+/\\S+: cannot be written \\(no space left on the device\\)\\n$`));
+      expect(scratch.stderr).toMatch(
+        new RegExp(
+          `^check-traces: ${disk.dir}/raft-trace-batch-\\w+/\\S+: cannot be written \\(no space left on the device\\)\\n$`,
+        ),
+      );
       const report = join(disk.dir, 'report.json');
       const r = tool('check-traces', ['--report', report, fixture], 120_000);
       expect(r.status).toBe(1);
@@ -139,7 +191,7 @@ describe('bad arguments', { timeout: 120_000 }, () => {
     }
   });
 
-  it('a negative number gets the option\'s own message, not the argument parser\'s', () => {
+  it("a negative number gets the option's own message, not the argument parser's", () => {
     for (const [name, args, message] of [
       ['generate-traces', ['--count', '-3'], 'generate-traces: --count must be a positive integer, got "-3"'],
       ['check-traces', ['--timeout', '-5', fixture], 'check-traces: --timeout must be a positive integer, got "-5"'],
@@ -159,7 +211,10 @@ describe('bad arguments', { timeout: 120_000 }, () => {
 
   it('make check REPORT= with a space in the path writes there', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'cli-space-')), 'a folder');
-    const r = spawnSync('make', ['check', `TRACES=${fixture}`, `REPORT=${dir}/r.json`], { encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync('make', ['check', `TRACES=${fixture}`, `REPORT=${dir}/r.json`], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(readdirSync(dir).sort()).toEqual(['r.html', 'r.json']);
   });
@@ -185,7 +240,10 @@ describe('bad arguments', { timeout: 120_000 }, () => {
   it('replay names the field of a malformed schedule in one line', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cli-'));
     const file = join(dir, 'schedule.json');
-    writeFileSync(file, JSON.stringify({ nodes: 3, seed: 1, steps: [{ kind: 'tick' }, { kind: 'deliver', pick: 'x' }] }));
+    writeFileSync(
+      file,
+      JSON.stringify({ nodes: 3, seed: 1, steps: [{ kind: 'tick' }, { kind: 'deliver', pick: 'x' }] }),
+    );
     const r = tool('replay', [file]);
     expect(r.status).toBe(1);
     expect(r.stderr.trim()).toBe(`replay: ${file}: steps[1].pick: must be a non-negative integer, got "x"`);
@@ -213,11 +271,19 @@ describe('bad arguments', { timeout: 120_000 }, () => {
     const cwd = mkdtempSync(join(tmpdir(), 'cli-'));
     const missing = join(cwd, 'in', 'a.ndjson');
     const loader = pathToFileURL(resolve('node_modules/tsx/dist/esm/index.mjs')).href;
-    const r = spawnSync(process.execPath, ['--import', loader, resolve('tools/check-traces.ts'), missing], { cwd, encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(process.execPath, ['--import', loader, resolve('tools/check-traces.ts'), missing], {
+      cwd,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`${missing}: no such file`);
     expect(existsSync(join(cwd, 'in'))).toBe(false);
-    expect(JSON.parse(readFileSync(join(cwd, 'traces', 'reports', 'check-report.json'), 'utf8'))).toMatchObject({ traces: 1, accepted: 0, errors: 1 });
+    expect(JSON.parse(readFileSync(join(cwd, 'traces', 'reports', 'check-report.json'), 'utf8'))).toMatchObject({
+      traces: 1,
+      accepted: 0,
+      errors: 1,
+    });
   });
 });
 
@@ -230,7 +296,9 @@ function smallDisk(kb: number): { dir: string; remove(): void } {
   const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${kb}k`, 'tmpfs', dir], { encoding: 'utf8' });
   if (r.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`this test fills a small disk of its own: it needs root to mount a tmpfs (run make test as root): ${(r.stderr || r.error?.message || '').trim()}`);
+    throw new Error(
+      `this test fills a small disk of its own: it needs root to mount a tmpfs (run make test as root): ${(r.stderr || r.error?.message || '').trim()}`,
+    );
   }
   return {
     dir,

@@ -46,7 +46,13 @@ function modulesUnder(dir: string): string[] {
 /** src/ as a graph: each module and the modules of src/ it imports. */
 function graph(): Map<string, string[]> {
   const g = new Map<string, string[]>();
-  for (const f of modulesUnder('src')) g.set(f, importsOf(f).filter((m) => m.startsWith('src/')).map((m) => m.replace(/\.js$/, '.ts')));
+  for (const f of modulesUnder('src'))
+    g.set(
+      f,
+      importsOf(f)
+        .filter((m) => m.startsWith('src/'))
+        .map((m) => m.replace(/\.js$/, '.ts')),
+    );
   return g;
 }
 
@@ -75,7 +81,10 @@ describe('the import graph', () => {
   it('every room of src/ has its layer, and imports only rooms of lower layers', () => {
     const layer = new Map(LAYERS.flatMap((rooms, k) => rooms.map((r) => [r, k] as const)));
     const rooms = readdirSync('src').filter((d) => statSync(join('src', d)).isDirectory());
-    expect(rooms.filter((r) => !layer.has(r)), 'rooms without a layer in LAYERS').toEqual([]);
+    expect(
+      rooms.filter((r) => !layer.has(r)),
+      'rooms without a layer in LAYERS',
+    ).toEqual([]);
     const upward: string[] = [];
     for (const [m, imports] of graph()) {
       for (const n of imports) {
@@ -89,7 +98,11 @@ describe('the import graph', () => {
   it('src/raft imports only from src/raft: no node built-in, no package, no other room', () => {
     const files = readdirSync('src/raft').filter((f) => f.endsWith('.ts'));
     expect(files).toEqual(expect.arrayContaining(['node.ts', 'events.ts', 'types.ts']));
-    const outside = files.flatMap((f) => importsOf(join('src/raft', f)).filter((m) => !m.startsWith('src/raft/')).map((m) => `${f} imports ${m}`));
+    const outside = files.flatMap((f) =>
+      importsOf(join('src/raft', f))
+        .filter((m) => !m.startsWith('src/raft/'))
+        .map((m) => `${f} imports ${m}`),
+    );
     expect(outside).toEqual([]);
   });
 

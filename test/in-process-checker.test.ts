@@ -17,9 +17,16 @@ import { needTlc } from './need-tlc.js';
 
 const FIXTURES = 'traces/fixtures';
 // Entries with a specMutant are verdicts against a mutated copy of the spec, which this checker does not transcribe.
-const manifest = (JSON.parse(readFileSync(join(FIXTURES, 'manifest.json'), 'utf8')) as Array<{ file: string; verdict: string; line?: number; action?: string; path?: string; specMutant?: string }>).filter(
-  (f) => !f.specMutant,
-);
+const manifest = (
+  JSON.parse(readFileSync(join(FIXTURES, 'manifest.json'), 'utf8')) as Array<{
+    file: string;
+    verdict: string;
+    line?: number;
+    action?: string;
+    path?: string;
+    specMutant?: string;
+  }>
+).filter((f) => !f.specMutant);
 
 function load(file: string) {
   const v = validateTraceText(file, readFileSync(file, 'utf8'));
@@ -35,7 +42,11 @@ describe('the in-process checker', () => {
       if (v.status === 'rejected' && f.line !== undefined) {
         expect(v.diagnosis.line, f.file).toBe(f.line);
         expect(v.diagnosis.event.action, f.file).toBe(f.action);
-        if (f.path) expect(v.diagnosis.differences.map((d) => d.path), f.file).toContain(f.path);
+        if (f.path)
+          expect(
+            v.diagnosis.differences.map((d) => d.path),
+            f.file,
+          ).toContain(f.path);
       }
     }
   });
@@ -48,19 +59,28 @@ describe('the in-process checker', () => {
       const a = report.verdicts[k]!;
       const b = checkTraceInProcess(t);
       expect(disagreement(a, b), t.file).toBeNull();
-      if (a.status === 'rejected' && b.status === 'rejected') expect(formatDiagnosis(t.file, b.diagnosis)).toEqual(formatDiagnosis(t.file, a.diagnosis));
+      if (a.status === 'rejected' && b.status === 'rejected')
+        expect(formatDiagnosis(t.file, b.diagnosis)).toEqual(formatDiagnosis(t.file, a.diagnosis));
     });
   });
 
-  it('reads a trace file as it goes, and refuses traces it cannot check with one line, as TLC\'s checker does', () => {
+  it("reads a trace file as it goes, and refuses traces it cannot check with one line, as TLC's checker does", () => {
     const v = validateTraceFile(join(FIXTURES, 'accepted-split-vote.ndjson'));
     if (!v.ok) throw new Error('fixture');
     expect(checkTraceInProcess({ file: 'x.ndjson', ...v.trace }).status).toBe('accepted');
     const t = load(join(FIXTURES, 'accepted-split-vote.ndjson'));
-    const ten = checkTraceInProcess({ ...t, header: { ...t.header, nodes: Array.from({ length: 10 }, (_, k) => `n${k + 1}`) } });
+    const ten = checkTraceInProcess({
+      ...t,
+      header: { ...t.header, nodes: Array.from({ length: 10 }, (_, k) => `n${k + 1}`) },
+    });
     expect(ten).toMatchObject({ status: 'error' });
-    expect((ten as { message: string }).message).toMatch(/^x?.*accepted-split-vote\.ndjson: the trace's cluster is n1, .*n10; the checker is configured for clusters n1\.\.nK of 1 to 9 servers$/);
-    expect(checkTraceInProcess({ ...t, events: [] })).toMatchObject({ status: 'error', message: expect.stringMatching(/no events/) });
+    expect((ten as { message: string }).message).toMatch(
+      /^x?.*accepted-split-vote\.ndjson: the trace's cluster is n1, .*n10; the checker is configured for clusters n1\.\.nK of 1 to 9 servers$/,
+    );
+    expect(checkTraceInProcess({ ...t, events: [] })).toMatchObject({
+      status: 'error',
+      message: expect.stringMatching(/no events/),
+    });
   });
 
   it('keys messages exactly as the canonical JSON of their fields, whatever order they come in', () => {
@@ -69,16 +89,41 @@ describe('the in-process checker', () => {
     for (let k = 0; k < 200; k++) {
       const t = rng.intBetween(0, 3);
       const head = { source: `n${rng.intBetween(1, 5)}`, dest: `n${rng.intBetween(1, 5)}`, term: rng.intBetween(0, 9) };
-      if (t === 0) samples.push({ type: 'RequestVoteRequest', ...head, lastLogTerm: rng.intBetween(0, 9), lastLogIndex: rng.intBetween(0, 99) });
+      if (t === 0)
+        samples.push({
+          type: 'RequestVoteRequest',
+          ...head,
+          lastLogTerm: rng.intBetween(0, 9),
+          lastLogIndex: rng.intBetween(0, 99),
+        });
       if (t === 1) samples.push({ voteGranted: rng.intBetween(0, 1) === 1, ...head, type: 'RequestVoteResponse' });
       if (t === 2) {
-        const entries = Array.from({ length: rng.intBetween(0, 3) }, () => ({ value: `v"${rng.intBetween(0, 9)}\u2603`, term: rng.intBetween(1, 9) }));
-        samples.push({ type: 'AppendEntriesRequest', ...head, prevLogIndex: 1, prevLogTerm: 1, entries, commitIndex: rng.intBetween(0, 9) });
+        const entries = Array.from({ length: rng.intBetween(0, 3) }, () => ({
+          value: `v"${rng.intBetween(0, 9)}\u2603`,
+          term: rng.intBetween(1, 9),
+        }));
+        samples.push({
+          type: 'AppendEntriesRequest',
+          ...head,
+          prevLogIndex: 1,
+          prevLogTerm: 1,
+          entries,
+          commitIndex: rng.intBetween(0, 9),
+        });
       }
-      if (t === 3) samples.push({ type: 'AppendEntriesResponse', ...head, success: rng.intBetween(0, 1) === 1, matchIndex: 3 });
+      if (t === 3)
+        samples.push({ type: 'AppendEntriesResponse', ...head, success: rng.intBetween(0, 1) === 1, matchIndex: 3 });
     }
     const canonical = (v: unknown): unknown =>
-      Array.isArray(v) ? v.map(canonical) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])])) : v;
+      Array.isArray(v)
+        ? v.map(canonical)
+        : v !== null && typeof v === 'object'
+          ? Object.fromEntries(
+              Object.keys(v)
+                .sort()
+                .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+            )
+          : v;
     for (const m of samples) expect(canonicalMessageKey(m)).toBe(JSON.stringify(canonical(m)));
     // An extra field makes another message, not the same one.
     const m = samples.find((x) => x.type === 'RequestVoteRequest')!;
@@ -87,22 +132,36 @@ describe('the in-process checker', () => {
 });
 
 describe('the differential fuzzer (a sample of make fuzz-checkers)', () => {
-  it('finds TLC and the in-process checker in agreement on every perturbed trace, of every kind, a third at chunk boundaries', { timeout: 300_000 }, async () => {
-    const tlc = await needTlc();
-    const report = await fuzzCheckers({ count: 90, rng: new Rng(11), firstSeed: 11, bases: 6, schedule: { minSteps: 40, maxSteps: 100 }, tlc: { ...tlc, chunkSize: 20 } });
-    const table = formatFuzzTable(report).join('\n');
-    expect(report.disagreements.map((d) => `${d.perturbation.kind} ${d.perturbation.what}: ${d.detail}`), table).toEqual([]);
-    expect(report.basesRejected, table).toEqual([]);
-    expect(report.checked, table).toBeGreaterThanOrEqual(70);
-    for (const row of report.rows) expect(row.made, `${row.kind}\n${table}`).toBe(10);
-    // Both reject what breaks the trace, and both accept what cannot (a cut trace is a behaviour's prefix).
-    for (const kind of ['post-state', 'sent-message', 'consumed-message']) {
-      expect(report.rows.find((r) => r.kind === kind)!.rejected, `${kind}\n${table}`).toBeGreaterThan(5);
-    }
-    // (A retargeted RequestVote or AppendEntries names its new peer too, and is a step of the spec if that message is never received.)
-    expect(report.rows.find((r) => r.kind === 'retarget')!.rejected, table).toBeGreaterThan(2);
-    expect(report.rows.find((r) => r.kind === 'truncate')!.accepted, table).toBe(10);
-    const atBoundary = report.rows.reduce((n, r) => n + r.atBoundary, 0);
-    expect(atBoundary, table).toBeGreaterThanOrEqual(30);
-  });
+  it(
+    'finds TLC and the in-process checker in agreement on every perturbed trace, of every kind, a third at chunk boundaries',
+    { timeout: 300_000 },
+    async () => {
+      const tlc = await needTlc();
+      const report = await fuzzCheckers({
+        count: 90,
+        rng: new Rng(11),
+        firstSeed: 11,
+        bases: 6,
+        schedule: { minSteps: 40, maxSteps: 100 },
+        tlc: { ...tlc, chunkSize: 20 },
+      });
+      const table = formatFuzzTable(report).join('\n');
+      expect(
+        report.disagreements.map((d) => `${d.perturbation.kind} ${d.perturbation.what}: ${d.detail}`),
+        table,
+      ).toEqual([]);
+      expect(report.basesRejected, table).toEqual([]);
+      expect(report.checked, table).toBeGreaterThanOrEqual(70);
+      for (const row of report.rows) expect(row.made, `${row.kind}\n${table}`).toBe(10);
+      // Both reject what breaks the trace, and both accept what cannot (a cut trace is a behaviour's prefix).
+      for (const kind of ['post-state', 'sent-message', 'consumed-message']) {
+        expect(report.rows.find((r) => r.kind === kind)!.rejected, `${kind}\n${table}`).toBeGreaterThan(5);
+      }
+      // (A retargeted RequestVote or AppendEntries names its new peer too, and is a step of the spec if that message is never received.)
+      expect(report.rows.find((r) => r.kind === 'retarget')!.rejected, table).toBeGreaterThan(2);
+      expect(report.rows.find((r) => r.kind === 'truncate')!.accepted, table).toBe(10);
+      const atBoundary = report.rows.reduce((n, r) => n + r.atBoundary, 0);
+      expect(atBoundary, table).toBeGreaterThanOrEqual(30);
+    },
+  );
 });

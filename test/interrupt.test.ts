@@ -33,52 +33,97 @@ async function until(what: string, cond: () => boolean, ms: number): Promise<voi
 }
 
 describe('interrupting a tool', { timeout: 180_000 }, () => {
-  it.each(['SIGINT', 'SIGTERM'] as const)('check-traces on %s stops its TLC and removes its temp folders', async (signal) => {
-    await needTlc();
-    const scratch = mkdtempSync(join(tmpdir(), 'interrupt-'));
-    try {
-      // Two traces of a few thousand events in one TLC run: it lasts seconds, so
-      // TLC is running when the signal comes (with the tiny fixtures a run
-      // could end between seeing its JVM and sending the signal).
-      const traces = [1, 2].map((seed) => {
-        const file = join(scratch, `long-${seed}.ndjson`);
-        writeFileSync(file, runSchedule(generateSchedule(seed, { clusterSizes: [5], minSteps: 4000, maxSteps: 4000 })).trace);
-        return file;
-      });
-      const child = spawn(process.execPath, ['--import', 'tsx', 'tools/check-traces.ts', '--parallel', '1', '--report', join(scratch, 'r.json'), ...traces], {
-        env: { ...process.env, TMPDIR: scratch },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      const exited = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
-      await until(
-        'a TLC JVM and its metadir',
-        () =>
-          readdirSync(scratch).some((d) => d.startsWith('tlc-run-')) &&
-          processesMentioning(scratch).some((pid) => pid !== child.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('tlc2.TLC')),
-        120_000,
-      );
-      child.kill(signal);
-      const code = await exited;
-      expect(code).toBe(signal === 'SIGINT' ? 130 : 143);
-      await until('the JVMs to end', () => processesMentioning(scratch).length === 0, 10_000);
-      // (tsx keeps its compile cache there too: tsx-<uid>.)
-      expect(readdirSync(scratch).filter((d) => d !== 'r.json' && !d.startsWith('tsx-') && !d.startsWith('long-'))).toEqual([]);
-    } finally {
-      rmSync(scratch, { recursive: true, force: true });
-    }
-  });
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    'check-traces on %s stops its TLC and removes its temp folders',
+    async (signal) => {
+      await needTlc();
+      const scratch = mkdtempSync(join(tmpdir(), 'interrupt-'));
+      try {
+        // Two traces of a few thousand events in one TLC run: it lasts seconds, so
+        // TLC is running when the signal comes (with the tiny fixtures a run
+        // could end between seeing its JVM and sending the signal).
+        const traces = [1, 2].map((seed) => {
+          const file = join(scratch, `long-${seed}.ndjson`);
+          writeFileSync(
+            file,
+            runSchedule(generateSchedule(seed, { clusterSizes: [5], minSteps: 4000, maxSteps: 4000 })).trace,
+          );
+          return file;
+        });
+        const child = spawn(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            'tools/check-traces.ts',
+            '--parallel',
+            '1',
+            '--report',
+            join(scratch, 'r.json'),
+            ...traces,
+          ],
+          {
+            env: { ...process.env, TMPDIR: scratch },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          },
+        );
+        const exited = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
+        await until(
+          'a TLC JVM and its metadir',
+          () =>
+            readdirSync(scratch).some((d) => d.startsWith('tlc-run-')) &&
+            processesMentioning(scratch).some(
+              (pid) => pid !== child.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('tlc2.TLC'),
+            ),
+          120_000,
+        );
+        child.kill(signal);
+        const code = await exited;
+        expect(code).toBe(signal === 'SIGINT' ? 130 : 143);
+        await until('the JVMs to end', () => processesMentioning(scratch).length === 0, 10_000);
+        // (tsx keeps its compile cache there too: tsx-<uid>.)
+        expect(
+          readdirSync(scratch).filter((d) => d !== 'r.json' && !d.startsWith('tsx-') && !d.startsWith('long-')),
+        ).toEqual([]);
+      } finally {
+        rmSync(scratch, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('the audit on SIGINT stops its campaign worker and TLC, and removes its scratch copy of the project', async () => {
     await needTlc();
     const scratch = mkdtempSync(join(tmpdir(), 'interrupt-'));
     try {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'tools/audit.ts', '--mutants', '2', '--schedules', '400', '--seconds', '120', '--out', join(scratch, 'audit')], {
-        env: { ...process.env, TMPDIR: scratch },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'tools/audit.ts',
+          '--mutants',
+          '2',
+          '--schedules',
+          '400',
+          '--seconds',
+          '120',
+          '--out',
+          join(scratch, 'audit'),
+        ],
+        {
+          env: { ...process.env, TMPDIR: scratch },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       const exited = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
       // The campaign runs in a scratch copy of the project; wait until it has started TLC there.
-      await until('a scratch copy and a TLC JVM', () => readdirSync(scratch).some((d) => d.startsWith('raft-')) && processesMentioning(scratch).some((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('tlc2.TLC')), 150_000);
+      await until(
+        'a scratch copy and a TLC JVM',
+        () =>
+          readdirSync(scratch).some((d) => d.startsWith('raft-')) &&
+          processesMentioning(scratch).some((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('tlc2.TLC')),
+        150_000,
+      );
       child.kill('SIGINT');
       expect(await exited).toBe(130);
       await until('every process of the audit to end', () => processesMentioning(scratch).length === 0, 15_000);
@@ -91,10 +136,21 @@ describe('interrupting a tool', { timeout: 180_000 }, () => {
   /** Starts the audit under a launcher, in a process group of its own, and waits until its campaign runs TLC in a scratch copy. */
   async function auditUnder(command: readonly string[], scratch: string) {
     const flags = ['--mutants', '2', '--schedules', '400', '--seconds', '120', '--out', join(scratch, 'audit')];
-    const args = command[0] === 'make' ? [...command.slice(1), `AUDIT_FLAGS=${flags.join(' ')}`] : [...command.slice(1), ...flags];
-    const child = spawn(command[0]!, args, { env: { ...process.env, TMPDIR: scratch }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const args =
+      command[0] === 'make' ? [...command.slice(1), `AUDIT_FLAGS=${flags.join(' ')}`] : [...command.slice(1), ...flags];
+    const child = spawn(command[0]!, args, {
+      env: { ...process.env, TMPDIR: scratch },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     const exited = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
-    await until('a scratch copy and a TLC JVM', () => readdirSync(scratch).some((d) => d.startsWith('raft-')) && processesMentioning(scratch).some((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('tlc2.TLC')), 150_000);
+    await until(
+      'a scratch copy and a TLC JVM',
+      () =>
+        readdirSync(scratch).some((d) => d.startsWith('raft-')) &&
+        processesMentioning(scratch).some((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('tlc2.TLC')),
+      150_000,
+    );
     return { group: child.pid!, exited };
   }
 
@@ -126,7 +182,9 @@ describe('interrupting a tool', { timeout: 180_000 }, () => {
     try {
       const run = await auditUnder([process.execPath, 'node_modules/tsx/dist/cli.mjs', 'tools/audit.ts'], scratch);
       group = run.group;
-      const tool = childrenOf(group).find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('tools/audit.ts'));
+      const tool = childrenOf(group).find((pid) =>
+        readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('tools/audit.ts'),
+      );
       expect(tool).toBeDefined();
       // The tool answers tsx at once, before tsx itself heard the signal; tsx then relays it and waits 30 ms for an answer.
       process.kill(tool!, 'SIGINT');
@@ -141,56 +199,100 @@ describe('interrupting a tool', { timeout: 180_000 }, () => {
 
   it.each([
     ['check-traces, its TLC JVMs', 'check'],
-    ['the audit, its campaign worker, the worker\'s TLC and the scratch copy', 'audit'],
-  ] as const)('SIGKILL of %s: nothing it started goes on running, and no scratch copy of the project is left', async (_what, kind) => {
-    await needTlc();
-    const scratch = mkdtempSync(join(tmpdir(), 'interrupt-kill-'));
-    try {
-      let args: string[];
-      if (kind === 'check') {
-        // One TLC run of tens of seconds: a JVM that outlived its parent would still be there when the test looks.
-        const traces = [1, 2, 3].map((seed) => {
-          const file = join(scratch, `long-${seed}.ndjson`);
-          writeFileSync(file, runSchedule(generateSchedule(seed, { clusterSizes: [5], minSteps: 8000, maxSteps: 8000 })).trace);
-          return file;
+    ["the audit, its campaign worker, the worker's TLC and the scratch copy", 'audit'],
+  ] as const)(
+    'SIGKILL of %s: nothing it started goes on running, and no scratch copy of the project is left',
+    async (_what, kind) => {
+      await needTlc();
+      const scratch = mkdtempSync(join(tmpdir(), 'interrupt-kill-'));
+      try {
+        let args: string[];
+        if (kind === 'check') {
+          // One TLC run of tens of seconds: a JVM that outlived its parent would still be there when the test looks.
+          const traces = [1, 2, 3].map((seed) => {
+            const file = join(scratch, `long-${seed}.ndjson`);
+            writeFileSync(
+              file,
+              runSchedule(generateSchedule(seed, { clusterSizes: [5], minSteps: 8000, maxSteps: 8000 })).trace,
+            );
+            return file;
+          });
+          args = [
+            'tools/check-traces.ts',
+            '--parallel',
+            '1',
+            '--batch',
+            '100000',
+            '--report',
+            join(scratch, 'r.json'),
+            ...traces,
+          ];
+        } else {
+          args = [
+            'tools/audit.ts',
+            '--mutants',
+            '2',
+            '--schedules',
+            '400',
+            '--seconds',
+            '120',
+            '--out',
+            join(scratch, 'audit'),
+          ];
+        }
+        const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+          env: { ...process.env, TMPDIR: scratch },
+          stdio: ['ignore', 'pipe', 'pipe'],
         });
-        args = ['tools/check-traces.ts', '--parallel', '1', '--batch', '100000', '--report', join(scratch, 'r.json'), ...traces];
-      } else {
-        args = ['tools/audit.ts', '--mutants', '2', '--schedules', '400', '--seconds', '120', '--out', join(scratch, 'audit')];
+        const exited = new Promise<NodeJS.Signals | null>((done) => child.on('close', (_code, signal) => done(signal)));
+        await until(
+          'a TLC JVM',
+          () =>
+            processesMentioning(scratch).some(
+              (pid) => pid !== child.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('tlc2.TLC'),
+            ),
+          150_000,
+        );
+        child.kill('SIGKILL');
+        expect(await exited).toBe('SIGKILL');
+        await until('every process it started to end', () => processesMentioning(scratch).length === 0, 4_000);
+        // The folders the killed process made itself stay (nothing of it runs any more to remove them); the
+        // scratch copies of the project its campaign workers ran in are removed by the workers, orphaned.
+        const copies = () => readdirSync(scratch).filter((d) => existsSync(join(scratch, d, 'campaign-config.json')));
+        if (kind === 'audit')
+          await until('the orphaned workers to remove their scratch copies', () => copies().length === 0, 15_000);
+        expect(copies()).toEqual([]);
+      } finally {
+        rmSync(scratch, { recursive: true, force: true });
       }
-      const child = spawn(process.execPath, ['--import', 'tsx', ...args], { env: { ...process.env, TMPDIR: scratch }, stdio: ['ignore', 'pipe', 'pipe'] });
-      const exited = new Promise<NodeJS.Signals | null>((done) => child.on('close', (_code, signal) => done(signal)));
-      await until('a TLC JVM', () => processesMentioning(scratch).some((pid) => pid !== child.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('tlc2.TLC')), 150_000);
-      child.kill('SIGKILL');
-      expect(await exited).toBe('SIGKILL');
-      await until('every process it started to end', () => processesMentioning(scratch).length === 0, 4_000);
-      // The folders the killed process made itself stay (nothing of it runs any more to remove them); the
-      // scratch copies of the project its campaign workers ran in are removed by the workers, orphaned.
-      const copies = () => readdirSync(scratch).filter((d) => existsSync(join(scratch, d, 'campaign-config.json')));
-      if (kind === 'audit') await until('the orphaned workers to remove their scratch copies', () => copies().length === 0, 15_000);
-      expect(copies()).toEqual([]);
-    } finally {
-      rmSync(scratch, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 
   it('generate-traces on SIGINT leaves no partial trace behind', async () => {
     const scratch = mkdtempSync(join(tmpdir(), 'interrupt-'));
     try {
       const out = join(scratch, 'out');
       // A run long enough (minutes) that the signal finds its trace half written.
-      const child = spawn(process.execPath, ['--import', 'tsx', 'tools/generate-traces.ts', '--seed', '1', '--steps', '1000000', '--out', out], {
-        env: { ...process.env, TMPDIR: scratch },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', 'tools/generate-traces.ts', '--seed', '1', '--steps', '1000000', '--out', out],
+        {
+          env: { ...process.env, TMPDIR: scratch },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       const exited = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
-      await until('a trace being written', () => {
-        try {
-          return readdirSync(out).some((f) => f.endsWith('.tmp'));
-        } catch {
-          return false;
-        }
-      }, 60_000);
+      await until(
+        'a trace being written',
+        () => {
+          try {
+            return readdirSync(out).some((f) => f.endsWith('.tmp'));
+          } catch {
+            return false;
+          }
+        },
+        60_000,
+      );
       // Generation is synchronous: the signal is handled between events only
       // if the recorder yields, so give it a moment of writing first.
       await new Promise((r) => setTimeout(r, 500));

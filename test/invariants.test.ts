@@ -46,16 +46,31 @@ describe('safety monitor', () => {
 
   it('State Machine Safety: two entries applied at one index', () => {
     const m = new SafetyMonitor();
-    m.afterStep({ actor: view('n1', { log: [e(1, 'a=1')], commitIndex: 1 }), logChanged: false, applied: [{ index: 1, entry: e(1, 'a=1') }], others: [] });
+    m.afterStep({
+      actor: view('n1', { log: [e(1, 'a=1')], commitIndex: 1 }),
+      logChanged: false,
+      applied: [{ index: 1, entry: e(1, 'a=1') }],
+      others: [],
+    });
     const v = violation(() =>
-      m.afterStep({ actor: view('n2', { log: [e(1, 'a=2')], commitIndex: 1 }), logChanged: false, applied: [{ index: 1, entry: e(1, 'a=2') }], others: [] }),
+      m.afterStep({
+        actor: view('n2', { log: [e(1, 'a=2')], commitIndex: 1 }),
+        logChanged: false,
+        applied: [{ index: 1, entry: e(1, 'a=2') }],
+        others: [],
+      }),
     );
     expect(v.invariant).toBe('StateMachineSafety');
   });
 
   it('Leader Completeness: a later-term leader without a committed entry', () => {
     const m = new SafetyMonitor();
-    m.afterStep({ actor: view('n1', { log: [e(1, 'a=1')], commitIndex: 1 }), logChanged: false, applied: [{ index: 1, entry: e(1, 'a=1') }], others: [] });
+    m.afterStep({
+      actor: view('n1', { log: [e(1, 'a=1')], commitIndex: 1 }),
+      logChanged: false,
+      applied: [{ index: 1, entry: e(1, 'a=1') }],
+      others: [],
+    });
     const v = violation(() =>
       m.afterStep({ actor: view('n2', { term: 2, role: 'Leader' }), logChanged: false, applied: [], others: [] }),
     );
@@ -64,22 +79,41 @@ describe('safety monitor', () => {
 
   it('Leader Completeness does not demand entries committed in later terms from an older-term leader', () => {
     const m = new SafetyMonitor();
-    m.afterStep({ actor: view('n1', { term: 3, log: [e(3, 'a=1')], commitIndex: 1 }), logChanged: false, applied: [{ index: 1, entry: e(3, 'a=1') }], others: [] });
-    expect(() => m.afterStep({ actor: view('n2', { term: 2, role: 'Leader' }), logChanged: false, applied: [], others: [] })).not.toThrow();
+    m.afterStep({
+      actor: view('n1', { term: 3, log: [e(3, 'a=1')], commitIndex: 1 }),
+      logChanged: false,
+      applied: [{ index: 1, entry: e(3, 'a=1') }],
+      others: [],
+    });
+    expect(() =>
+      m.afterStep({ actor: view('n2', { term: 2, role: 'Leader' }), logChanged: false, applied: [], others: [] }),
+    ).not.toThrow();
   });
 
   it('Leader Append-Only: a leader that rewrites its log', () => {
     const m = new SafetyMonitor();
-    m.afterStep({ actor: view('n1', { role: 'Leader', log: [e(1, 'a=1')] }), logChanged: true, applied: [], others: [] });
+    m.afterStep({
+      actor: view('n1', { role: 'Leader', log: [e(1, 'a=1')] }),
+      logChanged: true,
+      applied: [],
+      others: [],
+    });
     const v = violation(() =>
-      m.afterStep({ actor: view('n1', { role: 'Leader', log: [e(1, 'b=1')] }), logChanged: true, applied: [], others: [] }),
+      m.afterStep({
+        actor: view('n1', { role: 'Leader', log: [e(1, 'b=1')] }),
+        logChanged: true,
+        applied: [],
+        others: [],
+      }),
     );
     expect(v.invariant).toBe('LeaderAppendOnly');
   });
 
   it('commitIndex never exceeds the log', () => {
     const m = new SafetyMonitor();
-    const v = violation(() => m.afterStep({ actor: view('n1', { commitIndex: 1 }), logChanged: false, applied: [], others: [] }));
+    const v = violation(() =>
+      m.afterStep({ actor: view('n1', { commitIndex: 1 }), logChanged: false, applied: [], others: [] }),
+    );
     expect(v.invariant).toBe('CommitIndexInLog');
   });
 });

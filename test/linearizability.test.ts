@@ -4,30 +4,71 @@
 // read that goes back in time), and the smallest set of operations it
 // reports for a refusal.
 import { describe, expect, it } from 'vitest';
-import { checkLinearizability, describeOperation, generatedHistory, registerLinearizable, type Operation } from '../src/history/linearizability.js';
+import {
+  checkLinearizability,
+  describeOperation,
+  generatedHistory,
+  registerLinearizable,
+  type Operation,
+} from '../src/history/linearizability.js';
 
-const put = (client: string, key: string, value: string, invoke: number, complete: number | null): Operation => ({ client, kind: 'put', key, value, invoke, complete });
-const get = (client: string, key: string, value: string | null, invoke: number, complete: number | null): Operation => ({ client, kind: 'get', key, value, invoke, complete });
+const put = (client: string, key: string, value: string, invoke: number, complete: number | null): Operation => ({
+  client,
+  kind: 'put',
+  key,
+  value,
+  invoke,
+  complete,
+});
+const get = (
+  client: string,
+  key: string,
+  value: string | null,
+  invoke: number,
+  complete: number | null,
+): Operation => ({ client, kind: 'get', key, value, invoke, complete });
 
 describe('linearizability of a key-value history', () => {
   it('accepts sequential and concurrent histories that some real-time order explains', () => {
-    expect(registerLinearizable([put('c1', 'a', '1', 0, 1), get('c2', 'a', '1', 2, 3), put('c1', 'a', '2', 4, 5), get('c2', 'a', '2', 6, 7)])).toBe(true);
+    expect(
+      registerLinearizable([
+        put('c1', 'a', '1', 0, 1),
+        get('c2', 'a', '1', 2, 3),
+        put('c1', 'a', '2', 4, 5),
+        get('c2', 'a', '2', 6, 7),
+      ]),
+    ).toBe(true);
     // Overlapping: the read may see either value.
-    expect(registerLinearizable([put('c1', 'a', '1', 0, 1), put('c1', 'a', '2', 2, 6), get('c2', 'a', '1', 3, 4)])).toBe(true);
-    expect(registerLinearizable([put('c1', 'a', '1', 0, 1), put('c1', 'a', '2', 2, 6), get('c2', 'a', '2', 3, 4)])).toBe(true);
+    expect(
+      registerLinearizable([put('c1', 'a', '1', 0, 1), put('c1', 'a', '2', 2, 6), get('c2', 'a', '1', 3, 4)]),
+    ).toBe(true);
+    expect(
+      registerLinearizable([put('c1', 'a', '1', 0, 1), put('c1', 'a', '2', 2, 6), get('c2', 'a', '2', 3, 4)]),
+    ).toBe(true);
     expect(registerLinearizable([get('c1', 'a', null, 0, 1)])).toBe(true);
   });
 
   it('refuses a stale read and a read that goes back in time', () => {
-    expect(registerLinearizable([put('c1', 'a', '1', 0, 1), put('c1', 'a', '2', 2, 3), get('c2', 'a', '1', 4, 5)])).toBe(false);
-    expect(registerLinearizable([put('c1', 'a', '1', 0, 1), put('c1', 'a', '2', 2, 9), get('c2', 'a', '2', 3, 4), get('c3', 'a', '1', 5, 6)])).toBe(false);
+    expect(
+      registerLinearizable([put('c1', 'a', '1', 0, 1), put('c1', 'a', '2', 2, 3), get('c2', 'a', '1', 4, 5)]),
+    ).toBe(false);
+    expect(
+      registerLinearizable([
+        put('c1', 'a', '1', 0, 1),
+        put('c1', 'a', '2', 2, 9),
+        get('c2', 'a', '2', 3, 4),
+        get('c3', 'a', '1', 5, 6),
+      ]),
+    ).toBe(false);
     expect(registerLinearizable([get('c1', 'a', 'x', 0, 1)])).toBe(false);
   });
 
   it('lets a write with no answer take effect at any moment after its invocation, or never', () => {
     expect(registerLinearizable([put('c1', 'a', '1', 0, null), get('c2', 'a', '1', 5, 6)])).toBe(true);
     expect(registerLinearizable([put('c1', 'a', '1', 0, null), get('c2', 'a', null, 5, 6)])).toBe(true);
-    expect(registerLinearizable([put('c1', 'a', '1', 0, null), get('c2', 'a', '1', 5, 6), get('c2', 'a', null, 7, 8)])).toBe(false);
+    expect(
+      registerLinearizable([put('c1', 'a', '1', 0, null), get('c2', 'a', '1', 5, 6), get('c2', 'a', null, 7, 8)]),
+    ).toBe(false);
     // Not before it was invoked.
     expect(registerLinearizable([get('c2', 'a', '1', 0, 1), put('c1', 'a', '1', 2, null)])).toBe(false);
   });
@@ -44,10 +85,17 @@ describe('linearizability of a key-value history', () => {
     ];
     const r = checkLinearizability(history);
     expect(r.linearizable).toBe(false);
-    expect(r.keys.map((k) => [k.key, k.linearizable])).toEqual([['a', false], ['b', true]]);
+    expect(r.keys.map((k) => [k.key, k.linearizable])).toEqual([
+      ['a', false],
+      ['b', true],
+    ]);
     const witness = r.keys[0]!.witness!;
     // Either later write shows the read stale; the search keeps the one nearest the read.
-    expect(witness.map((o) => describeOperation(o))).toEqual(['c1: put a=1 [0.0, 1.0]', 'c3: put a=3 [3.5, 3.6]', 'c2: get a -> 1 [4.0, 5.0]']);
+    expect(witness.map((o) => describeOperation(o))).toEqual([
+      'c1: put a=1 [0.0, 1.0]',
+      'c3: put a=3 [3.5, 3.6]',
+      'c2: get a -> 1 [4.0, 5.0]',
+    ]);
     expect(registerLinearizable(witness)).toBe(false);
     // Without the later write, or without the read, an order exists; the write
     // of 1 stays because the read returns its value.

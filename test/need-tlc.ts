@@ -7,6 +7,8 @@ export async function needTlc(): Promise<{ java: JavaRuntime; jar: TlcJar }> {
   try {
     return { java: findJava(), jar: await findTlcJar() };
   } catch (err) {
-    throw new Error(`these tests need TLC: ${(err as Error).message} (run make setup-tlc to see each route tried)`, { cause: err });
+    throw new Error(`these tests need TLC: ${(err as Error).message} (run make setup-tlc to see each route tried)`, {
+      cause: err,
+    });
   }
 }

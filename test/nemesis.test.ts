@@ -8,9 +8,23 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadMutants, loadServerMutants, mutantProblem, scratchCopy, SERVER_COPY_PARTS, type Mutant } from '../src/audit/mutants.js';
+import {
+  loadMutants,
+  loadServerMutants,
+  mutantProblem,
+  scratchCopy,
+  SERVER_COPY_PARTS,
+  type Mutant,
+} from '../src/audit/mutants.js';
 import { makeTempDir, removeTempDir } from '../src/files/cleanup.js';
-import { CALM_MS, generateFaults, parseFaultSchedule, FaultScheduleError, type Fault, type FaultSchedule } from '../src/nemesis/faults.js';
+import {
+  CALM_MS,
+  generateFaults,
+  parseFaultSchedule,
+  FaultScheduleError,
+  type Fault,
+  type FaultSchedule,
+} from '../src/nemesis/faults.js';
 import { runClusterCheck, type ClusterCheckOptions, type ClusterCheckReport } from '../src/nemesis/run.js';
 import { LocalCluster, portInUse } from '../src/server/local-cluster.js';
 import { ConfigError, parseClusterConfig } from '../src/server/config.js';
@@ -50,17 +64,30 @@ describe('the fault schedule', () => {
   it('reads back what a run wrote, and refuses a bad file in one line naming the field', () => {
     const s = generateFaults(3, 30, 3);
     expect(parseFaultSchedule('f.json', JSON.stringify(s))).toEqual(s);
-    const bad = (faults: unknown[]) => () => parseFaultSchedule('f.json', JSON.stringify({ seed: 1, seconds: 10, servers: 3, faults }));
-    expect(bad([{ at: 5, kind: 'kill', target: 'n4', restartAfter: 10 }])).toThrow(new FaultScheduleError('f.json: faults[0].target: must be "leader" or one of n1, n2, n3, got "n4"'));
-    expect(bad([{ at: 5, kind: 'flaky', drop: 2, duplicate: 0, delayMs: [0, 0], healAfter: 1 }])).toThrow(/^f\.json: faults\[0\]\.drop: must be a number in 0\.\.1, got 2$/);
-    expect(bad([{ at: 5, kind: 'partition', shape: 'x', cut: [['n1', 'n1']], healAfter: 1 }])).toThrow(/^f\.json: faults\[0\]\.cut\[0\]: must be \[from, to\]/);
-    expect(bad([{ at: -1, kind: 'pause', target: 'leader', resumeAfter: 1 }])).toThrow(/^f\.json: faults\[0\]\.at: must be milliseconds/);
+    const bad = (faults: unknown[]) => () =>
+      parseFaultSchedule('f.json', JSON.stringify({ seed: 1, seconds: 10, servers: 3, faults }));
+    expect(bad([{ at: 5, kind: 'kill', target: 'n4', restartAfter: 10 }])).toThrow(
+      new FaultScheduleError('f.json: faults[0].target: must be "leader" or one of n1, n2, n3, got "n4"'),
+    );
+    expect(bad([{ at: 5, kind: 'flaky', drop: 2, duplicate: 0, delayMs: [0, 0], healAfter: 1 }])).toThrow(
+      /^f\.json: faults\[0\]\.drop: must be a number in 0\.\.1, got 2$/,
+    );
+    expect(bad([{ at: 5, kind: 'partition', shape: 'x', cut: [['n1', 'n1']], healAfter: 1 }])).toThrow(
+      /^f\.json: faults\[0\]\.cut\[0\]: must be \[from, to\]/,
+    );
+    expect(bad([{ at: -1, kind: 'pause', target: 'leader', resumeAfter: 1 }])).toThrow(
+      /^f\.json: faults\[0\]\.at: must be milliseconds/,
+    );
     expect(() => parseFaultSchedule('f.json', '{')).toThrow(/^f\.json: whole file: not JSON/);
   });
 });
 
-describe('make cluster-check\'s command on bad input', () => {
-  const run = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'tools/cluster-check.ts', ...args], { encoding: 'utf8', timeout: 60_000 });
+describe("make cluster-check's command on bad input", () => {
+  const run = (args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'tools/cluster-check.ts', ...args], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
 
   it('refuses wrong options, a bad schedule file and a run folder holding other files, in one line with exit 2, before starting anything', () => {
     const cases: Array<[string[], RegExp]> = [
@@ -70,9 +97,15 @@ describe('make cluster-check\'s command on bad input', () => {
     ];
     const bad = join(root, 'bad-faults.json');
     writeFileSync(bad, JSON.stringify({ seed: 1, seconds: 10, servers: 3, faults: [{ at: 10, kind: 'explode' }] }));
-    cases.push([['--faults', bad], /^cluster-check: .*bad-faults\.json: faults\[0\]\.kind: must be kill, pause, partition or flaky, got "explode"\n$/]);
+    cases.push([
+      ['--faults', bad],
+      /^cluster-check: .*bad-faults\.json: faults\[0\]\.kind: must be kill, pause, partition or flaky, got "explode"\n$/,
+    ]);
     writeFileSync(join(root, 'keep-me.txt'), 'x');
-    cases.push([['--out', root], /^cluster-check: .*: holds .*, which no cluster-check run wrote; name a new or empty folder for the run\n$/]);
+    cases.push([
+      ['--out', root],
+      /^cluster-check: .*: holds .*, which no cluster-check run wrote; name a new or empty folder for the run\n$/,
+    ]);
     for (const [args, message] of cases) {
       const r = run(args);
       expect(r.stderr, args.join(' ')).toMatch(message);
@@ -86,11 +119,21 @@ describe('make cluster-check\'s command on bad input', () => {
 describe('what the nemesis needs from the servers', () => {
   it('routes in a cluster config (where a server dials each peer) are checked, with one-line errors', () => {
     const config = (routes: unknown) =>
-      parseClusterConfig('c.json', JSON.stringify({ servers: { n1: { raftPort: 7001, clientPort: 7101 }, n2: { raftPort: 7002, clientPort: 7102 } }, routes }));
+      parseClusterConfig(
+        'c.json',
+        JSON.stringify({
+          servers: { n1: { raftPort: 7001, clientPort: 7101 }, n2: { raftPort: 7002, clientPort: 7102 } },
+          routes,
+        }),
+      );
     expect(config({ n1: { n2: 9001 }, n2: { n1: 9002 } }).routes).toEqual({ n1: { n2: 9001 }, n2: { n1: 9002 } });
-    expect(() => config({ n3: { n1: 9001 } })).toThrow(new ConfigError('c.json: field routes.n3: not a member (members: n1, n2)'));
+    expect(() => config({ n3: { n1: 9001 } })).toThrow(
+      new ConfigError('c.json: field routes.n3: not a member (members: n1, n2)'),
+    );
     expect(() => config({ n1: { n1: 9001 } })).toThrow(new ConfigError('c.json: field routes.n1.n1: not a peer of n1'));
-    expect(() => config({ n1: { n2: 70000 } })).toThrow(new ConfigError('c.json: field routes.n1.n2: a port must be an integer in 1..65535, got 70000'));
+    expect(() => config({ n1: { n2: 70000 } })).toThrow(
+      new ConfigError('c.json: field routes.n1.n2: a port must be an integer in 1..65535, got 70000'),
+    );
     expect(() => config([1])).toThrow(/^c\.json: field routes: must be an object/);
   });
 
@@ -105,22 +148,47 @@ describe('what the nemesis needs from the servers', () => {
       "f.append(Buffer.from('lost;'));",
       "process.kill(process.pid, 'SIGKILL');",
     ].join('\n');
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(r.signal).toBe('SIGKILL');
     expect(readFileSync(file, 'utf8')).toBe('synced;written-back;');
   });
 
   it('a server refuses to cut an entry it has committed out of its log (its own safety check)', () => {
-    const d = ServerDriver.open({ id: 'n1', servers: ['n1', 'n2', 'n3'], disk: new SimulatedDisk(), walPath: '/n1/wal.log' });
+    const d = ServerDriver.open({
+      id: 'n1',
+      servers: ['n1', 'n2', 'n3'],
+      disk: new SimulatedDisk(),
+      walPath: '/n1/wal.log',
+    });
     d.step({ kind: 'electionTimeout' });
-    d.step({ kind: 'receive', msg: { type: 'RequestVoteResponse', source: 'n2', dest: 'n1', term: 1, voteGranted: true } });
+    d.step({
+      kind: 'receive',
+      msg: { type: 'RequestVoteResponse', source: 'n2', dest: 'n1', term: 1, voteGranted: true },
+    });
     d.step({ kind: 'propose', value: 'k=v' });
-    d.step({ kind: 'receive', msg: { type: 'AppendEntriesResponse', source: 'n2', dest: 'n1', term: 1, success: true, matchIndex: 1 } });
+    d.step({
+      kind: 'receive',
+      msg: { type: 'AppendEntriesResponse', source: 'n2', dest: 'n1', term: 1, success: true, matchIndex: 1 },
+    });
     expect(d.flush().applied.map((a) => a.index)).toEqual([1]);
     // A message no correct cluster sends (a later leader without the committed entry) would make n1 cut entry 1.
-    const conflicting = { type: 'AppendEntriesRequest', source: 'n3', dest: 'n1', term: 5, prevLogIndex: 0, prevLogTerm: 0, entries: [{ term: 5, value: 'x=y' }], commitIndex: 0 } as const;
+    const conflicting = {
+      type: 'AppendEntriesRequest',
+      source: 'n3',
+      dest: 'n1',
+      term: 5,
+      prevLogIndex: 0,
+      prevLogTerm: 0,
+      entries: [{ term: 5, value: 'x=y' }],
+      commitIndex: 0,
+    } as const;
     expect(() => d.step({ kind: 'receive', msg: conflicting })).toThrow(
-      new ServerInvariantError('n1: invariant violated: HandleAppendEntriesRequest cut the log back to 0 entries, but entry 1 was already committed (and applied)'),
+      new ServerInvariantError(
+        'n1: invariant violated: HandleAppendEntriesRequest cut the log back to 0 entries, but entry 1 was already committed (and applied)',
+      ),
     );
   });
 });
@@ -136,17 +204,45 @@ const SHORT: FaultSchedule = {
     { at: 2300, kind: 'partition', shape: 'isolate the leader', cut: 'leader', healAfter: 1200 },
     { at: 2400, kind: 'pause', target: 'n2', resumeAfter: 500 },
     { at: 3800, kind: 'kill', target: 'n3', restartAfter: 500 },
-    { at: 4000, kind: 'partition', shape: 'one-way: nobody hears n1', cut: [['n1', 'n2'], ['n1', 'n3']], healAfter: 1500 },
+    {
+      at: 4000,
+      kind: 'partition',
+      shape: 'one-way: nobody hears n1',
+      cut: [
+        ['n1', 'n2'],
+        ['n1', 'n3'],
+      ],
+      healAfter: 1500,
+    },
   ],
 };
 
 /** A short run of 3 real servers (from the project copy `projectRoot`, if given) under `faults`, whose times are ms from the workload's start. */
-async function shortRun(name: string, seconds: number, faults: Fault[], options: Partial<ClusterCheckOptions> = {}): Promise<ClusterCheckReport> {
-  return runClusterCheck({ dir: join(root, name), servers: 3, seconds, seed: 1, tlc: await needTlc(), faults: { seed: 1, seconds, servers: 3, faults }, ...options });
+async function shortRun(
+  name: string,
+  seconds: number,
+  faults: Fault[],
+  options: Partial<ClusterCheckOptions> = {},
+): Promise<ClusterCheckReport> {
+  return runClusterCheck({
+    dir: join(root, name),
+    servers: 3,
+    seconds,
+    seed: 1,
+    tlc: await needTlc(),
+    faults: { seed: 1, seconds, servers: 3, faults },
+    ...options,
+  });
 }
 
 /** The same, with servers built from a scratch copy of the project with `mutant` applied. */
-async function mutantRun(mutant: Mutant, name: string, seconds: number, faults: Fault[], options: Partial<ClusterCheckOptions> = {}): Promise<ClusterCheckReport> {
+async function mutantRun(
+  mutant: Mutant,
+  name: string,
+  seconds: number,
+  faults: Fault[],
+  options: Partial<ClusterCheckOptions> = {},
+): Promise<ClusterCheckReport> {
   const copy = scratchCopy(mutant, SERVER_COPY_PARTS);
   try {
     return await shortRun(name, seconds, faults, { ...options, projectRoot: copy });
@@ -157,16 +253,22 @@ async function mutantRun(mutant: Mutant, name: string, seconds: number, faults: 
 
 // Real processes and a TLC check each: generous bounds, so that a loaded CI machine is not mistaken for a failure.
 describe('a real cluster under the nemesis', { timeout: 300_000 }, () => {
-  it('make cluster-check\'s command: kills that lose unsynced writes, a pause, partitions, drops and duplicates; TLC accepts the merged trace, the history is linearizable', () => {
+  it("make cluster-check's command: kills that lose unsynced writes, a pause, partitions, drops and duplicates; TLC accepts the merged trace, the history is linearizable", () => {
     const dir = join(root, 'short');
     const faults = join(root, 'short-faults.json');
     writeFileSync(faults, JSON.stringify(SHORT));
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'tools/cluster-check.ts', '--faults', faults, '--out', dir, '--lose-unsynced'], { encoding: 'utf8', timeout: 280_000 });
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'tools/cluster-check.ts', '--faults', faults, '--out', dir, '--lose-unsynced'],
+      { encoding: 'utf8', timeout: 280_000 },
+    );
     console.log(r.stdout);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/cluster-check: PASSED/);
-    expect(r.stdout).toContain(`rerun the same fault schedule: npx tsx tools/cluster-check.ts --faults ${faults} --out ${dir} --lose-unsynced`);
+    expect(r.stdout).toContain(
+      `rerun the same fault schedule: npx tsx tools/cluster-check.ts --faults ${faults} --out ${dir} --lose-unsynced`,
+    );
     const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as ClusterCheckReport;
     expect(report.tlc.verdict).toBe('accepted');
     expect(report.linearizability.verdict).toBe('linearizable');
@@ -180,11 +282,12 @@ describe('a real cluster under the nemesis', { timeout: 300_000 }, () => {
     if (!merged.ok) throw new Error(merged.problems[0]!.message);
     const actions = new Set<string>();
     for (const e of merged.trace.events) actions.add(e.action);
-    for (const a of ['DropMessage', 'DuplicateMessage', 'Restart', 'BecomeLeader', 'ClientRequest']) expect(actions).toContain(a);
+    for (const a of ['DropMessage', 'DuplicateMessage', 'Restart', 'BecomeLeader', 'ClientRequest'])
+      expect(actions).toContain(a);
     expect(JSON.parse(readFileSync(join(dir, 'faults.json'), 'utf8'))).toEqual(SHORT);
   });
 
-  it('the shortest run the command allows, with no fault at all, passes on the correct servers (the proxy\'s trace then holds no events)', async () => {
+  it("the shortest run the command allows, with no fault at all, passes on the correct servers (the proxy's trace then holds no events)", async () => {
     const report = await shortRun('calm', 3, []);
     expect(report.findings.map((f) => `${f.oracle}: ${f.what}`)).toEqual([]);
     expect(report.verdict).toBe('passed');
@@ -221,7 +324,12 @@ describe('a real cluster under the nemesis', { timeout: 300_000 }, () => {
     expect(report.verdict).toBe('failed');
     expect(report.storage).toEqual({ fsync: false, loseUnsynced: true });
     // The lost log takes sends whose messages had already left: the merge names them.
-    expect(report.findings.some((f) => f.oracle === 'merge' && /its restart cut its trace back to what its write-ahead log had kept/.test(f.what))).toBe(true);
+    expect(
+      report.findings.some(
+        (f) =>
+          f.oracle === 'merge' && /its restart cut its trace back to what its write-ahead log had kept/.test(f.what),
+      ),
+    ).toBe(true);
   });
 
   it('catches a mutated server (votedFor not persisted) on a real cluster within a bounded time', async () => {
@@ -235,7 +343,9 @@ describe('a real cluster under the nemesis', { timeout: 300_000 }, () => {
     ]);
     // Bounded: a 6-second run, then one TLC check; the figure is printed, not asserted (these machines are noisy).
     const seconds = (performance.now() - t0) / 1000;
-    console.log(`mutant voted-for-not-persisted: ${report.findings.map((f) => `${f.oracle}: ${f.what}`).join('; ')} (${seconds.toFixed(0)} s)`);
+    console.log(
+      `mutant voted-for-not-persisted: ${report.findings.map((f) => `${f.oracle}: ${f.what}`).join('; ')} (${seconds.toFixed(0)} s)`,
+    );
     // (A vote given twice may also elect two leaders and lose writes: other oracles may join in.)
     expect(report.findings.map((f) => `${f.oracle}: ${f.what}`)).toContainEqual(expect.stringMatching(/^tlc: /));
     expect(report.verdict).toBe('failed');
@@ -248,20 +358,37 @@ describe('a real cluster under the nemesis', { timeout: 300_000 }, () => {
   it('catches a server that answers reads from its own store (server mutant 101) by linearizability, while TLC accepts every protocol step', async () => {
     const mutant = loadServerMutants().find((m) => m.name === 'stale-read-from-local-store')!;
     // n3 is cut off for 4 s while the clients write the one key; a client that reconnects to n3 reads what n3 last applied.
-    const cut: Array<[string, string]> = [['n3', 'n1'], ['n3', 'n2'], ['n1', 'n3'], ['n2', 'n3']];
-    const report = await mutantRun(mutant, 'stale-read', 7, [{ at: 300, kind: 'partition', shape: 'isolate n3', cut, healAfter: 4000 }], { keys: 1 });
+    const cut: Array<[string, string]> = [
+      ['n3', 'n1'],
+      ['n3', 'n2'],
+      ['n1', 'n3'],
+      ['n2', 'n3'],
+    ];
+    const report = await mutantRun(
+      mutant,
+      'stale-read',
+      7,
+      [{ at: 300, kind: 'partition', shape: 'isolate n3', cut, healAfter: 4000 }],
+      { keys: 1 },
+    );
     console.log(report.linearizability.witness.join('\n'));
     // Every finding, in full: a failure here says what else went wrong.
-    expect(report.findings.map((f) => `${f.oracle}: ${f.what}`)).toEqual([expect.stringMatching(/^linearizability: the clients' history is not linearizable \(k1\)$/)]);
+    expect(report.findings.map((f) => `${f.oracle}: ${f.what}`)).toEqual([
+      expect.stringMatching(/^linearizability: the clients' history is not linearizable \(k1\)$/),
+    ]);
     expect(report.tlc.verdict).toBe('accepted');
     expect(report.linearizability.verdict).toBe('not linearizable');
     // The witness names the stale read and the write it missed: at least a write and a read.
     expect(report.linearizability.witness.join('\n')).toMatch(/put k1=.*\n(.*\n)*.*get k1 -> /);
   });
 
-  it('on Ctrl-C (SIGINT) stops every server it started and frees every port, the proxy\'s too', async () => {
+  it("on Ctrl-C (SIGINT) stops every server it started and frees every port, the proxy's too", async () => {
     const dir = join(root, 'interrupted');
-    const child = spawn(process.execPath, ['--import', 'tsx', 'tools/cluster-check.ts', '--seconds', '60', '--out', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'tools/cluster-check.ts', '--seconds', '60', '--out', dir],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
@@ -269,8 +396,14 @@ describe('a real cluster under the nemesis', { timeout: 300_000 }, () => {
     while (!out.includes('attacking for 60 s') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(out).toContain('attacking for 60 s');
     await new Promise((r) => setTimeout(r, 1500)); // the faults and clients are at work
-    const config = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as { servers: Record<string, { raftPort: number; clientPort: number }>; routes: Record<string, Record<string, number>> };
-    const ports = [...Object.values(config.servers).flatMap((m) => [m.raftPort, m.clientPort]), ...Object.values(config.routes).flatMap((r) => Object.values(r))];
+    const config = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as {
+      servers: Record<string, { raftPort: number; clientPort: number }>;
+      routes: Record<string, Record<string, number>>;
+    };
+    const ports = [
+      ...Object.values(config.servers).flatMap((m) => [m.raftPort, m.clientPort]),
+      ...Object.values(config.routes).flatMap((r) => Object.values(r)),
+    ];
     expect(ports).toHaveLength(12);
     child.kill('SIGINT');
     expect(await exited).toBe(130);
@@ -282,8 +415,20 @@ describe('a real cluster under the nemesis', { timeout: 300_000 }, () => {
     const dir = join(root, 'orphaned');
     const faults = join(root, 'orphaned-faults.json');
     // n2 is paused (SIGSTOP) for the whole run when the checker dies.
-    writeFileSync(faults, JSON.stringify({ seed: 3, seconds: 30, servers: 3, faults: [{ at: 200, kind: 'pause', target: 'n2', resumeAfter: 20_000 }] }));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'tools/cluster-check.ts', '--faults', faults, '--out', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    writeFileSync(
+      faults,
+      JSON.stringify({
+        seed: 3,
+        seconds: 30,
+        servers: 3,
+        faults: [{ at: 200, kind: 'pause', target: 'n2', resumeAfter: 20_000 }],
+      }),
+    );
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'tools/cluster-check.ts', '--faults', faults, '--out', dir],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<NodeJS.Signals | null>((done) => child.on('close', (_code, signal) => done(signal)));
@@ -292,14 +437,17 @@ describe('a real cluster under the nemesis', { timeout: 300_000 }, () => {
     await new Promise((r) => setTimeout(r, 1500));
     const configPath = join(dir, 'cluster.json');
     expect(serversOf(configPath)).toHaveLength(3);
-    const paused = serversOf(configPath).filter((pid) => /^\d+ \([^)]*\) T/.test(readFileSync(`/proc/${pid}/stat`, 'utf8')));
+    const paused = serversOf(configPath).filter((pid) =>
+      /^\d+ \([^)]*\) T/.test(readFileSync(`/proc/${pid}/stat`, 'utf8')),
+    );
     expect(paused).toHaveLength(1);
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
     const gone = Date.now() + 10_000;
     while (serversOf(configPath).length && Date.now() < gone) await new Promise((r) => setTimeout(r, 100));
     expect(serversOf(configPath)).toEqual([]);
-    for (const id of ['n1', 'n2', 'n3']) expect(readFileSync(join(dir, id, 'server.log'), 'utf8')).toMatch(/stopped by its supervisor going away/);
+    for (const id of ['n1', 'n2', 'n3'])
+      expect(readFileSync(join(dir, id, 'server.log'), 'utf8')).toMatch(/stopped by its supervisor going away/);
     const again = await shortRun('orphaned', 3, []);
     expect(again.verdict).toBe('passed');
   });
@@ -309,8 +457,16 @@ describe('a real cluster under the nemesis', { timeout: 300_000 }, () => {
     const old = await LocalCluster.create({ dir, servers: 3, detached: true, lifetimeSeconds: 120 });
     old.start('n1');
     try {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', 'tools/cluster-check.ts', '--seconds', '3', '--out', dir], { encoding: 'utf8', timeout: 60_000 });
-      expect(r.stderr).toMatch(new RegExp(`^cluster-check: ${dir}: n1 \\(pid ${old.ownPid('n1')}\\) of an earlier run still runs with this folder's config; stop it \\(make cluster-down CLUSTER_DIR=${dir}\\) or name another folder\n$`));
+      const r = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', 'tools/cluster-check.ts', '--seconds', '3', '--out', dir],
+        { encoding: 'utf8', timeout: 60_000 },
+      );
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `^cluster-check: ${dir}: n1 \\(pid ${old.ownPid('n1')}\\) of an earlier run still runs with this folder's config; stop it \\(make cluster-down CLUSTER_DIR=${dir}\\) or name another folder\n$`,
+        ),
+      );
       expect(r.status).toBe(2);
       expect(r.stdout).toBe('');
     } finally {

@@ -90,13 +90,21 @@ describe('elections', () => {
 
   it('refuses a candidate with the same last term but a shorter log', () => {
     const n = node('n1', { currentTerm: 2, votedFor: null, log: [e(2, 'a=1'), e(2, 'b=1')] });
-    expect(onlyReply<RequestVoteResponse>(receive(n, voteRequest({ term: 3, lastLogTerm: 2, lastLogIndex: 1 }))).voteGranted).toBe(false);
-    expect(onlyReply<RequestVoteResponse>(receive(n, voteRequest({ term: 3, lastLogTerm: 2, lastLogIndex: 2, source: 'n3' }))).voteGranted).toBe(true);
+    expect(
+      onlyReply<RequestVoteResponse>(receive(n, voteRequest({ term: 3, lastLogTerm: 2, lastLogIndex: 1 }))).voteGranted,
+    ).toBe(false);
+    expect(
+      onlyReply<RequestVoteResponse>(
+        receive(n, voteRequest({ term: 3, lastLogTerm: 2, lastLogIndex: 2, source: 'n3' })),
+      ).voteGranted,
+    ).toBe(true);
   });
 
   it('grants a candidate with a later last term even if its log is shorter', () => {
     const n = node('n1', { currentTerm: 2, votedFor: null, log: [e(1, 'a=1'), e(1, 'b=1'), e(1, 'c=1')] });
-    expect(onlyReply<RequestVoteResponse>(receive(n, voteRequest({ term: 3, lastLogTerm: 2, lastLogIndex: 1 }))).voteGranted).toBe(true);
+    expect(
+      onlyReply<RequestVoteResponse>(receive(n, voteRequest({ term: 3, lastLogTerm: 2, lastLogIndex: 1 }))).voteGranted,
+    ).toBe(true);
   });
 
   it('refuses a vote request of a stale term and tells the candidate the current term', () => {
@@ -197,7 +205,10 @@ describe('log replication', () => {
   it('reports each log change with the event that made it, never the whole log', () => {
     const n = node('n1', { currentTerm: 2, votedFor: null, log: [e(1, 'a=1'), e(1, 'b=1'), e(1, 'c=1')] });
     // A conflict at index 2: the event keeps one entry and appends the leader's.
-    const merged = receive(n, appendRequest({ term: 3, prevLogIndex: 1, prevLogTerm: 1, entries: [e(3, 'x=1'), e(3, 'y=1')] }));
+    const merged = receive(
+      n,
+      appendRequest({ term: 3, prevLogIndex: 1, prevLogTerm: 1, entries: [e(3, 'x=1'), e(3, 'y=1')] }),
+    );
     const handled = merged.events.find((ev) => ev.action === 'HandleAppendEntriesRequest')!;
     expect(handled.logChange).toEqual({ keep: 1, append: [e(3, 'x=1'), e(3, 'y=1')] });
     expect(handled.state.logLength).toBe(3);
@@ -205,7 +216,10 @@ describe('log replication', () => {
     expect(merged.events.find((ev) => ev.action === 'UpdateTerm')!.logChange).toBeUndefined();
     expect(merged.logChanged).toBe(true);
     // The same request again agrees with the log: no change, nothing to persist anew.
-    const again = receive(n, appendRequest({ term: 3, prevLogIndex: 1, prevLogTerm: 1, entries: [e(3, 'x=1'), e(3, 'y=1')] }));
+    const again = receive(
+      n,
+      appendRequest({ term: 3, prevLogIndex: 1, prevLogTerm: 1, entries: [e(3, 'x=1'), e(3, 'y=1')] }),
+    );
     expect(again.events.every((ev) => ev.logChange === undefined)).toBe(true);
     expect(again.logChanged).toBe(false);
     // A leader's proposal appends one entry after all it holds.
@@ -213,7 +227,10 @@ describe('log replication', () => {
     leader.step({ kind: 'electionTimeout' });
     receive(leader, { type: 'RequestVoteResponse', source: 'n1', dest: 'n2', term: 1, voteGranted: true });
     const proposed = leader.step({ kind: 'propose', value: 'k=1' });
-    expect(proposed.events.find((ev) => ev.action === 'ClientRequest')!.logChange).toEqual({ keep: 0, append: [e(1, 'k=1')] });
+    expect(proposed.events.find((ev) => ev.action === 'ClientRequest')!.logChange).toEqual({
+      keep: 0,
+      append: [e(1, 'k=1')],
+    });
     expect(proposed.events.filter((ev) => ev.logChange).length).toBe(1);
   });
 
@@ -257,7 +274,14 @@ describe('log replication', () => {
     const n = electedLeader();
     n.step({ kind: 'propose', value: 'a=1' });
     n.step({ kind: 'propose', value: 'b=1' });
-    const reject = { type: 'AppendEntriesResponse', source: 'n2', dest: 'n1', term: 1, success: false, matchIndex: 0 } as const;
+    const reject = {
+      type: 'AppendEntriesResponse',
+      source: 'n2',
+      dest: 'n1',
+      term: 1,
+      success: false,
+      matchIndex: 0,
+    } as const;
     receive(n, reject);
     expect(n.state.nextIndex.n2).toBe(1);
     receive(n, reject);
@@ -269,7 +293,14 @@ describe('log replication', () => {
   it('the leader commits a current-term entry once a majority stores it', () => {
     const n = electedLeader();
     n.step({ kind: 'propose', value: 'a=1' });
-    const ready = receive(n, { type: 'AppendEntriesResponse', source: 'n3', dest: 'n1', term: 1, success: true, matchIndex: 1 });
+    const ready = receive(n, {
+      type: 'AppendEntriesResponse',
+      source: 'n3',
+      dest: 'n1',
+      term: 1,
+      success: true,
+      matchIndex: 1,
+    });
     expect(n.state.commitIndex).toBe(1);
     expect(ready.events.map((ev) => ev.action)).toEqual(['HandleAppendEntriesResponse', 'AdvanceCommitIndex']);
     expect(ready.committed).toEqual([{ index: 1, entry: e(1, 'a=1') }]);
@@ -302,7 +333,14 @@ describe('restart', () => {
   it('keeps exactly the durable state and loses the rest', () => {
     const n = electedLeader();
     n.step({ kind: 'propose', value: 'a=1' });
-    const ready = receive(n, { type: 'AppendEntriesResponse', source: 'n2', dest: 'n1', term: 1, success: true, matchIndex: 1 });
+    const ready = receive(n, {
+      type: 'AppendEntriesResponse',
+      source: 'n2',
+      dest: 'n1',
+      term: 1,
+      success: true,
+      matchIndex: 1,
+    });
     expect(n.state.commitIndex).toBe(1);
     const durable: DurableState = { currentTerm: n.term, votedFor: 'n1', log: n.entries.slice() };
     expect(ready.persist ?? durable).toEqual(durable);
@@ -320,6 +358,10 @@ describe('restart', () => {
     });
     expect(restartReady.events.map((ev) => ev.action)).toEqual(['Restart']);
     // It remembers its vote: no second vote in term 1.
-    expect(onlyReply<RequestVoteResponse>(receive(again, voteRequest({ source: 'n3', dest: 'n1', term: 1, lastLogTerm: 1, lastLogIndex: 1 }))).voteGranted).toBe(false);
+    expect(
+      onlyReply<RequestVoteResponse>(
+        receive(again, voteRequest({ source: 'n3', dest: 'n1', term: 1, lastLogTerm: 1, lastLogIndex: 1 })),
+      ).voteGranted,
+    ).toBe(false);
   });
 });

@@ -56,7 +56,9 @@ describe('the progress phase spelled out as schedule steps', () => {
       const spelled = parseSchedule(JSON.stringify({ ...schedule, steps }), 'spelled.json');
       const again = runSchedule(spelled, { ...CAMPAIGN_RUN, progress: false });
       expect(again.failure, `seed ${seed}`).toBeNull();
-      expect(again.trace.split('\n').slice(1).join('\n'), `seed ${seed}`).toBe(run.trace.split('\n').slice(1).join('\n'));
+      expect(again.trace.split('\n').slice(1).join('\n'), `seed ${seed}`).toBe(
+        run.trace.split('\n').slice(1).join('\n'),
+      );
       checked++;
     }
     expect(checked).toBe(5);

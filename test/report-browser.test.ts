@@ -26,7 +26,13 @@ interface ManifestEntry {
 const manifest = JSON.parse(readFileSync('traces/fixtures/manifest.json', 'utf8')) as ManifestEntry[];
 const fixture = (file: string) => manifest.find((m) => m.file === file && !('specMutant' in m))!;
 
-function checkTraces(args: string[]): { status: number | null; output: string; dir: string; html: string; json: string } {
+function checkTraces(args: string[]): {
+  status: number | null;
+  output: string;
+  dir: string;
+  html: string;
+  json: string;
+} {
   const dir = mkdtempSync(join(tmpdir(), 'report-'));
   const json = join(dir, 'check-report.json');
   const run = spawnSync('npx', ['tsx', 'tools/check-traces.ts', '--report', json, ...args], { encoding: 'utf8' });
@@ -66,13 +72,15 @@ describe('the check report of rejected traces, in a browser', () => {
   let run: ReturnType<typeof checkTraces>;
 
   beforeAll(() => {
-    run = checkTraces([
-      '--keep',
-      'KEEP',
-      `traces/fixtures/${diverged.file}`,
-      `traces/fixtures/${disabled.file}`,
-      'traces/fixtures/accepted-split-vote.ndjson',
-    ].map((a) => (a === 'KEEP' ? join(tmpdir(), `kept-${process.pid}`) : a)));
+    run = checkTraces(
+      [
+        '--keep',
+        'KEEP',
+        `traces/fixtures/${diverged.file}`,
+        `traces/fixtures/${disabled.file}`,
+        'traces/fixtures/accepted-split-vote.ndjson',
+      ].map((a) => (a === 'KEEP' ? join(tmpdir(), `kept-${process.pid}`) : a)),
+    );
   });
 
   it('is written beside the JSON report, and the run fails', () => {
@@ -119,7 +127,9 @@ describe('the check report of rejected traces, in a browser', () => {
         for (const id of ['n1', 'n2', 'n3']) {
           const s = replay.state.servers[id]!;
           const row = panel.locator(`tr[data-server="${id}"]`);
-          expect(await row.locator('td[data-field="term"]').textContent(), `${id} after event ${k + 1}`).toBe(String(s.state.term));
+          expect(await row.locator('td[data-field="term"]').textContent(), `${id} after event ${k + 1}`).toBe(
+            String(s.state.term),
+          );
           expect(await row.locator('td[data-field="role"]').textContent()).toBe(s.state.role);
           expect(await row.locator('td[data-field="commitIndex"]').textContent()).toBe(String(s.state.commitIndex));
           expect(await row.locator('td[data-field="log"] .log-entry').count()).toBe(s.log.length);
@@ -152,7 +162,8 @@ describe('the check report of rejected traces, in a browser', () => {
     const v = report.verdicts.find((x: { file: string }) => x.file.endsWith(diverged.file));
     expect(v.kept.command, run.output).toMatch(/tlc2\.TLC -config RaftTrace\.cfg .*RaftTrace\.tla$/);
     expect(run.output).toContain(v.kept.command);
-    for (const f of ['Raft.tla', 'RaftTrace.tla', 'TraceData.tla', 'RaftTrace.cfg', 'README.txt']) expect(existsSync(join(v.kept.dir, f)), f).toBe(true);
+    for (const f of ['Raft.tla', 'RaftTrace.tla', 'TraceData.tla', 'RaftTrace.cfg', 'README.txt'])
+      expect(existsSync(join(v.kept.dir, f)), f).toBe(true);
     const tlc = spawnSync('bash', ['-c', v.kept.command], { encoding: 'utf8' });
     expect(tlc.status, tlc.stdout + tlc.stderr).toBe(0);
     const verdict = /<<\s*"raft-trace-verdict",\s*(\d+),\s*"(\w+)",\s*(\d+)/.exec(tlc.stdout);
@@ -177,7 +188,9 @@ describe('a long trace', () => {
       expect(last! - first! + 1).toBe(12);
       expect(first).toBeGreaterThan(1);
       expect(await p.page.locator('details#trace-1 .event').count()).toBe(12);
-      expect(await p.page.locator('details#trace-1 .event.failing').getAttribute('data-event')).toBe(String(fx.line! - 1));
+      expect(await p.page.locator('details#trace-1 .event.failing').getAttribute('data-event')).toBe(
+        String(fx.line! - 1),
+      );
       expect(await inView(p, 'trace-1', '.event.failing')).toBe(true);
       // The window's first event shows the state the whole trace implies there.
       await p.page.locator(`details#trace-1 .event[data-event="${first}"]`).click();
@@ -186,8 +199,12 @@ describe('a long trace', () => {
       const panel = p.page.locator('.state-panel[data-for="trace-1"]');
       for (const id of ['n1', 'n2', 'n3']) {
         const s = replay.state.servers[id]!;
-        expect(await panel.locator(`tr[data-server="${id}"] td[data-field="votedFor"]`).textContent()).toBe(String(s.state.votedFor));
-        expect(await panel.locator(`tr[data-server="${id}"] td[data-field="log"] .log-entry`).count()).toBe(s.log.length);
+        expect(await panel.locator(`tr[data-server="${id}"] td[data-field="votedFor"]`).textContent()).toBe(
+          String(s.state.votedFor),
+        );
+        expect(await panel.locator(`tr[data-server="${id}"] td[data-field="log"] .log-entry`).count()).toBe(
+          s.log.length,
+        );
       }
       expect(p.errors).toEqual([]);
     } finally {
@@ -199,7 +216,9 @@ describe('a long trace', () => {
 describe('the check report of an accepted run, in a browser', () => {
   it('says every trace was accepted, draws no diagram, and sorts its table by the column clicked', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'accepted-'));
-    const gen = spawnSync('npx', ['tsx', 'tools/generate-traces.ts', '--count', '4', '--out', dir], { encoding: 'utf8' });
+    const gen = spawnSync('npx', ['tsx', 'tools/generate-traces.ts', '--count', '4', '--out', dir], {
+      encoding: 'utf8',
+    });
     expect(gen.status, gen.stdout + gen.stderr).toBe(0);
     const files = ['1', '2', '3', '4'].map((n) => join(dir, `seed-${n}.ndjson`)).filter(existsSync);
     expect(files.length, gen.stdout).toBe(4);
@@ -211,7 +230,8 @@ describe('the check report of an accepted run, in a browser', () => {
       expect(await p.page.locator('.trace-diagram').count()).toBe(0);
       const rows = p.page.locator('table#traces tbody tr');
       expect(await rows.count()).toBe(4);
-      const eventsColumn = async () => (await rows.evaluateAll((rs) => rs.map((r) => Number((r as HTMLTableRowElement).cells[3]!.dataset.sort))));
+      const eventsColumn = async () =>
+        await rows.evaluateAll((rs) => rs.map((r) => Number((r as HTMLTableRowElement).cells[3]!.dataset.sort)));
       const header = p.page.locator('table#traces th', { hasText: 'events' });
       await header.click();
       const up = await eventsColumn();

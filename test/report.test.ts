@@ -19,7 +19,9 @@ import { applyEvent, CONSUMING_ACTIONS, messageKey, startReplay } from '../src/t
 import { validateTraceFile } from '../src/trace/validate.js';
 import { generateSchedule, runSchedule } from '../src/sim/schedule.js';
 
-const fixtures = (JSON.parse(readFileSync('traces/fixtures/manifest.json', 'utf8')) as Array<{ file: string }>).map((m) => `traces/fixtures/${m.file}`);
+const fixtures = (JSON.parse(readFileSync('traces/fixtures/manifest.json', 'utf8')) as Array<{ file: string }>).map(
+  (m) => `traces/fixtures/${m.file}`,
+);
 const uniqueFixtures = [...new Set(fixtures)];
 
 /** Simulated runs with drops, duplicates and restarts: the schedules' seeds picked for all three. */
@@ -34,7 +36,14 @@ function faultyRuns() {
 }
 
 describe('messages from send to receipt', () => {
-  const rv = { type: 'RequestVoteRequest', source: 'n1', dest: 'n2', term: 1, lastLogTerm: 0, lastLogIndex: 0 } as const;
+  const rv = {
+    type: 'RequestVoteRequest',
+    source: 'n1',
+    dest: 'n2',
+    term: 1,
+    lastLogTerm: 0,
+    lastLogIndex: 0,
+  } as const;
   const other = { ...rv, dest: 'n3' } as const;
   const ev = (i: number, e: object) => ({ i, ...e }) as unknown as TraceEvent;
 
@@ -78,7 +87,10 @@ describe('messages from send to receipt', () => {
       expect(arrows.filter((a) => a.to >= 0).map((a) => a.to)).toEqual(taken);
       for (const a of arrows) {
         if (a.to < 0 || a.from < 0) continue;
-        const sent = a.fate === 'duplicate' || (a.fate === 'dropped' && a.via !== undefined) ? r.recorded[a.via!]!.msg! : (r.recorded[a.from] as unknown as { send: never }).send;
+        const sent =
+          a.fate === 'duplicate' || (a.fate === 'dropped' && a.via !== undefined)
+            ? r.recorded[a.via!]!.msg!
+            : (r.recorded[a.from] as unknown as { send: never }).send;
         expect(messageKey(sent)).toBe(messageKey(r.recorded[a.to]!.msg!));
         expect(a.from).toBeLessThan(a.to);
       }
@@ -104,7 +116,13 @@ describe('the window of a long trace', () => {
   it('starts from the state the events before it imply', () => {
     const r = faultyRuns()[0]!;
     const failingPosition = r.recorded.length - 5;
-    const d = diagramOf(r.header, r.recorded, r.recorded.length, { id: 'x', title: 't', failingPosition, failing: { title: 'f', lines: [] }, window: 40 });
+    const d = diagramOf(r.header, r.recorded, r.recorded.length, {
+      id: 'x',
+      title: 't',
+      failingPosition,
+      failing: { title: 'f', lines: [] },
+      window: 40,
+    });
     expect(d.events.length).toBe(40);
     expect(d.failing!.index).toBe(failingPosition - (r.recorded.length - 40));
     const first = r.recorded.indexOf(d.events[0]!);
@@ -114,8 +132,12 @@ describe('the window of a long trace', () => {
       expect(d.start[id]!.state).toEqual(replay.state.servers[id]!.state);
       expect(d.start[id]!.log.length).toBe(replay.state.servers[id]!.log.length);
     }
-    expect(d.startMessages.reduce((n, m) => n + m.copies, 0)).toBe([...replay.state.bag.values()].reduce((n, s) => n + s.copies, 0));
-    expect(d.windowNote).toBe(`Showing events ${first + 1} to ${first + 40} of ${r.recorded.length}: the diagram starts from the state rebuilt after event ${first}.`);
+    expect(d.startMessages.reduce((n, m) => n + m.copies, 0)).toBe(
+      [...replay.state.bag.values()].reduce((n, s) => n + s.copies, 0),
+    );
+    expect(d.windowNote).toBe(
+      `Showing events ${first + 1} to ${first + 40} of ${r.recorded.length}: the diagram starts from the state rebuilt after event ${first}.`,
+    );
   });
 });
 
@@ -123,11 +145,48 @@ describe('a page', () => {
   it('stays one page whatever a trace holds: a client value cannot close its script or inject markup', () => {
     const evil = '</script><script>alert(1)</script><b>';
     const events = [
-      { i: 1, action: 'Timeout', node: 'n1', state: { term: 1, role: 'Candidate', votedFor: 'n1', logLength: 0, commitIndex: 0, votesResponded: ['n1'], votesGranted: ['n1'], nextIndex: { n2: 1, n3: 1 }, matchIndex: { n2: 0, n3: 0 } } },
-      { i: 2, action: 'ClientRequest', node: 'n1', value: evil, logChange: { keep: 0, append: [{ term: 1, value: evil }] }, state: { term: 1, role: 'Candidate', votedFor: 'n1', logLength: 1, commitIndex: 0, votesResponded: ['n1'], votesGranted: ['n1'], nextIndex: { n2: 1, n3: 1 }, matchIndex: { n2: 0, n3: 0 } } },
+      {
+        i: 1,
+        action: 'Timeout',
+        node: 'n1',
+        state: {
+          term: 1,
+          role: 'Candidate',
+          votedFor: 'n1',
+          logLength: 0,
+          commitIndex: 0,
+          votesResponded: ['n1'],
+          votesGranted: ['n1'],
+          nextIndex: { n2: 1, n3: 1 },
+          matchIndex: { n2: 0, n3: 0 },
+        },
+      },
+      {
+        i: 2,
+        action: 'ClientRequest',
+        node: 'n1',
+        value: evil,
+        logChange: { keep: 0, append: [{ term: 1, value: evil }] },
+        state: {
+          term: 1,
+          role: 'Candidate',
+          votedFor: 'n1',
+          logLength: 1,
+          commitIndex: 0,
+          votesResponded: ['n1'],
+          votesGranted: ['n1'],
+          nextIndex: { n2: 1, n3: 1 },
+          matchIndex: { n2: 0, n3: 0 },
+        },
+      },
     ] as unknown as TraceEvent[];
     const header = { format: 'raft-tla-trace', version: 2, nodes: ['n1', 'n2', 'n3'], seed: 1, params: {} } as const;
-    const d = diagramOf(header, events, 2, { id: 'd', title: evil, failingPosition: 1, failing: { title: evil, lines: [evil] } });
+    const d = diagramOf(header, events, 2, {
+      id: 'd',
+      title: evil,
+      failingPosition: 1,
+      failing: { title: evil, lines: [evil] },
+    });
     const html = renderPage({ title: evil, body: `<p>${'safe'}</p>`, diagrams: [d] });
     expect(html.split('</script>').length - 1).toBe(2);
     expect(html).not.toContain('<b>');
@@ -142,9 +201,26 @@ describe('the check page', () => {
     if (!v.ok) throw new Error('fixture invalid');
     const events = [...v.trace.events];
     const event = events[8]!;
-    const diagnosis = { line: 10, event, kind: 'diverged' as const, differences: [{ path: 'votedFor[n3]', logged: 'n2', spec: 'n1' }], falseConditions: [], brokenProperties: [] };
+    const diagnosis = {
+      line: 10,
+      event,
+      kind: 'diverged' as const,
+      differences: [{ path: 'votedFor[n3]', logged: 'n2', spec: 'n1' }],
+      falseConditions: [],
+      brokenProperties: [],
+    };
     const html = checkReportHtml({
-      summary: { tool: 'TLC', traces: 3, events: 44, accepted: 0, rejected: 2, errors: 1, tlcRuns: 1, seconds: 1, jsonReport: 'r.json' },
+      summary: {
+        tool: 'TLC',
+        traces: 3,
+        events: 44,
+        accepted: 0,
+        rejected: 2,
+        errors: 1,
+        tlcRuns: 1,
+        seconds: 1,
+        jsonReport: 'r.json',
+      },
       verdicts: [
         { file: 'a.ndjson', events: 22, status: 'rejected', diagnosis },
         { file: 'gone.ndjson', events: 22, status: 'rejected', diagnosis },
@@ -176,7 +252,8 @@ describe('ITF export', () => {
       if (!v.ok) throw new Error(`${file} is invalid`);
       out.push({ file, header: v.trace.header, events: [...v.trace.events] });
     }
-    for (const r of faultyRuns().slice(0, 2)) out.push({ file: `seed-${r.header.seed}`, header: r.header, events: [...r.recorded] });
+    for (const r of faultyRuns().slice(0, 2))
+      out.push({ file: `seed-${r.header.seed}`, header: r.header, events: [...r.recorded] });
     const five = runSchedule(generateSchedule(3, { clusterSizes: [5] }));
     out.push({ file: 'five-servers', header: five.header, events: [...five.recorded] });
     return out;
@@ -192,7 +269,8 @@ describe('ITF export', () => {
       expect(itf.states[0]['#meta']).toEqual({ index: 0, action: 'Init' });
       const replay = startReplay(t.header.nodes);
       const int = (v: unknown) => Number((v as { '#bigint': string })['#bigint']);
-      const byServer = (m: unknown): Record<string, unknown> => Object.fromEntries((m as { '#map': Array<[string, unknown]> })['#map']);
+      const byServer = (m: unknown): Record<string, unknown> =>
+        Object.fromEntries((m as { '#map': Array<[string, unknown]> })['#map']);
       t.events.forEach((e, k) => {
         applyEvent(replay, e);
         const s = itf.states[k + 1];
@@ -203,19 +281,32 @@ describe('ITF export', () => {
           expect(int(byServer(s.currentTerm)[id]), `${t.file} event ${e.i} ${id}`).toBe(mine.state.term);
           expect(byServer(s.votedFor)[id]).toBe(mine.state.votedFor ?? 'Nil');
           expect(byServer(s.role)[id]).toBe(mine.state.role);
-          expect((byServer(s.log)[id] as Array<{ term: { '#bigint': string }; value: string }>).map((x) => [int(x.term), x.value])).toEqual(
-            mine.log.entries.slice(0, mine.log.length).map((x) => [x.term, x.value]),
+          expect(
+            (byServer(s.log)[id] as Array<{ term: { '#bigint': string }; value: string }>).map((x) => [
+              int(x.term),
+              x.value,
+            ]),
+          ).toEqual(mine.log.entries.slice(0, mine.log.length).map((x) => [x.term, x.value]));
+          expect(int(byServer(byServer(s.matchIndex)[id])[t.header.nodes.find((p) => p !== id)!])).toBe(
+            mine.state.matchIndex[t.header.nodes.find((p) => p !== id)!],
           );
-          expect(int(byServer(byServer(s.matchIndex)[id])[t.header.nodes.find((p) => p !== id)!])).toBe(mine.state.matchIndex[t.header.nodes.find((p) => p !== id)!]);
         }
-        const copies = (s.messages['#map'] as Array<[unknown, { '#bigint': string }]>).reduce((n, [, c]) => n + int(c), 0);
+        const copies = (s.messages['#map'] as Array<[unknown, { '#bigint': string }]>).reduce(
+          (n, [, c]) => n + int(c),
+          0,
+        );
         expect(copies).toBe([...replay.state.bag.values()].reduce((n, x) => n + x.copies, 0));
       });
       // The histories as the spec keeps them: every election won, every commit with its term.
       const last = itf.states.at(-1);
-      const leaders = new Set(t.events.filter((e) => e.action === 'BecomeLeader').map((e) => `${(e as { state: { term: number } }).state.term}:${(e as { node: string }).node}`));
+      const leaders = new Set(
+        t.events
+          .filter((e) => e.action === 'BecomeLeader')
+          .map((e) => `${(e as { state: { term: number } }).state.term}:${(e as { node: string }).node}`),
+      );
       expect(last.elected['#set'].length).toBe(leaders.size);
-      if (t.events.some((e) => e.action === 'AdvanceCommitIndex')) expect(last.committed['#set'].length).toBeGreaterThan(0);
+      if (t.events.some((e) => e.action === 'AdvanceCommitIndex'))
+        expect(last.committed['#set'].length).toBeGreaterThan(0);
       // The same trace gives the same bytes.
       expect(itfOf(t.file, t.header, t.events)).toBe(text);
     }
@@ -243,7 +334,11 @@ describe('ITF export', () => {
   it('the command writes the file, and refuses a malformed trace with one line naming its file, line and field', () => {
     const dir = mkdtempSync(join(tmpdir(), 'itf-'));
     const out = join(dir, 'f8.itf.json');
-    const ok = spawnSync('npx', ['tsx', 'tools/export-itf.ts', 'traces/fixtures/unsafe-figure-8.ndjson', '--out', out], { encoding: 'utf8' });
+    const ok = spawnSync(
+      'npx',
+      ['tsx', 'tools/export-itf.ts', 'traces/fixtures/unsafe-figure-8.ndjson', '--out', out],
+      { encoding: 'utf8' },
+    );
     expect(ok.status, ok.stderr).toBe(0);
     expect(ok.stdout).toContain(`85 events → 86 ITF states in ${out}`);
     expect(validate(JSON.parse(readFileSync(out, 'utf8')))).toBe(true);
@@ -252,9 +347,13 @@ describe('ITF export', () => {
     const lines = readFileSync('traces/fixtures/unsafe-figure-8.ndjson', 'utf8').split('\n');
     lines[3] = lines[3]!.replace('"term":1', '"term":"one"');
     writeFileSync(bad, lines.join('\n'));
-    const refused = spawnSync('npx', ['tsx', 'tools/export-itf.ts', bad, '--out', join(dir, 'bad.itf.json')], { encoding: 'utf8' });
+    const refused = spawnSync('npx', ['tsx', 'tools/export-itf.ts', bad, '--out', join(dir, 'bad.itf.json')], {
+      encoding: 'utf8',
+    });
     expect(refused.status).toBe(1);
-    expect(refused.stderr.trim().split('\n')[0]).toMatch(new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4: \\S+`));
+    expect(refused.stderr.trim().split('\n')[0]).toMatch(
+      new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4: \\S+`),
+    );
     expect(refused.stderr).not.toMatch(/\n\s+at /);
     const usage = spawnSync('npx', ['tsx', 'tools/export-itf.ts'], { encoding: 'utf8' });
     expect(usage.status).toBe(2);

@@ -38,7 +38,9 @@ describe('the spec-mutant catalogue', () => {
         continue;
       }
       expect(findModel(m.killedBy!.model), `${m.name}: model ${m.killedBy!.model}`).toBeDefined();
-      expect(raft, `${m.name}: property ${m.killedBy!.property}`).toMatch(new RegExp(`^${m.killedBy!.property} ==`, 'm'));
+      expect(raft, `${m.name}: property ${m.killedBy!.property}`).toMatch(
+        new RegExp(`^${m.killedBy!.property} ==`, 'm'),
+      );
     }
   });
 });
@@ -102,20 +104,23 @@ describe('the models kill every spec mutant', { timeout: 900_000 }, () => {
     expect(new Set(sample.map((m) => m.killedBy!.property)).size).toBeGreaterThanOrEqual(4);
   });
 
-  it.each(sample.map((m) => [m.id, m.name] as const))('mutant %i %s is killed by the model the kill table names', async (_id, name) => {
-    const m = mutants.find((x) => x.name === name)!;
-    const model = findModel(m.killedBy!.model)!;
-    const dir = mutatedSpecDir(m);
-    try {
-      const run = await runModel(model, { specDir: dir, workers: 2, java, jar, timeoutMs: 600_000 });
-      const o = run.result.outcome;
-      if (o.kind !== 'violation') throw new Error(`${name} survived ${model.name}: ${JSON.stringify(o).slice(0, 300)}`);
-      expect(o.property).toBe(m.killedBy!.property);
-      expect(o.trace.length).toBeGreaterThan(1);
-      expect(o.trace[0]!.action).toBe('Initial predicate');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  it.each(sample.map((m) => [m.id, m.name] as const))(
+    'mutant %i %s is killed by the model the kill table names',
+    async (_id, name) => {
+      const m = mutants.find((x) => x.name === name)!;
+      const model = findModel(m.killedBy!.model)!;
+      const dir = mutatedSpecDir(m);
+      try {
+        const run = await runModel(model, { specDir: dir, workers: 2, java, jar, timeoutMs: 600_000 });
+        const o = run.result.outcome;
+        if (o.kind !== 'violation')
+          throw new Error(`${name} survived ${model.name}: ${JSON.stringify(o).slice(0, 300)}`);
+        expect(o.property).toBe(m.killedBy!.property);
+        expect(o.trace.length).toBeGreaterThan(1);
+        expect(o.trace[0]!.action).toBe('Initial predicate');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });
-

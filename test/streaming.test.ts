@@ -17,7 +17,9 @@ const scratch = () => mkdtempSync(join(tmpdir(), 'raft-streaming-'));
 function streamed(seed: number, steps: number, dir: string) {
   const path = join(dir, `seed-${seed}-${steps}.ndjson`);
   const file = new TraceFileWriter(path);
-  const run = runSchedule(generateSchedule(seed, { clusterSizes: [3], minSteps: steps, maxSteps: steps }), { traceFile: file });
+  const run = runSchedule(generateSchedule(seed, { clusterSizes: [3], minSteps: steps, maxSteps: steps }), {
+    traceFile: file,
+  });
   file.commit();
   return { path, run };
 }
@@ -36,7 +38,10 @@ describe('reading lines in bounded memory', () => {
     expect(read.map((l) => l.text)).toEqual(text.split('\n'));
     expect(read.map((l) => l.ended)).toEqual([true, true, true, true, false]);
     writeFileSync(path, 'a\nb\n');
-    expect([...readLines(path)]).toEqual([{ text: 'a', ended: true }, { text: 'b', ended: true }]);
+    expect([...readLines(path)]).toEqual([
+      { text: 'a', ended: true },
+      { text: 'b', ended: true },
+    ]);
     writeFileSync(path, '');
     expect([...readLines(path)]).toEqual([]);
   });
@@ -101,7 +106,9 @@ describe('trace data for TLC', () => {
 describe('tools/generate-traces.ts', { timeout: 120_000 }, () => {
   it('writes a run of 150,000 steps (over 200,000 events), which did not fit in one string before', () => {
     const dir = scratch();
-    const r = spawnSync('npx', ['tsx', 'tools/generate-traces.ts', '--seed', '1', '--steps', '150000', '--out', dir], { encoding: 'utf8' });
+    const r = spawnSync('npx', ['tsx', 'tools/generate-traces.ts', '--seed', '1', '--steps', '150000', '--out', dir], {
+      encoding: 'utf8',
+    });
     expect(r.status, r.stderr).toBe(0);
     const events = Number(/wrote 1 trace\(s\), (\d+) events/.exec(r.stdout)?.[1]);
     expect(events).toBeGreaterThan(200_000);

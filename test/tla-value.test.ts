@@ -30,7 +30,9 @@ describe('TLA+ values', () => {
   });
 
   it('reads a state of several variables', () => {
-    const state = parseTlaState('/\\ x = 1\n/\\ log = ( n1 :> <<>> @@\n  n2 :> <<[term |-> 1, value |-> v1]>> )\n/\\ s = {}');
+    const state = parseTlaState(
+      '/\\ x = 1\n/\\ log = ( n1 :> <<>> @@\n  n2 :> <<[term |-> 1, value |-> v1]>> )\n/\\ s = {}',
+    );
     expect(state).toEqual({ x: 1, log: { n1: [], n2: [{ term: 1, value: 'v1' }] }, s: [] });
   });
 
@@ -41,10 +43,13 @@ describe('TLA+ values', () => {
 });
 
 describe('TLC tool output', () => {
-  const framed = (code: number, cls: number, text: string) => `@!@!@STARTMSG ${code}:${cls} @!@!@\n${text}\n@!@!@ENDMSG ${code} @!@!@`;
+  const framed = (code: number, cls: number, text: string) =>
+    `@!@!@STARTMSG ${code}:${cls} @!@!@\n${text}\n@!@!@ENDMSG ${code} @!@!@`;
 
   it('splits framed messages from unframed text', () => {
-    const { messages, unframed } = splitMessages(`${framed(2262, 0, 'TLC2 Version 2.15')}\nParsing file X.tla\n${framed(2193, 0, 'ok')}`);
+    const { messages, unframed } = splitMessages(
+      `${framed(2262, 0, 'TLC2 Version 2.15')}\nParsing file X.tla\n${framed(2193, 0, 'ok')}`,
+    );
     expect(messages.map((m) => m.code)).toEqual([2262, 2193]);
     expect(unframed.trim()).toBe('Parsing file X.tla');
   });
@@ -81,12 +86,20 @@ describe('TLC tool output', () => {
   });
 
   it('finds file and line in the parser errors', () => {
-    expect(parseSanyError('***Parse Error***\nEncountered "====" at line 7, column 1 and token "+"\n\nCould not parse module Tiny from file Tiny.tla')).toEqual({
+    expect(
+      parseSanyError(
+        '***Parse Error***\nEncountered "====" at line 7, column 1 and token "+"\n\nCould not parse module Tiny from file Tiny.tla',
+      ),
+    ).toEqual({
       file: 'Tiny.tla',
       line: 7,
       message: 'syntax error at column 1: unexpected "===="',
     });
-    expect(parseSanyError("Semantic errors:\n\n*** Errors: 1\n\nline 6, col 12 to line 6, col 14 of module Tiny\n\nUnknown operator: `Foo'.\n")).toEqual({
+    expect(
+      parseSanyError(
+        "Semantic errors:\n\n*** Errors: 1\n\nline 6, col 12 to line 6, col 14 of module Tiny\n\nUnknown operator: `Foo'.\n",
+      ),
+    ).toEqual({
       file: 'Tiny.tla',
       line: 6,
       message: "Unknown operator: `Foo'.",

@@ -6,7 +6,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { needTlc } from './need-tlc.js';
-import { findJava, findTlcJar, tlcVersion, TlcSetupError, versionFromHelp, versionFromToolOutput, type JavaRuntime, type TlcJar } from '../src/tlc/jar.js';
+import {
+  findJava,
+  findTlcJar,
+  tlcVersion,
+  TlcSetupError,
+  versionFromHelp,
+  versionFromToolOutput,
+  type JavaRuntime,
+  type TlcJar,
+} from '../src/tlc/jar.js';
 import { runTlc } from '../src/tlc/run.js';
 import { loadSpecMutants, mutatedSpecDir, type SpecMutant } from '../src/audit/spec-mutants.js';
 
@@ -28,7 +37,14 @@ describe('TLC on the bundled spec', { timeout: 300_000 }, () => {
   // The quickest model (seconds; a stop after the last term is no deadlock
   // there): test/spec-models.test.ts runs the larger ones.
   it('parses Raft.tla and MCRaft.tla, and checks the progress model exhaustively with no error', async () => {
-    const result = await runTlc({ spec: 'spec/MCRaft.tla', config: 'spec/MCRaftProgress.cfg', workers: 2, checkDeadlock: false, java, jar });
+    const result = await runTlc({
+      spec: 'spec/MCRaft.tla',
+      config: 'spec/MCRaftProgress.cfg',
+      workers: 2,
+      checkDeadlock: false,
+      java,
+      jar,
+    });
     expect(result.outcome, result.output.slice(-2000)).toEqual({ kind: 'success' });
     expect(result.version).toMatch(/^\d+\.\d+/);
     expect(result.distinctStates).toBeGreaterThan(1_000);
@@ -38,7 +54,13 @@ describe('TLC on the bundled spec', { timeout: 300_000 }, () => {
 
   it('finds the violation in the variant that grants votes without the log check, with a parsed counterexample', async () => {
     const { dir, mutant } = mutatedSpec('vote-without-log-check');
-    const result = await runTlc({ spec: join(dir, 'MCRaft.tla'), config: join(dir, 'MCRaftSmall.cfg'), workers: 2, java, jar });
+    const result = await runTlc({
+      spec: join(dir, 'MCRaft.tla'),
+      config: join(dir, 'MCRaftSmall.cfg'),
+      workers: 2,
+      java,
+      jar,
+    });
     const o = result.outcome;
     if (o.kind !== 'violation') throw new Error(`expected a violation, got ${JSON.stringify(o).slice(0, 500)}`);
     expect(o.property).toBe(mutant.killedBy!.property);
@@ -55,15 +77,18 @@ describe('TLC on the bundled spec', { timeout: 300_000 }, () => {
     const committed = last.variables.committed as Array<{ index: number; inTerm: number }>;
     const currentTerm = last.variables.currentTerm as Record<string, number>;
     const leaders = Object.keys(role).filter((s) => role[s] === 'Leader');
-    expect(
-      leaders.some((l) => committed.some((c) => c.inTerm < currentTerm[l]! && log[l]!.length < c.index)),
-    ).toBe(true);
+    expect(leaders.some((l) => committed.some((c) => c.inTerm < currentTerm[l]! && log[l]!.length < c.index))).toBe(
+      true,
+    );
   });
 
   /** Runs TLC on a one-variable module whose Next is `next`. */
   async function checkModule(name: string, next: string) {
     const dir = mkdtempSync(join(tmpdir(), 'broken-spec-'));
-    writeFileSync(join(dir, `${name}.tla`), `---- MODULE ${name} ----\nVARIABLE x\nInit == x = 0\nNext == ${next}\n====\n`);
+    writeFileSync(
+      join(dir, `${name}.tla`),
+      `---- MODULE ${name} ----\nVARIABLE x\nInit == x = 0\nNext == ${next}\n====\n`,
+    );
     writeFileSync(join(dir, `${name}.cfg`), 'INIT Init\nNEXT Next\n');
     return runTlc({ spec: join(dir, `${name}.tla`), java, jar });
   }
@@ -116,15 +141,19 @@ describe('TLC setup errors', { timeout: 60_000 }, () => {
 });
 
 describe('the TLC version, from either shape of output', { timeout: 120_000 }, () => {
-  it('reads TLC 2.15\'s -help line and current TLC\'s manual page with bold codes', () => {
-    expect(versionFromHelp('usage: ...\nTLC2 Version 2.15 of Day Month 20?? (rev: d5b5a7f)\n')).toBe('TLC2 Version 2.15 of Day Month 20?? (rev: d5b5a7f)');
-    const manual = '\x1b[1mNAME\x1b[0m\n\t\x1b[1mTLC\x1b[0m - provides model checking and simulation of TLA+ specifications - Version 2026.04.29.164809\n\n\x1b[1mSYNOPSIS\x1b[0m\n';
+  it("reads TLC 2.15's -help line and current TLC's manual page with bold codes", () => {
+    expect(versionFromHelp('usage: ...\nTLC2 Version 2.15 of Day Month 20?? (rev: d5b5a7f)\n')).toBe(
+      'TLC2 Version 2.15 of Day Month 20?? (rev: d5b5a7f)',
+    );
+    const manual =
+      '\x1b[1mNAME\x1b[0m\n\t\x1b[1mTLC\x1b[0m - provides model checking and simulation of TLA+ specifications - Version 2026.04.29.164809\n\n\x1b[1mSYNOPSIS\x1b[0m\n';
     expect(versionFromHelp(manual)).toBe('TLC Version 2026.04.29.164809');
     expect(versionFromHelp('Error: Could not find or load main class tlc2.TLC')).toBeNull();
   });
 
   it('reads message 2262 of a tool-mode run', () => {
-    const out = '@!@!@STARTMSG 2262:0 @!@!@\nTLC2 Version 2026.04.29.164809 (rev: cc6b616)\n@!@!@ENDMSG 2262 @!@!@\n@!@!@STARTMSG 2187:0 @!@!@\nRunning breadth-first search\n';
+    const out =
+      '@!@!@STARTMSG 2262:0 @!@!@\nTLC2 Version 2026.04.29.164809 (rev: cc6b616)\n@!@!@ENDMSG 2262 @!@!@\n@!@!@STARTMSG 2187:0 @!@!@\nRunning breadth-first search\n';
     expect(versionFromToolOutput(out)).toBe('TLC2 Version 2026.04.29.164809 (rev: cc6b616)');
     expect(versionFromToolOutput('no messages')).toBeNull();
   });
@@ -141,7 +170,11 @@ describe('the TLC version, from either shape of output', { timeout: 120_000 }, (
     // A java that answers -help the way a TLC would whose help has no version line.
     const dir = mkdtempSync(join(tmpdir(), 'java-wrapper-'));
     const wrapper = join(dir, 'java');
-    writeFileSync(wrapper, `#!/bin/sh\ncase " $* " in *" -help "*) echo "usage: tlc2.TLC [options] SPEC"; exit 0;; esac\nexec "${java.path}" "$@"\n`, { mode: 0o755 });
+    writeFileSync(
+      wrapper,
+      `#!/bin/sh\ncase " $* " in *" -help "*) echo "usage: tlc2.TLC [options] SPEC"; exit 0;; esac\nexec "${java.path}" "$@"\n`,
+      { mode: 0o755 },
+    );
     expect(tlcVersion({ ...java, path: wrapper }, jar)).toMatch(/^TLC2 Version \S+ .*\(rev: \w+\)/);
   });
 });

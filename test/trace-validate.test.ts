@@ -12,7 +12,10 @@ let lines: Array<Record<string, any>>;
 
 beforeAll(() => {
   good = runSchedule(generateSchedule(3)).trace;
-  lines = good.trimEnd().split('\n').map((l) => JSON.parse(l));
+  lines = good
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 });
 
 function mutated(change: (events: Array<Record<string, any>>) => void): string {
@@ -39,7 +42,9 @@ describe('trace validation', () => {
     const text = mutated((ls) => {
       ls.find((l) => l.action === 'HandleRequestVoteRequest')!.send.voteGranted = 'yes';
     });
-    expect(firstProblem(text)).toBe(`t.ndjson:${lineOf('HandleRequestVoteRequest')}: send.voteGranted: must be boolean`);
+    expect(firstProblem(text)).toBe(
+      `t.ndjson:${lineOf('HandleRequestVoteRequest')}: send.voteGranted: must be boolean`,
+    );
   });
 
   it('rejects an unknown event', () => {
@@ -88,16 +93,24 @@ describe('trace validation', () => {
     // An event out of place after the blank line is still named.
     withBlank[8] = JSON.stringify({ ...JSON.parse(withBlank[8]!), i: 77 });
     const again = validateTraceText('t.ndjson', withBlank.join('\n'));
-    expect(again.ok ? [] : again.problems.map(formatProblem)).toContain('t.ndjson:9: i: event number 77 on line 9, where 8 was due');
+    expect(again.ok ? [] : again.problems.map(formatProblem)).toContain(
+      't.ndjson:9: i: event number 77 on line 9, where 8 was due',
+    );
   });
 
-  it('a header must name params.maxEntriesPerMessage, the spec\'s bound, as the TLC checker requires', () => {
-    expect(firstProblem(mutated((ls) => void delete ls[0]!.params.maxEntriesPerMessage))).toBe('t.ndjson:1: params.maxEntriesPerMessage: header: missing');
-    expect(firstProblem(mutated((ls) => void (ls[0]!.params.maxEntriesPerMessage = 0)))).toBe('t.ndjson:1: params.maxEntriesPerMessage: header: must be >= 1');
+  it("a header must name params.maxEntriesPerMessage, the spec's bound, as the TLC checker requires", () => {
+    expect(firstProblem(mutated((ls) => void delete ls[0]!.params.maxEntriesPerMessage))).toBe(
+      't.ndjson:1: params.maxEntriesPerMessage: header: missing',
+    );
+    expect(firstProblem(mutated((ls) => void (ls[0]!.params.maxEntriesPerMessage = 0)))).toBe(
+      't.ndjson:1: params.maxEntriesPerMessage: header: must be >= 1',
+    );
   });
 
   it('rejects events out of order and servers outside the cluster', () => {
-    expect(firstProblem(mutated((ls) => void (ls[3]!.i = 99)))).toBe('t.ndjson:4: i: event number 99 on line 4, where 3 was due');
+    expect(firstProblem(mutated((ls) => void (ls[3]!.i = 99)))).toBe(
+      't.ndjson:4: i: event number 99 on line 4, where 3 was due',
+    );
     const text = mutated((ls) => void (ls.find((l) => l.action === 'Timeout')!.node = 'n7'));
     expect(firstProblem(text)).toBe(`t.ndjson:${lineOf('Timeout')}: node: server "n7" is not in the header's nodes`);
   });
@@ -107,13 +120,19 @@ describe('trace validation', () => {
       const ev = ls.find((l) => l.action === 'HandleRequestVoteRequest')!;
       ev.msg.dest = ev.msg.source;
     });
-    expect(firstProblem(text)).toBe(`t.ndjson:${lineOf('HandleRequestVoteRequest')}: msg.dest: must be the acting server ${lines[lineOf('HandleRequestVoteRequest') - 1]!.node}`);
+    expect(firstProblem(text)).toBe(
+      `t.ndjson:${lineOf('HandleRequestVoteRequest')}: msg.dest: must be the acting server ${lines[lineOf('HandleRequestVoteRequest') - 1]!.node}`,
+    );
   });
 
   it('rejects a byte order mark and a header that is not JSON, in one line each, without reading on', () => {
-    expect(firstProblem('\uFEFF' + good)).toBe('t.ndjson:1: the file starts with a UTF-8 byte order mark; a trace is NDJSON without one');
+    expect(firstProblem('\uFEFF' + good)).toBe(
+      't.ndjson:1: the file starts with a UTF-8 byte order mark; a trace is NDJSON without one',
+    );
     const result = validateTraceText('t.ndjson', 'not a header\n' + good.split('\n').slice(1).join('\n'));
-    expect(!result.ok && result.problems.map(formatProblem)).toEqual([expect.stringMatching(/^t.ndjson:1: header: not valid JSON \(/)]);
+    expect(!result.ok && result.problems.map(formatProblem)).toEqual([
+      expect.stringMatching(/^t.ndjson:1: header: not valid JSON \(/),
+    ]);
   });
 
   it('rejects terms and indexes TLC cannot hold (2^31 and above), naming the field', () => {
@@ -121,7 +140,9 @@ describe('trace validation', () => {
     const text = mutated((ls) => {
       ls[line - 1]!.state.term = 2 ** 31;
     });
-    expect(firstProblem(text)).toBe(`t.ndjson:${line}: state.term: 2147483648 is too large: TLC's integers stop at 2147483647`);
+    expect(firstProblem(text)).toBe(
+      `t.ndjson:${line}: state.term: 2147483648 is too large: TLC's integers stop at 2147483647`,
+    );
     const ok = mutated((ls) => {
       ls[line - 1]!.state.term = 2 ** 31 - 1;
     });
@@ -131,15 +152,27 @@ describe('trace validation', () => {
   it('checks each log change against the log the earlier events built', () => {
     const at = lines.findIndex((l) => l.logChange && l.logChange.keep === 0 && l.logChange.append.length > 0) + 1;
     expect(at).toBeGreaterThan(1);
-    const before = lines.slice(1, at - 1).filter((l) => l.node === lines[at - 1]!.node && l.state).at(-1)?.state.logLength ?? 0;
+    const before =
+      lines
+        .slice(1, at - 1)
+        .filter((l) => l.node === lines[at - 1]!.node && l.state)
+        .at(-1)?.state.logLength ?? 0;
     const beyond = mutated((ls) => {
       ls[at - 1]!.logChange.keep = before + 1;
     });
-    expect(firstProblem(beyond)).toMatch(new RegExp(`^t.ndjson:${at}: logChange.keep: ${before + 1}, but the log of n\\d held ${before} entries before this event$`));
+    expect(firstProblem(beyond)).toMatch(
+      new RegExp(
+        `^t.ndjson:${at}: logChange.keep: ${before + 1}, but the log of n\\d held ${before} entries before this event$`,
+      ),
+    );
     const length = mutated((ls) => {
       ls[at - 1]!.state.logLength += 1;
     });
-    expect(firstProblem(length)).toMatch(new RegExp(`^t.ndjson:${at}: state.logLength: \\d+, but the log of n\\d rebuilt from the events holds \\d+ entries$`));
+    expect(firstProblem(length)).toMatch(
+      new RegExp(
+        `^t.ndjson:${at}: state.logLength: \\d+, but the log of n\\d rebuilt from the events holds \\d+ entries$`,
+      ),
+    );
     const dropped = mutated((ls) => {
       delete ls[at - 1]!.logChange;
     });
@@ -158,7 +191,9 @@ describe('trace validation', () => {
     expect(firstProblem(v3)).toBe('t.ndjson:1: version: header: 3 is not one of 1, 2');
     // A version 1 event in a version 2 trace is named as such.
     const mixed = v2.split('\n')[0] + '\n' + v1.split('\n').slice(1).join('\n');
-    expect(firstProblem(mixed)).toBe('t.ndjson:2: state.log: a whole log is trace format version 1, but the header says version 2 (log changes, state.logLength)');
+    expect(firstProblem(mixed)).toBe(
+      't.ndjson:2: state.log: a whole log is trace format version 1, but the header says version 2 (log changes, state.logLength)',
+    );
   });
 
   it('reports a missing file in one line', () => {
@@ -178,7 +213,9 @@ describe('tools/validate-trace.ts', { timeout: 60_000 }, () => {
     writeFileSync(bad, good.slice(0, -1));
     const out = execFileSync('npx', ['tsx', 'tools/validate-trace.ts', ok], { encoding: 'utf8' });
     expect(out).toContain('1 of 1 trace(s) valid');
-    const failed = spawnSync('npx', ['tsx', 'tools/validate-trace.ts', ok, bad, join(dir, 'missing.ndjson')], { encoding: 'utf8' });
+    const failed = spawnSync('npx', ['tsx', 'tools/validate-trace.ts', ok, bad, join(dir, 'missing.ndjson')], {
+      encoding: 'utf8',
+    });
     expect(failed.status).toBe(1);
     const errLines = failed.stderr.trim().split('\n');
     expect(errLines).toEqual([

@@ -50,7 +50,10 @@ function pickMutants(spec: string | undefined): Mutant[] {
   if (!spec || spec === 'all') return all;
   return spec.split(',').map((key) => {
     const m = all.find((x) => String(x.id) === key.trim() || x.name === key.trim());
-    if (!m) throw new UsageError(`no mutant ${JSON.stringify(key)}; the catalogue has ${all.map((x) => `${x.id} ${x.name}`).join(', ')}`);
+    if (!m)
+      throw new UsageError(
+        `no mutant ${JSON.stringify(key)}; the catalogue has ${all.map((x) => `${x.id} ${x.name}`).join(', ')}`,
+      );
     return m;
   });
 }
@@ -63,7 +66,8 @@ function outcome(row: Row, tlcSays = true): string {
   if (!row.mutant) return f ? `FALSE POSITIVE: ${f.oracle} ${f.what}` : `no failure in ${r.schedules} schedules`;
   if (!f) return `ESCAPED after ${r.schedules} schedules`;
   const minimal = f.shrunk.minimal ? '1-minimal' : 'shrinking stopped at its deadline';
-  const phase = f.shrunk.scheduleEvents < f.shrunk.events ? ` (${f.shrunk.scheduleEvents} before the progress phase)` : '';
+  const phase =
+    f.shrunk.scheduleEvents < f.shrunk.events ? ` (${f.shrunk.scheduleEvents} before the progress phase)` : '';
   return (
     `caught by ${oracleName(f.oracle)} (${f.what.slice(0, 90)}) after ${r.schedules} schedule(s); shrunk to ${f.shrunk.events} events${phase}, ` +
     `${f.shrunk.steps} steps, ${f.shrunk.nodes} servers, ${minimal}${tlcSays ? `; ${f.confirmedByTlc ? 'TLC agrees' : 'TLC has not judged it'}` : ''}`
@@ -82,8 +86,15 @@ function replayCommand(row: Row): string {
 }
 
 function markdown(rows: Row[], seconds: number, budget: string): string {
-  const out: string[] = ['# Conformance audit', '', `Budget per mutant: ${budget}. Whole audit: ${seconds.toFixed(0)} s.`, ''];
-  out.push('| # | mutant | bug | result | oracle | what was flagged | schedules | shrunk events | steps | servers | 1-minimal | TLC agrees | time (s) |');
+  const out: string[] = [
+    '# Conformance audit',
+    '',
+    `Budget per mutant: ${budget}. Whole audit: ${seconds.toFixed(0)} s.`,
+    '',
+  ];
+  out.push(
+    '| # | mutant | bug | result | oracle | what was flagged | schedules | shrunk events | steps | servers | 1-minimal | TLC agrees | time (s) |',
+  );
   out.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const row of rows) {
     const r = row.result;
@@ -91,27 +102,58 @@ function markdown(rows: Row[], seconds: number, budget: string): string {
     const o = outcomeOf(row);
     const status = o === 'escaped' || o === 'failed' ? o.toUpperCase() : o;
     out.push(
-      `| ${row.mutant?.id ?? '-'} | ${row.mutant?.name ?? 'correct implementation'} | ${row.mutant?.bug ?? 'none'} | ${status} | ${f ? oracleName(f.oracle) : '-'} | ${f ? f.what.replace(/\|/g, '\\|').slice(0, 120) : r.error ?? '-'} | ${r.schedules} | ${f ? f.shrunk.events : '-'} | ${f ? f.shrunk.steps : '-'} | ${f ? f.shrunk.nodes : '-'} | ${f ? (f.shrunk.minimal ? 'yes' : 'no') : '-'} | ${f ? (f.confirmedByTlc ? 'yes' : 'no') : '-'} | ${r.seconds.toFixed(1)} |`,
+      `| ${row.mutant?.id ?? '-'} | ${row.mutant?.name ?? 'correct implementation'} | ${row.mutant?.bug ?? 'none'} | ${status} | ${f ? oracleName(f.oracle) : '-'} | ${f ? f.what.replace(/\|/g, '\\|').slice(0, 120) : (r.error ?? '-')} | ${r.schedules} | ${f ? f.shrunk.events : '-'} | ${f ? f.shrunk.steps : '-'} | ${f ? f.shrunk.nodes : '-'} | ${f ? (f.shrunk.minimal ? 'yes' : 'no') : '-'} | ${f ? (f.confirmedByTlc ? 'yes' : 'no') : '-'} | ${r.seconds.toFixed(1)} |`,
     );
   }
   for (const row of rows.filter((r) => r.result.failure)) {
-    out.push('', `## ${row.mutant?.name ?? 'correct implementation'}`, '', `Replay: \`${replayCommand(row)}\``, '', '```', ...row.result.failure!.diagnosis, '```');
+    out.push(
+      '',
+      `## ${row.mutant?.name ?? 'correct implementation'}`,
+      '',
+      `Replay: \`${replayCommand(row)}\``,
+      '',
+      '```',
+      ...row.result.failure!.diagnosis,
+      '```',
+    );
   }
   const correct = rows.find((r) => !r.mutant);
   if (correct?.result.coverage) {
     const c = correct.result.coverage;
-    out.push('', '## Spec action coverage (correct implementation)', '', '| action / branch | occurrences |', '|---|---|');
+    out.push(
+      '',
+      '## Spec action coverage (correct implementation)',
+      '',
+      '| action / branch | occurrences |',
+      '|---|---|',
+    );
     for (const b of BRANCHES) out.push(`| ${b} | ${c[b] ?? 0} |`);
-    out.push('', '### Client requests by the role of the server they reached', '', '| target | requests |', '|---|---|');
+    out.push(
+      '',
+      '### Client requests by the role of the server they reached',
+      '',
+      '| target | requests |',
+      '|---|---|',
+    );
     for (const b of CLIENT_ROWS) out.push(`| ${b.replace('client → ', '')} | ${c[b] ?? 0} |`);
     out.push('', '### Targeted faults: traps sprung, by window', '', '| window | hits |', '|---|---|');
     for (const b of WINDOW_ROWS) out.push(`| ${b.replace('window: ', '')} | ${c[b] ?? 0} |`);
     const never = unexercised(c);
-    out.push('', never.length ? `Never exercised: ${never.join(', ')}.` : 'Every action, branch, client target and fault window was exercised.');
+    out.push(
+      '',
+      never.length
+        ? `Never exercised: ${never.join(', ')}.`
+        : 'Every action, branch, client target and fault window was exercised.',
+    );
   }
   const p = correct?.result.progress;
   if (p) {
-    out.push('', '## Progress phase (correct implementation)', '', `${p.schedules} schedules settled after ${p.meanTicks.toFixed(1)} ticks on average, ${p.maxTicks} at most; the slowest used ${(100 * p.maxShareOfBound).toFixed(0)} % of its bound.`);
+    out.push(
+      '',
+      '## Progress phase (correct implementation)',
+      '',
+      `${p.schedules} schedules settled after ${p.meanTicks.toFixed(1)} ticks on average, ${p.maxTicks} at most; the slowest used ${(100 * p.maxShareOfBound).toFixed(0)} % of its bound.`,
+    );
   }
   return out.join('\n') + '\n';
 }
@@ -128,7 +170,8 @@ interface Task {
 function mergeShares(label: string, shares: readonly CampaignResult[]): CampaignResult {
   const sum = (f: (r: CampaignResult) => number) => shares.reduce((n, r) => n + f(r), 0);
   const coverage: Coverage | null = shares.some((r) => r.coverage) ? {} : null;
-  for (const r of shares) for (const [k, n] of Object.entries(r.coverage ?? {})) coverage![k] = (coverage![k] ?? 0) + (n as number);
+  for (const r of shares)
+    for (const [k, n] of Object.entries(r.coverage ?? {})) coverage![k] = (coverage![k] ?? 0) + (n as number);
   const progress = shares.map((r) => r.progress).filter((p) => p !== null);
   const settled = progress.reduce((n, p) => n + p!.schedules, 0);
   return {
@@ -148,7 +191,11 @@ function mergeShares(label: string, shares: readonly CampaignResult[]): Campaign
           }
         : null,
     error: shares.map((r) => r.error).filter((e) => e)[0] ?? null,
-    confirmed: { traces: sum((r) => r.confirmed?.traces ?? 0), events: sum((r) => r.confirmed?.events ?? 0), tlcSeconds: sum((r) => r.confirmed?.tlcSeconds ?? 0) },
+    confirmed: {
+      traces: sum((r) => r.confirmed?.traces ?? 0),
+      events: sum((r) => r.confirmed?.events ?? 0),
+      tlcSeconds: sum((r) => r.confirmed?.tlcSeconds ?? 0),
+    },
   };
 }
 
@@ -158,7 +205,10 @@ function mergeShares(label: string, shares: readonly CampaignResult[]): Campaign
  * as confirmed (and its counterexample marked confirmed by TLC); one with a
  * disagreement gets an error that prints both verdicts.
  */
-async function confirmAll(campaigns: readonly CampaignResult[], jar: TlcJar): Promise<Map<CampaignResult, CampaignResult>> {
+async function confirmAll(
+  campaigns: readonly CampaignResult[],
+  jar: TlcJar,
+): Promise<Map<CampaignResult, CampaignResult>> {
   const files = campaigns.flatMap((r) => (r.confirmed?.toConfirm ?? []).map((file) => ({ r, file })));
   const inputs: TraceInput[] = files.map(({ file }) => {
     const v = validateTraceText(file, readFileSync(file, 'utf8'));
@@ -167,7 +217,9 @@ async function confirmAll(campaigns: readonly CampaignResult[], jar: TlcJar): Pr
   });
   const out = new Map<CampaignResult, CampaignResult>();
   if (inputs.length === 0) return out;
-  process.stdout.write(`TLC judges ${inputs.length} traces (every counterexample, and a sample of accepted traces of each campaign) ... `);
+  process.stdout.write(
+    `TLC judges ${inputs.length} traces (every counterexample, and a sample of accepted traces of each campaign) ... `,
+  );
   const report = await checkTraces(inputs, { java: findJava(), jar });
   console.log(`${(report.wallMs / 1000).toFixed(1)} s`);
   for (const r of campaigns) {
@@ -178,7 +230,8 @@ async function confirmAll(campaigns: readonly CampaignResult[], jar: TlcJar): Pr
       const tlcVerdict = report.verdicts[k]!;
       if (tlcVerdict.status === 'error') problems.push(tlcVerdict.message);
       const detail = disagreement(tlcVerdict, checkTraceInProcess(inputs[k]!));
-      if (detail) problems.push(`TLC and the in-process checker disagree on ${file} (a bug in one of them):\n  ${detail}`);
+      if (detail)
+        problems.push(`TLC and the in-process checker disagree on ${file} (a bug in one of them):\n  ${detail}`);
     }
     const events = mine.reduce((n, { k }) => n + (inputs[k]!.events as readonly unknown[]).length, 0);
     const counterexample = mine.some(({ file }) => file.endsWith('-counterexample.ndjson'));
@@ -193,7 +246,15 @@ async function confirmAll(campaigns: readonly CampaignResult[], jar: TlcJar): Pr
 }
 
 async function main(): Promise<number> {
-  const { values, positionals } = parse(process.argv.slice(2), ['mutants', 'schedules', 'seconds', 'shrink-seconds', 'correct-schedules', 'parallel', 'out']);
+  const { values, positionals } = parse(process.argv.slice(2), [
+    'mutants',
+    'schedules',
+    'seconds',
+    'shrink-seconds',
+    'correct-schedules',
+    'parallel',
+    'out',
+  ]);
   if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   const mutants = pickMutants(values.mutants);
   const maxSchedules = positiveInt('schedules', values.schedules, 10_000);
@@ -218,7 +279,8 @@ async function main(): Promise<number> {
     tasks.push({ mutant: null, label: shares > 1 ? `correct-${k + 1}` : 'correct', firstSeed: seed, maxSchedules: n });
     seed += n;
   }
-  for (const mutant of mutants) tasks.push({ mutant, label: `${String(mutant.id).padStart(2, '0')}-${mutant.name}`, firstSeed: 1, maxSchedules });
+  for (const mutant of mutants)
+    tasks.push({ mutant, label: `${String(mutant.id).padStart(2, '0')}-${mutant.name}`, firstSeed: 1, maxSchedules });
   console.log(
     `audit: ${mutants.length} mutant(s) and the correct implementation; budget ${maxSchedules} schedules or ${maxSeconds} s each ` +
       `(the correct implementation ${correctSchedules} schedules in ${shares} share(s)), ${parallel} campaign(s) at a time`,
@@ -228,7 +290,9 @@ async function main(): Promise<number> {
   let next = 0;
   let finished = 0;
   // A campaign runs for a while and reports only at its end: say the audit is alive.
-  const stopHeartbeat = heartbeat((s) => console.log(`    ... ${finished} of ${tasks.length} campaigns done, ${s.toFixed(0)} s`));
+  const stopHeartbeat = heartbeat((s) =>
+    console.log(`    ... ${finished} of ${tasks.length} campaigns done, ${s.toFixed(0)} s`),
+  );
   const worker = async () => {
     for (let t = tasks[next++]; t; t = tasks[next++]) {
       const result = await campaignInCopy(
@@ -268,33 +332,65 @@ async function main(): Promise<number> {
     removeTempDir(confirmDir);
   }
   const rows: Row[] = mutants.map((m) => ({ mutant: m, result: results.get(tasks.find((t) => t.mutant === m)!)! }));
-  rows.push({ mutant: null, result: mergeShares('correct', tasks.filter((t) => !t.mutant).map((t) => results.get(t)!)) });
+  rows.push({
+    mutant: null,
+    result: mergeShares(
+      'correct',
+      tasks.filter((t) => !t.mutant).map((t) => results.get(t)!),
+    ),
+  });
   const seconds = (performance.now() - started) / 1000;
   const caught = rows.filter((r) => r.mutant && ok(r)).length;
   const correct = rows.find((r) => !r.mutant)!;
   console.log('');
-  for (const row of rows) console.log(`${row.mutant ? `${String(row.mutant.id).padStart(2)} ${row.mutant.name}` : 'correct implementation'}: ${outcome(row)}`);
-  console.log(`\nmutants caught: ${caught} of ${mutants.length}; correct implementation: ${ok(correct) ? `clean over ${correct.result.schedules} schedules` : 'FAILED'}; ${seconds.toFixed(0)} s in all`);
+  for (const row of rows)
+    console.log(
+      `${row.mutant ? `${String(row.mutant.id).padStart(2)} ${row.mutant.name}` : 'correct implementation'}: ${outcome(row)}`,
+    );
+  console.log(
+    `\nmutants caught: ${caught} of ${mutants.length}; correct implementation: ${ok(correct) ? `clean over ${correct.result.schedules} schedules` : 'FAILED'}; ${seconds.toFixed(0)} s in all`,
+  );
   const rate = correct.result.schedules / Math.max(correct.result.seconds, 1e-9);
-  console.log(`correct implementation: ${correct.result.schedules} schedules (${correct.result.events} events) in ${correct.result.seconds.toFixed(1)} s per share, ${(rate * shares).toFixed(0)} schedules/s over ${shares} share(s)`);
+  console.log(
+    `correct implementation: ${correct.result.schedules} schedules (${correct.result.events} events) in ${correct.result.seconds.toFixed(1)} s per share, ${(rate * shares).toFixed(0)} schedules/s over ${shares} share(s)`,
+  );
   const confirmed = rows.reduce((n, r) => n + (r.result.confirmed?.traces ?? 0), 0);
   const confirmedEvents = rows.reduce((n, r) => n + (r.result.confirmed?.events ?? 0), 0);
-  console.log(`TLC judged ${confirmed} traces (${confirmedEvents} events: every counterexample and a sample of accepted traces) and agreed with the in-process checker on each`);
+  console.log(
+    `TLC judged ${confirmed} traces (${confirmedEvents} events: every counterexample and a sample of accepted traces) and agreed with the in-process checker on each`,
+  );
   if (correct.result.coverage) {
     const never = unexercised(correct.result.coverage);
-    console.log(never.length ? `never exercised: ${never.join(', ')}` : 'every spec action and branch, client target and fault window was exercised');
-    const clients = CLIENT_ROWS.map((b) => `${b.replace('client → ', '')} ${correct.result.coverage![b] ?? 0}`).join(', ');
+    console.log(
+      never.length
+        ? `never exercised: ${never.join(', ')}`
+        : 'every spec action and branch, client target and fault window was exercised',
+    );
+    const clients = CLIENT_ROWS.map((b) => `${b.replace('client → ', '')} ${correct.result.coverage![b] ?? 0}`).join(
+      ', ',
+    );
     console.log(`client requests reached: ${clients}`);
-    console.log(`traps sprung: ${WINDOW_ROWS.map((b) => `${b.replace('window: ', '')} ${correct.result.coverage![b] ?? 0}`).join(', ')}`);
+    console.log(
+      `traps sprung: ${WINDOW_ROWS.map((b) => `${b.replace('window: ', '')} ${correct.result.coverage![b] ?? 0}`).join(', ')}`,
+    );
   }
   const p = correct.result.progress;
-  if (p) console.log(`progress phase: ${p.schedules} schedules settled, ${p.meanTicks.toFixed(1)} ticks on average, ${p.maxTicks} at most (${(100 * p.maxShareOfBound).toFixed(0)} % of the bound at worst)`);
+  if (p)
+    console.log(
+      `progress phase: ${p.schedules} schedules settled, ${p.meanTicks.toFixed(1)} ticks on average, ${p.maxTicks} at most (${(100 * p.maxShareOfBound).toFixed(0)} % of the bound at worst)`,
+    );
   const budget = `${maxSchedules} schedules or ${maxSeconds} s, shrinking up to ${shrinkSeconds} s`;
   const jsonRows = rows.map((r) => ({ mutant: r.mutant, ok: ok(r), ...r.result }));
-  writeFileAtomic(join(out, 'audit.json'), JSON.stringify({ seconds, budget, caught, mutants: mutants.length, rows: jsonRows }, null, 2) + '\n');
+  writeFileAtomic(
+    join(out, 'audit.json'),
+    JSON.stringify({ seconds, budget, caught, mutants: mutants.length, rows: jsonRows }, null, 2) + '\n',
+  );
   writeFileAtomic(join(out, 'audit.md'), markdown(rows, seconds, budget));
   const reports = [join(out, 'audit.json'), join(out, 'audit.md')];
-  writeFileAtomic(join(out, 'audit.html'), auditReportHtml({ rows: jsonRows, seconds, budget, caught, mutants: mutants.length, reports }));
+  writeFileAtomic(
+    join(out, 'audit.html'),
+    auditReportHtml({ rows: jsonRows, seconds, budget, caught, mutants: mutants.length, reports }),
+  );
   console.log(`reports: ${reports.join(', ')}, ${join(out, 'audit.html')}`);
   return rows.every(ok) ? 0 : 1;
 }

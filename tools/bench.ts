@@ -131,13 +131,16 @@ function oracleCostBench(): void {
     const t0 = performance.now();
     for (const plan of plans) {
       const run = runSchedule(plan, options);
-      if (run.failure) throw new Error(`${name}: seed ${plan.seed} failed: ${run.failure.invariant}: ${run.failure.detail}`);
+      if (run.failure)
+        throw new Error(`${name}: seed ${plan.seed} failed: ${run.failure.invariant}: ${run.failure.detail}`);
       events += run.events;
     }
     const ms = performance.now() - t0;
     if (plainMs === 0) plainMs = ms;
     console.log(
-      `${name.padEnd(32)}${String(Math.round((plans.length * 1000) / ms)).padEnd(13)}${Math.round((events * 1000) / ms).toLocaleString('en-US').padEnd(11)}${String(events).padEnd(10)}${(ms / plainMs).toFixed(2)}x`,
+      `${name.padEnd(32)}${String(Math.round((plans.length * 1000) / ms)).padEnd(13)}${Math.round((events * 1000) / ms)
+        .toLocaleString('en-US')
+        .padEnd(11)}${String(events).padEnd(10)}${(ms / plainMs).toFixed(2)}x`,
     );
   }
 }
@@ -155,7 +158,9 @@ function traceSizeBench(): void {
     for (const steps of [2_000, 20_000, 200_000]) {
       const path = join(dir, `size-${steps}.ndjson`);
       const file = new TraceFileWriter(path);
-      const run = runSchedule(generateSchedule(1, { clusterSizes: [3], minSteps: steps, maxSteps: steps }), { traceFile: file });
+      const run = runSchedule(generateSchedule(1, { clusterSizes: [3], minSteps: steps, maxSteps: steps }), {
+        traceFile: file,
+      });
       file.commit();
       const bytes = statSync(path).size;
       let v1Bytes = 0;
@@ -178,7 +183,9 @@ function traceSizeBench(): void {
         v1Bytes += Buffer.byteLength(JSON.stringify({ ...rest, state: { ...fields, log } })) + 1;
       }
       const per = (n: number) => String(Math.round(n / run.events));
-      console.log(`${String(steps).padEnd(10)}${String(run.events).padEnd(10)}${per(bytes).padEnd(22)}${(whole ? per(v1Bytes) : '(not rebuilt)').padEnd(35)}${longest}`);
+      console.log(
+        `${String(steps).padEnd(10)}${String(run.events).padEnd(10)}${per(bytes).padEnd(22)}${(whole ? per(v1Bytes) : '(not rebuilt)').padEnd(35)}${longest}`,
+      );
     }
   } finally {
     removeTempDir(dir);
@@ -191,7 +198,11 @@ function traceOf(seed: number, events: number, nodes: number): TraceInput {
   for (;;) {
     const run = runSchedule(generateSchedule(seed, { clusterSizes: [nodes], minSteps: steps, maxSteps: steps }));
     if (run.events >= events) {
-      const text = run.trace.split('\n').slice(0, events + 1).join('\n') + '\n';
+      const text =
+        run.trace
+          .split('\n')
+          .slice(0, events + 1)
+          .join('\n') + '\n';
       const r = validateTraceText(`seed-${seed}`, text);
       if (!r.ok) throw new Error(`benchmark trace ${seed} is invalid`);
       return { file: `seed-${seed}`, ...r.trace };
@@ -205,12 +216,16 @@ async function validationBench(): Promise<void> {
   const jar: TlcJar = await findTlcJar();
   const tlc = { java, jar };
   // TLA2TOOLS_JAR picks the TLC measured here, e.g. a current build to compare with the bundled 2.15.
-  console.log(`\ntrace validation by ${tlcVersion(java, jar)} (${jar.source}): about 3 minutes; --skip-tlc yes skips it`);
+  console.log(
+    `\ntrace validation by ${tlcVersion(java, jar)} (${jar.source}): about 3 minutes; --skip-tlc yes skips it`,
+  );
   // JVM start-up and parsing of Raft.tla and RaftTrace.tla: a run with one
   // one-event trace, timed alone.
   const tiny = await checkTraces([traceOf(1, 1, 3)], { ...tlc, parallel: 1 });
   const startupMs = tiny.tlcMs / tiny.tlcRuns;
-  console.log(`trace validation by TLC (${cpus().length} cores; one TLC run costs ${(startupMs / 1000).toFixed(2)} s before any event)`);
+  console.log(
+    `trace validation by TLC (${cpus().length} cores; one TLC run costs ${(startupMs / 1000).toFixed(2)} s before any event)`,
+  );
   console.log('workload                 events   wall s  events/s  TLC runs  TLC s (sum)  start-up share');
   const row = async (label: string, traces: TraceInput[]) => {
     const report = await checkTraces(traces, tlc);
@@ -223,20 +238,29 @@ async function validationBench(): Promise<void> {
     );
   };
   for (const n of [2500, 5000, 10000]) await row(`1 trace of ${n}`, [traceOf(7, n, 5)]);
-  await row('1,000 traces of 100', Array.from({ length: 1000 }, (_, k) => traceOf(100 + k, 100, k % 2 ? 5 : 3)));
+  await row(
+    '1,000 traces of 100',
+    Array.from({ length: 1000 }, (_, k) => traceOf(100 + k, 100, k % 2 ? 5 : 3)),
+  );
 }
 
 /** Part 5: the in-process checker against TLC on the same traces, and the audit's pipeline per schedule. */
 async function checkersBench(): Promise<void> {
   const tlc = { java: findJava(), jar: await findTlcJar() };
-  console.log(`\nthe two checkers of spec/Raft.tla on the same traces (${cpus().length} cores for TLC, one for the in-process checker); --skip-checkers yes skips it`);
-  console.log('workload                             events   in-process events/s (cold, warm)   TLC events/s (wall)   ratio (warm / TLC)');
+  console.log(
+    `\nthe two checkers of spec/Raft.tla on the same traces (${cpus().length} cores for TLC, one for the in-process checker); --skip-checkers yes skips it`,
+  );
+  console.log(
+    'workload                             events   in-process events/s (cold, warm)   TLC events/s (wall)   ratio (warm / TLC)',
+  );
   const row = async (label: string, traces: TraceInput[]) => {
     const events = traces.reduce((n, t) => n + (t.eventCount ?? 0), 0);
     const rates: number[] = [];
     for (let round = 0; round < 5; round++) {
       const t0 = performance.now();
-      for (const t of traces) if (checkTraceInProcess(t).status !== 'accepted') throw new Error(`${t.file}: the in-process checker did not accept a benchmark trace`);
+      for (const t of traces)
+        if (checkTraceInProcess(t).status !== 'accepted')
+          throw new Error(`${t.file}: the in-process checker did not accept a benchmark trace`);
       rates.push((events * 1000) / (performance.now() - t0));
     }
     const report = await checkTraces(traces, tlc);
@@ -264,10 +288,13 @@ async function checkersBench(): Promise<void> {
     const run = runSchedule(generateSchedule(seed), CAMPAIGN_RUN);
     events += run.events;
     const v = validateTraceValues('x', run.header, run.recorded) ?? validateTraceText('x', run.trace);
-    if (v.ok && v.trace.events.length > 0 && checkTraceInProcess({ file: 'x', ...v.trace }).status !== 'accepted') throw new Error(`seed ${seed} rejected`);
+    if (v.ok && v.trace.events.length > 0 && checkTraceInProcess({ file: 'x', ...v.trace }).status !== 'accepted')
+      throw new Error(`seed ${seed} rejected`);
   }
   const s = (performance.now() - t0) / 1000;
-  console.log(`audit screening on one core: ${n} schedules (${events} events) in ${s.toFixed(1)} s = ${(n / s).toFixed(0)} schedules/s, ${Math.round(events / s)} events/s`);
+  console.log(
+    `audit screening on one core: ${n} schedules (${events} events) in ${s.toFixed(1)} s = ${(n / s).toFixed(0)} schedules/s, ${Math.round(events / s)} events/s`,
+  );
 }
 
 function traceLines(cluster: LocalCluster): number {
@@ -297,7 +324,10 @@ function fsyncMicroseconds(): number {
       times.push((performance.now() - t0) * 1000);
     }
     file.close();
-    return percentile(times.sort((a, b) => a - b), 50);
+    return percentile(
+      times.sort((a, b) => a - b),
+      50,
+    );
   } finally {
     removeTempDir(dir);
   }
@@ -305,8 +335,12 @@ function fsyncMicroseconds(): number {
 
 /** Committed writes per second and commit latency on a real 3-server cluster, with and without fsync. */
 async function realClusterBench(writes: number, simEventsPerSecond: number): Promise<void> {
-  console.log(`\nreal cluster: 3 server processes on 127.0.0.1, ${writes} writes per row (client send to answer after commit and apply)`);
-  console.log(`fsync on this machine's temp dir: ${fsyncMicroseconds().toFixed(0)} µs per 100-byte append + fsync (median of 500)`);
+  console.log(
+    `\nreal cluster: 3 server processes on 127.0.0.1, ${writes} writes per row (client send to answer after commit and apply)`,
+  );
+  console.log(
+    `fsync on this machine's temp dir: ${fsyncMicroseconds().toFixed(0)} µs per 100-byte append + fsync (median of 500)`,
+  );
   console.log('fsync  clients  writes/s  median ms  p99 ms  trace events/s (all servers)  simulator events/s ÷ real');
   for (const fsync of [true, false]) {
     const dir = makeTempDir('raft-bench-cluster-');
@@ -315,7 +349,10 @@ async function realClusterBench(writes: number, simEventsPerSecond: number): Pro
       for (const id of cluster.ids) cluster.start(id);
       await cluster.waitForLeader(30_000);
       for (const clients of [1, 16]) {
-        const kv = Array.from({ length: clients }, () => new KvClient({ servers: cluster.clientUrls, timeoutMs: 30_000 }));
+        const kv = Array.from(
+          { length: clients },
+          () => new KvClient({ servers: cluster.clientUrls, timeoutMs: 30_000 }),
+        );
         await kv[0]!.put('warm', 'up');
         const latencies: number[] = [];
         let next = 0;
@@ -336,7 +373,11 @@ async function realClusterBench(writes: number, simEventsPerSecond: number): Pro
         latencies.sort((a, b) => a - b);
         const eventsPerSecond = events / seconds;
         console.log(
-          `${(fsync ? 'on' : 'off').padEnd(7)}${String(clients).padEnd(9)}${Math.round(writes / seconds).toLocaleString('en-US').padEnd(10)}${percentile(latencies, 50).toFixed(1).padEnd(11)}${percentile(latencies, 99).toFixed(1).padEnd(8)}${Math.round(eventsPerSecond).toLocaleString('en-US').padEnd(30)}${(simEventsPerSecond / eventsPerSecond).toFixed(0)}x`,
+          `${(fsync ? 'on' : 'off').padEnd(7)}${String(clients).padEnd(9)}${Math.round(writes / seconds)
+            .toLocaleString('en-US')
+            .padEnd(
+              10,
+            )}${percentile(latencies, 50).toFixed(1).padEnd(11)}${percentile(latencies, 99).toFixed(1).padEnd(8)}${Math.round(eventsPerSecond).toLocaleString('en-US').padEnd(30)}${(simEventsPerSecond / eventsPerSecond).toFixed(0)}x`,
         );
       }
     } finally {
@@ -347,7 +388,9 @@ async function realClusterBench(writes: number, simEventsPerSecond: number): Pro
 }
 
 async function nemesisBench(secondsList: number[]): Promise<void> {
-  console.log('\nthe nemesis: real 3-server clusters under seed 1\'s fault schedule, judged by merge, TLC and linearizability');
+  console.log(
+    "\nthe nemesis: real 3-server clusters under seed 1's fault schedule, judged by merge, TLC and linearizability",
+  );
   const java = findJava();
   const jar = await findTlcJar();
   console.log('run s  events  events/s  ops  max log  merge ms/10k ev  TLC s  TLC ev/s  lin ms/1k ops  verdict');
@@ -383,7 +426,9 @@ async function nemesisBench(secondsList: number[]): Promise<void> {
 }
 
 async function reportsBench(): Promise<void> {
-  console.log('\nthe HTML report of one long rejected trace (in-process diagnosis, no TLC); --skip-reports yes skips it');
+  console.log(
+    '\nthe HTML report of one long rejected trace (in-process diagnosis, no TLC); --skip-reports yes skips it',
+  );
   const run = runSchedule(generateSchedule(7, { minSteps: 100_000, maxSteps: 100_000, clusterSizes: [3] }));
   const lines = run.trace.trimEnd().split('\n');
   let k = Math.floor(lines.length * 0.9);
@@ -399,12 +444,24 @@ async function reportsBench(): Promise<void> {
     if (!trace.ok) throw new Error('the long trace is malformed');
     const verdict = checkTraceInProcess({ file, ...trace.trace });
     if (verdict.status !== 'rejected') throw new Error(`the changed trace was not rejected (${verdict.status})`);
-    console.log(`  ${verdict.events.toLocaleString('en-US')} events, rejected at event ${verdict.diagnosis.event.i} (${verdict.diagnosis.kind})`);
+    console.log(
+      `  ${verdict.events.toLocaleString('en-US')} events, rejected at event ${verdict.diagnosis.event.i} (${verdict.diagnosis.kind})`,
+    );
     const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
     const browser = existsSync(chromiumPath)
-      ? await (await import('playwright-core')).chromium.launch({
+      ? await (
+          await import('playwright-core')
+        ).chromium.launch({
           executablePath: chromiumPath,
-          args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+          args: [
+            '--no-sandbox',
+            '--disable-gpu',
+            '--disable-quic',
+            '--no-first-run',
+            '--disable-background-networking',
+            '--disable-component-update',
+            '--disable-sync',
+          ],
         })
       : null;
     if (!browser) console.log(`  no chromium at ${chromiumPath} (make browser installs it): page build and size only`);
@@ -413,7 +470,17 @@ async function reportsBench(): Promise<void> {
       for (const window of [1000, 4000, 20_000]) {
         const t0 = performance.now();
         const html = checkReportHtml({
-          summary: { tool: 'in-process checker', traces: 1, events: verdict.events, accepted: 0, rejected: 1, errors: 0, tlcRuns: 0, seconds: 0, jsonReport: '-' },
+          summary: {
+            tool: 'in-process checker',
+            traces: 1,
+            events: verdict.events,
+            accepted: 0,
+            rejected: 1,
+            errors: 0,
+            tlcRuns: 0,
+            seconds: 0,
+            jsonReport: '-',
+          },
           verdicts: [verdict],
           seconds: [0],
           kept: [],
@@ -437,7 +504,9 @@ async function reportsBench(): Promise<void> {
           click = ((performance.now() - t2) / 1000).toFixed(2);
           await tab.close();
         }
-        console.log(`  ${String(window).padStart(15)}   ${build.toFixed(2).padStart(9)}   ${(html.length / 1e6).toFixed(1).padStart(9)}   ${open.padStart(17)}   ${click.padStart(18)}`);
+        console.log(
+          `  ${String(window).padStart(15)}   ${build.toFixed(2).padStart(9)}   ${(html.length / 1e6).toFixed(1).padStart(9)}   ${open.padStart(17)}   ${click.padStart(18)}`,
+        );
       }
     } finally {
       await browser?.close();
@@ -448,7 +517,17 @@ async function reportsBench(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parse(process.argv.slice(2), ['schedules', 'steps', 'skip-tlc', 'skip-cluster', 'writes', 'skip-nemesis', 'nemesis-seconds', 'skip-checkers', 'skip-reports']);
+  const { values } = parse(process.argv.slice(2), [
+    'schedules',
+    'steps',
+    'skip-tlc',
+    'skip-cluster',
+    'writes',
+    'skip-nemesis',
+    'nemesis-seconds',
+    'skip-checkers',
+    'skip-reports',
+  ]);
   const writes = positiveInt('writes', values.writes, 2000);
   const simEventsPerSecond = simulatorBench(values);
   oracleCostBench();
@@ -456,8 +535,11 @@ async function main(): Promise<void> {
   if (values['skip-cluster'] !== 'yes') await realClusterBench(writes, simEventsPerSecond);
   if (values['skip-tlc'] !== 'yes') await validationBench();
   if (values['skip-nemesis'] !== 'yes') {
-    const list = (values['nemesis-seconds'] ?? '10,30,120').split(',').map((x) => positiveInt('nemesis-seconds', x.trim(), 0));
-    if (list.some((x) => x < 3)) throw new UsageError('--nemesis-seconds takes run lengths of at least 3 s, e.g. 10,30,120');
+    const list = (values['nemesis-seconds'] ?? '10,30,120')
+      .split(',')
+      .map((x) => positiveInt('nemesis-seconds', x.trim(), 0));
+    if (list.some((x) => x < 3))
+      throw new UsageError('--nemesis-seconds takes run lengths of at least 3 s, e.g. 10,30,120');
     await nemesisBench(list);
   }
   if (values['skip-checkers'] !== 'yes') await checkersBench();

@@ -112,8 +112,15 @@ function buildScenarios(): void {
     c.deliverWhere((m) => isType('RequestVoteRequest', 'n3', 'n2')(m) && m.term === 2);
     c.deliverWhere(heldRequest);
     c.settle();
-    const base = accepted('accepted-refused-votes.ndjson', 'votes refused to a candidate with a less up-to-date log and to a request of an older term', c);
-    const logCheck = findLast(base, (e) => e.action === 'HandleRequestVoteRequest' && e.node === 'n3' && e.peer === 'n2' && e.msg.term === 2);
+    const base = accepted(
+      'accepted-refused-votes.ndjson',
+      'votes refused to a candidate with a less up-to-date log and to a request of an older term',
+      c,
+    );
+    const logCheck = findLast(
+      base,
+      (e) => e.action === 'HandleRequestVoteRequest' && e.node === 'n3' && e.peer === 'n2' && e.msg.term === 2,
+    );
     rejected(
       'rejected-vote-log-not-up-to-date.ndjson',
       "a vote granted to a candidate whose log is less up to date than the voter's",
@@ -149,7 +156,11 @@ function buildScenarios(): void {
     c.deliverWhere(isType('RequestVoteRequest', 'n3', 'n1'));
     c.deliverWhere(isType('RequestVoteRequest', 'n3', 'n2'));
     c.settle();
-    const base = accepted('accepted-split-vote.ndjson', 'two candidates in one term; the voter keeps its first vote', c);
+    const base = accepted(
+      'accepted-split-vote.ndjson',
+      'two candidates in one term; the voter keeps its first vote',
+      c,
+    );
     const at = findLast(base, (e) => e.action === 'HandleRequestVoteRequest' && e.node === 'n3' && e.peer === 'n2');
     rejected(
       'rejected-two-votes-one-term.ndjson',
@@ -183,8 +194,15 @@ function buildScenarios(): void {
     c.settle();
     c.heartbeat('n2');
     c.settle();
-    const base = accepted('accepted-old-term-entry-not-committed.ndjson', 'a new leader replicates an older term\'s entry without committing it', c);
-    const at = findLast(base, (e) => e.action === 'HandleAppendEntriesResponse' && e.node === 'n2' && e.msg.success && e.msg.matchIndex === 1);
+    const base = accepted(
+      'accepted-old-term-entry-not-committed.ndjson',
+      "a new leader replicates an older term's entry without committing it",
+      c,
+    );
+    const at = findLast(
+      base,
+      (e) => e.action === 'HandleAppendEntriesResponse' && e.node === 'n2' && e.msg.success && e.msg.matchIndex === 1,
+    );
     const leader = base[at]!;
     rejected(
       'rejected-commit-earlier-term.ndjson',
@@ -210,8 +228,15 @@ function buildScenarios(): void {
     c.deliver(c.network.messages().indexOf(requests[longer]!));
     c.deliverWhere(isType('AppendEntriesRequest', 'n2', 'n1'));
     c.settle();
-    const base = accepted('accepted-stale-append-agrees.ndjson', 'a delayed AppendEntries that agrees with the log leaves it whole', c);
-    const at = findLast(base, (e) => e.action === 'HandleAppendEntriesRequest' && e.node === 'n2' && e.msg.entries.length === 1);
+    const base = accepted(
+      'accepted-stale-append-agrees.ndjson',
+      'a delayed AppendEntries that agrees with the log leaves it whole',
+      c,
+    );
+    const at = findLast(
+      base,
+      (e) => e.action === 'HandleAppendEntriesRequest' && e.node === 'n2' && e.msg.entries.length === 1,
+    );
     rejected(
       'rejected-truncate-agreeing-log.ndjson',
       'a follower that truncates its log on an AppendEntries that agrees with it',
@@ -238,11 +263,18 @@ function buildScenarios(): void {
     c.clientRequest('b'); // n3 is sent [a, b] with the leader's commitIndex 1
     c.dropWhere(to('n2'));
     c.settle();
-    const base = accepted('accepted-follower-commit.ndjson', 'a follower commits no further than the leader\'s commitIndex', c);
-    const at = findLast(base, (e) => e.action === 'HandleAppendEntriesRequest' && e.node === 'n3' && e.msg.entries.length === 2);
+    const base = accepted(
+      'accepted-follower-commit.ndjson',
+      "a follower commits no further than the leader's commitIndex",
+      c,
+    );
+    const at = findLast(
+      base,
+      (e) => e.action === 'HandleAppendEntriesRequest' && e.node === 'n3' && e.msg.entries.length === 2,
+    );
     rejected(
       'rejected-commit-past-leader.ndjson',
-      'a follower whose commitIndex moves past the leader\'s',
+      "a follower whose commitIndex moves past the leader's",
       base,
       at,
       (e) => {
@@ -288,7 +320,12 @@ function buildScenarios(): void {
     const staged = lines(c);
     const at = staged.length - 1;
     const leader = staged[at]!;
-    if (leader.action !== 'HandleAppendEntriesResponse' || leader.state.matchIndex.n3 !== 1 || c.state('n1').log[0]?.term !== 1 || leader.state.term !== 3) {
+    if (
+      leader.action !== 'HandleAppendEntriesResponse' ||
+      leader.state.matchIndex.n3 !== 1 ||
+      c.state('n1').log[0]?.term !== 1 ||
+      leader.state.term !== 3
+    ) {
       throw new Error(`the Figure 8 scenario did not stage: ${JSON.stringify(leader).slice(0, 300)}`);
     }
     // Then n2 hears of term 3 (n1's vote request, refused: n2's log is more up
@@ -301,15 +338,23 @@ function buildScenarios(): void {
     c.timeout('n2');
     c.settle();
     const rest = lines(c).slice(staged.length);
-    const commit = { i: 0, action: 'AdvanceCommitIndex', node: 'n1', state: { ...structuredClone(leader.state), commitIndex: 1 } };
-    const content = [...staged.slice(0, at + 1), commit, ...staged.slice(at + 1), ...rest].map((e, k) => (k === 0 ? e : { ...e, i: k }));
+    const commit = {
+      i: 0,
+      action: 'AdvanceCommitIndex',
+      node: 'n1',
+      state: { ...structuredClone(leader.state), commitIndex: 1 },
+    };
+    const content = [...staged.slice(0, at + 1), commit, ...staged.slice(at + 1), ...rest].map((e, k) =>
+      k === 0 ? e : { ...e, i: k },
+    );
     const elected = findLast(content, (e) => e.action === 'BecomeLeader' && e.node === 'n2' && e.state.term === 4);
     const file = 'unsafe-figure-8.ndjson';
     write(file, content);
     manifest.push({
       file,
       verdict: 'rejected',
-      about: 'a leader commits an entry of an earlier term by counting replicas, and a later leader lacks it (Figure 8)',
+      about:
+        'a leader commits an entry of an earlier term by counting replicas, and a later leader lacks it (Figure 8)',
       line: at + 2,
       action: 'AdvanceCommitIndex',
       condition: 'some entry of the current term is stored on a majority',
@@ -327,7 +372,8 @@ function buildScenarios(): void {
 }
 
 runTool('build-fixtures', () => {
-  if (process.argv.length > 2) throw new UsageError(`takes no arguments, got ${JSON.stringify(process.argv[2])}\n${usageOf(import.meta.url)}`);
+  if (process.argv.length > 2)
+    throw new UsageError(`takes no arguments, got ${JSON.stringify(process.argv[2])}\n${usageOf(import.meta.url)}`);
   buildScenarios();
   writeFileAtomic(join(DIR, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   console.log(`wrote ${manifest.length} fixtures to ${DIR}/`);

@@ -21,7 +21,7 @@ import { cpus } from 'node:os';
 import { exitOnHelp, usageOf, parse, positiveInt, UsageError } from '../src/cli/options.js';
 import { checkTraces, type TraceInput } from '../src/check/trace-checker.js';
 import { formatDiagnosis, type TraceVerdict } from '../src/verdict/diagnosis.js';
-import { findJava, findTlcJar,  tlcVersion } from '../src/tlc/jar.js';
+import { findJava, findTlcJar, tlcVersion } from '../src/tlc/jar.js';
 import { heartbeat, Progress, progressIntervalMs } from '../src/cli/progress.js';
 import { lockFolder, unlockFolder } from '../src/files/folder-lock.js';
 import { checkOutputsApart, checkWritableFile } from '../src/files/output-path.js';
@@ -34,7 +34,18 @@ import { runTool } from '../src/cli/run-tool.js';
 exitOnHelp(process.argv.slice(2), import.meta.url);
 
 async function main(): Promise<number> {
-  const { values, positionals: files } = parse(process.argv.slice(2), ['report', 'html', 'keep', 'window', 'chunk', 'batch', 'parallel', 'timeout', 'lock', 'lock-owner']);
+  const { values, positionals: files } = parse(process.argv.slice(2), [
+    'report',
+    'html',
+    'keep',
+    'window',
+    'chunk',
+    'batch',
+    'parallel',
+    'timeout',
+    'lock',
+    'lock-owner',
+  ]);
   if (files.length === 0) throw new UsageError(`name at least one trace file\n${usageOf(import.meta.url)}`);
   // A shell passes a pattern that matched nothing on as it is (make check TRACES='x/*.ndjson'): wrong usage, not a missing trace.
   const unmatched = files.find((f) => /[*?[]/.test(f) && !existsSync(f));
@@ -47,7 +58,13 @@ async function main(): Promise<number> {
   const report = values.report ?? 'traces/reports/check-report.json';
   const html = values.html ?? `${report.replace(/\.json$/, '')}.html`;
   // Neither report may be written over a trace it reports on, nor over the other report.
-  checkOutputsApart([['--report', report], ['--html', html]], files);
+  checkOutputsApart(
+    [
+      ['--report', report],
+      ['--html', html],
+    ],
+    files,
+  );
   // Before any work: a report that cannot be written must not cost a whole TLC run.
   checkWritableFile(report);
   checkWritableFile(html);
@@ -70,10 +87,15 @@ async function main(): Promise<number> {
     let result: ReturnType<typeof validateTraceFile>;
     const readStarted = performance.now();
     try {
-      result = validateTraceFile(file, (lines) => reading.update(`${file}: ${lines.toLocaleString('en-US')} lines read against the schema`));
+      result = validateTraceFile(file, (lines) =>
+        reading.update(`${file}: ${lines.toLocaleString('en-US')} lines read against the schema`),
+      );
     } catch (err) {
       // A reader bug must cost this file its verdict, not the others theirs.
-      result = { ok: false, problems: [{ file, line: 0, field: '', message: `cannot be read as a trace (${(err as Error).message})` }] };
+      result = {
+        ok: false,
+        problems: [{ file, line: 0, field: '', message: `cannot be read as a trace (${(err as Error).message})` }],
+      };
     }
     schemaSeconds.set(file, (schemaSeconds.get(file) ?? 0) + (performance.now() - readStarted) / 1000);
     if (result.ok) inputs.push({ file, ...result.trace });
@@ -87,7 +109,8 @@ async function main(): Promise<number> {
   console.log(`checking ${inputs.length} trace(s) with ${tool}`);
   // A TLC run can take minutes: between runs' ends, a line every few seconds still says the check is alive.
   const runs = { done: 0, total: 0 };
-  const runsLine = () => `${runs.done}/${runs.total || '?'} TLC runs done, ${((performance.now() - started) / 1000).toFixed(0)} s`;
+  const runsLine = () =>
+    `${runs.done}/${runs.total || '?'} TLC runs done, ${((performance.now() - started) / 1000).toFixed(0)} s`;
   const stopBeat = heartbeat(() => progress.update(runsLine()), progressIntervalMs());
   const checked = await checkTraces(inputs, {
     java,
@@ -105,7 +128,10 @@ async function main(): Promise<number> {
   stopBeat();
   progress.end();
   const verdicts = [...invalid, ...checked.verdicts];
-  const traceSeconds = verdicts.map((v, k) => (schemaSeconds.get(v.file) ?? 0) + (k < invalid.length ? 0 : checked.traceSeconds[k - invalid.length] ?? 0));
+  const traceSeconds = verdicts.map(
+    (v, k) =>
+      (schemaSeconds.get(v.file) ?? 0) + (k < invalid.length ? 0 : (checked.traceSeconds[k - invalid.length] ?? 0)),
+  );
   const seconds = (performance.now() - started) / 1000;
   const count = (s: TraceVerdict['status']) => verdicts.filter((v) => v.status === s).length;
   const events = verdicts.reduce((n, v) => n + v.events, 0);
@@ -114,7 +140,8 @@ async function main(): Promise<number> {
     if (v.status === 'error') console.error(v.message);
     if (v.status === 'rejected') for (const line of formatDiagnosis(v.file, v.diagnosis)) console.error(line);
   }
-  for (const c of checked.kept) console.error(`kept the chunk of ${c.file} that TLC rejected in ${c.dir}; re-run TLC on it:\n  ${c.command}`);
+  for (const c of checked.kept)
+    console.error(`kept the chunk of ${c.file} that TLC rejected in ${c.dir}; re-run TLC on it:\n  ${c.command}`);
   const row = (k: string, val: string | number) => console.log(`  ${k.padEnd(22)}${val}`);
   console.log('trace validation by TLC');
   row('traces', verdicts.length);
@@ -122,7 +149,10 @@ async function main(): Promise<number> {
   row('accepted', count('accepted'));
   row('rejected', count('rejected'));
   row('not checked (errors)', count('error'));
-  row('TLC runs', `${checked.tlcRuns}${checked.retries ? ` (${checked.retries} repeated without a trace TLC could not evaluate)` : ''}`);
+  row(
+    'TLC runs',
+    `${checked.tlcRuns}${checked.retries ? ` (${checked.retries} repeated without a trace TLC could not evaluate)` : ''}`,
+  );
   row('time', `${seconds.toFixed(1)} s`);
   row('events per second', Math.round(events / seconds));
   // Traces are read as they are checked: this stays flat however long they are.
@@ -146,7 +176,9 @@ async function main(): Promise<number> {
         seconds: Number(seconds.toFixed(3)),
         html,
         verdicts: verdicts.map((v, k) => ({
-          ...(v.status === 'rejected' ? { ...v, diagnosis: { ...v.diagnosis, text: formatDiagnosis(v.file, v.diagnosis) } } : v),
+          ...(v.status === 'rejected'
+            ? { ...v, diagnosis: { ...v.diagnosis, text: formatDiagnosis(v.file, v.diagnosis) } }
+            : v),
           seconds: Number(traceSeconds[k]!.toFixed(3)),
           ...(keptOf(v.file) ? { kept: keptOf(v.file) } : {}),
         })),

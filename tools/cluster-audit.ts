@@ -43,7 +43,10 @@ function pick(spec: string): Mutant[] {
   const all = [...loadMutants(), ...loadServerMutants()];
   return spec.split(',').map((key) => {
     const m = all.find((x) => String(x.id) === key.trim() || x.name === key.trim());
-    if (!m) throw new UsageError(`no mutant ${JSON.stringify(key)}; the catalogue has ${all.map((x) => `${x.id} ${x.name}`).join(', ')}`);
+    if (!m)
+      throw new UsageError(
+        `no mutant ${JSON.stringify(key)}; the catalogue has ${all.map((x) => `${x.id} ${x.name}`).join(', ')}`,
+      );
     return m;
   });
 }
@@ -72,7 +75,15 @@ async function main(): Promise<number> {
       for (let seed = 1; seed <= (mutant ? runs : 1) && !caught; seed++) {
         const dir = join(out, mutant ? mutant.name : 'correct', `seed-${seed}`);
         console.log(`${label}: run ${seed} (${seconds} s, seed ${seed}) in ${dir}`);
-        last = await runClusterCheck({ dir, servers, seconds, seed, projectRoot: copy, tlc, rerun: `npx tsx tools/cluster-audit.ts --mutants ${mutant ? mutant.id : '(none)'} --seconds ${seconds}` });
+        last = await runClusterCheck({
+          dir,
+          servers,
+          seconds,
+          seed,
+          projectRoot: copy,
+          tlc,
+          rerun: `npx tsx tools/cluster-audit.ts --mutants ${mutant ? mutant.id : '(none)'} --seconds ${seconds}`,
+        });
         done++;
         if (last.findings.some((f) => CATCHING.includes(f.oracle))) caught = last;
         for (const f of last.findings) console.log(`  ${f.oracle}: ${f.what}`);
@@ -80,21 +91,57 @@ async function main(): Promise<number> {
     } finally {
       removeTempDir(copy);
     }
-    const caughtBy = caught ? [...new Set(caught.findings.map((f) => f.oracle).filter((o) => CATCHING.includes(o)))] : [];
+    const caughtBy = caught
+      ? [...new Set(caught.findings.map((f) => f.oracle).filter((o) => CATCHING.includes(o)))]
+      : [];
     const first = (caught ?? last)?.findings[0]?.what ?? null;
     const ok = mutant ? caught !== null : last?.verdict === 'passed';
-    rows.push({ label, mutant, runs: done, seconds: Math.round((performance.now() - t0) / 1000), caughtBy, first, dir: (caught ?? last)?.dir ?? null, ok });
-    console.log(`${label}: ${mutant ? (caught ? `caught by ${caughtBy.join(' + ')} in run ${done}` : `ESCAPED ${done} runs`) : ok ? 'passed' : 'FAILED'}`);
+    rows.push({
+      label,
+      mutant,
+      runs: done,
+      seconds: Math.round((performance.now() - t0) / 1000),
+      caughtBy,
+      first,
+      dir: (caught ?? last)?.dir ?? null,
+      ok,
+    });
+    console.log(
+      `${label}: ${mutant ? (caught ? `caught by ${caughtBy.join(' + ')} in run ${done}` : `ESCAPED ${done} runs`) : ok ? 'passed' : 'FAILED'}`,
+    );
   }
   console.log('\nthe audit on real clusters');
   console.log(`  ${'mutant'.padEnd(40)}${'caught by'.padEnd(28)}${'runs'.padEnd(6)}time`);
   for (const r of rows) {
-    const verdict = r.mutant ? (r.caughtBy.length ? r.caughtBy.join(' + ') : 'ESCAPED') : r.ok ? 'passed (no false alarm)' : 'FAILED';
+    const verdict = r.mutant
+      ? r.caughtBy.length
+        ? r.caughtBy.join(' + ')
+        : 'ESCAPED'
+      : r.ok
+        ? 'passed (no false alarm)'
+        : 'FAILED';
     console.log(`  ${r.label.padEnd(40)}${verdict.padEnd(28)}${String(r.runs).padEnd(6)}${r.seconds} s`);
   }
-  for (const r of rows) if (r.first && (r.mutant || !r.ok)) console.log(`  ${r.label}: ${r.first.slice(0, 200)}${r.dir ? ` (${r.dir})` : ''}`);
+  for (const r of rows)
+    if (r.first && (r.mutant || !r.ok))
+      console.log(`  ${r.label}: ${r.first.slice(0, 200)}${r.dir ? ` (${r.dir})` : ''}`);
   const report = join(out, 'cluster-audit.json');
-  writeFileAtomic(report, JSON.stringify({ seconds, servers, runs, rows: rows.map((r) => ({ ...r, mutant: r.mutant ? { id: r.mutant.id, name: r.mutant.name, bug: r.mutant.bug } : null })) }, null, 2) + '\n');
+  writeFileAtomic(
+    report,
+    JSON.stringify(
+      {
+        seconds,
+        servers,
+        runs,
+        rows: rows.map((r) => ({
+          ...r,
+          mutant: r.mutant ? { id: r.mutant.id, name: r.mutant.name, bug: r.mutant.bug } : null,
+        })),
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   console.log(`report: ${report}`);
   return rows.every((r) => r.ok) ? 0 : 1;
 }

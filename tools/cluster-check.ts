@@ -22,14 +22,18 @@
 import { readFileSync } from 'node:fs';
 import { exitOnHelp, parse, positiveInt, UsageError } from '../src/cli/options.js';
 import { parseFaultSchedule, type FaultSchedule } from '../src/nemesis/faults.js';
-import { checkRunFolder, formatClusterReport,  runClusterCheck } from '../src/nemesis/run.js';
+import { checkRunFolder, formatClusterReport, runClusterCheck } from '../src/nemesis/run.js';
 import { findJava, findTlcJar } from '../src/tlc/jar.js';
 import { runTool } from '../src/cli/run-tool.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
 
 async function main(): Promise<number> {
-  const { values, positionals } = parse(process.argv.slice(2), ['seconds', 'servers', 'seed', 'clients', 'keys', 'out', 'faults', 'lose-unsynced', 'no-fsync'], ['lose-unsynced', 'no-fsync']);
+  const { values, positionals } = parse(
+    process.argv.slice(2),
+    ['seconds', 'servers', 'seed', 'clients', 'keys', 'out', 'faults', 'lose-unsynced', 'no-fsync'],
+    ['lose-unsynced', 'no-fsync'],
+  );
   const fsync = values['no-fsync'] !== 'true';
   const loseUnsynced = values['lose-unsynced'] === 'true';
   if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
@@ -39,15 +43,21 @@ async function main(): Promise<number> {
     try {
       text = readFileSync(values.faults, 'utf8');
     } catch (err) {
-      throw new UsageError(`--faults ${values.faults}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      throw new UsageError(
+        `--faults ${values.faults}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      );
     }
     faults = parseFaultSchedule(values.faults, text);
-    for (const flag of ['seconds', 'servers', 'seed'] as const) if (values[flag]) throw new UsageError(`--${flag} comes from the --faults file; leave it out`);
+    for (const flag of ['seconds', 'servers', 'seed'] as const)
+      if (values[flag]) throw new UsageError(`--${flag} comes from the --faults file; leave it out`);
   }
   const seconds = faults?.seconds ?? positiveInt('seconds', values.seconds, 30);
   const servers = faults?.servers ?? positiveInt('servers', values.servers, 3);
   const seed = faults?.seed ?? positiveInt('seed', values.seed, 1);
-  if (servers !== 3 && servers !== 5) throw new UsageError(`--servers must be 3 or 5 (the cluster sizes the trace checker's spec models), got ${servers}`);
+  if (servers !== 3 && servers !== 5)
+    throw new UsageError(
+      `--servers must be 3 or 5 (the cluster sizes the trace checker's spec models), got ${servers}`,
+    );
   if (seconds < 3 || seconds > 3600) throw new UsageError(`--seconds must be in 3..3600, got ${seconds}`);
   const clients = positiveInt('clients', values.clients, 3);
   const keys = positiveInt('keys', values.keys, 3);

@@ -20,19 +20,32 @@ import { runTool } from '../src/cli/run-tool.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
 
-async function up(dir: string, servers: number, basePort: number, fsync: boolean, lifetimeSeconds: number): Promise<number> {
+async function up(
+  dir: string,
+  servers: number,
+  basePort: number,
+  fsync: boolean,
+  lifetimeSeconds: number,
+): Promise<number> {
   try {
     const old = LocalCluster.attach(dir);
     const running = old.ids.filter((id) => old.ownPid(id) !== null);
-    if (running.length) throw new Error(`${dir}: servers ${running.join(', ')} are already running; stop them with make cluster-down`);
+    if (running.length)
+      throw new Error(`${dir}: servers ${running.join(', ')} are already running; stop them with make cluster-down`);
     // The servers' logs and traces belong to that membership.
-    if (old.ids.length !== servers) throw new Error(`${dir} holds the data of a ${old.ids.length}-server cluster; remove the folder or choose another (CLUSTER_DIR=..., --dir)`);
+    if (old.ids.length !== servers)
+      throw new Error(
+        `${dir} holds the data of a ${old.ids.length}-server cluster; remove the folder or choose another (CLUSTER_DIR=..., --dir)`,
+      );
   } catch (err) {
     if (!(err as Error).message.includes('no cluster.json')) throw err;
   }
   for (let k = 1; k <= servers; k++) {
     for (const p of [basePort + k, basePort + 100 + k]) {
-      if (await portInUse(p)) throw new Error(`port ${p} on 127.0.0.1 is already in use; choose other ports with BASE_PORT=... (--base-port)`);
+      if (await portInUse(p))
+        throw new Error(
+          `port ${p} on 127.0.0.1 is already in use; choose other ports with BASE_PORT=... (--base-port)`,
+        );
     }
   }
   const cluster = await LocalCluster.create({ dir, servers, basePort, fsync, lifetimeSeconds, detached: true });
@@ -41,8 +54,11 @@ async function up(dir: string, servers: number, basePort: number, fsync: boolean
     // A server that fails to start (a damaged log, a port taken) fails the command at once, with its reason.
     const leader = await cluster.waitForLeader(30_000, cluster.ids, cluster.ids);
     cluster.release();
-    console.log(`cluster up: ${servers} server${servers === 1 ? '' : 's'}, leader ${leader}; run folder ${dir}/ (config cluster.json; per server: wal.log, trace.ndjson, server.log)`);
-    for (const id of cluster.ids) console.log(`  ${id}  client API ${cluster.clientUrl(id)}  pid ${cluster.ownPid(id)}`);
+    console.log(
+      `cluster up: ${servers} server${servers === 1 ? '' : 's'}, leader ${leader}; run folder ${dir}/ (config cluster.json; per server: wal.log, trace.ndjson, server.log)`,
+    );
+    for (const id of cluster.ids)
+      console.log(`  ${id}  client API ${cluster.clientUrl(id)}  pid ${cluster.ownPid(id)}`);
     console.log(`try:  npx tsx tools/kv.ts --dir ${dir} put greeting hello`);
     console.log(`      npx tsx tools/kv.ts --dir ${dir} get greeting`);
     console.log(`stop: make cluster-down (each server stops by itself after ${lifetimeSeconds} s)`);
@@ -59,14 +75,19 @@ async function status(dir: string): Promise<number> {
   for (const id of cluster.ids) {
     const s = all[id];
     const pid = cluster.ownPid(id);
-    console.log(s ? `${id}  ${s.role.padEnd(9)} term ${s.term}  log ${s.logLength}  commit ${s.commitIndex}  applied ${s.lastApplied}  leader ${s.leader ?? '-'}  pid ${pid}` : `${id}  not answering${pid ? ` (pid ${pid})` : ' (not running)'}`);
+    console.log(
+      s
+        ? `${id}  ${s.role.padEnd(9)} term ${s.term}  log ${s.logLength}  commit ${s.commitIndex}  applied ${s.lastApplied}  leader ${s.leader ?? '-'}  pid ${pid}`
+        : `${id}  not answering${pid ? ` (pid ${pid})` : ' (not running)'}`,
+    );
   }
   return 0;
 }
 
 async function startOne(dir: string, id: string): Promise<number> {
   const cluster = LocalCluster.attach(dir);
-  if (!cluster.ids.includes(id)) throw new UsageError(`${id} is not a member of the cluster in ${dir} (${cluster.ids.join(', ')})`);
+  if (!cluster.ids.includes(id))
+    throw new UsageError(`${id} is not a member of the cluster in ${dir} (${cluster.ids.join(', ')})`);
   const pid = cluster.ownPid(id);
   if (pid) throw new Error(`${id} is already running (pid ${pid})`);
   cluster.start(id);
@@ -78,7 +99,9 @@ async function startOne(dir: string, id: string): Promise<number> {
     throw err;
   }
   cluster.release();
-  console.log(`${id} started (pid ${cluster.ownPid(id)}, incarnation ${s.incarnation}, term ${s.term}, log ${s.logLength})`);
+  console.log(
+    `${id} started (pid ${cluster.ownPid(id)}, incarnation ${s.incarnation}, term ${s.term}, log ${s.logLength})`,
+  );
   return 0;
 }
 
@@ -96,7 +119,11 @@ async function down(dir: string): Promise<number> {
 }
 
 async function main(): Promise<number> {
-  const { values, positionals } = parse(process.argv.slice(2), ['servers', 'dir', 'base-port', 'lifetime', 'no-fsync'], ['no-fsync']);
+  const { values, positionals } = parse(
+    process.argv.slice(2),
+    ['servers', 'dir', 'base-port', 'lifetime', 'no-fsync'],
+    ['no-fsync'],
+  );
   const [command, ...rest] = positionals;
   const id = command === 'start' ? rest.shift() : undefined;
   if (command === 'start' && !id) throw new UsageError('start needs the id of a server, e.g. start n2');
@@ -108,7 +135,8 @@ async function main(): Promise<number> {
       // The checker takes clusters n1..nK of 1 to 9 servers (a lone server elects itself).
       if (servers > 9) throw new UsageError(`--servers takes 1..9, got ${servers}`);
       const basePort = positiveInt('base-port', values['base-port'], 7100);
-      if (basePort + 100 + servers > 65535) throw new UsageError(`--base-port ${basePort} leaves no room for ${servers} servers' ports`);
+      if (basePort + 100 + servers > 65535)
+        throw new UsageError(`--base-port ${basePort} leaves no room for ${servers} servers' ports`);
       return up(dir, servers, basePort, values['no-fsync'] !== 'true', positiveInt('lifetime', values.lifetime, 3600));
     }
     case 'status':

@@ -28,8 +28,16 @@ async function main(): Promise<number> {
   const out = values.out ?? 'traces/fuzz-checkers';
   const java = findJava();
   const jar = await findTlcJar({ log: (s) => console.log(s) });
-  console.log(`fuzz-checkers: ${count} perturbations of ${bases} traces (seed ${seed}), TLC chunks of ${chunkSize} events`);
-  const report = await fuzzCheckers({ count, rng: new Rng(seed), firstSeed: seed, bases, tlc: { java, jar, chunkSize } });
+  console.log(
+    `fuzz-checkers: ${count} perturbations of ${bases} traces (seed ${seed}), TLC chunks of ${chunkSize} events`,
+  );
+  const report = await fuzzCheckers({
+    count,
+    rng: new Rng(seed),
+    firstSeed: seed,
+    bases,
+    tlc: { java, jar, chunkSize },
+  });
   for (const line of formatFuzzTable(report)) console.log(line);
   console.log(
     `${report.checked} perturbed traces (${report.events} events with the ${report.bases} base traces) judged by both: ` +
@@ -41,12 +49,19 @@ async function main(): Promise<number> {
     report.disagreements.forEach((d, k) => {
       const file = join(out, `disagreement-${k + 1}.ndjson`);
       writeFileSync(file, d.text);
-      writeFileSync(join(out, `disagreement-${k + 1}.txt`), `${JSON.stringify(d.perturbation)} (base seed ${d.base})\n  ${d.detail}\n`);
-      console.log(`DISAGREEMENT ${k + 1}: ${d.perturbation.kind} at event ${d.perturbation.event} (${d.perturbation.what}), base seed ${d.base}; trace ${file}\n  ${d.detail}`);
+      writeFileSync(
+        join(out, `disagreement-${k + 1}.txt`),
+        `${JSON.stringify(d.perturbation)} (base seed ${d.base})\n  ${d.detail}\n`,
+      );
+      console.log(
+        `DISAGREEMENT ${k + 1}: ${d.perturbation.kind} at event ${d.perturbation.event} (${d.perturbation.what}), base seed ${d.base}; trace ${file}\n  ${d.detail}`,
+      );
     });
   }
   const ok = report.disagreements.length === 0 && report.basesRejected.length === 0;
-  console.log(ok ? `no disagreement over ${report.checked} perturbed traces` : `${report.disagreements.length} disagreement(s)`);
+  console.log(
+    ok ? `no disagreement over ${report.checked} perturbed traces` : `${report.disagreements.length} disagreement(s)`,
+  );
   return ok ? 0 : 1;
 }
 

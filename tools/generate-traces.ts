@@ -37,7 +37,8 @@ function scheduleOptions(nodes: string | undefined, steps: string | undefined): 
     const m = /^(\d+)(?:-(\d+))?$/.exec(steps);
     const min = m ? Number(m[1]) : NaN;
     const max = m ? Number(m[2] ?? m[1]) : NaN;
-    if (!m || min < 1 || max < min) throw new UsageError(`--steps takes N or MIN-MAX with 1 <= MIN <= MAX, got ${JSON.stringify(steps)}`);
+    if (!m || min < 1 || max < min)
+      throw new UsageError(`--steps takes N or MIN-MAX with 1 <= MIN <= MAX, got ${JSON.stringify(steps)}`);
     options.minSteps = min;
     options.maxSteps = max;
   }
@@ -45,11 +46,15 @@ function scheduleOptions(nodes: string | undefined, steps: string | undefined): 
 }
 
 async function main(): Promise<number> {
-  const { values, positionals } = parse(process.argv.slice(2), ['count', 'first-seed', 'seed', 'out', 'nodes', 'steps', 'replace', 'lock-owner'], ['replace']);
+  const { values, positionals } = parse(
+    process.argv.slice(2),
+    ['count', 'first-seed', 'seed', 'out', 'nodes', 'steps', 'replace', 'lock-owner'],
+    ['replace'],
+  );
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   const count = values.seed !== undefined ? 1 : positiveInt('count', values.count, 100);
-  const first = naturalInt('seed', (values.seed ?? values['first-seed']), 1);
-  const out = (values.out) ?? 'traces';
+  const first = naturalInt('seed', values.seed ?? values['first-seed'], 1);
+  const out = values.out ?? 'traces';
   const options = scheduleOptions(values.nodes, values.steps);
   const recorded = resolvedOptions(options);
   const owner = values['lock-owner'] === undefined ? process.pid : positiveInt('lock-owner', values['lock-owner'], 0);
@@ -80,10 +85,18 @@ async function main(): Promise<number> {
       run = await runScheduleAsync(
         schedule,
         {
-          params: { clusterSizes: recorded.clusterSizes, stepRange: [recorded.minSteps, recorded.maxSteps], weights: recorded.weights },
+          params: {
+            clusterSizes: recorded.clusterSizes,
+            stepRange: [recorded.minSteps, recorded.maxSteps],
+            weights: recorded.weights,
+          },
           traceFile: file,
         },
-        (steps) => progress.update(`${written}/${count} traces, ${events} events; seed ${seed}: ${steps}/${schedule.steps.length} steps`, false),
+        (steps) =>
+          progress.update(
+            `${written}/${count} traces, ${events} events; seed ${seed}: ${steps}/${schedule.steps.length} steps`,
+            false,
+          ),
       );
     } catch (err) {
       file.abort();
@@ -102,14 +115,20 @@ async function main(): Promise<number> {
     if (run.failure) {
       failures++;
       const f = run.failure;
-      console.error(`${path}: ${f.invariant} violated at schedule step ${f.step} (after event ${f.event}), seed ${f.seed}: ${f.detail}`);
-      console.error(`  replay: npx tsx tools/generate-traces.ts --seed ${seed} --out ${out}${values.nodes ? ` --nodes ${values.nodes}` : ''}${values.steps ? ` --steps ${values.steps}` : ''}`);
+      console.error(
+        `${path}: ${f.invariant} violated at schedule step ${f.step} (after event ${f.event}), seed ${f.seed}: ${f.detail}`,
+      );
+      console.error(
+        `  replay: npx tsx tools/generate-traces.ts --seed ${seed} --out ${out}${values.nodes ? ` --nodes ${values.nodes}` : ''}${values.steps ? ` --steps ${values.steps}` : ''}`,
+      );
     }
   }
   progress.end();
   const seconds = (performance.now() - started) / 1000;
   if (vacuous.length > 0) console.log(`no events under seed(s) ${vacuous.join(', ')}: no trace written for them`);
-  console.log(`wrote ${written} trace(s), ${events} events (${(bytes / 1e6).toFixed(1)} MB, ${events ? Math.round(bytes / events) : 0} bytes/event), to ${out}/ in ${seconds.toFixed(2)} s (seeds ${first}..${seed - 1})${failures ? `; ${failures} broke a safety invariant` : ''}`);
+  console.log(
+    `wrote ${written} trace(s), ${events} events (${(bytes / 1e6).toFixed(1)} MB, ${events ? Math.round(bytes / events) : 0} bytes/event), to ${out}/ in ${seconds.toFixed(2)} s (seeds ${first}..${seed - 1})${failures ? `; ${failures} broke a safety invariant` : ''}`,
+  );
   return failures || written === 0 ? 1 : 0;
 }
 

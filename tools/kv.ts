@@ -23,21 +23,27 @@ async function main(): Promise<number> {
   const { values, positionals } = parse(process.argv.slice(2), ['dir', 'servers', 'timeout']);
   const [command, key, value, ...rest] = positionals;
   if (rest.length) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`);
-  if (command !== 'put' && command !== 'get') throw new UsageError(`say put KEY VALUE or get KEY (got ${JSON.stringify(command ?? '')})`);
-  if (key === undefined || !KEY_PATTERN.test(key)) throw new UsageError(`KEY must be 1-128 characters of A-Z a-z 0-9 _ . : - (got ${JSON.stringify(key ?? '')})`);
+  if (command !== 'put' && command !== 'get')
+    throw new UsageError(`say put KEY VALUE or get KEY (got ${JSON.stringify(command ?? '')})`);
+  if (key === undefined || !KEY_PATTERN.test(key))
+    throw new UsageError(`KEY must be 1-128 characters of A-Z a-z 0-9 _ . : - (got ${JSON.stringify(key ?? '')})`);
   if (command === 'put' && value === undefined) throw new UsageError('put needs a VALUE');
-  if (command === 'get' && value !== undefined) throw new UsageError(`get takes only a KEY (got ${JSON.stringify(value)} too)`);
+  if (command === 'get' && value !== undefined)
+    throw new UsageError(`get takes only a KEY (got ${JSON.stringify(value)} too)`);
   let servers: Record<string, string>;
   if (values.servers) {
     const urls = values.servers.split(',');
-    for (const u of urls) if (!/^http:\/\/(127\.0\.0\.1|localhost|\[::1\]):\d+$/.test(u)) throw new UsageError(`--servers: ${JSON.stringify(u)} is not http://127.0.0.1:PORT`);
+    for (const u of urls)
+      if (!/^http:\/\/(127\.0\.0\.1|localhost|\[::1\]):\d+$/.test(u))
+        throw new UsageError(`--servers: ${JSON.stringify(u)} is not http://127.0.0.1:PORT`);
     servers = Object.fromEntries(urls.map((u, k) => [`n${k + 1}`, u]));
   } else {
     servers = LocalCluster.attach(values.dir ?? 'traces/cluster').clientUrls;
   }
   const client = new KvClient({ servers, timeoutMs: positiveInt('timeout', values.timeout, 10_000) });
   const r = command === 'put' ? await client.put(key, value!) : await client.get(key);
-  if (command === 'put') console.log(`ok: ${key}=${r.value} applied as entry ${r.index} of term ${r.term} (leader ${r.server})`);
+  if (command === 'put')
+    console.log(`ok: ${key}=${r.value} applied as entry ${r.index} of term ${r.term} (leader ${r.server})`);
   else if (r.value === null) {
     console.error(`kv: ${key} is not set (read at entry ${r.index}, leader ${r.server})`);
     return 4;

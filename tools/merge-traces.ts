@@ -40,7 +40,9 @@ function main(): number {
   checkWritableFile(out);
   const merged = mergeTraceFiles(files);
   writeMergedTrace(out, merged);
-  console.log(`merged ${merged.events.length} events from ${files.length} traces into ${out} (${merged.unreceived} messages sent and never received)`);
+  console.log(
+    `merged ${merged.events.length} events from ${files.length} traces into ${out} (${merged.unreceived} messages sent and never received)`,
+  );
   console.log(`check it with TLC: make check TRACES=${out}`);
   return 0;
 }

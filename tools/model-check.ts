@@ -14,7 +14,7 @@
 import { cpus } from 'node:os';
 import { exitOnHelp, parse, positiveInt, UsageError } from '../src/cli/options.js';
 import { formatCoverage } from '../src/tlc/coverage.js';
-import { findJava, findTlcJar,  tlcVersion, type JavaRuntime, type TlcJar } from '../src/tlc/jar.js';
+import { findJava, findTlcJar, tlcVersion, type JavaRuntime, type TlcJar } from '../src/tlc/jar.js';
 import { findModel, MODELS, runModel, type SpecModel } from '../src/tlc/models.js';
 import { describeOutcome, runTlc, type TlcResult } from '../src/tlc/run.js';
 import { runTool } from '../src/cli/run-tool.js';
@@ -40,18 +40,39 @@ function progressPrinter(label: string, seconds = 30): (line: string) => void {
     if (now - last < seconds * 1000) return;
     last = now;
     // Simulation reports no distinct states or queue: TLC prints -1 for them.
-    console.log(`  [${label}] ${line.replace(/^Progress\(-?\d+\) at \S+ \S+: /, '').replace(/, -1 distinct states found, -1 states left on queue/, '')}`);
+    console.log(
+      `  [${label}] ${line.replace(/^Progress\(-?\d+\) at \S+ \S+: /, '').replace(/, -1 distinct states found, -1 states left on queue/, '')}`,
+    );
   };
 }
 
-async function checkModels(models: readonly SpecModel[], workers: number, timeoutSeconds: number, coverage: boolean, java: JavaRuntime, jar: TlcJar): Promise<boolean> {
+async function checkModels(
+  models: readonly SpecModel[],
+  workers: number,
+  timeoutSeconds: number,
+  coverage: boolean,
+  java: JavaRuntime,
+  jar: TlcJar,
+): Promise<boolean> {
   let ok = true;
   for (const model of models) {
-    const how = model.mode === 'simulate' ? `random simulation, depth ${model.depth}, seed ${model.seed}, ${model.seconds} s` : 'exhaustive';
+    const how =
+      model.mode === 'simulate'
+        ? `random simulation, depth ${model.depth}, seed ${model.seed}, ${model.seconds} s`
+        : 'exhaustive';
     console.log(`\n${model.name} (spec/${model.name}.cfg; ${how}; ${workers} worker(s))`);
-    const run = await runModel(model, { workers, timeoutMs: timeoutSeconds * 1000, coverage, java, jar, onProgress: progressPrinter(model.name) });
+    const run = await runModel(model, {
+      workers,
+      timeoutMs: timeoutSeconds * 1000,
+      coverage,
+      java,
+      jar,
+      onProgress: progressPrinter(model.name),
+    });
     const o = run.result.outcome;
-    console.log(`  ${run.verdict === 'no error' ? (model.mode === 'simulate' ? `no error in ${model.seconds} s of simulation` : 'no error found') : describeOutcome(o)}`);
+    console.log(
+      `  ${run.verdict === 'no error' ? (model.mode === 'simulate' ? `no error in ${model.seconds} s of simulation` : 'no error found') : describeOutcome(o)}`,
+    );
     printFigures(run.result);
     if (run.verdict !== 'no error') ok = false;
     if (coverage) {
@@ -68,7 +89,11 @@ async function checkModels(models: readonly SpecModel[], workers: number, timeou
 }
 
 async function main(): Promise<number> {
-  const { values, positionals } = parse(process.argv.slice(2), ['config', 'workers', 'timeout', 'use', 'models', 'no-coverage'], ['no-coverage']);
+  const { values, positionals } = parse(
+    process.argv.slice(2),
+    ['config', 'workers', 'timeout', 'use', 'models', 'no-coverage'],
+    ['no-coverage'],
+  );
   const workers = positiveInt('workers', values.workers, cpus().length);
   const timeoutSeconds = positiveInt('timeout', values.timeout, 1800);
   if (positionals.length > 1) throw new UsageError('give one spec at most');
@@ -77,12 +102,14 @@ async function main(): Promise<number> {
     if (values.models) {
       models = values.models.split(',').map((name) => {
         const m = findModel(name.trim());
-        if (!m) throw new UsageError(`no model ${JSON.stringify(name)}; there are ${MODELS.map((x) => x.name).join(', ')}`);
+        if (!m)
+          throw new UsageError(`no model ${JSON.stringify(name)}; there are ${MODELS.map((x) => x.name).join(', ')}`);
         return m;
       });
     } else {
       const use = values.use ?? 'spec';
-      if (!['spec', 'long', 'deep', 'test'].includes(use)) throw new UsageError(`--use takes spec, long, deep or test, got ${JSON.stringify(use)}`);
+      if (!['spec', 'long', 'deep', 'test'].includes(use))
+        throw new UsageError(`--use takes spec, long, deep or test, got ${JSON.stringify(use)}`);
       models = MODELS.filter((m) => m.use === use);
     }
   }
@@ -92,13 +119,23 @@ async function main(): Promise<number> {
   if (positionals.length === 1) {
     const spec = positionals[0]!;
     console.log(`checking ${spec}${values.config ? ` with ${values.config}` : ''} on ${workers} worker(s)...`);
-    const result = await runTlc({ spec, config: values.config, workers, timeoutMs: timeoutSeconds * 1000, java, jar, onProgress: progressPrinter('TLC') });
+    const result = await runTlc({
+      spec,
+      config: values.config,
+      workers,
+      timeoutMs: timeoutSeconds * 1000,
+      java,
+      jar,
+      onProgress: progressPrinter('TLC'),
+    });
     console.log(describeOutcome(result.outcome));
     printFigures(result);
     return result.outcome.kind === 'success' ? 0 : 1;
   }
   const ok = await checkModels(models, workers, timeoutSeconds, !values['no-coverage'], java, jar);
-  console.log(`\n${ok ? 'every model: no error' : 'FAILED'}${values['no-coverage'] ? '' : ok ? ', every action and branch taken' : ''}`);
+  console.log(
+    `\n${ok ? 'every model: no error' : 'FAILED'}${values['no-coverage'] ? '' : ok ? ', every action and branch taken' : ''}`,
+  );
   return ok ? 0 : 1;
 }
 

@@ -24,13 +24,25 @@ async function main(): Promise<number> {
   if (!existsSync(file)) throw new UsageError(`${file}: no such file`);
   // Checked here, before a scratch copy and TLC are set up for it.
   parseSchedule(readFileSync(file, 'utf8'), file);
-  const mutant = values.mutant ? loadMutants().find((m) => m.name === values.mutant || String(m.id) === values.mutant) : null;
-  if (values.mutant && !mutant) throw new UsageError(`no mutant ${JSON.stringify(values.mutant)} in src/audit/catalogues/mutants.json`);
+  const mutant = values.mutant
+    ? loadMutants().find((m) => m.name === values.mutant || String(m.id) === values.mutant)
+    : null;
+  if (values.mutant && !mutant)
+    throw new UsageError(`no mutant ${JSON.stringify(values.mutant)} in src/audit/catalogues/mutants.json`);
   findJava();
   const jar = await findTlcJar();
   const result = await campaignInCopy(
     mutant ?? null,
-    { label: 'replay', maxSchedules: 1, maxSeconds: 600, shrinkSeconds: 0, firstSeed: 0, failuresDir: 'traces/replay', coverage: false, replay: file },
+    {
+      label: 'replay',
+      maxSchedules: 1,
+      maxSeconds: 600,
+      shrinkSeconds: 0,
+      firstSeed: 0,
+      failuresDir: 'traces/replay',
+      coverage: false,
+      replay: file,
+    },
     jar,
   );
   if (result.error) throw new Error(result.error);

@@ -16,7 +16,13 @@
 // its lifetime, 1 on a failure to start (a corrupt log, a port in use), 2 on
 // wrong usage, 70 when one of its own safety checks fails while it runs. --help prints this text.
 import { exitOnHelp, parse, positiveInt, UsageError } from '../src/cli/options.js';
-import { DEFAULTS, parseMembersFlag, readClusterConfig, serverConfig, type ClusterConfig } from '../src/server/config.js';
+import {
+  DEFAULTS,
+  parseMembersFlag,
+  readClusterConfig,
+  serverConfig,
+  type ClusterConfig,
+} from '../src/server/config.js';
 import { RaftServer } from '../src/server/raft-server.js';
 import { runTool } from '../src/cli/run-tool.js';
 import { HarnessError } from '../src/errors/harness-error.js';
@@ -25,29 +31,45 @@ exitOnHelp(process.argv.slice(2), import.meta.url);
 
 function range(text: string): { min: number; max: number } {
   const m = /^(\d+)-(\d+)$/.exec(text);
-  if (!m || Number(m[1]) < 1 || Number(m[2]) < Number(m[1])) throw new UsageError(`--election-timeout takes MIN-MAX milliseconds with 1 <= MIN <= MAX, got ${JSON.stringify(text)}`);
+  if (!m || Number(m[1]) < 1 || Number(m[2]) < Number(m[1]))
+    throw new UsageError(
+      `--election-timeout takes MIN-MAX milliseconds with 1 <= MIN <= MAX, got ${JSON.stringify(text)}`,
+    );
   return { min: Number(m[1]), max: Number(m[2]) };
 }
 
 async function main(): Promise<void> {
   const { values, positionals } = parse(
     process.argv.slice(2),
-    ['config', 'id', 'members', 'data', 'election-timeout', 'heartbeat', 'request-timeout', 'seed', 'lifetime', 'no-fsync', 'supervised'],
+    [
+      'config',
+      'id',
+      'members',
+      'data',
+      'election-timeout',
+      'heartbeat',
+      'request-timeout',
+      'seed',
+      'lifetime',
+      'no-fsync',
+      'supervised',
+    ],
     ['no-fsync', 'supervised'],
   );
   if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   if (!values.id) throw new UsageError('--id is required (e.g. --id n1)');
-  if (!values.config && !values.members) throw new UsageError('give --config FILE or --members n1=127.0.0.1:7101:7201,...');
+  if (!values.config && !values.members)
+    throw new UsageError('give --config FILE or --members n1=127.0.0.1:7101:7201,...');
   if (!values.config && !values.data) throw new UsageError('--data DIR is required without --config');
-  const base: ClusterConfig = values.config
-    ? readClusterConfig(values.config)
-    : { members: {}, dir: '.', ...DEFAULTS };
+  const base: ClusterConfig = values.config ? readClusterConfig(values.config) : { members: {}, dir: '.', ...DEFAULTS };
   const cluster: ClusterConfig = {
     ...base,
     ...(values.members ? { members: parseMembersFlag(values.members) } : {}),
     ...(values['election-timeout'] ? { electionTimeoutMs: range(values['election-timeout']) } : {}),
     ...(values.heartbeat ? { heartbeatMs: positiveInt('heartbeat', values.heartbeat, 0) } : {}),
-    ...(values['request-timeout'] ? { requestTimeoutMs: positiveInt('request-timeout', values['request-timeout'], 0) } : {}),
+    ...(values['request-timeout']
+      ? { requestTimeoutMs: positiveInt('request-timeout', values['request-timeout'], 0) }
+      : {}),
     ...(values.seed ? { seed: positiveInt('seed', values.seed, 0) } : {}),
     ...(values.lifetime ? { lifetimeSeconds: positiveInt('lifetime', values.lifetime, 0) } : {}),
     ...(values['no-fsync'] ? { fsync: false } : {}),

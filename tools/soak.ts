@@ -22,41 +22,78 @@ import { runTool } from '../src/cli/run-tool.js';
 exitOnHelp(process.argv.slice(2), import.meta.url);
 
 async function main(): Promise<number> {
-  const { values, positionals } = parse(process.argv.slice(2), ['schedules', 'seconds', 'first-seed', 'mutant', 'shrink-seconds', 'out']);
+  const { values, positionals } = parse(process.argv.slice(2), [
+    'schedules',
+    'seconds',
+    'first-seed',
+    'mutant',
+    'shrink-seconds',
+    'out',
+  ]);
   if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   const schedules = positiveInt('schedules', values.schedules, 10_000);
   const seconds = positiveInt('seconds', values.seconds, 3600);
   const firstSeed = naturalInt('first-seed', values['first-seed'], 1);
   const shrinkSeconds = positiveInt('shrink-seconds', values['shrink-seconds'], 60);
   const out = values.out ?? 'traces/soak';
-  const mutant = values.mutant ? loadMutants().find((m) => String(m.id) === values.mutant || m.name === values.mutant) : null;
-  if (values.mutant && !mutant) throw new UsageError(`no mutant ${JSON.stringify(values.mutant)} in src/audit/catalogues/mutants.json`);
+  const mutant = values.mutant
+    ? loadMutants().find((m) => String(m.id) === values.mutant || m.name === values.mutant)
+    : null;
+  if (values.mutant && !mutant)
+    throw new UsageError(`no mutant ${JSON.stringify(values.mutant)} in src/audit/catalogues/mutants.json`);
   const problem = mutant && mutantProblem(mutant);
   if (problem) throw new Error(problem);
   const label = mutant ? `soak-${mutant.name}` : 'soak-correct';
-  console.log(`soak: ${mutant ? `mutant ${mutant.id} ${mutant.name}` : 'the correct implementation'}, up to ${schedules} schedules or ${seconds} s, seeds from ${firstSeed}; oracles: invariants, unlogged steps, progress (no TLC)`);
-  const stop = heartbeat((s) => process.stdout.write(process.stdout.isTTY ? '.' : `  still running, ${s.toFixed(0)} s\n`));
+  console.log(
+    `soak: ${mutant ? `mutant ${mutant.id} ${mutant.name}` : 'the correct implementation'}, up to ${schedules} schedules or ${seconds} s, seeds from ${firstSeed}; oracles: invariants, unlogged steps, progress (no TLC)`,
+  );
+  const stop = heartbeat((s) =>
+    process.stdout.write(process.stdout.isTTY ? '.' : `  still running, ${s.toFixed(0)} s\n`),
+  );
   const r = await campaignInCopy(
     mutant ?? null,
-    { label, maxSchedules: schedules, maxSeconds: seconds, shrinkSeconds, firstSeed, failuresDir: join(out, 'failures'), coverage: true, tlc: false },
+    {
+      label,
+      maxSchedules: schedules,
+      maxSeconds: seconds,
+      shrinkSeconds,
+      firstSeed,
+      failuresDir: join(out, 'failures'),
+      coverage: true,
+      tlc: false,
+    },
     null,
   );
   stop();
   if (r.error) throw new Error(r.error);
-  console.log(`${r.schedules} schedules, ${r.events} events in ${r.seconds.toFixed(1)} s (${(r.schedules / r.seconds).toFixed(0)} schedules/s)`);
+  console.log(
+    `${r.schedules} schedules, ${r.events} events in ${r.seconds.toFixed(1)} s (${(r.schedules / r.seconds).toFixed(0)} schedules/s)`,
+  );
   if (r.progress) {
-    console.log(`progress phase: ${r.progress.schedules} schedules settled after ${r.progress.meanTicks.toFixed(1)} ticks on average, ${r.progress.maxTicks} at most; the slowest used ${(100 * r.progress.maxShareOfBound).toFixed(0)} % of its bound`);
+    console.log(
+      `progress phase: ${r.progress.schedules} schedules settled after ${r.progress.meanTicks.toFixed(1)} ticks on average, ${r.progress.maxTicks} at most; the slowest used ${(100 * r.progress.maxShareOfBound).toFixed(0)} % of its bound`,
+    );
   }
   if (r.coverage) {
-    console.log(`client requests reached: ${CLIENT_ROWS.map((b) => `${b.replace('client → ', '')} ${r.coverage![b] ?? 0}`).join(', ')}`);
-    console.log(`traps sprung: ${WINDOW_ROWS.map((b) => `${b.replace('window: ', '')} ${r.coverage![b] ?? 0}`).join(', ')}`);
+    console.log(
+      `client requests reached: ${CLIENT_ROWS.map((b) => `${b.replace('client → ', '')} ${r.coverage![b] ?? 0}`).join(', ')}`,
+    );
+    console.log(
+      `traps sprung: ${WINDOW_ROWS.map((b) => `${b.replace('window: ', '')} ${r.coverage![b] ?? 0}`).join(', ')}`,
+    );
   }
   const f = r.failure;
   if (!f) {
-    console.log(mutant ? `ESCAPED: no oracle caught the mutant in ${r.schedules} schedules` : `clean: no failure in ${r.schedules} schedules`);
+    console.log(
+      mutant
+        ? `ESCAPED: no oracle caught the mutant in ${r.schedules} schedules`
+        : `clean: no failure in ${r.schedules} schedules`,
+    );
     return mutant ? 1 : 0;
   }
-  console.log(`${mutant ? 'caught' : 'FAILED'} by ${oracleName(f.oracle)} at seed ${f.seed} (schedule ${r.schedules}); shrunk to ${f.shrunk.steps} steps, ${f.shrunk.events} events, ${f.shrunk.nodes} servers`);
+  console.log(
+    `${mutant ? 'caught' : 'FAILED'} by ${oracleName(f.oracle)} at seed ${f.seed} (schedule ${r.schedules}); shrunk to ${f.shrunk.steps} steps, ${f.shrunk.events} events, ${f.shrunk.nodes} servers`,
+  );
   for (const line of f.diagnosis) console.log(`  ${line}`);
   console.log(`  saved: ${relative(process.cwd(), f.dir)}/ (schedule.json, trace.ndjson, diagnosis.txt)`);
   return mutant ? 0 : 1;

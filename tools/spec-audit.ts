@@ -17,7 +17,7 @@ import { loadSpecMutants, mutatedSpecDir, specMutantProblem, type SpecMutant } f
 import { heartbeat } from '../src/cli/progress.js';
 import { removeTempDir } from '../src/files/cleanup.js';
 import { exitOnHelp, parse, positiveInt, UsageError } from '../src/cli/options.js';
-import { findJava, findTlcJar,  tlcVersion } from '../src/tlc/jar.js';
+import { findJava, findTlcJar, tlcVersion } from '../src/tlc/jar.js';
 import { MODELS, runModel, type SpecModel } from '../src/tlc/models.js';
 import { describeOutcome } from '../src/tlc/run.js';
 import { writeFileAtomic } from '../src/files/writes.js';
@@ -44,7 +44,12 @@ interface Row {
   readonly problem: string | null;
 }
 
-function pick<T extends { name: string }>(all: readonly T[], spec: string | undefined, what: string, key: (x: T) => string[]): T[] {
+function pick<T extends { name: string }>(
+  all: readonly T[],
+  spec: string | undefined,
+  what: string,
+  key: (x: T) => string[],
+): T[] {
   if (!spec || spec === 'all') return [...all];
   return spec.split(',').map((k) => {
     const found = all.find((x) => key(x).includes(k.trim()));
@@ -53,7 +58,12 @@ function pick<T extends { name: string }>(all: readonly T[], spec: string | unde
   });
 }
 
-async function audit(m: SpecMutant, models: readonly SpecModel[], seconds: number, tlc: { java: ReturnType<typeof findJava>; jar: Awaited<ReturnType<typeof findTlcJar>> }): Promise<Row> {
+async function audit(
+  m: SpecMutant,
+  models: readonly SpecModel[],
+  seconds: number,
+  tlc: { java: ReturnType<typeof findJava>; jar: Awaited<ReturnType<typeof findTlcJar>> },
+): Promise<Row> {
   const dir = mutatedSpecDir(m);
   const attempts: Attempt[] = [];
   const started = performance.now();
@@ -61,7 +71,11 @@ async function audit(m: SpecMutant, models: readonly SpecModel[], seconds: numbe
     for (const model of models) {
       const run = await runModel(model, { specDir: dir, workers: 1, timeoutMs: seconds * 1000, ...tlc });
       const o = run.result.outcome;
-      attempts.push({ model: model.name, verdict: run.verdict === 'no error' ? 'no error' : describeOutcome(o), seconds: run.result.durationMs / 1000 });
+      attempts.push({
+        model: model.name,
+        verdict: run.verdict === 'no error' ? 'no error' : describeOutcome(o),
+        seconds: run.result.durationMs / 1000,
+      });
       if (run.verdict === 'violation' && o.kind === 'violation') {
         const expected = m.killedBy ?? { model: model.name, property: o.property };
         const order = (name: string) => MODELS.findIndex((x) => x.name === name);
@@ -81,11 +95,29 @@ async function audit(m: SpecMutant, models: readonly SpecModel[], seconds: numbe
         };
       }
       if (run.verdict === 'failed' && o.kind !== 'timeout') {
-        return { mutant: m, killed: false, model: null, property: null, counterexample: null, seconds: (performance.now() - started) / 1000, attempts, problem: `TLC failed on ${model.name}: ${describeOutcome(o)}` };
+        return {
+          mutant: m,
+          killed: false,
+          model: null,
+          property: null,
+          counterexample: null,
+          seconds: (performance.now() - started) / 1000,
+          attempts,
+          problem: `TLC failed on ${model.name}: ${describeOutcome(o)}`,
+        };
       }
     }
     const why = m.finding ? ` (known finding: ${m.finding})` : '';
-    return { mutant: m, killed: false, model: null, property: null, counterexample: null, seconds: (performance.now() - started) / 1000, attempts, problem: `NOT KILLED by any model${why}` };
+    return {
+      mutant: m,
+      killed: false,
+      model: null,
+      property: null,
+      counterexample: null,
+      seconds: (performance.now() - started) / 1000,
+      attempts,
+      problem: `NOT KILLED by any model${why}`,
+    };
   } finally {
     removeTempDir(dir);
   }
@@ -101,10 +133,13 @@ function markdown(rows: readonly Row[], wall: number, version: string): string {
     '|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
-    out.push(`| ${r.mutant.id} | ${r.mutant.name} | ${r.killed ? 'yes' : '**NO**'} | ${r.property ?? '-'} | ${r.model ?? '-'} | ${r.counterexample ?? '-'} | ${r.seconds.toFixed(1)} |`);
+    out.push(
+      `| ${r.mutant.id} | ${r.mutant.name} | ${r.killed ? 'yes' : '**NO**'} | ${r.property ?? '-'} | ${r.model ?? '-'} | ${r.counterexample ?? '-'} | ${r.seconds.toFixed(1)} |`,
+    );
   }
   out.push('', '## The bugs', '');
-  for (const r of rows) out.push(`${r.mutant.id}. **${r.mutant.name}**: ${r.mutant.bug}${r.problem ? ` *(${r.problem})*` : ''}`);
+  for (const r of rows)
+    out.push(`${r.mutant.id}. **${r.mutant.name}**: ${r.mutant.bug}${r.problem ? ` *(${r.problem})*` : ''}`);
   return out.join('\n') + '\n';
 }
 
@@ -124,7 +159,9 @@ async function main(): Promise<number> {
   const jar = await findTlcJar({ log: (s) => console.log(s) });
   const version = tlcVersion(java, jar);
   console.log(`${version} from ${jar.source}`);
-  console.log(`spec audit: ${mutants.length} mutant(s) against ${models.map((m) => m.name).join(', ')}, ${parallel} at a time`);
+  console.log(
+    `spec audit: ${mutants.length} mutant(s) against ${models.map((m) => m.name).join(', ')}, ${parallel} at a time`,
+  );
 
   const started = performance.now();
   const rows: Row[] = new Array(mutants.length);
@@ -143,7 +180,9 @@ async function main(): Promise<number> {
   // Each TLC run takes up to minutes and says nothing meanwhile: a line every 30 s says which are running.
   const stopHeartbeat = heartbeat((s) => {
     const running = mutants.filter((_, k) => k < next && !rows[k]).map((m) => m.name);
-    console.log(`  ... ${rows.filter(Boolean).length} of ${mutants.length} done after ${s.toFixed(0)} s; running: ${running.join(', ')}`);
+    console.log(
+      `  ... ${rows.filter(Boolean).length} of ${mutants.length} done after ${s.toFixed(0)} s; running: ${running.join(', ')}`,
+    );
   }, 30_000);
   await Promise.all(Array.from({ length: Math.min(parallel, mutants.length) }, worker));
   stopHeartbeat();

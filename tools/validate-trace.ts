@@ -12,7 +12,9 @@ function main(): number {
   const files = process.argv.slice(2);
   const option = files.find((f) => f.startsWith('-'));
   if (files.length === 0 || option) {
-    throw new UsageError(`${option ? `unknown option ${option}` : 'name at least one trace file'}\n${usageOf(import.meta.url)}`);
+    throw new UsageError(
+      `${option ? `unknown option ${option}` : 'name at least one trace file'}\n${usageOf(import.meta.url)}`,
+    );
   }
   let bad = 0;
   let events = 0;
@@ -22,7 +24,10 @@ function main(): number {
       result = validateTraceFile(file);
     } catch (err) {
       // A reader bug must cost this file its verdict, not the others theirs.
-      result = { ok: false, problems: [{ file, line: 0, field: '', message: `cannot be read as a trace (${(err as Error).message})` }] };
+      result = {
+        ok: false,
+        problems: [{ file, line: 0, field: '', message: `cannot be read as a trace (${(err as Error).message})` }],
+      };
     }
     if (result.ok) {
       events += result.trace.eventCount;
@@ -32,7 +37,9 @@ function main(): number {
     }
   }
   const good = files.length - bad;
-  console.log(`${good} of ${files.length} trace(s) valid (${events} events in the valid ones)${bad ? `; ${bad} invalid` : ''}`);
+  console.log(
+    `${good} of ${files.length} trace(s) valid (${events} events in the valid ones)${bad ? `; ${bad} invalid` : ''}`,
+  );
   return bad ? 1 : 0;
 }
 

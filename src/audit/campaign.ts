@@ -25,7 +25,15 @@ import { disagreement } from '../check/differential.js';
 import { checkTraceInProcess } from '../check/in-process-checker.js';
 import { checkTraces, type TraceInput } from '../check/trace-checker.js';
 import { formatDiagnosis, type Diagnosis, type TraceVerdict } from '../verdict/diagnosis.js';
-import { generateSchedule, parseSchedule, runSchedule, type RunResult, type Schedule, type ScheduleOptions, type Step } from '../sim/schedule.js';
+import {
+  generateSchedule,
+  parseSchedule,
+  runSchedule,
+  type RunResult,
+  type Schedule,
+  type ScheduleOptions,
+  type Step,
+} from '../sim/schedule.js';
 import { findJava, findTlcJar } from '../tlc/jar.js';
 import { formatProblem, validateTraceText, validateTraceValues } from '../trace/validate.js';
 import { countCoverage, type Coverage } from './coverage.js';
@@ -97,7 +105,12 @@ export interface CampaignResult {
   readonly failure: FailureReport | null;
   readonly coverage: Coverage | null;
   /** How many ticks the progress phase took to settle, over the schedules that passed it. */
-  readonly progress: { readonly schedules: number; readonly meanTicks: number; readonly maxTicks: number; readonly maxShareOfBound: number } | null;
+  readonly progress: {
+    readonly schedules: number;
+    readonly meanTicks: number;
+    readonly maxTicks: number;
+    readonly maxShareOfBound: number;
+  } | null;
   /** Set when the campaign could not do its job (TLC failed, a trace was not checked, the two checkers disagreed). */
   readonly error: string | null;
   /** Traces both TLC and the in-process checker judged (the counterexample and the sample of accepted ones), all in agreement. */
@@ -140,7 +153,14 @@ function specVerdict(v: TraceVerdict): Verdict | null {
       : d.kind === 'unsafe'
         ? `${d.event.action} breaks ${d.brokenProperties.join(', ')}`
         : `${d.event.action}: ${d.differences.map((x) => x.path).join(', ')}`;
-  return { failed: true, oracle: 'tlc', events: d.event.i, what, diagnosis: formatDiagnosis('trace.ndjson', d), spec: d };
+  return {
+    failed: true,
+    oracle: 'tlc',
+    events: d.event.i,
+    what,
+    diagnosis: formatDiagnosis('trace.ndjson', d),
+    spec: d,
+  };
 }
 
 /** What the spec's checkers need of a judged run: its trace (and the run, whose text it is), and the in-process verdict on it. */
@@ -157,13 +177,21 @@ interface Checked {
  * checked in this process. The earlier failure, by event, wins. A trace the
  * schema rejects is a failure as well: correct code never writes one.
  */
-function judgeAll(schedules: readonly Schedule[], progressPhase = true): { runs: RunResult[]; verdicts: Verdict[]; checked: Array<Checked | null> } {
+function judgeAll(
+  schedules: readonly Schedule[],
+  progressPhase = true,
+): { runs: RunResult[]; verdicts: Verdict[]; checked: Array<Checked | null> } {
   const runs = schedules.map((s) => runSchedule(s, { ...CAMPAIGN_RUN, progress: progressPhase }));
   const checked: Array<Checked | null> = runs.map(() => null);
   const verdicts: Array<Verdict | null> = runs.map((r, k) => {
     const f = r.failure;
     if (!f) return null;
-    const where = f.step < schedules[k]!.steps.length ? `at schedule step ${f.step}` : f.oracle === 'progress' ? 'in the progress phase after the schedule' : "after the schedule's last step";
+    const where =
+      f.step < schedules[k]!.steps.length
+        ? `at schedule step ${f.step}`
+        : f.oracle === 'progress'
+          ? 'in the progress phase after the schedule'
+          : "after the schedule's last step";
     const head =
       f.oracle === 'invariant' ? `${f.invariant} violated` : f.oracle === 'unlogged' ? 'unlogged step' : 'no progress';
     return {
@@ -179,13 +207,20 @@ function judgeAll(schedules: readonly Schedule[], progressPhase = true): { runs:
       if (r.events === 0) return;
       // The recorded values are what the text would read back as (the
       // validator says when they might not be, and the text is read instead).
-      const v = validateTraceValues(`schedule-${k}`, r.header, r.recorded) ?? validateTraceText(`schedule-${k}`, r.trace);
+      const v =
+        validateTraceValues(`schedule-${k}`, r.header, r.recorded) ?? validateTraceText(`schedule-${k}`, r.trace);
       if (!v.ok) {
         const p = v.problems[0]!;
         const at = Math.max(p.line - 1, 0);
         // The earlier failure wins; on the same event, the trace's own fault.
         if (!(verdicts[k] && verdicts[k]!.events < at)) {
-          verdicts[k] = { failed: true, oracle: 'schema', events: at, what: `invalid trace: ${p.field}: ${p.message}`, diagnosis: v.problems.map(formatProblem) };
+          verdicts[k] = {
+            failed: true,
+            oracle: 'schema',
+            events: at,
+            what: `invalid trace: ${p.field}: ${p.message}`,
+            diagnosis: v.problems.map(formatProblem),
+          };
         }
         return;
       }
@@ -217,7 +252,10 @@ async function confirmWithTlc(traces: readonly Checked[]): Promise<{ events: num
   report.verdicts.forEach((v, k) => {
     if (v.status === 'error') throw new CampaignError(v.message);
     const detail = disagreement(v, traces[k]!.verdict);
-    if (detail) throw new CampaignError(`TLC and the in-process checker disagree on a trace (a bug in one of them):\n  ${detail}`);
+    if (detail)
+      throw new CampaignError(
+        `TLC and the in-process checker disagree on a trace (a bug in one of them):\n  ${detail}`,
+      );
   });
   return { events: traces.reduce((n, t) => n + (t.input.events as readonly unknown[]).length, 0), ms: report.wallMs };
 }
@@ -225,7 +263,8 @@ async function confirmWithTlc(traces: readonly Checked[]): Promise<{ events: num
 /** Whether a failure happened in the progress phase, after the schedule's own steps. */
 function inProgressPhase(v: Verdict, run: RunResult, schedule: Schedule): boolean {
   const n = schedule.steps.length;
-  if (v.oracle === 'invariant' || v.oracle === 'unlogged' || v.oracle === 'progress') return (run.failure?.step ?? 0) >= n;
+  if (v.oracle === 'invariant' || v.oracle === 'unlogged' || v.oracle === 'progress')
+    return (run.failure?.step ?? 0) >= n;
   // TLC or the schema, at event v.events: past the last step's events, if every step ran.
   return run.stepEvents.length === n && v.events > (run.stepEvents.at(-1) ?? 0);
 }
@@ -279,12 +318,21 @@ function shrink(schedule: Schedule, first: Verdict, firstRun: RunResult, deadlin
     if (!v.failed || v.oracle !== first.oracle) return false;
     const cut = truncated(candidate, runs[0]!, v.events);
     const smaller = v.events < bestVerdict.events || cut.steps.length < best.steps.length || cut.nodes < best.nodes;
-    if (v.events > bestVerdict.events || cut.steps.length > best.steps.length || cut.nodes > best.nodes || (strictly && !smaller)) return false;
+    if (
+      v.events > bestVerdict.events ||
+      cut.steps.length > best.steps.length ||
+      cut.nodes > best.nodes ||
+      (strictly && !smaller)
+    )
+      return false;
     best = cut;
     bestVerdict = v;
     return true;
   };
-  const without = (from: number, size: number): Schedule => ({ ...best, steps: [...best.steps.slice(0, from), ...best.steps.slice(from + size)] });
+  const without = (from: number, size: number): Schedule => ({
+    ...best,
+    steps: [...best.steps.slice(0, from), ...best.steps.slice(from + size)],
+  });
   /** The same steps on 3 servers instead of 5, if that still fails. */
   const fewerNodes = () => best.nodes > 3 && timeLeft() && attempt({ ...best, nodes: 3 }, true);
   /** Delta debugging: chunks of steps left out, halving the chunks when none can go. */
@@ -294,7 +342,7 @@ function shrink(schedule: Schedule, first: Verdict, firstRun: RunResult, deadlin
       const n = best.steps.length;
       const size = Math.ceil(n / Math.min(parts, n));
       let removed = false;
-      for (let from = 0; from < best.steps.length && timeLeft(); ) {
+      for (let from = 0; from < best.steps.length && timeLeft();) {
         if (attempt(without(from, size), true)) removed = true;
         else from += size;
       }
@@ -343,7 +391,14 @@ function shrink(schedule: Schedule, first: Verdict, firstRun: RunResult, deadlin
     minimal = timeLeft();
     break;
   }
-  return { schedule: best, verdict: bestVerdict, rounds, minimal, phase, seconds: (performance.now() - started) / 1000 };
+  return {
+    schedule: best,
+    verdict: bestVerdict,
+    rounds,
+    minimal,
+    phase,
+    seconds: (performance.now() - started) / 1000,
+  };
 }
 
 /** Pairs of steps are left out together only from schedules this short. */
@@ -377,7 +432,10 @@ function simplifications(step: Step): Step[] {
     case 'cutLink':
       return step.node > 0 ? [{ ...step, node: 0 }] : [];
     case 'race':
-      return [{ kind: 'timeout', node: step.node }, { kind: 'timeout', node: step.other }];
+      return [
+        { kind: 'timeout', node: step.node },
+        { kind: 'timeout', node: step.other },
+      ];
     case 'partition':
       return [{ kind: 'isolateLeader' }];
     default:
@@ -404,7 +462,12 @@ export async function runCampaign(config: CampaignConfig): Promise<CampaignResul
   const progress = { schedules: 0, sumTicks: 0, maxTicks: 0, maxShareOfBound: 0 };
   const progressSummary = () =>
     progress.schedules > 0
-      ? { schedules: progress.schedules, meanTicks: progress.sumTicks / progress.schedules, maxTicks: progress.maxTicks, maxShareOfBound: progress.maxShareOfBound }
+      ? {
+          schedules: progress.schedules,
+          meanTicks: progress.sumTicks / progress.schedules,
+          maxTicks: progress.maxTicks,
+          maxShareOfBound: progress.maxShareOfBound,
+        }
       : null;
   // Accepted traces for TLC to judge as well, spread over the campaign: the
   // first accepted one, then one every `stride` schedules.
@@ -418,7 +481,10 @@ export async function runCampaign(config: CampaignConfig): Promise<CampaignResul
     if (config.confirmDir) {
       ensureDir(config.confirmDir);
       for (const [k, t] of traces.entries()) {
-        const file = join(config.confirmDir, `${config.label}-${k === 0 && counterexample ? 'counterexample' : `sample-${toConfirm.length + 1}`}.ndjson`);
+        const file = join(
+          config.confirmDir,
+          `${config.label}-${k === 0 && counterexample ? 'counterexample' : `sample-${toConfirm.length + 1}`}.ndjson`,
+        );
         writeNamedFile(file, t.run.trace);
         toConfirm.push(file);
       }
@@ -429,7 +495,12 @@ export async function runCampaign(config: CampaignConfig): Promise<CampaignResul
     confirmed.events += r.events;
     confirmed.ms += r.ms;
   };
-  const confirmedSummary = () => ({ traces: confirmed.traces, events: confirmed.events, tlcSeconds: confirmed.ms / 1000, ...(config.confirmDir ? { toConfirm } : {}) });
+  const confirmedSummary = () => ({
+    traces: confirmed.traces,
+    events: confirmed.events,
+    tlcSeconds: confirmed.ms / 1000,
+    ...(config.confirmDir ? { toConfirm } : {}),
+  });
   let schedules = 0;
   let events = 0;
   let seed = config.firstSeed;
@@ -446,18 +517,38 @@ export async function runCampaign(config: CampaignConfig): Promise<CampaignResul
             what: v.what,
             seed: schedule.seed,
             original: { steps: schedule.steps.length, events: runs[0]!.events },
-            shrunk: { nodes: schedule.nodes, steps: schedule.steps.length, events: v.events, rounds: 0, minimal: false, seconds: 0, scheduleEvents: Math.min(runs[0]!.stepEvents.at(-1) ?? 0, v.events), smallScope: { schedules: 0, failures: 0 } },
+            shrunk: {
+              nodes: schedule.nodes,
+              steps: schedule.steps.length,
+              events: v.events,
+              rounds: 0,
+              minimal: false,
+              seconds: 0,
+              scheduleEvents: Math.min(runs[0]!.stepEvents.at(-1) ?? 0, v.events),
+              smallScope: { schedules: 0, failures: 0 },
+            },
             confirmedByTlc: checkSpec && checked[0] !== null,
             diagnosis: v.diagnosis,
             spec: v.spec ?? null,
             dir: '',
           }
         : null;
-      return { label: config.label, schedules: 1, events: runs[0]!.events, seconds: elapsed(), failure, coverage: null, progress: null, error: null, confirmed: confirmedSummary() };
+      return {
+        label: config.label,
+        schedules: 1,
+        events: runs[0]!.events,
+        seconds: elapsed(),
+        failure,
+        coverage: null,
+        progress: null,
+        error: null,
+        confirmed: confirmedSummary(),
+      };
     }
     while (schedules < config.maxSchedules && elapsed() < config.maxSeconds) {
       const plans: Schedule[] = [];
-      for (let k = 0; k < batch && schedules + plans.length < config.maxSchedules; k++) plans.push(generateSchedule(seed++, config.schedule));
+      for (let k = 0; k < batch && schedules + plans.length < config.maxSchedules; k++)
+        plans.push(generateSchedule(seed++, config.schedule));
       const { runs, verdicts, checked } = judgeAll(plans);
       for (let k = 0; k < plans.length; k++) {
         schedules++;
@@ -472,7 +563,8 @@ export async function runCampaign(config: CampaignConfig): Promise<CampaignResul
         }
         const v = verdicts[k]!;
         const c = checked[k];
-        if (!v.failed && c && sample.length < sampleSize && (sample.length === 0 || schedules % stride === 0)) sample.push(c);
+        if (!v.failed && c && sample.length < sampleSize && (sample.length === 0 || schedules % stride === 0))
+          sample.push(c);
         if (!v.failed) continue;
         const shrinkDeadline = performance.now() + config.shrinkSeconds * 1000;
         let shrunk = shrink(plans[k]!, v, runs[k]!, shrinkDeadline);
@@ -491,13 +583,20 @@ export async function runCampaign(config: CampaignConfig): Promise<CampaignResul
           if (!sv.failed || sv.oracle !== v.oracle || sv.events >= shrunk.verdict.events) continue;
           small.failures++;
           const candidate = shrink(plan, sv, r.runs[0]!, Math.min(shrinkDeadline, performance.now() + 2000));
-          if (candidate.verdict.events < shrunk.verdict.events || (candidate.verdict.events === shrunk.verdict.events && candidate.schedule.steps.length < shrunk.schedule.steps.length)) {
+          if (
+            candidate.verdict.events < shrunk.verdict.events ||
+            (candidate.verdict.events === shrunk.verdict.events &&
+              candidate.schedule.steps.length < shrunk.schedule.steps.length)
+          ) {
             shrunk = { ...candidate, rounds: shrunk.rounds + candidate.rounds };
           }
         }
         const final = judgeAll([shrunk.schedule], shrunk.phase);
         const finalChecked = final.checked[0];
-        if (!final.verdicts[0]!.failed) throw new CampaignError(`the shrunk schedule of seed ${plans[k]!.seed} no longer fails when run again: the simulator is not deterministic`);
+        if (!final.verdicts[0]!.failed)
+          throw new CampaignError(
+            `the shrunk schedule of seed ${plans[k]!.seed} no longer fails when run again: the simulator is not deterministic`,
+          );
         // TLC judges the counterexample (and the sample) too: it is the judge.
         if (checkSpec) await confirm([...(finalChecked ? [finalChecked] : []), ...sample], finalChecked !== null);
         const dir = join(config.failuresDir, config.label);
@@ -536,10 +635,30 @@ export async function runCampaign(config: CampaignConfig): Promise<CampaignResul
       }
     }
     if (checkSpec) await confirm(sample);
-    return { label: config.label, schedules, events, seconds: elapsed(), failure: null, coverage, progress: progressSummary(), error: null, confirmed: confirmedSummary() };
+    return {
+      label: config.label,
+      schedules,
+      events,
+      seconds: elapsed(),
+      failure: null,
+      coverage,
+      progress: progressSummary(),
+      error: null,
+      confirmed: confirmedSummary(),
+    };
   } catch (err) {
     if (!(err instanceof CampaignError) && !(err instanceof Error)) throw err;
-    return { label: config.label, schedules, events, seconds: elapsed(), failure: null, coverage, progress: progressSummary(), error: (err as Error).message, confirmed: confirmedSummary() };
+    return {
+      label: config.label,
+      schedules,
+      events,
+      seconds: elapsed(),
+      failure: null,
+      coverage,
+      progress: progressSummary(),
+      error: (err as Error).message,
+      confirmed: confirmedSummary(),
+    };
   }
 }
 

@@ -38,7 +38,9 @@ export const BRANCHES = [
 function branch(e: TraceEvent, before: TracedState | undefined): string {
   switch (e.action) {
     case 'AppendEntries':
-      return e.send?.type === 'AppendEntriesRequest' && e.send.entries.length > 0 ? 'AppendEntries/with entries' : 'AppendEntries/heartbeat';
+      return e.send?.type === 'AppendEntriesRequest' && e.send.entries.length > 0
+        ? 'AppendEntries/with entries'
+        : 'AppendEntries/heartbeat';
     case 'HandleRequestVoteRequest':
       return `${e.action}/${e.send?.type === 'RequestVoteResponse' && e.send.voteGranted ? 'granted' : 'refused'}`;
     case 'HandleRequestVoteResponse':
@@ -74,7 +76,8 @@ export interface CoveredRun {
 
 /** Adds the branches of one run's NDJSON trace, its client targets and its traps to `into`. */
 export function countCoverage(into: Coverage, run: CoveredRun): void {
-  for (const [t, n] of Object.entries(run.clientTargets ?? {})) into[`client → ${t}`] = (into[`client → ${t}`] ?? 0) + n;
+  for (const [t, n] of Object.entries(run.clientTargets ?? {}))
+    into[`client → ${t}`] = (into[`client → ${t}`] ?? 0) + n;
   for (const [w, n] of Object.entries(run.windowHits ?? {})) into[`window: ${w}`] = (into[`window: ${w}`] ?? 0) + n;
   const last = new Map<string, TracedState>();
   const count = (e: TraceEvent) => {
@@ -92,5 +95,7 @@ export function countCoverage(into: Coverage, run: CoveredRun): void {
 
 /** Spec branches, client targets (but 'no leader known') and trap windows never seen. */
 export function unexercised(c: Coverage): string[] {
-  return [...BRANCHES, ...CLIENT_ROWS.filter((r) => r !== 'client → no leader known'), ...WINDOW_ROWS].filter((b) => !c[b]);
+  return [...BRANCHES, ...CLIENT_ROWS.filter((r) => r !== 'client → no leader known'), ...WINDOW_ROWS].filter(
+    (b) => !c[b],
+  );
 }

@@ -61,7 +61,10 @@ export function editProblem(edit: Edit, dir: string, label: string, shown = edit
 /** Applies the edit to the copy of its file in `dir` (after editProblem said it applies). */
 export function applyEdit(edit: Edit, dir: string): void {
   const path = join(dir, edit.file);
-  writeFileSync(path, readFileSync(path, 'utf8').replace(edit.find, () => edit.replace));
+  writeFileSync(
+    path,
+    readFileSync(path, 'utf8').replace(edit.find, () => edit.replace),
+  );
 }
 
 /** Why the mutant no longer applies to the current code, or null. */

@@ -9,12 +9,23 @@ import { scratchCopy, type Mutant } from './mutants.js';
 import { dyingWithParent, removeTempDir, trackChild } from '../files/cleanup.js';
 
 /** `jar` is null for a campaign without TLC (config.tlc false). */
-export async function campaignInCopy(mutant: Mutant | null, config: CampaignConfig, jar: TlcJar | null): Promise<CampaignResult> {
+export async function campaignInCopy(
+  mutant: Mutant | null,
+  config: CampaignConfig,
+  jar: TlcJar | null,
+): Promise<CampaignResult> {
   const dir = scratchCopy(mutant);
   try {
     const configPath = join(dir, 'campaign-config.json');
     const resultPath = join(dir, 'campaign-result.json');
-    writeFileSync(configPath, JSON.stringify({ ...config, failuresDir: resolve(config.failuresDir), replay: config.replay && resolve(config.replay) }));
+    writeFileSync(
+      configPath,
+      JSON.stringify({
+        ...config,
+        failuresDir: resolve(config.failuresDir),
+        replay: config.replay && resolve(config.replay),
+      }),
+    );
     const stderr: string[] = [];
     const code = await new Promise<number | null>((done, fail) => {
       // node itself with tsx's loader, not the tsx command: that wrapper answers
@@ -22,7 +33,11 @@ export async function campaignInCopy(mutant: Mutant | null, config: CampaignConf
       // 30 ms, which a worker busy simulating cannot, and it then leaves its
       // JVMs and folders behind.
       // SIGTERM when this process dies, however: the worker then stops its TLC and removes the scratch copy itself.
-      const launch = dyingWithParent(process.execPath, ['--import', 'tsx', join(dir, 'src', 'audit', 'campaign.ts'), configPath, resultPath], 'SIGTERM');
+      const launch = dyingWithParent(
+        process.execPath,
+        ['--import', 'tsx', join(dir, 'src', 'audit', 'campaign.ts'), configPath, resultPath],
+        'SIGTERM',
+      );
       const child = spawn(launch.command, launch.args, {
         cwd: dir,
         env: jar ? { ...process.env, TLA2TOOLS_JAR: jar.path } : process.env,
@@ -39,7 +54,16 @@ export async function campaignInCopy(mutant: Mutant | null, config: CampaignConf
       result = JSON.parse(readFileSync(resultPath, 'utf8')) as CampaignResult;
     } catch {
       const why = stderr.join('').trim().split('\n').filter(Boolean).slice(-1)[0] ?? `exit code ${code}`;
-      return { label: config.label, schedules: 0, events: 0, seconds: 0, failure: null, coverage: null, progress: null, error: `the campaign did not finish: ${why}` };
+      return {
+        label: config.label,
+        schedules: 0,
+        events: 0,
+        seconds: 0,
+        failure: null,
+        coverage: null,
+        progress: null,
+        error: `the campaign did not finish: ${why}`,
+      };
     }
     return result;
   } finally {

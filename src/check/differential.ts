@@ -19,7 +19,11 @@ function normalized(v: unknown): unknown {
     return items.every((x) => typeof x === 'string') ? [...items].sort() : items;
   }
   if (v !== null && typeof v === 'object') {
-    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, normalized((v as Record<string, unknown>)[k])]));
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, normalized((v as Record<string, unknown>)[k])]),
+    );
   }
   return v;
 }
@@ -85,14 +89,23 @@ export interface FuzzReport {
   /** Base traces, and those that either checker did not accept (there must be none). */
   readonly bases: number;
   readonly basesRejected: readonly string[];
-  readonly disagreements: ReadonlyArray<{ readonly perturbation: Omit<Perturbation, 'text'>; readonly base: number; readonly text: string; readonly detail: string }>;
+  readonly disagreements: ReadonlyArray<{
+    readonly perturbation: Omit<Perturbation, 'text'>;
+    readonly base: number;
+    readonly text: string;
+    readonly detail: string;
+  }>;
   readonly events: number;
   readonly tlcMs: number;
   readonly inProcessMs: number;
 }
 
 /** The base traces: simulated runs of the correct implementation, which both checkers must accept. */
-export function baseTraces(first: number, count: number, schedule: FuzzOptions['schedule'] = {}): Array<{ seed: number; text: string; events: number }> {
+export function baseTraces(
+  first: number,
+  count: number,
+  schedule: FuzzOptions['schedule'] = {},
+): Array<{ seed: number; text: string; events: number }> {
   const out: Array<{ seed: number; text: string; events: number }> = [];
   for (let seed = first; out.length < count; seed++) {
     const run = runSchedule(generateSchedule(seed, schedule));
@@ -132,13 +145,27 @@ export async function fuzzCheckers(options: FuzzOptions): Promise<FuzzReport> {
   const mine = inputs.map((t) => checkTraceInProcess(t));
   const inProcessMs = performance.now() - started;
   const tlc = await checkTraces(inputs, options.tlc);
-  const rows = new Map<PerturbationKind, { made: number; malformed: number; atBoundary: number; rejected: number; accepted: number; errors: number; disagreements: number }>();
-  for (const kind of PERTURBATION_KINDS) rows.set(kind, { made: 0, malformed: 0, atBoundary: 0, rejected: 0, accepted: 0, errors: 0, disagreements: 0 });
+  const rows = new Map<
+    PerturbationKind,
+    {
+      made: number;
+      malformed: number;
+      atBoundary: number;
+      rejected: number;
+      accepted: number;
+      errors: number;
+      disagreements: number;
+    }
+  >();
+  for (const kind of PERTURBATION_KINDS)
+    rows.set(kind, { made: 0, malformed: 0, atBoundary: 0, rejected: 0, accepted: 0, errors: 0, disagreements: 0 });
   const disagreements: Array<FuzzReport['disagreements'][number]> = [];
   const basesRejected: string[] = [];
   baseInputs.forEach((t, k) => {
     if (tlc.verdicts[k]!.status !== 'accepted' || mine[k]!.status !== 'accepted') {
-      basesRejected.push(`${t.file}: TLC ${describeVerdict(tlc.verdicts[k]!)}; in-process ${describeVerdict(mine[k]!)}`);
+      basesRejected.push(
+        `${t.file}: TLC ${describeVerdict(tlc.verdicts[k]!)}; in-process ${describeVerdict(mine[k]!)}`,
+      );
     }
   });
   let j = baseInputs.length;
@@ -176,11 +203,32 @@ export async function fuzzCheckers(options: FuzzOptions): Promise<FuzzReport> {
 
 /** The per-kind table, as printed by `make fuzz-checkers`. */
 export function formatFuzzTable(report: FuzzReport): string[] {
-  const head = ['kind', 'made', 'malformed', 'at a chunk boundary', 'both rejected', 'both accepted', 'both errors', 'disagreements'];
-  const rows = report.rows.map((r) => [r.kind, r.made, r.malformed, r.atBoundary, r.rejected, r.accepted, r.errors, r.disagreements].map(String));
+  const head = [
+    'kind',
+    'made',
+    'malformed',
+    'at a chunk boundary',
+    'both rejected',
+    'both accepted',
+    'both errors',
+    'disagreements',
+  ];
+  const rows = report.rows.map((r) =>
+    [r.kind, r.made, r.malformed, r.atBoundary, r.rejected, r.accepted, r.errors, r.disagreements].map(String),
+  );
   const total = (f: keyof KindRow) => String(report.rows.reduce((n, r) => n + (r[f] as number), 0));
-  rows.push(['all', total('made'), total('malformed'), total('atBoundary'), total('rejected'), total('accepted'), total('errors'), total('disagreements')]);
+  rows.push([
+    'all',
+    total('made'),
+    total('malformed'),
+    total('atBoundary'),
+    total('rejected'),
+    total('accepted'),
+    total('errors'),
+    total('disagreements'),
+  ]);
   const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: string[]) => cells.map((x, c) => (c === 0 ? x.padEnd(widths[c]!) : x.padStart(widths[c]!))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((x, c) => (c === 0 ? x.padEnd(widths[c]!) : x.padStart(widths[c]!))).join('  ');
   return [line(head), ...rows.map(line)];
 }

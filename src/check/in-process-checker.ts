@@ -76,7 +76,12 @@ function sameMap(a: Readonly<Record<string, number>>, b: Readonly<Record<string,
 }
 
 /** PostState(i) = LoggedPost(e): the spec's post-state of the acting server is the logged one. */
-function samePost(pre: SpecServer, spec: SpecPost, logged: Extract<TraceEvent, { state: unknown }>, loggedLog: LogDelta): boolean {
+function samePost(
+  pre: SpecServer,
+  spec: SpecPost,
+  logged: Extract<TraceEvent, { state: unknown }>,
+  loggedLog: LogDelta,
+): boolean {
   const l = logged.state;
   return (
     spec.term === l.term &&
@@ -121,7 +126,8 @@ export function checkTraceInProcess(trace: TraceInput, options: InProcessOptions
   const state: SpecState = initialSpecState(trace.header.nodes);
   let events = 0;
   const count = () => trace.eventCount ?? (Array.isArray(trace.events) ? trace.events.length : events);
-  if (Array.isArray(trace.events) && trace.events.length === 0) return { file, events: 0, status: 'error', message: `${file}: the trace has no events` };
+  if (Array.isArray(trace.events) && trace.events.length === 0)
+    return { file, events: 0, status: 'error', message: `${file}: the trace has no events` };
   if (problem) return { file, events: count(), status: 'error', message: `${file}: ${problem}` };
   try {
     for (const e of trace.events) {
@@ -133,10 +139,17 @@ export function checkTraceInProcess(trace: TraceInput, options: InProcessOptions
         // object its send logged, and the run's own replay keyed it already.)
         const msgKey = e.msg ? messageKey(e.msg) : undefined;
         r = specStep(state, e, maxEntries, msgKey);
-        if (!r) return { file, events: count(), status: 'rejected', diagnosis: diagnosisOf(e, line, { kind: 'disabled', guards: guards(state, e) }) };
+        if (!r)
+          return {
+            file,
+            events: count(),
+            status: 'rejected',
+            diagnosis: diagnosisOf(e, line, { kind: 'disabled', guards: guards(state, e) }),
+          };
         const server = 'node' in e ? state.server.get(e.node) : undefined;
         const logged = 'state' in e ? e : null;
-        const loggedLog: LogDelta | null = logged && server ? (logged.logChange ?? { keep: server.log.length, append: [] }) : null;
+        const loggedLog: LogDelta | null =
+          logged && server ? (logged.logChange ?? { keep: server.log.length, append: [] }) : null;
         const postMatches = !logged || !server || !r.post || samePost(server, r.post, logged, loggedLog!);
         if (!postMatches || !sameBagChange(e, r.sent, r.taken)) {
           return {
@@ -156,16 +169,31 @@ export function checkTraceInProcess(trace: TraceInput, options: InProcessOptions
           const after: SpecServer = { ...r.post, log: server.log };
           const broken = brokenBy(state, (e as { node: ServerId }).node, after, loggedLog, r, r.restart);
           if (broken.length > 0) {
-            return { file, events: count(), status: 'rejected', diagnosis: diagnosisOf(e, line, { kind: 'unsafe', properties: broken }) };
+            return {
+              file,
+              events: count(),
+              status: 'rejected',
+              diagnosis: diagnosisOf(e, line, { kind: 'unsafe', properties: broken }),
+            };
           }
         }
         // The messages matched: the one taken is e.msg, the one sent is the logged one.
         const loggedSend = 'send' in e ? e.send : undefined;
-        const sentKey = r.sent.length === 0 ? undefined : e.action === 'DuplicateMessage' ? msgKey : messageKey(loggedSend ?? r.sent[0]!);
+        const sentKey =
+          r.sent.length === 0
+            ? undefined
+            : e.action === 'DuplicateMessage'
+              ? msgKey
+              : messageKey(loggedSend ?? r.sent[0]!);
         applyStep(state, 'node' in e ? e.node : undefined, r.post, r, msgKey, sentKey);
       } catch (err) {
         if (err instanceof SpecEvalError) {
-          return { file, events: count(), status: 'error', message: `${file}:${line}: the spec could not be evaluated on ${describeEvent(e)}: ${err.message}` };
+          return {
+            file,
+            events: count(),
+            status: 'error',
+            message: `${file}:${line}: the spec could not be evaluated on ${describeEvent(e)}: ${err.message}`,
+          };
         }
         throw err;
       }

@@ -68,18 +68,34 @@ function perturbState(rng: Rng, e: Json, nodes: readonly string[]): string {
   const state = e.state as Json;
   const node = e.node as string;
   const peers = nodes.filter((n) => n !== node);
-  const choices = ['term', 'role', 'votedFor', 'commitIndex', 'votesResponded', 'votesGranted', 'nextIndex', 'matchIndex', 'log'];
+  const choices = [
+    'term',
+    'role',
+    'votedFor',
+    'commitIndex',
+    'votesResponded',
+    'votesGranted',
+    'nextIndex',
+    'matchIndex',
+    'log',
+  ];
   const f = pick(rng, choices);
-  const before = JSON.stringify(f === 'log' ? e.logChange ?? null : state[f]);
+  const before = JSON.stringify(f === 'log' ? (e.logChange ?? null) : state[f]);
   switch (f) {
     case 'term':
       state.term = nudge(rng, state.term as number);
       break;
     case 'role':
-      state.role = pick(rng, ['Follower', 'Candidate', 'Leader'].filter((r) => r !== state.role));
+      state.role = pick(
+        rng,
+        ['Follower', 'Candidate', 'Leader'].filter((r) => r !== state.role),
+      );
       break;
     case 'votedFor':
-      state.votedFor = pick(rng, [null, ...nodes].filter((v) => v !== state.votedFor));
+      state.votedFor = pick(
+        rng,
+        [null, ...nodes].filter((v) => v !== state.votedFor),
+      );
       break;
     case 'commitIndex':
       state.commitIndex = nudge(rng, state.commitIndex as number);
@@ -101,11 +117,15 @@ function perturbState(rng: Rng, e: Json, nodes: readonly string[]): string {
     case 'log': {
       // An appended entry changed, or one more entry kept (or appended): the
       // logged length follows, so that the trace stays well formed.
-      const change = (e.logChange as { keep: number; append: Entry[] } | undefined) ?? { keep: state.logLength as number, append: [] };
+      const change = (e.logChange as { keep: number; append: Entry[] } | undefined) ?? {
+        keep: state.logLength as number,
+        append: [],
+      };
       if (change.append.length > 0 && rng.intBetween(0, 1) === 0) {
         const k = rng.intBetween(0, change.append.length - 1);
         const x = change.append[k]!;
-        change.append[k] = rng.intBetween(0, 1) === 0 ? { ...x, term: nudge(rng, x.term, 1) } : { ...x, value: `${x.value}~` };
+        change.append[k] =
+          rng.intBetween(0, 1) === 0 ? { ...x, term: nudge(rng, x.term, 1) } : { ...x, value: `${x.value}~` };
       } else if (change.keep > 0 && rng.intBetween(0, 1) === 0) {
         change.keep--;
       } else {
@@ -120,7 +140,13 @@ function perturbState(rng: Rng, e: Json, nodes: readonly string[]): string {
 }
 
 /** Where the perturbation goes: anywhere, or next to a chunk boundary if asked and the trace has one. */
-function placement(rng: Rng, n: number, chunkSize: number, atBoundary: boolean, fits: (k: number) => boolean): { k: number; atBoundary: boolean } | null {
+function placement(
+  rng: Rng,
+  n: number,
+  chunkSize: number,
+  atBoundary: boolean,
+  fits: (k: number) => boolean,
+): { k: number; atBoundary: boolean } | null {
   const nearBoundary = (k: number) => k % chunkSize === chunkSize - 1 || (k > 0 && k % chunkSize === 0);
   const fitting: number[] = [];
   for (let k = 0; k < n; k++) if (fits(k)) fitting.push(k);
@@ -135,7 +161,13 @@ function placement(rng: Rng, n: number, chunkSize: number, atBoundary: boolean, 
  * next to a chunk boundary if `atBoundary` (chunks of `chunkSize` events),
  * or null if the trace has no event it applies to.
  */
-export function perturb(text: string, kind: PerturbationKind, rng: Rng, chunkSize: number, atBoundary = false): Perturbation | null {
+export function perturb(
+  text: string,
+  kind: PerturbationKind,
+  rng: Rng,
+  chunkSize: number,
+  atBoundary = false,
+): Perturbation | null {
   const lines = text.split('\n').filter((l) => l !== '');
   const header = JSON.parse(lines[0]!) as { nodes: string[] };
   const nodes = header.nodes;
@@ -189,7 +221,10 @@ export function perturb(text: string, kind: PerturbationKind, rng: Rng, chunkSiz
     case 'actor': {
       // Another server acts: its id takes the old one's place in the logged maps.
       const from = e.node as string;
-      const to = pick(rng, nodes.filter((x) => x !== from));
+      const to = pick(
+        rng,
+        nodes.filter((x) => x !== from),
+      );
       const state = e.state as Json;
       for (const f of ['nextIndex', 'matchIndex']) {
         const map = state[f] as Record<string, number>;
@@ -218,7 +253,10 @@ export function perturb(text: string, kind: PerturbationKind, rng: Rng, chunkSiz
     }
     case 'retarget': {
       const send = e.send as Json;
-      const to = pick(rng, nodes.filter((x) => x !== send.dest && x !== send.source));
+      const to = pick(
+        rng,
+        nodes.filter((x) => x !== send.dest && x !== send.source),
+      );
       what = `send.dest ${String(send.dest)} -> ${to}`;
       send.dest = to;
       if (e.peer !== undefined && !e.msg) e.peer = to;

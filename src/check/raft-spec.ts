@@ -74,7 +74,15 @@ export function initialSpecState(servers: readonly ServerId[]): SpecState {
       matchIndex: peersMap(servers, i, 0),
     });
   }
-  return { servers, server, bag: new Map(), elected: new Map(), committed: [], committedIn: new Map(), committedAt: new Map() };
+  return {
+    servers,
+    server,
+    bag: new Map(),
+    elected: new Map(),
+    committed: [],
+    committedIn: new Map(),
+    committedAt: new Map(),
+  };
 }
 
 function peersMap(servers: readonly ServerId[], i: ServerId, value: number): Record<ServerId, number> {
@@ -156,7 +164,14 @@ function post(s: SpecServer, changes: Partial<SpecPost>): SpecPost {
 
 /** RequestVoteRequest(i, j). */
 function requestVoteRequest(i: ServerId, j: ServerId, s: SpecServer): Message {
-  return { type: 'RequestVoteRequest', source: i, dest: j, term: s.term, lastLogTerm: lastTerm(s.log), lastLogIndex: s.log.length };
+  return {
+    type: 'RequestVoteRequest',
+    source: i,
+    dest: j,
+    term: s.term,
+    lastLogTerm: lastTerm(s.log),
+    lastLogIndex: s.log.length,
+  };
 }
 
 /** AppendEntriesRequest(i, j). */
@@ -201,7 +216,15 @@ export interface SpecStepResult {
   readonly restart: boolean;
 }
 
-const step = (p: Partial<SpecStepResult>): SpecStepResult => ({ post: null, sent: [], taken: [], elected: null, committed: [], restart: false, ...p });
+const step = (p: Partial<SpecStepResult>): SpecStepResult => ({
+  post: null,
+  sent: [],
+  taken: [],
+  elected: null,
+  committed: [],
+  restart: false,
+  ...p,
+});
 
 export const inFlight = (state: SpecState, m: Message, key?: string) => state.bag.has(key ?? messageKey(m));
 
@@ -219,7 +242,8 @@ export function sameMessage(a: Message, b: Message): boolean {
       return a.success === (b as typeof a).success && a.matchIndex === (b as typeof a).matchIndex;
     case 'AppendEntriesRequest': {
       const c = b as typeof a;
-      if (a.prevLogIndex !== c.prevLogIndex || a.prevLogTerm !== c.prevLogTerm || a.commitIndex !== c.commitIndex) return false;
+      if (a.prevLogIndex !== c.prevLogIndex || a.prevLogTerm !== c.prevLogTerm || a.commitIndex !== c.commitIndex)
+        return false;
       if (!Array.isArray(c.entries) || a.entries.length !== c.entries.length) return false;
       for (let k = 0; k < a.entries.length; k++) {
         const x = a.entries[k]!;
@@ -287,7 +311,15 @@ export function specStep(state: SpecState, e: ActionCall, maxEntries: number, ms
       // Timeout(i)
       const s = serverOf(state, i);
       if (s.role !== 'Follower' && s.role !== 'Candidate') return null;
-      return step({ post: post(s, { term: s.term + 1, role: 'Candidate', votedFor: i, votesResponded: new Set([i]), votesGranted: new Set([i]) }) });
+      return step({
+        post: post(s, {
+          term: s.term + 1,
+          role: 'Candidate',
+          votedFor: i,
+          votesResponded: new Set([i]),
+          votesGranted: new Set([i]),
+        }),
+      });
     }
     case 'RequestVote': {
       // RequestVote(i, j)
@@ -301,7 +333,11 @@ export function specStep(state: SpecState, e: ActionCall, maxEntries: number, ms
       const s = serverOf(state, i);
       if (s.role !== 'Candidate' || !quorum(s.votesGranted.size, state.servers.length)) return null;
       return step({
-        post: post(s, { role: 'Leader', nextIndex: peersMap(state.servers, i, s.log.length + 1), matchIndex: peersMap(state.servers, i, 0) }),
+        post: post(s, {
+          role: 'Leader',
+          nextIndex: peersMap(state.servers, i, s.log.length + 1),
+          matchIndex: peersMap(state.servers, i, 0),
+        }),
         elected: { term: s.term, leader: i },
       });
     }
@@ -363,7 +399,8 @@ export function specStep(state: SpecState, e: ActionCall, maxEntries: number, ms
       // HandleRequestVoteRequest(i, m)
       if (m.type !== 'RequestVoteRequest' || !(m.term <= s.term)) return null;
       const j = m.source;
-      const logOk = m.lastLogTerm > lastTerm(s.log) || (m.lastLogTerm === lastTerm(s.log) && m.lastLogIndex >= s.log.length);
+      const logOk =
+        m.lastLogTerm > lastTerm(s.log) || (m.lastLogTerm === lastTerm(s.log) && m.lastLogIndex >= s.log.length);
       const grant = m.term === s.term && logOk && (s.votedFor === null || s.votedFor === j);
       return step({
         post: post(s, grant ? { votedFor: j } : {}),
@@ -383,19 +420,33 @@ export function specStep(state: SpecState, e: ActionCall, maxEntries: number, ms
       if (m.type !== 'AppendEntriesRequest' || !(m.term <= s.term)) return null;
       if (m.term === s.term && s.role === 'Leader') return null;
       const j = m.source;
-      const logOk = m.prevLogIndex === 0 ? true : m.prevLogIndex <= s.log.length && termAt(s.log, m.prevLogIndex) === m.prevLogTerm;
+      const logOk =
+        m.prevLogIndex === 0 ? true : m.prevLogIndex <= s.log.length && termAt(s.log, m.prevLogIndex) === m.prevLogTerm;
       const accept = m.term === s.term && logOk;
       const lastNew = m.prevLogIndex + m.entries.length;
       const role: Role = m.term === s.term ? 'Follower' : s.role;
       let changes: Partial<SpecPost> = { role };
       if (accept) {
         const commit = Math.min(m.commitIndex, lastNew);
-        changes = { role, log: merge(s.log, m.prevLogIndex, m.entries), commitIndex: commit > s.commitIndex ? commit : s.commitIndex };
+        changes = {
+          role,
+          log: merge(s.log, m.prevLogIndex, m.entries),
+          commitIndex: commit > s.commitIndex ? commit : s.commitIndex,
+        };
       }
       return step({
         post: post(s, changes),
         taken: [m],
-        sent: [{ type: 'AppendEntriesResponse', source: i, dest: j, term: s.term, success: accept, matchIndex: accept ? lastNew : 0 }],
+        sent: [
+          {
+            type: 'AppendEntriesResponse',
+            source: i,
+            dest: j,
+            term: s.term,
+            success: accept,
+            matchIndex: accept ? lastNew : 0,
+          },
+        ],
       });
     }
     case 'HandleAppendEntriesResponse': {
@@ -406,7 +457,10 @@ export function specStep(state: SpecState, e: ActionCall, maxEntries: number, ms
       if (s.role === 'Leader') {
         if (!(j in s.nextIndex)) throw new SpecEvalError(`nextIndex[${i}][${j}]: ${j} is not a peer of ${i}`);
         if (m.success) {
-          changes = { nextIndex: { ...s.nextIndex, [j]: m.matchIndex + 1 }, matchIndex: { ...s.matchIndex, [j]: Math.max(s.matchIndex[j]!, m.matchIndex) } };
+          changes = {
+            nextIndex: { ...s.nextIndex, [j]: m.matchIndex + 1 },
+            matchIndex: { ...s.matchIndex, [j]: Math.max(s.matchIndex[j]!, m.matchIndex) },
+          };
         } else {
           changes = { nextIndex: { ...s.nextIndex, [j]: Math.max(s.nextIndex[j]! - 1, 1) } };
         }
@@ -422,10 +476,10 @@ export function specStep(state: SpecState, e: ActionCall, maxEntries: number, ms
 }
 
 /** j \in Peers(i). */
-const isPeer = (state: SpecState, i: ServerId, j: ServerId | undefined) => j !== undefined && j !== i && state.server.has(j);
+const isPeer = (state: SpecState, i: ServerId, j: ServerId | undefined) =>
+  j !== undefined && j !== i && state.server.has(j);
 
 // --- Enabling conditions, for a diagnosis (RaftTrace's Guards) ---------------------------
-
 
 const sorted = (s: ReadonlySet<ServerId>) => [...s].sort();
 
@@ -447,24 +501,41 @@ export function guards(state: SpecState, e: ActionCall): Guard[] {
       type === '' ? m!.type === 'RequestVoteResponse' || m!.type === 'AppendEntriesResponse' : m!.type === type,
       [['m.type', m!.type]],
     ),
-    G('m.dest = i', m!.dest === i, [['m.dest', m!.dest], ['i', i]]),
+    G('m.dest = i', m!.dest === i, [
+      ['m.dest', m!.dest],
+      ['i', i],
+    ]),
   ];
-  const termGuard = (text: string, holds: boolean) => G(text, holds, [['m.term', m!.term], ['currentTerm[i]', need().term]]);
+  const termGuard = (text: string, holds: boolean) =>
+    G(text, holds, [
+      ['m.term', m!.term],
+      ['currentTerm[i]', need().term],
+    ]);
   switch (e.action) {
     case 'Timeout':
-      return [G('role[i] is Follower or Candidate', need().role === 'Follower' || need().role === 'Candidate', [['role[i]', need().role]])];
+      return [
+        G('role[i] is Follower or Candidate', need().role === 'Follower' || need().role === 'Candidate', [
+          ['role[i]', need().role],
+        ]),
+      ];
     case 'RequestVote':
       return [
         G('role[i] = Candidate', need().role === 'Candidate', [['role[i]', need().role]]),
-        G('j is a peer that has not answered (j \\notin votesResponded[i])', isPeer(state, i, e.peer) && !need().votesResponded.has(e.peer!), [
-          ['j', e.peer],
-          ['votesResponded[i]', sorted(need().votesResponded)],
-        ]),
+        G(
+          'j is a peer that has not answered (j \\notin votesResponded[i])',
+          isPeer(state, i, e.peer) && !need().votesResponded.has(e.peer!),
+          [
+            ['j', e.peer],
+            ['votesResponded[i]', sorted(need().votesResponded)],
+          ],
+        ),
       ];
     case 'BecomeLeader':
       return [
         G('role[i] = Candidate', need().role === 'Candidate', [['role[i]', need().role]]),
-        G('votesGranted[i] is a majority', quorum(need().votesGranted.size, state.servers.length), [['votesGranted[i]', sorted(need().votesGranted)]]),
+        G('votesGranted[i] is a majority', quorum(need().votesGranted.size, state.servers.length), [
+          ['votesGranted[i]', sorted(need().votesGranted)],
+        ]),
       ];
     case 'ClientRequest':
       return [G('role[i] = Leader', need().role === 'Leader', [['role[i]', need().role]])];
@@ -485,9 +556,16 @@ export function guards(state: SpecState, e: ActionCall): Guard[] {
       ];
     }
     case 'AppendEntries':
-      return [G('role[i] = Leader', need().role === 'Leader', [['role[i]', need().role]]), G('j is a peer of i', isPeer(state, i, e.peer), [['j', e.peer]])];
+      return [
+        G('role[i] = Leader', need().role === 'Leader', [['role[i]', need().role]]),
+        G('j is a peer of i', isPeer(state, i, e.peer), [['j', e.peer]]),
+      ];
     case 'UpdateTerm':
-      return [inFlightGuard(), G('m.dest = i', m!.dest === i, [['m.dest', m!.dest]]), termGuard('m.term > currentTerm[i]', m!.term > need().term)];
+      return [
+        inFlightGuard(),
+        G('m.dest = i', m!.dest === i, [['m.dest', m!.dest]]),
+        termGuard('m.term > currentTerm[i]', m!.term > need().term),
+      ];
     case 'HandleRequestVoteRequest':
       return [...msgGuards('RequestVoteRequest'), termGuard('m.term <= currentTerm[i]', m!.term <= need().term)];
     case 'HandleRequestVoteResponse':
@@ -496,7 +574,9 @@ export function guards(state: SpecState, e: ActionCall): Guard[] {
       return [
         ...msgGuards('AppendEntriesRequest'),
         termGuard('m.term <= currentTerm[i]', m!.term <= need().term),
-        G("i is no leader of m's term", m!.term !== need().term || need().role !== 'Leader', [['role[i]', need().role]]),
+        G("i is no leader of m's term", m!.term !== need().term || need().role !== 'Leader', [
+          ['role[i]', need().role],
+        ]),
       ];
     case 'HandleAppendEntriesResponse':
       return [...msgGuards('AppendEntriesResponse'), termGuard('m.term = currentTerm[i]', m!.term === need().term)];
@@ -550,7 +630,8 @@ function logsMatchStep(a: Around, j: ServerId): boolean {
   const { keep, append: app } = a.change;
   const lj = a.state.server.get(j)!.log;
   let top = 0;
-  for (let n = 1; n <= app.length; n++) if (keep + n <= lj.length && app[n - 1]!.term === lj[keep + n - 1]!.term) top = n;
+  for (let n = 1; n <= app.length; n++)
+    if (keep + n <= lj.length && app[n - 1]!.term === lj[keep + n - 1]!.term) top = n;
   if (top === 0) return true;
   if (!(keep === 0 || termAt(a.pre.log, keep) === termAt(lj, keep))) return false;
   for (let n = 1; n <= top; n++) if (!sameEntry(app[n - 1]!, lj[keep + n - 1]!)) return false;
@@ -570,7 +651,8 @@ function appliedAgreeStep(a: Around, j: ServerId): boolean {
   const sj = a.state.server.get(j)!;
   const before = Math.min(a.pre.commitIndex, sj.commitIndex, a.pre.log.length, sj.log.length, a.change.keep);
   const upTo = Math.min(a.after.commitIndex, sj.commitIndex, lengthAfter(a.change), sj.log.length);
-  for (let x = before + 1; x <= upTo; x++) if (!sameEntry(entryAfter(a.pre.log, a.change, x)!, sj.log[x - 1]!)) return false;
+  for (let x = before + 1; x <= upTo; x++)
+    if (!sameEntry(entryAfter(a.pre.log, a.change, x)!, sj.log[x - 1]!)) return false;
   return true;
 }
 
@@ -601,9 +683,17 @@ function matchAgreesLeaderStep(a: Around, j: ServerId): boolean {
   const sj = a.state.server.get(j)!;
   const before = pre.matchIndex[j]!;
   const now = after.matchIndex[j]!;
-  if (pre.role === 'Leader' && after.role === 'Leader' && after.term === pre.term && sj.term === pre.term && before <= now && now <= a.change.keep) {
+  if (
+    pre.role === 'Leader' &&
+    after.role === 'Leader' &&
+    after.term === pre.term &&
+    sj.term === pre.term &&
+    before <= now &&
+    now <= a.change.keep
+  ) {
     if (!(now <= sj.log.length)) return false;
-    for (let x = before + 1; x <= now; x++) if (!sameEntry(sj.log[x - 1]!, entryAfter(pre.log, a.change, x)!)) return false;
+    for (let x = before + 1; x <= now; x++)
+      if (!sameEntry(sj.log[x - 1]!, entryAfter(pre.log, a.change, x)!)) return false;
     return true;
   }
   return matchAgrees(a, a.i, j);
@@ -611,7 +701,9 @@ function matchAgreesLeaderStep(a: Around, j: ServerId): boolean {
 
 /** MatchAgreesPeerStep(j, i, keep). */
 function matchAgreesPeerStep(a: Around, j: ServerId): boolean {
-  return (a.after.term === a.pre.term && a.state.server.get(j)!.matchIndex[a.i]! <= a.change.keep) || matchAgrees(a, j, a.i);
+  return (
+    (a.after.term === a.pre.term && a.state.server.get(j)!.matchIndex[a.i]! <= a.change.keep) || matchAgrees(a, j, a.i)
+  );
 }
 
 /** The records of `added` that are new to the compacted history (committed' \ committed). */
@@ -631,7 +723,14 @@ function newRecords(state: SpecState, added: readonly CommittedRecord[]): Commit
  * conjuncts that mention i or a new history record are evaluated: the state
  * before the step satisfied every property (see RaftTrace.tla).
  */
-export function brokenBy(state: SpecState, i: ServerId, after: SpecServer, change: LogDelta, added: HistoryAdded, restart: boolean): string[] {
+export function brokenBy(
+  state: SpecState,
+  i: ServerId,
+  after: SpecServer,
+  change: LogDelta,
+  added: HistoryAdded,
+  restart: boolean,
+): string[] {
   const pre = state.server.get(i)!;
   const a: Around = { state, i, pre, after, change };
   const { keep, append: app } = change;
@@ -655,7 +754,8 @@ export function brokenBy(state: SpecState, i: ServerId, after: SpecServer, chang
 
   // LeaderCompleteness
   const fresh = newRecords(state, added.committed);
-  const leaderKeepsEntries = pre.role === 'Leader' && after.role === 'Leader' && after.term === pre.term && keep === pre.log.length;
+  const leaderKeepsEntries =
+    pre.role === 'Leader' && after.role === 'Leader' && after.term === pre.term && keep === pre.log.length;
   let complete = true;
   if (after.role === 'Leader' && !leaderKeepsEntries) {
     for (const c of state.committed) if (!leaderHasCommitted(a, i, c)) complete = false;
@@ -666,7 +766,8 @@ export function brokenBy(state: SpecState, i: ServerId, after: SpecServer, chang
 
   // StateMachineSafety
   let agree = true;
-  if (logChanged || after.commitIndex !== pre.commitIndex) for (const j of state.servers) if (j !== i && !appliedAgreeStep(a, j)) agree = false;
+  if (logChanged || after.commitIndex !== pre.commitIndex)
+    for (const j of state.servers) if (j !== i && !appliedAgreeStep(a, j)) agree = false;
   for (const c of fresh) if (!committedOnce(a, c, fresh)) agree = false;
   if (!agree) broken.push('StateMachineSafety');
 
@@ -692,7 +793,8 @@ export function brokenBy(state: SpecState, i: ServerId, after: SpecServer, chang
   // LeaderAppendOnly: AppendOnlyStep(i), for a leader that stays leader in its term and does not only append.
   if (pre.role === 'Leader' && after.role === 'Leader' && after.term === pre.term && keep !== pre.log.length) {
     let appendOnly = lengthAfter(change) >= pre.log.length;
-    for (let x = keep + 1; appendOnly && x <= pre.log.length; x++) if (!sameEntry(entryAfter(pre.log, change, x)!, pre.log[x - 1]!)) appendOnly = false;
+    for (let x = keep + 1; appendOnly && x <= pre.log.length; x++)
+      if (!sameEntry(entryAfter(pre.log, change, x)!, pre.log[x - 1]!)) appendOnly = false;
     if (!appendOnly) broken.push('LeaderAppendOnly');
   }
 
@@ -708,7 +810,14 @@ export function brokenBy(state: SpecState, i: ServerId, after: SpecServer, chang
  * becomes the one after it. `takenKey` and `sentKey` are the keys of the
  * messages the step took and sent (computed once by the caller).
  */
-export function applyStep(state: SpecState, i: ServerId | undefined, after: SpecPost | null, r: SpecStepResult, takenKey: string | undefined, sentKey: string | undefined): void {
+export function applyStep(
+  state: SpecState,
+  i: ServerId | undefined,
+  after: SpecPost | null,
+  r: SpecStepResult,
+  takenKey: string | undefined,
+  sentKey: string | undefined,
+): void {
   if (i !== undefined && after) {
     const pre = state.server.get(i)!;
     const log = pre.log;

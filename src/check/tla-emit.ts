@@ -88,7 +88,10 @@ const seq = (xs: string[]) => `<<${items(xs)}>>`;
 export const set = (xs: string[]) => `{${items(xs)}}`;
 
 function entry(e: Entry): string {
-  return record([['term', String(e.term)], ['value', tlaString(e.value)]]);
+  return record([
+    ['term', String(e.term)],
+    ['value', tlaString(e.value)],
+  ]);
 }
 
 function server(id: ServerId | null): string {
@@ -144,7 +147,8 @@ export class TraceDataWriter {
   /** A server's log at a chunk start, as a change of its log at the previous chunk start in this batch. */
   private startLog(id: ServerId, view: LogView): string {
     const previous = this.startLogs.get(id);
-    if (previous && previous.view.entries === view.entries && previous.view.length === view.length) return previous.name;
+    if (previous && previous.view.entries === view.entries && previous.view.length === view.length)
+      return previous.name;
     const appended = (from: number) => seq(view.entries.slice(from, view.length).map(entry));
     let expression: string;
     if (!previous) {
@@ -200,7 +204,13 @@ export class TraceDataWriter {
    * pre-state and this delta. That is exact: within a chunk, each pre-state
    * the spec reaches has matched the logged one.
    */
-  stateDelta(before: TracedState, e: { readonly logChange?: { readonly keep: number; readonly append: readonly Entry[] }; readonly state: TracedState }): string {
+  stateDelta(
+    before: TracedState,
+    e: {
+      readonly logChange?: { readonly keep: number; readonly append: readonly Entry[] };
+      readonly state: TracedState;
+    },
+  ): string {
     const after = e.state;
     const fields: Array<[string, string]> = [];
     if (after.term !== before.term) fields.push(['newTerm', String(after.term)]);
@@ -246,8 +256,25 @@ export class TraceDataWriter {
       ['startNextIndex', perServer((id) => indexMap(st(id).nextIndex))],
       ['startMatchIndex', perServer((id) => indexMap(st(id).matchIndex))],
       ['startMessages', bag.length === 0 ? 'EmptyBag' : `BagOfPairs(${set(bag)})`],
-      ['startElected', this.history('El', g.elected, (e) => record([['term', String(e.term)], ['leader', tlaString(e.leader)]]))],
-      ['startCommitted', this.history('Cm', g.committed, (c) => record([['index', String(c.index)], ['entry', entry(c.entry)], ['inTerm', String(c.inTerm)]]))],
+      [
+        'startElected',
+        this.history('El', g.elected, (e) =>
+          record([
+            ['term', String(e.term)],
+            ['leader', tlaString(e.leader)],
+          ]),
+        ),
+      ],
+      [
+        'startCommitted',
+        this.history('Cm', g.committed, (c) =>
+          record([
+            ['index', String(c.index)],
+            ['entry', entry(c.entry)],
+            ['inTerm', String(c.inTerm)],
+          ]),
+        ),
+      ],
     ]);
   }
 }

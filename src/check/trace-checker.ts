@@ -16,7 +16,7 @@ import type { JavaRuntime, TlcJar } from '../tlc/jar.js';
 import { describeOutcome, runTlc } from '../tlc/run.js';
 import type { TlcOutcome } from '../tlc/tool-output.js';
 import { readTlaValueAt, type Json } from '../tlc/tla-value.js';
-import { applyEvent, changeLog, logEntries,  snapshot, startReplay, type GlobalState } from '../trace/replay.js';
+import { applyEvent, changeLog, logEntries, snapshot, startReplay, type GlobalState } from '../trace/replay.js';
 import { TraceReadError } from '../trace/validate.js';
 import { decodeTlaString, MESSAGE_CONSTRUCTORS, set, tlaString, TraceDataWriter } from './tla-emit.js';
 import { describeEvent, diagnosisOf, type Diagnosis, type Guard, type TraceVerdict } from '../verdict/diagnosis.js';
@@ -119,7 +119,8 @@ function maxEntries(header: TraceHeader): number | null {
 
 /** Why a trace cannot be checked at all, or null. */
 export function clusterProblem(header: TraceHeader, sizes: readonly number[]): string | null {
-  if (maxEntries(header) === null) return 'the header lacks params.maxEntriesPerMessage (a positive integer), which the spec needs';
+  if (maxEntries(header) === null)
+    return 'the header lacks params.maxEntriesPerMessage (a positive integer), which the spec needs';
   const n = header.nodes.length;
   const expected = Array.from({ length: n }, (_, k) => `n${k + 1}`);
   if (!sizes.includes(n) || header.nodes.some((id, k) => id !== expected[k])) {
@@ -130,7 +131,12 @@ export function clusterProblem(header: TraceHeader, sizes: readonly number[]): s
   return null;
 }
 
-function batchModule(chunks: readonly Chunk[], servers: readonly ServerId[], wholeInvariants: boolean, about?: string): string {
+function batchModule(
+  chunks: readonly Chunk[],
+  servers: readonly ServerId[],
+  wholeInvariants: boolean,
+  about?: string,
+): string {
   const values = new Set<string>();
   for (const c of chunks) for (const e of c.events) if (e.action === 'ClientRequest') values.add(e.value!);
   const writer = new TraceDataWriter();
@@ -175,7 +181,8 @@ const VERDICT_MARK = /<<\s*"raft-trace-verdict"/g;
 function decodeStrings(v: Json): Json {
   if (typeof v === 'string') return decodeTlaString(v);
   if (Array.isArray(v)) return v.map(decodeStrings);
-  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [decodeTlaString(k), decodeStrings(x)]));
+  if (v !== null && typeof v === 'object')
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [decodeTlaString(k), decodeStrings(x)]));
   return v;
 }
 
@@ -347,7 +354,15 @@ export async function checkTraces(traces: readonly TraceInput[], options: CheckO
         let position = 0;
         try {
           for (const e of trace.events) {
-            if (!chunk) chunk = { id: ++ids, trace: index, start: position, events: [], befores: [], init: snapshot(replay.state) };
+            if (!chunk)
+              chunk = {
+                id: ++ids,
+                trace: index,
+                start: position,
+                events: [],
+                befores: [],
+                init: snapshot(replay.state),
+              };
             chunk.befores.push('node' in e ? replay.state.servers[e.node]!.state : undefined);
             chunk.events.push(e);
             applyEvent(replay, e);
@@ -404,7 +419,8 @@ export async function checkTraces(traces: readonly TraceInput[], options: CheckO
     tlcRuns++;
     tlcMs += r.ms;
     const batchEvents = job.chunks.reduce((n, c) => n + c.events.length, 0);
-    for (const c of job.chunks) traceMs[c.trace] = (traceMs[c.trace] ?? 0) + (r.ms * c.events.length) / Math.max(1, batchEvents);
+    for (const c of job.chunks)
+      traceMs[c.trace] = (traceMs[c.trace] ?? 0) + (r.ms * c.events.length) / Math.max(1, batchEvents);
     for (const c of job.chunks) {
       const v = r.verdicts.get(c.id);
       if (v) {
@@ -460,9 +476,16 @@ export async function checkTraces(traces: readonly TraceInput[], options: CheckO
     // state the implementation claimed, which no longer means anything.
     for (const id of chunkIds.get(index)!) {
       const o = outcomes.get(id);
-      if (!o) return { file: t.file, events, status: 'error', message: `${t.file}: not checked: TLC gave no verdict for part of the trace` };
+      if (!o)
+        return {
+          file: t.file,
+          events,
+          status: 'error',
+          message: `${t.file}: not checked: TLC gave no verdict for part of the trace`,
+        };
       if ('failure' in o) return { file: t.file, events, status: 'error', message: `${t.file}${o.failure}` };
-      if (o.verdict.kind !== 'accepted') return { file: t.file, events, status: 'rejected', diagnosis: diagnose(kept.get(id)!, o.verdict) };
+      if (o.verdict.kind !== 'accepted')
+        return { file: t.file, events, status: 'rejected', diagnosis: diagnose(kept.get(id)!, o.verdict) };
     }
     return { file: t.file, events, status: 'accepted' };
   });
@@ -473,10 +496,19 @@ export async function checkTraces(traces: readonly TraceInput[], options: CheckO
         const o = outcomes.get(c);
         return o !== undefined && 'verdict' in o && o.verdict.kind !== 'accepted';
       });
-      if (verdicts[index]!.status === 'rejected' && id !== undefined) keptCases.push(keepChunk(t, keptCases, kept.get(id)!, options));
+      if (verdicts[index]!.status === 'rejected' && id !== undefined)
+        keptCases.push(keepChunk(t, keptCases, kept.get(id)!, options));
     });
   }
-  return { verdicts, tlcRuns, retries, tlcMs, wallMs: performance.now() - started, traceSeconds: traceMs.map((ms) => ms / 1000), kept: keptCases };
+  return {
+    verdicts,
+    tlcRuns,
+    retries,
+    tlcMs,
+    wallMs: performance.now() - started,
+    traceSeconds: traceMs.map((ms) => ms / 1000),
+    kept: keptCases,
+  };
 }
 
 /** A shell word: the text as it is, whatever it holds. */
@@ -500,7 +532,10 @@ function keepChunk(t: TraceInput, earlier: readonly KeptCase[], chunk: Chunk, op
   const first = chunk.start + 1;
   const last = chunk.start + chunk.events.length;
   const about = `The chunk of ${t.file} that TLC rejected: events ${first} to ${last} (lines ${first + 1} to ${last + 1}).`;
-  writeNamedFile(join(dir, 'TraceData.tla'), batchModule([chunk], t.header.nodes, options.wholeInvariants ?? false, about));
+  writeNamedFile(
+    join(dir, 'TraceData.tla'),
+    batchModule([chunk], t.header.nodes, options.wholeInvariants ?? false, about),
+  );
   writeNamedFile(join(dir, 'RaftTrace.cfg'), batchConfig(maxEntries(t.header)!));
   const command =
     `cd ${shellWord(dir)} && ${shellWord(options.java.path)} -cp ${shellWord(options.jar.path)} tlc2.TLC ` +
@@ -534,7 +569,10 @@ function specState(post: Json): ServerState {
 function loggedPost(chunk: Chunk, k: number): ServerState {
   const event = chunk.events[k - 1]! as Extract<TraceEvent, { state: unknown }>;
   // A private copy: the chunk's start state shares its arrays with later chunks.
-  let log = { entries: logEntries(chunk.init.servers[event.node]!.log), length: chunk.init.servers[event.node]!.log.length };
+  let log = {
+    entries: logEntries(chunk.init.servers[event.node]!.log),
+    length: chunk.init.servers[event.node]!.log.length,
+  };
   for (const e of chunk.events.slice(0, k)) if ('node' in e && e.node === event.node) log = changeLog(log, e.logChange);
   const { logLength: _, ...rest } = event.state;
   return { ...rest, log: logEntries(log) };
@@ -544,7 +582,8 @@ function diagnose(chunk: Chunk, v: Exclude<ChunkVerdict, { kind: 'accepted' }>):
   const event = chunk.events[v.k - 1]!;
   const line = chunk.start + v.k + 1;
   if (v.kind === 'unsafe') return diagnosisOf(event, line, { kind: 'unsafe', properties: v.properties as string[] });
-  if (v.kind === 'disabled') return diagnosisOf(event, line, { kind: 'disabled', guards: v.guards as unknown as Guard[] });
+  if (v.kind === 'disabled')
+    return diagnosisOf(event, line, { kind: 'disabled', guards: v.guards as unknown as Guard[] });
   return diagnosisOf(event, line, {
     kind: 'diverged',
     loggedPost: 'state' in event ? loggedPost(chunk, v.k) : null,

@@ -48,11 +48,15 @@ export function parse(
   try {
     const { values, positionals } = parseArgs({
       args,
-      options: Object.fromEntries(names.map((n) => [n, { type: flags.includes(n) ? ('boolean' as const) : ('string' as const) }])),
+      options: Object.fromEntries(
+        names.map((n) => [n, { type: flags.includes(n) ? ('boolean' as const) : ('string' as const) }]),
+      ),
       allowPositionals: true,
       strict: true,
     });
-    const strings = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v === true ? 'true' : (v as string | undefined)]));
+    const strings = Object.fromEntries(
+      Object.entries(values).map(([k, v]) => [k, v === true ? 'true' : (v as string | undefined)]),
+    );
     return { values: strings, positionals };
   } catch (err) {
     throw new UsageError((err as Error).message.split('. ')[0]!);

@@ -24,7 +24,10 @@ export class Progress {
   private last = 0;
   private shown = false;
 
-  constructor(private readonly label: string, options: ProgressOptions = {}) {
+  constructor(
+    private readonly label: string,
+    options: ProgressOptions = {},
+  ) {
     this.tty = options.tty ?? Boolean(process.stdout.isTTY);
     this.everyMs = options.everyMs ?? progressIntervalMs();
     this.write = options.write ?? ((t) => process.stdout.write(t));

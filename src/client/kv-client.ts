@@ -77,14 +77,20 @@ export class KvClient {
       } catch (err) {
         const e = err as Error;
         if (e.name === 'TimeoutError') {
-          throw new KvClientError(`${method} ${key}: no answer from ${target} within the ${this.timeoutMs} ms budget; the command may still commit`, true);
+          throw new KvClientError(
+            `${method} ${key}: no answer from ${target} within the ${this.timeoutMs} ms budget; the command may still commit`,
+            true,
+          );
         }
         const cause = e.cause as NodeJS.ErrnoException | undefined;
         const reason = cause?.message ?? e.message;
         // Refused: the command never reached the server. Anything else (a
         // reset, a server killed mid-request) may come after it was accepted.
         if (method === 'PUT' && cause?.code !== 'ECONNREFUSED') {
-          throw new KvClientError(`${method} ${key}: ${target} failed mid-request (${reason}); the command may still commit`, true);
+          throw new KvClientError(
+            `${method} ${key}: ${target} failed mid-request (${reason}); the command may still commit`,
+            true,
+          );
         }
         tried.push(`${target}: ${reason}`);
         target = this.after(target);
@@ -112,7 +118,10 @@ export class KvClient {
       if (status === 504) throw new KvClientError(`${method} ${key}: ${String(answer.error)}`, true);
       throw new KvClientError(`${method} ${key}: ${target} answered ${status}: ${String(answer.error)}`, false);
     }
-    throw new KvClientError(`${method} ${key}: no server applied it within ${this.timeoutMs} ms and ${this.maxAttempts} attempts (last: ${tried.slice(-3).join('; ') || 'none'})`, false);
+    throw new KvClientError(
+      `${method} ${key}: no server applied it within ${this.timeoutMs} ms and ${this.maxAttempts} attempts (last: ${tried.slice(-3).join('; ') || 'none'})`,
+      false,
+    );
   }
 
   private after(id: ServerId): ServerId {

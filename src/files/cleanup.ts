@@ -31,7 +31,11 @@ const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p)) 
  * when this process dies, however it dies (a SIGKILL included, which no
  * handler here sees): through setpriv where it is found, else as it is.
  */
-export function dyingWithParent(command: string, args: readonly string[], signal: NodeJS.Signals): { command: string; args: string[] } {
+export function dyingWithParent(
+  command: string,
+  args: readonly string[],
+  signal: NodeJS.Signals,
+): { command: string; args: string[] } {
   return SETPRIV ? { command: SETPRIV, args: ['--pdeathsig', signal, command, ...args] } : { command, args: [...args] };
 }
 

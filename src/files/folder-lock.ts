@@ -70,12 +70,17 @@ export function lockFolder(dir: string, what: string, ownerPid: number = process
       }
       return;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new FolderLockedError(`${path}: cannot take the lock on ${dir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new FolderLockedError(
+          `${path}: cannot take the lock on ${dir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+        );
     }
     const holder = readOwner(path);
     if (holder && holder.pid === me.pid && holder.started === me.started) return;
     if (holder && alive(holder)) {
-      throw new FolderLockedError(`another run holds ${dir}, pid ${holder.pid} (${holder.what}); wait for it to end, or give this run a folder of its own (TRACES_DIR=... for make)`);
+      throw new FolderLockedError(
+        `another run holds ${dir}, pid ${holder.pid} (${holder.what}); wait for it to end, or give this run a folder of its own (TRACES_DIR=... for make)`,
+      );
     }
     // Stale (its owner ended) or unreadable (a lock cut short as it was made): take it over.
     rmSync(path, { force: true });

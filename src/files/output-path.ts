@@ -57,7 +57,9 @@ export function checkWritableFile(path: string): void {
   try {
     writeFileSync(probe, '');
   } catch (err) {
-    throw new OutputPathError(`${path}: cannot be written (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new OutputPathError(
+      `${path}: cannot be written (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   } finally {
     rmSync(probe, { force: true });
   }
@@ -101,7 +103,10 @@ export function checkOutputsApart(outputs: ReadonlyArray<readonly [string, strin
   for (const [flag, path] of outputs) {
     const id = identity(path);
     const before = seen.get(id);
-    if (before) throw new OutputOverlapError(`${flag} ${path} is ${before}${before.startsWith('the input') ? '' : ' too'}: writing it would destroy ${before.startsWith('the input') ? 'that input' : 'the other'}; name a file of its own`);
+    if (before)
+      throw new OutputOverlapError(
+        `${flag} ${path} is ${before}${before.startsWith('the input') ? '' : ' too'}: writing it would destroy ${before.startsWith('the input') ? 'that input' : 'the other'}; name a file of its own`,
+      );
     seen.set(id, `${flag} ${path}`);
   }
 }

@@ -16,7 +16,12 @@ export class FileWriteError extends HarnessError {
     cause: unknown,
   ) {
     const e = cause as NodeJS.ErrnoException;
-    const why = e.code === 'ENOSPC' ? 'no space left on the device' : e.code === 'EDQUOT' ? 'disk quota exceeded' : e.code ?? e.message;
+    const why =
+      e.code === 'ENOSPC'
+        ? 'no space left on the device'
+        : e.code === 'EDQUOT'
+          ? 'disk quota exceeded'
+          : (e.code ?? e.message);
     super(`${file}: cannot be written (${why})`);
   }
 }

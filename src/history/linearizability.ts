@@ -113,7 +113,16 @@ export function registerLinearizable(ops: readonly Operation[]): boolean {
     const memo = `${state === null ? '\u0000' : state}\u0001${unknownBelow.join(',')}\u0001${lo}\u0001${bits}`;
     if (seen.has(memo)) return null;
     seen.add(memo);
-    return { state, placedDefinite, candidates, next: 0, placed: -1, loBefore: lo, addedUnknown: 0, removedUnknownAt: -1 };
+    return {
+      state,
+      placedDefinite,
+      candidates,
+      next: 0,
+      placed: -1,
+      loBefore: lo,
+      addedUnknown: 0,
+      removedUnknownAt: -1,
+    };
   };
 
   const undo = (f: Frame): void => {
@@ -173,7 +182,7 @@ function smallestWitness(ops: readonly Operation[]): Operation[] {
     return stay.length ? [...rest, ...stay].sort((a, b) => a.invoke - b.invoke) : rest;
   };
   for (let chunk = Math.max(1, Math.floor(witness.length / 2)); ; chunk = Math.floor(chunk / 2)) {
-    for (let from = 0; from < witness.length; ) {
+    for (let from = 0; from < witness.length;) {
       const candidate = without(from, from + chunk);
       if (candidate.length < witness.length && !registerLinearizable(candidate)) witness = candidate;
       else from += chunk;
@@ -215,7 +224,14 @@ export function generatedHistory(n: number, keys: number, clients: number, seed:
     if (random(0, 1) === 0) {
       const v = `c${c}-${k}`;
       value.set(key, v);
-      ops.push({ client: `c${c}`, kind: 'put', key, value: v, invoke, complete: random(0, 19) === 0 ? null : complete });
+      ops.push({
+        client: `c${c}`,
+        kind: 'put',
+        key,
+        value: v,
+        invoke,
+        complete: random(0, 19) === 0 ? null : complete,
+      });
     } else {
       ops.push({ client: `c${c}`, kind: 'get', key, value: value.get(key) ?? null, invoke, complete });
     }
@@ -232,13 +248,18 @@ export function checkLinearizability(history: readonly Operation[]): Linearizabi
   const keys: KeyVerdict[] = [];
   for (const [key, ops] of [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const ok = registerLinearizable(ops);
-    keys.push(ok ? { key, operations: ops.length, linearizable: true } : { key, operations: ops.length, linearizable: false, witness: smallestWitness(ops) });
+    keys.push(
+      ok
+        ? { key, operations: ops.length, linearizable: true }
+        : { key, operations: ops.length, linearizable: false, witness: smallestWitness(ops) },
+    );
   }
   return { linearizable: keys.every((k) => k.linearizable), keys, operations: history.length };
 }
 
 export function describeOperation(o: Operation, origin = 0): string {
   const t = (x: number) => (x - origin).toFixed(1);
-  const what = o.kind === 'put' ? `put ${o.key}=${o.value}` : `get ${o.key} -> ${o.value === null ? '(not set)' : o.value}`;
+  const what =
+    o.kind === 'put' ? `put ${o.key}=${o.value}` : `get ${o.key} -> ${o.value === null ? '(not set)' : o.value}`;
   return `${o.client}: ${what} [${t(o.invoke)}, ${o.complete === null ? 'no answer' : t(o.complete)}]`;
 }

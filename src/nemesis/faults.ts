@@ -16,7 +16,13 @@ export type Fault =
   | { readonly at: number; readonly kind: 'kill'; readonly target: Target; readonly restartAfter: number }
   | { readonly at: number; readonly kind: 'pause'; readonly target: Target; readonly resumeAfter: number }
   /** `cut` lists the directed links that carry nothing; for an isolated leader it is chosen when the fault strikes. */
-  | { readonly at: number; readonly kind: 'partition'; readonly shape: string; readonly cut: ReadonlyArray<readonly [ServerId, ServerId]> | 'leader'; readonly healAfter: number }
+  | {
+      readonly at: number;
+      readonly kind: 'partition';
+      readonly shape: string;
+      readonly cut: ReadonlyArray<readonly [ServerId, ServerId]> | 'leader';
+      readonly healAfter: number;
+    }
   | {
       readonly at: number;
       readonly kind: 'flaky';
@@ -47,7 +53,8 @@ export function serverIds(n: number): ServerId[] {
 /** Every directed link between `a` and `b`, both ways unless `oneWay`. */
 export function between(a: readonly ServerId[], b: readonly ServerId[], oneWay = false): Array<[ServerId, ServerId]> {
   const out: Array<[ServerId, ServerId]> = [];
-  for (const x of a) for (const y of b) if (x !== y) out.push([x, y], ...(oneWay ? [] : [[y, x] as [ServerId, ServerId]]));
+  for (const x of a)
+    for (const y of b) if (x !== y) out.push([x, y], ...(oneWay ? [] : [[y, x] as [ServerId, ServerId]]));
   return out;
 }
 
@@ -64,7 +71,10 @@ function pick<T>(rng: Rng, xs: readonly T[]): T {
   return xs[rng.intBetween(0, xs.length - 1)]!;
 }
 
-function partition(rng: Rng, ids: readonly ServerId[]): { shape: string; cut: ReadonlyArray<readonly [ServerId, ServerId]> | 'leader' } {
+function partition(
+  rng: Rng,
+  ids: readonly ServerId[],
+): { shape: string; cut: ReadonlyArray<readonly [ServerId, ServerId]> | 'leader' } {
   const kind = pick(rng, ['isolate-leader', 'isolate', 'split', 'one-way', 'bridge'] as const);
   const order = shuffled(rng, ids);
   switch (kind) {
@@ -104,15 +114,19 @@ export function generateFaults(seed: number, seconds: number, servers: number): 
   const end = seconds * 1000 - CALM_MS;
   const faults: Fault[] = [];
   // Process track.
-  for (let t = FIRST_MS + rng.intBetween(0, 500); ; ) {
+  for (let t = FIRST_MS + rng.intBetween(0, 500); ;) {
     const length = rng.intBetween(300, 2000);
     if (t + length > end) break;
     const target: Target = rng.intBetween(0, 2) === 0 ? 'leader' : pick(rng, ids);
-    faults.push(rng.intBetween(0, 3) === 0 ? { at: t, kind: 'pause', target, resumeAfter: length } : { at: t, kind: 'kill', target, restartAfter: length });
+    faults.push(
+      rng.intBetween(0, 3) === 0
+        ? { at: t, kind: 'pause', target, resumeAfter: length }
+        : { at: t, kind: 'kill', target, restartAfter: length },
+    );
     t += length + rng.intBetween(300, 1500);
   }
   // Network track.
-  for (let t = FIRST_MS + rng.intBetween(0, 1000); ; ) {
+  for (let t = FIRST_MS + rng.intBetween(0, 1000); ;) {
     const length = rng.intBetween(500, 2500);
     if (t + length > end) break;
     if (rng.intBetween(0, 1) === 0) {
@@ -162,17 +176,20 @@ export function parseFaultSchedule(file: string, text: string): FaultSchedule {
   }
   if (typeof raw !== 'object' || raw === null) return fail('whole file', 'must hold a JSON object');
   const r = raw as Record<string, unknown>;
-  for (const k of ['seed', 'seconds', 'servers'] as const) if (!Number.isSafeInteger(r[k]) || (r[k] as number) < 0) fail(`field ${k}`, 'must be a non-negative integer');
+  for (const k of ['seed', 'seconds', 'servers'] as const)
+    if (!Number.isSafeInteger(r[k]) || (r[k] as number) < 0) fail(`field ${k}`, 'must be a non-negative integer');
   const servers = r.servers as number;
   if (servers < 1 || servers > 9) fail('field servers', 'must be 1..9');
   const ids = serverIds(servers);
   if (!Array.isArray(r.faults)) return fail('field faults', 'must be an array');
   const time = (where: string, v: unknown) => {
-    if (!Number.isSafeInteger(v) || (v as number) < 0) fail(where, `must be milliseconds (a non-negative integer), got ${JSON.stringify(v)}`);
+    if (!Number.isSafeInteger(v) || (v as number) < 0)
+      fail(where, `must be milliseconds (a non-negative integer), got ${JSON.stringify(v)}`);
     return v as number;
   };
   const target = (where: string, v: unknown) => {
-    if (v !== 'leader' && !ids.includes(v as string)) fail(where, `must be "leader" or one of ${ids.join(', ')}, got ${JSON.stringify(v)}`);
+    if (v !== 'leader' && !ids.includes(v as string))
+      fail(where, `must be "leader" or one of ${ids.join(', ')}, got ${JSON.stringify(v)}`);
   };
   const share = (where: string, v: unknown) => {
     if (typeof v !== 'number' || v < 0 || v > 1) fail(where, `must be a number in 0..1, got ${JSON.stringify(v)}`);
@@ -197,7 +214,8 @@ export function parseFaultSchedule(file: string, text: string): FaultSchedule {
         if (x.cut !== 'leader') {
           if (!Array.isArray(x.cut)) fail(`${at}.cut`, 'must be "leader" or a list of [from, to] links');
           (x.cut as unknown[]).forEach((l, j) => {
-            if (!Array.isArray(l) || l.length !== 2 || !ids.includes(l[0]) || !ids.includes(l[1]) || l[0] === l[1]) fail(`${at}.cut[${j}]`, `must be [from, to] with two different servers of ${ids.join(', ')}`);
+            if (!Array.isArray(l) || l.length !== 2 || !ids.includes(l[0]) || !ids.includes(l[1]) || l[0] === l[1])
+              fail(`${at}.cut[${j}]`, `must be [from, to] with two different servers of ${ids.join(', ')}`);
           });
         }
         break;

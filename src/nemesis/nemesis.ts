@@ -11,7 +11,8 @@ import { Rng } from '../random/rng.js';
 import { between, describeFault, type Fault, type FaultSchedule, type Target } from './faults.js';
 import { HEALTHY, type NetworkProxy } from './proxy.js';
 
-export type AppliedKind = 'kill' | 'restart' | 'pause' | 'resume' | 'partition' | 'flaky' | 'heal' | 'skipped' | 'failed';
+export type AppliedKind =
+  'kill' | 'restart' | 'pause' | 'resume' | 'partition' | 'flaky' | 'heal' | 'skipped' | 'failed';
 
 export interface AppliedFault {
   /** Milliseconds since the workload started. */
@@ -62,10 +63,14 @@ export class Nemesis {
     if (target !== 'leader') return { id: target, why: '' };
     const all = await this.cluster.statuses();
     let best: { id: ServerId; term: number } | null = null;
-    for (const [id, s] of Object.entries(all)) if (s && s.role === 'Leader' && (!best || s.term > best.term)) best = { id, term: s.term };
+    for (const [id, s] of Object.entries(all))
+      if (s && s.role === 'Leader' && (!best || s.term > best.term)) best = { id, term: s.term };
     if (best) return { id: best.id, why: ` (the leader, term ${best.term})` };
     const up = this.cluster.ids.filter((id) => !this.killed.has(id));
-    return { id: up[this.rng.intBetween(0, up.length - 1)] ?? this.cluster.ids[0]!, why: ' (no leader: picked at random)' };
+    return {
+      id: up[this.rng.intBetween(0, up.length - 1)] ?? this.cluster.ids[0]!,
+      why: ' (no leader: picked at random)',
+    };
   }
 
   private async strike(f: Fault): Promise<void> {
@@ -73,7 +78,8 @@ export class Nemesis {
     switch (f.kind) {
       case 'kill': {
         const { id, why } = await this.resolve(f.target);
-        if (this.killed.has(id) || this.paused.has(id)) return this.note('skipped', `skipped ${describeFault(f)}: ${id} is already down`);
+        if (this.killed.has(id) || this.paused.has(id))
+          return this.note('skipped', `skipped ${describeFault(f)}: ${id} is already down`);
         this.killed.add(id);
         await this.cluster.kill(id);
         this.note('kill', `SIGKILL ${id}${why}`);
@@ -82,8 +88,10 @@ export class Nemesis {
       }
       case 'pause': {
         const { id, why } = await this.resolve(f.target);
-        if (this.killed.has(id) || this.paused.has(id)) return this.note('skipped', `skipped ${describeFault(f)}: ${id} is already down`);
-        if (!this.cluster.suspend(id, true)) return this.note('skipped', `skipped ${describeFault(f)}: ${id} does not run`);
+        if (this.killed.has(id) || this.paused.has(id))
+          return this.note('skipped', `skipped ${describeFault(f)}: ${id} is already down`);
+        if (!this.cluster.suspend(id, true))
+          return this.note('skipped', `skipped ${describeFault(f)}: ${id} does not run`);
         this.paused.add(id);
         this.note('pause', `SIGSTOP ${id}${why}`);
         this.later(f.resumeAfter, () => this.resume(id));
@@ -106,7 +114,9 @@ export class Nemesis {
       case 'flaky': {
         this.proxy.healAll();
         for (const from of this.cluster.ids) {
-          for (const to of this.cluster.ids) if (from !== to) this.proxy.setLink(from, to, { cut: false, drop: f.drop, duplicate: f.duplicate, delayMs: f.delayMs });
+          for (const to of this.cluster.ids)
+            if (from !== to)
+              this.proxy.setLink(from, to, { cut: false, drop: f.drop, duplicate: f.duplicate, delayMs: f.delayMs });
         }
         this.note('flaky', describeFault(f).replace(/ for .*$/, ''));
         this.later(f.healAfter, () => this.heal('links healthy again'));

@@ -56,7 +56,10 @@ export interface ProxyOptions {
 }
 
 /** The routes for `ids` on the given free ports, one per directed link, in a fixed order. */
-export function routesOn(ids: readonly ServerId[], ports: readonly number[]): Record<ServerId, Record<ServerId, number>> {
+export function routesOn(
+  ids: readonly ServerId[],
+  ports: readonly number[],
+): Record<ServerId, Record<ServerId, number>> {
   const links = ids.length * (ids.length - 1);
   if (ports.length < links) throw new Error(`internal: ${links} links need ${links} ports, got ${ports.length}`);
   const routes: Record<ServerId, Record<ServerId, number>> = {};
@@ -155,7 +158,10 @@ export class NetworkProxy {
     writeSync(this.fd, `${JSON.stringify(header)}\n`);
     for (const [from, tos] of Object.entries(options.routes)) {
       for (const to of Object.keys(tos)) {
-        this.onward.set(`${from}>${to}`, new Onward(options.members[to]!, (e) => this.log('DropMessage', e), this.stats));
+        this.onward.set(
+          `${from}>${to}`,
+          new Onward(options.members[to]!, (e) => this.log('DropMessage', e), this.stats),
+        );
       }
     }
   }
@@ -260,7 +266,10 @@ export class NetworkProxy {
     const clock: VectorClock = { ...this.clock };
     if (action === 'DropMessage') this.stats.dropped++;
     else this.stats.duplicated++;
-    writeSync(this.fd, `${JSON.stringify({ i: ++this.events, action, msg: envelope.msg, msgId: envelope.id, clock })}\n`);
+    writeSync(
+      this.fd,
+      `${JSON.stringify({ i: ++this.events, action, msg: envelope.msg, msgId: envelope.id, clock })}\n`,
+    );
   }
 
   /** Stops listening and forwarding, and closes the trace. Messages still held are lost (they stay in flight in the spec). */

@@ -49,7 +49,6 @@ export interface ClusterCheckOptions {
   readonly rerun?: string;
 }
 
-
 export interface ClusterFinding {
   readonly oracle: ClusterOracle;
   /** One line; details follow in `lines`. */
@@ -75,7 +74,14 @@ export interface ClusterCheckReport {
   readonly dir: string;
   readonly rerun: string;
   readonly faults: { readonly planned: number; readonly file: string; readonly applied: readonly AppliedFault[] };
-  readonly workload: { readonly clients: number; readonly keys: number; readonly ok: number; readonly indefinite: number; readonly failed: number; readonly failures: Readonly<Record<string, number>> };
+  readonly workload: {
+    readonly clients: number;
+    readonly keys: number;
+    readonly ok: number;
+    readonly indefinite: number;
+    readonly failed: number;
+    readonly failures: Readonly<Record<string, number>>;
+  };
   readonly proxy: ProxyStats;
   readonly traces: {
     readonly files: ReadonlyArray<{ readonly file: string; readonly events: number }>;
@@ -84,7 +90,11 @@ export interface ClusterCheckReport {
     readonly unreceived: number;
     readonly mergeMs: number;
   };
-  readonly tlc: { readonly verdict: 'accepted' | 'rejected' | 'error' | 'not run'; readonly lines: readonly string[]; readonly ms: number };
+  readonly tlc: {
+    readonly verdict: 'accepted' | 'rejected' | 'error' | 'not run';
+    readonly lines: readonly string[];
+    readonly ms: number;
+  };
   readonly linearizability: {
     readonly verdict: 'linearizable' | 'not linearizable';
     readonly operations: number;
@@ -102,9 +112,13 @@ const OURS = /^(n[1-9][0-9]*|proxy|cluster\.json|faults\.json|history\.json|merg
 /** Refuses a run folder that is not a folder, or holds files no run wrote (they would be deleted). */
 export function checkRunFolder(dir: string): void {
   if (!existsSync(dir)) return;
-  if (!statSync(dir).isDirectory()) throw new RunFolderError(`${dir}: not a folder; name a new or empty folder for the run`);
+  if (!statSync(dir).isDirectory())
+    throw new RunFolderError(`${dir}: not a folder; name a new or empty folder for the run`);
   const strangers = readdirSync(dir).filter((f) => !OURS.test(f));
-  if (strangers.length) throw new RunFolderError(`${dir}: holds ${strangers[0]}, which no cluster-check run wrote; name a new or empty folder for the run`);
+  if (strangers.length)
+    throw new RunFolderError(
+      `${dir}: holds ${strangers[0]}, which no cluster-check run wrote; name a new or empty folder for the run`,
+    );
 }
 
 /**
@@ -117,7 +131,9 @@ async function prepareRunFolder(dir: string): Promise<void> {
   const left = await LocalCluster.leftovers(dir);
   if (left.length) {
     const which = left.map((s) => `${s.id} (pid ${s.pid})`).join(', ');
-    throw new RunFolderError(`${dir}: ${which} of an earlier run still ${left.length === 1 ? 'runs' : 'run'} with this folder's config; stop ${left.length === 1 ? 'it' : 'them'} (make cluster-down CLUSTER_DIR=${dir}) or name another folder`);
+    throw new RunFolderError(
+      `${dir}: ${which} of an earlier run still ${left.length === 1 ? 'runs' : 'run'} with this folder's config; stop ${left.length === 1 ? 'it' : 'them'} (make cluster-down CLUSTER_DIR=${dir}) or name another folder`,
+    );
   }
   ensureDir(dir);
   for (const f of readdirSync(dir)) rmSync(join(dir, f), { recursive: true, force: true });
@@ -169,9 +185,20 @@ export async function runClusterCheck(o: ClusterCheckOptions): Promise<ClusterCh
   });
   ensureDir(join(dir, 'proxy'));
   const proxyTrace = join(dir, 'proxy', 'trace.ndjson');
-  const proxy = await NetworkProxy.start({ members: cluster.config.members, routes, tracePath: proxyTrace, seed: schedule.seed });
+  const proxy = await NetworkProxy.start({
+    members: cluster.config.members,
+    routes,
+    tracePath: proxyTrace,
+    seed: schedule.seed,
+  });
   const nemesis = new Nemesis(schedule, cluster, proxy);
-  let workload: Awaited<ReturnType<typeof runWorkload>> = { history: [], ok: 0, indefinite: 0, failed: 0, failures: {} };
+  let workload: Awaited<ReturnType<typeof runWorkload>> = {
+    history: [],
+    ok: 0,
+    indefinite: 0,
+    failed: 0,
+    failures: {},
+  };
   const findings: ClusterFinding[] = [];
   try {
     for (const id of cluster.ids) cluster.start(id);
@@ -181,7 +208,9 @@ export async function runClusterCheck(o: ClusterCheckOptions): Promise<ClusterCh
       return null;
     });
     if (leader) {
-      say(`leader ${leader}; attacking for ${seconds} s: ${schedule.faults.length} faults, ${clients} clients on ${keys} keys`);
+      say(
+        `leader ${leader}; attacking for ${seconds} s: ${schedule.faults.length} faults, ${clients} clients on ${keys} keys`,
+      );
       const origin = performance.now();
       nemesis.begin();
       workload = await runWorkload({
@@ -195,19 +224,31 @@ export async function runClusterCheck(o: ClusterCheckOptions): Promise<ClusterCh
         thinkMs: [100, 400],
         commandTimeoutMs: Math.min(4000, CALM_MS + 1000),
       });
-      say(`workload done: ${workload.ok} answered, ${workload.indefinite} without an answer, ${workload.failed} failed`);
+      say(
+        `workload done: ${workload.ok} answered, ${workload.indefinite} without an answer, ${workload.failed} failed`,
+      );
     }
   } finally {
     await nemesis.healAll();
     // Servers that ended by themselves: their own checks, or a crash.
     for (const e of cluster.exits) {
       const log = join(cluster.dataDir(e.id), 'server.log');
-      findings.push({ oracle: 'server', what: `${e.id} ended by itself (${e.signal ?? `exit code ${e.code}`}): ${lastLine(log)}`, lines: [`see ${log}`] });
+      findings.push({
+        oracle: 'server',
+        what: `${e.id} ended by itself (${e.signal ?? `exit code ${e.code}`}): ${lastLine(log)}`,
+        lines: [`see ${log}`],
+      });
     }
     await cluster.stopAll();
     await proxy.close();
   }
-  for (const a of nemesis.applied) if (a.kind === 'failed') findings.push({ oracle: 'nemesis', what: `at ${a.at} ms: ${a.what}: the attack did not go as scheduled`, lines: [] });
+  for (const a of nemesis.applied)
+    if (a.kind === 'failed')
+      findings.push({
+        oracle: 'nemesis',
+        what: `at ${a.at} ms: ${a.what}: the attack did not go as scheduled`,
+        lines: [],
+      });
 
   // Merge.
   const files = [...cluster.ids.map((id) => join(cluster.dataDir(id), 'trace.ndjson')), proxyTrace];
@@ -234,7 +275,8 @@ export async function runClusterCheck(o: ClusterCheckOptions): Promise<ClusterCh
     const r = await checkTraces([{ file: rel, header: merged.header, events: merged.events }], {
       ...o.tlc,
       timeoutMs: o.tlcTimeoutMs ?? 1_800_000,
-      onBatchDone: (done, total) => say(`  TLC: ${done} of ${total} runs done, ${((performance.now() - t0) / 1000).toFixed(0)} s`),
+      onBatchDone: (done, total) =>
+        say(`  TLC: ${done} of ${total} runs done, ${((performance.now() - t0) / 1000).toFixed(0)} s`),
     });
     const v = r.verdicts[0]!;
     const ms = performance.now() - t0;
@@ -255,10 +297,26 @@ export async function runClusterCheck(o: ClusterCheckOptions): Promise<ClusterCh
   const l0 = performance.now();
   const lin = checkLinearizability(history);
   const linMs = performance.now() - l0;
-  const witness = lin.keys.filter((k) => !k.linearizable).flatMap((k) => [`key ${k.key}: these ${k.witness!.length} operations cannot be ordered (times: ms since the workload started):`, ...k.witness!.map((op) => `  ${describeOperation(op)}`)]);
-  if (!lin.linearizable) findings.push({ oracle: 'linearizability', what: `the clients' history is not linearizable (${lin.keys.filter((k) => !k.linearizable).map((k) => k.key).join(', ')})`, lines: witness });
+  const witness = lin.keys
+    .filter((k) => !k.linearizable)
+    .flatMap((k) => [
+      `key ${k.key}: these ${k.witness!.length} operations cannot be ordered (times: ms since the workload started):`,
+      ...k.witness!.map((op) => `  ${describeOperation(op)}`),
+    ]);
+  if (!lin.linearizable)
+    findings.push({
+      oracle: 'linearizability',
+      what: `the clients' history is not linearizable (${lin.keys
+        .filter((k) => !k.linearizable)
+        .map((k) => k.key)
+        .join(', ')})`,
+      lines: witness,
+    });
   // Not a finding (the servers did nothing wrong), and not a pass: the history judged nothing.
-  const inconclusive = workload.ok === 0 ? 'no client command was answered, so the history checks nothing (the protocol steps were still judged by TLC)' : null;
+  const inconclusive =
+    workload.ok === 0
+      ? 'no client command was answered, so the history checks nothing (the protocol steps were still judged by TLC)'
+      : null;
 
   const report: ClusterCheckReport = {
     verdict: findings.length ? 'failed' : inconclusive ? 'inconclusive' : 'passed',
@@ -271,7 +329,14 @@ export async function runClusterCheck(o: ClusterCheckOptions): Promise<ClusterCh
     dir,
     rerun,
     faults: { planned: schedule.faults.length, file: faultsFile, applied: nemesis.applied },
-    workload: { clients, keys, ok: workload.ok, indefinite: workload.indefinite, failed: workload.failed, failures: workload.failures },
+    workload: {
+      clients,
+      keys,
+      ok: workload.ok,
+      indefinite: workload.indefinite,
+      failed: workload.failed,
+      failures: workload.failures,
+    },
     proxy: { ...proxy.stats },
     traces: {
       // The merge counted them; a trace it could not read is counted by its lines.
@@ -312,12 +377,23 @@ export function formatClusterReport(r: ClusterCheckReport): string[] {
     `cluster-check: ${r.verdict.toUpperCase()}  (${r.servers} servers, ${r.seconds} s, seed ${r.seed}${r.storage.fsync ? '' : ', fsync OFF'}${r.storage.loseUnsynced ? ', a SIGKILL loses unsynced writes' : ''})`,
     row('faults', `${r.faults.planned} planned; done: ${done}`),
     row('proxy', `${r.proxy.forwarded} forwarded, ${r.proxy.dropped} dropped, ${r.proxy.duplicated} duplicated`),
-    row('clients', `${r.workload.ok} answered, ${r.workload.indefinite} without an answer, ${r.workload.failed} failed (${r.workload.clients} clients, ${r.workload.keys} keys)`),
+    row(
+      'clients',
+      `${r.workload.ok} answered, ${r.workload.indefinite} without an answer, ${r.workload.failed} failed (${r.workload.clients} clients, ${r.workload.keys} keys)`,
+    ),
     row('traces', r.traces.files.map((f) => `${f.file.split('/').slice(-2, -1)[0]} ${f.events}`).join(', ')),
-    row('merged', r.traces.merged ? `${r.traces.events} events, ${r.traces.unreceived} message${r.traces.unreceived === 1 ? '' : 's'} never received (${size(r.traces.merged)}, ${(r.traces.mergeMs / 1000).toFixed(1)} s)` : 'FAILED'),
+    row(
+      'merged',
+      r.traces.merged
+        ? `${r.traces.events} events, ${r.traces.unreceived} message${r.traces.unreceived === 1 ? '' : 's'} never received (${size(r.traces.merged)}, ${(r.traces.mergeMs / 1000).toFixed(1)} s)`
+        : 'FAILED',
+    ),
     row('TLC', `${r.tlc.verdict}${r.tlc.ms ? ` (${(r.tlc.ms / 1000).toFixed(1)} s)` : ''}`),
-    row('linearizability', `${r.linearizability.verdict}: ${r.linearizability.operations} operations on ${r.linearizability.keys.length} keys (${(r.linearizability.ms / 1000).toFixed(2)} s)`),
-    row('servers\' own checks', r.findings.some((f) => f.oracle === 'server') ? 'FAILED' : 'nothing found'),
+    row(
+      'linearizability',
+      `${r.linearizability.verdict}: ${r.linearizability.operations} operations on ${r.linearizability.keys.length} keys (${(r.linearizability.ms / 1000).toFixed(2)} s)`,
+    ),
+    row("servers' own checks", r.findings.some((f) => f.oracle === 'server') ? 'FAILED' : 'nothing found'),
   ];
   for (const f of r.findings) lines.push(`  ${f.oracle}: ${f.what}`, ...f.lines.map((l) => `    ${l}`));
   if (r.inconclusive) lines.push(`  inconclusive: ${r.inconclusive}`);

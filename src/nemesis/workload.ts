@@ -57,7 +57,11 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadResult> {
     const connect = () => {
       const first = rng.intBetween(0, ids.length - 1);
       const order = [...ids.slice(first), ...ids.slice(0, first)];
-      return new KvClient({ servers: Object.fromEntries(order.map((id) => [id, o.servers[id]!])), timeoutMs: o.commandTimeoutMs, maxAttempts: 20 });
+      return new KvClient({
+        servers: Object.fromEntries(order.map((id) => [id, o.servers[id]!])),
+        timeoutMs: o.commandTimeoutMs,
+        maxAttempts: 20,
+      });
     };
     let kv = connect();
     let n = 0;
@@ -69,7 +73,14 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadResult> {
       const invoke = now();
       try {
         const r = put ? await kv.put(key, value!) : await kv.get(key);
-        history.push({ client: name, kind: put ? 'put' : 'get', key, value: put ? value : r.value, invoke, complete: now() });
+        history.push({
+          client: name,
+          kind: put ? 'put' : 'get',
+          key,
+          value: put ? value : r.value,
+          invoke,
+          complete: now(),
+        });
         ok++;
       } catch (err) {
         if (!(err instanceof KvClientError)) throw err;

@@ -237,10 +237,8 @@ export class RaftNode {
     // The candidate's log must be at least as up to date as ours: a later last
     // term wins; with equal last terms, the longer log wins.
     const myLastTerm = this.lastLogTerm();
-    const logOk =
-      m.lastLogTerm > myLastTerm || (m.lastLogTerm === myLastTerm && m.lastLogIndex >= this.log.length);
-    const grant =
-      m.term === this.currentTerm && logOk && (this.votedFor === null || this.votedFor === m.source);
+    const logOk = m.lastLogTerm > myLastTerm || (m.lastLogTerm === myLastTerm && m.lastLogIndex >= this.log.length);
+    const grant = m.term === this.currentTerm && logOk && (this.votedFor === null || this.votedFor === m.source);
     if (grant) {
       this.votedFor = m.source;
       this.dirty = true;
@@ -314,8 +312,7 @@ export class RaftNode {
     if (this.role === 'Candidate') this.role = 'Follower';
     this.resetTimer = true;
     const logOk =
-      m.prevLogIndex === 0 ||
-      (m.prevLogIndex <= this.log.length && this.termAt(m.prevLogIndex) === m.prevLogTerm);
+      m.prevLogIndex === 0 || (m.prevLogIndex <= this.log.length && this.termAt(m.prevLogIndex) === m.prevLogTerm);
     if (!logOk) {
       this.replyAppendEntries(m, false, 0);
       return;
@@ -472,12 +469,15 @@ export class RaftNode {
     return this.servers.filter((s) => set.has(s));
   }
 
-  private emit(
-    action: ServerAction,
-    params: { peer?: ServerId; value?: string; msg?: Message; send?: Message },
-  ): void {
+  private emit(action: ServerAction, params: { peer?: ServerId; value?: string; msg?: Message; send?: Message }): void {
     const logChange = this.takeLogChange();
-    const event: ServerEvent = { action, node: this.id, ...params, ...(logChange ? { logChange } : {}), state: this.tracedState() };
+    const event: ServerEvent = {
+      action,
+      node: this.id,
+      ...params,
+      ...(logChange ? { logChange } : {}),
+      state: this.tracedState(),
+    };
     this.events.push(event);
   }
 

@@ -48,11 +48,7 @@ export interface AppendEntriesResponse {
   readonly matchIndex: number;
 }
 
-export type Message =
-  | RequestVoteRequest
-  | RequestVoteResponse
-  | AppendEntriesRequest
-  | AppendEntriesResponse;
+export type Message = RequestVoteRequest | RequestVoteResponse | AppendEntriesRequest | AppendEntriesResponse;
 
 export type MessageType = Message['type'];
 

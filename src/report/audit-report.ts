@@ -39,7 +39,13 @@ function readCounterexample(file: string): { header: TraceHeader; events: TraceE
     const [first, ...rest] = text.split('\n').filter((l) => l.trim() !== '');
     const header = JSON.parse(first!) as TraceHeader;
     const events = rest.map((l) => JSON.parse(l) as TraceEvent);
-    const drawable = Array.isArray(header.nodes) && events.every((e) => typeof e.action === 'string' && (!('node' in e) || (header.nodes.includes(e.node) && typeof e.state === 'object' && e.state !== null)));
+    const drawable =
+      Array.isArray(header.nodes) &&
+      events.every(
+        (e) =>
+          typeof e.action === 'string' &&
+          (!('node' in e) || (header.nodes.includes(e.node) && typeof e.state === 'object' && e.state !== null)),
+      );
     return drawable ? { header, events, valid: false } : null;
   } catch {
     return null;
@@ -74,7 +80,9 @@ function counterexampleDiagram(row: AuditRow, id: string): DiagramData | null {
       lines: [
         ...f.diagnosis,
         ...(f.shrunk.scheduleEvents < f.shrunk.events
-          ? [`The schedule's own steps wrote events 1 to ${f.shrunk.scheduleEvents}; the events after them are the fair progress phase, which is the evidence.`]
+          ? [
+              `The schedule's own steps wrote events 1 to ${f.shrunk.scheduleEvents}; the events after them are the fair progress phase, which is the evidence.`,
+            ]
           : []),
       ],
     };
@@ -82,7 +90,12 @@ function counterexampleDiagram(row: AuditRow, id: string): DiagramData | null {
   // An oracle that names no event (or one past the trace) flags the last; one that fired before any event, the first.
   if (position === undefined || position >= trace.events.length) position = trace.events.length - 1;
   position = Math.max(0, position);
-  return diagramOf(trace.header, trace.events, trace.events.length, { id, title: row.label, failingPosition: position, failing });
+  return diagramOf(trace.header, trace.events, trace.events.length, {
+    id,
+    title: row.label,
+    failingPosition: position,
+    failing,
+  });
 }
 
 function coverageChart(c: Coverage): string {
@@ -126,7 +139,9 @@ export function auditReportHtml(input: AuditPageInput): string {
       anchors.set(row, id);
       sections.push(diagramSection(d, heading, diagrams.length <= 3));
     } else {
-      sections.push(`<details class="trace-diagram"><summary>${heading} (no trace to draw)</summary><pre>${esc(f.diagnosis.join('\n'))}</pre></details>`);
+      sections.push(
+        `<details class="trace-diagram"><summary>${heading} (no trace to draw)</summary><pre>${esc(f.diagnosis.join('\n'))}</pre></details>`,
+      );
     }
   });
 
@@ -137,7 +152,12 @@ export function auditReportHtml(input: AuditPageInput): string {
     const anchor = anchors.get(row);
     return [
       cell(row.mutant?.id ?? '-', row.mutant?.id ?? 999, 'num'),
-      { html: anchor ? `<a href="#${anchor}">${esc(row.mutant?.name ?? 'correct implementation')}</a>` : esc(row.mutant?.name ?? 'correct implementation'), sort: row.mutant?.name ?? '~' },
+      {
+        html: anchor
+          ? `<a href="#${anchor}">${esc(row.mutant?.name ?? 'correct implementation')}</a>`
+          : esc(row.mutant?.name ?? 'correct implementation'),
+        sort: row.mutant?.name ?? '~',
+      },
       cell(s, s, s),
       cell(f ? oracleName(f.oracle) : '-'),
       cell(row.schedules.toLocaleString('en-US'), row.schedules, 'num'),
@@ -158,11 +178,40 @@ export function auditReportHtml(input: AuditPageInput): string {
     `<dt>other reports</dt><dd>${input.reports.map((r) => `<code>${esc(r)}</code>`).join(', ')}</dd></dl>`,
     `<h2>Kill table</h2>`,
     `<p>Click a column's heading to sort; a mutant's name links to its shrunk counterexample. Schedules: how many the campaign ran until the bug showed (for the correct implementation, all it ran).</p>`,
-    sortableTable('kills', ['#', 'mutant', 'result', 'caught by', 'schedules', 'shrunk events', 'steps', 'servers', '1-minimal', 'TLC agrees', 'time (s)', 'bug'], rows),
+    sortableTable(
+      'kills',
+      [
+        '#',
+        'mutant',
+        'result',
+        'caught by',
+        'schedules',
+        'shrunk events',
+        'steps',
+        'servers',
+        '1-minimal',
+        'TLC agrees',
+        'time (s)',
+        'bug',
+      ],
+      rows,
+    ),
   ];
   if (sections.length > 0) {
-    body.push(`<h2>Shrunk counterexamples</h2>`, `<p>One lane per server; time runs to the right. The event the oracle flagged is ringed in red.</p>`, ...sections);
+    body.push(
+      `<h2>Shrunk counterexamples</h2>`,
+      `<p>One lane per server; time runs to the right. The event the oracle flagged is ringed in red.</p>`,
+      ...sections,
+    );
   }
-  if (correct?.coverage) body.push(`<h2>Coverage of the correct implementation's ${correct.schedules.toLocaleString('en-US')} schedules</h2>`, coverageChart(correct.coverage));
-  return renderPage({ title: `Conformance audit: ${input.caught} of ${input.mutants} caught`, body: body.join('\n'), diagrams });
+  if (correct?.coverage)
+    body.push(
+      `<h2>Coverage of the correct implementation's ${correct.schedules.toLocaleString('en-US')} schedules</h2>`,
+      coverageChart(correct.coverage),
+    );
+  return renderPage({
+    title: `Conformance audit: ${input.caught} of ${input.mutants} caught`,
+    body: body.join('\n'),
+    diagrams,
+  });
 }

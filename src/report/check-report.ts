@@ -132,18 +132,38 @@ export function checkReportHtml(input: CheckPageInput): string {
   ];
   if (diagrams.length > 0 || omitted.length > 0) {
     body.push(`<h2>Rejected traces</h2>`);
-    body.push(`<p>One lane per server; time runs to the right. The failing event is ringed in red, with TLC's diagnosis below the diagram.</p>`);
+    body.push(
+      `<p>One lane per server; time runs to the right. The failing event is ringed in red, with TLC's diagnosis below the diagram.</p>`,
+    );
     diagrams.forEach((d, n) => {
       const v = drawn.get(d.id)!;
-      body.push(diagramSection(d, `${esc(d.title)}: rejected at line ${v.diagnosis.line}, event ${v.diagnosis.event.i} (${esc(v.diagnosis.event.action)})`, n < 3));
+      body.push(
+        diagramSection(
+          d,
+          `${esc(d.title)}: rejected at line ${v.diagnosis.line}, event ${v.diagnosis.event.i} (${esc(v.diagnosis.event.action)})`,
+          n < 3,
+        ),
+      );
     });
     if (omitted.length > 0) {
-      body.push(`<p class="warn">No diagram for ${omitted.length} more rejected trace(s), to keep this page small (${MAX_PAGE_EVENTS.toLocaleString('en-US')} events at most): their diagnoses are in the JSON report and the table above. Check them on their own to draw them: ${omitted.slice(0, 10).map((f) => `<code>${esc(f)}</code>`).join(', ')}${omitted.length > 10 ? ', …' : ''}</p>`);
+      body.push(
+        `<p class="warn">No diagram for ${omitted.length} more rejected trace(s), to keep this page small (${MAX_PAGE_EVENTS.toLocaleString('en-US')} events at most): their diagnoses are in the JSON report and the table above. Check them on their own to draw them: ${omitted
+          .slice(0, 10)
+          .map((f) => `<code>${esc(f)}</code>`)
+          .join(', ')}${omitted.length > 10 ? ', …' : ''}</p>`,
+      );
     }
   }
   const errors = input.verdicts.filter((v) => v.status === 'error');
   if (errors.length > 0) {
-    body.push(`<h2>Traces not checked</h2>`, `<pre>${esc(errors.map((v) => (v as { message: string }).message).join('\n'))}</pre>`);
+    body.push(
+      `<h2>Traces not checked</h2>`,
+      `<pre>${esc(errors.map((v) => (v as { message: string }).message).join('\n'))}</pre>`,
+    );
   }
-  return renderPage({ title: `Trace validation: ${allAccepted ? 'all accepted' : `${s.rejected + s.errors} of ${s.traces} not accepted`}`, body: body.join('\n'), diagrams });
+  return renderPage({
+    title: `Trace validation: ${allAccepted ? 'all accepted' : `${s.rejected + s.errors} of ${s.traces} not accepted`}`,
+    body: body.join('\n'),
+    diagrams,
+  });
 }

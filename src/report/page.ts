@@ -10,7 +10,10 @@ const asset = (name: string) => readFileSync(new URL(`./assets/${name}`, import.
 
 /** Text made safe to put between tags or in an attribute. */
 export function esc(v: unknown): string {
-  return String(v).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return String(v).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 /** A value as the diagnosis prints it, escaped. */
@@ -32,12 +35,17 @@ export const cell = (text: unknown, sort?: string | number, className?: string):
 });
 
 export function sortableTable(id: string, headers: readonly string[], rows: ReadonlyArray<readonly Cell[]>): string {
-  const head = headers.map((h, k) => `<th data-column="${k}" tabindex="0" title="sort by ${esc(h)}">${esc(h)}</th>`).join('');
+  const head = headers
+    .map((h, k) => `<th data-column="${k}" tabindex="0" title="sort by ${esc(h)}">${esc(h)}</th>`)
+    .join('');
   const body = rows
     .map(
       (r) =>
         `<tr>${r
-          .map((c) => `<td${c.sort !== undefined ? ` data-sort="${esc(c.sort)}"` : ''}${c.className ? ` class="${esc(c.className)}"` : ''}>${c.html}</td>`)
+          .map(
+            (c) =>
+              `<td${c.sort !== undefined ? ` data-sort="${esc(c.sort)}"` : ''}${c.className ? ` class="${esc(c.className)}"` : ''}>${c.html}</td>`,
+          )
           .join('')}</tr>`,
     )
     .join('\n');
@@ -48,18 +56,30 @@ export function sortableTable(id: string, headers: readonly string[], rows: Read
 export function diagnosisHtml(d: NonNullable<DiagramData['failing']>, eventNumber: number): string {
   const parts = [`<div class="diagnosis" data-event="${eventNumber}"><h4>Event ${eventNumber}: ${esc(d.title)}</h4>`];
   if (d.differences?.length) {
-    parts.push('<table class="differences"><thead><tr><th>variable</th><th>implementation logged</th><th>spec allows</th></tr></thead><tbody>');
-    for (const x of d.differences) parts.push(`<tr><td>${esc(x.path)}</td><td class="logged">${showValue(x.logged)}</td><td class="spec">${showValue(x.spec)}</td></tr>`);
+    parts.push(
+      '<table class="differences"><thead><tr><th>variable</th><th>implementation logged</th><th>spec allows</th></tr></thead><tbody>',
+    );
+    for (const x of d.differences)
+      parts.push(
+        `<tr><td>${esc(x.path)}</td><td class="logged">${showValue(x.logged)}</td><td class="spec">${showValue(x.spec)}</td></tr>`,
+      );
     parts.push('</tbody></table>');
   }
   if (d.falseConditions?.length) {
-    parts.push('<table class="conditions"><thead><tr><th>false enabling condition</th><th>values</th></tr></thead><tbody>');
+    parts.push(
+      '<table class="conditions"><thead><tr><th>false enabling condition</th><th>values</th></tr></thead><tbody>',
+    );
     for (const c of d.falseConditions) {
-      parts.push(`<tr><td>${esc(c.condition)}</td><td>${c.values.map(([n, v]) => `${esc(n)} = ${showValue(v)}`).join('<br>')}</td></tr>`);
+      parts.push(
+        `<tr><td>${esc(c.condition)}</td><td>${c.values.map(([n, v]) => `${esc(n)} = ${showValue(v)}`).join('<br>')}</td></tr>`,
+      );
     }
     parts.push('</tbody></table>');
   }
-  if (d.brokenProperties?.length) parts.push(`<p class="broken">Breaks ${d.brokenProperties.map((p) => `<code>${esc(p)}</code>`).join(', ')} of spec/Raft.tla.</p>`);
+  if (d.brokenProperties?.length)
+    parts.push(
+      `<p class="broken">Breaks ${d.brokenProperties.map((p) => `<code>${esc(p)}</code>`).join(', ')} of spec/Raft.tla.</p>`,
+    );
   parts.push(`<pre class="diagnosis-text">${esc(d.lines.join('\n'))}</pre>`);
   if (d.rerun) parts.push(`<p>Re-run TLC on the failing chunk by hand:</p><pre class="rerun">${esc(d.rerun)}</pre>`);
   parts.push('</div>');

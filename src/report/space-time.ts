@@ -36,7 +36,10 @@ export interface FailingEvent {
   /** The diagnosis as the terminal prints it. */
   readonly lines: readonly string[];
   readonly differences?: ReadonlyArray<{ readonly path: string; readonly logged: unknown; readonly spec: unknown }>;
-  readonly falseConditions?: ReadonlyArray<{ readonly condition: string; readonly values: ReadonlyArray<readonly [string, unknown]> }>;
+  readonly falseConditions?: ReadonlyArray<{
+    readonly condition: string;
+    readonly values: ReadonlyArray<readonly [string, unknown]>;
+  }>;
   readonly brokenProperties?: readonly string[];
   /** A command to re-run TLC on the failing chunk by hand, when its modules were kept. */
   readonly rerun?: string;
@@ -109,7 +112,10 @@ interface Copy {
  * the order they were put on the network (which copy a server got cannot be
  * told from the trace, and the picture is the same either way).
  */
-export function pairMessages(events: readonly TraceEvent[], inFlightAtStart: ReadonlyArray<{ msg: Message; copies: number }> = []): Arrow[] {
+export function pairMessages(
+  events: readonly TraceEvent[],
+  inFlightAtStart: ReadonlyArray<{ msg: Message; copies: number }> = [],
+): Arrow[] {
   const arrows: Arrow[] = [];
   const network = new Map<string, Copy[]>();
   const put = (key: string, copy: Copy) => {
@@ -117,7 +123,8 @@ export function pairMessages(events: readonly TraceEvent[], inFlightAtStart: Rea
     if (q) q.push(copy);
     else network.set(key, [copy]);
   };
-  for (const { msg, copies } of inFlightAtStart) for (let c = 0; c < copies; c++) put(messageKey(msg), { from: -1, msg });
+  for (const { msg, copies } of inFlightAtStart)
+    for (let c = 0; c < copies; c++) put(messageKey(msg), { from: -1, msg });
   events.forEach((e, k) => {
     if (e.action === 'DuplicateMessage') {
       const key = readKey(e);
@@ -143,7 +150,15 @@ export function pairMessages(events: readonly TraceEvent[], inFlightAtStart: Rea
   for (const q of network.values()) {
     for (const c of q) {
       if (c.from < 0 && c.via === undefined) continue;
-      arrows.push({ from: c.from, to: -1, source: c.msg.source, dest: c.msg.dest, type: c.msg.type, fate: 'in-flight', ...(c.via !== undefined ? { via: c.via } : {}) });
+      arrows.push({
+        from: c.from,
+        to: -1,
+        source: c.msg.source,
+        dest: c.msg.dest,
+        type: c.msg.type,
+        fate: 'in-flight',
+        ...(c.via !== undefined ? { via: c.via } : {}),
+      });
     }
   }
   return arrows;
@@ -153,7 +168,12 @@ export function pairMessages(events: readonly TraceEvent[], inFlightAtStart: Rea
  * The diagram of a trace, read once: the events before the window only
  * rebuild its start state, so a trace of any length costs the window's memory.
  */
-export function diagramOf(header: TraceHeader, events: Iterable<TraceEvent>, total: number, options: DiagramOptions): DiagramData {
+export function diagramOf(
+  header: TraceHeader,
+  events: Iterable<TraceEvent>,
+  total: number,
+  options: DiagramOptions,
+): DiagramData {
   const size = options.window ?? DEFAULT_WINDOW;
   const { first, end } = windowOf(total, size, options.failingPosition);
   const replay = startReplay(header.nodes);

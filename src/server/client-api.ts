@@ -77,7 +77,8 @@ export class ClientApi {
     } catch {
       return send(400, { ok: false, error: 'the key is not valid percent-encoding' });
     }
-    if (!KEY_PATTERN.test(key)) return send(400, { ok: false, error: `bad key ${JSON.stringify(key)}: 1-128 characters of A-Z a-z 0-9 _ . : -` });
+    if (!KEY_PATTERN.test(key))
+      return send(400, { ok: false, error: `bad key ${JSON.stringify(key)}: 1-128 characters of A-Z a-z 0-9 _ . : -` });
     if (req.method === 'GET') return this.submit(readCommand(key), key, send);
     if (req.method !== 'PUT') return send(405, { ok: false, error: `${req.method} is not supported; use PUT or GET` });
     const chunks: Buffer[] = [];
@@ -87,7 +88,8 @@ export class ClientApi {
       if (size <= MAX_VALUE_BYTES) chunks.push(c);
     });
     req.on('end', () => {
-      if (size > MAX_VALUE_BYTES) return send(413, { ok: false, error: `the value has ${size} bytes; at most ${MAX_VALUE_BYTES} are allowed` });
+      if (size > MAX_VALUE_BYTES)
+        return send(413, { ok: false, error: `the value has ${size} bytes; at most ${MAX_VALUE_BYTES} are allowed` });
       const value = Buffer.concat(chunks).toString('utf8');
       if (/[\n\r]/.test(value)) return send(400, { ok: false, error: 'the value must be one line' });
       this.submit(writeCommand(key, value), key, send);
@@ -99,12 +101,22 @@ export class ClientApi {
       if (!ready.accepted) {
         const leader = this.raft.knownLeader;
         const hint = leader && leader !== this.raft.id ? leader : null;
-        return send(421, { ok: false, error: hint ? `not leader, try ${hint}` : 'not leader, and no leader known yet: try another server', leader: hint, url: hint ? this.raft.clientUrl(hint) : null });
+        return send(421, {
+          ok: false,
+          error: hint ? `not leader, try ${hint}` : 'not leader, and no leader known yet: try another server',
+          leader: hint,
+          url: hint ? this.raft.clientUrl(hint) : null,
+        });
       }
       const { index, term } = this.raft.lastEntry;
       const timer = setTimeout(() => {
         this.pending.delete(index);
-        send(504, { ok: false, error: `not applied within ${this.timeoutMs} ms (entry ${index} of term ${term} may still commit)`, index, term });
+        send(504, {
+          ok: false,
+          error: `not applied within ${this.timeoutMs} ms (entry ${index} of term ${term} may still commit)`,
+          index,
+          term,
+        });
       }, this.timeoutMs);
       this.pending.set(index, {
         term,
@@ -124,12 +136,17 @@ export class ClientApi {
       if (!p) continue;
       this.pending.delete(a.index);
       if (a.entry.term === p.term && a.entry.value === p.command) p.respond(200, { ok: true, value: a.result ?? null });
-      else p.respond(409, { ok: false, error: `entry ${a.index} was overwritten by a later leader's entry; the command was not applied` });
+      else
+        p.respond(409, {
+          ok: false,
+          error: `entry ${a.index} was overwritten by a later leader's entry; the command was not applied`,
+        });
     }
   }
 
   async stop(): Promise<void> {
-    for (const p of this.pending.values()) p.respond(503, { ok: false, error: 'the server is shutting down; the command may still commit' });
+    for (const p of this.pending.values())
+      p.respond(503, { ok: false, error: 'the server is shutting down; the command may still commit' });
     this.pending.clear();
     const server = this.server;
     this.server = null;

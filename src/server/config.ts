@@ -65,17 +65,20 @@ export const DEFAULTS = {
 const SERVER_ID = /^n[1-9][0-9]*$/;
 
 function port(where: string, v: unknown): number {
-  if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > 65535) throw new ConfigError(`${where}: a port must be an integer in 1..65535, got ${JSON.stringify(v)}`);
+  if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > 65535)
+    throw new ConfigError(`${where}: a port must be an integer in 1..65535, got ${JSON.stringify(v)}`);
   return v as number;
 }
 
 function positive(where: string, v: unknown): number {
-  if (!Number.isInteger(v) || (v as number) < 1) throw new ConfigError(`${where}: must be a positive integer (milliseconds), got ${JSON.stringify(v)}`);
+  if (!Number.isInteger(v) || (v as number) < 1)
+    throw new ConfigError(`${where}: must be a positive integer (milliseconds), got ${JSON.stringify(v)}`);
   return v as number;
 }
 
 function timeoutRange(where: string, v: unknown): { min: number; max: number } {
-  if (!Array.isArray(v) || v.length !== 2) throw new ConfigError(`${where}: must be [min, max] in milliseconds, got ${JSON.stringify(v)}`);
+  if (!Array.isArray(v) || v.length !== 2)
+    throw new ConfigError(`${where}: must be [min, max] in milliseconds, got ${JSON.stringify(v)}`);
   const min = positive(`${where}[0]`, v[0]);
   const max = positive(`${where}[1]`, v[1]);
   if (max < min) throw new ConfigError(`${where}: max ${max} is below min ${min}`);
@@ -83,7 +86,8 @@ function timeoutRange(where: string, v: unknown): { min: number; max: number } {
 }
 
 function members(where: string, v: unknown): Record<ServerId, MemberAddress> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ConfigError(`${where}: must be an object of server ids to addresses`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new ConfigError(`${where}: must be an object of server ids to addresses`);
   const out: Record<ServerId, MemberAddress> = {};
   const ports = new Map<number, string>();
   for (const [id, a] of Object.entries(v as Record<string, unknown>)) {
@@ -93,9 +97,15 @@ function members(where: string, v: unknown): Record<ServerId, MemberAddress> {
     const { host = '127.0.0.1', raftPort, clientPort, ...rest } = a as Record<string, unknown>;
     const extra = Object.keys(rest)[0];
     if (extra) throw new ConfigError(`${at}.${extra}: unknown field`);
-    if (typeof host !== 'string' || !isLoopback(host)) throw new ConfigError(`${at}.host: only loopback addresses (127.0.0.1, ::1) are allowed, got ${JSON.stringify(host)}`);
+    if (typeof host !== 'string' || !isLoopback(host))
+      throw new ConfigError(
+        `${at}.host: only loopback addresses (127.0.0.1, ::1) are allowed, got ${JSON.stringify(host)}`,
+      );
     const m = { host, raftPort: port(`${at}.raftPort`, raftPort), clientPort: port(`${at}.clientPort`, clientPort) };
-    for (const [p, field] of [[m.raftPort, 'raftPort'], [m.clientPort, 'clientPort']] as const) {
+    for (const [p, field] of [
+      [m.raftPort, 'raftPort'],
+      [m.clientPort, 'clientPort'],
+    ] as const) {
       if (ports.has(p)) throw new ConfigError(`${at}.${field}: port ${p} is already used by ${ports.get(p)}`);
       ports.set(p, `${id}.${field}`);
     }
@@ -130,25 +140,50 @@ export function parseClusterConfig(file: string, text: string): ClusterConfig {
   } catch (err) {
     throw new ConfigError(`${file}: not JSON (${(err as Error).message})`);
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`${file}: must hold a JSON object`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new ConfigError(`${file}: must hold a JSON object`);
   const r = raw as Record<string, unknown>;
-  const known = ['servers', 'dir', 'electionTimeoutMs', 'heartbeatMs', 'fsync', 'requestTimeoutMs', 'seed', 'lifetimeSeconds', 'routes', 'loseUnsynced'];
+  const known = [
+    'servers',
+    'dir',
+    'electionTimeoutMs',
+    'heartbeatMs',
+    'fsync',
+    'requestTimeoutMs',
+    'seed',
+    'lifetimeSeconds',
+    'routes',
+    'loseUnsynced',
+  ];
   const extra = Object.keys(r).find((k) => !known.includes(k));
   if (extra) throw new ConfigError(`${file}: field ${extra}: unknown (known: ${known.join(', ')})`);
   if (r.dir !== undefined && typeof r.dir !== 'string') throw new ConfigError(`${file}: field dir: must be a path`);
-  if (r.fsync !== undefined && typeof r.fsync !== 'boolean') throw new ConfigError(`${file}: field fsync: must be true or false`);
-  if (r.loseUnsynced !== undefined && typeof r.loseUnsynced !== 'boolean') throw new ConfigError(`${file}: field loseUnsynced: must be true or false`);
-  if (r.seed !== undefined && !Number.isSafeInteger(r.seed)) throw new ConfigError(`${file}: field seed: must be an integer`);
+  if (r.fsync !== undefined && typeof r.fsync !== 'boolean')
+    throw new ConfigError(`${file}: field fsync: must be true or false`);
+  if (r.loseUnsynced !== undefined && typeof r.loseUnsynced !== 'boolean')
+    throw new ConfigError(`${file}: field loseUnsynced: must be true or false`);
+  if (r.seed !== undefined && !Number.isSafeInteger(r.seed))
+    throw new ConfigError(`${file}: field seed: must be an integer`);
   const m = members(`${file}: field servers`, r.servers);
   return {
     members: m,
     dir: resolve(dirname(file), (r.dir as string | undefined) ?? '.'),
-    electionTimeoutMs: r.electionTimeoutMs === undefined ? DEFAULTS.electionTimeoutMs : timeoutRange(`${file}: field electionTimeoutMs`, r.electionTimeoutMs),
-    heartbeatMs: r.heartbeatMs === undefined ? DEFAULTS.heartbeatMs : positive(`${file}: field heartbeatMs`, r.heartbeatMs),
+    electionTimeoutMs:
+      r.electionTimeoutMs === undefined
+        ? DEFAULTS.electionTimeoutMs
+        : timeoutRange(`${file}: field electionTimeoutMs`, r.electionTimeoutMs),
+    heartbeatMs:
+      r.heartbeatMs === undefined ? DEFAULTS.heartbeatMs : positive(`${file}: field heartbeatMs`, r.heartbeatMs),
     fsync: (r.fsync as boolean | undefined) ?? DEFAULTS.fsync,
-    requestTimeoutMs: r.requestTimeoutMs === undefined ? DEFAULTS.requestTimeoutMs : positive(`${file}: field requestTimeoutMs`, r.requestTimeoutMs),
+    requestTimeoutMs:
+      r.requestTimeoutMs === undefined
+        ? DEFAULTS.requestTimeoutMs
+        : positive(`${file}: field requestTimeoutMs`, r.requestTimeoutMs),
     seed: (r.seed as number | undefined) ?? DEFAULTS.seed,
-    lifetimeSeconds: r.lifetimeSeconds === undefined ? DEFAULTS.lifetimeSeconds : positive(`${file}: field lifetimeSeconds`, r.lifetimeSeconds),
+    lifetimeSeconds:
+      r.lifetimeSeconds === undefined
+        ? DEFAULTS.lifetimeSeconds
+        : positive(`${file}: field lifetimeSeconds`, r.lifetimeSeconds),
     ...(r.routes === undefined ? {} : { routes: routes(`${file}: field routes`, r.routes, Object.keys(m)) }),
     ...(r.loseUnsynced ? { loseUnsynced: true } : {}),
   };
@@ -169,21 +204,34 @@ export function parseMembersFlag(text: string): Record<ServerId, MemberAddress> 
   const raw: Record<string, unknown> = {};
   for (const part of text.split(',')) {
     const m = /^(n[1-9][0-9]*)=(?:(\[::1\]|[0-9.]+|localhost):)?(\d+):(\d+)$/.exec(part.trim());
-    if (!m) throw new ConfigError(`--members: ${JSON.stringify(part)} is not ID=HOST:RAFTPORT:CLIENTPORT (e.g. n1=127.0.0.1:7101:7201)`);
-    raw[m[1]!] = { host: (m[2] ?? '127.0.0.1').replace(/^\[|\]$/g, ''), raftPort: Number(m[3]), clientPort: Number(m[4]) };
+    if (!m)
+      throw new ConfigError(
+        `--members: ${JSON.stringify(part)} is not ID=HOST:RAFTPORT:CLIENTPORT (e.g. n1=127.0.0.1:7101:7201)`,
+      );
+    raw[m[1]!] = {
+      host: (m[2] ?? '127.0.0.1').replace(/^\[|\]$/g, ''),
+      raftPort: Number(m[3]),
+      clientPort: Number(m[4]),
+    };
   }
   return members('--members', raw);
 }
 
 export function serverConfig(cluster: ClusterConfig, id: string, dataDir?: string): ServerConfig {
-  if (!(id in cluster.members)) throw new ConfigError(`--id: ${id} is not a member (members: ${Object.keys(cluster.members).join(', ')})`);
+  if (!(id in cluster.members))
+    throw new ConfigError(`--id: ${id} is not a member (members: ${Object.keys(cluster.members).join(', ')})`);
   return { ...cluster, id, dataDir: dataDir ?? join(cluster.dir, id) };
 }
 
 /** The config file make cluster-up writes: ports base+1.. for Raft, base+101.. for clients. */
-export function localClusterConfig(servers: number, basePort: number, extra: Partial<Omit<ClusterConfig, 'members' | 'dir'>> = {}): Record<string, unknown> {
+export function localClusterConfig(
+  servers: number,
+  basePort: number,
+  extra: Partial<Omit<ClusterConfig, 'members' | 'dir'>> = {},
+): Record<string, unknown> {
   const s: Record<string, MemberAddress> = {};
-  for (let k = 1; k <= servers; k++) s[`n${k}`] = { host: '127.0.0.1', raftPort: basePort + k, clientPort: basePort + 100 + k };
+  for (let k = 1; k <= servers; k++)
+    s[`n${k}`] = { host: '127.0.0.1', raftPort: basePort + k, clientPort: basePort + 100 + k };
   const timeout = extra.electionTimeoutMs ?? DEFAULTS.electionTimeoutMs;
   return {
     servers: s,

@@ -96,14 +96,20 @@ export class ServerDriver {
   private take(ready: Ready, received: Envelope | null): void {
     for (const e of ready.events) {
       if (e.logChange && e.logChange.keep < this.committedUpTo) {
-        throw new ServerInvariantError(`${this.id}: invariant violated: ${e.action} cut the log back to ${e.logChange.keep} entries, but entry ${this.committedUpTo} was already committed (and applied)`);
+        throw new ServerInvariantError(
+          `${this.id}: invariant violated: ${e.action} cut the log back to ${e.logChange.keep} entries, but entry ${this.committedUpTo} was already committed (and applied)`,
+        );
       }
     }
     for (const c of ready.committed) this.committedUpTo = Math.max(this.committedUpTo, c.index);
     this.wal.record(ready);
     const envelopes = this.trace?.record(ready.events, received);
     for (const msg of ready.messages) {
-      const envelope = envelopes?.get(msg) ?? { id: `${this.id}:${this.incarnation}:${++this.untracedSends}`, clock: {}, msg };
+      const envelope = envelopes?.get(msg) ?? {
+        id: `${this.id}:${this.incarnation}:${++this.untracedSends}`,
+        clock: {},
+        msg,
+      };
       this.outbox.push(envelope);
     }
     for (const c of ready.committed) this.committed.push(c);
@@ -116,7 +122,8 @@ export class ServerDriver {
     const term = this.node.term;
     if (this.node.currentRole === 'Leader') this.leader = { term, id: this.id };
     for (const e of ready.events) {
-      if (e.action === 'HandleAppendEntriesRequest' && e.msg && e.msg.term === e.state.term) this.leader = { term: e.state.term, id: e.msg.source };
+      if (e.action === 'HandleAppendEntriesRequest' && e.msg && e.msg.term === e.state.term)
+        this.leader = { term: e.state.term, id: e.msg.source };
     }
     if (this.leader.term !== term) this.leader = { term, id: null };
   }

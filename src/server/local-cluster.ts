@@ -17,7 +17,6 @@ import { REPO_ROOT } from '../files/repo-root.js';
 import { clientUrlOf, localClusterConfig, readClusterConfig, type ClusterConfig } from './config.js';
 import type { ServerStatus } from './raft-server.js';
 
-
 export interface LocalClusterOptions {
   readonly dir: string;
   readonly servers: number;
@@ -133,7 +132,11 @@ export class LocalCluster {
       ...(options.electionTimeoutMs ? { electionTimeoutMs: options.electionTimeoutMs } : {}),
       ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
       ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
-      ...(options.lifetimeSeconds ? { lifetimeSeconds: options.lifetimeSeconds } : options.detached ? {} : { lifetimeSeconds: 900 }),
+      ...(options.lifetimeSeconds
+        ? { lifetimeSeconds: options.lifetimeSeconds }
+        : options.detached
+          ? {}
+          : { lifetimeSeconds: 900 }),
       ...(options.routes ? { routes: options.routes } : {}),
       ...(options.loseUnsynced ? { loseUnsynced: true } : {}),
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
@@ -152,7 +155,13 @@ export class LocalCluster {
     }
     const configPath = join(dir, 'cluster.json');
     writeFileSync(configPath, JSON.stringify(raw, null, 2) + '\n');
-    return new LocalCluster(dir, configPath, readClusterConfig(configPath), options.detached ?? false, options.projectRoot ? resolve(options.projectRoot) : REPO_ROOT);
+    return new LocalCluster(
+      dir,
+      configPath,
+      readClusterConfig(configPath),
+      options.detached ?? false,
+      options.projectRoot ? resolve(options.projectRoot) : REPO_ROOT,
+    );
   }
 
   /** A cluster make cluster-up started earlier, from its run folder. */
@@ -219,8 +228,20 @@ export class LocalCluster {
     ensureDir(this.dataDir(id));
     const logFd = openSync(join(this.dataDir(id), 'server.log'), 'a');
     const supervised = !this.detached;
-    const args = ['--import', 'tsx', this.serverScript, '--config', this.configPath, '--id', id, ...(supervised ? ['--supervised'] : []), ...extraArgs];
-    const launch = supervised ? dyingWithParent(process.execPath, args, 'SIGCONT') : { command: process.execPath, args };
+    const args = [
+      '--import',
+      'tsx',
+      this.serverScript,
+      '--config',
+      this.configPath,
+      '--id',
+      id,
+      ...(supervised ? ['--supervised'] : []),
+      ...extraArgs,
+    ];
+    const launch = supervised
+      ? dyingWithParent(process.execPath, args, 'SIGCONT')
+      : { command: process.execPath, args };
     let child: ChildProcess;
     try {
       child = spawn(launch.command, launch.args, {
@@ -276,7 +297,13 @@ export class LocalCluster {
       return false;
     }
     const at = args.indexOf('--id');
-    return processRunning(pid) && args.includes(this.serverScript) && args.includes(this.configPath) && at >= 0 && args[at + 1] === id;
+    return (
+      processRunning(pid) &&
+      args.includes(this.serverScript) &&
+      args.includes(this.configPath) &&
+      at >= 0 &&
+      args[at + 1] === id
+    );
   }
 
   /** The process running our server `id` with this config, found among all processes; null if none. */
@@ -380,7 +407,12 @@ export class LocalCluster {
    * naming `what`; with `failOnExit`, fails at once when a server of
    * `failOnExit` ends by itself meanwhile, saying why.
    */
-  async waitFor<T>(what: string, timeoutMs: number, test: (s: Record<ServerId, ServerStatus | null>) => T | null | undefined | false, failOnExit: readonly ServerId[] = []): Promise<T> {
+  async waitFor<T>(
+    what: string,
+    timeoutMs: number,
+    test: (s: Record<ServerId, ServerStatus | null>) => T | null | undefined | false,
+    failOnExit: readonly ServerId[] = [],
+  ): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     let last: Record<ServerId, ServerStatus | null> = {};
     while (Date.now() < deadline) {
@@ -391,20 +423,31 @@ export class LocalCluster {
       if (ok) return ok;
       await pause(50);
     }
-    const seen = Object.entries(last).map(([id, s]) => (s ? `${id} ${s.role} t${s.term} log ${s.logLength} commit ${s.commitIndex}` : `${id} down`));
+    const seen = Object.entries(last).map(([id, s]) =>
+      s ? `${id} ${s.role} t${s.term} log ${s.logLength} commit ${s.commitIndex}` : `${id} down`,
+    );
     throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (${seen.join('; ')})`);
   }
 
   /** Waits until the running servers agree on one leader of their common term; returns it. */
-  waitForLeader(timeoutMs = 15_000, among: readonly ServerId[] = this.ids, failOnExit: readonly ServerId[] = []): Promise<ServerId> {
-    return this.waitFor('one leader that every running server follows', timeoutMs, (all) => {
-      const up = among.map((id) => all[id]).filter((s): s is ServerStatus => !!s);
-      if (up.length < Math.floor(this.ids.length / 2) + 1) return null;
-      const leaders = up.filter((s) => s.role === 'Leader');
-      if (leaders.length !== 1) return null;
-      const leader = leaders[0]!;
-      return up.every((s) => s.term === leader.term && s.leader === leader.id) ? leader.id : null;
-    }, failOnExit);
+  waitForLeader(
+    timeoutMs = 15_000,
+    among: readonly ServerId[] = this.ids,
+    failOnExit: readonly ServerId[] = [],
+  ): Promise<ServerId> {
+    return this.waitFor(
+      'one leader that every running server follows',
+      timeoutMs,
+      (all) => {
+        const up = among.map((id) => all[id]).filter((s): s is ServerStatus => !!s);
+        if (up.length < Math.floor(this.ids.length / 2) + 1) return null;
+        const leaders = up.filter((s) => s.role === 'Leader');
+        if (leaders.length !== 1) return null;
+        const leader = leaders[0]!;
+        return up.every((s) => s.term === leader.term && s.leader === leader.id) ? leader.id : null;
+      },
+      failOnExit,
+    );
   }
 }
 

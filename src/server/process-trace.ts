@@ -73,7 +73,14 @@ export class ProcessTrace {
    * crash that loses unsynced writes loses those marks, but their messages
    * did leave, so they stay. Null keeps every event.
    */
-  static open(path: string, id: ServerId, servers: readonly ServerId[], incarnation: number, header: TraceHeader, keepUpTo: number | null = null): ProcessTrace {
+  static open(
+    path: string,
+    id: ServerId,
+    servers: readonly ServerId[],
+    incarnation: number,
+    header: TraceHeader,
+    keepUpTo: number | null = null,
+  ): ProcessTrace {
     return new ProcessTrace(path, id, servers, incarnation, header, keepUpTo);
   }
 
@@ -119,7 +126,13 @@ export class ProcessTrace {
   }
 
   private parseLine(line: string): TailEvent {
-    let parsed: { i?: unknown; clock?: VectorClock; format?: unknown; state?: { term?: number; votedFor?: ServerId | null }; logChange?: unknown };
+    let parsed: {
+      i?: unknown;
+      clock?: VectorClock;
+      format?: unknown;
+      state?: { term?: number; votedFor?: ServerId | null };
+      logChange?: unknown;
+    };
     try {
       parsed = JSON.parse(line);
     } catch {

@@ -71,12 +71,21 @@ export class RaftServer {
           config.id,
           servers,
           incarnation,
-          { format: TRACE_FORMAT, version: TRACE_VERSION, nodes: servers, seed: config.seed, params: { source: 'server', server: config.id, maxEntriesPerMessage: MAX_ENTRIES_PER_MESSAGE } },
+          {
+            format: TRACE_FORMAT,
+            version: TRACE_VERSION,
+            nodes: servers,
+            seed: config.seed,
+            params: { source: 'server', server: config.id, maxEntriesPerMessage: MAX_ENTRIES_PER_MESSAGE },
+          },
           keepUpTo,
         ),
     });
     const r = this.driver.recovery;
-    if (r.tornTail) log(`${config.id}: recovered ${r.records} WAL records; discarded a torn tail of ${r.tornTail.bytes} bytes at offset ${r.tornTail.offset} (${r.tornTail.reason})`);
+    if (r.tornTail)
+      log(
+        `${config.id}: recovered ${r.records} WAL records; discarded a torn tail of ${r.tornTail.bytes} bytes at offset ${r.tornTail.offset} (${r.tornTail.reason})`,
+      );
     this.rng = new Rng((config.seed * 7919 + Number(config.id.slice(1)) * 104729 + r.incarnation) >>> 0);
     this.lastRole = { role: this.driver.node.currentRole, term: this.driver.node.term };
     const peers = Object.fromEntries(
@@ -85,8 +94,9 @@ export class RaftServer {
         .map(([id, m]) => [id, { host: m.host, port: config.routes?.[config.id]?.[id] ?? m.raftPort }]),
     );
     const me = config.members[config.id]!;
-    this.transport = new TcpTransport({ id: config.id, listen: { host: me.host, port: me.raftPort }, peers, log }, (envelope) =>
-      this.enqueue({ input: { kind: 'receive', msg: envelope.msg }, envelope }),
+    this.transport = new TcpTransport(
+      { id: config.id, listen: { host: me.host, port: me.raftPort }, peers, log },
+      (envelope) => this.enqueue({ input: { kind: 'receive', msg: envelope.msg }, envelope }),
     );
     this.api = new ClientApi(this, { host: me.host, port: me.clientPort }, config.requestTimeoutMs, log);
   }
@@ -114,7 +124,9 @@ export class RaftServer {
     if (disk instanceof PageCacheDisk) server.writeBackTimer = setInterval(() => disk.writeBack(), 1000);
     server.watchDataDirectory();
     const r = server.driver.recovery;
-    log(`${config.id}: started (incarnation ${r.incarnation}, term ${server.driver.node.term}, ${server.driver.log.length} log entries${config.fsync ? '' : ', fsync OFF'}${config.loseUnsynced ? ', a crash loses unsynced writes' : ''})`);
+    log(
+      `${config.id}: started (incarnation ${r.incarnation}, term ${server.driver.node.term}, ${server.driver.log.length} log entries${config.fsync ? '' : ', fsync OFF'}${config.loseUnsynced ? ', a crash loses unsynced writes' : ''})`,
+    );
     return server;
   }
 
@@ -140,7 +152,9 @@ export class RaftServer {
     const opened = inode();
     this.dataWatchTimer = setInterval(() => {
       if (this.stopped || inode() === opened) return;
-      const err = new Error(`${this.id}: its write-ahead log ${wal} was removed or replaced while it ran (its data directory gone?): it stops rather than acknowledge what it cannot keep`);
+      const err = new Error(
+        `${this.id}: its write-ahead log ${wal} was removed or replaced while it ran (its data directory gone?): it stops rather than acknowledge what it cannot keep`,
+      );
       void this.stop().finally(() => this.onFatal(err));
     }, 1000);
     this.dataWatchTimer.unref();
@@ -150,11 +164,14 @@ export class RaftServer {
     if (this.stopped) return;
     if (this.electionTimer) clearTimeout(this.electionTimer);
     const { min, max } = this.config.electionTimeoutMs;
-    this.electionTimer = setTimeout(() => {
-      this.electionTimer = null;
-      this.enqueue({ input: { kind: 'electionTimeout' }, envelope: null });
-      this.armElectionTimer();
-    }, this.rng.intBetween(min, max));
+    this.electionTimer = setTimeout(
+      () => {
+        this.electionTimer = null;
+        this.enqueue({ input: { kind: 'electionTimeout' }, envelope: null });
+        this.armElectionTimer();
+      },
+      this.rng.intBetween(min, max),
+    );
   }
 
   private enqueue(item: Queued): void {
@@ -190,7 +207,8 @@ export class RaftServer {
     for (const item of batch) {
       const ready = this.driver.step(item.input, item.envelope);
       item.after?.(ready);
-      if (item.input.kind === 'receive' && item.input.msg.type === 'AppendEntriesResponse' && item.input.msg.success) acknowledgedBy.add(item.input.msg.source);
+      if (item.input.kind === 'receive' && item.input.msg.type === 'AppendEntriesResponse' && item.input.msg.success)
+        acknowledgedBy.add(item.input.msg.source);
     }
     const flushed = this.driver.flush();
     for (const e of flushed.envelopes) this.transport.send(e);

@@ -27,7 +27,12 @@ export interface Timing {
   readonly maxDelay: number;
 }
 
-export const DEFAULT_TIMING: Timing = { electionTimeoutMin: 10, electionTimeoutMax: 20, heartbeatInterval: 3, maxDelay: 8 };
+export const DEFAULT_TIMING: Timing = {
+  electionTimeoutMin: 10,
+  electionTimeoutMax: 20,
+  heartbeatInterval: 3,
+  maxDelay: 8,
+};
 
 export interface ClusterConfig {
   readonly size: number;
@@ -49,7 +54,14 @@ export class UnloggedStep extends Error {
 }
 
 /** Who a client request reached: the role of its target at that moment. */
-export const CLIENT_TARGETS = ['leader', 'deposed leader', 'candidate', 'follower', 'crashed', 'no leader known'] as const;
+export const CLIENT_TARGETS = [
+  'leader',
+  'deposed leader',
+  'candidate',
+  'follower',
+  'crashed',
+  'no leader known',
+] as const;
 export type ClientTarget = (typeof CLIENT_TARGETS)[number];
 
 /** A server as the progress oracle sees it (no copies): what the safety monitor sees, and how far it has applied. */
@@ -135,7 +147,11 @@ export class Cluster {
    */
   tick(): void {
     this.now++;
-    for (let k = this.network.oldestSentBy(this.now - this.timing.maxDelay); k >= 0; k = this.network.oldestSentBy(this.now - this.timing.maxDelay)) {
+    for (
+      let k = this.network.oldestSentBy(this.now - this.timing.maxDelay);
+      k >= 0;
+      k = this.network.oldestSentBy(this.now - this.timing.maxDelay)
+    ) {
       this.deliver(k);
     }
     for (const slot of this.slots.values()) {
@@ -310,7 +326,8 @@ export class Cluster {
    * whatever its role.
    */
   staleClientRequest(key: string, pick: number): string | null {
-    const target = pick % 2 === 0 && this.lastSeenLeader ? this.lastSeenLeader : this.servers[(pick >> 1) % this.servers.length]!;
+    const target =
+      pick % 2 === 0 && this.lastSeenLeader ? this.lastSeenLeader : this.servers[(pick >> 1) % this.servers.length]!;
     return this.clientRequestTo(target, key);
   }
 
@@ -382,7 +399,9 @@ export class Cluster {
       for (let k = wholeLogs ? 0 : real.length - 1; k >= 0 && k < real.length; k++) {
         const logged = k < view.length ? view.entries[k] : undefined;
         if (real[k]!.term !== logged?.term || real[k]!.value !== logged?.value) {
-          throw new UnloggedStep(`${slot.id}: log entry ${k + 1} is (term ${real[k]!.term}, ${JSON.stringify(real[k]!.value)}), but its events built ${logged ? `(term ${logged.term}, ${JSON.stringify(logged.value)})` : 'nothing there'}`);
+          throw new UnloggedStep(
+            `${slot.id}: log entry ${k + 1} is (term ${real[k]!.term}, ${JSON.stringify(real[k]!.value)}), but its events built ${logged ? `(term ${logged.term}, ${JSON.stringify(logged.value)})` : 'nothing there'}`,
+          );
         }
       }
     }
@@ -463,7 +482,14 @@ export class Cluster {
   private view(slot: Slot): ServerView {
     const n = slot.node;
     if (n) {
-      return { id: slot.id, alive: true, term: n.term, role: n.currentRole, log: n.entries, commitIndex: n.committedIndex };
+      return {
+        id: slot.id,
+        alive: true,
+        term: n.term,
+        role: n.currentRole,
+        log: n.entries,
+        commitIndex: n.committedIndex,
+      };
     }
     return {
       id: slot.id,

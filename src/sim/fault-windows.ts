@@ -53,7 +53,9 @@ export function windowsOf(e: ServerEvent, logLengthBefore: number): FaultWindow[
   if (e.logChange && e.logChange.keep < logLengthBefore) out.push('truncate');
   const always = OPENED_BY[e.action];
   if (always) out.push(always);
-  if (e.action === 'HandleRequestVoteRequest' && e.send?.type === 'RequestVoteResponse' && e.send.voteGranted) out.push('voteGranted');
-  if (e.action === 'HandleAppendEntriesRequest' && e.logChange && e.logChange.append.length > 0) out.push('acceptEntries');
+  if (e.action === 'HandleRequestVoteRequest' && e.send?.type === 'RequestVoteResponse' && e.send.voteGranted)
+    out.push('voteGranted');
+  if (e.action === 'HandleAppendEntriesRequest' && e.logChange && e.logChange.append.length > 0)
+    out.push('acceptEntries');
   return out;
 }

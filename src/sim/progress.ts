@@ -57,9 +57,17 @@ export interface ProgressReport {
  * replayed, and shrunk, as an ordinary schedule.
  */
 /** The steps the progress phase takes, as a schedule spells them (a subset of schedule.ts's Step). */
-export type ProgressStep = { readonly kind: 'calm' } | { readonly kind: 'deliver'; readonly pick: number } | { readonly kind: 'tick' } | { readonly kind: 'probe' };
+export type ProgressStep =
+  | { readonly kind: 'calm' }
+  | { readonly kind: 'deliver'; readonly pick: number }
+  | { readonly kind: 'tick' }
+  | { readonly kind: 'probe' };
 
-export function requireProgress(cluster: Cluster, afterTick: () => void = () => {}, onStep: (s: ProgressStep) => void = () => {}): ProgressReport {
+export function requireProgress(
+  cluster: Cluster,
+  afterTick: () => void = () => {},
+  onStep: (s: ProgressStep) => void = () => {},
+): ProgressReport {
   cluster.endFaults();
   onStep({ kind: 'calm' });
   const bounds = progressBounds(cluster);
@@ -85,14 +93,17 @@ export function requireProgress(cluster: Cluster, afterTick: () => void = () => 
       if (value) probe = { value, index: cluster.snapshot(leader.id).log.length };
     }
     if (leader && probe && converged(servers, leader, probe)) {
-      if (!settled || settled.leader !== leader.id || settled.term !== leader.term) settled = { since: tick, leader: leader.id, term: leader.term };
+      if (!settled || settled.leader !== leader.id || settled.term !== leader.term)
+        settled = { since: tick, leader: leader.id, term: leader.term };
       if (tick - settled.since >= bounds.hold) return { ticks: tick, bounds };
     } else {
       settled = null;
     }
   }
   const servers = cluster.servers.map((id) => cluster.snapshot(id));
-  throw new NoProgress(`after ${bounds.ticks} ticks of a fair network with no faults: ${missing(servers, probe, firstTerm)}`);
+  throw new NoProgress(
+    `after ${bounds.ticks} ticks of a fair network with no faults: ${missing(servers, probe, firstTerm)}`,
+  );
 }
 
 /** The progress oracle's fresh client request to the sole leader, if there is one; the value it proposed, if taken. */
@@ -132,7 +143,8 @@ function missing(servers: readonly ServerSnapshot[], probe: Probe | null, firstT
   const leaders = servers.filter((s) => s.alive && s.role === 'Leader');
   const top = Math.max(...servers.map((s) => s.term));
   if (leaders.length === 0) out.push('no leader');
-  else if (leaders.length > 1) out.push(`${leaders.length} leaders (${leaders.map((s) => `${s.id} in term ${s.term}`).join(', ')})`);
+  else if (leaders.length > 1)
+    out.push(`${leaders.length} leaders (${leaders.map((s) => `${s.id} in term ${s.term}`).join(', ')})`);
   if (new Set(servers.map((s) => s.term)).size > 1) out.push('split terms');
   if (top - firstTerm > 0) out.push(`${top - firstTerm} new term(s) during the phase`);
   const leader = soleLeader(servers);
@@ -141,10 +153,17 @@ function missing(servers: readonly ServerSnapshot[], probe: Probe | null, firstT
     const reference = leader ?? servers.reduce((a, b) => (b.log.length > a.log.length ? b : a));
     const n = reference.log.length;
     const lagging = servers.filter((s) => s.log.length !== n || s.commitIndex !== n || s.lastApplied !== n);
-    const probeAt = !leader ? `(proposed at index ${probe.index})` : holds(leader, probe) ? `at index ${probe.index}` : "(no longer in the leader's log)";
+    const probeAt = !leader
+      ? `(proposed at index ${probe.index})`
+      : holds(leader, probe)
+        ? `at index ${probe.index}`
+        : "(no longer in the leader's log)";
     if (lagging.length > 0 || !leader) {
       out.push(`the fresh request ${JSON.stringify(probe.value)} ${probeAt} did not commit everywhere`);
-      for (const s of lagging) out.push(`${s.id} holds ${s.log.length} entries, commitIndex ${s.commitIndex}, applied ${s.lastApplied} (of ${n} at ${reference.id})`);
+      for (const s of lagging)
+        out.push(
+          `${s.id} holds ${s.log.length} entries, commitIndex ${s.commitIndex}, applied ${s.lastApplied} (of ${n} at ${reference.id})`,
+        );
     } else {
       out.push('the leadership did not hold for two election timeouts');
     }

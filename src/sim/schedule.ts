@@ -110,7 +110,9 @@ function stepArbitrary(kind: DrawnStepKind): fc.Arbitrary<Step> {
     case 'crashLeader':
       return fc.constant({ kind });
     case 'burst':
-      return fc.record({ key: fc.nat({ max: KEYS - 1 }), count: fc.integer({ min: 2, max: 5 }) }).map((r) => ({ kind, ...r }));
+      return fc
+        .record({ key: fc.nat({ max: KEYS - 1 }), count: fc.integer({ min: 2, max: 5 }) })
+        .map((r) => ({ kind, ...r }));
     case 'race':
       return fc.record({ node: node, other: node }).map((r) => ({ kind, ...r }));
     case 'deliver':
@@ -223,7 +225,11 @@ export function runSchedule(schedule: Schedule, extra: RunOptions = {}): RunResu
  * then handled within a moment (its handler removes the half-written
  * trace), and progress can be shown.
  */
-export async function runScheduleAsync(schedule: Schedule, extra: RunOptions = {}, onPause?: (steps: number) => void): Promise<RunResult> {
+export async function runScheduleAsync(
+  schedule: Schedule,
+  extra: RunOptions = {},
+  onPause?: (steps: number) => void,
+): Promise<RunResult> {
   const run = scheduleRun(schedule, extra);
   for (let r = run.next(); ; r = run.next()) {
     if (r.done) return r.value;
@@ -291,7 +297,11 @@ function* scheduleRun(schedule: Schedule, extra: RunOptions): Generator<number, 
           break;
         case 'crashOn':
         case 'isolateOn':
-          cluster.arm({ server: at(s.node), window: FAULT_WINDOWS[s.window % FAULT_WINDOWS.length]!, fault: s.kind === 'crashOn' ? 'crash' : 'isolate' });
+          cluster.arm({
+            server: at(s.node),
+            window: FAULT_WINDOWS[s.window % FAULT_WINDOWS.length]!,
+            fault: s.kind === 'crashOn' ? 'crash' : 'isolate',
+          });
           break;
         case 'cutLink':
           cluster.cutLink(at(s.node), at(s.other));
@@ -325,7 +335,12 @@ function* scheduleRun(schedule: Schedule, extra: RunOptions): Generator<number, 
       stepEvents.push(cluster.recorder.eventCount);
     }
     // The progress phase counts as one more step, past the schedule's last.
-    if (extra.progress) progress = requireProgress(cluster, () => extra.checkLogged && cluster.checkLogged(), (s) => progressSteps.push(s));
+    if (extra.progress)
+      progress = requireProgress(
+        cluster,
+        () => extra.checkLogged && cluster.checkLogged(),
+        (s) => progressSteps.push(s),
+      );
     if (extra.checkLogged) cluster.checkLogged(true);
   } catch (err) {
     // An exception from the implementation is a failure of the run too: the
@@ -336,7 +351,13 @@ function* scheduleRun(schedule: Schedule, extra: RunOptions): Generator<number, 
       step: k,
       event: cluster.recorder.eventCount,
       invariant:
-        err instanceof InvariantViolation ? err.invariant : err instanceof UnloggedStep ? 'UnloggedStep' : err instanceof NoProgress ? 'NoProgress' : 'NoException',
+        err instanceof InvariantViolation
+          ? err.invariant
+          : err instanceof UnloggedStep
+            ? 'UnloggedStep'
+            : err instanceof NoProgress
+              ? 'NoProgress'
+              : 'NoException',
       detail:
         err instanceof InvariantViolation || err instanceof UnloggedStep || err instanceof NoProgress
           ? err.detail
@@ -407,7 +428,8 @@ export function parseSchedule(text: string, file: string): Schedule {
   } catch (err) {
     return fail('', `not valid JSON (${(err as Error).message})`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail('', 'must be an object with nodes, seed and steps');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return fail('', 'must be an object with nodes, seed and steps');
   const o = value as Record<string, unknown>;
   const natural = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
   if (o.nodes !== 3 && o.nodes !== 5) fail('nodes', `must be 3 or 5, got ${JSON.stringify(o.nodes)}`);
@@ -421,8 +443,10 @@ export function parseSchedule(text: string, file: string): Schedule {
       return fail(`${at}.kind`, `must be one of ${Object.keys(STEP_FIELDS).join(', ')}, got ${JSON.stringify(s.kind)}`);
     }
     const fields = STEP_FIELDS[s.kind as StepKind];
-    for (const f of fields) if (!natural(s[f])) fail(`${at}.${f}`, `must be a non-negative integer, got ${JSON.stringify(s[f])}`);
-    for (const f of Object.keys(s)) if (f !== 'kind' && !fields.includes(f)) fail(`${at}.${f}`, `unexpected field for a ${s.kind} step`);
+    for (const f of fields)
+      if (!natural(s[f])) fail(`${at}.${f}`, `must be a non-negative integer, got ${JSON.stringify(s[f])}`);
+    for (const f of Object.keys(s))
+      if (f !== 'kind' && !fields.includes(f)) fail(`${at}.${f}`, `unexpected field for a ${s.kind} step`);
     return undefined;
   });
   return { nodes: o.nodes as number, seed: o.seed as number, steps: o.steps as Step[] };

@@ -3,7 +3,18 @@
 // loses what was written but not yet synced, as a machine that loses power
 // does. Tests crash the simulated disk at the worst moment (between a write
 // and its fsync) to show that a server never acknowledges what it then loses.
-import { closeSync, constants, existsSync, fdatasyncSync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fdatasyncSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { ensureDir } from '../files/output-path.js';
 
@@ -127,7 +138,10 @@ export class PageCacheDisk implements Disk {
   }
 
   /** Writes held in memory until the file is synced or written back; `apply` makes one for real. */
-  private cached<W>(file: { sync(): void; close(): void }, apply: (w: W) => void): { hold(w: W): void; sync(): void; close(): void } {
+  private cached<W>(
+    file: { sync(): void; close(): void },
+    apply: (w: W) => void,
+  ): { hold(w: W): void; sync(): void; close(): void } {
     let pending: W[] = [];
     const entry = {
       writeBack() {
@@ -159,7 +173,11 @@ export class PageCacheDisk implements Disk {
   openPlaced(path: string): PlacedFile {
     const file = this.base.openPlaced(path);
     const c = this.cached<{ offset: number; bytes: Uint8Array }>(file, (w) => file.writeAt(w.offset, w.bytes));
-    return { writeAt: (offset, bytes) => c.hold({ offset, bytes: Uint8Array.from(bytes) }), sync: c.sync, close: c.close };
+    return {
+      writeAt: (offset, bytes) => c.hold({ offset, bytes: Uint8Array.from(bytes) }),
+      sync: c.sync,
+      close: c.close,
+    };
   }
 
   truncate(path: string, length: number): void {

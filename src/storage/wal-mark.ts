@@ -37,7 +37,8 @@ export interface Mark {
 
 export function encodeSlot(mark: Mark): Buffer {
   const payload = Buffer.from(JSON.stringify(mark), 'utf8');
-  if (HEADER_BYTES + payload.length > SLOT_BYTES) throw new Error(`a WAL mark of ${payload.length} bytes does not fit its slot`);
+  if (HEADER_BYTES + payload.length > SLOT_BYTES)
+    throw new Error(`a WAL mark of ${payload.length} bytes does not fit its slot`);
   const out = Buffer.alloc(SLOT_BYTES);
   out.writeUInt32LE(payload.length, 0);
   out.writeUInt32LE(crc32c(payload), 4);

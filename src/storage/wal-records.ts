@@ -31,7 +31,8 @@ export type WalRecord =
 
 export function encodeRecord(record: WalRecord): Buffer {
   const payload = Buffer.from(JSON.stringify(record), 'utf8');
-  if (payload.length > MAX_RECORD_BYTES) throw new Error(`a WAL record of ${payload.length} bytes exceeds the limit of ${MAX_RECORD_BYTES}`);
+  if (payload.length > MAX_RECORD_BYTES)
+    throw new Error(`a WAL record of ${payload.length} bytes exceeds the limit of ${MAX_RECORD_BYTES}`);
   const out = Buffer.allocUnsafe(RECORD_HEADER_BYTES + payload.length);
   out.writeUInt32LE(payload.length, 0);
   out.writeUInt32LE(crc32c(payload), 4);
@@ -87,20 +88,26 @@ export function scanRecords(file: string, bytes: Buffer): Scan {
     const problem = recordProblem(bytes, at);
     if (problem === null) {
       const length = bytes.readUInt32LE(at);
-      const record = parsePayload(file, at, bytes.subarray(at + RECORD_HEADER_BYTES, at + RECORD_HEADER_BYTES + length));
+      const record = parsePayload(
+        file,
+        at,
+        bytes.subarray(at + RECORD_HEADER_BYTES, at + RECORD_HEADER_BYTES + length),
+      );
       records.push({ offset: at, record });
       at += RECORD_HEADER_BYTES + length;
       continue;
     }
     const next = nextValidRecord(bytes, at + 1);
-    if (next === null) return { records, validBytes: at, tornTail: { offset: at, bytes: bytes.length - at, reason: problem }};
+    if (next === null)
+      return { records, validBytes: at, tornTail: { offset: at, bytes: bytes.length - at, reason: problem } };
     throw new WalCorruption(file, at, `${problem}, and a valid record follows at offset ${next}`);
   }
   return { records, validBytes: at, tornTail: null };
 }
 
 function recordProblem(bytes: Buffer, at: number): string | null {
-  if (bytes.length - at < RECORD_HEADER_BYTES) return `a record header cut short (${bytes.length - at} of ${RECORD_HEADER_BYTES} bytes)`;
+  if (bytes.length - at < RECORD_HEADER_BYTES)
+    return `a record header cut short (${bytes.length - at} of ${RECORD_HEADER_BYTES} bytes)`;
   const length = bytes.readUInt32LE(at);
   if (length === 0 || length > MAX_RECORD_BYTES) return `an impossible record length ${length}`;
   const end = at + RECORD_HEADER_BYTES + length;
@@ -116,7 +123,8 @@ function nextValidRecord(bytes: Buffer, from: number): number | null {
   for (let o = from; o + RECORD_HEADER_BYTES < bytes.length; o++) {
     const length = bytes.readUInt32LE(o);
     if (length === 0 || length > bytes.length - o - RECORD_HEADER_BYTES) continue;
-    if (crc32c(bytes, o + RECORD_HEADER_BYTES, o + RECORD_HEADER_BYTES + length) === bytes.readUInt32LE(o + 4)) return o;
+    if (crc32c(bytes, o + RECORD_HEADER_BYTES, o + RECORD_HEADER_BYTES + length) === bytes.readUInt32LE(o + 4))
+      return o;
   }
   return null;
 }
@@ -134,7 +142,15 @@ function isCount(v: unknown): v is number {
 function isEntries(v: unknown): v is Entry[] {
   return (
     Array.isArray(v) &&
-    v.every((e) => typeof e === 'object' && e !== null && isCount(e.term) && e.term >= 1 && typeof e.value === 'string' && Object.keys(e).length === 2)
+    v.every(
+      (e) =>
+        typeof e === 'object' &&
+        e !== null &&
+        isCount(e.term) &&
+        e.term >= 1 &&
+        typeof e.value === 'string' &&
+        Object.keys(e).length === 2,
+    )
   );
 }
 
@@ -166,8 +182,22 @@ function parsePayload(file: string, offset: number, payload: Buffer): WalRecord 
       if (!isCount(r.upTo)) throw bad('has a bad upTo');
       return { t: 'traced', upTo: r.upTo };
     case 'snapshot':
-      if (!isCount(r.term) || !isVote(r.votedFor) || !isEntries(r.log) || !isCount(r.incarnation) || !isCount(r.generation)) throw bad('is a bad snapshot');
-      return { t: 'snapshot', term: r.term, votedFor: r.votedFor, log: r.log, incarnation: r.incarnation, generation: r.generation };
+      if (
+        !isCount(r.term) ||
+        !isVote(r.votedFor) ||
+        !isEntries(r.log) ||
+        !isCount(r.incarnation) ||
+        !isCount(r.generation)
+      )
+        throw bad('is a bad snapshot');
+      return {
+        t: 'snapshot',
+        term: r.term,
+        votedFor: r.votedFor,
+        log: r.log,
+        incarnation: r.incarnation,
+        generation: r.generation,
+      };
     default:
       throw bad(`has an unknown type ${JSON.stringify(r.t)}`);
   }

@@ -68,7 +68,15 @@ export class WriteAheadLog {
     private readonly disk: Disk,
     readonly path: string,
     private readonly options: WalOptions,
-    state: { term: number; votedFor: ServerId | null; log: Entry[]; incarnation: number; bytes: number; chain: number; mark: Mark },
+    state: {
+      term: number;
+      votedFor: ServerId | null;
+      log: Entry[];
+      incarnation: number;
+      bytes: number;
+      chain: number;
+      mark: Mark;
+    },
   ) {
     this.chain = state.chain;
     this.mark = state.mark;
@@ -89,7 +97,11 @@ export class WriteAheadLog {
    * short, an old file back), or damage before the tail, throws a
    * WalCorruption naming the file and offset.
    */
-  static open(disk: Disk, path: string, options: WalOptions = DEFAULT_WAL_OPTIONS): { wal: WriteAheadLog; recovery: Recovery } {
+  static open(
+    disk: Disk,
+    path: string,
+    options: WalOptions = DEFAULT_WAL_OPTIONS,
+  ): { wal: WriteAheadLog; recovery: Recovery } {
     const file = disk.read(path);
     const bytes = file ?? Buffer.alloc(0);
     const mark = recoveredMark(disk, path, bytes);
@@ -111,7 +123,11 @@ export class WriteAheadLog {
           break;
         case 'log':
           if (record.keep > log.length) {
-            throw new WalCorruption(path, offset, `a log record keeps ${record.keep} entries of a log of ${log.length}`);
+            throw new WalCorruption(
+              path,
+              offset,
+              `a log record keeps ${record.keep} entries of a log of ${log.length}`,
+            );
           }
           log.length = record.keep;
           for (const e of record.append) log.push(e);
@@ -134,7 +150,15 @@ export class WriteAheadLog {
       }
     }
     const chain = crc32c(bytes, 0, scan.validBytes);
-    const wal = new WriteAheadLog(disk, path, options, { term, votedFor, log, incarnation, bytes: scan.validBytes, chain, mark: mark ?? FIRST_MARK });
+    const wal = new WriteAheadLog(disk, path, options, {
+      term,
+      votedFor,
+      log,
+      incarnation,
+      bytes: scan.validBytes,
+      chain,
+      mark: mark ?? FIRST_MARK,
+    });
     // A first start marks its empty log before the log holds a byte, so that a log never exists without its mark.
     if (!mark) wal.writeMark();
     wal.tracedUpTo = tracedUpTo;
@@ -178,7 +202,8 @@ export class WriteAheadLog {
     for (const e of ready.events) if (e.logChange) keep = Math.min(keep, e.logChange.keep);
     // No usable account of the change (or one that disagrees with what this
     // file holds at the last kept entry): write the whole log.
-    if (keep === Infinity || keep > this.log.length || (keep > 0 && !sameEntry(p.log[keep - 1], this.log[keep - 1]))) keep = 0;
+    if (keep === Infinity || keep > this.log.length || (keep > 0 && !sameEntry(p.log[keep - 1], this.log[keep - 1])))
+      keep = 0;
     const append = p.log.slice(keep);
     this.setLog(keep, append);
     this.stage({ t: 'log', keep, append });
@@ -236,8 +261,18 @@ export class WriteAheadLog {
    */
   compact(): void {
     const generation = this.mark.generation + 1;
-    const snapshot = encodeRecord({ t: 'snapshot', term: this.term, votedFor: this.votedFor, log: this.log, incarnation: this.incarnation, generation });
-    const bytes = this.tracedUpTo === null ? snapshot : Buffer.concat([snapshot, encodeRecord({ t: 'traced', upTo: this.tracedUpTo })]);
+    const snapshot = encodeRecord({
+      t: 'snapshot',
+      term: this.term,
+      votedFor: this.votedFor,
+      log: this.log,
+      incarnation: this.incarnation,
+      generation,
+    });
+    const bytes =
+      this.tracedUpTo === null
+        ? snapshot
+        : Buffer.concat([snapshot, encodeRecord({ t: 'traced', upTo: this.tracedUpTo })]);
     this.file.close();
     this.disk.replace(this.path, bytes);
     this.file = this.disk.openAppend(this.path);
@@ -283,7 +318,11 @@ function recoveredMark(disk: Disk, path: string, bytes: Buffer): Mark | null {
   const why = markBytes
     ? `its mark ${markPath} is damaged (neither of its two slots holds a whole mark)`
     : `its mark ${markPath} is missing (a log written by a version without marks, or a lost file)`;
-  throw new WalCorruption(path, 0, `the log holds ${bytes.length.toLocaleString('en-US')} bytes, but ${why}, so what was synced cannot be told from a torn tail; refusing to start`);
+  throw new WalCorruption(
+    path,
+    0,
+    `the log holds ${bytes.length.toLocaleString('en-US')} bytes, but ${why}, so what was synced cannot be told from a torn tail; refusing to start`,
+  );
 }
 
 /** Refuses a log that holds less than its mark says was synced and promised. */
@@ -300,19 +339,39 @@ function checkAgainstMark(path: string, exists: boolean, scan: Scan, bytes: Buff
   // A compaction whose rewrite landed but whose mark did not: the rewrite was synced whole before its rename.
   if (generation === mark.generation + 1) return;
   if (generation !== null && generation < mark.generation) {
-    throw new WalCorruption(path, 0, `the log is of generation ${generation}, older than its mark's: an older file brought back (as by a lost rename); ${promised}`);
+    throw new WalCorruption(
+      path,
+      0,
+      `the log is of generation ${generation}, older than its mark's: an older file brought back (as by a lost rename); ${promised}`,
+    );
   }
   if (generation !== null && generation > mark.generation) {
-    throw new WalCorruption(path, 0, `the log is of generation ${generation}, more than one compaction ahead of its mark's (a mark from another log?); ${promised}`);
+    throw new WalCorruption(
+      path,
+      0,
+      `the log is of generation ${generation}, more than one compaction ahead of its mark's (a mark from another log?); ${promised}`,
+    );
   }
   if (bytes.length < mark.bytes) {
-    throw new WalCorruption(path, bytes.length, `the file ends at ${bytes.length.toLocaleString('en-US')} bytes, cut short: ${promised}`);
+    throw new WalCorruption(
+      path,
+      bytes.length,
+      `the file ends at ${bytes.length.toLocaleString('en-US')} bytes, cut short: ${promised}`,
+    );
   }
   if (scan.validBytes < mark.bytes) {
-    throw new WalCorruption(path, scan.validBytes, `${scan.tornTail!.reason}, inside the synced bytes (not the torn end of an unfinished write): ${promised}`);
+    throw new WalCorruption(
+      path,
+      scan.validBytes,
+      `${scan.tornTail!.reason}, inside the synced bytes (not the torn end of an unfinished write): ${promised}`,
+    );
   }
   if (crc32c(bytes, 0, mark.bytes) !== mark.chain) {
-    throw new WalCorruption(path, 0, `the first ${mark.bytes.toLocaleString('en-US')} bytes are whole records but not the ones synced (their checksum differs: a stale or misdirected sector): ${promised}`);
+    throw new WalCorruption(
+      path,
+      0,
+      `the first ${mark.bytes.toLocaleString('en-US')} bytes are whole records but not the ones synced (their checksum differs: a stale or misdirected sector): ${promised}`,
+    );
   }
 }
 

@@ -123,7 +123,11 @@ export interface SpecCoverage {
  * cannot pass silently.) `excludes` names actions and branches the model rules
  * out by design.
  */
-export function specCoverage(counts: ExpressionCounts, probes: readonly Probe[], excludes: readonly string[] = []): SpecCoverage {
+export function specCoverage(
+  counts: ExpressionCounts,
+  probes: readonly Probe[],
+  excludes: readonly string[] = [],
+): SpecCoverage {
   const rows = probes.map((p) => ({
     kind: p.kind,
     name: p.name,
@@ -134,7 +138,12 @@ export function specCoverage(counts: ExpressionCounts, probes: readonly Probe[],
 }
 
 /** The coverage of Raft.tla (at `specPath`) in a TLC run's output, or null without a report. */
-export function raftCoverage(output: string, specPath: string, actions: readonly string[], excludes: readonly string[] = []): SpecCoverage | null {
+export function raftCoverage(
+  output: string,
+  specPath: string,
+  actions: readonly string[],
+  excludes: readonly string[] = [],
+): SpecCoverage | null {
   const counts = expressionCounts(splitMessages(output).messages, 'Raft');
   if (!counts) return null;
   return specCoverage(counts, specProbes(readFileSync(specPath, 'utf8'), actions), excludes);

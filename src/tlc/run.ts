@@ -60,7 +60,13 @@ export async function runTlc(options: TlcRunOptions): Promise<TlcResult> {
   ];
   const started = performance.now();
   try {
-    const { output, exitCode, timedOut } = await spawnCollect(java.path, args, dirname(spec), options.timeoutMs, options.onProgress);
+    const { output, exitCode, timedOut } = await spawnCollect(
+      java.path,
+      args,
+      dirname(spec),
+      options.timeoutMs,
+      options.onProgress,
+    );
     const durationMs = performance.now() - started;
     const parsed = parseToolOutput(output);
     let outcome: TlcOutcome;
@@ -74,7 +80,10 @@ export async function runTlc(options: TlcRunOptions): Promise<TlcResult> {
 }
 
 function crashMessage(output: string, exitCode: number | null): string {
-  const lines = output.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('@!@!@'));
+  const lines = output
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('@!@!@'));
   const exception = lines.find((l) => /Exception|Error:/.test(l));
   const detail = exception ?? lines[lines.length - 1] ?? 'no output';
   return `TLC ended (exit code ${exitCode}) without reporting a result: ${detail}`;

@@ -123,7 +123,7 @@ class Reader {
       if (c === '"') return out;
       if (c === '\\') {
         const e = this.text[this.pos++];
-        out += e === 'n' ? '\n' : e === 't' ? '\t' : e === 'r' ? '\r' : e ?? '';
+        out += e === 'n' ? '\n' : e === 't' ? '\t' : e === 'r' ? '\r' : (e ?? '');
       } else {
         out += c;
       }

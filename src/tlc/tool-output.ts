@@ -61,7 +61,12 @@ export type TlcOutcome =
       readonly trace: readonly TlcState[];
     }
   | { readonly kind: 'deadlock'; readonly trace: readonly TlcState[] }
-  | { readonly kind: 'parse-error'; readonly file: string | null; readonly line: number | null; readonly message: string }
+  | {
+      readonly kind: 'parse-error';
+      readonly file: string | null;
+      readonly line: number | null;
+      readonly message: string;
+    }
   | { readonly kind: 'error'; readonly code: number; readonly message: string; readonly trace: readonly TlcState[] }
   | { readonly kind: 'crash'; readonly message: string }
   | { readonly kind: 'timeout'; readonly seconds: number };
@@ -140,7 +145,10 @@ export function parseSanyError(unframed: string): { file: string | null; line: n
   }
   const missing = /Cannot find source file for module (\w+)/.exec(text);
   if (missing) return { file: null, line: null, message: `cannot find module ${missing[1]}` };
-  const first = text.split('\n').map((l) => l.trim()).find((l) => l.length > 0 && !/^\*\*\*|^Fatal errors/.test(l));
+  const first = text
+    .split('\n')
+    .map((l) => l.trim())
+    .find((l) => l.length > 0 && !/^\*\*\*|^Fatal errors/.test(l));
   return { file: module ? `${module[1]}.tla` : null, line: null, message: first ?? 'the spec could not be parsed' };
 }
 
@@ -190,14 +198,23 @@ export function parseToolOutput(output: string): ParsedToolOutput {
         break;
       case TLC_CODE.INVARIANT_VIOLATED_INITIAL:
       case TLC_CODE.INVARIANT_VIOLATED_BEHAVIOR:
-        pending = { property: /Invariant (\S+) is violated/.exec(msg.text)?.[1] ?? msg.text, propertyKind: 'invariant' };
+        pending = {
+          property: /Invariant (\S+) is violated/.exec(msg.text)?.[1] ?? msg.text,
+          propertyKind: 'invariant',
+        };
         break;
       case TLC_CODE.ACTION_PROPERTY_VIOLATED_BEHAVIOR:
-        pending = { property: /Action property (\S+) is violated/.exec(msg.text)?.[1] ?? msg.text, propertyKind: 'action property' };
+        pending = {
+          property: /Action property (\S+) is violated/.exec(msg.text)?.[1] ?? msg.text,
+          propertyKind: 'action property',
+        };
         break;
       case TLC_CODE.PROPERTY_VIOLATED_INITIAL:
       case TLC_CODE.TEMPORAL_PROPERTY_VIOLATED:
-        pending = { property: /(?:property|Property) (\S+)/.exec(msg.text)?.[1] ?? msg.text, propertyKind: 'temporal property' };
+        pending = {
+          property: /(?:property|Property) (\S+)/.exec(msg.text)?.[1] ?? msg.text,
+          propertyKind: 'temporal property',
+        };
         break;
       case TLC_CODE.DEADLOCK_REACHED:
         deadlock = true;

@@ -19,8 +19,18 @@ import type { TraceEvent, TraceHeader } from '../raft/events.js';
 import { applyEvent, logEntries, messageKey, startReplay, type Replay } from './replay.js';
 
 export const ITF_VARS = [
-  'currentTerm', 'votedFor', 'log', 'role', 'commitIndex', 'votesResponded', 'votesGranted',
-  'nextIndex', 'matchIndex', 'messages', 'elected', 'committed',
+  'currentTerm',
+  'votedFor',
+  'log',
+  'role',
+  'commitIndex',
+  'votesResponded',
+  'votesGranted',
+  'nextIndex',
+  'matchIndex',
+  'messages',
+  'elected',
+  'committed',
 ] as const;
 
 export const ITF_FORMAT_DESCRIPTION = 'https://apalache-mc.org/docs/adr/015adr-trace.html';
@@ -69,11 +79,22 @@ class CommittedHistory {
 /** A state's #meta: its index, and strings only beside it (see the trace's #meta). */
 type StateMeta = { readonly index: number } & Readonly<Record<string, string | number>>;
 
-function stateOf(replay: Replay, nodes: readonly ServerId[], committed: CommittedHistory, meta: StateMeta): Record<string, unknown> {
+function stateOf(
+  replay: Replay,
+  nodes: readonly ServerId[],
+  committed: CommittedHistory,
+  meta: StateMeta,
+): Record<string, unknown> {
   const servers = replay.state.servers;
   const perServer = (f: (id: ServerId) => Itf): Itf => ({ '#map': nodes.map((id) => [id, f(id)]) });
-  const peerMap = (m: Readonly<Record<string, number>>): Itf => ({ '#map': Object.keys(m).sort().map((p) => [p, int(m[p]!)]) });
-  const bag = byKey([...replay.state.bag.values()].map(({ msg, copies }) => [messageKey(msg), [message(msg), int(copies)]] as const));
+  const peerMap = (m: Readonly<Record<string, number>>): Itf => ({
+    '#map': Object.keys(m)
+      .sort()
+      .map((p) => [p, int(m[p]!)]),
+  });
+  const bag = byKey(
+    [...replay.state.bag.values()].map(({ msg, copies }) => [messageKey(msg), [message(msg), int(copies)]] as const),
+  );
   const { items, length } = replay.state.elected;
   return {
     '#meta': meta,

@@ -47,12 +47,14 @@ export class LoggedWorld {
     }
     for (const [key, { msg, count }] of counts) {
       const logged = bag.get(key)?.copies ?? 0;
-      if (logged !== count) return `${describeMessage(msg)} is in flight ${count} time(s), but the trace says ${logged}`;
+      if (logged !== count)
+        return `${describeMessage(msg)} is in flight ${count} time(s), but the trace says ${logged}`;
     }
     // Every message of the network matched: the trace can only hold more.
     if (bag.size === counts.size) return null;
     for (const [key, { msg, copies }] of bag) {
-      if (!counts.has(key)) return `${describeMessage(msg)} is in flight ${copies} time(s) according to the trace, but the network no longer holds it`;
+      if (!counts.has(key))
+        return `${describeMessage(msg)} is in flight ${copies} time(s) according to the trace, but the network no longer holds it`;
     }
     return null;
   }
@@ -71,7 +73,14 @@ export function stateDifference(real: TracedState, logged: TracedState): string 
 
 /** Whether two traced states hold the same values in the same order (the common case, checked after every step without serializing). */
 function sameTracedState(a: TracedState, b: TracedState): boolean {
-  if (a.term !== b.term || a.role !== b.role || a.votedFor !== b.votedFor || a.logLength !== b.logLength || a.commitIndex !== b.commitIndex) return false;
+  if (
+    a.term !== b.term ||
+    a.role !== b.role ||
+    a.votedFor !== b.votedFor ||
+    a.logLength !== b.logLength ||
+    a.commitIndex !== b.commitIndex
+  )
+    return false;
   if (!sameList(a.votesResponded, b.votesResponded) || !sameList(a.votesGranted, b.votesGranted)) return false;
   return sameIndexMap(a.nextIndex, b.nextIndex) && sameIndexMap(a.matchIndex, b.matchIndex);
 }

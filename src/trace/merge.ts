@@ -50,7 +50,8 @@ function readSource(file: string): Source {
 }
 
 function sameCluster(a: Source, b: Source): string | null {
-  if (JSON.stringify(a.header.nodes) !== JSON.stringify(b.header.nodes)) return `its servers [${b.header.nodes.join(', ')}] differ from ${a.file}'s [${a.header.nodes.join(', ')}]`;
+  if (JSON.stringify(a.header.nodes) !== JSON.stringify(b.header.nodes))
+    return `its servers [${b.header.nodes.join(', ')}] differ from ${a.file}'s [${a.header.nodes.join(', ')}]`;
   const m = (s: Source) => s.header.params.maxEntriesPerMessage;
   if (m(a) !== m(b)) return `its maxEntriesPerMessage ${String(m(b))} differs from ${a.file}'s ${String(m(a))}`;
   return null;
@@ -91,13 +92,16 @@ export function mergeTraceFiles(files: readonly string[]): Merged {
   // duplicates a message as it passes, before any copy reaches its receiver.
   const duplicatesToCome = new Map<string, number>();
   for (const s of sources) {
-    for (const { event } of s.events) if (event.action === 'DuplicateMessage' && event.msgId) duplicatesToCome.set(event.msgId, (duplicatesToCome.get(event.msgId) ?? 0) + 1);
+    for (const { event } of s.events)
+      if (event.action === 'DuplicateMessage' && event.msgId)
+        duplicatesToCome.set(event.msgId, (duplicatesToCome.get(event.msgId) ?? 0) + 1);
   }
   const next = sources.map(() => 0);
   const events: TraceEvent[] = [];
   const total = sources.reduce((n, s) => n + s.events.length, 0);
   // A part may hold no events, but not every part: a merge of nothing would check nothing.
-  if (total === 0) throw new MergeError(`none of the ${sources.length} trace(s) holds an event: there is nothing to merge`);
+  if (total === 0)
+    throw new MergeError(`none of the ${sources.length} trace(s) holds an event: there is nothing to merge`);
   while (events.length < total) {
     let pick = -1;
     let best = Infinity;
@@ -121,7 +125,8 @@ export function mergeTraceFiles(files: readonly string[]): Merged {
     if (pick < 0) throw new MergeError(stuck(sources, next, sentAt));
     const { line, event } = sources[pick]!.events[next[pick]!++]!;
     const read = event.msgId;
-    if (read && event.action !== 'UpdateTerm' && event.action !== 'DuplicateMessage') copies.set(read, copies.get(read)! - 1);
+    if (read && event.action !== 'UpdateTerm' && event.action !== 'DuplicateMessage')
+      copies.set(read, copies.get(read)! - 1);
     if (event.action === 'DuplicateMessage' && read) duplicatesToCome.set(read, duplicatesToCome.get(read)! - 1);
     const made = event.action === 'DuplicateMessage' ? event.msgId : (event as ServerEvent).sendId;
     if (made) copies.set(made, (copies.get(made) ?? 0) + 1);
@@ -147,14 +152,22 @@ function stuck(sources: readonly Source[], next: readonly number[], sentAt: Read
     const head = sources[k]!.events[next[k]!];
     const msgId = head?.event.msgId;
     if (msgId && !sentAt.has(msgId)) {
-      const verb = head.event.action === 'DropMessage' ? 'drops' : head.event.action === 'DuplicateMessage' ? 'duplicates' : 'receives';
+      const verb =
+        head.event.action === 'DropMessage'
+          ? 'drops'
+          : head.event.action === 'DuplicateMessage'
+            ? 'duplicates'
+            : 'receives';
       return `${sources[k]!.file}:${head.line}: event ${head.event.i} (${head.event.action}) ${verb} message ${msgId}, whose send is in none of the files${lostSendHint(sources, msgId)}`;
     }
   }
   const waiting = sources
     .map((s, k) => ({ s, head: s.events[next[k]!] }))
     .filter((x) => x.head)
-    .map((x) => `${x.s.file}:${x.head!.line} waits for ${x.head!.event.msgId} (sent at ${sentAt.get(x.head!.event.msgId!)})`);
+    .map(
+      (x) =>
+        `${x.s.file}:${x.head!.line} waits for ${x.head!.event.msgId} (sent at ${sentAt.get(x.head!.event.msgId!)})`,
+    );
   return `the events cannot be ordered (a cycle, or more receives of a message than copies of it): ${waiting.join('; ')}`;
 }
 
@@ -192,7 +205,8 @@ function lostSendHint(sources: readonly Source[], msgId: string): string {
   }
   if (!file || last >= Number(counter)) return '';
   const where = `${file} ends ${sender}'s incarnation ${incarnation} at send ${last}`;
-  if (laterIncarnation) return ` (${where}: its restart cut its trace back to what its write-ahead log had kept, so that log lost steps whose messages had already left)`;
+  if (laterIncarnation)
+    return ` (${where}: its restart cut its trace back to what its write-ahead log had kept, so that log lost steps whose messages had already left)`;
   return ` (${where} and holds no later incarnation: the trace was still being written (is the cluster still running? merge after cluster down), or ${sender} was killed and not restarted before its trace reached the disk)`;
 }
 

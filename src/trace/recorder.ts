@@ -18,7 +18,10 @@ export class TraceRecorder {
   private count = 0;
 
   /** Without a file the events are kept for toNdjson; with one their lines go to it. */
-  constructor(readonly header: TraceHeader, private readonly file: TraceFileWriter | null = null) {
+  constructor(
+    readonly header: TraceHeader,
+    private readonly file: TraceFileWriter | null = null,
+  ) {
     this.values = file ? null : [];
     if (file) file.writeLine(JSON.stringify(header));
   }

@@ -53,13 +53,28 @@ export function canonicalMessageKey(m: Message): string {
       }
       break;
     case 'RequestVoteResponse':
-      if (n === 5 && typeof m.voteGranted === 'boolean') return `{"dest":${d},"source":${s},"term":${m.term},"type":"RequestVoteResponse","voteGranted":${m.voteGranted}}`;
+      if (n === 5 && typeof m.voteGranted === 'boolean')
+        return `{"dest":${d},"source":${s},"term":${m.term},"type":"RequestVoteResponse","voteGranted":${m.voteGranted}}`;
       break;
     case 'AppendEntriesRequest': {
-      if (n !== 8 || typeof m.commitIndex !== 'number' || typeof m.prevLogIndex !== 'number' || typeof m.prevLogTerm !== 'number' || !Array.isArray(m.entries)) break;
+      if (
+        n !== 8 ||
+        typeof m.commitIndex !== 'number' ||
+        typeof m.prevLogIndex !== 'number' ||
+        typeof m.prevLogTerm !== 'number' ||
+        !Array.isArray(m.entries)
+      )
+        break;
       let entries = '';
       for (const e of m.entries) {
-        if (typeof e !== 'object' || e === null || Object.keys(e).length !== 2 || typeof e.term !== 'number' || typeof e.value !== 'string') return canonicalJson(m);
+        if (
+          typeof e !== 'object' ||
+          e === null ||
+          Object.keys(e).length !== 2 ||
+          typeof e.term !== 'number' ||
+          typeof e.value !== 'string'
+        )
+          return canonicalJson(m);
         entries += `${entries ? ',' : ''}{"term":${e.term},"value":${str(e.value)}}`;
       }
       return `{"commitIndex":${m.commitIndex},"dest":${d},"entries":[${entries}],"prevLogIndex":${m.prevLogIndex},"prevLogTerm":${m.prevLogTerm},"source":${s},"term":${m.term},"type":"AppendEntriesRequest"}`;

@@ -105,7 +105,10 @@ function describeError(e: ErrorObject): { field: string; message: string } {
     case 'maximum':
       return { field, message: `${JSON.stringify(e.data)} is too large: TLC's integers stop at ${e.params.limit}` };
     case 'enum':
-      return { field, message: `${JSON.stringify(e.data)} is not one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+      return {
+        field,
+        message: `${JSON.stringify(e.data)} is not one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
+      };
     default:
       return { field, message: e.message ?? e.keyword };
   }
@@ -193,8 +196,19 @@ class TraceLineReader {
       return null;
     }
     const v1 = this.header!.version === 1;
-    if (!v1 && typeof value === 'object' && value !== null && typeof (value as { state?: unknown }).state === 'object' && (value as { state: object }).state !== null && 'log' in (value as { state: object }).state) {
-      this.report(lineNo, 'state.log', 'a whole log is trace format version 1, but the header says version 2 (log changes, state.logLength)');
+    if (
+      !v1 &&
+      typeof value === 'object' &&
+      value !== null &&
+      typeof (value as { state?: unknown }).state === 'object' &&
+      (value as { state: object }).state !== null &&
+      'log' in (value as { state: object }).state
+    ) {
+      this.report(
+        lineNo,
+        'state.log',
+        'a whole log is trace format version 1, but the header says version 2 (log changes, state.logLength)',
+      );
       return null;
     }
     const validate = v1 ? v.eventV1 : v.event;
@@ -214,20 +228,30 @@ class TraceLineReader {
     // (The usual case, every server a member, is found without listing them.)
     if (!allMembers(event, this.members)) {
       for (const [field, id] of serversNamed(event)) {
-        if (!this.members.has(id)) this.report(lineNo, field, `server ${JSON.stringify(id)} is not in the header's nodes`);
+        if (!this.members.has(id))
+          this.report(lineNo, field, `server ${JSON.stringify(id)} is not in the header's nodes`);
       }
     }
     if (this.problems.length > before) return null;
-    for (const [field, message] of roleProblems(event, this.header!.nodes, this.members)) this.report(lineNo, field, message);
+    for (const [field, message] of roleProblems(event, this.header!.nodes, this.members))
+      this.report(lineNo, field, message);
     if ('state' in event) {
       const length = this.logLength.get(event.node)!;
       const change = event.logChange;
       if (change && change.keep > length) {
-        this.report(lineNo, 'logChange.keep', `${change.keep}, but the log of ${event.node} held ${length} entries before this event`);
+        this.report(
+          lineNo,
+          'logChange.keep',
+          `${change.keep}, but the log of ${event.node} held ${length} entries before this event`,
+        );
       } else {
         const rebuilt = change ? change.keep + change.append.length : length;
         if (event.state.logLength !== rebuilt) {
-          this.report(lineNo, 'state.logLength', `${event.state.logLength}, but the log of ${event.node} rebuilt from the events holds ${rebuilt} entries`);
+          this.report(
+            lineNo,
+            'state.logLength',
+            `${event.state.logLength}, but the log of ${event.node} rebuilt from the events holds ${rebuilt} entries`,
+          );
         }
         this.logLength.set(event.node, event.state.logLength);
       }
@@ -256,16 +280,30 @@ class TraceLineReader {
   /** `headerOnlyOk`: a trace with no events is whole (a process that took no step), not a problem. */
   finish(headerOnlyOk = false): void {
     if (this.shiftedEvents > 0) {
-      this.report(0, '', `and ${this.shiftedEvents} later event(s) numbered as if the blank line(s) were not there (remove the blank lines)`);
+      this.report(
+        0,
+        '',
+        `and ${this.shiftedEvents} later event(s) numbered as if the blank line(s) were not there (remove the blank lines)`,
+      );
     }
-    if (!headerOnlyOk && this.header && this.events === 0 && this.problems.length === 0) this.report(0, '', 'the trace has a header but no events');
+    if (!headerOnlyOk && this.header && this.events === 0 && this.problems.length === 0)
+      this.report(0, '', 'the trace has a header but no events');
   }
 }
 
 /** An event of format version 1: its state carries the whole log. */
-type EventV1 = Omit<TraceEvent, 'state'> & { readonly node: string; readonly state: Omit<TracedState, 'logLength'> & { readonly log: readonly Entry[] } };
+type EventV1 = Omit<TraceEvent, 'state'> & {
+  readonly node: string;
+  readonly state: Omit<TracedState, 'logLength'> & { readonly log: readonly Entry[] };
+};
 
-function readAll(file: string, lines: Iterable<Line>, keep: boolean, onLines?: (lines: number) => void, headerOnlyOk = false): { reader: TraceLineReader; events: TraceEvent[]; empty: boolean } {
+function readAll(
+  file: string,
+  lines: Iterable<Line>,
+  keep: boolean,
+  onLines?: (lines: number) => void,
+  headerOnlyOk = false,
+): { reader: TraceLineReader; events: TraceEvent[]; empty: boolean } {
   const reader = new TraceLineReader(file);
   const events: TraceEvent[] = [];
   let lineNo = 0;
@@ -322,7 +360,11 @@ function isPlainJson(v: unknown): boolean {
  * text, without writing and parsing that text; null when some value is not
  * plain JSON (its text could read back differently): validate the text.
  */
-export function validateTraceValues(file: string, header: unknown, events: readonly unknown[]): ValidationResult | null {
+export function validateTraceValues(
+  file: string,
+  header: unknown,
+  events: readonly unknown[],
+): ValidationResult | null {
   if (!isPlainJson(header)) return null;
   for (const e of events) if (!isPlainJson(e)) return null;
   const reader = new TraceLineReader(file);
@@ -342,7 +384,12 @@ export class TraceReadError extends HarnessError {}
 
 function cannotRead(file: string, err: unknown): TraceProblem {
   const code = (err as NodeJS.ErrnoException).code;
-  const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code ?? (err as Error).message})`;
+  const why =
+    code === 'ENOENT'
+      ? 'no such file'
+      : code === 'EISDIR'
+        ? 'is a directory'
+        : `cannot be read (${code ?? (err as Error).message})`;
   return { file, line: 0, field: '', message: why };
 }
 
@@ -356,7 +403,11 @@ function cannotRead(file: string, err: unknown): TraceProblem {
  * `headerOnlyOk`: one part of a cluster's traces, e.g. a proxy that dropped
  * nothing, may hold no events.
  */
-export function validateTraceFile(file: string, onLines?: (lines: number) => void, headerOnlyOk = false): ValidationResult<Iterable<TraceEvent>> {
+export function validateTraceFile(
+  file: string,
+  onLines?: (lines: number) => void,
+  headerOnlyOk = false,
+): ValidationResult<Iterable<TraceEvent>> {
   let result: ReturnType<typeof readAll>;
   try {
     result = readAll(file, readLines(file), false, onLines, headerOnlyOk);
@@ -373,7 +424,8 @@ export function validateTraceFile(file: string, onLines?: (lines: number) => voi
       for (const line of readLines(file)) {
         lineNo++;
         const e = again.read(lineNo, line);
-        if (again.problems.length > 0) throw new TraceReadError(`${formatProblem(again.problems[0]!)} (the file changed after it was validated)`);
+        if (again.problems.length > 0)
+          throw new TraceReadError(`${formatProblem(again.problems[0]!)} (the file changed after it was validated)`);
         if (e) yield e;
       }
     },

@@ -29,7 +29,8 @@ export class FrameDecoder {
     while (this.bufferedBytes >= 4) {
       const head = this.peek(4);
       const length = head.readUInt32BE(0);
-      if (length > this.maxFrameBytes) throw new FrameError(`a frame of ${length} bytes exceeds the limit of ${this.maxFrameBytes}`);
+      if (length > this.maxFrameBytes)
+        throw new FrameError(`a frame of ${length} bytes exceeds the limit of ${this.maxFrameBytes}`);
       if (this.bufferedBytes < 4 + length) break;
       const all = this.take(4 + length);
       frames.push(all.subarray(4));

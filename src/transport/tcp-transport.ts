@@ -137,7 +137,10 @@ export class TcpTransport {
   ) {
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
     for (const [peer, addr] of [[options.id, options.listen] as const, ...Object.entries(options.peers)]) {
-      if (!isLoopback(addr.host)) throw new Error(`${peer}: address ${addr.host} is not a loopback address; servers only talk over 127.0.0.1 or ::1`);
+      if (!isLoopback(addr.host))
+        throw new Error(
+          `${peer}: address ${addr.host} is not a loopback address; servers only talk over 127.0.0.1 or ::1`,
+        );
     }
   }
 
@@ -182,8 +185,10 @@ export class TcpTransport {
         const envelope = parseEnvelope(body);
         if (typeof envelope === 'string') return reject(envelope);
         if (envelope.msg.dest !== this.options.id) return reject(`the message is addressed to ${envelope.msg.dest}`);
-        if (!(envelope.msg.source in this.options.peers)) return reject(`the sender ${envelope.msg.source} is not a member of the cluster`);
-        if (!envelope.id.startsWith(`${envelope.msg.source}:`)) return reject(`the message id ${envelope.id} does not name its sender ${envelope.msg.source}`);
+        if (!(envelope.msg.source in this.options.peers))
+          return reject(`the sender ${envelope.msg.source} is not a member of the cluster`);
+        if (!envelope.id.startsWith(`${envelope.msg.source}:`))
+          return reject(`the message id ${envelope.id} does not name its sender ${envelope.msg.source}`);
         frames++;
         this.stats.received++;
         this.deliver(envelope);

@@ -67,8 +67,20 @@ export type Finding =
 
 /** Fields in the order the implementation logs them, so that both sides of a diff read alike. */
 const FIELD_ORDER = [
-  'type', 'source', 'dest', 'term', 'lastLogTerm', 'lastLogIndex', 'voteGranted',
-  'prevLogIndex', 'prevLogTerm', 'entries', 'commitIndex', 'success', 'matchIndex', 'value',
+  'type',
+  'source',
+  'dest',
+  'term',
+  'lastLogTerm',
+  'lastLogIndex',
+  'voteGranted',
+  'prevLogIndex',
+  'prevLogTerm',
+  'entries',
+  'commitIndex',
+  'success',
+  'matchIndex',
+  'value',
 ];
 
 function inLoggedOrder(v: unknown): unknown {
@@ -86,7 +98,11 @@ const same = (a: unknown, b: unknown) => JSON.stringify(canonical(a)) === JSON.s
 function canonical(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(canonical);
   if (v !== null && typeof v === 'object') {
-    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]));
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+    );
   }
   return v;
 }
@@ -101,7 +117,8 @@ function stateDifferences(node: ServerId, logged: ServerState, spec: ServerState
     ['commitIndex', 'commitIndex'],
   ];
   for (const [field, variable] of scalar) {
-    if (!same(logged[field], spec[field])) diffs.push({ path: `${variable}[${node}]`, logged: logged[field], spec: inLoggedOrder(spec[field]) });
+    if (!same(logged[field], spec[field]))
+      diffs.push({ path: `${variable}[${node}]`, logged: logged[field], spec: inLoggedOrder(spec[field]) });
   }
   for (const field of ['votesResponded', 'votesGranted'] as const) {
     const l = [...logged[field]].sort();
@@ -110,7 +127,8 @@ function stateDifferences(node: ServerId, logged: ServerState, spec: ServerState
   for (const field of ['nextIndex', 'matchIndex'] as const) {
     const peers = [...new Set([...Object.keys(logged[field]), ...Object.keys(spec[field])])].sort();
     for (const p of peers) {
-      if (logged[field][p] !== spec[field][p]) diffs.push({ path: `${field}[${node}][${p}]`, logged: logged[field][p], spec: spec[field][p] });
+      if (logged[field][p] !== spec[field][p])
+        diffs.push({ path: `${field}[${node}][${p}]`, logged: logged[field][p], spec: spec[field][p] });
     }
   }
   return diffs;
@@ -125,24 +143,35 @@ export function diagnosisOf(event: TraceEvent, line: number, f: Finding): Diagno
       line,
       event,
       kind: 'disabled',
-      falseConditions: f.guards.filter((g) => g[1] === false).map((g) => ({ condition: g[0], values: g[2].map(([n, x]) => [n, x] as const) })),
+      falseConditions: f.guards
+        .filter((g) => g[1] === false)
+        .map((g) => ({ condition: g[0], values: g[2].map(([n, x]) => [n, x] as const) })),
     };
   }
   const differences: Difference[] = [];
-  if ('state' in event && f.loggedPost && f.specPost) differences.push(...stateDifferences(event.node, f.loggedPost, f.specPost));
-  const loggedSent: Message[] = event.action === 'DuplicateMessage' ? [event.msg] : 'send' in event && event.send ? [event.send] : [];
-  const key = (ms: readonly Message[]) => ms.map((m) => messageKey(canonical(m) as Message)).sort().join('|');
+  if ('state' in event && f.loggedPost && f.specPost)
+    differences.push(...stateDifferences(event.node, f.loggedPost, f.specPost));
+  const loggedSent: Message[] =
+    event.action === 'DuplicateMessage' ? [event.msg] : 'send' in event && event.send ? [event.send] : [];
+  const key = (ms: readonly Message[]) =>
+    ms
+      .map((m) => messageKey(canonical(m) as Message))
+      .sort()
+      .join('|');
   if (key(loggedSent) !== key(f.sent)) {
     const spec = f.sent.length === 1 ? f.sent[0] : f.sent.length === 0 ? null : f.sent;
     differences.push({ path: 'sent message', logged: loggedSent[0] ?? null, spec: inLoggedOrder(spec) });
   }
   const consumed = event.msg && !['UpdateTerm', 'DuplicateMessage'].includes(event.action) ? [event.msg] : [];
   if (key(consumed) !== key(f.taken)) {
-    differences.push({ path: 'consumed message', logged: consumed[0] ?? null, spec: inLoggedOrder(f.taken[0] ?? null) });
+    differences.push({
+      path: 'consumed message',
+      logged: consumed[0] ?? null,
+      spec: inLoggedOrder(f.taken[0] ?? null),
+    });
   }
   return { ...none, line, event, kind: 'diverged', differences };
 }
-
 
 /** A value as a diagnosis prints it. */
 export const show = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v));
@@ -173,13 +202,15 @@ export function formatDiagnosis(file: string, d: Diagnosis): string[] {
       const values = c.values.map(([n, x]) => `${n} = ${show(x)}`).join(', ');
       lines.push(`    false: ${c.condition}${values ? ` (${values})` : ''}`);
     }
-    if (d.falseConditions.length === 0) lines.push('    (every listed condition holds; the action itself has no successor)');
+    if (d.falseConditions.length === 0)
+      lines.push('    (every listed condition holds; the action itself has no successor)');
   } else {
     lines.push('  the spec allows the step, but not the state the implementation logged:');
     for (const x of d.differences) lines.push(`    ${x.path}: implementation ${show(x.logged)}, spec ${show(x.spec)}`);
     if (d.differences.length === 0) lines.push('    (no difference found in the logged variables)');
   }
-  if ('send' in d.event && d.event.send && d.kind === 'disabled') lines.push(`  the implementation also sent ${JSON.stringify(d.event.send)}`);
+  if ('send' in d.event && d.event.send && d.kind === 'disabled')
+    lines.push(`  the implementation also sent ${JSON.stringify(d.event.send)}`);
   if (d.event.origin) lines.push(`  the event came from ${d.event.origin}`);
   return lines;
 }

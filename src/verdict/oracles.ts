@@ -7,13 +7,28 @@ export const ORACLES = {
   tlc: { name: 'TLC', says: 'TLC rejected the trace', by: ['campaign', 'cluster'] },
   schema: { name: 'schema', says: 'the trace is malformed', by: ['campaign'] },
   invariant: { name: 'invariant', says: 'a safety invariant broke', by: ['simulator', 'campaign'] },
-  unlogged: { name: 'unlogged step', says: 'a step happened that the trace does not show', by: ['simulator', 'campaign'] },
-  progress: { name: 'progress', says: 'the cluster made no progress once the faults ended', by: ['simulator', 'campaign'] },
-  server: { name: "servers' own checks", says: 'a server failed, or refused to start, by its own checks', by: ['cluster'] },
+  unlogged: {
+    name: 'unlogged step',
+    says: 'a step happened that the trace does not show',
+    by: ['simulator', 'campaign'],
+  },
+  progress: {
+    name: 'progress',
+    says: 'the cluster made no progress once the faults ended',
+    by: ['simulator', 'campaign'],
+  },
+  server: {
+    name: "servers' own checks",
+    says: 'a server failed, or refused to start, by its own checks',
+    by: ['cluster'],
+  },
   merge: { name: 'merge', says: "the servers' traces do not merge into one history", by: ['cluster'] },
   linearizability: { name: 'linearizability', says: "the clients' history is not linearizable", by: ['cluster'] },
   nemesis: { name: 'nemesis', says: 'the attack did not go as scheduled', by: ['cluster'] },
-} as const satisfies Record<string, { name: string; says: string; by: readonly ('simulator' | 'campaign' | 'cluster')[] }>;
+} as const satisfies Record<
+  string,
+  { name: string; says: string; by: readonly ('simulator' | 'campaign' | 'cluster')[] }
+>;
 
 export type OracleId = keyof typeof ORACLES;
 

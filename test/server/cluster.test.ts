@@ -28,7 +28,13 @@ const acknowledged = new Map<string, string>();
 /** Every operation a client completed or left without an answer, for the linearizability check. */
 const history: Operation[] = [];
 
-async function record(client: string, kind: 'put' | 'get', key: string, value: string | undefined, run: () => Promise<KvResult>): Promise<KvResult> {
+async function record(
+  client: string,
+  kind: 'put' | 'get',
+  key: string,
+  value: string | undefined,
+  run: () => Promise<KvResult>,
+): Promise<KvResult> {
   const invoke = performance.now();
   try {
     const r = await run();
@@ -36,7 +42,8 @@ async function record(client: string, kind: 'put' | 'get', key: string, value: s
     return r;
   } catch (err) {
     // No answer: it may have taken effect. A definite failure had no effect.
-    if (err instanceof KvClientError && err.indefinite && kind === 'put') history.push({ client, kind, key, value: value!, invoke, complete: null });
+    if (err instanceof KvClientError && err.indefinite && kind === 'put')
+      history.push({ client, kind, key, value: value!, invoke, complete: null });
     throw err;
   }
 }
@@ -55,7 +62,12 @@ async function read(key: string): Promise<string | null> {
 async function allCaughtUp(): Promise<void> {
   await cluster.waitFor('every server to catch up with the leader', 60_000, (s) => {
     const leader = Object.values(s).find((x) => x?.role === 'Leader');
-    return leader && cluster.ids.every((id) => s[id] && s[id]!.lastApplied === leader.commitIndex && s[id]!.logLength === leader.logLength);
+    return (
+      leader &&
+      cluster.ids.every(
+        (id) => s[id] && s[id]!.lastApplied === leader.commitIndex && s[id]!.logLength === leader.logLength,
+      )
+    );
   });
 }
 
@@ -65,7 +77,13 @@ function serverLog(id: string): string {
 
 beforeAll(async () => {
   dir = makeTempDir('raft-cluster-');
-  cluster = await LocalCluster.create({ dir, servers: 3, electionTimeoutMs: { min: 300, max: 600 }, heartbeatMs: 75, requestTimeoutMs: 10_000 });
+  cluster = await LocalCluster.create({
+    dir,
+    servers: 3,
+    electionTimeoutMs: { min: 300, max: 600 },
+    heartbeatMs: 75,
+    requestTimeoutMs: 10_000,
+  });
   client = new KvClient({ servers: cluster.clientUrls, timeoutMs: 15_000 });
   for (const id of cluster.ids) cluster.start(id);
 });
@@ -118,9 +136,16 @@ describe('a cluster of 3 real server processes', () => {
       }
     };
     for (let w = 1; w <= 3; w++) writes.push(writer(w));
-    await cluster.waitFor('some writes during the load', 10_000, () => [...acknowledged.keys()].filter((k) => k.startsWith('c')).length >= 6);
+    await cluster.waitFor(
+      'some writes during the load',
+      10_000,
+      () => [...acknowledged.keys()].filter((k) => k.startsWith('c')).length >= 6,
+    );
     expect(await cluster.kill(old)).toBe(true);
-    const successor = await cluster.waitForLeader(20_000, cluster.ids.filter((id) => id !== old));
+    const successor = await cluster.waitForLeader(
+      20_000,
+      cluster.ids.filter((id) => id !== old),
+    );
     expect(successor).not.toBe(old);
     await Promise.all(writes);
     cluster.start(old);
@@ -143,7 +168,9 @@ describe('a cluster of 3 real server processes', () => {
     await cluster.waitFor(`${victim} to catch up after its torn tail`, 20_000, (s) =>
       s[victim] && s[leader] && s[victim]!.lastApplied === s[leader]!.commitIndex ? s : null,
     );
-    expect(serverLog(victim)).toMatch(new RegExp(`${victim}: recovered \\d+ WAL records; discarded a torn tail of ${torn.length - 7} bytes`));
+    expect(serverLog(victim)).toMatch(
+      new RegExp(`${victim}: recovered \\d+ WAL records; discarded a torn tail of ${torn.length - 7} bytes`),
+    );
   });
 
   it('a malformed or oversized frame closes that one connection, and the cluster carries on', async () => {
@@ -152,7 +179,13 @@ describe('a cluster of 3 real server processes', () => {
     const frames = [
       Buffer.concat([Buffer.from([0, 0, 0, 8]), Buffer.from('not json')]),
       (() => {
-        const body = Buffer.from(JSON.stringify({ id: 'n2:1:1', clock: {}, msg: { type: 'AppendEntriesRequest', source: 'n2', dest: target, term: -1 } }));
+        const body = Buffer.from(
+          JSON.stringify({
+            id: 'n2:1:1',
+            clock: {},
+            msg: { type: 'AppendEntriesRequest', source: 'n2', dest: target, term: -1 },
+          }),
+        );
         const head = Buffer.alloc(4);
         head.writeUInt32BE(body.length);
         return Buffer.concat([head, body]);
@@ -171,7 +204,9 @@ describe('a cluster of 3 real server processes', () => {
       });
       expect(closed).toBe(true);
     }
-    const lines = serverLog(target).split('\n').filter((l) => l.includes('closed the connection'));
+    const lines = serverLog(target)
+      .split('\n')
+      .filter((l) => l.includes('closed the connection'));
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(/the frame is not JSON/);
     expect(lines[1]).toMatch(/does not match the message schema/);
@@ -181,7 +216,7 @@ describe('a cluster of 3 real server processes', () => {
     for (const id of cluster.ids) expect(s[id], `${id} answers`).not.toBeNull();
   });
 
-  it('SIGTERM stops every server cleanly; every trace is schema-valid, every receive has its send in the sender\'s trace, the merged run is accepted by TLC, and the clients\' history is linearizable', async () => {
+  it("SIGTERM stops every server cleanly; every trace is schema-valid, every receive has its send in the sender's trace, the merged run is accepted by TLC, and the clients' history is linearizable", async () => {
     for (const id of cluster.ids) expect(await cluster.stop(id)).toBe('stopped');
     const sent = new Map<string, Record<string, number>>();
     const received: Array<[string, number, string, Record<string, number>]> = [];
@@ -192,10 +227,13 @@ describe('a cluster of 3 real server processes', () => {
       expect(v.ok ? null : v.problems, file).toBeNull();
       if (!v.ok) continue;
       let before: TraceEvent | null = null;
-      for (const e of v.trace.events as Iterable<TraceEvent & { sendId?: string; msgId?: string; clock?: Record<string, number> }>) {
+      for (const e of v.trace.events as Iterable<
+        TraceEvent & { sendId?: string; msgId?: string; clock?: Record<string, number> }
+      >) {
         // A restart recovers exactly the durable state of the last event its file kept.
         if (e.action === 'Restart' && before && 'state' in before) {
-          const durable = (x: TraceEvent) => ('state' in x ? [x.state.term, x.state.votedFor, x.state.logLength] : null);
+          const durable = (x: TraceEvent) =>
+            'state' in x ? [x.state.term, x.state.votedFor, x.state.logLength] : null;
           expect(durable(e), `${file} event ${e.i}`).toEqual(durable(before));
         }
         before = e;
@@ -216,9 +254,17 @@ describe('a cluster of 3 real server processes', () => {
     const merged = mergeTraceFiles(cluster.ids.map((id) => `${cluster.dataDir(id)}/trace.ndjson`));
     expect(merged.events.filter((e) => e.action === 'Restart').length).toBeGreaterThanOrEqual(3);
     console.log(`merged ${merged.events.length} events from the real cluster run; checking them with TLC`);
-    const report = await checkTraces([{ file: 'merged.ndjson', header: merged.header, events: merged.events }], { ...(await needTlc()) });
+    const report = await checkTraces([{ file: 'merged.ndjson', header: merged.header, events: merged.events }], {
+      ...(await needTlc()),
+    });
     const verdict = report.verdicts[0]!;
-    expect(verdict.status === 'rejected' ? formatDiagnosis(verdict.file, verdict.diagnosis).join('\n') : verdict.status === 'error' ? verdict.message : verdict.status).toBe('accepted');
+    expect(
+      verdict.status === 'rejected'
+        ? formatDiagnosis(verdict.file, verdict.diagnosis).join('\n')
+        : verdict.status === 'error'
+          ? verdict.message
+          : verdict.status,
+    ).toBe('accepted');
     const orphans = received.filter(([, , m]) => !sent.has(m));
     expect(orphans.slice(0, 3)).toEqual([]);
     // The vector clocks order each receive after its send.

@@ -47,7 +47,13 @@ export class MemCluster {
   private open(id: string): void {
     let d: ServerDriver;
     try {
-      d = ServerDriver.open({ id, servers: this.ids, disk: this.disks.get(id)!, walPath: `/data/${id}/wal.log`, wal: this.wal });
+      d = ServerDriver.open({
+        id,
+        servers: this.ids,
+        disk: this.disks.get(id)!,
+        walPath: `/data/${id}/wal.log`,
+        wal: this.wal,
+      });
     } catch (err) {
       if (!(err instanceof WalCorruption)) throw err;
       this.refused.set(id, err.message);
@@ -71,7 +77,8 @@ export class MemCluster {
       this.inflight.push(...f.envelopes);
       for (const a of f.applied) {
         const p = this.pending.get(id)!.get(a.index);
-        if (p && p.term === a.entry.term && p.value === a.entry.value) this.acked.push({ index: a.index, term: p.term, value: p.value });
+        if (p && p.term === a.entry.term && p.value === a.entry.value)
+          this.acked.push({ index: a.index, term: p.term, value: p.value });
       }
     } catch (err) {
       if (!(err instanceof SimulatedCrash)) throw err;
@@ -144,7 +151,9 @@ export class MemCluster {
         if (a.term > d.node.term) continue;
         const e = d.log[a.index - 1];
         if (!e || e.term !== a.term || e.value !== a.value) {
-          out.push(`${id}, leader of term ${d.node.term}, lacks acknowledged entry ${a.index} (${a.value}, term ${a.term}); it holds ${e ? `${e.value} of term ${e.term}` : 'nothing'} there`);
+          out.push(
+            `${id}, leader of term ${d.node.term}, lacks acknowledged entry ${a.index} (${a.value}, term ${a.term}); it holds ${e ? `${e.value} of term ${e.term}` : 'nothing'} there`,
+          );
         }
       }
     }

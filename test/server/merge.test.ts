@@ -40,7 +40,20 @@ function runCluster(dir: string, proxy = false): string[] {
       disk,
       walPath: `/${id}/wal.log`,
       openTrace: (inc, keep) =>
-        ProcessTrace.open(file(id), id, SERVERS, inc, { format: TRACE_FORMAT, version: TRACE_VERSION, nodes: SERVERS, seed: 1, params: { source: 'server', server: id, maxEntriesPerMessage: MAX_ENTRIES_PER_MESSAGE } }, keep),
+        ProcessTrace.open(
+          file(id),
+          id,
+          SERVERS,
+          inc,
+          {
+            format: TRACE_FORMAT,
+            version: TRACE_VERSION,
+            nodes: SERVERS,
+            seed: 1,
+            params: { source: 'server', server: id, maxEntriesPerMessage: MAX_ENTRIES_PER_MESSAGE },
+          },
+          keep,
+        ),
     });
   const drivers = new Map(SERVERS.map((id) => [id, open(id)]));
   const net: Envelope[] = [];
@@ -49,7 +62,15 @@ function runCluster(dir: string, proxy = false): string[] {
     net.push(...drivers.get(id)!.flush().envelopes);
   };
   const proxyFile = join(dir, 'proxy.ndjson');
-  const proxyLines: unknown[] = [{ format: TRACE_FORMAT, version: TRACE_VERSION, nodes: SERVERS, seed: 1, params: { source: 'proxy', maxEntriesPerMessage: MAX_ENTRIES_PER_MESSAGE } }];
+  const proxyLines: unknown[] = [
+    {
+      format: TRACE_FORMAT,
+      version: TRACE_VERSION,
+      nodes: SERVERS,
+      seed: 1,
+      params: { source: 'proxy', maxEntriesPerMessage: MAX_ENTRIES_PER_MESSAGE },
+    },
+  ];
   const proxyClock: Record<string, number> = {};
   const logNetwork = (action: 'DropMessage' | 'DuplicateMessage', e: Envelope) => {
     for (const [id, n] of Object.entries(e.clock)) proxyClock[id] = Math.max(proxyClock[id] ?? 0, n);
@@ -91,11 +112,15 @@ function runCluster(dir: string, proxy = false): string[] {
 }
 
 type Line = ServerEvent & { i: number };
-const read = (f: string) => readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const read = (f: string) =>
+  readFileSync(f, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 const write = (f: string, lines: unknown[]) => writeFileSync(f, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
 
 describe('merging per-server traces', () => {
-  it('orders every receive after its send, keeps each file\'s order, and writes a valid trace', () => {
+  it("orders every receive after its send, keeps each file's order, and writes a valid trace", () => {
     const files = runCluster(makeTempDir('merge-ok-'));
     const m = mergeTraceFiles(files);
     const total = files.reduce((n, f) => n + read(f).length - 1, 0);
@@ -107,7 +132,9 @@ describe('merging per-server traces', () => {
       if (s.msgId) expect(at.get(s.msgId), `event ${k + 1} receives ${s.msgId}`).toBeLessThan(k);
     });
     for (const f of files) {
-      const lines = m.events.filter((e) => e.origin!.startsWith(`${f}:`)).map((e) => Number(e.origin!.split(':').at(-1)));
+      const lines = m.events
+        .filter((e) => e.origin!.startsWith(`${f}:`))
+        .map((e) => Number(e.origin!.split(':').at(-1)));
       expect(lines).toEqual(lines.slice().sort((a, b) => a - b));
     }
     expect(m.events.filter((e) => e.action === 'Restart')).toHaveLength(1);
@@ -117,7 +144,7 @@ describe('merging per-server traces', () => {
     expect(mergedNdjson(mergeTraceFiles(files))).toBe(mergedNdjson(m));
   });
 
-  it('merges the network proxy\'s trace: a duplicate before its second receive, a drop after its send; TLC accepts the merge', async () => {
+  it("merges the network proxy's trace: a duplicate before its second receive, a drop after its send; TLC accepts the merge", async () => {
     const files = runCluster(makeTempDir('merge-proxy-'), true);
     const m = mergeTraceFiles(files);
     const dup = m.events.findIndex((e) => e.action === 'DuplicateMessage');
@@ -125,16 +152,22 @@ describe('merging per-server traces', () => {
     expect(dup).toBeGreaterThanOrEqual(0);
     expect(drop).toBeGreaterThanOrEqual(0);
     const id = m.events[dup]!.msgId!;
-    const uses = m.events.map((e, k) => ({ e, k })).filter(({ e }) => e.msgId === id && e.action !== 'DuplicateMessage' && e.action !== 'UpdateTerm');
+    const uses = m.events
+      .map((e, k) => ({ e, k }))
+      .filter(({ e }) => e.msgId === id && e.action !== 'DuplicateMessage' && e.action !== 'UpdateTerm');
     expect(uses).toHaveLength(2);
     expect(m.events.findIndex((e) => (e as Line).sendId === id)).toBeLessThan(dup);
     expect(dup).toBeLessThan(uses[1]!.k);
     expect(m.events.findIndex((e) => (e as Line).sendId === m.events[drop]!.msgId)).toBeLessThan(drop);
-    const report = await checkTraces([{ file: 'merged.ndjson', header: m.header, events: m.events }], { ...(await needTlc()) });
+    const report = await checkTraces([{ file: 'merged.ndjson', header: m.header, events: m.events }], {
+      ...(await needTlc()),
+    });
     const v = report.verdicts[0]!;
     expect(v.status === 'rejected' ? formatDiagnosis('merged.ndjson', v.diagnosis) : v.status).toBe('accepted');
     // Without the proxy's trace, the second receive has no copy to take.
-    expect(() => mergeTraceFiles(files.slice(0, 3))).toThrow(/cannot be ordered \(a cycle, or more receives of a message than copies of it\)/);
+    expect(() => mergeTraceFiles(files.slice(0, 3))).toThrow(
+      /cannot be ordered \(a cycle, or more receives of a message than copies of it\)/,
+    );
   });
 
   it('refuses a receive whose send is in no file, naming the file and line', () => {
@@ -146,7 +179,11 @@ describe('merging per-server traces', () => {
     write(files[0]!, n1);
     const receiver = files.find((f) => read(f).some((e: Line) => e.msgId === id))!;
     const line = read(receiver).findIndex((e: Line) => e.msgId === id) + 1;
-    expect(() => mergeTraceFiles(files)).toThrow(new MergeError(`${receiver}:${line}: event ${line - 1} (${read(receiver)[line - 1].action}) receives message ${id}, whose send is in none of the files`));
+    expect(() => mergeTraceFiles(files)).toThrow(
+      new MergeError(
+        `${receiver}:${line}: event ${line - 1} (${read(receiver)[line - 1].action}) receives message ${id}, whose send is in none of the files`,
+      ),
+    );
   });
 
   it('refuses a cycle, and a message id sent twice', () => {
@@ -158,32 +195,55 @@ describe('merging per-server traces', () => {
     const first = n2.findIndex((e: Line) => e.msgId);
     n2[first].msgId = lastSend;
     write(files[1]!, n2);
-    expect(() => mergeTraceFiles(files)).toThrow(/^the events cannot be ordered \(a cycle, or more receives of a message than copies of it\): .*waits for n1:/);
+    expect(() => mergeTraceFiles(files)).toThrow(
+      /^the events cannot be ordered \(a cycle, or more receives of a message than copies of it\): .*waits for n1:/,
+    );
 
     const again = runCluster(makeTempDir('merge-twice-'));
     const m1 = read(again[0]!);
-    const sends = m1.map((e: Line, k: number) => [k, e.sendId] as const).filter(([, s]: readonly [number, string | undefined]) => s);
+    const sends = m1
+      .map((e: Line, k: number) => [k, e.sendId] as const)
+      .filter(([, s]: readonly [number, string | undefined]) => s);
     m1[sends[1]![0]].sendId = sends[0]![1];
     write(again[0]!, m1);
-    expect(() => mergeTraceFiles(again)).toThrow(new RegExp(`^${again[0]}:${sends[1]![0] + 1}: message ${sends[0]![1]} was already sent at ${again[0]}:${sends[0]![0] + 1}$`));
+    expect(() => mergeTraceFiles(again)).toThrow(
+      new RegExp(
+        `^${again[0]}:${sends[1]![0] + 1}: message ${sends[0]![1]} was already sent at ${again[0]}:${sends[0]![0] + 1}$`,
+      ),
+    );
   });
 
   it('takes a part that holds only its header (a proxy that dropped and duplicated nothing), and merges the same as without it', () => {
     const files = runCluster(makeTempDir('merge-empty-part-'));
     const proxyFile = join(root, 'empty-proxy.ndjson');
-    write(proxyFile, [{ format: TRACE_FORMAT, version: TRACE_VERSION, nodes: SERVERS, seed: 1, params: { source: 'proxy', maxEntriesPerMessage: MAX_ENTRIES_PER_MESSAGE } }]);
+    write(proxyFile, [
+      {
+        format: TRACE_FORMAT,
+        version: TRACE_VERSION,
+        nodes: SERVERS,
+        seed: 1,
+        params: { source: 'proxy', maxEntriesPerMessage: MAX_ENTRIES_PER_MESSAGE },
+      },
+    ]);
     const m = mergeTraceFiles([...files, proxyFile]);
     expect(m.files.at(-1)).toEqual({ file: proxyFile, events: 0 });
-    expect(m.events.map(({ origin: _, ...e }) => e)).toEqual(mergeTraceFiles(files).events.map(({ origin: _, ...e }) => e));
+    expect(m.events.map(({ origin: _, ...e }) => e)).toEqual(
+      mergeTraceFiles(files).events.map(({ origin: _, ...e }) => e),
+    );
     // Only headers: nothing to merge, and no empty merge that would check nothing.
-    expect(() => mergeTraceFiles([proxyFile])).toThrow(new MergeError('none of the 1 trace(s) holds an event: there is nothing to merge'));
+    expect(() => mergeTraceFiles([proxyFile])).toThrow(
+      new MergeError('none of the 1 trace(s) holds an event: there is nothing to merge'),
+    );
   });
 
   it('a sender whose trace ends early is said to be still written or killed, not to have lost its log, unless it restarted', () => {
     const files = runCluster(makeTempDir('merge-cut-sender-'));
     // n1's trace cut before its last send (as a running server's trace is, mid-run): n1 never restarted.
     const n1 = read(files[0]!);
-    const lastSend = n1.map((e: Line, k: number) => ({ e, k })).filter(({ e }: { e: Line }) => e.sendId).at(-1)!;
+    const lastSend = n1
+      .map((e: Line, k: number) => ({ e, k }))
+      .filter(({ e }: { e: Line }) => e.sendId)
+      .at(-1)!;
     const received = files.slice(1).some((f) => read(f).some((e: Line) => e.msgId === lastSend.e.sendId));
     expect(received).toBe(true);
     write(files[0]!, n1.slice(0, lastSend.k));
@@ -193,7 +253,9 @@ describe('merging per-server traces', () => {
     } catch (err) {
       message = (err as Error).message;
     }
-    expect(message).toMatch(/holds no later incarnation: the trace was still being written \(is the cluster still running\?/);
+    expect(message).toMatch(
+      /holds no later incarnation: the trace was still being written \(is the cluster still running\?/,
+    );
     expect(message).not.toMatch(/write-ahead log/);
   });
 

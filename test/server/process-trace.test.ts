@@ -16,12 +16,21 @@ import { SimulatedDisk } from '../../src/storage/disk.js';
 import { ServerDriver } from '../../src/server/driver.js';
 
 const SERVERS = ['n1', 'n2', 'n3'];
-const HEADER: TraceHeader = { format: TRACE_FORMAT, version: TRACE_VERSION, nodes: SERVERS, seed: 1, params: { source: 'server', server: 'n1', maxEntriesPerMessage: 2 } };
+const HEADER: TraceHeader = {
+  format: TRACE_FORMAT,
+  version: TRACE_VERSION,
+  nodes: SERVERS,
+  seed: 1,
+  params: { source: 'server', server: 'n1', maxEntriesPerMessage: 2 },
+};
 const dir = makeTempDir('process-trace-');
 afterAll(() => removeTempDir(dir));
 
 function lines(file: string): Array<{ i?: number; clock?: Record<string, number>; action?: string }> {
-  return readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 }
 
 describe('a server process trace', () => {
@@ -42,7 +51,14 @@ describe('a server process trace', () => {
     const t2 = ProcessTrace.open(file, 'n1', SERVERS, 2, HEADER, 3);
     expect(t2.eventCount).toBe(5);
     const kept = lines(file);
-    expect(kept.map((e) => e.action ?? 'header')).toEqual(['header', 'Timeout', 'RequestVote', 'RequestVote', 'RequestVote', 'RequestVote']);
+    expect(kept.map((e) => e.action ?? 'header')).toEqual([
+      'header',
+      'Timeout',
+      'RequestVote',
+      'RequestVote',
+      'RequestVote',
+      'RequestVote',
+    ]);
     expect(kept[5]).toMatchObject({ i: 5, clock: { n1: 5, n2: 0, n3: 0 } });
     const again = t2.record(node.step({ kind: 'heartbeatDue' }).events, null);
     expect([...again.values()].map((e) => e.id)).toEqual(['n1:2:1', 'n1:2:2']);
@@ -73,7 +89,13 @@ describe('a server process trace', () => {
     const d2 = open();
     expect(d2.node.term).toBe(1);
     const after = lines(file);
-    expect(after.map((e) => e.action ?? 'header')).toEqual(['header', 'Timeout', 'RequestVote', 'RequestVote', 'Restart']);
+    expect(after.map((e) => e.action ?? 'header')).toEqual([
+      'header',
+      'Timeout',
+      'RequestVote',
+      'RequestVote',
+      'Restart',
+    ]);
     expect(after[4]).toMatchObject({ i: 4, clock: { n1: 4 } });
     d2.close();
   });

@@ -27,7 +27,11 @@ describe('bad input to the real-cluster commands', { timeout: 120_000 }, () => {
   it('a config with a non-loopback address is refused, naming the file and field', () => {
     const file = join(dir, 'remote.json');
     writeFileSync(file, JSON.stringify({ servers: { n1: { host: '10.0.0.1', raftPort: 7101, clientPort: 7201 } } }));
-    oneLine(tool('server', ['--config', file, '--id', 'n1']), 2, new RegExp(`^server: ${file}: field servers\\.n1\\.host: only loopback addresses`));
+    oneLine(
+      tool('server', ['--config', file, '--id', 'n1']),
+      2,
+      new RegExp(`^server: ${file}: field servers\\.n1\\.host: only loopback addresses`),
+    );
   });
 
   it('a config with an unknown field or a bad port is refused', () => {
@@ -35,13 +39,25 @@ describe('bad input to the real-cluster commands', { timeout: 120_000 }, () => {
     writeFileSync(file, JSON.stringify({ servers: { n1: { raftPort: 7101, clientPort: 7201 } }, heartbeat: 5 }));
     oneLine(tool('server', ['--config', file, '--id', 'n1']), 2, /field heartbeat: unknown/);
     writeFileSync(file, JSON.stringify({ servers: { n1: { raftPort: 70000, clientPort: 7201 } } }));
-    oneLine(tool('server', ['--config', file, '--id', 'n1']), 2, /field servers\.n1\.raftPort: a port must be an integer in 1\.\.65535/);
+    oneLine(
+      tool('server', ['--config', file, '--id', 'n1']),
+      2,
+      /field servers\.n1\.raftPort: a port must be an integer in 1\.\.65535/,
+    );
   });
 
   it('a server without --id, or with an id outside the cluster, is refused', () => {
     oneLine(tool('server', ['--members', 'n1=127.0.0.1:7101:7201', '--data', dir]), 2, /--id is required/);
-    oneLine(tool('server', ['--members', 'n1=127.0.0.1:7101:7201', '--data', dir, '--id', 'n4']), 2, /--id: n4 is not a member/);
-    oneLine(tool('server', ['--members', 'n1=8.8.8.8:7101:7201', '--data', dir, '--id', 'n1']), 2, /^server: --members\.n1\.host: only loopback addresses/);
+    oneLine(
+      tool('server', ['--members', 'n1=127.0.0.1:7101:7201', '--data', dir, '--id', 'n4']),
+      2,
+      /--id: n4 is not a member/,
+    );
+    oneLine(
+      tool('server', ['--members', 'n1=8.8.8.8:7101:7201', '--data', dir, '--id', 'n1']),
+      2,
+      /^server: --members\.n1\.host: only loopback addresses/,
+    );
   });
 
   it('a server whose WAL is damaged before its tail refuses to start, naming the file and offset', () => {
@@ -52,9 +68,26 @@ describe('bad input to the real-cluster commands', { timeout: 120_000 }, () => {
     second.writeUInt8(second.readUInt8(12) ^ 1, 12);
     const log = Buffer.concat([first, second, encodeRecord({ t: 'boot', incarnation: 2 })]);
     writeFileSync(join(data, 'wal.log'), log);
-    writeFileSync(join(data, 'wal.log.mark'), encodeSlot({ seq: 0, generation: 0, bytes: log.length, chain: crc32c(log), term: 3, votedFor: 'n1', logLength: 0 }));
+    writeFileSync(
+      join(data, 'wal.log.mark'),
+      encodeSlot({
+        seq: 0,
+        generation: 0,
+        bytes: log.length,
+        chain: crc32c(log),
+        term: 3,
+        votedFor: 'n1',
+        logLength: 0,
+      }),
+    );
     const r = tool('server', ['--members', 'n1=127.0.0.1:1:2', '--data', data, '--id', 'n1']);
-    oneLine(r, 1, new RegExp(`^server: ${join(data, 'wal.log')}: corrupt write-ahead log at byte offset ${first.length}: checksum mismatch`));
+    oneLine(
+      r,
+      1,
+      new RegExp(
+        `^server: ${join(data, 'wal.log')}: corrupt write-ahead log at byte offset ${first.length}: checksum mismatch`,
+      ),
+    );
   });
 
   it('a server whose WAL was zero-filled at its size refuses to start, saying what it had promised (it is no torn tail)', async () => {
@@ -65,20 +98,43 @@ describe('bad input to the real-cluster commands', { timeout: 120_000 }, () => {
     expect(tool('server', [...members, '--lifetime', '1']).status).toBe(0);
     const wal = join(data, 'wal.log');
     writeFileSync(wal, Buffer.alloc(readFileSync(wal).length));
-    oneLine(tool('server', [...members, '--lifetime', '1']), 1, new RegExp(`^server: ${wal}: corrupt write-ahead log at byte offset 0: an impossible record length 0, inside the synced bytes .*: its mark says it held term \\d+, .* refusing to start with less than it promised\\n$`));
+    oneLine(
+      tool('server', [...members, '--lifetime', '1']),
+      1,
+      new RegExp(
+        `^server: ${wal}: corrupt write-ahead log at byte offset 0: an impossible record length 0, inside the synced bytes .*: its mark says it held term \\d+, .* refusing to start with less than it promised\\n$`,
+      ),
+    );
   });
 
   it('a server stops by itself, cleanly, at the end of its lifetime', async () => {
     const [a, b, c, d] = await freePorts(4);
-    const r = tool('server', ['--members', `n1=127.0.0.1:${a}:${b},n2=127.0.0.1:${c}:${d}`, '--id', 'n1', '--data', join(dir, 'lifetime'), '--lifetime', '1']);
+    const r = tool('server', [
+      '--members',
+      `n1=127.0.0.1:${a}:${b},n2=127.0.0.1:${c}:${d}`,
+      '--id',
+      'n1',
+      '--data',
+      join(dir, 'lifetime'),
+      '--lifetime',
+      '1',
+    ]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/n1: stopped by the end of its lifetime \(1 s\)\n$/);
   });
 
   it('the client refuses a bad key, a missing run folder and a remote server', () => {
     oneLine(tool('kv', ['--dir', dir, 'get', 'bad key']), 2, /^kv: KEY must be 1-128 characters/);
-    oneLine(tool('kv', ['--dir', join(dir, 'none'), 'get', 'k']), 1, /^kv: .*none: no cluster\.json here; start a cluster with make cluster-up/);
-    oneLine(tool('kv', ['--servers', 'http://example.com:80', 'get', 'k']), 2, /^kv: --servers: .* is not http:\/\/127\.0\.0\.1:PORT/);
+    oneLine(
+      tool('kv', ['--dir', join(dir, 'none'), 'get', 'k']),
+      1,
+      /^kv: .*none: no cluster\.json here; start a cluster with make cluster-up/,
+    );
+    oneLine(
+      tool('kv', ['--servers', 'http://example.com:80', 'get', 'k']),
+      2,
+      /^kv: --servers: .* is not http:\/\/127\.0\.0\.1:PORT/,
+    );
   });
 
   it('the cluster command names what it needs', () => {
@@ -118,7 +174,9 @@ describe("the README's quick start", { timeout: 180_000 }, () => {
       process.kill(Number(readFileSync(join(run, victim, 'server.pid'), 'utf8')), 'SIGKILL');
       const restarted = tool('cluster', ['start', victim, '--dir', run]);
       expect(restarted.status, restarted.stderr).toBe(0);
-      expect(restarted.stdout).toMatch(new RegExp(`^${victim} started \\(pid (\\d+), incarnation 2, term \\d+, log [123]\\)`));
+      expect(restarted.stdout).toMatch(
+        new RegExp(`^${victim} started \\(pid (\\d+), incarnation 2, term \\d+, log [123]\\)`),
+      );
       started.push(Number(/pid (\d+)/.exec(restarted.stdout)![1]));
       trackPid(started.at(-1)!);
       expect(tool('kv', ['--dir', run, 'get', 'greeting']).stdout).toBe('hello\n');
@@ -130,7 +188,7 @@ describe("the README's quick start", { timeout: 180_000 }, () => {
     expect(tool('cluster', ['down', '--dir', run]).stdout).toBe('n1: not running\nn2: not running\nn3: not running\n');
   });
 
-  it('cluster up and cluster start fail at once with the server\'s own reason when a server cannot start; a server whose data directory is removed stops, and cluster down finds one whose PID file is gone', async () => {
+  it("cluster up and cluster start fail at once with the server's own reason when a server cannot start; a server whose data directory is removed stops, and cluster down finds one whose PID file is gone", async () => {
     const run = join(dir, 'failing-start');
     const base = await freeBasePort();
     const started: number[] = [];
@@ -147,13 +205,25 @@ describe("the README's quick start", { timeout: 180_000 }, () => {
       writeFileSync(wal, Buffer.alloc(readFileSync(wal).length));
       const t0 = Date.now();
       const again = tool('cluster', ['up', '--dir', run, '--base-port', String(base)]);
-      oneLine(again, 1, new RegExp(`^cluster: n2 exited with code 1: server: ${wal}: corrupt write-ahead log at byte offset 0: .*refusing to start with less than it promised .*; servers stopped, see`));
+      oneLine(
+        again,
+        1,
+        new RegExp(
+          `^cluster: n2 exited with code 1: server: ${wal}: corrupt write-ahead log at byte offset 0: .*refusing to start with less than it promised .*; servers stopped, see`,
+        ),
+      );
       expect(again.stdout).toBe('');
       const one = tool('cluster', ['start', 'n2', '--dir', run]);
-      oneLine(one, 1, /^cluster: n2 exited with code 1: server: .*corrupt write-ahead log at byte offset 0: .*while waiting for n2 to answer\n$/);
+      oneLine(
+        one,
+        1,
+        /^cluster: n2 exited with code 1: server: .*corrupt write-ahead log at byte offset 0: .*while waiting for n2 to answer\n$/,
+      );
       // Both in a few seconds, not the 30-second wait for an answer.
       expect(Date.now() - t0).toBeLessThan(25_000);
-      expect(tool('cluster', ['down', '--dir', run]).stdout).toBe('n1: not running\nn2: not running\nn3: not running\n');
+      expect(tool('cluster', ['down', '--dir', run]).stdout).toBe(
+        'n1: not running\nn2: not running\nn3: not running\n',
+      );
 
       // A fresh cluster: n3's data directory removed under it, n1's PID file removed.
       const fresh = join(dir, 'removed-data');
@@ -168,7 +238,8 @@ describe("the README's quick start", { timeout: 180_000 }, () => {
       expect(processRunning(n3)).toBe(false);
       const down = tool('cluster', ['down', '--dir', fresh]);
       expect(down.stdout).toMatch(/^n1: stopped \(pid \d+\)\nn2: stopped \(pid \d+\)\nn3: not running\n$/);
-      for (const port of [1, 2, 3, 101, 102, 103]) expect(await portInUse(base + port), `port ${base + port}`).toBe(false);
+      for (const port of [1, 2, 3, 101, 102, 103])
+        expect(await portInUse(base + port), `port ${base + port}`).toBe(false);
     } finally {
       tool('cluster', ['down', '--dir', run]);
       tool('cluster', ['down', '--dir', join(dir, 'removed-data')]);

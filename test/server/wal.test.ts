@@ -15,7 +15,14 @@ import { MemCluster } from './mem-cluster.js';
 const RECORDS: WalRecord[] = [
   { t: 'boot', incarnation: 1 },
   { t: 'state', term: 1, votedFor: 'n1' },
-  { t: 'log', keep: 0, append: [{ term: 1, value: 'a=1' }, { term: 1, value: 'b=2' }] },
+  {
+    t: 'log',
+    keep: 0,
+    append: [
+      { term: 1, value: 'a=1' },
+      { term: 1, value: 'b=2' },
+    ],
+  },
   { t: 'state', term: 2, votedFor: null },
   { t: 'log', keep: 1, append: [{ term: 2, value: 'c=ü' }] },
   { t: 'boot', incarnation: 2 },
@@ -33,7 +40,15 @@ function fileOf(records: readonly WalRecord[]): { bytes: Buffer; ends: number[] 
 /** Puts `bytes` on the disk as a log whose mark says its first `synced` bytes were synced (and promised). */
 function putLog(disk: SimulatedDisk, path: string, bytes: Buffer, synced: number): void {
   disk.replace(path, bytes);
-  const mark = { seq: 3, generation: 0, bytes: synced, chain: crc32c(bytes, 0, synced), term: 2, votedFor: null, logLength: 2 };
+  const mark = {
+    seq: 3,
+    generation: 0,
+    bytes: synced,
+    chain: crc32c(bytes, 0, synced),
+    term: 2,
+    votedFor: null,
+    logLength: 2,
+  };
   disk.replace(markPathOf(path), Buffer.concat([Buffer.alloc(512), encodeSlot(mark)]));
 }
 
@@ -57,7 +72,10 @@ describe('WAL records', () => {
     for (let cut = 0; cut <= bytes.length; cut++) {
       const whole = ends.filter((e) => e <= cut).length;
       const scan = scanRecords('wal.log', bytes.subarray(0, cut));
-      expect(scan.records.map((r) => r.record), `cut at ${cut}`).toEqual(RECORDS.slice(0, whole));
+      expect(
+        scan.records.map((r) => r.record),
+        `cut at ${cut}`,
+      ).toEqual(RECORDS.slice(0, whole));
       const boundary = cut === 0 || ends.includes(cut);
       expect(scan.tornTail === null, `cut at ${cut}`).toBe(boundary);
       expect(scan.validBytes).toBe(whole === 0 ? 0 : ends[whole - 1]);
@@ -89,7 +107,10 @@ describe('WAL records', () => {
   });
 
   it('refuses a record whose checksum holds but whose content is not a record', () => {
-    const bad = Buffer.concat([encodeRecord(RECORDS[0]!), encodeRecord({ t: 'log', keep: -1, append: [] } as unknown as WalRecord)]);
+    const bad = Buffer.concat([
+      encodeRecord(RECORDS[0]!),
+      encodeRecord({ t: 'log', keep: -1, append: [] } as unknown as WalRecord),
+    ]);
     expect(() => scanRecords('w', bad)).toThrow(/offset \d+: the checksum holds but the record has a bad keep/);
   });
 });
@@ -101,7 +122,14 @@ describe('the write-ahead log of a server', () => {
     putLog(disk, '/d/wal.log', bytes.subarray(0, ends[4]! + 5), ends[3]!);
     const { wal, recovery } = WriteAheadLog.open(disk, '/d/wal.log');
     expect(recovery.tornTail).toMatchObject({ offset: ends[4], bytes: 5 });
-    expect(recovery.durable).toEqual({ currentTerm: 2, votedFor: null, log: [{ term: 1, value: 'a=1' }, { term: 2, value: 'c=ü' }] });
+    expect(recovery.durable).toEqual({
+      currentTerm: 2,
+      votedFor: null,
+      log: [
+        { term: 1, value: 'a=1' },
+        { term: 2, value: 'c=ü' },
+      ],
+    });
     expect(recovery.incarnation).toBe(2);
     wal.close();
     // The tail is gone and the new boot record follows the last whole record.
@@ -122,7 +150,9 @@ describe('the write-ahead log of a server', () => {
       const bytes = c.disks.get(id)!.read(`/data/${id}/wal.log`)!;
       if (scanRecords('w', bytes).records[0]?.record.t === 'snapshot') compacted++;
       // Bounded by the state it holds, not by the history that led to it.
-      expect(bytes.length).toBeLessThan(Math.max(2048, 2 * (before.log.length * 24 + JSON.stringify(before.log).length + 128)) + 4096);
+      expect(bytes.length).toBeLessThan(
+        Math.max(2048, 2 * (before.log.length * 24 + JSON.stringify(before.log).length + 128)) + 4096,
+      );
       const { wal, recovery } = WriteAheadLog.open(c.disks.get(id)!, `/data/${id}/wal.log`);
       wal.close();
       expect(recovery.durable?.currentTerm).toBe(before.term);
@@ -137,7 +167,9 @@ describe('the write-ahead log of a server', () => {
     const damaged = Buffer.from(bytes);
     damaged.writeUInt8(damaged.readUInt8(ends[1]! + 9) ^ 0x20, ends[1]! + 9);
     putLog(disk, '/d/wal.log', damaged, ends[1]!);
-    expect(() => WriteAheadLog.open(disk, '/d/wal.log')).toThrow(`/d/wal.log: corrupt write-ahead log at byte offset ${ends[1]}: checksum mismatch`);
+    expect(() => WriteAheadLog.open(disk, '/d/wal.log')).toThrow(
+      `/d/wal.log: corrupt write-ahead log at byte offset ${ends[1]}: checksum mismatch`,
+    );
   });
 });
 
@@ -169,12 +201,32 @@ describe('a damaged write-ahead log never starts a server with less than it prom
     const { disk, path, bytes } = livedLog();
     expect(bytes.length).toBeGreaterThan(4 * SECTOR);
     const cases: Array<[string, Buffer, RegExp]> = [
-      ['zero-filled', Buffer.alloc(bytes.length), /at byte offset 0: an impossible record length 0, inside the synced bytes \(not the torn end of an unfinished write\): its mark says it held term \d+, (vote for n\d|no vote), \d+ log entries in [\d,]+ synced bytes/],
-      ['cut at a sector boundary', bytes.subarray(0, Math.floor((bytes.length - 1) / SECTOR) * SECTOR), /the file ends at [\d,]+ bytes, cut short: its mark says/],
+      [
+        'zero-filled',
+        Buffer.alloc(bytes.length),
+        /at byte offset 0: an impossible record length 0, inside the synced bytes \(not the torn end of an unfinished write\): its mark says it held term \d+, (vote for n\d|no vote), \d+ log entries in [\d,]+ synced bytes/,
+      ],
+      [
+        'cut at a sector boundary',
+        bytes.subarray(0, Math.floor((bytes.length - 1) / SECTOR) * SECTOR),
+        /the file ends at [\d,]+ bytes, cut short: its mark says/,
+      ],
       ['cut to nothing', Buffer.alloc(0), /at byte offset 0: the file ends at 0 bytes, cut short/],
-      ['a zeroed sector inside', Buffer.concat([bytes.subarray(0, SECTOR), Buffer.alloc(SECTOR), bytes.subarray(2 * SECTOR)]), /corrupt write-ahead log at byte offset \d+: /],
-      ['the last sector zeroed', Buffer.concat([bytes.subarray(0, bytes.length - SECTOR), Buffer.alloc(SECTOR)]), /inside the synced bytes \(not the torn end of an unfinished write\)/],
-      ['the last record flipped', Buffer.from(bytes.map((b, k) => (k === bytes.length - 3 ? b ^ 0x10 : b))), /checksum mismatch.*inside the synced bytes/],
+      [
+        'a zeroed sector inside',
+        Buffer.concat([bytes.subarray(0, SECTOR), Buffer.alloc(SECTOR), bytes.subarray(2 * SECTOR)]),
+        /corrupt write-ahead log at byte offset \d+: /,
+      ],
+      [
+        'the last sector zeroed',
+        Buffer.concat([bytes.subarray(0, bytes.length - SECTOR), Buffer.alloc(SECTOR)]),
+        /inside the synced bytes \(not the torn end of an unfinished write\)/,
+      ],
+      [
+        'the last record flipped',
+        Buffer.from(bytes.map((b, k) => (k === bytes.length - 3 ? b ^ 0x10 : b))),
+        /checksum mismatch.*inside the synced bytes/,
+      ],
     ];
     for (const [what, content, message] of cases) {
       disk.replace(path, content);
@@ -192,15 +244,33 @@ describe('a damaged write-ahead log never starts a server with less than it prom
     const { disk, path, bytes } = livedLog();
     const records = scanRecords(path, bytes).records;
     // Two records of one length swap places: each is whole, the file is not what was synced.
-    const a = records.findIndex((r, k) => k > 0 && records.some((q, j) => j > k && q.record.t === r.record.t && encodeRecord(q.record).length === encodeRecord(r.record).length && JSON.stringify(q.record) !== JSON.stringify(r.record)));
+    const a = records.findIndex(
+      (r, k) =>
+        k > 0 &&
+        records.some(
+          (q, j) =>
+            j > k &&
+            q.record.t === r.record.t &&
+            encodeRecord(q.record).length === encodeRecord(r.record).length &&
+            JSON.stringify(q.record) !== JSON.stringify(r.record),
+        ),
+    );
     expect(a).toBeGreaterThan(0);
-    const b = records.findIndex((q, j) => j > a && encodeRecord(q.record).length === encodeRecord(records[a]!.record).length && q.record.t === records[a]!.record.t && JSON.stringify(q.record) !== JSON.stringify(records[a]!.record));
+    const b = records.findIndex(
+      (q, j) =>
+        j > a &&
+        encodeRecord(q.record).length === encodeRecord(records[a]!.record).length &&
+        q.record.t === records[a]!.record.t &&
+        JSON.stringify(q.record) !== JSON.stringify(records[a]!.record),
+    );
     const swapped = Buffer.from(bytes);
     const len = encodeRecord(records[a]!.record).length;
     bytes.copy(swapped, records[a]!.offset, records[b]!.offset, records[b]!.offset + len);
     bytes.copy(swapped, records[b]!.offset, records[a]!.offset, records[a]!.offset + len);
     disk.replace(path, swapped);
-    expect(refused(disk, path)).toMatch(/bytes are whole records but not the ones synced \(their checksum differs: a stale or misdirected sector\)/);
+    expect(refused(disk, path)).toMatch(
+      /bytes are whole records but not the ones synced \(their checksum differs: a stale or misdirected sector\)/,
+    );
   });
 
   it('a torn write past the synced bytes is cut off and the server starts with all it promised', () => {
@@ -209,7 +279,11 @@ describe('a damaged write-ahead log never starts a server with less than it prom
     promised.wal.close();
     const synced = disk.read(path)!;
     const mark = disk.read(markPathOf(path))!;
-    for (const tail of [Buffer.alloc(SECTOR), Buffer.from([7, 0, 0]), encodeRecord({ t: 'boot', incarnation: 99 }).subarray(0, 11)]) {
+    for (const tail of [
+      Buffer.alloc(SECTOR),
+      Buffer.from([7, 0, 0]),
+      encodeRecord({ t: 'boot', incarnation: 99 }).subarray(0, 11),
+    ]) {
       disk.replace(path, Buffer.concat([synced, tail]));
       disk.replace(markPathOf(path), mark);
       const { wal, recovery } = WriteAheadLog.open(disk, path);
@@ -251,7 +325,9 @@ describe('a damaged write-ahead log never starts a server with less than it prom
     const compacted = disk.read(path)!;
     const before = disk.read(markPath)!;
     disk.replace(path, log);
-    expect(refused(disk, path)).toMatch(/the log is of generation 0, older than its mark's: an older file brought back \(as by a lost rename\)/);
+    expect(refused(disk, path)).toMatch(
+      /the log is of generation 0, older than its mark's: an older file brought back \(as by a lost rename\)/,
+    );
     disk.replace(path, compacted);
     disk.replace(markPath, mark);
     expect(refused(disk, path)).toBe('started');
@@ -269,7 +345,11 @@ describe('the damage matrix: any damage to any place of a log either refuses to 
       const disk = c.disks.get(id)!;
       const path = `/data/${id}/wal.log`;
       // Past the synced bytes, the torn half of a write that never finished: nobody was promised what it holds.
-      const torn = encodeRecord({ t: 'log', keep: 0, append: Array.from({ length: 12 }, (_, k) => ({ term: 99, value: `torn-${k}` })) });
+      const torn = encodeRecord({
+        t: 'log',
+        keep: 0,
+        append: Array.from({ length: 12 }, (_, k) => ({ term: 99, value: `torn-${k}` })),
+      });
       const log = Buffer.concat([disk.read(path)!, torn.subarray(0, torn.length >> 1)]);
       disk.replace(path, log);
       const mark = disk.read(markPathOf(path))!;
@@ -293,9 +373,10 @@ describe('the damage matrix: any damage to any place of a log either refuses to 
           const damaged = Buffer.from(life.log);
           const end = Math.min(damaged.length, at + length);
           if (kind === 'zero') damaged.fill(0, at, end);
-          if (kind === 'flip') damaged[at] = damaged[at]! ^ (1 << byte % 8);
+          if (kind === 'flip') damaged[at] = damaged[at]! ^ (1 << (byte % 8));
           if (kind === 'random') for (let k = at; k < end; k++) damaged[k] = (byte * 31 + k * 17) & 0xff;
-          if (kind === 'stale') life.log.copy(damaged, at, Math.max(0, at - SECTOR), Math.max(0, at - SECTOR) + (end - at));
+          if (kind === 'stale')
+            life.log.copy(damaged, at, Math.max(0, at - SECTOR), Math.max(0, at - SECTOR) + (end - at));
           const content = kind === 'cut' ? damaged.subarray(0, at) : damaged;
           if (content.equals(life.log)) return; // the damage changed nothing (a stale copy of equal bytes)
           life.disk.replace(life.path, content);

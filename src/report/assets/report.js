@@ -10,12 +10,30 @@
   var TOP = 22;
   var LANE = 58;
   var ABBREVIATIONS = {
-    Timeout: 'TO', RequestVote: 'RV', BecomeLeader: 'BL', ClientRequest: 'CR', AdvanceCommitIndex: 'AC',
-    AppendEntries: 'AE', UpdateTerm: 'UT', HandleRequestVoteRequest: 'hRV', HandleRequestVoteResponse: 'hRVr',
-    HandleAppendEntriesRequest: 'hAE', HandleAppendEntriesResponse: 'hAEr', DropStaleResponse: 'DS',
-    Restart: 'RS', DropMessage: 'drop', DuplicateMessage: 'dup',
+    Timeout: 'TO',
+    RequestVote: 'RV',
+    BecomeLeader: 'BL',
+    ClientRequest: 'CR',
+    AdvanceCommitIndex: 'AC',
+    AppendEntries: 'AE',
+    UpdateTerm: 'UT',
+    HandleRequestVoteRequest: 'hRV',
+    HandleRequestVoteResponse: 'hRVr',
+    HandleAppendEntriesRequest: 'hAE',
+    HandleAppendEntriesResponse: 'hAEr',
+    DropStaleResponse: 'DS',
+    Restart: 'RS',
+    DropMessage: 'drop',
+    DuplicateMessage: 'dup',
   };
-  var CONSUMING = { HandleRequestVoteRequest: 1, HandleRequestVoteResponse: 1, HandleAppendEntriesRequest: 1, HandleAppendEntriesResponse: 1, DropStaleResponse: 1, DropMessage: 1 };
+  var CONSUMING = {
+    HandleRequestVoteRequest: 1,
+    HandleRequestVoteResponse: 1,
+    HandleAppendEntriesRequest: 1,
+    HandleAppendEntriesResponse: 1,
+    DropStaleResponse: 1,
+    DropMessage: 1,
+  };
 
   var dataElement = document.getElementById('report-data');
   var data = dataElement ? JSON.parse(dataElement.textContent) : { diagrams: {} };
@@ -38,7 +56,16 @@
   function canonical(v) {
     if (Array.isArray(v)) return '[' + v.map(canonical).join(',') + ']';
     if (v !== null && typeof v === 'object') {
-      return '{' + Object.keys(v).sort().map(function (k) { return JSON.stringify(k) + ':' + canonical(v[k]); }).join(',') + '}';
+      return (
+        '{' +
+        Object.keys(v)
+          .sort()
+          .map(function (k) {
+            return JSON.stringify(k) + ':' + canonical(v[k]);
+          })
+          .join(',') +
+        '}'
+      );
     }
     return JSON.stringify(v);
   }
@@ -49,9 +76,20 @@
     if (m.type === 'RequestVoteRequest') return head + ', last log ' + m.lastLogIndex + '@t' + m.lastLogTerm;
     if (m.type === 'RequestVoteResponse') return head + (m.voteGranted ? ', granted' : ', refused');
     if (m.type === 'AppendEntriesRequest') {
-      return head + ', prev ' + m.prevLogIndex + '@t' + m.prevLogTerm + ', ' + (m.entries ? m.entries.length : 0) + ' entries, commit ' + m.commitIndex;
+      return (
+        head +
+        ', prev ' +
+        m.prevLogIndex +
+        '@t' +
+        m.prevLogTerm +
+        ', ' +
+        (m.entries ? m.entries.length : 0) +
+        ' entries, commit ' +
+        m.commitIndex
+      );
     }
-    if (m.type === 'AppendEntriesResponse') return head + (m.success ? ', success' : ', failure') + ', match ' + m.matchIndex;
+    if (m.type === 'AppendEntriesResponse')
+      return head + (m.success ? ', success' : ', failure') + ', match ' + m.matchIndex;
     return head;
   }
 
@@ -68,9 +106,13 @@
 
   function copyStart(d) {
     var servers = {};
-    d.nodes.forEach(function (id) { servers[id] = { state: d.start[id].state, log: d.start[id].log.slice() }; });
+    d.nodes.forEach(function (id) {
+      servers[id] = { state: d.start[id].state, log: d.start[id].log.slice() };
+    });
     var bag = new Map();
-    d.startMessages.forEach(function (m) { bag.set(canonical(m.msg), { msg: m.msg, copies: m.copies }); });
+    d.startMessages.forEach(function (m) {
+      bag.set(canonical(m.msg), { msg: m.msg, copies: m.copies });
+    });
     return { servers: servers, bag: bag };
   }
 
@@ -107,21 +149,35 @@
   function roleAfter(d) {
     // The role of each server after each event, for the lane bands.
     var roles = {};
-    d.nodes.forEach(function (id) { roles[id] = [{ at: -1, role: d.start[id].state.role }]; });
-    d.events.forEach(function (e, k) { if (e.state) roles[e.node].push({ at: k, role: e.state.role }); });
+    d.nodes.forEach(function (id) {
+      roles[id] = [{ at: -1, role: d.start[id].state.role }];
+    });
+    d.events.forEach(function (e, k) {
+      if (e.state) roles[e.node].push({ at: k, role: e.state.role });
+    });
     return roles;
   }
 
   // --- Drawing ---
 
-  function x(k) { return LEFT + k * STEP + STEP / 2; }
+  function x(k) {
+    return LEFT + k * STEP + STEP / 2;
+  }
 
   function draw(container, d) {
-    var hasNetwork = d.events.some(function (e) { return !e.node; }) || d.arrows.some(function (a) { return a.fate === 'dropped'; });
+    var hasNetwork =
+      d.events.some(function (e) {
+        return !e.node;
+      }) ||
+      d.arrows.some(function (a) {
+        return a.fate === 'dropped';
+      });
     var lanes = d.nodes.slice();
     if (hasNetwork) lanes.push('network');
     var laneY = {};
-    lanes.forEach(function (id, n) { laneY[id] = TOP + n * LANE + LANE / 2; });
+    lanes.forEach(function (id, n) {
+      laneY[id] = TOP + n * LANE + LANE / 2;
+    });
     var n = d.events.length;
     // Room on the right for the failing event's label and the arrows still in flight.
     var width = LEFT * 2 + Math.max(n, 1) * STEP + 460;
@@ -135,19 +191,59 @@
       names.appendChild(row);
     });
     var scroller = html('div', null, 'scroller');
-    var svg = el('svg', { width: width, height: height, viewBox: '0 0 ' + width + ' ' + height, role: 'img', 'aria-label': 'space-time diagram of ' + d.title });
+    var svg = el('svg', {
+      width: width,
+      height: height,
+      viewBox: '0 0 ' + width + ' ' + height,
+      role: 'img',
+      'aria-label': 'space-time diagram of ' + d.title,
+    });
     scroller.appendChild(svg);
     container.appendChild(names);
     container.appendChild(scroller);
 
     var defs = el('defs', {}, svg);
-    ['RequestVoteRequest', 'RequestVoteResponse', 'AppendEntriesRequest', 'AppendEntriesResponse', 'dropped'].forEach(function (t) {
-      var marker = el('marker', { id: d.id + '-head-' + t, viewBox: '0 0 10 10', refX: '9', refY: '5', markerWidth: '6', markerHeight: '6', orient: 'auto-start-reverse' }, defs);
-      el('path', { d: 'M 0 0 L 10 5 L 0 10 z', class: 'arrow-head ' + t, fill: t === 'dropped' ? '#dc2626' : { RequestVoteRequest: '#2563eb', RequestVoteResponse: '#60a5fa', AppendEntriesRequest: '#7c3aed', AppendEntriesResponse: '#c084fc' }[t] }, marker);
-    });
+    ['RequestVoteRequest', 'RequestVoteResponse', 'AppendEntriesRequest', 'AppendEntriesResponse', 'dropped'].forEach(
+      function (t) {
+        var marker = el(
+          'marker',
+          {
+            id: d.id + '-head-' + t,
+            viewBox: '0 0 10 10',
+            refX: '9',
+            refY: '5',
+            markerWidth: '6',
+            markerHeight: '6',
+            orient: 'auto-start-reverse',
+          },
+          defs,
+        );
+        el(
+          'path',
+          {
+            d: 'M 0 0 L 10 5 L 0 10 z',
+            class: 'arrow-head ' + t,
+            fill:
+              t === 'dropped'
+                ? '#dc2626'
+                : {
+                    RequestVoteRequest: '#2563eb',
+                    RequestVoteResponse: '#60a5fa',
+                    AppendEntriesRequest: '#7c3aed',
+                    AppendEntriesResponse: '#c084fc',
+                  }[t],
+          },
+          marker,
+        );
+      },
+    );
 
     var columns = el('g', { class: 'columns' }, svg);
-    var selectedColumn = el('rect', { class: 'selected-column', x: -100, y: TOP - 4, width: STEP, height: height - TOP }, columns);
+    var selectedColumn = el(
+      'rect',
+      { class: 'selected-column', x: -100, y: TOP - 4, width: STEP, height: height - TOP },
+      columns,
+    );
     var axis = el('g', { class: 'axis' }, svg);
     for (var k = 0; k < n; k++) {
       var number = d.events[k].i;
@@ -164,28 +260,76 @@
       for (var c = 0; c < changes.length; c++) {
         var from = changes[c].at;
         var to = c + 1 < changes.length ? changes[c + 1].at : n;
-        el('rect', { class: 'band ' + changes[c].role, x: from < 0 ? 0 : x(from), y: laneY[id] - 4, width: Math.max(0, (to < 0 ? 0 : x(to)) - (from < 0 ? 0 : x(from))), height: 8 }, bands);
+        el(
+          'rect',
+          {
+            class: 'band ' + changes[c].role,
+            x: from < 0 ? 0 : x(from),
+            y: laneY[id] - 4,
+            width: Math.max(0, (to < 0 ? 0 : x(to)) - (from < 0 ? 0 : x(from))),
+            height: 8,
+          },
+          bands,
+        );
       }
     });
-    lanes.forEach(function (id) { el('line', { class: 'lane', x1: 0, x2: width, y1: laneY[id], y2: laneY[id] }, svg); });
+    lanes.forEach(function (id) {
+      el('line', { class: 'lane', x1: 0, x2: width, y1: laneY[id], y2: laneY[id] }, svg);
+    });
 
     var arrows = el('g', { class: 'arrows' }, svg);
     d.arrows.forEach(function (a) {
       var x1, y1;
-      if (a.fate === 'duplicate' || (a.fate === 'in-flight' && a.via !== undefined)) { x1 = x(a.via); y1 = laneY.network; }
-      else if (a.from < 0) { x1 = 0; y1 = laneY[a.source]; }
-      else { x1 = x(a.from); y1 = laneY[a.source]; }
+      if (a.fate === 'duplicate' || (a.fate === 'in-flight' && a.via !== undefined)) {
+        x1 = x(a.via);
+        y1 = laneY.network;
+      } else if (a.from < 0) {
+        x1 = 0;
+        y1 = laneY[a.source];
+      } else {
+        x1 = x(a.from);
+        y1 = laneY[a.source];
+      }
       var x2 = a.to < 0 ? x(n - 1) + STEP * 2 : x(a.to);
       var y2 = laneY[a.dest];
       if (y1 === undefined || y2 === undefined) return;
       var head = a.fate === 'dropped' ? 'dropped' : a.type;
-      var path = el('path', { class: 'arrow ' + a.type + ' ' + a.fate, d: 'M ' + x1 + ' ' + y1 + ' L ' + x2 + ' ' + y2 }, arrows);
-      if (a.fate !== 'dropped' && a.fate !== 'in-flight') path.setAttribute('marker-end', 'url(#' + d.id + '-head-' + head + ')');
+      var path = el(
+        'path',
+        { class: 'arrow ' + a.type + ' ' + a.fate, d: 'M ' + x1 + ' ' + y1 + ' L ' + x2 + ' ' + y2 },
+        arrows,
+      );
+      if (a.fate !== 'dropped' && a.fate !== 'in-flight')
+        path.setAttribute('marker-end', 'url(#' + d.id + '-head-' + head + ')');
       if (a.fate === 'dropped') {
-        el('path', { class: 'drop-mark', d: 'M ' + (x2 - 4) + ' ' + (y2 - 4) + ' L ' + (x2 + 4) + ' ' + (y2 + 4) + ' M ' + (x2 - 4) + ' ' + (y2 + 4) + ' L ' + (x2 + 4) + ' ' + (y2 - 4) }, arrows);
+        el(
+          'path',
+          {
+            class: 'drop-mark',
+            d:
+              'M ' +
+              (x2 - 4) +
+              ' ' +
+              (y2 - 4) +
+              ' L ' +
+              (x2 + 4) +
+              ' ' +
+              (y2 + 4) +
+              ' M ' +
+              (x2 - 4) +
+              ' ' +
+              (y2 + 4) +
+              ' L ' +
+              (x2 + 4) +
+              ' ' +
+              (y2 - 4),
+          },
+          arrows,
+        );
       }
       var msg = a.to >= 0 ? d.events[a.to].msg : a.from >= 0 ? d.events[a.from].send : null;
-      el('title', {}, path).textContent = (msg ? messageLabel(msg) : a.type + ' ' + a.source + '→' + a.dest) + ' (' + a.fate + ')';
+      el('title', {}, path).textContent =
+        (msg ? messageLabel(msg) : a.type + ' ' + a.source + '→' + a.dest) + ' (' + a.fate + ')';
     });
 
     var marks = el('g', { class: 'events' }, svg);
@@ -203,13 +347,39 @@
         el('line', { class: 'crash-line', x1: cx, x2: cx, y1: cy - LANE / 2 + 6, y2: cy + LANE / 2 - 6 }, g);
         el('rect', { class: 'mark', x: cx - 6, y: cy - 6, width: 12, height: 12 }, g);
       } else if (!e.node) {
-        el('path', { class: 'mark', d: 'M ' + cx + ' ' + (cy - 7) + ' L ' + (cx + 7) + ' ' + cy + ' L ' + cx + ' ' + (cy + 7) + ' L ' + (cx - 7) + ' ' + cy + ' z' }, g);
+        el(
+          'path',
+          {
+            class: 'mark',
+            d:
+              'M ' +
+              cx +
+              ' ' +
+              (cy - 7) +
+              ' L ' +
+              (cx + 7) +
+              ' ' +
+              cy +
+              ' L ' +
+              cx +
+              ' ' +
+              (cy + 7) +
+              ' L ' +
+              (cx - 7) +
+              ' ' +
+              cy +
+              ' z',
+          },
+          g,
+        );
       } else {
         el('circle', { class: 'mark', cx: cx, cy: cy, r: 6 }, g);
       }
       // Alternate heights, so that the labels of neighbouring events do not run together.
-      el('text', { class: 'abbr', x: cx, y: cy + (k % 2 === 0 ? 17 : 26) }, g).textContent = ABBREVIATIONS[e.action] || e.action;
-      el('title', {}, g).textContent = 'event ' + e.i + ': ' + describe(e) + (e.state ? ' → ' + e.state.role + ', term ' + e.state.term : '');
+      el('text', { class: 'abbr', x: cx, y: cy + (k % 2 === 0 ? 17 : 26) }, g).textContent =
+        ABBREVIATIONS[e.action] || e.action;
+      el('title', {}, g).textContent =
+        'event ' + e.i + ': ' + describe(e) + (e.state ? ' → ' + e.state.role + ', term ' + e.state.term : '');
       groups.push(g);
     });
 
@@ -219,7 +389,11 @@
       if (g) {
         g.classList.add('failing');
         var lane = d.events[f].node || 'network';
-        el('rect', { class: 'failing-column', x: x(f) - STEP / 2, y: TOP - 4, width: STEP, height: height - TOP }, columns);
+        el(
+          'rect',
+          { class: 'failing-column', x: x(f) - STEP / 2, y: TOP - 4, width: STEP, height: height - TOP },
+          columns,
+        );
         var ring = el('circle', { class: 'ring', cx: x(f), cy: laneY[lane], r: 11 });
         g.insertBefore(ring, g.firstChild);
         var label = 'event ' + d.events[f].i + ': ' + (d.failing.callout || d.failing.title);
@@ -236,20 +410,37 @@
 
   // --- The state panel ---
 
-  function showValue(v) { return v === null ? 'null' : typeof v === 'object' ? JSON.stringify(v) : String(v); }
+  function showValue(v) {
+    return v === null ? 'null' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  }
 
   function renderState(panel, d, k) {
     var before = worldAt(d, k - 1);
     // One fold, not two: the state after is the state before with event k applied to a copy.
     var after = { servers: Object.assign({}, before.servers), bag: new Map() };
-    before.bag.forEach(function (v, key) { after.bag.set(key, { msg: v.msg, copies: v.copies }); });
+    before.bag.forEach(function (v, key) {
+      after.bag.set(key, { msg: v.msg, copies: v.copies });
+    });
     apply(after, d.events[k]);
     var e = d.events[k];
     panel.textContent = '';
     panel.appendChild(html('h4', 'State after event ' + e.i + ': ' + describe(e)));
     var table = html('table', null, 'state');
     var head = html('tr');
-    ['server', 'role', 'currentTerm', 'votedFor', 'commitIndex', 'log', 'votesResponded', 'votesGranted', 'nextIndex', 'matchIndex'].forEach(function (h) { head.appendChild(html('th', h)); });
+    [
+      'server',
+      'role',
+      'currentTerm',
+      'votedFor',
+      'commitIndex',
+      'log',
+      'votesResponded',
+      'votesGranted',
+      'nextIndex',
+      'matchIndex',
+    ].forEach(function (h) {
+      head.appendChild(html('th', h));
+    });
     var thead = html('thead');
     thead.appendChild(head);
     table.appendChild(thead);
@@ -261,7 +452,9 @@
       row.setAttribute('data-server', id);
       row.appendChild(html('th', id));
       var fields = [
-        ['role', s.state.role, p.state.role], ['term', s.state.term, p.state.term], ['votedFor', s.state.votedFor, p.state.votedFor],
+        ['role', s.state.role, p.state.role],
+        ['term', s.state.term, p.state.term],
+        ['votedFor', s.state.votedFor, p.state.votedFor],
         ['commitIndex', s.state.commitIndex, p.state.commitIndex],
       ];
       fields.forEach(function (f) {
@@ -275,15 +468,28 @@
       if (canonical(s.log) !== canonical(p.log)) logCell.className = 'changed';
       if (s.log.length === 0) logCell.textContent = '⟨⟩';
       s.log.forEach(function (entry, n) {
-        var chip = html('span', (n + 1) + ':t' + entry.term + ' ' + entry.value, 'log-entry');
+        var chip = html('span', n + 1 + ':t' + entry.term + ' ' + entry.value, 'log-entry');
         if (n < s.state.commitIndex) chip.classList.add('committed');
         if (n >= p.log.length || canonical(p.log[n]) !== canonical(entry)) chip.classList.add('new');
         logCell.appendChild(chip);
       });
       row.appendChild(logCell);
-      [['votesResponded', s.state.votesResponded, p.state.votesResponded], ['votesGranted', s.state.votesGranted, p.state.votesGranted],
-        ['nextIndex', s.state.nextIndex, p.state.nextIndex], ['matchIndex', s.state.matchIndex, p.state.matchIndex]].forEach(function (f) {
-        var td = html('td', Array.isArray(f[1]) ? '{' + f[1].join(', ') + '}' : Object.keys(f[1]).map(function (q) { return q + '↦' + f[1][q]; }).join(' '));
+      [
+        ['votesResponded', s.state.votesResponded, p.state.votesResponded],
+        ['votesGranted', s.state.votesGranted, p.state.votesGranted],
+        ['nextIndex', s.state.nextIndex, p.state.nextIndex],
+        ['matchIndex', s.state.matchIndex, p.state.matchIndex],
+      ].forEach(function (f) {
+        var td = html(
+          'td',
+          Array.isArray(f[1])
+            ? '{' + f[1].join(', ') + '}'
+            : Object.keys(f[1])
+                .map(function (q) {
+                  return q + '↦' + f[1][q];
+                })
+                .join(' '),
+        );
         td.setAttribute('data-field', f[0]);
         if (canonical(f[1]) !== canonical(f[2])) td.className = 'changed';
         row.appendChild(td);
@@ -293,8 +499,12 @@
     table.appendChild(body);
     panel.appendChild(table);
     var inFlight = [];
-    after.bag.forEach(function (v) { inFlight.push(v); });
-    var copies = inFlight.reduce(function (total, m) { return total + m.copies; }, 0);
+    after.bag.forEach(function (v) {
+      inFlight.push(v);
+    });
+    var copies = inFlight.reduce(function (total, m) {
+      return total + m.copies;
+    }, 0);
     panel.appendChild(html('p', copies + ' message(s) in flight after this event' + (copies ? ':' : '.')));
     if (inFlight.length) {
       var list = html('ul', null, 'in-flight');
@@ -331,12 +541,20 @@
       }
     }
     drawn.groups.forEach(function (g, k) {
-      g.addEventListener('click', function () { select(k, false); });
+      g.addEventListener('click', function () {
+        select(k, false);
+      });
     });
     drawn.scroller.tabIndex = 0;
     drawn.scroller.addEventListener('keydown', function (ev) {
-      if (ev.key === 'ArrowRight') { select(selected + 1, true); ev.preventDefault(); }
-      if (ev.key === 'ArrowLeft') { select(selected - 1, true); ev.preventDefault(); }
+      if (ev.key === 'ArrowRight') {
+        select(selected + 1, true);
+        ev.preventDefault();
+      }
+      if (ev.key === 'ArrowLeft') {
+        select(selected - 1, true);
+        ev.preventDefault();
+      }
     });
     // Open where the reader needs to look: at the failing event, or at the end of the run.
     if (d.events.length > 0) select(d.failing ? d.failing.index : d.events.length - 1, true);
@@ -345,7 +563,10 @@
   document.querySelectorAll('.diagram[data-diagram]').forEach(function (container) {
     var details = container.closest('details');
     if (!details || details.open) setUp(container);
-    if (details) details.addEventListener('toggle', function () { if (details.open) setUp(container); });
+    if (details)
+      details.addEventListener('toggle', function () {
+        if (details.open) setUp(container);
+      });
   });
 
   // --- Sortable tables ---
@@ -355,7 +576,9 @@
     headers.forEach(function (th, column) {
       function sort() {
         var ascending = !th.classList.contains('sorted-asc');
-        headers.forEach(function (h) { h.classList.remove('sorted-asc', 'sorted-desc'); });
+        headers.forEach(function (h) {
+          h.classList.remove('sorted-asc', 'sorted-desc');
+        });
         th.classList.add(ascending ? 'sorted-asc' : 'sorted-desc');
         var body = table.tBodies[0];
         var rows = Array.prototype.slice.call(body.rows);
@@ -366,14 +589,26 @@
           return v !== '' && !isNaN(num) ? num : String(v).toLowerCase();
         }
         rows.sort(function (a, b) {
-          var ka = keyOf(a), kb = keyOf(b);
-          var r = typeof ka === 'number' && typeof kb === 'number' ? ka - kb : String(ka) < String(kb) ? -1 : String(ka) > String(kb) ? 1 : 0;
+          var ka = keyOf(a),
+            kb = keyOf(b);
+          var r =
+            typeof ka === 'number' && typeof kb === 'number'
+              ? ka - kb
+              : String(ka) < String(kb)
+                ? -1
+                : String(ka) > String(kb)
+                  ? 1
+                  : 0;
           return ascending ? r : -r;
         });
-        rows.forEach(function (r) { body.appendChild(r); });
+        rows.forEach(function (r) {
+          body.appendChild(r);
+        });
       }
       th.addEventListener('click', sort);
-      th.addEventListener('keydown', function (ev) { if (ev.key === 'Enter') sort(); });
+      th.addEventListener('keydown', function (ev) {
+        if (ev.key === 'Enter') sort();
+      });
     });
   });
 })();
