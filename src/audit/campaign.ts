@@ -37,6 +37,7 @@ import {
 import { findJava, findTlcJar } from '../tlc/jar.js';
 import { formatProblem, validateTraceText, validateTraceValues } from '../trace/validate.js';
 import { countCoverage, type Coverage } from './coverage.js';
+import { shrinkSchedule } from './shrink.js';
 import { oracleSays, type CampaignOracle } from '../verdict/oracles.js';
 import { HarnessError } from '../errors/harness-error.js';
 
@@ -277,14 +278,9 @@ function truncated(s: Schedule, run: RunResult, events: number): Schedule {
 }
 
 /**
- * Shrinks a failing schedule to a 1-minimal one that fails the same way (the
- * same oracle): first delta debugging over chunks of steps, and 5 servers
- * tried as 3; then, until nothing changes, each step left out alone, each
- * step made simpler (fast-check's way: smaller picks, plainer kinds), and
- * the servers reduced again. A candidate is kept if it fails by the same
- * oracle no later (in events) and with no more steps. Every candidate is
- * judged in this process, so this takes thousands of runs where TLC allowed
- * dozens.
+ * Shrinks a failing schedule (see shrink.ts) to one that fails by the same
+ * oracle. Every candidate is judged in this process, so this takes
+ * thousands of runs where TLC allowed dozens.
  */
 function shrink(schedule: Schedule, first: Verdict, firstRun: RunResult, deadline: number) {
   const started = performance.now();
@@ -309,93 +305,24 @@ function shrink(schedule: Schedule, first: Verdict, firstRun: RunResult, deadlin
       bestVerdict = v;
     }
   }
-  const timeLeft = () => performance.now() < deadline;
-  /** Judges a candidate; adopts it if it fails the same way, no later and with no more steps (fewer of either if `strictly`). */
-  const attempt = (candidate: Schedule, strictly: boolean): boolean => {
+  const judge = (candidate: Schedule) => {
     const { runs, verdicts } = judgeAll([candidate], phase);
-    rounds++;
     const v = verdicts[0]!;
-    if (!v.failed || v.oracle !== first.oracle) return false;
-    const cut = truncated(candidate, runs[0]!, v.events);
-    const smaller = v.events < bestVerdict.events || cut.steps.length < best.steps.length || cut.nodes < best.nodes;
-    if (
-      v.events > bestVerdict.events ||
-      cut.steps.length > best.steps.length ||
-      cut.nodes > best.nodes ||
-      (strictly && !smaller)
-    )
-      return false;
-    best = cut;
-    bestVerdict = v;
-    return true;
+    if (!v.failed || v.oracle !== first.oracle) return null;
+    return { events: v.events, cut: truncated(candidate, runs[0]!, v.events), verdict: v };
   };
-  const without = (from: number, size: number): Schedule => ({
-    ...best,
-    steps: [...best.steps.slice(0, from), ...best.steps.slice(from + size)],
+  const shrunk = shrinkSchedule(best, bestVerdict.events, bestVerdict, {
+    judge,
+    simplifications,
+    fewestNodes: 3,
+    pairsUpTo: PAIRS_UP_TO,
+    deadline,
   });
-  /** The same steps on 3 servers instead of 5, if that still fails. */
-  const fewerNodes = () => best.nodes > 3 && timeLeft() && attempt({ ...best, nodes: 3 }, true);
-  /** Delta debugging: chunks of steps left out, halving the chunks when none can go. */
-  const removeChunks = () => {
-    let parts = 2;
-    while (timeLeft() && best.steps.length > 1) {
-      const n = best.steps.length;
-      const size = Math.ceil(n / Math.min(parts, n));
-      let removed = false;
-      for (let from = 0; from < best.steps.length && timeLeft();) {
-        if (attempt(without(from, size), true)) removed = true;
-        else from += size;
-      }
-      if (removed) parts = Math.max(parts - 1, 2);
-      else if (size > 1) parts = Math.min(parts * 2, best.steps.length);
-      else break;
-    }
-  };
-  /** One pass of single steps left out and made simpler; whether anything changed. */
-  const onePass = (): boolean => {
-    let changed = false;
-    for (let k = best.steps.length - 1; k >= 0 && timeLeft(); k--) {
-      if (k >= best.steps.length) continue;
-      if (attempt(without(k, 1), true)) {
-        changed = true;
-        continue;
-      }
-      for (const simpler of simplifications(best.steps[k]!)) {
-        if (attempt({ ...best, steps: [...best.steps.slice(0, k), simpler, ...best.steps.slice(k + 1)] }, false)) {
-          changed = true;
-          break;
-        }
-      }
-    }
-    return changed;
-  };
-  /** Two steps left out together (a pair that only matters together, such as a send and its delivery); whether any pair could go. */
-  const pairPass = (): boolean => {
-    for (let a = best.steps.length - 1; a > 0 && timeLeft(); a--) {
-      for (let b = a - 1; b >= 0 && timeLeft(); b--) {
-        const steps = best.steps.filter((_, k) => k !== a && k !== b);
-        if (attempt({ ...best, steps }, true)) return true;
-      }
-    }
-    return false;
-  };
-  fewerNodes();
-  removeChunks();
-  let minimal = false;
-  while (timeLeft()) {
-    if (fewerNodes() || onePass()) continue;
-    // 1-minimal now; pairs of steps may still go, which makes it smaller
-    // still (tried on short schedules only: the pairs grow with the square).
-    if (best.steps.length <= PAIRS_UP_TO && pairPass()) continue;
-    // A pass that the deadline cut short proves nothing.
-    minimal = timeLeft();
-    break;
-  }
   return {
-    schedule: best,
-    verdict: bestVerdict,
-    rounds,
-    minimal,
+    schedule: shrunk.best,
+    verdict: shrunk.verdict,
+    rounds: rounds + shrunk.rounds,
+    minimal: shrunk.minimal,
     phase,
     seconds: (performance.now() - started) / 1000,
   };

@@ -18,6 +18,7 @@ import type { TlcOutcome } from '../tlc/tool-output.js';
 import { readTlaValueAt, type Json } from '../tlc/tla-value.js';
 import { applyEvent, changeLog, logEntries, snapshot, startReplay, type GlobalState } from '../trace/replay.js';
 import { TraceReadError } from '../trace/validate.js';
+import { afterFailure, planBatches, type ClusterPlan } from './batch-plan.js';
 import { decodeTlaString, MESSAGE_CONSTRUCTORS, set, tlaString, TraceDataWriter } from './tla-emit.js';
 import { describeEvent, diagnosisOf, type Diagnosis, type Guard, type TraceVerdict } from '../verdict/diagnosis.js';
 import { makeTempDir, removeTempDir } from '../files/cleanup.js';
@@ -283,235 +284,264 @@ interface Job {
 /** What became of a chunk: its verdict, or why it could not be checked. */
 type ChunkOutcome = { readonly verdict: ChunkVerdict } | { readonly failure: string };
 
+/** What a check has learnt so far, shared by its steps. */
+interface Ledger {
+  /** Why a trace cannot be checked, or could not be read to its end. */
+  readonly problems: Map<number, string>;
+  /** The chunks of each trace, in order, by id. */
+  readonly chunkIds: Map<number, number[]>;
+  readonly outcomes: Map<number, ChunkOutcome>;
+  /** The chunks that were not accepted: their events are needed for the diagnosis. A chunk's events are kept only while it matters. */
+  readonly kept: Map<number, Chunk>;
+  /** Each trace's share of TLC's time, in ms. */
+  readonly traceMs: number[];
+  lastId: number;
+  tlcRuns: number;
+  retries: number;
+  tlcMs: number;
+}
+
+const countOf = (t: TraceInput) => t.eventCount ?? (Array.isArray(t.events) ? t.events.length : 0);
+
 export async function checkTraces(traces: readonly TraceInput[], options: CheckOptions): Promise<CheckReport> {
   const started = performance.now();
   const chunkSize = options.chunkSize ?? 250;
-  const eventsPerBatch = options.eventsPerBatch ?? 15_000;
   const parallel = options.parallel ?? cpus().length;
   const sizes = options.clusterSizes ?? DEFAULT_CLUSTER_SIZES;
-  const countOf = (t: TraceInput) => t.eventCount ?? (Array.isArray(t.events) ? t.events.length : 0);
-
-  /** Why a trace cannot be checked, or could not be read to its end. */
-  const problems = new Map<number, string>();
-  const clusters = new Map<string, number[]>();
-  traces.forEach((t, index) => {
-    const problem = countOf(t) === 0 ? 'the trace has no events' : clusterProblem(t.header, sizes);
-    if (problem) {
-      problems.set(index, `${t.file}: ${problem}`);
-      return;
+  const plan = planBatches(
+    traces.map((t) => ({ file: t.file, header: t.header, eventCount: countOf(t) })),
+    {
+      chunkSize,
+      eventsPerBatch: options.eventsPerBatch ?? 15_000,
+      parallel,
+      clusterProblem: (h) => clusterProblem(h, sizes),
+    },
+  );
+  const ledger: Ledger = {
+    problems: plan.problems,
+    chunkIds: new Map(),
+    outcomes: new Map(),
+    kept: new Map(),
+    traceMs: traces.map(() => 0),
+    lastId: 0,
+    tlcRuns: 0,
+    retries: 0,
+    tlcMs: 0,
+  };
+  const queue = new JobQueue(readBatches(plan.clusters, traces, chunkSize, ledger), ledger);
+  queue.total = plan.clusters.reduce((n, p) => n + p.count, 0);
+  let done = 0;
+  const worker = async () => {
+    for (let job = queue.next(); job; job = queue.next()) {
+      const r = await checkBatch(job.chunks, job.servers, job.maxEntries, options);
+      settle(ledger, queue, job, r);
+      options.onBatchDone?.(++done, queue.total);
     }
-    const key = `${maxEntries(t.header)}:${t.header.nodes.join(',')}`;
-    clusters.set(key, [...(clusters.get(key) ?? []), index]);
-  });
+  };
+  await Promise.all(Array.from({ length: Math.max(1, parallel) }, worker));
+  const verdicts = traces.map((t, index) => traceVerdict(ledger, t, index));
+  return {
+    verdicts,
+    tlcRuns: ledger.tlcRuns,
+    retries: ledger.retries,
+    tlcMs: ledger.tlcMs,
+    wallMs: performance.now() - started,
+    traceSeconds: ledger.traceMs.map((ms) => ms / 1000),
+    kept: options.keepDir ? keepRejected(ledger, traces, verdicts, options) : [],
+  };
+}
 
-  // How many TLC runs each cluster's traces get, known before any is read.
-  const plans = [...clusters].map(([key, members]) => {
-    const [limit, nodes] = key.split(':') as [string, string];
-    const events = members.reduce((n, k) => n + countOf(traces[k]!), 0);
-    const chunks = members.reduce((n, k) => n + Math.ceil(countOf(traces[k]!) / chunkSize), 0);
-    // Small workloads go in one run: a second JVM would cost more than it
-    // saves. Otherwise a whole number of rounds, so that every TLC slot
-    // stays busy until the end.
-    const rounds = events < 2000 ? 1 : parallel;
-    const count = Math.min(chunks, Math.ceil(Math.ceil(events / eventsPerBatch) / rounds) * rounds);
-    return { servers: nodes.split(','), maxEntries: Number(limit), members, target: Math.ceil(events / count), count };
-  });
-
-  /** The chunks of each trace, in order, by id; a chunk's events are kept only while it matters. */
-  const chunkIds = new Map<number, number[]>();
-  const outcomes = new Map<number, ChunkOutcome>();
-  /** The chunks that were not accepted: their events are needed for the diagnosis. */
-  const kept = new Map<number, Chunk>();
-  let ids = 0;
-
-  // Reads the traces as TLC needs them: a batch is cut when it holds its
-  // share of the cluster's events, and only the batches being checked are
-  // in memory.
-  function* batches(): Generator<Job> {
-    for (const plan of plans) {
-      let batch: Chunk[] = [];
-      let batchEvents = 0;
-      const cut = function* (final: boolean): Generator<Job> {
-        if (batch.length > 0 && (final || batchEvents >= plan.target)) {
+/**
+ * Reads the traces as TLC needs them: a batch is cut when it holds its
+ * cluster's share of events, and only the batches being checked are in
+ * memory.
+ */
+function* readBatches(
+  plans: readonly ClusterPlan[],
+  traces: readonly TraceInput[],
+  chunkSize: number,
+  ledger: Ledger,
+): Generator<Job> {
+  for (const plan of plans) {
+    let batch: Chunk[] = [];
+    let batchEvents = 0;
+    for (const index of plan.members) {
+      for (const chunk of readChunks(traces[index]!, index, plan.servers, chunkSize, ledger)) {
+        batch.push(chunk);
+        batchEvents += chunk.events.length;
+        if (batchEvents >= plan.target) {
           yield { servers: plan.servers, maxEntries: plan.maxEntries, chunks: batch };
           batch = [];
           batchEvents = 0;
         }
-      };
-      for (const index of plan.members) {
-        const trace = traces[index]!;
-        const replay = startReplay(plan.servers);
-        const mine: number[] = [];
-        chunkIds.set(index, mine);
-        let chunk: Chunk | null = null;
-        const close = function* (): Generator<Job> {
-          mine.push(chunk!.id);
-          batch.push(chunk!);
-          batchEvents += chunk!.events.length;
-          chunk = null;
-          yield* cut(false);
-        };
-        let position = 0;
-        try {
-          for (const e of trace.events) {
-            if (!chunk)
-              chunk = {
-                id: ++ids,
-                trace: index,
-                start: position,
-                events: [],
-                befores: [],
-                init: snapshot(replay.state),
-              };
-            chunk.befores.push('node' in e ? replay.state.servers[e.node]!.state : undefined);
-            chunk.events.push(e);
-            applyEvent(replay, e);
-            position++;
-            if (chunk.events.length === chunkSize) yield* close();
-          }
-        } catch (err) {
-          if (!(err instanceof TraceReadError)) throw err;
-          problems.set(index, err.message);
-          chunk = null;
-        }
-        if (chunk) yield* close();
       }
-      yield* cut(true);
     }
+    if (batch.length > 0) yield { servers: plan.servers, maxEntries: plan.maxEntries, chunks: batch };
   }
-
-  /** Whether a chunk before this one in its trace already decides the trace. */
-  const decidedBefore = (c: Chunk) =>
-    chunkIds.get(c.trace)!.some((id) => {
-      if (id >= c.id) return false;
-      const o = outcomes.get(id);
-      return o !== undefined && ('failure' in o || o.verdict.kind !== 'accepted');
-    });
-
-  const traceMs: number[] = traces.map(() => 0);
-  let tlcRuns = 0;
-  let retries = 0;
-  let tlcMs = 0;
-  let done = 0;
-  let total = plans.reduce((n, p) => n + p.count, 0);
-  const source = batches();
-  // Batches that TLC could not finish because of one chunk's data, to run
-  // again without that chunk (found from TLC's error trace, or by halving
-  // the batch when TLC does not say), so that one bad trace never costs the
-  // others their verdicts. Chunks after a trace's first rejection are not
-  // run again: the trace is decided.
-  const again: Job[] = [];
-  const nextJob = (): Job | null => {
-    while (again.length > 0) {
-      const job = again.shift()!;
-      const chunks = job.chunks.filter((c) => !decidedBefore(c));
-      if (chunks.length > 0) {
-        retries++;
-        return { ...job, chunks };
-      }
-      total--;
-    }
-    const n = source.next();
-    return n.done ? null : n.value;
-  };
-
-  const settle = (job: Job, r: BatchResult) => {
-    tlcRuns++;
-    tlcMs += r.ms;
-    const batchEvents = job.chunks.reduce((n, c) => n + c.events.length, 0);
-    for (const c of job.chunks)
-      traceMs[c.trace] = (traceMs[c.trace] ?? 0) + (r.ms * c.events.length) / Math.max(1, batchEvents);
-    for (const c of job.chunks) {
-      const v = r.verdicts.get(c.id);
-      if (v) {
-        outcomes.set(c.id, { verdict: v });
-        if (v.kind !== 'accepted') kept.set(c.id, c);
-      }
-    }
-    const open = job.chunks.filter((c) => !outcomes.has(c.id));
-    if (open.length === 0) return;
-    const failure = r.failure ?? 'TLC finished without a verdict for this part of the trace';
-    const fail = (c: Chunk, why: string) => {
-      outcomes.set(c.id, { failure: why });
-      kept.set(c.id, c);
-    };
-    if (!r.dataError) {
-      for (const c of open) fail(c, `: not checked: ${failure}`);
-      return;
-    }
-    const culprit = r.culprit && open.find((c) => c.id === r.culprit!.id);
-    const retry = (chunks: Chunk[]) => {
-      again.push({ ...job, chunks });
-      total++;
-    };
-    if (culprit) {
-      const line = culprit.start + r.culprit!.event + 1;
-      const event = culprit.events[r.culprit!.event - 1];
-      fail(culprit, `:${line}: TLC could not evaluate ${event ? describeEvent(event) : 'this event'}: ${failure}`);
-      const rest = open.filter((c) => c !== culprit);
-      if (rest.length > 0) retry(rest);
-    } else if (open.length === 1) {
-      fail(open[0]!, `: not checked: ${failure}`);
-    } else {
-      const half = Math.ceil(open.length / 2);
-      retry(open.slice(0, half));
-      retry(open.slice(half));
-    }
-  };
-
-  const worker = async () => {
-    for (let job = nextJob(); job; job = nextJob()) {
-      const r = await checkBatch(job.chunks, job.servers, job.maxEntries, options);
-      settle(job, r);
-      options.onBatchDone?.(++done, total);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, parallel) }, worker));
-
-  const verdicts: TraceVerdict[] = traces.map((t, index) => {
-    const events = countOf(t);
-    const problem = problems.get(index);
-    if (problem) return { file: t.file, events, status: 'error', message: problem };
-    // The first chunk that is not accepted decides; later chunks start from a
-    // state the implementation claimed, which no longer means anything.
-    for (const id of chunkIds.get(index)!) {
-      const o = outcomes.get(id);
-      if (!o)
-        return {
-          file: t.file,
-          events,
-          status: 'error',
-          message: `${t.file}: not checked: TLC gave no verdict for part of the trace`,
-        };
-      if ('failure' in o) return { file: t.file, events, status: 'error', message: `${t.file}${o.failure}` };
-      if (o.verdict.kind !== 'accepted')
-        return { file: t.file, events, status: 'rejected', diagnosis: diagnose(kept.get(id)!, o.verdict) };
-    }
-    return { file: t.file, events, status: 'accepted' };
-  });
-  const keptCases: KeptCase[] = [];
-  if (options.keepDir) {
-    traces.forEach((t, index) => {
-      const id = (chunkIds.get(index) ?? []).find((c) => {
-        const o = outcomes.get(c);
-        return o !== undefined && 'verdict' in o && o.verdict.kind !== 'accepted';
-      });
-      if (verdicts[index]!.status === 'rejected' && id !== undefined)
-        keptCases.push(keepChunk(t, keptCases, kept.get(id)!, options));
-    });
-  }
-  return {
-    verdicts,
-    tlcRuns,
-    retries,
-    tlcMs,
-    wallMs: performance.now() - started,
-    traceSeconds: traceMs.map((ms) => ms / 1000),
-    kept: keptCases,
-  };
 }
 
-/** A shell word: the text as it is, whatever it holds. */
+/** One trace's chunks, each starting from the state replayed up to it; a trace that cannot be read to its end is a problem, and yields no more. */
+function* readChunks(
+  trace: TraceInput,
+  index: number,
+  servers: ServerId[],
+  chunkSize: number,
+  ledger: Ledger,
+): Generator<Chunk> {
+  const replay = startReplay(servers);
+  const mine: number[] = [];
+  ledger.chunkIds.set(index, mine);
+  let chunk: Chunk | null = null;
+  let position = 0;
+  try {
+    for (const e of trace.events) {
+      chunk ??= {
+        id: ++ledger.lastId,
+        trace: index,
+        start: position,
+        events: [],
+        befores: [],
+        init: snapshot(replay.state),
+      };
+      chunk.befores.push('node' in e ? replay.state.servers[e.node]!.state : undefined);
+      chunk.events.push(e);
+      applyEvent(replay, e);
+      position++;
+      if (chunk.events.length === chunkSize) {
+        mine.push(chunk.id);
+        const full: Chunk = chunk;
+        chunk = null;
+        yield full;
+      }
+    }
+  } catch (err) {
+    if (!(err instanceof TraceReadError)) throw err;
+    ledger.problems.set(index, err.message);
+    chunk = null;
+  }
+  if (chunk) {
+    mine.push(chunk.id);
+    yield chunk;
+  }
+}
+
+/**
+ * The batches still to run: first those to run again without a chunk whose
+ * data made TLC fail (so that one bad trace never costs the others their
+ * verdicts), then the next batch read. Chunks after a trace's first
+ * rejection are not run again: the trace is decided.
+ */
+class JobQueue {
+  private readonly again: Job[] = [];
+  /** How many TLC runs the check takes, as far as known. */
+  total = 0;
+
+  constructor(
+    private readonly source: Generator<Job>,
+    private readonly ledger: Ledger,
+  ) {}
+
+  retry(job: Job): void {
+    this.again.push(job);
+    this.total++;
+  }
+
+  next(): Job | null {
+    while (this.again.length > 0) {
+      const job = this.again.shift()!;
+      const chunks = job.chunks.filter((c) => !decidedBefore(this.ledger, c));
+      if (chunks.length > 0) {
+        this.ledger.retries++;
+        return { ...job, chunks };
+      }
+      this.total--;
+    }
+    const n = this.source.next();
+    return n.done ? null : n.value;
+  }
+}
+
+/** Whether a chunk before this one in its trace already decides the trace. */
+function decidedBefore(ledger: Ledger, c: Chunk): boolean {
+  return ledger.chunkIds.get(c.trace)!.some((id) => {
+    if (id >= c.id) return false;
+    const o = ledger.outcomes.get(id);
+    return o !== undefined && ('failure' in o || o.verdict.kind !== 'accepted');
+  });
+}
+
+/** Books one TLC run: its time, its chunks' verdicts, and for the chunks it left open, what afterFailure decides. */
+function settle(ledger: Ledger, queue: JobQueue, job: Job, r: BatchResult): void {
+  ledger.tlcRuns++;
+  ledger.tlcMs += r.ms;
+  const batchEvents = job.chunks.reduce((n, c) => n + c.events.length, 0);
+  for (const c of job.chunks) ledger.traceMs[c.trace]! += (r.ms * c.events.length) / Math.max(1, batchEvents);
+  for (const c of job.chunks) {
+    const v = r.verdicts.get(c.id);
+    if (!v) continue;
+    ledger.outcomes.set(c.id, { verdict: v });
+    if (v.kind !== 'accepted') ledger.kept.set(c.id, c);
+  }
+  const open = job.chunks.filter((c) => !ledger.outcomes.has(c.id));
+  const failure = r.failure ?? 'TLC finished without a verdict for this part of the trace';
+  const culprit = r.culprit && open.find((c) => c.id === r.culprit!.id);
+  const next = afterFailure(
+    open,
+    failure,
+    r.dataError,
+    culprit ? { chunk: culprit, why: culpritWhy(culprit, r.culprit!.event, failure) } : null,
+  );
+  for (const [c, why] of next.failed) {
+    ledger.outcomes.set(c.id, { failure: why });
+    ledger.kept.set(c.id, c);
+  }
+  for (const chunks of next.retries) queue.retry({ ...job, chunks });
+}
+
+function culpritWhy(chunk: Chunk, event: number, failure: string): string {
+  const e = chunk.events[event - 1];
+  return `:${chunk.start + event + 1}: TLC could not evaluate ${e ? describeEvent(e) : 'this event'}: ${failure}`;
+}
+
+/** A trace's verdict: the first chunk that is not accepted decides (later chunks start from a state the implementation claimed, which no longer means anything). */
+function traceVerdict(ledger: Ledger, t: TraceInput, index: number): TraceVerdict {
+  const events = countOf(t);
+  const problem = ledger.problems.get(index);
+  if (problem) return { file: t.file, events, status: 'error', message: problem };
+  for (const id of ledger.chunkIds.get(index)!) {
+    const o = ledger.outcomes.get(id);
+    if (!o) {
+      const message = `${t.file}: not checked: TLC gave no verdict for part of the trace`;
+      return { file: t.file, events, status: 'error', message };
+    }
+    if ('failure' in o) return { file: t.file, events, status: 'error', message: `${t.file}${o.failure}` };
+    if (o.verdict.kind !== 'accepted') {
+      return { file: t.file, events, status: 'rejected', diagnosis: diagnose(ledger.kept.get(id)!, o.verdict) };
+    }
+  }
+  return { file: t.file, events, status: 'accepted' };
+}
+
+function keepRejected(
+  ledger: Ledger,
+  traces: readonly TraceInput[],
+  verdicts: readonly TraceVerdict[],
+  options: CheckOptions,
+): KeptCase[] {
+  const cases: KeptCase[] = [];
+  traces.forEach((t, index) => {
+    const id = (ledger.chunkIds.get(index) ?? []).find((c) => {
+      const o = ledger.outcomes.get(c);
+      return o !== undefined && 'verdict' in o && o.verdict.kind !== 'accepted';
+    });
+    if (verdicts[index]!.status === 'rejected' && id !== undefined) {
+      cases.push(keepChunk(t, cases, ledger.kept.get(id)!, options));
+    }
+  });
+  return cases;
+}
+
+/** A word as a POSIX shell reads it: quoted unless it is plain. */
 const shellWord = (w: string) => (/^[\w./:@%+=-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
 
 /**
