@@ -1,6 +1,7 @@
 # raft-tla-harness: every target installs what it needs by itself.
 #   make check   generate N traces from fast-check schedules and validate each with TLC (the main job)
-#   make test    run the vitest suite (installs Debian's chromium for the report tests: see make browser)
+#   make test    the unit, tlc and system tiers of the vitest suite, after make lint (installs Debian's chromium: see make browser)
+#   make test-long  the long tier; make test-all both
 #   make lint    the formatter's check (prettier), the linter (eslint) and the type checker; make format rewrites
 #   make browser install Debian's chromium (apt-get install -y chromium) unless CHROMIUM is already there
 #   make traces  write N traces (default 100) into traces/
@@ -29,7 +30,7 @@ NPX := npx --no-install
 # campaign cannot do: it then died before removing its scratch folders.)
 TSX := node --import tsx
 
-.PHONY: all check test lint format browser itf traces validate bench typecheck clean spec spec-long spec-deep spec-audit setup-tlc audit soak cluster-up cluster-status cluster-down cluster-check fuzz-checkers
+.PHONY: all check test test-long test-all lint lint-format lint-code lint-types format browser itf traces validate bench typecheck clean spec spec-long spec-deep spec-audit setup-tlc audit soak cluster-up cluster-status cluster-down cluster-check fuzz-checkers
 
 all: check
 
@@ -64,16 +65,31 @@ endif
 # The style first, in seconds: the formatter's verdict (make format rewrites),
 # the linter's, and the type checker's.
 FORMATTED := 'src/**/*.{ts,js}' 'tools/**/*.ts' 'test/**/*.ts' '*.{ts,js}'
+# The three run side by side (each takes about 10 s on 2 cores).
 lint: node_modules/.installed
+	@$(MAKE) --no-print-directory -j3 lint-format lint-code lint-types
+
+lint-format:
 	$(NPX) prettier --check --log-level warn $(FORMATTED)
+
+lint-code:
 	$(NPX) eslint --max-warnings 0 .
+
+lint-types:
 	$(NPX) tsc --noEmit -p .
 
 format: node_modules/.installed
 	$(NPX) prettier --write --log-level warn $(FORMATTED)
 
+# The tiers (vitest.config.ts, README "Tests in tiers"): make test runs unit,
+# tlc and system, make test-long the long tier, make test-all both.
 test: lint browser
-	CHROMIUM=$(CHROMIUM) $(NPX) vitest run
+	CHROMIUM=$(CHROMIUM) $(NPX) vitest run --project unit --project tlc --project system
+
+test-long: node_modules/.installed browser
+	CHROMIUM=$(CHROMIUM) $(NPX) vitest run --project long
+
+test-all: test test-long
 
 # The report tests drive Debian's chromium headless (playwright-core downloads
 # no browser). Installed from Debian's packages when missing; without root or

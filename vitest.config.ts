@@ -1,11 +1,27 @@
 import { defineConfig } from 'vitest/config';
 
-// Test files run in parallel, and several start TLC: on 2 cores a test that
-// takes a second alone can take several while TLC runs beside it. A test's
-// own budget (where it sets one) still applies.
+// The suite in four tiers, one folder each (README, "Tests in tiers"):
+//   unit    no Java, no process of its own, no browser: the core, the
+//           simulator, the checkers in process, the storage, the reports' data
+//   tlc     runs TLC: the spec's models, trace checking, the checkers agreeing
+//   system  real processes and a browser: the tools, real clusters, the
+//           nemesis, interruption, the report pages; a sample of each
+//   long    long budgets: the larger models, whole campaigns, every signal
+//           and every fault; make test-all only
+// make test runs unit, tlc and system; make test-all all four.
+//
+// Two test files run at once: most of a system test's time is spent waiting
+// for processes and timers, not computing. A test's own budget (where it sets
+// one) still applies.
+const tier = (name: string, timeout: number) => ({
+  extends: true as const,
+  test: { name, include: [`test/${name}/**/*.test.ts`], testTimeout: timeout },
+});
+
 export default defineConfig({
   test: {
-    testTimeout: 120_000,
-    globalSetup: ['test/global-setup.ts'],
+    globalSetup: ['test/support/global-setup.ts'],
+    maxWorkers: 3,
+    projects: [tier('unit', 60_000), tier('tlc', 300_000), tier('system', 120_000), tier('long', 900_000)],
   },
 });

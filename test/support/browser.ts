@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { REPO_ROOT } from '../src/files/repo-root.js';
+import { REPO_ROOT } from '../../src/files/repo-root.js';
 
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 export const SCREENSHOTS = join(REPO_ROOT, 'test-artifacts', 'screenshots');

@@ -1,7 +1,7 @@
 // Java and TLC for the test files that run TLC: looked up (and obtained if
 // need be) once per file. Without them the file fails, never skips, with a
 // message that says how to get them.
-import { findJava, findTlcJar, type JavaRuntime, type TlcJar } from '../src/tlc/jar.js';
+import { findJava, findTlcJar, type JavaRuntime, type TlcJar } from '../../src/tlc/jar.js';
 
 export async function needTlc(): Promise<{ java: JavaRuntime; jar: TlcJar }> {
   try {

@@ -4,58 +4,15 @@
 // after it; tables sort; nothing on the page errs or reaches the network.
 // A screenshot of each page is kept in test-artifacts/screenshots/.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TraceEvent } from '../src/raft/events.js';
-import { applyEvent, startReplay } from '../src/trace/replay.js';
-import { validateTraceFile } from '../src/trace/validate.js';
-import { launchBrowser, openReport, type OpenedPage } from './browser.js';
-import { needTlc } from './need-tlc.js';
-
-interface ManifestEntry {
-  file: string;
-  verdict: string;
-  line?: number;
-  action?: string;
-  path?: string;
-  condition?: string;
-}
-const manifest = JSON.parse(readFileSync('traces/fixtures/manifest.json', 'utf8')) as ManifestEntry[];
-const fixture = (file: string) => manifest.find((m) => m.file === file && !('specMutant' in m))!;
-
-function checkTraces(args: string[]): {
-  status: number | null;
-  output: string;
-  dir: string;
-  html: string;
-  json: string;
-} {
-  const dir = mkdtempSync(join(tmpdir(), 'report-'));
-  const json = join(dir, 'check-report.json');
-  const run = spawnSync('npx', ['tsx', 'tools/check-traces.ts', '--report', json, ...args], { encoding: 'utf8' });
-  return { status: run.status, output: run.stdout + run.stderr, dir, html: join(dir, 'check-report.html'), json };
-}
-
-function eventsOf(file: string): TraceEvent[] {
-  const v = validateTraceFile(file);
-  if (!v.ok) throw new Error(`fixture ${file} is invalid`);
-  return [...v.trace.events];
-}
-
-/** The failing mark lies inside the diagram's scrolled viewport. */
-async function inView(p: OpenedPage, diagram: string, selector: string): Promise<boolean> {
-  return p.page.evaluate(
-    ([d, s]) => {
-      const scroller = document.querySelector(`details#${d} .scroller`)!.getBoundingClientRect();
-      const mark = document.querySelector(`details#${d} ${s}`)!.getBoundingClientRect();
-      return mark.left >= scroller.left && mark.right <= scroller.right;
-    },
-    [diagram, selector] as const,
-  );
-}
+import { applyEvent, startReplay } from '../../src/trace/replay.js';
+import { launchBrowser, openReport } from '../support/browser.js';
+import { needTlc } from '../support/need-tlc.js';
+import { checkTraces, eventsOf, fixture, inView } from '../support/report-pages.js';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -171,80 +128,5 @@ describe('the check report of rejected traces, in a browser', () => {
     expect(verdict![2]).toBe(v.diagnosis.kind);
     // The fixture fits in one chunk: TLC's k is the event's number in the trace.
     expect(Number(verdict![3])).toBe(v.diagnosis.event.i);
-  });
-});
-
-describe('a long trace', () => {
-  it('opens at a window around the failing event, built from the state rebuilt before it', async () => {
-    const fx = fixture('rejected-vote-on-stale-term.ndjson');
-    const run = checkTraces(['--window', '12', `traces/fixtures/${fx.file}`]);
-    expect(run.status, run.output).toBe(1);
-    const events = eventsOf(`traces/fixtures/${fx.file}`);
-    const p = await openReport(browser, run.html);
-    try {
-      const note = await p.page.locator('details#trace-1 .window-note').textContent();
-      const [, first, last, total] = /Showing events (\d+) to (\d+) of (\d+)/.exec(note ?? '')!.map(Number);
-      expect(total).toBe(events.length);
-      expect(last! - first! + 1).toBe(12);
-      expect(first).toBeGreaterThan(1);
-      expect(await p.page.locator('details#trace-1 .event').count()).toBe(12);
-      expect(await p.page.locator('details#trace-1 .event.failing').getAttribute('data-event')).toBe(
-        String(fx.line! - 1),
-      );
-      expect(await inView(p, 'trace-1', '.event.failing')).toBe(true);
-      // The window's first event shows the state the whole trace implies there.
-      await p.page.locator(`details#trace-1 .event[data-event="${first}"]`).click();
-      const replay = startReplay(['n1', 'n2', 'n3']);
-      for (const e of events.slice(0, first)) applyEvent(replay, e);
-      const panel = p.page.locator('.state-panel[data-for="trace-1"]');
-      for (const id of ['n1', 'n2', 'n3']) {
-        const s = replay.state.servers[id]!;
-        expect(await panel.locator(`tr[data-server="${id}"] td[data-field="votedFor"]`).textContent()).toBe(
-          String(s.state.votedFor),
-        );
-        expect(await panel.locator(`tr[data-server="${id}"] td[data-field="log"] .log-entry`).count()).toBe(
-          s.log.length,
-        );
-      }
-      expect(p.errors).toEqual([]);
-    } finally {
-      await p.page.close();
-    }
-  });
-});
-
-describe('the check report of an accepted run, in a browser', () => {
-  it('says every trace was accepted, draws no diagram, and sorts its table by the column clicked', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'accepted-'));
-    const gen = spawnSync('npx', ['tsx', 'tools/generate-traces.ts', '--count', '4', '--out', dir], {
-      encoding: 'utf8',
-    });
-    expect(gen.status, gen.stdout + gen.stderr).toBe(0);
-    const files = ['1', '2', '3', '4'].map((n) => join(dir, `seed-${n}.ndjson`)).filter(existsSync);
-    expect(files.length, gen.stdout).toBe(4);
-    const run = checkTraces(files);
-    expect(run.status, run.output).toBe(0);
-    const p = await openReport(browser, run.html);
-    try {
-      expect(await p.page.locator('.verdict-line').textContent()).toBe('All 4 trace(s) accepted by TLC.');
-      expect(await p.page.locator('.trace-diagram').count()).toBe(0);
-      const rows = p.page.locator('table#traces tbody tr');
-      expect(await rows.count()).toBe(4);
-      const eventsColumn = async () =>
-        await rows.evaluateAll((rs) => rs.map((r) => Number((r as HTMLTableRowElement).cells[3]!.dataset.sort)));
-      const header = p.page.locator('table#traces th', { hasText: 'events' });
-      await header.click();
-      const up = await eventsColumn();
-      expect(up).toEqual([...up].sort((a, b) => a - b));
-      await header.click();
-      const down = await eventsColumn();
-      expect(down).toEqual([...up].reverse());
-      expect(new Set(up).size, 'four traces of distinct lengths make the order visible').toBeGreaterThan(1);
-      await p.screenshot('check-accepted');
-      expect(p.errors).toEqual([]);
-      expect(p.requests).toEqual([]);
-    } finally {
-      await p.page.close();
-    }
   });
 });

@@ -17,7 +17,7 @@ import { MergeError, mergedNdjson, mergeTraceFiles } from '../../src/trace/merge
 import { validateTraceText } from '../../src/trace/validate.js';
 import { checkTraces } from '../../src/check/trace-checker.js';
 import { formatDiagnosis } from '../../src/verdict/diagnosis.js';
-import { needTlc } from '../need-tlc.js';
+import { needTlc } from '../support/need-tlc.js';
 import type { Envelope } from '../../src/transport/envelope.js';
 
 const SERVERS = ['n1', 'n2', 'n3'];

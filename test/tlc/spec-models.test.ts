@@ -4,15 +4,16 @@
 // here), the correct spec passes the test models, and the coverage reader
 // finds every action and branch probe of spec/Raft.tla.
 // Needs Java and TLC, like test/tlc.test.ts: fails (never skips) without them.
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { needTlc } from './need-tlc.js';
-import { loadSpecMutants, mutatedSpecDir, specMutantProblem } from '../src/audit/spec-mutants.js';
-import { expressionCounts, specCoverage, specProbes, type ExpressionCounts } from '../src/tlc/coverage.js';
-import type { JavaRuntime, TlcJar } from '../src/tlc/jar.js';
-import { findModel, MODELS, runModel } from '../src/tlc/models.js';
-import { splitMessages } from '../src/tlc/tool-output.js';
-import { ACTIONS } from '../src/raft/events.js';
+import { needTlc } from '../support/need-tlc.js';
+import { expectKilled, expectModelPasses, KILL_SAMPLE, QUICK_KILLS, QUICK_PASSES } from '../support/spec-models.js';
+import { loadSpecMutants, specMutantProblem } from '../../src/audit/spec-mutants.js';
+import { expressionCounts, specCoverage, specProbes, type ExpressionCounts } from '../../src/tlc/coverage.js';
+import type { JavaRuntime, TlcJar } from '../../src/tlc/jar.js';
+import { findModel } from '../../src/tlc/models.js';
+import { splitMessages } from '../../src/tlc/tool-output.js';
+import { ACTIONS } from '../../src/raft/events.js';
 
 let java: JavaRuntime;
 let jar: TlcJar;
@@ -82,45 +83,21 @@ describe('coverage of the spec from TLC output', () => {
 });
 
 describe('the models kill every spec mutant', { timeout: 900_000 }, () => {
-  // The test models, and the liveness model (small enough for the suite too).
-  const testModels = MODELS.filter((m) => m.use === 'test' || m.liveness);
-
-  it.each(testModels.map((m) => m.name))('the correct spec passes %s with every property checked', async (name) => {
-    const run = await runModel(findModel(name)!, { workers: 2, java, jar, timeoutMs: 600_000 });
-    expect(run.result.outcome, run.result.output.slice(-1500)).toEqual({ kind: 'success' });
-    expect(run.result.distinctStates).toBeGreaterThan(name === 'MCRaftProgress' ? 1000 : 50_000);
-  });
+  it.each(QUICK_PASSES)('the correct spec passes %s with every property checked', (name) =>
+    expectModelPasses(name, { java, jar }),
+  );
 
   const killed = mutants.filter((m) => m.killedBy);
   it('the kill table kills at least 15 mutants', () => expect(killed.length).toBeGreaterThanOrEqual(15));
 
-  // The suite kills the sample whose models take seconds (MCRaftProgress and
-  // MCRaftSmall); the mutants that need the larger models, minutes each,
-  // are killed by `make spec-audit`, which fails if any model lost reach.
-  const QUICK_MODELS = new Set(['MCRaftProgress', 'MCRaftSmall']);
-  const sample = killed.filter((m) => QUICK_MODELS.has(m.killedBy!.model));
   it('the sample kills at least eight mutants and four distinct properties', () => {
-    expect(sample.length).toBeGreaterThanOrEqual(8);
-    expect(new Set(sample.map((m) => m.killedBy!.property)).size).toBeGreaterThanOrEqual(4);
+    expect(KILL_SAMPLE.length).toBeGreaterThanOrEqual(8);
+    expect(new Set(KILL_SAMPLE.map((m) => m.killedBy!.property)).size).toBeGreaterThanOrEqual(4);
   });
 
-  it.each(sample.map((m) => [m.id, m.name] as const))(
+  // The kills of seconds; the long tier has the others (test/long/spec-models.test.ts).
+  it.each(QUICK_KILLS.map((m) => [m.id, m.name, m] as const))(
     'mutant %i %s is killed by the model the kill table names',
-    async (_id, name) => {
-      const m = mutants.find((x) => x.name === name)!;
-      const model = findModel(m.killedBy!.model)!;
-      const dir = mutatedSpecDir(m);
-      try {
-        const run = await runModel(model, { specDir: dir, workers: 2, java, jar, timeoutMs: 600_000 });
-        const o = run.result.outcome;
-        if (o.kind !== 'violation')
-          throw new Error(`${name} survived ${model.name}: ${JSON.stringify(o).slice(0, 300)}`);
-        expect(o.property).toBe(m.killedBy!.property);
-        expect(o.trace.length).toBeGreaterThan(1);
-        expect(o.trace[0]!.action).toBe('Initial predicate');
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    },
+    (_id, _name, m) => expectKilled(m, { java, jar }),
   );
 });

@@ -1,17 +1,13 @@
 // The adversary's newer powers and oracles: clients with stale leader
 // information, traps sprung in narrow windows, one-way link failures, the
 // check that nothing happens unlogged, and the progress oracle.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CAMPAIGN_RUN } from '../src/audit/campaign.js';
-import type { Message, ServerId } from '../src/raft/types.js';
-import { Cluster, UnloggedStep } from '../src/sim/cluster.js';
-import { NoProgress, requireProgress } from '../src/sim/progress.js';
-import { generateSchedule, parseSchedule, runSchedule } from '../src/sim/schedule.js';
-import { validateTraceText } from '../src/trace/validate.js';
+import { CAMPAIGN_RUN } from '../../src/audit/campaign.js';
+import type { Message, ServerId } from '../../src/raft/types.js';
+import { Cluster, UnloggedStep } from '../../src/sim/cluster.js';
+import { NoProgress, requireProgress } from '../../src/sim/progress.js';
+import { generateSchedule, parseSchedule, runSchedule } from '../../src/sim/schedule.js';
+import { validateTraceText } from '../../src/trace/validate.js';
 
 function elect(c: Cluster, id: ServerId): void {
   c.timeout(id);
@@ -174,29 +170,5 @@ describe('the progress oracle', () => {
     expect(() => requireProgress(d)).toThrow(
       /no progress: after \d+ ticks of a fair network with no faults: no leader; .*new term\(s\) during the phase; the fresh client request never found a leader to take it/,
     );
-  });
-});
-
-describe('the new mutants are caught by the new oracles (simulator only, no TLC)', () => {
-  const soak = (mutant: string) => {
-    const out = mkdtempSync(join(tmpdir(), 'soak-'));
-    return spawnSync(
-      'npx',
-      ['tsx', 'tools/soak.ts', '--mutant', mutant, '--schedules', '300', '--shrink-seconds', '10', '--out', out],
-      { encoding: 'utf8' },
-    );
-  };
-
-  it('a swallowed vote request: unlogged step', { timeout: 120_000 }, () => {
-    const run = soak('repeated-vote-request-swallowed');
-    expect(run.status, run.stdout + run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/caught by unlogged step/);
-  });
-
-  it('a follower whose rejections keep its election timer: no progress', { timeout: 180_000 }, () => {
-    const run = soak('rejected-append-keeps-election-timer');
-    expect(run.status, run.stdout + run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/caught by progress/);
-    expect(run.stdout).toMatch(/no progress in the progress phase after the schedule/);
   });
 });

@@ -1,8 +1,8 @@
 // The TLC checker's plan, without TLC: how traces are grouped and divided
 // into runs, and what happens to a batch a TLC run could not finish.
 import { describe, expect, it } from 'vitest';
-import { afterFailure, planBatches, type PlannedTrace } from '../src/check/batch-plan.js';
-import type { TraceHeader } from '../src/raft/events.js';
+import { afterFailure, planBatches, type PlannedTrace } from '../../src/check/batch-plan.js';
+import type { TraceHeader } from '../../src/raft/events.js';
 
 function trace(file: string, servers: number, eventCount: number, maxEntriesPerMessage = 3): PlannedTrace {
   const nodes = Array.from({ length: servers }, (_, k) => `n${k + 1}`);

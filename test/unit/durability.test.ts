@@ -5,7 +5,7 @@
 // missing from a later leader's log. The same schedules with fsync turned off
 // must lose some, which shows the check can fail.
 import { describe, expect, it } from 'vitest';
-import { MemCluster } from './mem-cluster.js';
+import { MemCluster } from '../support/mem-cluster.js';
 
 const SEEDS = 40;
 const STEPS = 4000;

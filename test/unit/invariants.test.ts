@@ -1,8 +1,8 @@
 // The safety monitor must actually catch violations: each invariant is shown
 // a history that breaks it.
 import { describe, expect, it } from 'vitest';
-import { InvariantViolation, SafetyMonitor, type ServerView } from '../src/sim/invariants.js';
-import type { Entry } from '../src/raft/types.js';
+import { InvariantViolation, SafetyMonitor, type ServerView } from '../../src/sim/invariants.js';
+import type { Entry } from '../../src/raft/types.js';
 
 const e = (term: number, value: string): Entry => ({ term, value });
 

@@ -10,7 +10,7 @@ import {
   generatedHistory,
   registerLinearizable,
   type Operation,
-} from '../src/history/linearizability.js';
+} from '../../src/history/linearizability.js';
 
 const put = (client: string, key: string, value: string, invoke: number, complete: number | null): Operation => ({
   client,

@@ -1,7 +1,7 @@
 // Progress lines: in place on a terminal, a plain line at most every few
 // seconds elsewhere (CI logs), the final state always.
 import { describe, expect, it } from 'vitest';
-import { heartbeat, Progress } from '../src/cli/progress.js';
+import { heartbeat, Progress } from '../../src/cli/progress.js';
 
 describe('Progress', () => {
   it('off a terminal, prints at most one line per interval, and the final one always', async () => {

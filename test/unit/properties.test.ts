@@ -3,9 +3,9 @@
 // the same bytes; every trace is schema-valid.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { generateSchedule, runSchedule, scheduleArbitrary, type Schedule } from '../src/sim/schedule.js';
-import { keepTraceIfAsked } from '../src/trace/record-env.js';
-import { validateTraceText } from '../src/trace/validate.js';
+import { generateSchedule, runSchedule, scheduleArbitrary, type Schedule } from '../../src/sim/schedule.js';
+import { keepTraceIfAsked } from '../../src/trace/record-env.js';
+import { validateTraceText } from '../../src/trace/validate.js';
 
 const RUNS = 1000;
 

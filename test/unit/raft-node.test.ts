@@ -1,7 +1,7 @@
 // The Raft state machine alone, driven by hand: each test feeds one node the
 // inputs of a situation and checks its outputs against the protocol's rules.
 import { describe, expect, it } from 'vitest';
-import { RaftNode, type Ready } from '../src/raft/node.js';
+import { RaftNode, type Ready } from '../../src/raft/node.js';
 import type {
   AppendEntriesRequest,
   AppendEntriesResponse,
@@ -10,7 +10,7 @@ import type {
   Message,
   RequestVoteRequest,
   RequestVoteResponse,
-} from '../src/raft/types.js';
+} from '../../src/raft/types.js';
 
 const SERVERS = ['n1', 'n2', 'n3'];
 

@@ -4,10 +4,10 @@
 // both are shortcuts the audit takes thousands of times a second, so both
 // must give exactly what the long way gives.
 import { describe, expect, it } from 'vitest';
-import { CAMPAIGN_RUN } from '../src/audit/campaign.js';
-import { generateSchedule, parseSchedule, runSchedule } from '../src/sim/schedule.js';
-import type { TraceEvent } from '../src/raft/events.js';
-import { validateTraceText, validateTraceValues } from '../src/trace/validate.js';
+import { CAMPAIGN_RUN } from '../../src/audit/campaign.js';
+import { generateSchedule, parseSchedule, runSchedule } from '../../src/sim/schedule.js';
+import type { TraceEvent } from '../../src/raft/events.js';
+import { validateTraceText, validateTraceValues } from '../../src/trace/validate.js';
 
 describe('checking a run from its recorded values', () => {
   it('gives the events and the verdict that reading its NDJSON text gives', () => {

@@ -3,21 +3,18 @@
 // window a long trace is drawn in, pages that cannot be broken by what a trace
 // holds, and the ITF export, checked against the ITF schema and the state the
 // trace implies.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { describeEvent } from '../src/verdict/diagnosis.js';
-import { itfPieces, ITF_VARS } from '../src/trace/itf.js';
-import { renderPage } from '../src/report/page.js';
-import { checkReportHtml } from '../src/report/check-report.js';
-import { diagramOf, pairMessages, windowOf } from '../src/report/space-time.js';
-import type { TraceEvent } from '../src/raft/events.js';
-import { applyEvent, CONSUMING_ACTIONS, messageKey, startReplay } from '../src/trace/replay.js';
-import { validateTraceFile } from '../src/trace/validate.js';
-import { generateSchedule, runSchedule } from '../src/sim/schedule.js';
+import { describeEvent } from '../../src/verdict/diagnosis.js';
+import { itfPieces, ITF_VARS } from '../../src/trace/itf.js';
+import { renderPage } from '../../src/report/page.js';
+import { checkReportHtml } from '../../src/report/check-report.js';
+import { diagramOf, pairMessages, windowOf } from '../../src/report/space-time.js';
+import type { TraceEvent } from '../../src/raft/events.js';
+import { applyEvent, CONSUMING_ACTIONS, messageKey, startReplay } from '../../src/trace/replay.js';
+import { validateTraceFile } from '../../src/trace/validate.js';
+import { generateSchedule, runSchedule } from '../../src/sim/schedule.js';
 
 const fixtures = (JSON.parse(readFileSync('traces/fixtures/manifest.json', 'utf8')) as Array<{ file: string }>).map(
   (m) => `traces/fixtures/${m.file}`,
@@ -329,33 +326,5 @@ describe('ITF export', () => {
     // Readers such as the itf crate take only strings beside the fields ADR-015 names.
     expect(broken((x) => (x['#meta'].servers = ['n1', 'n2', 'n3']))).toBe(false);
     expect(broken((x) => (x.states[1]['#meta'].event = 1))).toBe(false);
-  });
-
-  it('the command writes the file, and refuses a malformed trace with one line naming its file, line and field', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'itf-'));
-    const out = join(dir, 'f8.itf.json');
-    const ok = spawnSync(
-      'npx',
-      ['tsx', 'tools/export-itf.ts', 'traces/fixtures/unsafe-figure-8.ndjson', '--out', out],
-      { encoding: 'utf8' },
-    );
-    expect(ok.status, ok.stderr).toBe(0);
-    expect(ok.stdout).toContain(`85 events → 86 ITF states in ${out}`);
-    expect(validate(JSON.parse(readFileSync(out, 'utf8')))).toBe(true);
-
-    const bad = join(dir, 'bad.ndjson');
-    const lines = readFileSync('traces/fixtures/unsafe-figure-8.ndjson', 'utf8').split('\n');
-    lines[3] = lines[3]!.replace('"term":1', '"term":"one"');
-    writeFileSync(bad, lines.join('\n'));
-    const refused = spawnSync('npx', ['tsx', 'tools/export-itf.ts', bad, '--out', join(dir, 'bad.itf.json')], {
-      encoding: 'utf8',
-    });
-    expect(refused.status).toBe(1);
-    expect(refused.stderr.trim().split('\n')[0]).toMatch(
-      new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4: \\S+`),
-    );
-    expect(refused.stderr).not.toMatch(/\n\s+at /);
-    const usage = spawnSync('npx', ['tsx', 'tools/export-itf.ts'], { encoding: 'utf8' });
-    expect(usage.status).toBe(2);
   });
 });

@@ -1,10 +1,10 @@
 // The classic situations, staged step by step on the simulated cluster. Each
 // asserts the outcome Raft promises, and that the trace it left is valid.
 import { afterEach, describe, expect, it } from 'vitest';
-import { Cluster } from '../src/sim/cluster.js';
-import type { Message, ServerId } from '../src/raft/types.js';
-import { keepTraceIfAsked } from '../src/trace/record-env.js';
-import { validateTraceText } from '../src/trace/validate.js';
+import { Cluster } from '../../src/sim/cluster.js';
+import type { Message, ServerId } from '../../src/raft/types.js';
+import { keepTraceIfAsked } from '../../src/trace/record-env.js';
+import { validateTraceText } from '../../src/trace/validate.js';
 
 let current: { name: string; cluster: Cluster } | null = null;
 

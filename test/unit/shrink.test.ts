@@ -4,7 +4,7 @@
 // schedule [3, 7], on the fewest servers, and say it is minimal.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { shrinkSchedule, type ShrinkProblem, type Shrinkable } from '../src/audit/shrink.js';
+import { shrinkSchedule, type ShrinkProblem, type Shrinkable } from '../../src/audit/shrink.js';
 
 type Toy = Shrinkable<number> & { readonly seed: number };
 

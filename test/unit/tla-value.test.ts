@@ -1,7 +1,7 @@
 // TLC prints values in its own notation; the parser turns them into JSON.
 import { describe, expect, it } from 'vitest';
-import { parseTlaState, parseTlaValue, TlaValueError } from '../src/tlc/tla-value.js';
-import { parseSanyError, parseToolOutput, splitMessages } from '../src/tlc/tool-output.js';
+import { parseTlaState, parseTlaValue, TlaValueError } from '../../src/tlc/tla-value.js';
+import { parseSanyError, parseToolOutput, splitMessages } from '../../src/tlc/tool-output.js';
 
 describe('TLA+ values', () => {
   it('reads scalars, model values and strings with escapes', () => {

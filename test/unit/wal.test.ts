@@ -10,7 +10,7 @@ import { SimulatedDisk } from '../../src/storage/disk.js';
 import { markPathOf, WriteAheadLog } from '../../src/storage/wal.js';
 import { encodeSlot } from '../../src/storage/wal-mark.js';
 import { encodeRecord, scanRecords, WalCorruption, type WalRecord } from '../../src/storage/wal-records.js';
-import { MemCluster } from './mem-cluster.js';
+import { MemCluster } from '../support/mem-cluster.js';
 
 const RECORDS: WalRecord[] = [
   { t: 'boot', incarnation: 1 },

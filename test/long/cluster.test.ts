@@ -16,7 +16,7 @@ import { validateTraceFile } from '../../src/trace/validate.js';
 import { mergeTraceFiles } from '../../src/trace/merge.js';
 import { checkTraces } from '../../src/check/trace-checker.js';
 import { formatDiagnosis } from '../../src/verdict/diagnosis.js';
-import { needTlc } from '../need-tlc.js';
+import { needTlc } from '../support/need-tlc.js';
 import type { TraceEvent } from '../../src/raft/events.js';
 
 let dir: string;

@@ -1,0 +1,52 @@
+// What the tiers that open the check report in a browser share: the fixtures'
+// manifest, the check command run into a folder of its own, a fixture's
+// events, and whether a mark lies inside a diagram's scrolled viewport.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TraceEvent } from '../../src/raft/events.js';
+import { validateTraceFile } from '../../src/trace/validate.js';
+import type { OpenedPage } from './browser.js';
+
+export interface ManifestEntry {
+  file: string;
+  verdict: string;
+  line?: number;
+  action?: string;
+  path?: string;
+  condition?: string;
+}
+export const manifest = JSON.parse(readFileSync('traces/fixtures/manifest.json', 'utf8')) as ManifestEntry[];
+export const fixture = (file: string) => manifest.find((m) => m.file === file && !('specMutant' in m))!;
+
+export function checkTraces(args: string[]): {
+  status: number | null;
+  output: string;
+  dir: string;
+  html: string;
+  json: string;
+} {
+  const dir = mkdtempSync(join(tmpdir(), 'report-'));
+  const json = join(dir, 'check-report.json');
+  const run = spawnSync('npx', ['tsx', 'tools/check-traces.ts', '--report', json, ...args], { encoding: 'utf8' });
+  return { status: run.status, output: run.stdout + run.stderr, dir, html: join(dir, 'check-report.html'), json };
+}
+
+export function eventsOf(file: string): TraceEvent[] {
+  const v = validateTraceFile(file);
+  if (!v.ok) throw new Error(`fixture ${file} is invalid`);
+  return [...v.trace.events];
+}
+
+/** The failing mark lies inside the diagram's scrolled viewport. */
+export async function inView(p: OpenedPage, diagram: string, selector: string): Promise<boolean> {
+  return p.page.evaluate(
+    ([d, s]) => {
+      const scroller = document.querySelector(`details#${d} .scroller`)!.getBoundingClientRect();
+      const mark = document.querySelector(`details#${d} ${s}`)!.getBoundingClientRect();
+      return mark.left >= scroller.left && mark.right <= scroller.right;
+    },
+    [diagram, selector] as const,
+  );
+}
