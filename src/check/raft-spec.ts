@@ -300,17 +300,18 @@ function serverOf(state: SpecState, id: ServerId | undefined): SpecServer {
 
 /**
  * The step the event's action takes from `state` (RaftTrace's SpecStep), or
- * null when it is not enabled. Throws SpecEvalError where TLC's evaluation
- * would fail.
+ * null when it is not enabled: when one of its conditions (CONDITIONS, the
+ * same list a diagnosis reads) is false. Throws SpecEvalError where TLC's
+ * evaluation would fail.
  */
 export function specStep(state: SpecState, e: ActionCall, maxEntries: number, msgKey?: string): SpecStepResult | null {
+  if (!enabled(state, e, msgKey)) return null;
   const i = e.node!;
-  const m = e.msg;
+  const m = e.msg!;
   switch (e.action) {
     case 'Timeout': {
       // Timeout(i)
       const s = serverOf(state, i);
-      if (s.role !== 'Follower' && s.role !== 'Candidate') return null;
       return step({
         post: post(s, {
           term: s.term + 1,
@@ -324,14 +325,11 @@ export function specStep(state: SpecState, e: ActionCall, maxEntries: number, ms
     case 'RequestVote': {
       // RequestVote(i, j)
       const s = serverOf(state, i);
-      const j = e.peer!;
-      if (s.role !== 'Candidate' || !isPeer(state, i, j) || s.votesResponded.has(j)) return null;
-      return step({ post: post(s, {}), sent: [requestVoteRequest(i, j, s)] });
+      return step({ post: post(s, {}), sent: [requestVoteRequest(i, e.peer!, s)] });
     }
     case 'BecomeLeader': {
       // BecomeLeader(i)
       const s = serverOf(state, i);
-      if (s.role !== 'Candidate' || !quorum(s.votesGranted.size, state.servers.length)) return null;
       return step({
         post: post(s, {
           role: 'Leader',
@@ -344,15 +342,12 @@ export function specStep(state: SpecState, e: ActionCall, maxEntries: number, ms
     case 'ClientRequest': {
       // ClientRequest(i, v): v \in Value holds, as Value is the values the trace's ClientRequest events name.
       const s = serverOf(state, i);
-      if (s.role !== 'Leader') return null;
       return step({ post: post(s, { log: { keep: s.log.length, append: [{ term: s.term, value: e.value! }] } }) });
     }
     case 'AdvanceCommitIndex': {
       // AdvanceCommitIndex(i)
       const s = serverOf(state, i);
-      if (s.role !== 'Leader') return null;
       const top = maxCommittable(state, i, s);
-      if (top === 0 || top <= s.commitIndex) return null;
       const committed: CommittedRecord[] = [];
       for (let k = s.commitIndex + 1; k <= top; k++) committed.push({ index: k, entry: s.log[k - 1]!, inTerm: s.term });
       return step({ post: post(s, { commitIndex: top }), committed });
@@ -360,9 +355,7 @@ export function specStep(state: SpecState, e: ActionCall, maxEntries: number, ms
     case 'AppendEntries': {
       // AppendEntries(i, j)
       const s = serverOf(state, i);
-      const j = e.peer!;
-      if (s.role !== 'Leader' || !isPeer(state, i, j)) return null;
-      return step({ post: post(s, {}), sent: [appendEntriesRequest(i, j, s, maxEntries)] });
+      return step({ post: post(s, {}), sent: [appendEntriesRequest(i, e.peer!, s, maxEntries)] });
     }
     case 'Restart': {
       // Restart(i)
@@ -381,7 +374,6 @@ export function specStep(state: SpecState, e: ActionCall, maxEntries: number, ms
     }
   }
   // The actions that read a message: InFlight(e.msg) /\ Action(e.node, e.msg).
-  if (!m || !inFlight(state, m, msgKey)) return null;
   switch (e.action) {
     case 'DropMessage':
       return step({ taken: [m] }); // DropMessage(m)
@@ -389,36 +381,34 @@ export function specStep(state: SpecState, e: ActionCall, maxEntries: number, ms
       return step({ sent: [m] }); // DuplicateMessage(m)
   }
   const s = serverOf(state, i);
-  if (m.dest !== i) return null;
   switch (e.action) {
     case 'UpdateTerm':
       // UpdateTerm(i, m)
-      if (!(m.term > s.term)) return null;
       return step({ post: post(s, { term: m.term, role: 'Follower', votedFor: null }) });
     case 'HandleRequestVoteRequest': {
       // HandleRequestVoteRequest(i, m)
-      if (m.type !== 'RequestVoteRequest' || !(m.term <= s.term)) return null;
+      if (m.type !== 'RequestVoteRequest') return null; // (its condition held: this tells TypeScript)
       const j = m.source;
       const logOk =
         m.lastLogTerm > lastTerm(s.log) || (m.lastLogTerm === lastTerm(s.log) && m.lastLogIndex >= s.log.length);
       const grant = m.term === s.term && logOk && (s.votedFor === null || s.votedFor === j);
       return step({
-        post: post(s, grant ? { votedFor: j } : {}),
+        post: post(s, grant ? { votedFor: j } : {}), // (*B: vote granted *) or (*B: vote refused *)
         taken: [m],
         sent: [{ type: 'RequestVoteResponse', source: i, dest: j, term: s.term, voteGranted: grant }],
       });
     }
     case 'HandleRequestVoteResponse': {
       // HandleRequestVoteResponse(i, m)
-      if (m.type !== 'RequestVoteResponse' || m.term !== s.term) return null;
+      if (m.type !== 'RequestVoteResponse') return null; // (its condition held: this tells TypeScript)
       const responded = new Set(s.votesResponded).add(m.source);
+      // (*B: vote counted *) or (*B: refusal noted *)
       const granted = m.voteGranted ? new Set(s.votesGranted).add(m.source) : s.votesGranted;
       return step({ post: post(s, { votesResponded: responded, votesGranted: granted }), taken: [m] });
     }
     case 'HandleAppendEntriesRequest': {
       // HandleAppendEntriesRequest(i, m)
-      if (m.type !== 'AppendEntriesRequest' || !(m.term <= s.term)) return null;
-      if (m.term === s.term && s.role === 'Leader') return null;
+      if (m.type !== 'AppendEntriesRequest') return null; // (its condition held: this tells TypeScript)
       const j = m.source;
       const logOk =
         m.prevLogIndex === 0 ? true : m.prevLogIndex <= s.log.length && termAt(s.log, m.prevLogIndex) === m.prevLogTerm;
@@ -426,12 +416,13 @@ export function specStep(state: SpecState, e: ActionCall, maxEntries: number, ms
       const lastNew = m.prevLogIndex + m.entries.length;
       const role: Role = m.term === s.term ? 'Follower' : s.role;
       let changes: Partial<SpecPost> = { role };
+      // (*B: refused, stale term *) or (*B: refused, log mismatch *) leave log and commitIndex; (*B: accepted *) merges.
       if (accept) {
         const commit = Math.min(m.commitIndex, lastNew);
         changes = {
           role,
           log: merge(s.log, m.prevLogIndex, m.entries),
-          commitIndex: commit > s.commitIndex ? commit : s.commitIndex,
+          commitIndex: commit > s.commitIndex ? commit : s.commitIndex, // (*B: follower commit advances *)
         };
       }
       return step({
@@ -451,11 +442,13 @@ export function specStep(state: SpecState, e: ActionCall, maxEntries: number, ms
     }
     case 'HandleAppendEntriesResponse': {
       // HandleAppendEntriesResponse(i, m)
-      if (m.type !== 'AppendEntriesResponse' || m.term !== s.term) return null;
+      if (m.type !== 'AppendEntriesResponse') return null; // (its condition held: this tells TypeScript)
       const j = m.source;
       let changes: Partial<SpecPost> = {};
+      // Else (*B: ignored by a non-leader *).
       if (s.role === 'Leader') {
         if (!(j in s.nextIndex)) throw new SpecEvalError(`nextIndex[${i}][${j}]: ${j} is not a peer of ${i}`);
+        // (*B: success recorded *) or (*B: nextIndex backs off *)
         if (m.success) {
           changes = {
             nextIndex: { ...s.nextIndex, [j]: m.matchIndex + 1 },
@@ -469,7 +462,6 @@ export function specStep(state: SpecState, e: ActionCall, maxEntries: number, ms
     }
     case 'DropStaleResponse':
       // DropStaleResponse(i, m)
-      if ((m.type !== 'RequestVoteResponse' && m.type !== 'AppendEntriesResponse') || !(m.term < s.term)) return null;
       return step({ post: post(s, {}), taken: [m] });
   }
   throw new SpecEvalError(`no action of the spec is named ${JSON.stringify(e.action)}`);
@@ -483,112 +475,173 @@ const isPeer = (state: SpecState, i: ServerId, j: ServerId | undefined) =>
 
 const sorted = (s: ReadonlySet<ServerId>) => [...s].sort();
 
-/** Each enabling condition of the event's action, as RaftTrace's Guards(e) lists them. */
+/** What an enabling condition reads: the state, the event's action call, and the message's bag key if known. */
+interface GuardContext {
+  readonly state: SpecState;
+  readonly e: ActionCall;
+  readonly key: string | undefined;
+}
+
+/**
+ * One enabling condition of a spec action, written once: specStep takes the
+ * step only if every condition of its action holds (in order, stopping at the
+ * first false), and a diagnosis lists each with its values (RaftTrace's
+ * Guards(e), whose texts these are: test/unit/spec-mirror.test.ts holds the
+ * two alike).
+ */
+interface Condition {
+  readonly text: string;
+  readonly holds: (c: GuardContext) => boolean;
+  readonly values: (c: GuardContext) => Array<readonly [string, unknown]>;
+}
+
+/** The acting server's variables; an error, as in TLC, for a server outside the cluster. */
+const me = (c: GuardContext) => serverOf(c.state, c.e.node);
+const msg = (c: GuardContext) => c.e.msg!;
+const none = () => [];
+
+const role = (text: string, ok: (r: Role) => boolean): Condition => ({
+  text,
+  holds: (c) => ok(me(c).role),
+  values: (c) => [['role[i]', me(c).role]],
+});
+const inFlightOf = (c: GuardContext) => c.e.msg !== undefined && inFlight(c.state, c.e.msg, c.key);
+const IN_FLIGHT: Condition = { text: 'the message is in flight', holds: inFlightOf, values: none };
+/** In flight, for an action of the server the message is for: past it, that server must exist (TLC fails on it otherwise). */
+const IN_FLIGHT_TO_SERVER: Condition = { ...IN_FLIGHT, holds: (c) => inFlightOf(c) && me(c) !== undefined };
+const DEST: Condition = {
+  text: 'm.dest = i',
+  holds: (c) => msg(c).dest === c.e.node,
+  values: (c) => [
+    ['m.dest', msg(c).dest],
+    ['i', c.e.node],
+  ],
+};
+const messageOf = (type: Message['type']): Condition => ({
+  text: `the message is a ${type}`,
+  holds: (c) => msg(c).type === type,
+  values: (c) => [['m.type', msg(c).type]],
+});
+const A_RESPONSE: Condition = {
+  text: 'the message is a response',
+  holds: (c) => msg(c).type === 'RequestVoteResponse' || msg(c).type === 'AppendEntriesResponse',
+  values: (c) => [['m.type', msg(c).type]],
+};
+const term = (text: string, ok: (mTerm: number, current: number) => boolean): Condition => ({
+  text,
+  holds: (c) => ok(msg(c).term, me(c).term),
+  values: (c) => [
+    ['m.term', msg(c).term],
+    ['currentTerm[i]', me(c).term],
+  ],
+});
+/** RaftTrace's MsgGuards(e, type): in flight, of that type (a response, for ""), for this server. */
+const received = (type: Message['type'] | '') => [
+  IN_FLIGHT_TO_SERVER,
+  type === '' ? A_RESPONSE : messageOf(type),
+  DEST,
+];
+const IS_CANDIDATE = role('role[i] = Candidate', (r) => r === 'Candidate');
+const IS_LEADER = role('role[i] = Leader', (r) => r === 'Leader');
+
+const CONDITIONS: Readonly<Record<string, readonly Condition[]>> = {
+  Timeout: [role('role[i] is Follower or Candidate', (r) => r === 'Follower' || r === 'Candidate')],
+  RequestVote: [
+    IS_CANDIDATE,
+    {
+      text: 'j is a peer that has not answered (j \\notin votesResponded[i])',
+      holds: (c) => isPeer(c.state, c.e.node!, c.e.peer) && !me(c).votesResponded.has(c.e.peer!),
+      values: (c) => [
+        ['j', c.e.peer],
+        ['votesResponded[i]', sorted(me(c).votesResponded)],
+      ],
+    },
+  ],
+  BecomeLeader: [
+    IS_CANDIDATE,
+    {
+      text: 'votesGranted[i] is a majority',
+      holds: (c) => quorum(me(c).votesGranted.size, c.state.servers.length),
+      values: (c) => [['votesGranted[i]', sorted(me(c).votesGranted)]],
+    },
+  ],
+  ClientRequest: [IS_LEADER],
+  AdvanceCommitIndex: [
+    IS_LEADER,
+    {
+      text: 'some entry of the current term is stored on a majority',
+      holds: (c) => maxCommittable(c.state, c.e.node!, me(c)) > 0,
+      values: (c) => [
+        ['currentTerm[i]', me(c).term],
+        ['matchIndex[i]', { ...me(c).matchIndex }],
+        ['terms of log[i]', me(c).log.map((x) => x.term)],
+      ],
+    },
+    {
+      text: 'the highest such index is beyond commitIndex[i]',
+      holds: (c) => maxCommittable(c.state, c.e.node!, me(c)) > me(c).commitIndex,
+      values: (c) => [
+        ['committable indexes', committable(c.state, c.e.node!, me(c))],
+        ['commitIndex[i]', me(c).commitIndex],
+      ],
+    },
+  ],
+  AppendEntries: [
+    IS_LEADER,
+    { text: 'j is a peer of i', holds: (c) => isPeer(c.state, c.e.node!, c.e.peer), values: (c) => [['j', c.e.peer]] },
+  ],
+  UpdateTerm: [
+    IN_FLIGHT_TO_SERVER,
+    { ...DEST, values: (c) => [['m.dest', msg(c).dest]] },
+    term('m.term > currentTerm[i]', (t, current) => t > current),
+  ],
+  HandleRequestVoteRequest: [
+    ...received('RequestVoteRequest'),
+    term('m.term <= currentTerm[i]', (t, current) => t <= current),
+  ],
+  HandleRequestVoteResponse: [
+    ...received('RequestVoteResponse'),
+    term('m.term = currentTerm[i]', (t, current) => t === current),
+  ],
+  HandleAppendEntriesRequest: [
+    ...received('AppendEntriesRequest'),
+    term('m.term <= currentTerm[i]', (t, current) => t <= current),
+    {
+      text: "i is no leader of m's term",
+      holds: (c) => msg(c).term !== me(c).term || me(c).role !== 'Leader',
+      values: (c) => [['role[i]', me(c).role]],
+    },
+  ],
+  HandleAppendEntriesResponse: [
+    ...received('AppendEntriesResponse'),
+    term('m.term = currentTerm[i]', (t, current) => t === current),
+  ],
+  DropStaleResponse: [...received(''), term('m.term < currentTerm[i]', (t, current) => t < current)],
+  Restart: [],
+  DropMessage: [IN_FLIGHT],
+  DuplicateMessage: [IN_FLIGHT],
+};
+
+function conditionsOf(action: string): readonly Condition[] {
+  const list = CONDITIONS[action];
+  if (!list) throw new SpecEvalError(`no action of the spec is named ${JSON.stringify(action)}`);
+  return list;
+}
+
+/** The texts of an action's enabling conditions, in order (for the test that holds them to RaftTrace's Guards). */
+export const conditionTexts = (action: string): string[] => conditionsOf(action).map((c) => c.text);
+
+/** Whether the event's action is enabled: each of its conditions, in order, until one is false. */
+function enabled(state: SpecState, e: ActionCall, key: string | undefined): boolean {
+  const c = { state, e, key };
+  for (const condition of conditionsOf(e.action)) if (!condition.holds(c)) return false;
+  return true;
+}
+
+/** Each enabling condition of the event's action, as RaftTrace's Guards(e) lists them, with whether it holds and its values. */
 export function guards(state: SpecState, e: ActionCall): Guard[] {
-  const i = e.node!;
-  const s = i === undefined ? undefined : state.server.get(i);
-  const G = (text: string, holds: boolean, values: Array<readonly [string, unknown]>): Guard => [text, holds, values];
-  const m = e.msg;
-  const inFlightGuard = () => G('the message is in flight', m !== undefined && inFlight(state, m), []);
-  const need = () => {
-    if (!s) throw new SpecEvalError(`${JSON.stringify(i)} is not a server of the cluster`);
-    return s;
-  };
-  const msgGuards = (type: string) => [
-    inFlightGuard(),
-    G(
-      type === '' ? 'the message is a response' : `the message is a ${type}`,
-      type === '' ? m!.type === 'RequestVoteResponse' || m!.type === 'AppendEntriesResponse' : m!.type === type,
-      [['m.type', m!.type]],
-    ),
-    G('m.dest = i', m!.dest === i, [
-      ['m.dest', m!.dest],
-      ['i', i],
-    ]),
-  ];
-  const termGuard = (text: string, holds: boolean) =>
-    G(text, holds, [
-      ['m.term', m!.term],
-      ['currentTerm[i]', need().term],
-    ]);
-  switch (e.action) {
-    case 'Timeout':
-      return [
-        G('role[i] is Follower or Candidate', need().role === 'Follower' || need().role === 'Candidate', [
-          ['role[i]', need().role],
-        ]),
-      ];
-    case 'RequestVote':
-      return [
-        G('role[i] = Candidate', need().role === 'Candidate', [['role[i]', need().role]]),
-        G(
-          'j is a peer that has not answered (j \\notin votesResponded[i])',
-          isPeer(state, i, e.peer) && !need().votesResponded.has(e.peer!),
-          [
-            ['j', e.peer],
-            ['votesResponded[i]', sorted(need().votesResponded)],
-          ],
-        ),
-      ];
-    case 'BecomeLeader':
-      return [
-        G('role[i] = Candidate', need().role === 'Candidate', [['role[i]', need().role]]),
-        G('votesGranted[i] is a majority', quorum(need().votesGranted.size, state.servers.length), [
-          ['votesGranted[i]', sorted(need().votesGranted)],
-        ]),
-      ];
-    case 'ClientRequest':
-      return [G('role[i] = Leader', need().role === 'Leader', [['role[i]', need().role]])];
-    case 'AdvanceCommitIndex': {
-      const sv = need();
-      const c = committable(state, i, sv);
-      return [
-        G('role[i] = Leader', sv.role === 'Leader', [['role[i]', sv.role]]),
-        G('some entry of the current term is stored on a majority', c.length > 0, [
-          ['currentTerm[i]', sv.term],
-          ['matchIndex[i]', { ...sv.matchIndex }],
-          ['terms of log[i]', sv.log.map((x) => x.term)],
-        ]),
-        G('the highest such index is beyond commitIndex[i]', c.length > 0 && c[c.length - 1]! > sv.commitIndex, [
-          ['committable indexes', c],
-          ['commitIndex[i]', sv.commitIndex],
-        ]),
-      ];
-    }
-    case 'AppendEntries':
-      return [
-        G('role[i] = Leader', need().role === 'Leader', [['role[i]', need().role]]),
-        G('j is a peer of i', isPeer(state, i, e.peer), [['j', e.peer]]),
-      ];
-    case 'UpdateTerm':
-      return [
-        inFlightGuard(),
-        G('m.dest = i', m!.dest === i, [['m.dest', m!.dest]]),
-        termGuard('m.term > currentTerm[i]', m!.term > need().term),
-      ];
-    case 'HandleRequestVoteRequest':
-      return [...msgGuards('RequestVoteRequest'), termGuard('m.term <= currentTerm[i]', m!.term <= need().term)];
-    case 'HandleRequestVoteResponse':
-      return [...msgGuards('RequestVoteResponse'), termGuard('m.term = currentTerm[i]', m!.term === need().term)];
-    case 'HandleAppendEntriesRequest':
-      return [
-        ...msgGuards('AppendEntriesRequest'),
-        termGuard('m.term <= currentTerm[i]', m!.term <= need().term),
-        G("i is no leader of m's term", m!.term !== need().term || need().role !== 'Leader', [
-          ['role[i]', need().role],
-        ]),
-      ];
-    case 'HandleAppendEntriesResponse':
-      return [...msgGuards('AppendEntriesResponse'), termGuard('m.term = currentTerm[i]', m!.term === need().term)];
-    case 'DropStaleResponse':
-      return [...msgGuards(''), termGuard('m.term < currentTerm[i]', m!.term < need().term)];
-    case 'Restart':
-      return [];
-    case 'DropMessage':
-    case 'DuplicateMessage':
-      return [inFlightGuard()];
-  }
-  throw new SpecEvalError(`no action of the spec is named ${JSON.stringify(e.action)}`);
+  const c = { state, e, key: undefined };
+  return conditionsOf(e.action).map((g) => [g.text, g.holds(c), g.values(c)] as const);
 }
 
 // --- Safety of a step (RaftTrace's SafetyOfStep) -----------------------------------------------
@@ -834,8 +887,9 @@ export function applyStep(
   if (r.sent.length > 0) {
     const key = sentKey ?? messageKey(r.sent[0]!);
     const slot = state.bag.get(key);
-    if (slot) slot.copies++;
-    else state.bag.set(key, { msg: r.sent[0]!, copies: 1 });
+    if (slot)
+      slot.copies++; // (*B: another copy in flight *)
+    else state.bag.set(key, { msg: r.sent[0]!, copies: 1 }); // (*B: a new message in flight *)
   }
   if (r.elected) {
     let leaders = state.elected.get(r.elected.term);

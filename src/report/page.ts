@@ -3,10 +3,33 @@
 // Pages are built from escaped fragments here; the script (assets/report.js)
 // draws the diagrams and makes tables sortable.
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { buildSync } from 'esbuild';
 import { show } from '../verdict/diagnosis.js';
 import type { DiagramData } from './space-time.js';
 
 const asset = (name: string) => readFileSync(new URL(`./assets/${name}`, import.meta.url), 'utf8');
+
+let bundle: string | null = null;
+/**
+ * src/trace/replay.ts for the page's script, as the global RaftReplay
+ * (browser-replay.ts): bundled by esbuild once per process, the first time a
+ * page is built. esbuild comes with tsx; its output is the same for the same
+ * sources, so the same run gives the same page.
+ */
+function replayBundle(): string {
+  bundle ??= buildSync({
+    entryPoints: [fileURLToPath(new URL('./browser-replay.ts', import.meta.url))],
+    bundle: true,
+    format: 'iife',
+    globalName: 'RaftReplay',
+    platform: 'browser',
+    target: 'es2020',
+    write: false,
+    legalComments: 'none',
+  }).outputFiles[0]!.text;
+  return bundle.replace(/<\/script/gi, '<\\/script');
+}
 
 /** Text made safe to put between tags or in an attribute. */
 export function esc(v: unknown): string {
@@ -134,6 +157,7 @@ ${asset('report.css')}
 ${p.body}
 <script type="application/json" id="report-data">${scriptJson(data)}</script>
 <script>
+${replayBundle()}
 ${asset('report.js')}
 </script>
 </body>

@@ -26,15 +26,6 @@
     DropMessage: 'drop',
     DuplicateMessage: 'dup',
   };
-  var CONSUMING = {
-    HandleRequestVoteRequest: 1,
-    HandleRequestVoteResponse: 1,
-    HandleAppendEntriesRequest: 1,
-    HandleAppendEntriesResponse: 1,
-    DropStaleResponse: 1,
-    DropMessage: 1,
-  };
-
   var dataElement = document.getElementById('report-data');
   var data = dataElement ? JSON.parse(dataElement.textContent) : { diagrams: {} };
 
@@ -102,49 +93,7 @@
     return e.action + '(' + params.join(', ') + ')';
   }
 
-  // --- State at an event: the start state with the window's events folded in ---
-
-  function copyStart(d) {
-    var servers = {};
-    d.nodes.forEach(function (id) {
-      servers[id] = { state: d.start[id].state, log: d.start[id].log.slice() };
-    });
-    var bag = new Map();
-    d.startMessages.forEach(function (m) {
-      bag.set(canonical(m.msg), { msg: m.msg, copies: m.copies });
-    });
-    return { servers: servers, bag: bag };
-  }
-
-  function apply(world, e) {
-    if (e.state) {
-      var s = world.servers[e.node];
-      var log = s.log;
-      if (e.logChange) log = log.slice(0, Math.min(e.logChange.keep, log.length)).concat(e.logChange.append);
-      world.servers[e.node] = { state: e.state, log: log };
-    }
-    var key;
-    if (e.action === 'DuplicateMessage' || e.send) {
-      var m = e.action === 'DuplicateMessage' ? e.msg : e.send;
-      key = canonical(m);
-      var slot = world.bag.get(key);
-      if (slot) slot.copies++;
-      else world.bag.set(key, { msg: m, copies: 1 });
-    }
-    if (e.msg && CONSUMING[e.action]) {
-      key = canonical(e.msg);
-      var held = world.bag.get(key);
-      if (held && --held.copies === 0) world.bag.delete(key);
-    }
-  }
-
-  /** Every server's variables and the messages in flight after event k of the window (k = -1: before the first). */
-  function worldAt(d, k) {
-    var world = copyStart(d);
-    // copyStart made fresh slots for the bag: counting in them leaves the data as it was.
-    for (var j = 0; j <= k; j++) apply(world, d.events[j]);
-    return world;
-  }
+  // --- State at an event: the window's events folded in by src/trace/replay.ts (RaftReplay, bundled into the page) ---
 
   function roleAfter(d) {
     // The role of each server after each event, for the lane bands.
@@ -415,13 +364,10 @@
   }
 
   function renderState(panel, d, k) {
-    var before = worldAt(d, k - 1);
-    // One fold, not two: the state after is the state before with event k applied to a copy.
-    var after = { servers: Object.assign({}, before.servers), bag: new Map() };
-    before.bag.forEach(function (v, key) {
-      after.bag.set(key, { msg: v.msg, copies: v.copies });
-    });
-    apply(after, d.events[k]);
+    // One fold: the state before event k, and after it.
+    var worlds = RaftReplay.worldsAround(d, k);
+    var before = worlds.before;
+    var after = worlds.after;
     var e = d.events[k];
     panel.textContent = '';
     panel.appendChild(html('h4', 'State after event ' + e.i + ': ' + describe(e)));
