@@ -9,7 +9,10 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   // The report page's script runs in the browser.
-  { files: ['src/report/assets/**/*.js'], languageOptions: { globals: { document: 'readonly', window: 'readonly', RaftReplay: 'readonly' } } },
+  {
+    files: ['src/report/assets/**/*.js'],
+    languageOptions: { globals: { document: 'readonly', window: 'readonly', RaftReplay: 'readonly' } },
+  },
   // Tests and the fixture builder take traces apart as loose JSON, to break them on purpose.
   { files: ['test/**/*.ts', 'tools/build-fixtures.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
   {
