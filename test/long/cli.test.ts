@@ -15,9 +15,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-const tool = (name: string, args: string[], timeout = 60_000) =>
-  spawnSync(process.execPath, ['--import', 'tsx', `tools/${name}.ts`, ...args], { encoding: 'utf8', timeout });
+import { tool } from '../support/tools.js';
 
 describe('bad arguments, at length', { timeout: 120_000 }, () => {
   const fixture = 'traces/fixtures/accepted-split-vote.ndjson';

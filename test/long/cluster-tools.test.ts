@@ -1,26 +1,16 @@
 // The long tier of the real-cluster commands (test/system/cluster-tools.test.ts
 // has the rest): cluster up and cluster start fail at once, with the
 // server's own reason, when a server cannot start.
-import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeTempDir, processRunning, removeTempDir, trackPid, untrackPid } from '../../src/files/cleanup.js';
 import { portInUse } from '../../src/server/local-cluster.js';
 import { freeBasePort } from '../support/ports.js';
-
-const tool = (name: string, args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', `tools/${name}.ts`, ...args], { encoding: 'utf8', timeout: 60_000 });
+import { oneLine, tool } from '../support/tools.js';
 
 const dir = makeTempDir('server-tools-');
 afterAll(() => removeTempDir(dir));
-
-function oneLine(r: ReturnType<typeof tool>, status: number, pattern: RegExp): void {
-  expect(r.status, r.stderr).toBe(status);
-  expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
-  expect(r.stderr).toMatch(pattern);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
 
 describe("the README's quick start, at length", { timeout: 180_000 }, () => {
   it("cluster up and cluster start fail at once with the server's own reason when a server cannot start; a server whose data directory is removed stops, and cluster down finds one whose PID file is gone", async () => {

@@ -7,9 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-
-const tool = (name: string, args: string[], timeout = 60_000) =>
-  spawnSync(process.execPath, ['--import', 'tsx', `tools/${name}.ts`, ...args], { encoding: 'utf8', timeout });
+import { tool } from '../support/tools.js';
 
 const TOOLS = readdirSync('tools')
   .filter((f) => f.endsWith('.ts'))

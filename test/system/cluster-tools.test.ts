@@ -1,6 +1,5 @@
 // The server, cluster and client commands answer bad input in one line
 // naming the file, field or flag, with a non-zero exit and no stack trace.
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,19 +9,10 @@ import { crc32c } from '../../src/storage/crc32c.js';
 import { encodeSlot } from '../../src/storage/wal-mark.js';
 import { encodeRecord } from '../../src/storage/wal-records.js';
 import { freeBasePort } from '../support/ports.js';
-
-const tool = (name: string, args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', `tools/${name}.ts`, ...args], { encoding: 'utf8', timeout: 60_000 });
+import { oneLine, tool } from '../support/tools.js';
 
 const dir = makeTempDir('server-tools-');
 afterAll(() => removeTempDir(dir));
-
-function oneLine(r: ReturnType<typeof tool>, status: number, pattern: RegExp): void {
-  expect(r.status, r.stderr).toBe(status);
-  expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
-  expect(r.stderr).toMatch(pattern);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
 
 describe('bad input to the real-cluster commands', { timeout: 120_000 }, () => {
   it('a config with a non-loopback address is refused, naming the file and field', () => {
