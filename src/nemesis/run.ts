@@ -153,44 +153,44 @@ function countEvents(file: string): number {
   return Math.max(0, n - 1);
 }
 
+/** What the attack left to judge: the cluster and proxy it ran, the clients' results, and what went wrong meanwhile. */
+interface Attacked {
+  readonly cluster: LocalCluster;
+  readonly proxy: NetworkProxy;
+  readonly nemesis: Nemesis;
+  readonly proxyTrace: string;
+  readonly workload: Awaited<ReturnType<typeof runWorkload>>;
+}
+
 export async function runClusterCheck(o: ClusterCheckOptions): Promise<ClusterCheckReport> {
   const say = o.say ?? (() => {});
   const started = performance.now();
-  const dir = o.dir;
-  await prepareRunFolder(dir);
+  await prepareRunFolder(o.dir);
   const schedule = o.faults ?? generateFaults(o.seed, o.seconds, o.servers);
-  const seconds = schedule.seconds;
-  const faultsFile = join(dir, 'faults.json');
+  const faultsFile = join(o.dir, 'faults.json');
   writeFileSync(faultsFile, JSON.stringify(schedule, null, 2) + '\n');
-  const clients = o.clients ?? 3;
-  const keys = o.keys ?? 3;
-  const rerun = o.rerun ?? `make cluster-check SECONDS=${seconds} SERVERS=${schedule.servers} SEED=${schedule.seed}`;
+  const findings: ClusterFinding[] = [];
+  const attacked = await attack(o, schedule, findings, say);
+  const files = [
+    ...attacked.cluster.ids.map((id) => join(attacked.cluster.dataDir(id), 'trace.ndjson')),
+    attacked.proxyTrace,
+  ];
+  const merge = mergeStep(o.dir, files, findings, say);
+  const tlc = merge.merged ? await tlcStep(o, merge.file, merge.merged, findings, say) : NOT_RUN;
+  const lin = linearizabilityStep(o.dir, attacked.workload.history, findings);
+  const report = assembleReport(o, schedule, faultsFile, attacked, findings, { files, merge, tlc, lin, started });
+  writeFileAtomic(join(o.dir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+  return report;
+}
 
-  const links = schedule.servers * (schedule.servers - 1);
-  const ids = Array.from({ length: schedule.servers }, (_, k) => `n${k + 1}`);
-  const routes = routesOn(ids, await freePorts(links));
-  // Heartbeats every 100 ms (not 60): TLC's time per event grows with the
-  // log, so a run's trace is kept to what its faults and clients make.
-  const cluster = await LocalCluster.create({
-    dir,
-    servers: schedule.servers,
-    routes,
-    seed: schedule.seed,
-    heartbeatMs: 100,
-    electionTimeoutMs: { min: 500, max: 1000 },
-    lifetimeSeconds: seconds + 600,
-    ...(o.projectRoot ? { projectRoot: o.projectRoot } : {}),
-    ...(o.fsync === false ? { fsync: false } : {}),
-    ...(o.loseUnsynced ? { loseUnsynced: true } : {}),
-  });
-  ensureDir(join(dir, 'proxy'));
-  const proxyTrace = join(dir, 'proxy', 'trace.ndjson');
-  const proxy = await NetworkProxy.start({
-    members: cluster.config.members,
-    routes,
-    tracePath: proxyTrace,
-    seed: schedule.seed,
-  });
+/** Starts the servers and the proxy, elects a leader, runs the fault schedule under client load, and stops everything. */
+async function attack(
+  o: ClusterCheckOptions,
+  schedule: FaultSchedule,
+  findings: ClusterFinding[],
+  say: (line: string) => void,
+): Promise<Attacked> {
+  const { cluster, proxy, proxyTrace, links } = await setUp(o, schedule);
   const nemesis = new Nemesis(schedule, cluster, proxy);
   let workload: Awaited<ReturnType<typeof runWorkload>> = {
     history: [],
@@ -199,35 +199,14 @@ export async function runClusterCheck(o: ClusterCheckOptions): Promise<ClusterCh
     failed: 0,
     failures: {},
   };
-  const findings: ClusterFinding[] = [];
   try {
     for (const id of cluster.ids) cluster.start(id);
-    say(`started ${cluster.ids.length} servers and the network proxy (${links} links) in ${dir}`);
+    say(`started ${cluster.ids.length} servers and the network proxy (${links} links) in ${o.dir}`);
     const leader = await cluster.waitForLeader(30_000).catch((err: Error) => {
       findings.push({ oracle: 'server', what: `no leader was elected before the attack: ${err.message}`, lines: [] });
       return null;
     });
-    if (leader) {
-      say(
-        `leader ${leader}; attacking for ${seconds} s: ${schedule.faults.length} faults, ${clients} clients on ${keys} keys`,
-      );
-      const origin = performance.now();
-      nemesis.begin();
-      workload = await runWorkload({
-        servers: cluster.clientUrls,
-        clients,
-        keys,
-        seed: schedule.seed,
-        origin,
-        until: origin + seconds * 1000,
-        // About 10 commands a second in all: each adds an entry to the log.
-        thinkMs: [100, 400],
-        commandTimeoutMs: Math.min(4000, CALM_MS + 1000),
-      });
-      say(
-        `workload done: ${workload.ok} answered, ${workload.indefinite} without an answer, ${workload.failed} failed`,
-      );
-    }
+    if (leader) workload = await underFaults(o, schedule, cluster, nemesis, leader, say);
   } finally {
     await nemesis.healAll();
     // Servers that ended by themselves: their own checks, or a crash.
@@ -249,54 +228,125 @@ export async function runClusterCheck(o: ClusterCheckOptions): Promise<ClusterCh
         what: `at ${a.at} ms: ${a.what}: the attack did not go as scheduled`,
         lines: [],
       });
+  return { cluster, proxy, nemesis, proxyTrace, workload };
+}
 
-  // Merge.
-  const files = [...cluster.ids.map((id) => join(cluster.dataDir(id), 'trace.ndjson')), proxyTrace];
-  const mergedFile = join(dir, 'merged.ndjson');
+/** The cluster (not started yet) and the network proxy between its servers, on free loopback ports. */
+async function setUp(o: ClusterCheckOptions, schedule: FaultSchedule) {
+  const links = schedule.servers * (schedule.servers - 1);
+  const ids = Array.from({ length: schedule.servers }, (_, k) => `n${k + 1}`);
+  const routes = routesOn(ids, await freePorts(links));
+  // Heartbeats every 100 ms (not 60): TLC's time per event grows with the
+  // log, so a run's trace is kept to what its faults and clients make.
+  const cluster = await LocalCluster.create({
+    dir: o.dir,
+    servers: schedule.servers,
+    routes,
+    seed: schedule.seed,
+    heartbeatMs: 100,
+    electionTimeoutMs: { min: 500, max: 1000 },
+    lifetimeSeconds: schedule.seconds + 600,
+    ...(o.projectRoot ? { projectRoot: o.projectRoot } : {}),
+    ...(o.fsync === false ? { fsync: false } : {}),
+    ...(o.loseUnsynced ? { loseUnsynced: true } : {}),
+  });
+  ensureDir(join(o.dir, 'proxy'));
+  const proxyTrace = join(o.dir, 'proxy', 'trace.ndjson');
+  const proxy = await NetworkProxy.start({
+    members: cluster.config.members,
+    routes,
+    tracePath: proxyTrace,
+    seed: schedule.seed,
+  });
+  return { cluster, proxy, proxyTrace, links };
+}
+
+/** The clients' load for the schedule's seconds, while the nemesis applies its faults. */
+async function underFaults(
+  o: ClusterCheckOptions,
+  schedule: FaultSchedule,
+  cluster: LocalCluster,
+  nemesis: Nemesis,
+  leader: string,
+  say: (line: string) => void,
+): Promise<Awaited<ReturnType<typeof runWorkload>>> {
+  const clients = o.clients ?? 3;
+  const keys = o.keys ?? 3;
+  say(
+    `leader ${leader}; attacking for ${schedule.seconds} s: ${schedule.faults.length} faults, ${clients} clients on ${keys} keys`,
+  );
+  const origin = performance.now();
+  nemesis.begin();
+  const workload = await runWorkload({
+    servers: cluster.clientUrls,
+    clients,
+    keys,
+    seed: schedule.seed,
+    origin,
+    until: origin + schedule.seconds * 1000,
+    // About 10 commands a second in all: each adds an entry to the log.
+    thinkMs: [100, 400],
+    commandTimeoutMs: Math.min(4000, CALM_MS + 1000),
+  });
+  say(`workload done: ${workload.ok} answered, ${workload.indefinite} without an answer, ${workload.failed} failed`);
+  return workload;
+}
+
+/** The servers' and the proxy's traces merged by happens-before into DIR/merged.ndjson, or the merge oracle's finding. */
+function mergeStep(dir: string, files: readonly string[], findings: ClusterFinding[], say: (line: string) => void) {
+  const file = join(dir, 'merged.ndjson');
   let merged: ReturnType<typeof mergeTraceFiles> | null = null;
-  const mergeStart = performance.now();
+  const t0 = performance.now();
   try {
-    merged = mergeTraceFiles(files);
-    writeMergedTrace(mergedFile, merged);
+    merged = mergeTraceFiles([...files]);
+    writeMergedTrace(file, merged);
   } catch (err) {
     if (!(err instanceof MergeError)) throw err;
     findings.push({ oracle: 'merge', what: err.message, lines: [] });
   }
-  const mergeMs = performance.now() - mergeStart;
+  const ms = performance.now() - t0;
   say(merged ? `merged ${merged.events.length} events from ${files.length} traces` : 'the traces could not be merged');
+  return { file, merged, ms };
+}
 
-  // TLC.
-  let tlc: ClusterCheckReport['tlc'] = { verdict: 'not run', lines: [], ms: 0 };
-  if (merged) {
-    say(`checking the merged trace with TLC`);
-    const t0 = performance.now();
-    const fromHere = relative(process.cwd(), mergedFile);
-    const rel = fromHere && !fromHere.startsWith('..') ? fromHere : mergedFile;
-    const r = await checkTraces([{ file: rel, header: merged.header, events: merged.events }], {
-      ...o.tlc,
-      timeoutMs: o.tlcTimeoutMs ?? 1_800_000,
-      onBatchDone: (done, total) =>
-        say(`  TLC: ${done} of ${total} runs done, ${((performance.now() - t0) / 1000).toFixed(0)} s`),
-    });
-    const v = r.verdicts[0]!;
-    const ms = performance.now() - t0;
-    if (v.status === 'accepted') tlc = { verdict: 'accepted', lines: [], ms };
-    else if (v.status === 'rejected') {
-      const lines = formatDiagnosis(rel, v.diagnosis);
-      tlc = { verdict: 'rejected', lines, ms };
-      findings.push({ oracle: 'tlc', what: lines[0]!, lines: lines.slice(1) });
-    } else {
-      tlc = { verdict: 'error', lines: [v.message], ms };
-      findings.push({ oracle: 'tlc', what: `TLC could not check the merged trace: ${v.message}`, lines: [] });
-    }
+const NOT_RUN: ClusterCheckReport['tlc'] = { verdict: 'not run', lines: [], ms: 0 };
+
+/** TLC's verdict on the merged trace; a rejection or an error is the TLC oracle's finding. */
+async function tlcStep(
+  o: ClusterCheckOptions,
+  mergedFile: string,
+  merged: ReturnType<typeof mergeTraceFiles>,
+  findings: ClusterFinding[],
+  say: (line: string) => void,
+): Promise<ClusterCheckReport['tlc']> {
+  say(`checking the merged trace with TLC`);
+  const t0 = performance.now();
+  const fromHere = relative(process.cwd(), mergedFile);
+  const rel = fromHere && !fromHere.startsWith('..') ? fromHere : mergedFile;
+  const r = await checkTraces([{ file: rel, header: merged.header, events: merged.events }], {
+    ...o.tlc,
+    timeoutMs: o.tlcTimeoutMs ?? 1_800_000,
+    onBatchDone: (done, total) =>
+      say(`  TLC: ${done} of ${total} runs done, ${((performance.now() - t0) / 1000).toFixed(0)} s`),
+  });
+  const v = r.verdicts[0]!;
+  const ms = performance.now() - t0;
+  if (v.status === 'accepted') return { verdict: 'accepted', lines: [], ms };
+  if (v.status === 'rejected') {
+    const lines = formatDiagnosis(rel, v.diagnosis);
+    findings.push({ oracle: 'tlc', what: lines[0]!, lines: lines.slice(1) });
+    return { verdict: 'rejected', lines, ms };
   }
+  findings.push({ oracle: 'tlc', what: `TLC could not check the merged trace: ${v.message}`, lines: [] });
+  return { verdict: 'error', lines: [v.message], ms };
+}
 
-  // Linearizability.
-  const history: Operation[] = workload.history;
+/** The clients' history, written to DIR/history.json and checked for linearizability; a violation is that oracle's finding, with its witness. */
+function linearizabilityStep(dir: string, history: Operation[], findings: ClusterFinding[]) {
   writeFileSync(join(dir, 'history.json'), JSON.stringify(history, null, 1) + '\n');
-  const l0 = performance.now();
+  const t0 = performance.now();
   const lin = checkLinearizability(history);
-  const linMs = performance.now() - l0;
+  const ms = performance.now() - t0;
   const witness = lin.keys
     .filter((k) => !k.linearizable)
     .flatMap((k) => [
@@ -312,26 +362,45 @@ export async function runClusterCheck(o: ClusterCheckOptions): Promise<ClusterCh
         .join(', ')})`,
       lines: witness,
     });
+  return { lin, witness, ms };
+}
+
+function assembleReport(
+  o: ClusterCheckOptions,
+  schedule: FaultSchedule,
+  faultsFile: string,
+  { nemesis, proxy, workload }: Attacked,
+  findings: ClusterFinding[],
+  judged: {
+    readonly files: readonly string[];
+    readonly merge: ReturnType<typeof mergeStep>;
+    readonly tlc: ClusterCheckReport['tlc'];
+    readonly lin: ReturnType<typeof linearizabilityStep>;
+    readonly started: number;
+  },
+): ClusterCheckReport {
+  const { files, merge, tlc, lin, started } = judged;
+  const merged = merge.merged;
   // Not a finding (the servers did nothing wrong), and not a pass: the history judged nothing.
   const inconclusive =
     workload.ok === 0
       ? 'no client command was answered, so the history checks nothing (the protocol steps were still judged by TLC)'
       : null;
-
-  const report: ClusterCheckReport = {
+  return {
     verdict: findings.length ? 'failed' : inconclusive ? 'inconclusive' : 'passed',
     findings,
     inconclusive,
     seed: schedule.seed,
-    seconds,
+    seconds: schedule.seconds,
     servers: schedule.servers,
     storage: { fsync: o.fsync !== false, loseUnsynced: o.loseUnsynced === true },
-    dir,
-    rerun,
+    dir: o.dir,
+    rerun:
+      o.rerun ?? `make cluster-check SECONDS=${schedule.seconds} SERVERS=${schedule.servers} SEED=${schedule.seed}`,
     faults: { planned: schedule.faults.length, file: faultsFile, applied: nemesis.applied },
     workload: {
-      clients,
-      keys,
+      clients: o.clients ?? 3,
+      keys: o.keys ?? 3,
       ok: workload.ok,
       indefinite: workload.indefinite,
       failed: workload.failed,
@@ -341,23 +410,21 @@ export async function runClusterCheck(o: ClusterCheckOptions): Promise<ClusterCh
     traces: {
       // The merge counted them; a trace it could not read is counted by its lines.
       files: merged?.files ?? files.map((f) => ({ file: f, events: countEvents(f) })),
-      merged: merged ? mergedFile : null,
+      merged: merged ? merge.file : null,
       events: merged?.events.length ?? 0,
       unreceived: merged?.unreceived ?? 0,
-      mergeMs,
+      mergeMs: merge.ms,
     },
     tlc,
     linearizability: {
-      verdict: lin.linearizable ? 'linearizable' : 'not linearizable',
-      operations: lin.operations,
-      keys: lin.keys.map((k) => ({ key: k.key, operations: k.operations, linearizable: k.linearizable })),
-      witness,
-      ms: linMs,
+      verdict: lin.lin.linearizable ? 'linearizable' : 'not linearizable',
+      operations: lin.lin.operations,
+      keys: lin.lin.keys.map((k) => ({ key: k.key, operations: k.operations, linearizable: k.linearizable })),
+      witness: lin.witness,
+      ms: lin.ms,
     },
     wallMs: performance.now() - started,
   };
-  writeFileAtomic(join(dir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-  return report;
 }
 
 /** The terminal summary: one table, then what failed, then how to rerun. */

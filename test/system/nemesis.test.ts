@@ -198,10 +198,15 @@ describe('a real cluster under the nemesis', { timeout: 300_000 }, () => {
     const report = await shortRun(
       root,
       'no-fsync',
-      6,
+      8,
+      // Four kills: each loses what its server appended since the last write-back
+      // (every second), which holds sent messages only if clients wrote meanwhile,
+      // and a loaded machine makes fewer writes a second.
       [
         { at: 1500, kind: 'kill', target: 'leader', restartAfter: 400 },
         { at: 2500, kind: 'kill', target: 'n1', restartAfter: 400 },
+        { at: 3500, kind: 'kill', target: 'leader', restartAfter: 400 },
+        { at: 4500, kind: 'kill', target: 'leader', restartAfter: 400 },
       ],
       { fsync: false, loseUnsynced: true },
     );
