@@ -5,21 +5,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { applyEvent, startReplay } from '../../src/trace/replay.js';
-import { launchBrowser, openReport } from '../support/browser.js';
-import { needTlc } from '../support/need-tlc.js';
-import { checkTraces, eventsOf, fixture, inView } from '../support/report-pages.js';
+import { openReport } from '../support/browser.js';
+import { browserForPages, checkTraces, eventsOf, fixture, inView } from '../support/report-pages.js';
 
-let browser: Browser;
-beforeAll(async () => {
-  await needTlc();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = browserForPages();
 
 describe('a long trace', () => {
   it('opens at a window around the failing event, built from the state rebuilt before it', async () => {
@@ -27,7 +18,7 @@ describe('a long trace', () => {
     const run = checkTraces(['--window', '12', `traces/fixtures/${fx.file}`]);
     expect(run.status, run.output).toBe(1);
     const events = eventsOf(`traces/fixtures/${fx.file}`);
-    const p = await openReport(browser, run.html);
+    const p = await openReport(browser(), run.html);
     try {
       const note = await p.page.locator('details#trace-1 .window-note').textContent();
       const [, first, last, total] = /Showing events (\d+) to (\d+) of (\d+)/.exec(note ?? '')!.map(Number);
@@ -71,7 +62,7 @@ describe('the check report of an accepted run, in a browser', () => {
     expect(files.length, gen.stdout).toBe(4);
     const run = checkTraces(files);
     expect(run.status, run.output).toBe(0);
-    const p = await openReport(browser, run.html);
+    const p = await openReport(browser(), run.html);
     try {
       expect(await p.page.locator('.verdict-line').textContent()).toBe('All 4 trace(s) accepted by TLC.');
       expect(await p.page.locator('.trace-diagram').count()).toBe(0);

@@ -1,13 +1,17 @@
 // What the tiers that open the check report in a browser share: the fixtures'
 // manifest, the check command run into a folder of its own, a fixture's
-// events, and whether a mark lies inside a diagram's scrolled viewport.
+// events, whether a mark lies inside a diagram's scrolled viewport, and one
+// browser per test file.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TraceEvent } from '../../src/raft/events.js';
 import { validateTraceFile } from '../../src/trace/validate.js';
-import type { OpenedPage } from './browser.js';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { launchBrowser, type OpenedPage } from './browser.js';
+import { needTlc } from './need-tlc.js';
 
 export interface ManifestEntry {
   file: string;
@@ -49,4 +53,17 @@ export async function inView(p: OpenedPage, diagram: string, selector: string): 
     },
     [diagram, selector] as const,
   );
+}
+
+/** One browser for a test file's pages: launched before its tests (once TLC is found, which the pages need), closed after them. */
+export function browserForPages(): () => Browser {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    await needTlc();
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return () => browser!;
 }

@@ -7,21 +7,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { applyEvent, startReplay } from '../../src/trace/replay.js';
-import { launchBrowser, openReport } from '../support/browser.js';
-import { needTlc } from '../support/need-tlc.js';
-import { checkTraces, eventsOf, fixture, inView } from '../support/report-pages.js';
+import { openReport } from '../support/browser.js';
+import { browserForPages, checkTraces, eventsOf, fixture, inView } from '../support/report-pages.js';
 
-let browser: Browser;
-beforeAll(async () => {
-  await needTlc();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = browserForPages();
 
 describe('the check report of rejected traces, in a browser', () => {
   const diverged = fixture('rejected-commit-past-leader.ndjson');
@@ -48,7 +39,7 @@ describe('the check report of rejected traces, in a browser', () => {
   });
 
   it('highlights the failing event, in view, with the differing variable beside it, and shows its state', async () => {
-    const p = await openReport(browser, run.html);
+    const p = await openReport(browser(), run.html);
     try {
       const failing = p.page.locator('details#trace-1 .event.failing');
       await expect.poll(() => failing.count()).toBe(1);
@@ -73,7 +64,7 @@ describe('the check report of rejected traces, in a browser', () => {
 
   it('shows, for the event clicked, every server state the trace implies, and steps with the arrow keys', async () => {
     const events = eventsOf(`traces/fixtures/${diverged.file}`);
-    const p = await openReport(browser, run.html);
+    const p = await openReport(browser(), run.html);
     try {
       const panel = p.page.locator('.state-panel[data-for="trace-1"]');
       for (const k of [4, 17]) {
@@ -101,7 +92,7 @@ describe('the check report of rejected traces, in a browser', () => {
   });
 
   it('lists each false enabling condition with its values for an action the spec does not allow', async () => {
-    const p = await openReport(browser, run.html);
+    const p = await openReport(browser(), run.html);
     try {
       const section = p.page.locator('details#trace-2');
       await section.evaluate((d) => ((d as HTMLDetailsElement).open = true));
