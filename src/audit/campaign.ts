@@ -380,212 +380,286 @@ function save(dir: string, schedule: Schedule, run: RunResult, verdict: Verdict,
   );
 }
 
-export async function runCampaign(config: CampaignConfig): Promise<CampaignResult> {
-  const started = performance.now();
-  const elapsed = () => (performance.now() - started) / 1000;
-  checkSpec = config.tlc !== false;
-  if (checkSpec) tlc = { java: findJava(), jar: await findTlcJar() };
-  const coverage: Coverage | null = config.coverage ? {} : null;
-  const progress = { schedules: 0, sumTicks: 0, maxTicks: 0, maxShareOfBound: 0 };
-  const progressSummary = () =>
-    progress.schedules > 0
-      ? {
-          schedules: progress.schedules,
-          meanTicks: progress.sumTicks / progress.schedules,
-          maxTicks: progress.maxTicks,
-          maxShareOfBound: progress.maxShareOfBound,
-        }
-      : null;
-  // Accepted traces for TLC to judge as well, spread over the campaign: the
-  // first accepted one, then one every `stride` schedules.
-  const sampleSize = config.confirmSample ?? 3;
-  const stride = Math.max(1, Math.floor(config.maxSchedules / Math.max(sampleSize, 1)));
-  const sample: Checked[] = [];
-  const confirmed = { traces: 0, events: 0, ms: 0 };
-  const toConfirm: string[] = [];
+/** The short schedules of the small-scope search, and how many failed the same way sooner. */
+interface SmallScope {
+  schedules: number;
+  failures: number;
+}
+
+type Shrunk = ReturnType<typeof shrink>;
+
+/**
+ * The traces TLC judges besides the in-process checker: the counterexample's
+ * and a sample of accepted ones, spread over the campaign (the first accepted
+ * one, then one every `stride` schedules). With confirmDir they are written
+ * out for the caller's TLC run instead.
+ */
+class TlcConfirmations {
+  private readonly size: number;
+  private readonly stride: number;
+  private readonly sample: Checked[] = [];
+  private readonly judged = { traces: 0, events: 0, ms: 0 };
+  private readonly toConfirm: string[] = [];
+
+  constructor(private readonly config: CampaignConfig) {
+    this.size = config.confirmSample ?? 3;
+    this.stride = Math.max(1, Math.floor(config.maxSchedules / Math.max(this.size, 1)));
+  }
+
+  /** Keeps an accepted trace, the `schedules`th of the campaign, if the sample is due one. */
+  offer(accepted: Checked, schedules: number): void {
+    const due = this.sample.length === 0 || schedules % this.stride === 0;
+    if (this.sample.length < this.size && due) this.sample.push(accepted);
+  }
+
+  confirmSample(): Promise<void> {
+    return this.confirm(this.sample);
+  }
+
+  /** The counterexample's trace (when the spec's checker read it) first, then the sample. */
+  confirmWith(counterexample: Checked | null): Promise<void> {
+    return this.confirm([...(counterexample ? [counterexample] : []), ...this.sample], counterexample !== null);
+  }
+
   /** `counterexample`: the first trace is the counterexample's. */
-  const confirm = async (traces: Checked[], counterexample = false) => {
-    if (config.confirmDir) {
-      ensureDir(config.confirmDir);
-      for (const [k, t] of traces.entries()) {
-        const file = join(
-          config.confirmDir,
-          `${config.label}-${k === 0 && counterexample ? 'counterexample' : `sample-${toConfirm.length + 1}`}.ndjson`,
-        );
-        writeNamedFile(file, t.run.trace);
-        toConfirm.push(file);
-      }
-      return;
-    }
+  async confirm(traces: readonly Checked[], counterexample = false): Promise<void> {
+    if (this.config.confirmDir) return this.writeForCaller(this.config.confirmDir, traces, counterexample);
     const r = await confirmWithTlc(traces);
-    confirmed.traces += traces.length;
-    confirmed.events += r.events;
-    confirmed.ms += r.ms;
-  };
-  const confirmedSummary = () => ({
-    traces: confirmed.traces,
-    events: confirmed.events,
-    tlcSeconds: confirmed.ms / 1000,
-    ...(config.confirmDir ? { toConfirm } : {}),
-  });
-  let schedules = 0;
-  let events = 0;
-  let seed = config.firstSeed;
-  const batch = 50;
-  try {
-    if (config.replay) {
-      const schedule = parseSchedule(readFileSync(config.replay, 'utf8'), config.replay);
-      const { runs, verdicts, checked } = judgeAll([schedule]);
-      if (checkSpec && checked[0]) await confirm([checked[0]]);
-      const v = verdicts[0]!;
-      const failure: FailureReport | null = v.failed
-        ? {
-            oracle: v.oracle!,
-            what: v.what,
-            seed: schedule.seed,
-            original: { steps: schedule.steps.length, events: runs[0]!.events },
-            shrunk: {
-              nodes: schedule.nodes,
-              steps: schedule.steps.length,
-              events: v.events,
-              rounds: 0,
-              minimal: false,
-              seconds: 0,
-              scheduleEvents: Math.min(runs[0]!.stepEvents.at(-1) ?? 0, v.events),
-              smallScope: { schedules: 0, failures: 0 },
-            },
-            confirmedByTlc: checkSpec && checked[0] !== null,
-            diagnosis: v.diagnosis,
-            spec: v.spec ?? null,
-            dir: '',
-          }
-        : null;
-      return {
-        label: config.label,
-        schedules: 1,
-        events: runs[0]!.events,
-        seconds: elapsed(),
-        failure,
-        coverage: null,
-        progress: null,
-        error: null,
-        confirmed: confirmedSummary(),
-      };
+    this.judged.traces += traces.length;
+    this.judged.events += r.events;
+    this.judged.ms += r.ms;
+  }
+
+  private writeForCaller(dir: string, traces: readonly Checked[], counterexample: boolean): void {
+    ensureDir(dir);
+    for (const [k, t] of traces.entries()) {
+      const name = k === 0 && counterexample ? 'counterexample' : `sample-${this.toConfirm.length + 1}`;
+      const file = join(dir, `${this.config.label}-${name}.ndjson`);
+      writeNamedFile(file, t.run.trace);
+      this.toConfirm.push(file);
     }
-    while (schedules < config.maxSchedules && elapsed() < config.maxSeconds) {
-      const plans: Schedule[] = [];
-      for (let k = 0; k < batch && schedules + plans.length < config.maxSchedules; k++)
-        plans.push(generateSchedule(seed++, config.schedule));
+  }
+
+  summary(): NonNullable<CampaignResult['confirmed']> {
+    return {
+      traces: this.judged.traces,
+      events: this.judged.events,
+      tlcSeconds: this.judged.ms / 1000,
+      ...(this.config.confirmDir ? { toConfirm: this.toConfirm } : {}),
+    };
+  }
+}
+
+/** How many ticks the progress phase took to settle, over the schedules that passed it. */
+class ProgressTally {
+  private schedules = 0;
+  private sumTicks = 0;
+  private maxTicks = 0;
+  private maxShareOfBound = 0;
+
+  add(run: RunResult): void {
+    if (!run.progress) return;
+    this.schedules++;
+    this.sumTicks += run.progress.ticks;
+    this.maxTicks = Math.max(this.maxTicks, run.progress.ticks);
+    this.maxShareOfBound = Math.max(this.maxShareOfBound, run.progress.ticks / run.progress.bounds.ticks);
+  }
+
+  summary(): CampaignResult['progress'] {
+    if (this.schedules === 0) return null;
+    return {
+      schedules: this.schedules,
+      meanTicks: this.sumTicks / this.schedules,
+      maxTicks: this.maxTicks,
+      maxShareOfBound: this.maxShareOfBound,
+    };
+  }
+}
+
+/** Schedules run per call of judgeAll. */
+const BATCH = 50;
+
+/** One campaign: the search (or a replay), its counts so far, and its result. */
+class Campaign {
+  private readonly started = performance.now();
+  private schedules = 0;
+  private events = 0;
+  private seed: number;
+  private readonly coverage: Coverage | null;
+  private readonly progress = new ProgressTally();
+  private readonly confirmations: TlcConfirmations;
+
+  constructor(private readonly config: CampaignConfig) {
+    this.seed = config.firstSeed;
+    this.coverage = config.coverage ? {} : null;
+    this.confirmations = new TlcConfirmations(config);
+  }
+
+  /** Generated schedules, batch by batch, until the first failure, the schedule budget or the time budget. */
+  async search(): Promise<CampaignResult> {
+    while (this.schedules < this.config.maxSchedules && this.elapsed() < this.config.maxSeconds) {
+      const plans = this.nextBatch();
       const { runs, verdicts, checked } = judgeAll(plans);
       for (let k = 0; k < plans.length; k++) {
-        schedules++;
-        events += runs[k]!.events;
-        const run = runs[k]!;
-        if (coverage) countCoverage(coverage, run);
-        if (run.progress) {
-          progress.schedules++;
-          progress.sumTicks += run.progress.ticks;
-          progress.maxTicks = Math.max(progress.maxTicks, run.progress.ticks);
-          progress.maxShareOfBound = Math.max(progress.maxShareOfBound, run.progress.ticks / run.progress.bounds.ticks);
-        }
+        this.count(runs[k]!);
         const v = verdicts[k]!;
-        const c = checked[k];
-        if (!v.failed && c && sample.length < sampleSize && (sample.length === 0 || schedules % stride === 0))
-          sample.push(c);
-        if (!v.failed) continue;
-        const shrinkDeadline = performance.now() + config.shrinkSeconds * 1000;
-        let shrunk = shrink(plans[k]!, v, runs[k]!, shrinkDeadline);
-        // Small scope: the bug found, short schedules on 3 servers may show it
-        // in fewer events than the first schedule shrinks to. Each that fails
-        // the same way is shrunk in turn, and the smallest counterexample kept.
-        // (Not for a liveness failure: the fair phase it needs is most of its events whatever the schedule.)
-        const small = { schedules: 0, failures: 0 };
-        const scopeDeadline = Math.min(shrinkDeadline, performance.now() + (config.smallScopeSeconds ?? 5) * 1000);
-        const wanted = () => shrunk.verdict.events > SMALL_ENOUGH && v.oracle !== 'progress';
-        for (let s = 1; wanted() && performance.now() < scopeDeadline && small.failures < 20; s++) {
-          const plan = generateSchedule(config.firstSeed * 7919 + s, SMALL_SCOPE);
-          const r = judgeAll([plan]);
-          small.schedules++;
-          const sv = r.verdicts[0]!;
-          if (!sv.failed || sv.oracle !== v.oracle || sv.events >= shrunk.verdict.events) continue;
-          small.failures++;
-          const candidate = shrink(plan, sv, r.runs[0]!, Math.min(shrinkDeadline, performance.now() + 2000));
-          if (
-            candidate.verdict.events < shrunk.verdict.events ||
-            (candidate.verdict.events === shrunk.verdict.events &&
-              candidate.schedule.steps.length < shrunk.schedule.steps.length)
-          ) {
-            shrunk = { ...candidate, rounds: shrunk.rounds + candidate.rounds };
-          }
-        }
-        const final = judgeAll([shrunk.schedule], shrunk.phase);
-        const finalChecked = final.checked[0];
-        if (!final.verdicts[0]!.failed)
-          throw new CampaignError(
-            `the shrunk schedule of seed ${plans[k]!.seed} no longer fails when run again: the simulator is not deterministic`,
-          );
-        // TLC judges the counterexample (and the sample) too: it is the judge.
-        if (checkSpec) await confirm([...(finalChecked ? [finalChecked] : []), ...sample], finalChecked !== null);
-        const dir = join(config.failuresDir, config.label);
-        save(dir, shrunk.schedule, final.runs[0]!, final.verdicts[0]!, config);
-        return {
-          label: config.label,
-          schedules,
-          events,
-          seconds: elapsed(),
-          failure: {
-            oracle: v.oracle!,
-            what: v.what,
-            seed: plans[k]!.seed,
-            original: { steps: plans[k]!.steps.length, events: v.events },
-            shrunk: {
-              nodes: shrunk.schedule.nodes,
-              steps: shrunk.schedule.steps.length,
-              events: final.verdicts[0]!.events,
-              rounds: shrunk.rounds,
-              minimal: shrunk.minimal,
-              seconds: shrunk.seconds,
-              scheduleEvents: Math.min(final.runs[0]!.stepEvents.at(-1) ?? 0, final.verdicts[0]!.events),
-              smallScope: small,
-            },
-            // With confirmDir, the caller's TLC run decides (and sets it).
-            confirmedByTlc: checkSpec && finalChecked !== null && !config.confirmDir,
-            diagnosis: final.verdicts[0]!.diagnosis,
-            spec: final.verdicts[0]!.spec ?? null,
-            dir,
-          },
-          coverage,
-          progress: progressSummary(),
-          error: null,
-          confirmed: confirmedSummary(),
-        };
+        if (v.failed) return this.result(await this.failureOf(plans[k]!, v, runs[k]!));
+        if (checked[k]) this.confirmations.offer(checked[k]!, this.schedules);
       }
     }
-    if (checkSpec) await confirm(sample);
+    if (checkSpec) await this.confirmations.confirmSample();
+    return this.result(null);
+  }
+
+  /** One saved schedule, judged as it is: no search, no shrinking. */
+  async replay(file: string): Promise<CampaignResult> {
+    const schedule = parseSchedule(readFileSync(file, 'utf8'), file);
+    const { runs, verdicts, checked } = judgeAll([schedule]);
+    if (checkSpec && checked[0]) await this.confirmations.confirm([checked[0]]);
+    const v = verdicts[0]!;
+    const run = runs[0]!;
+    this.schedules = 1;
+    this.events = run.events;
+    const failure = v.failed ? replayedFailure(schedule, v, run, checkSpec && checked[0] !== null) : null;
+    return { ...this.result(failure), coverage: null, progress: null };
+  }
+
+  result(failure: FailureReport | null, error: string | null = null): CampaignResult {
     return {
-      label: config.label,
-      schedules,
-      events,
-      seconds: elapsed(),
-      failure: null,
-      coverage,
-      progress: progressSummary(),
-      error: null,
-      confirmed: confirmedSummary(),
+      label: this.config.label,
+      schedules: this.schedules,
+      events: this.events,
+      seconds: this.elapsed(),
+      failure,
+      coverage: this.coverage,
+      progress: this.progress.summary(),
+      error,
+      confirmed: this.confirmations.summary(),
     };
+  }
+
+  private elapsed(): number {
+    return (performance.now() - this.started) / 1000;
+  }
+
+  private nextBatch(): Schedule[] {
+    const plans: Schedule[] = [];
+    while (plans.length < BATCH && this.schedules + plans.length < this.config.maxSchedules)
+      plans.push(generateSchedule(this.seed++, this.config.schedule));
+    return plans;
+  }
+
+  private count(run: RunResult): void {
+    this.schedules++;
+    this.events += run.events;
+    if (this.coverage) countCoverage(this.coverage, run);
+    this.progress.add(run);
+  }
+
+  /** The first failure, shrunk (with the small-scope search's help), run once more, confirmed by TLC and saved. */
+  private async failureOf(plan: Schedule, v: Verdict, run: RunResult): Promise<FailureReport> {
+    const shrinkDeadline = performance.now() + this.config.shrinkSeconds * 1000;
+    const { shrunk, small } = this.smallScope(shrink(plan, v, run, shrinkDeadline), v, shrinkDeadline);
+    const final = judgeAll([shrunk.schedule], shrunk.phase);
+    const finalRun = final.runs[0]!;
+    const finalVerdict = final.verdicts[0]!;
+    const finalChecked = final.checked[0] ?? null;
+    if (!finalVerdict.failed)
+      throw new CampaignError(
+        `the shrunk schedule of seed ${plan.seed} no longer fails when run again: the simulator is not deterministic`,
+      );
+    // TLC judges the counterexample (and the sample) too: it is the judge.
+    if (checkSpec) await this.confirmations.confirmWith(finalChecked);
+    const dir = join(this.config.failuresDir, this.config.label);
+    save(dir, shrunk.schedule, finalRun, finalVerdict, this.config);
+    return {
+      oracle: v.oracle!,
+      what: v.what,
+      seed: plan.seed,
+      original: { steps: plan.steps.length, events: v.events },
+      shrunk: {
+        nodes: shrunk.schedule.nodes,
+        steps: shrunk.schedule.steps.length,
+        events: finalVerdict.events,
+        rounds: shrunk.rounds,
+        minimal: shrunk.minimal,
+        seconds: shrunk.seconds,
+        scheduleEvents: Math.min(finalRun.stepEvents.at(-1) ?? 0, finalVerdict.events),
+        smallScope: small,
+      },
+      // With confirmDir, the caller's TLC run decides (and sets it).
+      confirmedByTlc: checkSpec && finalChecked !== null && !this.config.confirmDir,
+      diagnosis: finalVerdict.diagnosis,
+      spec: finalVerdict.spec ?? null,
+      dir,
+    };
+  }
+
+  /**
+   * Small scope: the bug found, short schedules on 3 servers may show it in
+   * fewer events than the first schedule shrinks to. Each that fails the same
+   * way is shrunk in turn, and the smallest counterexample kept. (Not for a
+   * liveness failure: the fair phase it needs is most of its events whatever
+   * the schedule.)
+   */
+  private smallScope(first: Shrunk, v: Verdict, shrinkDeadline: number): { shrunk: Shrunk; small: SmallScope } {
+    let shrunk = first;
+    const small: SmallScope = { schedules: 0, failures: 0 };
+    const scopeDeadline = Math.min(shrinkDeadline, performance.now() + (this.config.smallScopeSeconds ?? 5) * 1000);
+    const wanted = () => shrunk.verdict.events > SMALL_ENOUGH && v.oracle !== 'progress';
+    for (let s = 1; wanted() && performance.now() < scopeDeadline && small.failures < 20; s++) {
+      const plan = generateSchedule(this.config.firstSeed * 7919 + s, SMALL_SCOPE);
+      const r = judgeAll([plan]);
+      small.schedules++;
+      const sv = r.verdicts[0]!;
+      if (!sv.failed || sv.oracle !== v.oracle || sv.events >= shrunk.verdict.events) continue;
+      small.failures++;
+      const candidate = shrink(plan, sv, r.runs[0]!, Math.min(shrinkDeadline, performance.now() + 2000));
+      if (smaller(candidate, shrunk)) shrunk = { ...candidate, rounds: shrunk.rounds + candidate.rounds };
+    }
+    return { shrunk, small };
+  }
+}
+
+/** Fewer events, or as many in fewer steps. */
+function smaller(a: Shrunk, b: Shrunk): boolean {
+  if (a.verdict.events !== b.verdict.events) return a.verdict.events < b.verdict.events;
+  return a.schedule.steps.length < b.schedule.steps.length;
+}
+
+/** A replayed schedule's failure, as it is (nothing shrunk). */
+function replayedFailure(schedule: Schedule, v: Verdict, run: RunResult, confirmedByTlc: boolean): FailureReport {
+  return {
+    oracle: v.oracle!,
+    what: v.what,
+    seed: schedule.seed,
+    original: { steps: schedule.steps.length, events: run.events },
+    shrunk: {
+      nodes: schedule.nodes,
+      steps: schedule.steps.length,
+      events: v.events,
+      rounds: 0,
+      minimal: false,
+      seconds: 0,
+      scheduleEvents: Math.min(run.stepEvents.at(-1) ?? 0, v.events),
+      smallScope: { schedules: 0, failures: 0 },
+    },
+    confirmedByTlc,
+    diagnosis: v.diagnosis,
+    spec: v.spec ?? null,
+    dir: '',
+  };
+}
+
+export async function runCampaign(config: CampaignConfig): Promise<CampaignResult> {
+  const campaign = new Campaign(config);
+  checkSpec = config.tlc !== false;
+  if (checkSpec) tlc = { java: findJava(), jar: await findTlcJar() };
+  try {
+    return config.replay ? await campaign.replay(config.replay) : await campaign.search();
   } catch (err) {
     if (!(err instanceof CampaignError) && !(err instanceof Error)) throw err;
-    return {
-      label: config.label,
-      schedules,
-      events,
-      seconds: elapsed(),
-      failure: null,
-      coverage,
-      progress: progressSummary(),
-      error: (err as Error).message,
-      confirmed: confirmedSummary(),
-    };
+    return campaign.result(null, (err as Error).message);
   }
 }
 
