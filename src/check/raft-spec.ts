@@ -306,165 +306,188 @@ function serverOf(state: SpecState, id: ServerId | undefined): SpecServer {
  */
 export function specStep(state: SpecState, e: ActionCall, maxEntries: number, msgKey?: string): SpecStepResult | null {
   if (!enabled(state, e, msgKey)) return null;
-  const i = e.node!;
-  const m = e.msg!;
-  switch (e.action) {
-    case 'Timeout': {
-      // Timeout(i)
-      const s = serverOf(state, i);
-      return step({
-        post: post(s, {
-          term: s.term + 1,
-          role: 'Candidate',
-          votedFor: i,
-          votesResponded: new Set([i]),
-          votesGranted: new Set([i]),
-        }),
-      });
-    }
-    case 'RequestVote': {
-      // RequestVote(i, j)
-      const s = serverOf(state, i);
-      return step({ post: post(s, {}), sent: [requestVoteRequest(i, e.peer!, s)] });
-    }
-    case 'BecomeLeader': {
-      // BecomeLeader(i)
-      const s = serverOf(state, i);
-      return step({
-        post: post(s, {
-          role: 'Leader',
-          nextIndex: peersMap(state.servers, i, s.log.length + 1),
-          matchIndex: peersMap(state.servers, i, 0),
-        }),
-        elected: { term: s.term, leader: i },
-      });
-    }
-    case 'ClientRequest': {
-      // ClientRequest(i, v): v \in Value holds, as Value is the values the trace's ClientRequest events name.
-      const s = serverOf(state, i);
-      return step({ post: post(s, { log: { keep: s.log.length, append: [{ term: s.term, value: e.value! }] } }) });
-    }
-    case 'AdvanceCommitIndex': {
-      // AdvanceCommitIndex(i)
-      const s = serverOf(state, i);
-      const top = maxCommittable(state, i, s);
-      const committed: CommittedRecord[] = [];
-      for (let k = s.commitIndex + 1; k <= top; k++) committed.push({ index: k, entry: s.log[k - 1]!, inTerm: s.term });
-      return step({ post: post(s, { commitIndex: top }), committed });
-    }
-    case 'AppendEntries': {
-      // AppendEntries(i, j)
-      const s = serverOf(state, i);
-      return step({ post: post(s, {}), sent: [appendEntriesRequest(i, e.peer!, s, maxEntries)] });
-    }
-    case 'Restart': {
-      // Restart(i)
-      const s = serverOf(state, i);
-      return step({
-        post: post(s, {
-          role: 'Follower',
-          commitIndex: 0,
-          votesResponded: new Set(),
-          votesGranted: new Set(),
-          nextIndex: peersMap(state.servers, i, s.log.length + 1),
-          matchIndex: peersMap(state.servers, i, 0),
-        }),
-        restart: true,
-      });
+  const effect = EFFECTS[e.action];
+  if (!effect) throw new SpecEvalError(`no action of the spec is named ${JSON.stringify(e.action)}`);
+  return effect({ state, e, maxEntries, i: e.node!, m: e.msg! });
+}
+
+/** What an enabled action's effect reads: the state, the event, its server and (for the actions that read one) its message. */
+interface EffectContext {
+  readonly state: SpecState;
+  readonly e: ActionCall;
+  readonly maxEntries: number;
+  readonly i: ServerId;
+  readonly m: Message;
+}
+
+type Effect = (c: EffectContext) => SpecStepResult | null;
+
+/** The server's actions that read no message. */
+const SERVER_EFFECTS: Readonly<Record<string, Effect>> = {
+  // Timeout(i)
+  Timeout: ({ state, i }) => {
+    const s = serverOf(state, i);
+    const votes = () => new Set([i]);
+    return step({
+      post: post(s, {
+        term: s.term + 1,
+        role: 'Candidate',
+        votedFor: i,
+        votesResponded: votes(),
+        votesGranted: votes(),
+      }),
+    });
+  },
+  // RequestVote(i, j)
+  RequestVote: ({ state, e, i }) => {
+    const s = serverOf(state, i);
+    return step({ post: post(s, {}), sent: [requestVoteRequest(i, e.peer!, s)] });
+  },
+  // BecomeLeader(i)
+  BecomeLeader: ({ state, i }) => {
+    const s = serverOf(state, i);
+    return step({
+      post: post(s, {
+        role: 'Leader',
+        nextIndex: peersMap(state.servers, i, s.log.length + 1),
+        matchIndex: peersMap(state.servers, i, 0),
+      }),
+      elected: { term: s.term, leader: i },
+    });
+  },
+  // ClientRequest(i, v): v \in Value holds, as Value is the values the trace's ClientRequest events name.
+  ClientRequest: ({ state, e, i }) => {
+    const s = serverOf(state, i);
+    return step({ post: post(s, { log: { keep: s.log.length, append: [{ term: s.term, value: e.value! }] } }) });
+  },
+  // AdvanceCommitIndex(i)
+  AdvanceCommitIndex: ({ state, i }) => {
+    const s = serverOf(state, i);
+    const top = maxCommittable(state, i, s);
+    const committed: CommittedRecord[] = [];
+    for (let k = s.commitIndex + 1; k <= top; k++) committed.push({ index: k, entry: s.log[k - 1]!, inTerm: s.term });
+    return step({ post: post(s, { commitIndex: top }), committed });
+  },
+  // AppendEntries(i, j)
+  AppendEntries: ({ state, e, i, maxEntries }) => {
+    const s = serverOf(state, i);
+    return step({ post: post(s, {}), sent: [appendEntriesRequest(i, e.peer!, s, maxEntries)] });
+  },
+  // Restart(i)
+  Restart: ({ state, i }) => {
+    const s = serverOf(state, i);
+    return step({
+      post: post(s, {
+        role: 'Follower',
+        commitIndex: 0,
+        votesResponded: new Set(),
+        votesGranted: new Set(),
+        nextIndex: peersMap(state.servers, i, s.log.length + 1),
+        matchIndex: peersMap(state.servers, i, 0),
+      }),
+      restart: true,
+    });
+  },
+};
+
+/** The network's actions: InFlight(e.msg) /\ Action(e.msg). */
+const NETWORK_EFFECTS: Readonly<Record<string, Effect>> = {
+  DropMessage: ({ m }) => step({ taken: [m] }), // DropMessage(m)
+  DuplicateMessage: ({ m }) => step({ sent: [m] }), // DuplicateMessage(m)
+};
+
+/** A server's action on a message it received: InFlight(e.msg) /\ Action(e.node, e.msg), on the receiver's variables. */
+type Receive = (s: SpecServer, c: EffectContext) => SpecStepResult | null;
+
+const receive =
+  (r: Receive): Effect =>
+  (c) =>
+    r(serverOf(c.state, c.i), c);
+
+/** The server's actions that read a message. */
+const RECEIVE_EFFECTS: Readonly<Record<string, Effect>> = {
+  // UpdateTerm(i, m)
+  UpdateTerm: receive((s, { m }) => step({ post: post(s, { term: m.term, role: 'Follower', votedFor: null }) })),
+  HandleRequestVoteRequest: receive(handleRequestVoteRequest),
+  // HandleRequestVoteResponse(i, m)
+  HandleRequestVoteResponse: receive((s, { m }) => {
+    if (m.type !== 'RequestVoteResponse') return null; // (its condition held: this tells TypeScript)
+    const responded = new Set(s.votesResponded).add(m.source);
+    // (*B: vote counted *) or (*B: refusal noted *)
+    const granted = m.voteGranted ? new Set(s.votesGranted).add(m.source) : s.votesGranted;
+    return step({ post: post(s, { votesResponded: responded, votesGranted: granted }), taken: [m] });
+  }),
+  HandleAppendEntriesRequest: receive(handleAppendEntriesRequest),
+  HandleAppendEntriesResponse: receive(handleAppendEntriesResponse),
+  // DropStaleResponse(i, m)
+  DropStaleResponse: receive((s, { m }) => step({ post: post(s, {}), taken: [m] })),
+};
+
+/** Every action's effect, once it is enabled (RaftTrace's SpecStep), by name. */
+const EFFECTS: Readonly<Record<string, Effect>> = { ...SERVER_EFFECTS, ...NETWORK_EFFECTS, ...RECEIVE_EFFECTS };
+
+// HandleRequestVoteRequest(i, m)
+function handleRequestVoteRequest(s: SpecServer, { i, m }: EffectContext): SpecStepResult | null {
+  if (m.type !== 'RequestVoteRequest') return null; // (its condition held: this tells TypeScript)
+  const j = m.source;
+  const logOk =
+    m.lastLogTerm > lastTerm(s.log) || (m.lastLogTerm === lastTerm(s.log) && m.lastLogIndex >= s.log.length);
+  const grant = m.term === s.term && logOk && (s.votedFor === null || s.votedFor === j);
+  return step({
+    post: post(s, grant ? { votedFor: j } : {}), // (*B: vote granted *) or (*B: vote refused *)
+    taken: [m],
+    sent: [{ type: 'RequestVoteResponse', source: i, dest: j, term: s.term, voteGranted: grant }],
+  });
+}
+
+// HandleAppendEntriesRequest(i, m)
+function handleAppendEntriesRequest(s: SpecServer, { i, m }: EffectContext): SpecStepResult | null {
+  if (m.type !== 'AppendEntriesRequest') return null; // (its condition held: this tells TypeScript)
+  const logOk =
+    m.prevLogIndex === 0 ? true : m.prevLogIndex <= s.log.length && termAt(s.log, m.prevLogIndex) === m.prevLogTerm;
+  const accept = m.term === s.term && logOk;
+  const lastNew = m.prevLogIndex + m.entries.length;
+  const role: Role = m.term === s.term ? 'Follower' : s.role;
+  let changes: Partial<SpecPost> = { role };
+  // (*B: refused, stale term *) or (*B: refused, log mismatch *) leave log and commitIndex; (*B: accepted *) merges.
+  if (accept) {
+    const commit = Math.min(m.commitIndex, lastNew);
+    changes = {
+      role,
+      log: merge(s.log, m.prevLogIndex, m.entries),
+      commitIndex: commit > s.commitIndex ? commit : s.commitIndex, // (*B: follower commit advances *)
+    };
+  }
+  const response: Message = {
+    type: 'AppendEntriesResponse',
+    source: i,
+    dest: m.source,
+    term: s.term,
+    success: accept,
+    matchIndex: accept ? lastNew : 0,
+  };
+  return step({ post: post(s, changes), taken: [m], sent: [response] });
+}
+
+// HandleAppendEntriesResponse(i, m)
+function handleAppendEntriesResponse(s: SpecServer, { i, m }: EffectContext): SpecStepResult | null {
+  if (m.type !== 'AppendEntriesResponse') return null; // (its condition held: this tells TypeScript)
+  const j = m.source;
+  let changes: Partial<SpecPost> = {};
+  // Else (*B: ignored by a non-leader *).
+  if (s.role === 'Leader') {
+    if (!(j in s.nextIndex)) throw new SpecEvalError(`nextIndex[${i}][${j}]: ${j} is not a peer of ${i}`);
+    // (*B: success recorded *) or (*B: nextIndex backs off *)
+    if (m.success) {
+      changes = {
+        nextIndex: { ...s.nextIndex, [j]: m.matchIndex + 1 },
+        matchIndex: { ...s.matchIndex, [j]: Math.max(s.matchIndex[j]!, m.matchIndex) },
+      };
+    } else {
+      changes = { nextIndex: { ...s.nextIndex, [j]: Math.max(s.nextIndex[j]! - 1, 1) } };
     }
   }
-  // The actions that read a message: InFlight(e.msg) /\ Action(e.node, e.msg).
-  switch (e.action) {
-    case 'DropMessage':
-      return step({ taken: [m] }); // DropMessage(m)
-    case 'DuplicateMessage':
-      return step({ sent: [m] }); // DuplicateMessage(m)
-  }
-  const s = serverOf(state, i);
-  switch (e.action) {
-    case 'UpdateTerm':
-      // UpdateTerm(i, m)
-      return step({ post: post(s, { term: m.term, role: 'Follower', votedFor: null }) });
-    case 'HandleRequestVoteRequest': {
-      // HandleRequestVoteRequest(i, m)
-      if (m.type !== 'RequestVoteRequest') return null; // (its condition held: this tells TypeScript)
-      const j = m.source;
-      const logOk =
-        m.lastLogTerm > lastTerm(s.log) || (m.lastLogTerm === lastTerm(s.log) && m.lastLogIndex >= s.log.length);
-      const grant = m.term === s.term && logOk && (s.votedFor === null || s.votedFor === j);
-      return step({
-        post: post(s, grant ? { votedFor: j } : {}), // (*B: vote granted *) or (*B: vote refused *)
-        taken: [m],
-        sent: [{ type: 'RequestVoteResponse', source: i, dest: j, term: s.term, voteGranted: grant }],
-      });
-    }
-    case 'HandleRequestVoteResponse': {
-      // HandleRequestVoteResponse(i, m)
-      if (m.type !== 'RequestVoteResponse') return null; // (its condition held: this tells TypeScript)
-      const responded = new Set(s.votesResponded).add(m.source);
-      // (*B: vote counted *) or (*B: refusal noted *)
-      const granted = m.voteGranted ? new Set(s.votesGranted).add(m.source) : s.votesGranted;
-      return step({ post: post(s, { votesResponded: responded, votesGranted: granted }), taken: [m] });
-    }
-    case 'HandleAppendEntriesRequest': {
-      // HandleAppendEntriesRequest(i, m)
-      if (m.type !== 'AppendEntriesRequest') return null; // (its condition held: this tells TypeScript)
-      const j = m.source;
-      const logOk =
-        m.prevLogIndex === 0 ? true : m.prevLogIndex <= s.log.length && termAt(s.log, m.prevLogIndex) === m.prevLogTerm;
-      const accept = m.term === s.term && logOk;
-      const lastNew = m.prevLogIndex + m.entries.length;
-      const role: Role = m.term === s.term ? 'Follower' : s.role;
-      let changes: Partial<SpecPost> = { role };
-      // (*B: refused, stale term *) or (*B: refused, log mismatch *) leave log and commitIndex; (*B: accepted *) merges.
-      if (accept) {
-        const commit = Math.min(m.commitIndex, lastNew);
-        changes = {
-          role,
-          log: merge(s.log, m.prevLogIndex, m.entries),
-          commitIndex: commit > s.commitIndex ? commit : s.commitIndex, // (*B: follower commit advances *)
-        };
-      }
-      return step({
-        post: post(s, changes),
-        taken: [m],
-        sent: [
-          {
-            type: 'AppendEntriesResponse',
-            source: i,
-            dest: j,
-            term: s.term,
-            success: accept,
-            matchIndex: accept ? lastNew : 0,
-          },
-        ],
-      });
-    }
-    case 'HandleAppendEntriesResponse': {
-      // HandleAppendEntriesResponse(i, m)
-      if (m.type !== 'AppendEntriesResponse') return null; // (its condition held: this tells TypeScript)
-      const j = m.source;
-      let changes: Partial<SpecPost> = {};
-      // Else (*B: ignored by a non-leader *).
-      if (s.role === 'Leader') {
-        if (!(j in s.nextIndex)) throw new SpecEvalError(`nextIndex[${i}][${j}]: ${j} is not a peer of ${i}`);
-        // (*B: success recorded *) or (*B: nextIndex backs off *)
-        if (m.success) {
-          changes = {
-            nextIndex: { ...s.nextIndex, [j]: m.matchIndex + 1 },
-            matchIndex: { ...s.matchIndex, [j]: Math.max(s.matchIndex[j]!, m.matchIndex) },
-          };
-        } else {
-          changes = { nextIndex: { ...s.nextIndex, [j]: Math.max(s.nextIndex[j]! - 1, 1) } };
-        }
-      }
-      return step({ post: post(s, changes), taken: [m] });
-    }
-    case 'DropStaleResponse':
-      // DropStaleResponse(i, m)
-      return step({ post: post(s, {}), taken: [m] });
-  }
-  throw new SpecEvalError(`no action of the spec is named ${JSON.stringify(e.action)}`);
+  return step({ post: post(s, changes), taken: [m] });
 }
 
 /** j \in Peers(i). */
