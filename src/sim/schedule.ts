@@ -12,6 +12,7 @@ import { FAULT_WINDOWS, type FaultWindow } from './fault-windows.js';
 import { InvariantViolation, type InvariantName } from './invariants.js';
 import { NoProgress, probeLeader, requireProgress, type ProgressReport } from './progress.js';
 import type { TraceEvent, TraceHeader } from '../raft/events.js';
+import type { ServerId } from '../raft/types.js';
 import type { TraceFileWriter } from '../trace/recorder.js';
 import type { SimOracle } from '../verdict/oracles.js';
 import { HarnessError } from '../errors/harness-error.js';
@@ -247,8 +248,6 @@ function* scheduleRun(schedule: Schedule, extra: RunOptions): Generator<number, 
     ...(extra.traceFile ? { traceFile: extra.traceFile } : {}),
     checkLogged: extra.checkLogged ?? false,
   });
-  const ids = cluster.servers;
-  const at = (n: number) => ids[n % ids.length]!;
   let stepsWithLeader = 0;
   let progress: ProgressReport | null = null;
   const stepEvents: number[] = [];
@@ -258,78 +257,7 @@ function* scheduleRun(schedule: Schedule, extra: RunOptions): Generator<number, 
   try {
     for (; k < schedule.steps.length; k++) {
       if (k > 0 && k % STEPS_PER_PAUSE === 0) yield k;
-      const s = schedule.steps[k]!;
-      switch (s.kind) {
-        case 'tick':
-          cluster.tick();
-          break;
-        case 'deliver':
-          cluster.deliver(s.pick);
-          break;
-        case 'drop':
-          cluster.drop(s.pick);
-          break;
-        case 'duplicate':
-          cluster.duplicate(s.pick);
-          break;
-        case 'partition':
-          cluster.partition(ids.filter((_, n) => (s.mask >> n) & 1));
-          break;
-        case 'heal':
-          cluster.heal();
-          break;
-        case 'crash':
-          cluster.crash(at(s.node));
-          break;
-        case 'restart': {
-          const down = cluster.crashed;
-          if (down.length > 0) cluster.restart(down[s.pick % down.length]!);
-          break;
-        }
-        case 'client':
-          cluster.clientRequest(`k${s.key}`);
-          break;
-        case 'burst':
-          for (let j = 0; j < s.count; j++) cluster.clientRequest(`k${(s.key + j) % KEYS}`);
-          break;
-        case 'staleClient':
-          cluster.staleClientRequest(`k${s.key}`, s.pick);
-          break;
-        case 'crashOn':
-        case 'isolateOn':
-          cluster.arm({
-            server: at(s.node),
-            window: FAULT_WINDOWS[s.window % FAULT_WINDOWS.length]!,
-            fault: s.kind === 'crashOn' ? 'crash' : 'isolate',
-          });
-          break;
-        case 'cutLink':
-          cluster.cutLink(at(s.node), at(s.other));
-          break;
-        case 'timeout':
-          cluster.timeout(ids[s.node % ids.length]!);
-          break;
-        case 'race':
-          cluster.timeout(ids[s.node % ids.length]!);
-          cluster.timeout(ids[s.other % ids.length]!);
-          break;
-        case 'isolateLeader': {
-          const leader = cluster.leader();
-          if (leader) cluster.partition([leader]);
-          break;
-        }
-        case 'crashLeader': {
-          const leader = cluster.leader();
-          if (leader) cluster.crash(leader);
-          break;
-        }
-        case 'calm':
-          cluster.endFaults();
-          break;
-        case 'probe':
-          probeLeader(cluster);
-          break;
-      }
+      takeStep(cluster, schedule.steps[k]!);
       if (extra.checkLogged) cluster.checkLogged();
       if (cluster.leader() !== null) stepsWithLeader++;
       stepEvents.push(cluster.recorder.eventCount);
@@ -345,24 +273,7 @@ function* scheduleRun(schedule: Schedule, extra: RunOptions): Generator<number, 
   } catch (err) {
     // An exception from the implementation is a failure of the run too: the
     // trace so far is kept, so trace validation can still say where it went wrong.
-    failure = {
-      oracle: err instanceof UnloggedStep ? 'unlogged' : err instanceof NoProgress ? 'progress' : 'invariant',
-      seed: schedule.seed,
-      step: k,
-      event: cluster.recorder.eventCount,
-      invariant:
-        err instanceof InvariantViolation
-          ? err.invariant
-          : err instanceof UnloggedStep
-            ? 'UnloggedStep'
-            : err instanceof NoProgress
-              ? 'NoProgress'
-              : 'NoException',
-      detail:
-        err instanceof InvariantViolation || err instanceof UnloggedStep || err instanceof NoProgress
-          ? err.detail
-          : `the implementation threw: ${(err as Error).message}`,
-    };
+    failure = failureOf(err, schedule.seed, k, cluster.recorder.eventCount);
   }
   const recorder = cluster.recorder;
   let text: string | null = null;
@@ -384,6 +295,77 @@ function* scheduleRun(schedule: Schedule, extra: RunOptions): Generator<number, 
     windowHits: cluster.windowHits,
     progress,
     progressSteps,
+  };
+}
+
+/** What each kind of step does to the cluster; `at(n)` is the nth server (modulo the cluster's size). */
+const STEP_EFFECTS: {
+  readonly [K in StepKind]: (cluster: Cluster, s: Extract<Step, { kind: K }>, at: (n: number) => ServerId) => void;
+} = {
+  tick: (cluster) => cluster.tick(),
+  deliver: (cluster, s) => cluster.deliver(s.pick),
+  drop: (cluster, s) => cluster.drop(s.pick),
+  duplicate: (cluster, s) => cluster.duplicate(s.pick),
+  partition: (cluster, s) => cluster.partition(cluster.servers.filter((_, n) => (s.mask >> n) & 1)),
+  heal: (cluster) => cluster.heal(),
+  crash: (cluster, s, at) => cluster.crash(at(s.node)),
+  restart: (cluster, s) => {
+    const down = cluster.crashed;
+    if (down.length > 0) cluster.restart(down[s.pick % down.length]!);
+  },
+  client: (cluster, s) => cluster.clientRequest(`k${s.key}`),
+  burst: (cluster, s) => {
+    for (let j = 0; j < s.count; j++) cluster.clientRequest(`k${(s.key + j) % KEYS}`);
+  },
+  staleClient: (cluster, s) => cluster.staleClientRequest(`k${s.key}`, s.pick),
+  crashOn: (cluster, s, at) => armTrap(cluster, at(s.node), s.window, 'crash'),
+  isolateOn: (cluster, s, at) => armTrap(cluster, at(s.node), s.window, 'isolate'),
+  cutLink: (cluster, s, at) => cluster.cutLink(at(s.node), at(s.other)),
+  timeout: (cluster, s, at) => cluster.timeout(at(s.node)),
+  race: (cluster, s, at) => {
+    cluster.timeout(at(s.node));
+    cluster.timeout(at(s.other));
+  },
+  isolateLeader: (cluster) => {
+    const leader = cluster.leader();
+    if (leader) cluster.partition([leader]);
+  },
+  crashLeader: (cluster) => {
+    const leader = cluster.leader();
+    if (leader) cluster.crash(leader);
+  },
+  calm: (cluster) => cluster.endFaults(),
+  probe: (cluster) => probeLeader(cluster),
+};
+
+function armTrap(cluster: Cluster, server: ServerId, window: number, fault: 'crash' | 'isolate'): void {
+  cluster.arm({ server, window: FAULT_WINDOWS[window % FAULT_WINDOWS.length]!, fault });
+}
+
+/** One schedule step on the cluster. */
+function takeStep(cluster: Cluster, s: Step): void {
+  const ids = cluster.servers;
+  const effect = STEP_EFFECTS[s.kind] as (cluster: Cluster, s: Step, at: (n: number) => ServerId) => void;
+  effect(cluster, s, (n) => ids[n % ids.length]!);
+}
+
+/** An exception of the run as its failure: an oracle's (which says what), or the implementation's own. */
+function failureOf(err: unknown, seed: number, step: number, event: number): Failure {
+  const detailed = err instanceof InvariantViolation || err instanceof UnloggedStep || err instanceof NoProgress;
+  return {
+    oracle: err instanceof UnloggedStep ? 'unlogged' : err instanceof NoProgress ? 'progress' : 'invariant',
+    seed,
+    step,
+    event,
+    invariant:
+      err instanceof InvariantViolation
+        ? err.invariant
+        : err instanceof UnloggedStep
+          ? 'UnloggedStep'
+          : err instanceof NoProgress
+            ? 'NoProgress'
+            : 'NoException',
+    detail: detailed ? err.detail : `the implementation threw: ${(err as Error).message}`,
   };
 }
 
