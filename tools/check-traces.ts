@@ -33,7 +33,8 @@ import { runTool } from '../src/cli/run-tool.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
 
-async function main(): Promise<number> {
+/** The command line, checked before any work; takes the folder lock if --lock names one. */
+function options() {
   const { values, positionals: files } = parse(process.argv.slice(2), [
     'report',
     'html',
@@ -50,13 +51,19 @@ async function main(): Promise<number> {
   // A shell passes a pattern that matched nothing on as it is (make check TRACES='x/*.ndjson'): wrong usage, not a missing trace.
   const unmatched = files.find((f) => /[*?[]/.test(f) && !existsSync(f));
   if (unmatched) throw new UsageError(`the pattern ${unmatched} matches no file`);
-  const chunkSize = positiveInt('chunk', values.chunk, 250);
-  const eventsPerBatch = positiveInt('batch', values.batch, 15_000);
-  const parallel = positiveInt('parallel', values.parallel, cpus().length);
-  const timeoutMs = positiveInt('timeout', values.timeout, 600) * 1000;
-  const window = positiveInt('window', values.window, DEFAULT_WINDOW);
   const report = values.report ?? 'traces/reports/check-report.json';
   const html = values.html ?? `${report.replace(/\.json$/, '')}.html`;
+  const o = {
+    files,
+    chunkSize: positiveInt('chunk', values.chunk, 250),
+    eventsPerBatch: positiveInt('batch', values.batch, 15_000),
+    parallel: positiveInt('parallel', values.parallel, cpus().length),
+    timeoutMs: positiveInt('timeout', values.timeout, 600) * 1000,
+    window: positiveInt('window', values.window, DEFAULT_WINDOW),
+    report,
+    html,
+    keep: values.keep,
+  };
   // Neither report may be written over a trace it reports on, nor over the other report.
   checkOutputsApart(
     [
@@ -68,46 +75,61 @@ async function main(): Promise<number> {
   // Before any work: a report that cannot be written must not cost a whole TLC run.
   checkWritableFile(report);
   checkWritableFile(html);
-  if (values.lock) {
-    const lock = values.lock;
-    const owner = values['lock-owner'] === undefined ? process.pid : positiveInt('lock-owner', values['lock-owner'], 0);
+  holdLock(values.lock, values['lock-owner']);
+  return o;
+}
+
+type Options = ReturnType<typeof options>;
+
+function holdLock(lock: string | undefined, lockOwner: string | undefined): void {
+  if (lock) {
+    const owner = lockOwner === undefined ? process.pid : positiveInt('lock-owner', lockOwner, 0);
     lockFolder(lock, `check-traces --lock ${lock}`, owner);
     process.on('exit', () => unlockFolder(lock, owner));
-  } else if (values['lock-owner']) {
+  } else if (lockOwner) {
     throw new UsageError('--lock-owner goes with --lock DIR');
   }
+}
 
-  const started = performance.now();
+/** Each file against the schema: the traces TLC is to check, the verdicts of the ones that failed it, and each file's seconds. */
+function readTraces(files: readonly string[]) {
   const inputs: TraceInput[] = [];
   const invalid: TraceVerdict[] = [];
   /** Seconds each file's schema check took, by file name. */
   const schemaSeconds = new Map<string, number>();
   const reading = new Progress('  validate');
   for (const file of files) {
-    let result: ReturnType<typeof validateTraceFile>;
     const readStarted = performance.now();
-    try {
-      result = validateTraceFile(file, (lines) =>
-        reading.update(`${file}: ${lines.toLocaleString('en-US')} lines read against the schema`),
-      );
-    } catch (err) {
-      // A reader bug must cost this file its verdict, not the others theirs.
-      result = {
-        ok: false,
-        problems: [{ file, line: 0, field: '', message: `cannot be read as a trace (${(err as Error).message})` }],
-      };
-    }
+    const result = validated(file, (lines) =>
+      reading.update(`${file}: ${lines.toLocaleString('en-US')} lines read against the schema`),
+    );
     schemaSeconds.set(file, (schemaSeconds.get(file) ?? 0) + (performance.now() - readStarted) / 1000);
     if (result.ok) inputs.push({ file, ...result.trace });
     else invalid.push({ file, events: 0, status: 'error', message: result.problems.map(formatProblem).join('\n') });
   }
   reading.end();
+  return { inputs, invalid, schemaSeconds };
+}
+
+function validated(file: string, onLines: (lines: number) => void): ReturnType<typeof validateTraceFile> {
+  try {
+    return validateTraceFile(file, onLines);
+  } catch (err) {
+    // A reader bug must cost this file its verdict, not the others theirs.
+    return {
+      ok: false,
+      problems: [{ file, line: 0, field: '', message: `cannot be read as a trace (${(err as Error).message})` }],
+    };
+  }
+}
+
+/** TLC on the traces, with a progress line (and a line every few seconds: a TLC run can take minutes). */
+async function runTlc(inputs: readonly TraceInput[], o: Options, started: number) {
   const java = findJava();
   const jar = await findTlcJar({ log: (s) => console.log(s) });
   const progress = new Progress('  check');
   const tool = `${tlcVersion(java, jar)} (${jar.source})`;
   console.log(`checking ${inputs.length} trace(s) with ${tool}`);
-  // A TLC run can take minutes: between runs' ends, a line every few seconds still says the check is alive.
   const runs = { done: 0, total: 0 };
   const runsLine = () =>
     `${runs.done}/${runs.total || '?'} TLC runs done, ${((performance.now() - started) / 1000).toFixed(0)} s`;
@@ -115,11 +137,11 @@ async function main(): Promise<number> {
   const checked = await checkTraces(inputs, {
     java,
     jar,
-    chunkSize,
-    eventsPerBatch,
-    parallel,
-    timeoutMs,
-    ...(values.keep ? { keepDir: values.keep } : {}),
+    chunkSize: o.chunkSize,
+    eventsPerBatch: o.eventsPerBatch,
+    parallel: o.parallel,
+    timeoutMs: o.timeoutMs,
+    ...(o.keep ? { keepDir: o.keep } : {}),
     onBatchDone: (done, total) => {
       Object.assign(runs, { done, total });
       progress.update(runsLine(), done === total);
@@ -127,15 +149,48 @@ async function main(): Promise<number> {
   });
   stopBeat();
   progress.end();
+  return { checked, tool };
+}
+
+type Checked = Awaited<ReturnType<typeof runTlc>>['checked'];
+
+/** The verdicts of one check, with their totals (the same totals head both reports). */
+interface Outcome {
+  readonly verdicts: readonly TraceVerdict[];
+  readonly traceSeconds: readonly number[];
+  readonly seconds: number;
+  readonly checked: Checked;
+  readonly totals: {
+    traces: number;
+    events: number;
+    accepted: number;
+    rejected: number;
+    errors: number;
+    tlcRuns: number;
+  };
+}
+
+function outcomeOf(read: ReturnType<typeof readTraces>, checked: Checked, started: number): Outcome {
+  const { invalid, schemaSeconds } = read;
   const verdicts = [...invalid, ...checked.verdicts];
   const traceSeconds = verdicts.map(
     (v, k) =>
       (schemaSeconds.get(v.file) ?? 0) + (k < invalid.length ? 0 : (checked.traceSeconds[k - invalid.length] ?? 0)),
   );
-  const seconds = (performance.now() - started) / 1000;
   const count = (s: TraceVerdict['status']) => verdicts.filter((v) => v.status === s).length;
-  const events = verdicts.reduce((n, v) => n + v.events, 0);
+  const totals = {
+    traces: verdicts.length,
+    events: verdicts.reduce((n, v) => n + v.events, 0),
+    accepted: count('accepted'),
+    rejected: count('rejected'),
+    errors: count('error'),
+    tlcRuns: checked.tlcRuns,
+  };
+  return { verdicts, traceSeconds, seconds: (performance.now() - started) / 1000, checked, totals };
+}
 
+/** Each failure's reason on stderr, then the summary table. */
+function printOutcome({ verdicts, checked, totals, seconds }: Outcome): void {
   for (const v of verdicts) {
     if (v.status === 'error') console.error(v.message);
     if (v.status === 'rejected') for (const line of formatDiagnosis(v.file, v.diagnosis)) console.error(line);
@@ -144,66 +199,70 @@ async function main(): Promise<number> {
     console.error(`kept the chunk of ${c.file} that TLC rejected in ${c.dir}; re-run TLC on it:\n  ${c.command}`);
   const row = (k: string, val: string | number) => console.log(`  ${k.padEnd(22)}${val}`);
   console.log('trace validation by TLC');
-  row('traces', verdicts.length);
-  row('events', events);
-  row('accepted', count('accepted'));
-  row('rejected', count('rejected'));
-  row('not checked (errors)', count('error'));
+  row('traces', totals.traces);
+  row('events', totals.events);
+  row('accepted', totals.accepted);
+  row('rejected', totals.rejected);
+  row('not checked (errors)', totals.errors);
   row(
     'TLC runs',
     `${checked.tlcRuns}${checked.retries ? ` (${checked.retries} repeated without a trace TLC could not evaluate)` : ''}`,
   );
   row('time', `${seconds.toFixed(1)} s`);
-  row('events per second', Math.round(events / seconds));
+  row('events per second', Math.round(totals.events / seconds));
   // Traces are read as they are checked: this stays flat however long they are.
   row('memory (this process)', `${Math.round(process.resourceUsage().maxRSS / 1024)} MB at most`);
-  // The same totals head both reports.
-  const totals = {
-    traces: verdicts.length,
-    events,
-    accepted: count('accepted'),
-    rejected: count('rejected'),
-    errors: count('error'),
-    tlcRuns: checked.tlcRuns,
-  };
+}
+
+function writeJsonReport({ verdicts, traceSeconds, seconds, checked, totals }: Outcome, o: Options): void {
   const keptOf = (file: string) => checked.kept.find((c) => c.file === file);
-  writeFileAtomic(
-    report,
-    JSON.stringify(
-      {
-        ...totals,
-        retries: checked.retries,
-        seconds: Number(seconds.toFixed(3)),
-        html,
-        verdicts: verdicts.map((v, k) => ({
-          ...(v.status === 'rejected'
-            ? { ...v, diagnosis: { ...v.diagnosis, text: formatDiagnosis(v.file, v.diagnosis) } }
-            : v),
-          seconds: Number(traceSeconds[k]!.toFixed(3)),
-          ...(keptOf(v.file) ? { kept: keptOf(v.file) } : {}),
-        })),
-      },
-      null,
-      2,
-    ) + '\n',
-  );
-  writeFileAtomic(
-    html,
-    checkReportHtml({
-      summary: { ...totals, tool, seconds, jsonReport: report },
-      verdicts,
-      seconds: traceSeconds,
-      kept: checked.kept,
-      window,
-      readTrace: (file) => {
-        const again = validateTraceFile(file);
-        return again.ok ? again.trace : null;
-      },
-    }),
-  );
-  console.log(`report: ${report}`);
-  console.log(`html report: ${html}`);
-  return count('accepted') === verdicts.length ? 0 : 1;
+  const report = {
+    ...totals,
+    retries: checked.retries,
+    seconds: Number(seconds.toFixed(3)),
+    html: o.html,
+    verdicts: verdicts.map((v, k) => ({
+      ...(v.status === 'rejected'
+        ? { ...v, diagnosis: { ...v.diagnosis, text: formatDiagnosis(v.file, v.diagnosis) } }
+        : v),
+      seconds: Number(traceSeconds[k]!.toFixed(3)),
+      ...(keptOf(v.file) ? { kept: keptOf(v.file) } : {}),
+    })),
+  };
+  writeFileAtomic(o.report, JSON.stringify(report, null, 2) + '\n');
+}
+
+function writeHtmlReport(
+  { verdicts, traceSeconds, seconds, checked, totals }: Outcome,
+  o: Options,
+  tool: string,
+): void {
+  const page = checkReportHtml({
+    summary: { ...totals, tool, seconds, jsonReport: o.report },
+    verdicts,
+    seconds: traceSeconds,
+    kept: checked.kept,
+    window: o.window,
+    readTrace: (file) => {
+      const again = validateTraceFile(file);
+      return again.ok ? again.trace : null;
+    },
+  });
+  writeFileAtomic(o.html, page);
+}
+
+async function main(): Promise<number> {
+  const o = options();
+  const started = performance.now();
+  const read = readTraces(o.files);
+  const { checked, tool } = await runTlc(read.inputs, o, started);
+  const outcome = outcomeOf(read, checked, started);
+  printOutcome(outcome);
+  writeJsonReport(outcome, o);
+  writeHtmlReport(outcome, o, tool);
+  console.log(`report: ${o.report}`);
+  console.log(`html report: ${o.html}`);
+  return outcome.totals.accepted === outcome.verdicts.length ? 0 : 1;
 }
 
 runTool('check-traces', main);
