@@ -245,7 +245,8 @@ async function confirmAll(
   return out;
 }
 
-async function main(): Promise<number> {
+/** The command line, checked before any work. */
+function options() {
   const { values, positionals } = parse(process.argv.slice(2), [
     'mutants',
     'schedules',
@@ -258,34 +259,49 @@ async function main(): Promise<number> {
   if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   const mutants = pickMutants(values.mutants);
   const maxSchedules = positiveInt('schedules', values.schedules, 10_000);
-  const maxSeconds = positiveInt('seconds', values.seconds, 120);
-  const shrinkSeconds = positiveInt('shrink-seconds', values['shrink-seconds'], 15);
-  const correctSchedules = positiveInt('correct-schedules', values['correct-schedules'], maxSchedules);
-  const parallel = positiveInt('parallel', values.parallel, availableParallelism());
-  const out = values.out ?? 'traces/audit';
+  const o = {
+    mutants,
+    maxSchedules,
+    maxSeconds: positiveInt('seconds', values.seconds, 120),
+    shrinkSeconds: positiveInt('shrink-seconds', values['shrink-seconds'], 15),
+    correctSchedules: positiveInt('correct-schedules', values['correct-schedules'], maxSchedules),
+    parallel: positiveInt('parallel', values.parallel, availableParallelism()),
+    out: values.out ?? 'traces/audit',
+  };
   for (const m of mutants) {
     const problem = mutantProblem(m);
     if (problem) throw new Error(problem);
   }
-  findJava();
-  const jar = await findTlcJar({ log: (s) => console.log(s) });
-  const started = performance.now();
-  // The correct implementation's schedules in `parallel` shares of
-  // consecutive seeds, started first: they are the longest campaigns.
-  const shares = Math.min(parallel, correctSchedules);
+  return o;
+}
+
+type Options = ReturnType<typeof options>;
+
+/**
+ * The campaigns: the correct implementation's schedules in `parallel` shares
+ * of consecutive seeds, first (they are the longest campaigns), then one per
+ * mutant.
+ */
+function plannedTasks(o: Options): { tasks: Task[]; shares: number } {
+  const shares = Math.min(o.parallel, o.correctSchedules);
   const tasks: Task[] = [];
   for (let k = 0, seed = 1; k < shares; k++) {
-    const n = Math.floor(correctSchedules / shares) + (k < correctSchedules % shares ? 1 : 0);
+    const n = Math.floor(o.correctSchedules / shares) + (k < o.correctSchedules % shares ? 1 : 0);
     tasks.push({ mutant: null, label: shares > 1 ? `correct-${k + 1}` : 'correct', firstSeed: seed, maxSchedules: n });
     seed += n;
   }
-  for (const mutant of mutants)
-    tasks.push({ mutant, label: `${String(mutant.id).padStart(2, '0')}-${mutant.name}`, firstSeed: 1, maxSchedules });
-  console.log(
-    `audit: ${mutants.length} mutant(s) and the correct implementation; budget ${maxSchedules} schedules or ${maxSeconds} s each ` +
-      `(the correct implementation ${correctSchedules} schedules in ${shares} share(s)), ${parallel} campaign(s) at a time`,
-  );
-  const confirmDir = makeTempDir('raft-audit-confirm-');
+  for (const mutant of o.mutants)
+    tasks.push({
+      mutant,
+      label: `${String(mutant.id).padStart(2, '0')}-${mutant.name}`,
+      firstSeed: 1,
+      maxSchedules: o.maxSchedules,
+    });
+  return { tasks, shares };
+}
+
+/** Every campaign, `parallel` at a time, each in its own copy of the project; a line as each ends. */
+async function runCampaigns(tasks: readonly Task[], o: Options, jar: TlcJar, confirmDir: string) {
   const results = new Map<Task, CampaignResult>();
   let next = 0;
   let finished = 0;
@@ -295,22 +311,19 @@ async function main(): Promise<number> {
   );
   const worker = async () => {
     for (let t = tasks[next++]; t; t = tasks[next++]) {
-      const result = await campaignInCopy(
-        t.mutant,
-        {
-          label: t.label,
-          maxSchedules: t.maxSchedules,
-          maxSeconds,
-          shrinkSeconds,
-          firstSeed: t.firstSeed,
-          failuresDir: join(out, 'failures'),
-          coverage: t.mutant === null,
-          confirmDir,
-          // A mutant's accepted traces are the few before its catch: one of them is its sample.
-          confirmSample: t.mutant ? 1 : 3,
-        },
-        jar,
-      );
+      const config = {
+        label: t.label,
+        maxSchedules: t.maxSchedules,
+        maxSeconds: o.maxSeconds,
+        shrinkSeconds: o.shrinkSeconds,
+        firstSeed: t.firstSeed,
+        failuresDir: join(o.out, 'failures'),
+        coverage: t.mutant === null,
+        confirmDir,
+        // A mutant's accepted traces are the few before its catch: one of them is its sample.
+        confirmSample: t.mutant ? 1 : 3,
+      };
+      const result = await campaignInCopy(t.mutant, config, jar);
       results.set(t, result);
       finished++;
       const row = { mutant: t.mutant, result };
@@ -319,27 +332,22 @@ async function main(): Promise<number> {
     }
   };
   try {
-    await Promise.all(Array.from({ length: Math.max(1, parallel) }, worker));
+    await Promise.all(Array.from({ length: Math.max(1, o.parallel) }, worker));
   } finally {
     stopHeartbeat();
   }
-  // TLC judges every campaign's counterexample and sample of accepted traces,
-  // in one run: its verdicts must be the in-process checker's.
-  try {
-    const judged = await confirmAll([...results.values()], jar);
-    for (const [t, r] of results) results.set(t, judged.get(r) ?? r);
-  } finally {
-    removeTempDir(confirmDir);
-  }
-  const rows: Row[] = mutants.map((m) => ({ mutant: m, result: results.get(tasks.find((t) => t.mutant === m)!)! }));
-  rows.push({
-    mutant: null,
-    result: mergeShares(
-      'correct',
-      tasks.filter((t) => !t.mutant).map((t) => results.get(t)!),
-    ),
-  });
-  const seconds = (performance.now() - started) / 1000;
+  return results;
+}
+
+/** One row per mutant, in the catalogue's order, then the correct implementation's shares merged. */
+function rowsOf(o: Options, tasks: readonly Task[], results: ReadonlyMap<Task, CampaignResult>): Row[] {
+  const rows: Row[] = o.mutants.map((m) => ({ mutant: m, result: results.get(tasks.find((t) => t.mutant === m)!)! }));
+  const correctShares = tasks.filter((t) => !t.mutant).map((t) => results.get(t)!);
+  rows.push({ mutant: null, result: mergeShares('correct', correctShares) });
+  return rows;
+}
+
+function printSummary(rows: readonly Row[], o: Options, seconds: number, shares: number): void {
   const caught = rows.filter((r) => r.mutant && ok(r)).length;
   const correct = rows.find((r) => !r.mutant)!;
   console.log('');
@@ -348,7 +356,7 @@ async function main(): Promise<number> {
       `${row.mutant ? `${String(row.mutant.id).padStart(2)} ${row.mutant.name}` : 'correct implementation'}: ${outcome(row)}`,
     );
   console.log(
-    `\nmutants caught: ${caught} of ${mutants.length}; correct implementation: ${ok(correct) ? `clean over ${correct.result.schedules} schedules` : 'FAILED'}; ${seconds.toFixed(0)} s in all`,
+    `\nmutants caught: ${caught} of ${o.mutants.length}; correct implementation: ${ok(correct) ? `clean over ${correct.result.schedules} schedules` : 'FAILED'}; ${seconds.toFixed(0)} s in all`,
   );
   const rate = correct.result.schedules / Math.max(correct.result.seconds, 1e-9);
   console.log(
@@ -359,39 +367,73 @@ async function main(): Promise<number> {
   console.log(
     `TLC judged ${confirmed} traces (${confirmedEvents} events: every counterexample and a sample of accepted traces) and agreed with the in-process checker on each`,
   );
-  if (correct.result.coverage) {
-    const never = unexercised(correct.result.coverage);
+  printCoverage(correct.result);
+}
+
+/** What the correct implementation's campaigns exercised, and how its progress phases settled. */
+function printCoverage(correct: CampaignResult): void {
+  const coverage = correct.coverage;
+  if (coverage) {
+    const never = unexercised(coverage);
     console.log(
       never.length
         ? `never exercised: ${never.join(', ')}`
         : 'every spec action and branch, client target and fault window was exercised',
     );
-    const clients = CLIENT_ROWS.map((b) => `${b.replace('client → ', '')} ${correct.result.coverage![b] ?? 0}`).join(
-      ', ',
-    );
+    const clients = CLIENT_ROWS.map((b) => `${b.replace('client → ', '')} ${coverage[b] ?? 0}`).join(', ');
     console.log(`client requests reached: ${clients}`);
     console.log(
-      `traps sprung: ${WINDOW_ROWS.map((b) => `${b.replace('window: ', '')} ${correct.result.coverage![b] ?? 0}`).join(', ')}`,
+      `traps sprung: ${WINDOW_ROWS.map((b) => `${b.replace('window: ', '')} ${coverage[b] ?? 0}`).join(', ')}`,
     );
   }
-  const p = correct.result.progress;
+  const p = correct.progress;
   if (p)
     console.log(
       `progress phase: ${p.schedules} schedules settled, ${p.meanTicks.toFixed(1)} ticks on average, ${p.maxTicks} at most (${(100 * p.maxShareOfBound).toFixed(0)} % of the bound at worst)`,
     );
-  const budget = `${maxSchedules} schedules or ${maxSeconds} s, shrinking up to ${shrinkSeconds} s`;
+}
+
+/** audit.json, audit.md and audit.html in the --out folder. */
+function writeReports(rows: Row[], o: Options, seconds: number): void {
+  const caught = rows.filter((r) => r.mutant && ok(r)).length;
+  const mutants = o.mutants.length;
+  const budget = `${o.maxSchedules} schedules or ${o.maxSeconds} s, shrinking up to ${o.shrinkSeconds} s`;
   const jsonRows = rows.map((r) => ({ mutant: r.mutant, ok: ok(r), ...r.result }));
+  const reports = [join(o.out, 'audit.json'), join(o.out, 'audit.md')];
+  writeFileAtomic(reports[0]!, JSON.stringify({ seconds, budget, caught, mutants, rows: jsonRows }, null, 2) + '\n');
+  writeFileAtomic(reports[1]!, markdown(rows, seconds, budget));
   writeFileAtomic(
-    join(out, 'audit.json'),
-    JSON.stringify({ seconds, budget, caught, mutants: mutants.length, rows: jsonRows }, null, 2) + '\n',
+    join(o.out, 'audit.html'),
+    auditReportHtml({ rows: jsonRows, seconds, budget, caught, mutants, reports }),
   );
-  writeFileAtomic(join(out, 'audit.md'), markdown(rows, seconds, budget));
-  const reports = [join(out, 'audit.json'), join(out, 'audit.md')];
-  writeFileAtomic(
-    join(out, 'audit.html'),
-    auditReportHtml({ rows: jsonRows, seconds, budget, caught, mutants: mutants.length, reports }),
+  console.log(`reports: ${reports.join(', ')}, ${join(o.out, 'audit.html')}`);
+}
+
+async function main(): Promise<number> {
+  const o = options();
+  findJava();
+  const jar = await findTlcJar({ log: (s) => console.log(s) });
+  const started = performance.now();
+  const { tasks, shares } = plannedTasks(o);
+  console.log(
+    `audit: ${o.mutants.length} mutant(s) and the correct implementation; budget ${o.maxSchedules} schedules or ${o.maxSeconds} s each ` +
+      `(the correct implementation ${o.correctSchedules} schedules in ${shares} share(s)), ${o.parallel} campaign(s) at a time`,
   );
-  console.log(`reports: ${reports.join(', ')}, ${join(out, 'audit.html')}`);
+  const confirmDir = makeTempDir('raft-audit-confirm-');
+  let results: Map<Task, CampaignResult>;
+  try {
+    results = await runCampaigns(tasks, o, jar, confirmDir);
+    // TLC judges every campaign's counterexample and sample of accepted traces,
+    // in one run: its verdicts must be the in-process checker's.
+    const judged = await confirmAll([...results.values()], jar);
+    for (const [t, r] of results) results.set(t, judged.get(r) ?? r);
+  } finally {
+    removeTempDir(confirmDir);
+  }
+  const rows = rowsOf(o, tasks, results);
+  const seconds = (performance.now() - started) / 1000;
+  printSummary(rows, o, seconds, shares);
+  writeReports(rows, o, seconds);
   return rows.every(ok) ? 0 : 1;
 }
 
