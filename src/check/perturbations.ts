@@ -156,6 +156,71 @@ function placement(
   return { k, atBoundary: nearBoundary(k) };
 }
 
+/** Whether event k of the trace can take a perturbation of this kind. */
+function fits(kind: PerturbationKind, events: readonly Json[], k: number): boolean {
+  switch (kind) {
+    case 'post-state':
+    case 'actor':
+      return 'state' in events[k]!;
+    case 'sent-message':
+    case 'retarget':
+      return 'send' in events[k]!;
+    case 'consumed-message':
+      return 'msg' in events[k]!;
+    case 'swap':
+    case 'truncate':
+      return k + 1 < events.length;
+    case 'delete':
+    case 'duplicate':
+      return true;
+  }
+}
+
+/** Another server acts in event `e` (changed in place), the one after `before`: its id takes the old one's place in the logged maps. */
+function changeActor(rng: Rng, e: Json, before: readonly Json[], nodes: readonly string[]): string {
+  const from = e.node as string;
+  const to = pick(
+    rng,
+    nodes.filter((x) => x !== from),
+  );
+  const state = e.state as Json;
+  for (const f of ['nextIndex', 'matchIndex']) {
+    const map = state[f] as Record<string, number>;
+    const swapped: Record<string, number> = {};
+    for (const [p, v] of Object.entries(map)) swapped[p === to ? from : p] = v;
+    state[f] = Object.fromEntries(Object.entries(swapped).sort(([a], [b]) => (a < b ? -1 : 1)));
+  }
+  // The event stays well formed: the message it reads was for the new
+  // actor, the one it sends is from it, and a peer it named stays a peer.
+  e.node = to;
+  if (e.msg) e.msg = { ...(e.msg as Json), dest: to };
+  if (e.send) e.send = { ...(e.send as Json), source: to };
+  if (e.peer === to) {
+    e.peer = from;
+    if (e.send) (e.send as Json).dest = from;
+  }
+  // Its logged log length is the new actor's, as the trace had it so far.
+  let length = 0;
+  for (const x of before) if (x.node === to) length = (x.state as Json).logLength as number;
+  const change = e.logChange as { keep: number; append: Entry[] } | undefined;
+  if (change) change.keep = Math.min(change.keep, length);
+  state.logLength = change ? change.keep + change.append.length : length;
+  return `actor ${from} -> ${to}`;
+}
+
+/** The message event `e` sends (changed in place) goes to another server, neither its source nor its old destination. */
+function retarget(rng: Rng, e: Json, nodes: readonly string[]): string {
+  const send = e.send as Json;
+  const to = pick(
+    rng,
+    nodes.filter((x) => x !== send.dest && x !== send.source),
+  );
+  const what = `send.dest ${String(send.dest)} -> ${to}`;
+  send.dest = to;
+  if (e.peer !== undefined && !e.msg) e.peer = to;
+  return what;
+}
+
 /**
  * A perturbation of the given kind of a trace (NDJSON text, header first),
  * next to a chunk boundary if `atBoundary` (chunks of `chunkSize` events),
@@ -173,19 +238,7 @@ export function perturb(
   const nodes = header.nodes;
   const events = lines.slice(1).map((l) => JSON.parse(l) as Json);
   const n = events.length;
-  const isServer = (k: number) => 'state' in events[k]!;
-  const fits: Record<PerturbationKind, (k: number) => boolean> = {
-    'post-state': isServer,
-    'sent-message': (k) => 'send' in events[k]!,
-    'consumed-message': (k) => 'msg' in events[k]!,
-    delete: () => true,
-    duplicate: () => true,
-    swap: (k) => k + 1 < n,
-    actor: isServer,
-    retarget: (k) => 'send' in events[k]!,
-    truncate: (k) => k + 1 < n,
-  };
-  const where = placement(rng, n, chunkSize, atBoundary, fits[kind]);
+  const where = placement(rng, n, chunkSize, atBoundary, (k) => fits(kind, events, k));
   if (!where) return null;
   const { k } = where;
   let out = [...events];
@@ -218,51 +271,14 @@ export function perturb(
       out[k + 1] = events[k]!;
       what = `swapped ${e.action} with the next ${events[k + 1]!.action}`;
       break;
-    case 'actor': {
-      // Another server acts: its id takes the old one's place in the logged maps.
-      const from = e.node as string;
-      const to = pick(
-        rng,
-        nodes.filter((x) => x !== from),
-      );
-      const state = e.state as Json;
-      for (const f of ['nextIndex', 'matchIndex']) {
-        const map = state[f] as Record<string, number>;
-        const swapped: Record<string, number> = {};
-        for (const [p, v] of Object.entries(map)) swapped[p === to ? from : p] = v;
-        state[f] = Object.fromEntries(Object.entries(swapped).sort(([a], [b]) => (a < b ? -1 : 1)));
-      }
-      // The event stays well formed: the message it reads was for the new
-      // actor, the one it sends is from it, and a peer it named stays a peer.
-      e.node = to;
-      if (e.msg) e.msg = { ...(e.msg as Json), dest: to };
-      if (e.send) e.send = { ...(e.send as Json), source: to };
-      if (e.peer === to) {
-        e.peer = from;
-        if (e.send) (e.send as Json).dest = from;
-      }
-      // Its logged log length is the new actor's, as the trace had it so far.
-      let length = 0;
-      for (let j = 0; j < k; j++) if (events[j]!.node === to) length = (events[j]!.state as Json).logLength as number;
-      const change = e.logChange as { keep: number; append: Entry[] } | undefined;
-      if (change) change.keep = Math.min(change.keep, length);
-      state.logLength = change ? change.keep + change.append.length : length;
-      out[k] = e;
-      what = `actor ${from} -> ${to}`;
-      break;
-    }
-    case 'retarget': {
-      const send = e.send as Json;
-      const to = pick(
-        rng,
-        nodes.filter((x) => x !== send.dest && x !== send.source),
-      );
-      what = `send.dest ${String(send.dest)} -> ${to}`;
-      send.dest = to;
-      if (e.peer !== undefined && !e.msg) e.peer = to;
+    case 'actor':
+      what = changeActor(rng, e, events.slice(0, k), nodes);
       out[k] = e;
       break;
-    }
+    case 'retarget':
+      what = retarget(rng, e, nodes);
+      out[k] = e;
+      break;
     case 'truncate':
       out = out.slice(0, k + 1);
       what = `cut after event ${k + 1} of ${n}`;
