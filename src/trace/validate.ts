@@ -247,11 +247,11 @@ class TraceLineReader {
       } else {
         const rebuilt = change ? change.keep + change.append.length : length;
         if (event.state.logLength !== rebuilt) {
-          this.report(
-            lineNo,
-            'state.logLength',
-            `${event.state.logLength}, but the log of ${event.node} rebuilt from the events holds ${rebuilt} entries`,
-          );
+          const message =
+            event.action === 'Restart' && !change
+              ? restartMismatch(event.node, event.state.logLength, rebuilt)
+              : `${event.state.logLength}, but the log of ${event.node} rebuilt from the events holds ${rebuilt} entries`;
+          this.report(lineNo, 'state.logLength', message);
         }
         this.logLength.set(event.node, event.state.logLength);
       }
@@ -497,4 +497,17 @@ function roleProblems(e: TraceEvent, nodes: readonly string[], members: Readonly
     }
   }
   return problems;
+}
+
+/**
+ * A restart that recovered a log of another length than the one the events
+ * before it had written: a durability failure of the server's storage (its
+ * write-ahead log lost entries, or brought back ones never written), said in
+ * those terms rather than as a count that disagrees.
+ */
+export function restartMismatch(node: string, recovered: number, durable: number): string {
+  const range = (from: number, to: number) => (from === to ? `entry ${from}` : `entries ${from} to ${to}`);
+  const head = `${recovered}: ${node}'s restart recovered ${recovered} entries, but the events before it wrote ${durable}`;
+  if (recovered < durable) return `${head}: ${range(recovered + 1, durable)} lost at restart`;
+  return `${head}: ${range(durable + 1, recovered)} appeared at restart, never written`;
 }

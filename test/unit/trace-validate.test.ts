@@ -176,6 +176,27 @@ describe('trace validation', () => {
     expect(firstProblem(dropped)).toMatch(new RegExp(`^t.ndjson:${at}: state.logLength: `));
   });
 
+  it('says in durability terms when a restart recovered fewer entries than the events wrote, or more', () => {
+    const at = lines.findIndex((l) => l.action === 'Restart' && l.state.logLength >= 1) + 1;
+    expect(at, 'seed 3 restarts a server that holds entries').toBeGreaterThan(1);
+    const node = lines[at - 1]!.node as string;
+    const written = lines[at - 1]!.state.logLength as number;
+    const lost = mutated((ls) => {
+      ls[at - 1]!.state.logLength = written - 1;
+    });
+    expect(firstProblem(lost)).toBe(
+      `t.ndjson:${at}: state.logLength: ${written - 1}: ${node}'s restart recovered ${written - 1} entries, ` +
+        `but the events before it wrote ${written}: entry ${written} lost at restart`,
+    );
+    const ghosts = mutated((ls) => {
+      ls[at - 1]!.state.logLength = written + 2;
+    });
+    expect(firstProblem(ghosts)).toBe(
+      `t.ndjson:${at}: state.logLength: ${written + 2}: ${node}'s restart recovered ${written + 2} entries, ` +
+        `but the events before it wrote ${written}: entries ${written + 1} to ${written + 2} appeared at restart, never written`,
+    );
+  });
+
   it('reads a version 1 trace (whole logs) as log changes, and refuses versions it does not know', () => {
     const v1 = readFileSync('traces/fixtures/v1/accepted-follower-commit.ndjson', 'utf8');
     const v2 = readFileSync('traces/fixtures/accepted-follower-commit.ndjson', 'utf8');
