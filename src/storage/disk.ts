@@ -120,6 +120,69 @@ export class FileSystemDisk implements Disk {
 }
 
 /**
+ * A fault a disk can be told to have on its next operation (the nemesis's and
+ * the tests'): `eio`, the next sync fails with EIO and the writes it was to
+ * make durable are dropped (as Linux drops failed dirty pages and a later
+ * fsync then succeeds: PostgreSQL's "fsyncgate", 2018); `full`, every write
+ * from now on fails with ENOSPC, until the process restarts (space freed).
+ */
+export type DiskFault = 'eio' | 'full';
+
+export const DISK_FAULTS: readonly DiskFault[] = ['eio', 'full'];
+
+/** The error a faulty disk's operation throws, shaped as node's own (code, errno, syscall, path). */
+export function diskFaultError(fault: DiskFault, syscall: 'fsync' | 'write', path: string): NodeJS.ErrnoException {
+  const [code, errno, text] = fault === 'eio' ? ['EIO', -5, 'i/o error'] : ['ENOSPC', -28, 'no space left on device'];
+  return Object.assign(new Error(`${code}: ${text}, ${syscall} '${path}' (an injected disk fault)`), {
+    code,
+    errno,
+    syscall,
+    path,
+  });
+}
+
+/** Which fault a disk was told to have, and whether an operation has met it yet. */
+export class FaultSwitch {
+  private armed: DiskFault | null = null;
+  private full = false;
+  /** The faults that struck, in order, each with the file it struck. */
+  readonly struck: Array<{ fault: DiskFault; path: string }> = [];
+
+  arm(fault: DiskFault): void {
+    this.armed = fault;
+  }
+
+  get waiting(): DiskFault | null {
+    return this.armed;
+  }
+
+  /** A machine restarted with a healthy disk: nothing armed, not full. */
+  clear(): void {
+    this.armed = null;
+    this.full = false;
+  }
+
+  /** Throws if a write to `path` must fail now (a full disk stays full). */
+  beforeWrite(path: string): void {
+    if (this.armed === 'full') {
+      this.armed = null;
+      this.full = true;
+    }
+    if (!this.full) return;
+    if (!this.struck.some((s) => s.fault === 'full')) this.struck.push({ fault: 'full', path });
+    throw diskFaultError('full', 'write', path);
+  }
+
+  /** Whether this sync of `path` fails with EIO (once: the next one succeeds, the dropped writes gone). */
+  syncFails(path: string): boolean {
+    if (this.armed !== 'eio') return false;
+    this.armed = null;
+    this.struck.push({ fault: 'eio', path });
+    return true;
+  }
+}
+
+/**
  * The real file system seen through a page cache that a crash empties: what
  * is appended stays in this process's memory until the file is synced (then
  * it is written and fsynced) or until writeBack() (then it is written, as an
@@ -131,6 +194,8 @@ export class FileSystemDisk implements Disk {
 export class PageCacheDisk implements Disk {
   private readonly base = new FileSystemDisk();
   private readonly dirty = new Set<{ writeBack(): void }>();
+  /** Faults the nemesis injects (POST /fault/disk on a server that runs on this disk). */
+  readonly faults = new FaultSwitch();
 
   read(path: string): Buffer | null {
     this.writeBack();
@@ -139,6 +204,7 @@ export class PageCacheDisk implements Disk {
 
   /** Writes held in memory until the file is synced or written back; `apply` makes one for real. */
   private cached<W>(
+    path: string,
     file: { sync(): void; close(): void },
     apply: (w: W) => void,
   ): { hold(w: W): void; sync(): void; close(): void } {
@@ -151,8 +217,15 @@ export class PageCacheDisk implements Disk {
     };
     this.dirty.add(entry);
     return {
-      hold: (w) => void pending.push(w),
+      hold: (w) => {
+        this.faults.beforeWrite(path);
+        pending.push(w);
+      },
       sync: () => {
+        if (this.faults.syncFails(path)) {
+          pending = [];
+          throw diskFaultError('eio', 'fsync', path);
+        }
         entry.writeBack();
         file.sync();
       },
@@ -166,13 +239,13 @@ export class PageCacheDisk implements Disk {
 
   openAppend(path: string): DiskFile {
     const file = this.base.openAppend(path);
-    const c = this.cached<Uint8Array>(file, (bytes) => file.append(bytes));
+    const c = this.cached<Uint8Array>(path, file, (bytes) => file.append(bytes));
     return { append: (bytes) => c.hold(Uint8Array.from(bytes)), sync: c.sync, close: c.close };
   }
 
   openPlaced(path: string): PlacedFile {
     const file = this.base.openPlaced(path);
-    const c = this.cached<{ offset: number; bytes: Uint8Array }>(file, (w) => file.writeAt(w.offset, w.bytes));
+    const c = this.cached<{ offset: number; bytes: Uint8Array }>(path, file, (w) => file.writeAt(w.offset, w.bytes));
     return {
       writeAt: (offset, bytes) => c.hold({ offset, bytes: Uint8Array.from(bytes) }),
       sync: c.sync,
@@ -186,6 +259,7 @@ export class PageCacheDisk implements Disk {
   }
 
   replace(path: string, bytes: Uint8Array): void {
+    this.faults.beforeWrite(path);
     this.base.replace(path, bytes);
   }
 
@@ -248,6 +322,8 @@ function applyWrites(base: Buffer, writes: readonly PendingWrite[], limit = Infi
 export class SimulatedDisk implements Disk {
   private readonly files = new Map<string, SimulatedFile>();
   private crashAtSync = false;
+  /** Faults to meet on the next sync (eio: that file's unsynced writes are dropped) or write (full). */
+  readonly faults = new FaultSwitch();
 
   read(path: string): Buffer | null {
     const f = this.files.get(path);
@@ -266,14 +342,23 @@ export class SimulatedDisk implements Disk {
       throw new SimulatedCrash(path);
     }
     const f = this.file(path);
+    if (this.faults.syncFails(path)) {
+      f.pending = [];
+      throw diskFaultError('eio', 'fsync', path);
+    }
     f.durable = applyWrites(f.durable, f.pending);
     f.pending = [];
+  }
+
+  private write(path: string, offset: number | null, bytes: Uint8Array): void {
+    this.faults.beforeWrite(path);
+    this.files.get(path)!.pending.push({ offset, bytes: Buffer.from(bytes) });
   }
 
   openAppend(path: string): DiskFile {
     this.file(path);
     return {
-      append: (bytes) => void this.files.get(path)!.pending.push({ offset: null, bytes: Buffer.from(bytes) }),
+      append: (bytes) => this.write(path, null, bytes),
       sync: () => this.syncFile(path),
       close: () => {},
     };
@@ -282,7 +367,7 @@ export class SimulatedDisk implements Disk {
   openPlaced(path: string): PlacedFile {
     this.file(path);
     return {
-      writeAt: (offset, bytes) => void this.files.get(path)!.pending.push({ offset, bytes: Buffer.from(bytes) }),
+      writeAt: (offset, bytes) => this.write(path, offset, bytes),
       sync: () => this.syncFile(path),
       close: () => {},
     };
@@ -295,6 +380,7 @@ export class SimulatedDisk implements Disk {
   }
 
   replace(path: string, bytes: Uint8Array): void {
+    this.faults.beforeWrite(path);
     this.files.set(path, { durable: Buffer.from(bytes), pending: [] });
   }
 

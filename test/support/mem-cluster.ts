@@ -25,16 +25,22 @@ export class MemCluster {
   private inflight: Envelope[] = [];
   private readonly pending = new Map<string, Map<number, { term: number; value: string }>>();
   readonly acked: Acked[] = [];
-  readonly counts = { crashes: 0, crashesBeforeSync: 0, tornTails: 0, restarts: 0, proposals: 0 };
+  readonly counts = { crashes: 0, crashesBeforeSync: 0, tornTails: 0, restarts: 0, proposals: 0, diskFaults: 0 };
   /** Servers whose write-ahead log refused to start (it held less than it had promised), with its message: they stay down. */
   readonly refused = new Map<string, string>();
   private proposals = 0;
   readonly rng: Rng;
 
+  /**
+   * `diskFaults`: now and then a server's disk fails its next fsync (EIO,
+   * dropping what it was to sync) or fills up (ENOSPC); the driver's error
+   * stops that server, as it stops a real one, and its machine restarts later.
+   */
   constructor(
     servers: number,
     seed: number,
     private readonly wal: WalOptions,
+    private readonly diskFaults = false,
   ) {
     this.rng = new Rng(seed);
     this.ids = Array.from({ length: servers }, (_, k) => `n${k + 1}`);
@@ -81,6 +87,12 @@ export class MemCluster {
           this.acked.push({ index: a.index, term: p.term, value: p.value });
       }
     } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EIO' || code === 'ENOSPC') {
+        this.counts.diskFaults++;
+        this.crash(id);
+        return;
+      }
       if (!(err instanceof SimulatedCrash)) throw err;
       this.counts.crashesBeforeSync++;
       this.crash(id);
@@ -92,7 +104,10 @@ export class MemCluster {
     if (!this.drivers.get(id)) return;
     this.counts.crashes++;
     const torn = this.rng.intBetween(0, 1) === 1;
-    this.disks.get(id)!.crash((n) => (torn && n > 0 ? this.rng.intBetween(0, n) : 0));
+    const disk = this.disks.get(id)!;
+    disk.crash((n) => (torn && n > 0 ? this.rng.intBetween(0, n) : 0));
+    // The machine comes back with room on its disk.
+    disk.faults.clear();
     this.drivers.set(id, null);
   }
 
@@ -104,6 +119,10 @@ export class MemCluster {
 
   /** One random action of the schedule. */
   act(): void {
+    if (this.diskFaults && this.rng.intBetween(1, 100) <= 3) {
+      const id = this.ids[this.rng.intBetween(0, this.ids.length - 1)]!;
+      if (this.drivers.get(id)) this.disks.get(id)!.faults.arm(this.rng.intBetween(0, 1) ? 'eio' : 'full');
+    }
     const r = this.rng.intBetween(1, 100);
     const id = this.ids[this.rng.intBetween(0, this.ids.length - 1)]!;
     if (r <= 50 && this.inflight.length) {
