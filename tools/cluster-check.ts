@@ -5,11 +5,16 @@
 //   npx tsx tools/cluster-check.ts [--seconds S (30)] [--servers 3|5 (3)] [--seed N (1)]
 //                                  [--clients N (3)] [--keys N (3)] [--out DIR (traces/cluster-check)]
 //                                  [--faults FILE (replay a run's faults.json)]
-//                                  [--lose-unsynced] [--no-fsync]
+//                                  [--lose-unsynced] [--no-fsync] [--disk-faults none|files|all]
 // --lose-unsynced makes a SIGKILL lose what a server wrote to its log and did
 // not sync yet (as a power cut would); --no-fsync makes the servers never
 // sync, which with --lose-unsynced loses acknowledged state: the oracles
-// must catch that.
+// must catch that. --disk-faults: which disk faults the drawn schedule holds
+// (default all with --lose-unsynced, else files): damage to a killed server's
+// write-ahead log (torn, zeroed or bit-flipped sectors), and on the simulated
+// disk of --lose-unsynced an fsync that fails (EIO) and a full disk. A server
+// must then recover all it made durable or refuse to start, and must stop by
+// itself once its disk fails.
 // The run folder DIR gets each server's trace (nX/trace.ndjson), the proxy's
 // (proxy/trace.ndjson), merged.ndjson, history.json, faults.json and
 // report.json; an earlier run's files there are replaced. Prints one summary
@@ -21,36 +26,55 @@
 // --help prints this text.
 import { readFileSync } from 'node:fs';
 import { exitOnHelp, parse, positiveInt, UsageError } from '../src/cli/options.js';
-import { parseFaultSchedule, type FaultSchedule } from '../src/nemesis/faults.js';
+import { parseFaultSchedule, type DiskFaults, type FaultSchedule } from '../src/nemesis/faults.js';
 import { checkRunFolder, formatClusterReport, runClusterCheck } from '../src/nemesis/run.js';
 import { findJava, findTlcJar } from '../src/tlc/jar.js';
 import { runTool } from '../src/cli/run-tool.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
 
+/** --disk-faults, checked against the storage it needs; undefined when a --faults file says. */
+function diskFaultsFlag(values: Record<string, string | undefined>, loseUnsynced: boolean): DiskFaults | undefined {
+  const d = values['disk-faults'];
+  if (d === undefined) return undefined;
+  if (!['none', 'files', 'all'].includes(d))
+    throw new UsageError(`--disk-faults must be none, files or all, got ${JSON.stringify(d)}`);
+  if (d === 'all' && !loseUnsynced)
+    throw new UsageError(
+      '--disk-faults all needs --lose-unsynced: an fsync that fails and a full disk are simulated there',
+    );
+  if (values.faults) throw new UsageError('--disk-faults comes from the --faults file; leave it out');
+  return d as DiskFaults;
+}
+
+/** The schedule of a --faults file, or undefined; its seconds, servers and seed are not to be given again. */
+function faultsFile(values: Record<string, string | undefined>): FaultSchedule | undefined {
+  if (!values.faults) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(values.faults, 'utf8');
+  } catch (err) {
+    throw new UsageError(
+      `--faults ${values.faults}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
+  }
+  const faults = parseFaultSchedule(values.faults, text);
+  for (const flag of ['seconds', 'servers', 'seed'] as const)
+    if (values[flag]) throw new UsageError(`--${flag} comes from the --faults file; leave it out`);
+  return faults;
+}
+
 async function main(): Promise<number> {
   const { values, positionals } = parse(
     process.argv.slice(2),
-    ['seconds', 'servers', 'seed', 'clients', 'keys', 'out', 'faults', 'lose-unsynced', 'no-fsync'],
+    ['seconds', 'servers', 'seed', 'clients', 'keys', 'out', 'faults', 'lose-unsynced', 'no-fsync', 'disk-faults'],
     ['lose-unsynced', 'no-fsync'],
   );
   const fsync = values['no-fsync'] !== 'true';
   const loseUnsynced = values['lose-unsynced'] === 'true';
   if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
-  let faults: FaultSchedule | undefined;
-  if (values.faults) {
-    let text: string;
-    try {
-      text = readFileSync(values.faults, 'utf8');
-    } catch (err) {
-      throw new UsageError(
-        `--faults ${values.faults}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-      );
-    }
-    faults = parseFaultSchedule(values.faults, text);
-    for (const flag of ['seconds', 'servers', 'seed'] as const)
-      if (values[flag]) throw new UsageError(`--${flag} comes from the --faults file; leave it out`);
-  }
+  const diskFaults = diskFaultsFlag(values, loseUnsynced);
+  const faults = faultsFile(values);
   const seconds = faults?.seconds ?? positiveInt('seconds', values.seconds, 30);
   const servers = faults?.servers ?? positiveInt('servers', values.servers, 3);
   const seed = faults?.seed ?? positiveInt('seed', values.seed, 1);
@@ -70,6 +94,7 @@ async function main(): Promise<number> {
     ...(keys !== 3 ? [`--keys ${keys}`] : []),
     ...(loseUnsynced ? ['--lose-unsynced'] : []),
     ...(fsync ? [] : ['--no-fsync']),
+    ...(diskFaults && !values.faults ? [`--disk-faults ${diskFaults}`] : []),
   ].join(' ');
   const java = findJava();
   const jar = await findTlcJar({ log: (s) => console.log(s) });
@@ -83,6 +108,7 @@ async function main(): Promise<number> {
     ...(faults ? { faults } : {}),
     fsync,
     loseUnsynced,
+    ...(diskFaults ? { diskFaults } : {}),
     tlc: { java, jar },
     say: (line) => console.log(line),
     rerun: values.faults

@@ -1,8 +1,9 @@
 // The nemesis's fault schedule: what it does to a real cluster, and when,
 // drawn from one seed so that the same seed (or the schedule file a run
 // wrote) attacks a rerun the same way. Two tracks run side by side, each one
-// fault at a time: processes (SIGKILL then restart; SIGSTOP then SIGCONT) and
-// the network (partitions of several shapes; lossy, duplicating, slow and
+// fault at a time: processes (SIGKILL then restart; SIGSTOP then SIGCONT;
+// disk faults: a kill, damage to the dead server's write-ahead log, then a
+// restart, or a failing fsync or a full disk in the running server) and the network (partitions of several shapes; lossy, duplicating, slow and
 // reordering links). Every fault is undone before the run's last seconds, so
 // the cluster has a calm spell to converge in before the run ends.
 import type { ServerId } from '../raft/types.js';
@@ -12,8 +13,29 @@ import { BadInputError } from '../errors/harness-error.js';
 /** A server by name, or whichever server leads when the fault strikes. */
 export type Target = ServerId | 'leader';
 
+/**
+ * What a disk fault does. To the write-ahead log of a killed server, at 512-byte
+ * sectors: `torn-tail` cuts the file at a sector boundary in its last sectors
+ * (a write torn by the crash), `zero-tail` zeroes its last sectors (blocks
+ * allocated but never written), `zero-sector` zeroes one sector anywhere,
+ * `flip-bit` flips one bit anywhere. In a running server (its disk simulated:
+ * loseUnsynced): `eio`, its next fsync fails; `full`, its disk fills up.
+ */
+export type Damage = 'torn-tail' | 'zero-tail' | 'zero-sector' | 'flip-bit' | 'eio' | 'full';
+
+export const FILE_DAMAGE: readonly Damage[] = ['torn-tail', 'zero-tail', 'zero-sector', 'flip-bit'];
+export const LIVE_DAMAGE: readonly Damage[] = ['eio', 'full'];
+
 export type Fault =
   | { readonly at: number; readonly kind: 'kill'; readonly target: Target; readonly restartAfter: number }
+  /** A file damage strikes a killed server, restarted after `restartAfter`; a live one is given that long to stop. */
+  | {
+      readonly at: number;
+      readonly kind: 'disk';
+      readonly target: Target;
+      readonly damage: Damage;
+      readonly restartAfter: number;
+    }
   | { readonly at: number; readonly kind: 'pause'; readonly target: Target; readonly resumeAfter: number }
   /** `cut` lists the directed links that carry nothing; for an isolated leader it is chosen when the fault strikes. */
   | {
@@ -107,22 +129,49 @@ function partition(
   }
 }
 
-/** The schedule for `seconds` of workload on `servers` servers, from `seed`. */
-export function generateFaults(seed: number, seconds: number, servers: number): FaultSchedule {
+/**
+ * Which disk faults a schedule holds: none; damage to the files of killed
+ * servers; or those and the live ones, which need servers on a simulated disk.
+ */
+export type DiskFaults = 'none' | 'files' | 'all';
+
+/**
+ * The schedule for `seconds` of workload on `servers` servers, from `seed`.
+ * With disk faults, two of every three faults of the process track are one,
+ * their kinds dealt in turn from one order, each seed going on where the seed
+ * before it stopped: two short runs (seeds 1 and 2) meet every kind.
+ */
+export function generateFaults(
+  seed: number,
+  seconds: number,
+  servers: number,
+  disk: DiskFaults = 'none',
+): FaultSchedule {
   const rng = new Rng(seed);
   const ids = serverIds(servers);
   const end = seconds * 1000 - CALM_MS;
   const faults: Fault[] = [];
+  const kinds = disk === 'none' ? [] : disk === 'files' ? FILE_DAMAGE : [...FILE_DAMAGE, ...LIVE_DAMAGE];
+  // One order of the kinds for every seed; seed s deals on from where seed s - 1 stopped (three a run).
+  const deck = shuffled(new Rng(0xd15c), kinds);
+  let dealt = kinds.length ? ((seed - 1) * 3) % kinds.length : 0;
   // Process track.
-  for (let t = FIRST_MS + rng.intBetween(0, 500); ;) {
-    const length = rng.intBetween(300, 2000);
+  for (let t = FIRST_MS + rng.intBetween(0, 500), k = 0; ; k++) {
+    const disky = kinds.length > 0 && k % 3 !== 0;
+    // A damaged server's restart takes a while to judge: at least 0.8 s.
+    const length = Math.max(rng.intBetween(300, 2000), disky ? 800 : 0);
     if (t + length > end) break;
     const target: Target = rng.intBetween(0, 2) === 0 ? 'leader' : pick(rng, ids);
-    faults.push(
-      rng.intBetween(0, 3) === 0
-        ? { at: t, kind: 'pause', target, resumeAfter: length }
-        : { at: t, kind: 'kill', target, restartAfter: length },
-    );
+    const pause = rng.intBetween(0, 3) === 0;
+    if (disky) {
+      faults.push({ at: t, kind: 'disk', target, damage: deck[dealt++ % deck.length]!, restartAfter: length });
+    } else {
+      faults.push(
+        pause
+          ? { at: t, kind: 'pause', target, resumeAfter: length }
+          : { at: t, kind: 'kill', target, restartAfter: length },
+      );
+    }
     t += length + rng.intBetween(300, 1500);
   }
   // Network track.
@@ -156,6 +205,10 @@ export function describeFault(f: Fault): string {
       return `SIGKILL ${f.target}, restart after ${s(f.restartAfter)}`;
     case 'pause':
       return `SIGSTOP ${f.target}, SIGCONT after ${s(f.resumeAfter)}`;
+    case 'disk':
+      return LIVE_DAMAGE.includes(f.damage)
+        ? `${f.damage === 'eio' ? 'fail the next fsync of' : 'fill the disk of'} ${f.target} (EIO/ENOSPC), kill after ${s(f.restartAfter)} if it runs on, restart`
+        : `SIGKILL ${f.target}, ${f.damage} on its write-ahead log, restart after ${s(f.restartAfter)}`;
     case 'partition':
       return `partition (${f.shape}) for ${s(f.healAfter)}`;
     case 'flaky':
@@ -163,75 +216,101 @@ export function describeFault(f: Fault): string {
   }
 }
 
+/** The checks of one schedule file's fields, each failing in one line naming the file and the field. */
+class ScheduleFields {
+  constructor(
+    private readonly file: string,
+    private readonly ids: readonly ServerId[],
+  ) {}
+
+  fail(where: string, why: string): never {
+    throw new FaultScheduleError(`${this.file}: ${where}: ${why}`);
+  }
+
+  time(where: string, v: unknown): number {
+    if (!Number.isSafeInteger(v) || (v as number) < 0)
+      this.fail(where, `must be milliseconds (a non-negative integer), got ${JSON.stringify(v)}`);
+    return v as number;
+  }
+
+  target(where: string, v: unknown): void {
+    if (v !== 'leader' && !this.ids.includes(v as string))
+      this.fail(where, `must be "leader" or one of ${this.ids.join(', ')}, got ${JSON.stringify(v)}`);
+  }
+
+  share(where: string, v: unknown): void {
+    if (typeof v !== 'number' || v < 0 || v > 1) this.fail(where, `must be a number in 0..1, got ${JSON.stringify(v)}`);
+  }
+
+  fault(at: string, f: unknown): void {
+    if (typeof f !== 'object' || f === null) return this.fail(at, 'must be an object');
+    const x = f as Record<string, unknown>;
+    this.time(`${at}.at`, x.at);
+    switch (x.kind) {
+      case 'kill':
+      case 'pause':
+      case 'disk':
+        return this.processFault(at, x);
+      case 'partition':
+        return this.partition(at, x);
+      case 'flaky':
+        return this.flaky(at, x);
+      default:
+        this.fail(`${at}.kind`, `must be kill, pause, disk, partition or flaky, got ${JSON.stringify(x.kind)}`);
+    }
+  }
+
+  private processFault(at: string, x: Record<string, unknown>): void {
+    this.target(`${at}.target`, x.target);
+    const after = x.kind === 'pause' ? 'resumeAfter' : 'restartAfter';
+    this.time(`${at}.${after}`, x[after]);
+    const damages = [...FILE_DAMAGE, ...LIVE_DAMAGE];
+    if (x.kind === 'disk' && !damages.includes(x.damage as Damage))
+      this.fail(`${at}.damage`, `must be one of ${damages.join(', ')}, got ${JSON.stringify(x.damage)}`);
+  }
+
+  private partition(at: string, x: Record<string, unknown>): void {
+    this.time(`${at}.healAfter`, x.healAfter);
+    if (typeof x.shape !== 'string') this.fail(`${at}.shape`, 'must be a string');
+    if (x.cut === 'leader') return;
+    if (!Array.isArray(x.cut)) this.fail(`${at}.cut`, 'must be "leader" or a list of [from, to] links');
+    (x.cut as unknown[]).forEach((l, j) => {
+      const ids = this.ids;
+      if (!Array.isArray(l) || l.length !== 2 || !ids.includes(l[0]) || !ids.includes(l[1]) || l[0] === l[1])
+        this.fail(`${at}.cut[${j}]`, `must be [from, to] with two different servers of ${ids.join(', ')}`);
+    });
+  }
+
+  private flaky(at: string, x: Record<string, unknown>): void {
+    this.time(`${at}.healAfter`, x.healAfter);
+    this.share(`${at}.drop`, x.drop);
+    this.share(`${at}.duplicate`, x.duplicate);
+    if (!Array.isArray(x.delayMs) || x.delayMs.length !== 2) this.fail(`${at}.delayMs`, 'must be [min, max]');
+    const [min, max] = x.delayMs as unknown[];
+    this.time(`${at}.delayMs[0]`, min);
+    this.time(`${at}.delayMs[1]`, max);
+    if ((max as number) < (min as number)) this.fail(`${at}.delayMs`, 'max is below min');
+  }
+}
+
 /** Reads a schedule file a run wrote (faults.json), to attack a rerun the same way. */
 export function parseFaultSchedule(file: string, text: string): FaultSchedule {
-  const fail = (where: string, why: string): never => {
-    throw new FaultScheduleError(`${file}: ${where}: ${why}`);
-  };
+  const whole = new ScheduleFields(file, []);
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    return fail('whole file', `not JSON (${(err as Error).message})`);
+    return whole.fail('whole file', `not JSON (${(err as Error).message})`);
   }
-  if (typeof raw !== 'object' || raw === null) return fail('whole file', 'must hold a JSON object');
+  if (typeof raw !== 'object' || raw === null) return whole.fail('whole file', 'must hold a JSON object');
   const r = raw as Record<string, unknown>;
   for (const k of ['seed', 'seconds', 'servers'] as const)
-    if (!Number.isSafeInteger(r[k]) || (r[k] as number) < 0) fail(`field ${k}`, 'must be a non-negative integer');
+    if (!Number.isSafeInteger(r[k]) || (r[k] as number) < 0) whole.fail(`field ${k}`, 'must be a non-negative integer');
   const servers = r.servers as number;
-  if (servers < 1 || servers > 9) fail('field servers', 'must be 1..9');
-  const ids = serverIds(servers);
-  if (!Array.isArray(r.faults)) return fail('field faults', 'must be an array');
-  const time = (where: string, v: unknown) => {
-    if (!Number.isSafeInteger(v) || (v as number) < 0)
-      fail(where, `must be milliseconds (a non-negative integer), got ${JSON.stringify(v)}`);
-    return v as number;
-  };
-  const target = (where: string, v: unknown) => {
-    if (v !== 'leader' && !ids.includes(v as string))
-      fail(where, `must be "leader" or one of ${ids.join(', ')}, got ${JSON.stringify(v)}`);
-  };
-  const share = (where: string, v: unknown) => {
-    if (typeof v !== 'number' || v < 0 || v > 1) fail(where, `must be a number in 0..1, got ${JSON.stringify(v)}`);
-  };
-  (r.faults as unknown[]).forEach((f, k) => {
-    const at = `faults[${k}]`;
-    if (typeof f !== 'object' || f === null) return fail(at, 'must be an object');
-    const x = f as Record<string, unknown>;
-    time(`${at}.at`, x.at);
-    switch (x.kind) {
-      case 'kill':
-        target(`${at}.target`, x.target);
-        time(`${at}.restartAfter`, x.restartAfter);
-        break;
-      case 'pause':
-        target(`${at}.target`, x.target);
-        time(`${at}.resumeAfter`, x.resumeAfter);
-        break;
-      case 'partition':
-        time(`${at}.healAfter`, x.healAfter);
-        if (typeof x.shape !== 'string') fail(`${at}.shape`, 'must be a string');
-        if (x.cut !== 'leader') {
-          if (!Array.isArray(x.cut)) fail(`${at}.cut`, 'must be "leader" or a list of [from, to] links');
-          (x.cut as unknown[]).forEach((l, j) => {
-            if (!Array.isArray(l) || l.length !== 2 || !ids.includes(l[0]) || !ids.includes(l[1]) || l[0] === l[1])
-              fail(`${at}.cut[${j}]`, `must be [from, to] with two different servers of ${ids.join(', ')}`);
-          });
-        }
-        break;
-      case 'flaky':
-        time(`${at}.healAfter`, x.healAfter);
-        share(`${at}.drop`, x.drop);
-        share(`${at}.duplicate`, x.duplicate);
-        if (!Array.isArray(x.delayMs) || x.delayMs.length !== 2) fail(`${at}.delayMs`, 'must be [min, max]');
-        time(`${at}.delayMs[0]`, (x.delayMs as unknown[])[0]);
-        time(`${at}.delayMs[1]`, (x.delayMs as unknown[])[1]);
-        if ((x.delayMs as number[])[1]! < (x.delayMs as number[])[0]!) fail(`${at}.delayMs`, 'max is below min');
-        break;
-      default:
-        fail(`${at}.kind`, `must be kill, pause, partition or flaky, got ${JSON.stringify(x.kind)}`);
-    }
-  });
+  if (servers < 1 || servers > 9) whole.fail('field servers', 'must be 1..9');
+  if (!Array.isArray(r.faults)) return whole.fail('field faults', 'must be an array');
+  const fields = new ScheduleFields(file, serverIds(servers));
+  (r.faults as unknown[]).forEach((f, k) => fields.fault(`faults[${k}]`, f));
   const faults = [...(r.faults as Fault[])].sort((a, b) => a.at - b.at);
   return { seed: r.seed as number, seconds: r.seconds as number, servers, faults };
 }

@@ -8,11 +8,31 @@
 import type { ServerId } from '../raft/types.js';
 import type { LocalCluster } from '../server/local-cluster.js';
 import { Rng } from '../random/rng.js';
-import { between, describeFault, type Fault, type FaultSchedule, type Target } from './faults.js';
+import {
+  between,
+  describeFault,
+  LIVE_DAMAGE,
+  type Damage,
+  type Fault,
+  type FaultSchedule,
+  type Target,
+} from './faults.js';
 import { HEALTHY, type NetworkProxy } from './proxy.js';
+import { DiskFaults, type DiskFinding } from './disk-faults.js';
 
 export type AppliedKind =
-  'kill' | 'restart' | 'pause' | 'resume' | 'partition' | 'flaky' | 'heal' | 'skipped' | 'failed';
+  | 'kill'
+  | 'restart'
+  | 'pause'
+  | 'resume'
+  | 'partition'
+  | 'flaky'
+  | 'heal'
+  | 'disk'
+  | 'outcome'
+  | 'repair'
+  | 'skipped'
+  | 'failed';
 
 export interface AppliedFault {
   /** Milliseconds since the workload started. */
@@ -30,6 +50,7 @@ export class Nemesis {
   private start = 0;
   private stopped = false;
   private pending: Promise<void> = Promise.resolve();
+  private readonly disk: DiskFaults;
 
   constructor(
     private readonly schedule: FaultSchedule,
@@ -37,6 +58,12 @@ export class Nemesis {
     private readonly proxy: NetworkProxy,
   ) {
     this.rng = new Rng(schedule.seed ^ 0x0ddba11);
+    this.disk = new DiskFaults(cluster, new Rng(schedule.seed ^ 0x5ec7), (kind, what) => this.note(kind, what));
+  }
+
+  /** What the disk faults found: a server that ran with less than it had made durable, or ran on after its disk failed. */
+  get diskFindings(): readonly DiskFinding[] {
+    return this.disk.findings;
   }
 
   /** Starts the clock: every fault strikes at its time from now. */
@@ -86,6 +113,8 @@ export class Nemesis {
         this.later(f.restartAfter, () => this.restart(id));
         return;
       }
+      case 'disk':
+        return this.strikeDisk(f.target, f.damage, f.restartAfter, describeFault(f));
       case 'pause': {
         const { id, why } = await this.resolve(f.target);
         if (this.killed.has(id) || this.paused.has(id))
@@ -125,6 +154,35 @@ export class Nemesis {
     }
   }
 
+  /**
+   * A file damage: SIGKILL, damage the log, and (after `after`) the restart
+   * the disk faults judge. A live one: arm it, and after `after` see whether
+   * the server stopped by itself; then it is killed if it runs on, and restarted.
+   */
+  private async strikeDisk(target: Target, damage: Damage, after: number, fault: string): Promise<void> {
+    const { id, why } = await this.resolve(target);
+    if (this.killed.has(id) || this.paused.has(id))
+      return this.note('skipped', `skipped ${fault}: ${id} is already down`);
+    this.killed.add(id);
+    if (LIVE_DAMAGE.includes(damage)) {
+      if (!(await this.disk.arm(id, damage, why))) {
+        this.killed.delete(id);
+        return;
+      }
+      this.later(after, () => this.disk.judgeLive(id, damage).then(() => this.restart(id)));
+      return;
+    }
+    await this.cluster.kill(id);
+    this.note('kill', `SIGKILL ${id}${why}`);
+    this.disk.damage(id, damage);
+    this.later(after, () => this.restartDamaged(id));
+  }
+
+  private async restartDamaged(id: ServerId): Promise<void> {
+    if (!this.killed.delete(id)) return;
+    await this.disk.restartDamaged(id);
+  }
+
   private restart(id: ServerId): void {
     if (!this.killed.delete(id)) return;
     this.cluster.start(id);
@@ -149,7 +207,12 @@ export class Nemesis {
     this.timers.clear();
     await this.pending.catch(() => {});
     for (const id of [...this.paused]) this.resume(id);
-    for (const id of [...this.killed]) this.restart(id);
+    for (const id of [...this.killed]) {
+      if (this.disk.isDamaged(id)) await this.restartDamaged(id);
+      else if (this.disk.isArmed(id))
+        await this.disk.judgeLive(id, this.disk.isArmed(id)!).then(() => this.restart(id));
+      else this.restart(id);
+    }
     this.proxy.healAll();
   }
 }

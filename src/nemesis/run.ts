@@ -20,7 +20,7 @@ import { LocalCluster, freePorts } from '../server/local-cluster.js';
 import type { JavaRuntime, TlcJar } from '../tlc/jar.js';
 import { MergeError, mergeTraceFiles, writeMergedTrace } from '../trace/merge.js';
 import { writeFileAtomic } from '../files/writes.js';
-import { CALM_MS, generateFaults, type FaultSchedule } from './faults.js';
+import { CALM_MS, generateFaults, type DiskFaults, type FaultSchedule } from './faults.js';
 import { Nemesis, type AppliedFault } from './nemesis.js';
 import { NetworkProxy, routesOn, type ProxyStats } from './proxy.js';
 import { runWorkload } from './workload.js';
@@ -42,6 +42,8 @@ export interface ClusterCheckOptions {
   readonly fsync?: boolean;
   /** A SIGKILL loses the servers' unsynced writes (ClusterConfig.loseUnsynced). */
   readonly loseUnsynced?: boolean;
+  /** Which disk faults a drawn schedule holds (default: all on a simulated disk, else damage to files). */
+  readonly diskFaults?: DiskFaults;
   readonly tlc: { readonly java: JavaRuntime; readonly jar: TlcJar };
   readonly tlcTimeoutMs?: number;
   readonly say?: (line: string) => void;
@@ -162,11 +164,16 @@ interface Attacked {
   readonly workload: Awaited<ReturnType<typeof runWorkload>>;
 }
 
+/** The disk faults a run draws: the live ones need servers on a simulated disk. */
+export function diskFaultsOf(o: Pick<ClusterCheckOptions, 'diskFaults' | 'loseUnsynced'>): DiskFaults {
+  return o.diskFaults ?? (o.loseUnsynced ? 'all' : 'files');
+}
+
 export async function runClusterCheck(o: ClusterCheckOptions): Promise<ClusterCheckReport> {
   const say = o.say ?? (() => {});
   const started = performance.now();
   await prepareRunFolder(o.dir);
-  const schedule = o.faults ?? generateFaults(o.seed, o.seconds, o.servers);
+  const schedule = o.faults ?? generateFaults(o.seed, o.seconds, o.servers, diskFaultsOf(o));
   const faultsFile = join(o.dir, 'faults.json');
   writeFileSync(faultsFile, JSON.stringify(schedule, null, 2) + '\n');
   const findings: ClusterFinding[] = [];
@@ -221,6 +228,7 @@ async function attack(
     await cluster.stopAll();
     await proxy.close();
   }
+  for (const f of nemesis.diskFindings) findings.push({ oracle: 'disk', what: f.what, lines: f.lines });
   for (const a of nemesis.applied)
     if (a.kind === 'failed')
       findings.push({
@@ -435,6 +443,7 @@ export function formatClusterReport(r: ClusterCheckReport): string[] {
   const done = [
     `${count('kill')} SIGKILL (${count('restart')} restarted)`,
     `${count('pause')} SIGSTOP (${count('resume')} SIGCONT)`,
+    `${count('disk')} disk faults (${count('repair')} damaged logs restored)`,
     `${count('partition')} partitions`,
     `${count('flaky')} lossy/duplicating/slow spells`,
     ...(count('skipped') ? [`${count('skipped')} skipped`] : []),
@@ -461,6 +470,12 @@ export function formatClusterReport(r: ClusterCheckReport): string[] {
       `${r.linearizability.verdict}: ${r.linearizability.operations} operations on ${r.linearizability.keys.length} keys (${(r.linearizability.ms / 1000).toFixed(2)} s)`,
     ),
     row("servers' own checks", r.findings.some((f) => f.oracle === 'server') ? 'FAILED' : 'nothing found'),
+    row(
+      'disk',
+      r.findings.some((f) => f.oracle === 'disk')
+        ? 'FAILED'
+        : 'every server recovered what it promised or refused to start',
+    ),
   ];
   for (const f of r.findings) lines.push(`  ${f.oracle}: ${f.what}`, ...f.lines.map((l) => `    ${l}`));
   if (r.inconclusive) lines.push(`  inconclusive: ${r.inconclusive}`);

@@ -2,6 +2,8 @@
 //   PUT /kv/KEY   (body: the value)  writes KEY
 //   GET /kv/KEY                      reads KEY
 //   GET /status                      this server's role, term, log and leader (not linearizable)
+//   POST /fault/disk (body: eio|full) the nemesis's disk fault, on a server whose disk is simulated
+//                                    (loseUnsynced): its next fsync fails, or its disk is full
 // A write or a read is answered only once its entry is committed and
 // applied: reads go through the log too, so that both are linearizable. A
 // server that is not the leader answers 421 with the leader it knows of
@@ -31,6 +33,8 @@ export interface ClientApiHost {
   status(): object;
   propose(value: string, after: (ready: Ready) => void): void;
   clientUrl(id: ServerId): string | null;
+  /** Arms a disk fault; an error to answer if this server cannot have one. */
+  armDiskFault(fault: string): { ok: true } | { ok: false; error: string };
 }
 
 export class ClientApi {
@@ -69,6 +73,7 @@ export class ClientApi {
     };
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname === '/status' && req.method === 'GET') return send(200, this.raft.status());
+    if (url.pathname === '/fault/disk' && req.method === 'POST') return this.diskFault(req, send);
     const m = /^\/kv\/([^/]+)$/.exec(url.pathname);
     if (!m) return send(404, { ok: false, error: `no such resource ${url.pathname}; use /kv/KEY or /status` });
     let key: string;
@@ -93,6 +98,20 @@ export class ClientApi {
       const value = Buffer.concat(chunks).toString('utf8');
       if (/[\n\r]/.test(value)) return send(400, { ok: false, error: 'the value must be one line' });
       this.submit(writeCommand(key, value), key, send);
+    });
+  }
+
+  private diskFault(req: IncomingMessage, send: (status: number, body: object) => void): void {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => {
+      if (body.length < 64) body += c;
+    });
+    req.on('end', () => {
+      const armed = this.raft.armDiskFault(body.trim());
+      if (!armed.ok) return send(400, armed);
+      this.log(`${this.raft.id}: disk fault armed: ${body.trim()}`);
+      send(200, { ok: true, fault: body.trim() });
     });
   }
 

@@ -383,6 +383,33 @@ export class LocalCluster {
     return Object.fromEntries(this.ids.map((id, k) => [id, all[k]!]));
   }
 
+  /** The last exit by itself of server `id` not taken yet: how it ended, and the last line of its server.log. */
+  peekExit(id: ServerId): { how: string; lastLine: string } | null {
+    const e = [...this.exits].reverse().find((x) => x.id === id);
+    if (!e) return null;
+    return { how: e.signal ? `killed by ${e.signal}` : `exit code ${e.code}`, lastLine: this.lastLogLine(e.id) };
+  }
+
+  /** As peekExit, and the exit is taken out of `exits`: someone expected it (the nemesis's disk faults). */
+  takeExit(id: ServerId): { how: string; lastLine: string } | null {
+    const seen = this.peekExit(id);
+    if (seen) this.exits.splice(this.exits.map((x) => x.id).lastIndexOf(id), 1);
+    return seen;
+  }
+
+  private lastLogLine(id: ServerId): string {
+    try {
+      return (
+        readFileSync(join(this.dataDir(id), 'server.log'), 'utf8')
+          .trim()
+          .split('\n')
+          .at(-1) ?? ''
+      );
+    } catch {
+      return '';
+    }
+  }
+
   /**
    * Why a server this handle started ended by itself (code or signal, and the
    * last line of its server.log), or null if none did: a server that fails

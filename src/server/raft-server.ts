@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { MAX_ENTRIES_PER_MESSAGE, type Input, type Ready } from '../raft/node.js';
 import type { Role, ServerId } from '../raft/types.js';
 import { Rng } from '../random/rng.js';
-import { FileSystemDisk, PageCacheDisk } from '../storage/disk.js';
+import { DISK_FAULTS, FileSystemDisk, PageCacheDisk, type DiskFault } from '../storage/disk.js';
 import { TRACE_FORMAT, TRACE_VERSION } from '../raft/events.js';
 import type { Envelope } from '../transport/envelope.js';
 import { TcpTransport } from '../transport/tcp-transport.js';
@@ -35,6 +35,13 @@ export interface ServerStatus {
   readonly incarnation: number;
   readonly walBytes: number;
   readonly transport: TcpTransport['stats'];
+  /** What this incarnation recovered from its write-ahead log (null: a first start), for the nemesis's durability check. */
+  readonly recovered: { readonly term: number; readonly votedFor: ServerId | null; readonly logLength: number } | null;
+  /** On a simulated page cache: the disk fault armed and those that struck (null on the real file system). */
+  readonly disk: {
+    readonly waiting: DiskFault | null;
+    readonly struck: ReadonlyArray<{ readonly fault: DiskFault; readonly path: string }>;
+  } | null;
 }
 
 export class RaftServer {
@@ -245,8 +252,18 @@ export class RaftServer {
     return this.driver.knownLeader;
   }
 
+  armDiskFault(fault: string): { ok: true } | { ok: false; error: string } {
+    if (!(this.disk instanceof PageCacheDisk))
+      return { ok: false, error: `${this.id} writes to the real file system: disk faults need loseUnsynced` };
+    if (!DISK_FAULTS.includes(fault as DiskFault))
+      return { ok: false, error: `no disk fault ${JSON.stringify(fault)}; use ${DISK_FAULTS.join(' or ')}` };
+    this.disk.faults.arm(fault as DiskFault);
+    return { ok: true };
+  }
+
   status(): ServerStatus {
     const n = this.driver.node;
+    const r = this.driver.recovery.durable;
     return {
       id: this.id,
       role: n.currentRole,
@@ -258,6 +275,11 @@ export class RaftServer {
       incarnation: this.driver.incarnation,
       walBytes: this.driver.walBytes,
       transport: this.transport.stats,
+      recovered: r ? { term: r.currentTerm, votedFor: r.votedFor, logLength: r.log.length } : null,
+      disk:
+        this.disk instanceof PageCacheDisk
+          ? { waiting: this.disk.faults.waiting, struck: [...this.disk.faults.struck] }
+          : null,
     };
   }
 

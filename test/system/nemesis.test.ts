@@ -14,7 +14,8 @@ import { CALM_MS, generateFaults, parseFaultSchedule, FaultScheduleError } from 
 import { ConfigError, parseClusterConfig } from '../../src/server/config.js';
 import { ServerDriver, ServerInvariantError } from '../../src/server/driver.js';
 import { SimulatedDisk } from '../../src/storage/disk.js';
-import { shortRun } from '../support/nemesis-runs.js';
+import { mutantRun, shortRun } from '../support/nemesis-runs.js';
+import type { Fault } from '../../src/nemesis/faults.js';
 
 const root = makeTempDir('nemesis-');
 afterAll(() => removeTempDir(root));
@@ -25,16 +26,25 @@ describe('the fault schedule', () => {
     expect(JSON.stringify(generateFaults(8, 60, 3))).not.toBe(JSON.stringify(generateFaults(7, 60, 3)));
     const kinds = new Set<string>();
     const shapes = new Set<string>();
+    const damages = new Set<string>();
     for (let seed = 1; seed <= 10; seed++) {
-      const s = generateFaults(seed, 60, 5);
+      const s = generateFaults(seed, 60, 5, seed <= 5 ? 'none' : 'all');
       for (const f of s.faults) {
         kinds.add(f.kind);
         if (f.kind === 'partition') shapes.add(f.shape.split(' ')[0]!);
-        const length = f.kind === 'kill' ? f.restartAfter : f.kind === 'pause' ? f.resumeAfter : f.healAfter;
+        if (f.kind === 'disk') damages.add(f.damage);
+        const length =
+          f.kind === 'kill' || f.kind === 'disk' ? f.restartAfter : f.kind === 'pause' ? f.resumeAfter : f.healAfter;
         expect(f.at + length).toBeLessThanOrEqual(60_000 - CALM_MS);
       }
+      // Without disk faults a seed's schedule is what it was before they existed.
+      if (seed <= 5) expect(s.faults.some((f) => f.kind === 'disk')).toBe(false);
     }
-    expect([...kinds].sort()).toEqual(['flaky', 'kill', 'partition', 'pause']);
+    expect([...kinds].sort()).toEqual(['disk', 'flaky', 'kill', 'partition', 'pause']);
+    expect([...damages].sort()).toEqual(['eio', 'flip-bit', 'full', 'torn-tail', 'zero-sector', 'zero-tail']);
+    // A short run with file damage meets every kind of it: the deck deals each before any twice.
+    const short = generateFaults(1, 30, 3, 'files').faults.filter((f) => f.kind === 'disk');
+    expect(new Set(short.slice(0, 4).map((f) => f.kind === 'disk' && f.damage)).size).toBe(Math.min(4, short.length));
     expect([...shapes].sort()).toEqual(['bridge', 'isolate', 'one-way:', 'split']);
   });
 
@@ -82,7 +92,7 @@ describe("make cluster-check's command on bad input", () => {
     writeFileSync(bad, JSON.stringify({ seed: 1, seconds: 10, servers: 3, faults: [{ at: 10, kind: 'explode' }] }));
     cases.push([
       ['--faults', bad],
-      /^cluster-check: .*bad-faults\.json: faults\[0\]\.kind: must be kill, pause, partition or flaky, got "explode"\n$/,
+      /^cluster-check: .*bad-faults\.json: faults\[0\]\.kind: must be kill, pause, disk, partition or flaky, got "explode"\n$/,
     ]);
     writeFileSync(join(root, 'keep-me.txt'), 'x');
     cases.push([
@@ -220,5 +230,41 @@ describe('a real cluster under the nemesis', { timeout: 300_000 }, () => {
           f.oracle === 'merge' && /its restart cut its trace back to what its write-ahead log had kept/.test(f.what),
       ),
     ).toBe(true);
+  });
+});
+
+// Two zeroed log ends (killed servers) and a failing fsync (a running one), on the simulated page cache.
+const DISK_ATTACK: Fault[] = [
+  { at: 2000, kind: 'disk', target: 'n2', damage: 'zero-tail', restartAfter: 1000 },
+  { at: 4000, kind: 'disk', target: 'n3', damage: 'zero-tail', restartAfter: 1000 },
+  { at: 5500, kind: 'disk', target: 'leader', damage: 'eio', restartAfter: 1000 },
+];
+
+describe('disk faults on a real cluster', { timeout: 300_000 }, () => {
+  it('the correct servers refuse a log damaged inside what they synced (and start once it is restored), and stop when an fsync fails', async () => {
+    const report = await shortRun(root, 'disk-correct', 9, DISK_ATTACK, { loseUnsynced: true });
+    expect(report.findings.map((f) => `${f.oracle}: ${f.what}`)).toEqual([]);
+    expect(report.verdict).toBe('passed');
+    const outcomes = report.faults.applied.filter((a) => a.kind === 'outcome').map((a) => a.what);
+    const refused = outcomes.filter((o) =>
+      /refused to start on its damaged log, as it may: .*refusing to start/.test(o),
+    );
+    const recovered = outcomes.filter((o) => /after zero-tail: it recovered \d+ entr/.test(o));
+    expect(refused.length + recovered.length).toBe(2);
+    // Each refusal ends with the log restored and the server back.
+    expect(outcomes.filter((o) => /^restarted n\d on its restored log$/.test(o))).toHaveLength(refused.length);
+    expect(outcomes.some((o) => /stopped by itself when its disk failed, as it must: .*EIO|never struck/.test(o))).toBe(
+      true,
+    );
+  });
+
+  it('catches a log recovery that takes zeroed synced sectors for a torn write (server mutant 103) by the disk oracle, naming the entries lost', async () => {
+    const mutant = loadServerMutants().find((m) => m.name === 'zeroed-synced-tail-read-as-torn')!;
+    const report = await mutantRun(root, mutant, 'disk-mutant', 9, DISK_ATTACK.slice(0, 2), { loseUnsynced: true });
+    const disk = report.findings.filter((f) => f.oracle === 'disk');
+    expect(disk.map((f) => f.what).join('\n')).toMatch(
+      /^n[23] started with \d+ entr.* after zero-tail on its write-ahead log, but it had made durable \d+ entries.*: entr(y|ies) \d+.* lost at restart/m,
+    );
+    expect(report.verdict).toBe('failed');
   });
 });
