@@ -12,6 +12,8 @@ export interface Mutant {
   readonly name: string;
   /** The bug, as a reviewer would describe it. */
   readonly bug: string;
+  /** Where a bug of this kind was seen in a real system (the implementation mutants name one). */
+  readonly source?: string;
   readonly file: string;
   readonly find: string;
   readonly replace: string;
