@@ -7,7 +7,7 @@
 // run the correct servers the same way, which must pass. Reports which
 // oracle caught each mutant: the servers' own checks, the happens-before
 // merge, TLC on the merged trace, or linearizability of the clients' history.
-//   npx tsx tools/cluster-audit.ts [--mutants ID,NAME,... (1,2,5,6,7,8,101-106)] [--runs N (3)] [--correct-runs N (1)] [--seconds S (15)]
+//   npx tsx tools/cluster-audit.ts [--mutants ID,NAME,... (1,2,5,6,7,8,101-107)] [--runs N (3)] [--correct-runs N (1)] [--seconds S (15)]
 //                                  [--servers 3|5 (3)] [--out DIR (traces/cluster-audit)] [--keep-unsynced]
 // The servers run on a simulated page cache (a SIGKILL loses what was not
 // synced) and meet every disk fault (damaged logs, a failing fsync, a full
@@ -31,7 +31,7 @@ exitOnHelp(process.argv.slice(2), import.meta.url);
 
 /** The oracles that count as catching a bug: a run that merely got no answers does not. */
 const CATCHING: readonly ClusterOracle[] = ['server', 'disk', 'merge', 'tlc', 'linearizability'];
-const DEFAULT_MUTANTS = '1,2,5,6,7,8,101,102,103,104,105,106';
+const DEFAULT_MUTANTS = '1,2,5,6,7,8,101,102,103,104,105,106,107';
 
 interface Row {
   readonly label: string;

@@ -43,6 +43,8 @@ export interface AppliedFault {
 
 export class Nemesis {
   readonly applied: AppliedFault[] = [];
+  /** When each server was SIGSTOPped and SIGCONTed (ms since the epoch), for the message account. */
+  readonly pauses: Array<{ readonly id: ServerId; readonly from: number; to: number | null }> = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly killed = new Set<ServerId>();
   private readonly paused = new Set<ServerId>();
@@ -119,9 +121,11 @@ export class Nemesis {
         const { id, why } = await this.resolve(f.target);
         if (this.killed.has(id) || this.paused.has(id))
           return this.note('skipped', `skipped ${describeFault(f)}: ${id} is already down`);
+        const from = Date.now();
         if (!this.cluster.suspend(id, true))
           return this.note('skipped', `skipped ${describeFault(f)}: ${id} does not run`);
         this.paused.add(id);
+        this.pauses.push({ id, from, to: null });
         this.note('pause', `SIGSTOP ${id}${why}`);
         this.later(f.resumeAfter, () => this.resume(id));
         return;
@@ -192,6 +196,8 @@ export class Nemesis {
   private resume(id: ServerId): void {
     if (!this.paused.delete(id)) return;
     this.cluster.suspend(id, false);
+    const open = this.pauses.find((p) => p.id === id && p.to === null);
+    if (open) open.to = Date.now();
     this.note('resume', `SIGCONT ${id}`);
   }
 

@@ -11,6 +11,9 @@
 //
 // A message the proxy forwarded may still be lost (its receiver was killed
 // before reading it): in the spec it simply stays in flight, which is allowed.
+// So that a loss inside a live receiver does not pass as one of those, the
+// proxy keeps a delivery record of each message it wrote to a receiver's
+// connection, and when that connection closed (src/nemesis/accounting.ts).
 // A message that cannot be forwarded (its receiver is down) is dropped, and
 // logged as such, so the spec's bag of messages stays small.
 import { closeSync, openSync, writeSync } from 'node:fs';
@@ -71,16 +74,45 @@ export function routesOn(
   return routes;
 }
 
+/** One connection to a receiver, and when it closed (ms since the epoch; null while open). */
+export interface Connection {
+  readonly to: ServerId;
+  readonly opened: number;
+  closed: number | null;
+}
+
+/** A message the proxy wrote to a receiver's connection, at `at` (ms since the epoch). */
+export interface Delivery {
+  readonly msgId: string;
+  readonly type: string;
+  readonly at: number;
+  readonly connection: Connection;
+}
+
 class Onward {
   private socket: Socket | null = null;
   private connected = false;
   private pending: Array<{ frame: Buffer; envelope: Envelope | null }> = [];
+  private connection: Connection | null = null;
 
   constructor(
+    private readonly to: ServerId,
     private readonly address: MemberAddress,
     private readonly undeliverable: (envelope: Envelope) => void,
     private readonly stats: ProxyStats,
+    private readonly deliveries: Delivery[],
   ) {}
+
+  private written(envelope: Envelope | null): void {
+    this.stats.forwarded++;
+    if (envelope && this.connection)
+      this.deliveries.push({
+        msgId: envelope.id,
+        type: envelope.msg.type,
+        at: Date.now(),
+        connection: this.connection,
+      });
+  }
 
   deliver(frame: Buffer, envelope: Envelope | null): void {
     if (this.connected) {
@@ -91,7 +123,7 @@ class Onward {
         return;
       }
       this.socket!.write(frame);
-      this.stats.forwarded++;
+      this.written(envelope);
       return;
     }
     this.pending.push({ frame, envelope });
@@ -104,17 +136,20 @@ class Onward {
     socket.setNoDelay(true);
     socket.on('connect', () => {
       this.connected = true;
+      this.connection = { to: this.to, opened: Date.now(), closed: null };
       const pending = this.pending;
       this.pending = [];
       for (const p of pending) {
         socket.write(p.frame);
-        this.stats.forwarded++;
+        this.written(p.envelope);
       }
     });
     socket.on('data', () => {});
     socket.on('error', () => {});
     socket.on('close', () => {
       this.connected = false;
+      if (this.connection && this.connection.closed === null) this.connection.closed = Date.now();
+      this.connection = null;
       if (this.socket === socket) this.socket = null;
       // The receiver is down: what waited for it is dropped, and logged.
       const pending = this.pending;
@@ -125,6 +160,7 @@ class Onward {
   }
 
   close(): void {
+    if (this.connection && this.connection.closed === null) this.connection.closed = Date.now();
     this.socket?.destroy();
     this.socket = null;
     this.pending = [];
@@ -133,6 +169,10 @@ class Onward {
 
 export class NetworkProxy {
   readonly stats: ProxyStats = { forwarded: 0, dropped: 0, duplicated: 0, unparsed: 0 };
+  /** Every message written to a receiver's connection, in order. */
+  readonly deliveries: Delivery[] = [];
+  /** When the proxy started (ms since the epoch): deliveries are reported from here. */
+  readonly startedAt = Date.now();
   private readonly servers: Server[] = [];
   private readonly inbound = new Set<Socket>();
   private readonly onward = new Map<string, Onward>();
@@ -160,7 +200,7 @@ export class NetworkProxy {
       for (const to of Object.keys(tos)) {
         this.onward.set(
           `${from}>${to}`,
-          new Onward(options.members[to]!, (e) => this.log('DropMessage', e), this.stats),
+          new Onward(to, options.members[to]!, (e) => this.log('DropMessage', e), this.stats, this.deliveries),
         );
       }
     }

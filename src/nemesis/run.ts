@@ -24,6 +24,7 @@ import { CALM_MS, generateFaults, type DiskFaults, type FaultSchedule } from './
 import { Nemesis, type AppliedFault } from './nemesis.js';
 import { NetworkProxy, routesOn, type ProxyStats } from './proxy.js';
 import { runWorkload } from './workload.js';
+import { accountMessages, describeLosses, GRACE_MS, readsIn, type Unconsumed } from './accounting.js';
 import type { ClusterOracle } from '../verdict/oracles.js';
 import { BadInputError } from '../errors/harness-error.js';
 
@@ -85,6 +86,15 @@ export interface ClusterCheckReport {
     readonly failures: Readonly<Record<string, number>>;
   };
   readonly proxy: ProxyStats;
+  /** The message account (src/nemesis/accounting.ts): delivered to live servers, consumed, excused, lost inside a process. */
+  readonly messages: {
+    readonly delivered: number;
+    readonly accountable: number;
+    readonly consumed: number;
+    readonly excused: number;
+    readonly lost: number;
+    readonly firstLost: readonly Unconsumed[];
+  };
   readonly traces: {
     readonly files: ReadonlyArray<{ readonly file: string; readonly events: number }>;
     readonly merged: string | null;
@@ -182,10 +192,18 @@ export async function runClusterCheck(o: ClusterCheckOptions): Promise<ClusterCh
     ...attacked.cluster.ids.map((id) => join(attacked.cluster.dataDir(id), 'trace.ndjson')),
     attacked.proxyTrace,
   ];
+  const messages = messageStep(attacked, findings);
   const merge = mergeStep(o.dir, files, findings, say);
   const tlc = merge.merged ? await tlcStep(o, merge.file, merge.merged, findings, say) : NOT_RUN;
   const lin = linearizabilityStep(o.dir, attacked.workload.history, findings);
-  const report = assembleReport(o, schedule, faultsFile, attacked, findings, { files, merge, tlc, lin, started });
+  const report = assembleReport(o, schedule, faultsFile, attacked, findings, {
+    files,
+    messages,
+    merge,
+    tlc,
+    lin,
+    started,
+  });
   writeFileAtomic(join(o.dir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   return report;
 }
@@ -300,6 +318,16 @@ async function underFaults(
   return workload;
 }
 
+/** Every message the proxy delivered to a live server, held against that server's reads; a loss is the message oracle's finding. */
+function messageStep(attacked: Attacked, findings: ClusterFinding[]): ClusterCheckReport['messages'] {
+  const { cluster, proxy, nemesis } = attacked;
+  const reads = new Map(cluster.ids.map((id) => [id, readsIn(join(cluster.dataDir(id), 'trace.ndjson'))]));
+  const account = accountMessages(proxy.deliveries, reads, nemesis.pauses, proxy.startedAt);
+  for (const f of describeLosses(account.lost)) findings.push({ oracle: 'messages', ...f });
+  const { lost, ...counts } = account;
+  return { ...counts, lost: lost.length, firstLost: lost.slice(0, 20) };
+}
+
 /** The servers' and the proxy's traces merged by happens-before into DIR/merged.ndjson, or the merge oracle's finding. */
 function mergeStep(dir: string, files: readonly string[], findings: ClusterFinding[], say: (line: string) => void) {
   const file = join(dir, 'merged.ndjson');
@@ -381,13 +409,14 @@ function assembleReport(
   findings: ClusterFinding[],
   judged: {
     readonly files: readonly string[];
+    readonly messages: ClusterCheckReport['messages'];
     readonly merge: ReturnType<typeof mergeStep>;
     readonly tlc: ClusterCheckReport['tlc'];
     readonly lin: ReturnType<typeof linearizabilityStep>;
     readonly started: number;
   },
 ): ClusterCheckReport {
-  const { files, merge, tlc, lin, started } = judged;
+  const { files, messages, merge, tlc, lin, started } = judged;
   const merged = merge.merged;
   // Not a finding (the servers did nothing wrong), and not a pass: the history judged nothing.
   const inconclusive =
@@ -415,6 +444,7 @@ function assembleReport(
       failures: workload.failures,
     },
     proxy: { ...proxy.stats },
+    messages,
     traces: {
       // The merge counted them; a trace it could not read is counted by its lines.
       files: merged?.files ?? files.map((f) => ({ file: f, events: countEvents(f) })),
@@ -453,6 +483,10 @@ export function formatClusterReport(r: ClusterCheckReport): string[] {
     `cluster-check: ${r.verdict.toUpperCase()}  (${r.servers} servers, ${r.seconds} s, seed ${r.seed}${r.storage.fsync ? '' : ', fsync OFF'}${r.storage.loseUnsynced ? ', a SIGKILL loses unsynced writes' : ''})`,
     row('faults', `${r.faults.planned} planned; done: ${done}`),
     row('proxy', `${r.proxy.forwarded} forwarded, ${r.proxy.dropped} dropped, ${r.proxy.duplicated} duplicated`),
+    row(
+      'messages',
+      `${r.messages.consumed} of ${r.messages.delivered} delivered were consumed; ${r.messages.excused} excused (the receiver died or the run ended within ${GRACE_MS / 1000} s); ${r.messages.lost ? `${r.messages.lost} LOST inside a live server` : 'none lost inside a live server'}`,
+    ),
     row(
       'clients',
       `${r.workload.ok} answered, ${r.workload.indefinite} without an answer, ${r.workload.failed} failed (${r.workload.clients} clients, ${r.workload.keys} keys)`,

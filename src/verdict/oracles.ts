@@ -27,6 +27,11 @@ export const ORACLES = {
     says: 'a server ran with less than it had made durable, or ran on after its disk failed',
     by: ['cluster'],
   },
+  messages: {
+    name: 'message accounting',
+    says: 'a message delivered to a live server was never consumed by it',
+    by: ['cluster'],
+  },
   merge: { name: 'merge', says: "the servers' traces do not merge into one history", by: ['cluster'] },
   linearizability: { name: 'linearizability', says: "the clients' history is not linearizable", by: ['cluster'] },
   nemesis: { name: 'nemesis', says: 'the attack did not go as scheduled', by: ['cluster'] },

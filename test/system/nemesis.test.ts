@@ -240,10 +240,26 @@ const DISK_ATTACK: Fault[] = [
   { at: 5500, kind: 'disk', target: 'leader', damage: 'eio', restartAfter: 1000 },
 ];
 
+describe('message accounting on a real cluster', { timeout: 300_000 }, () => {
+  it('catches a transport that silently drops received frames (server mutant 107), naming a lost message, where Raft itself recovers', async () => {
+    const mutant = loadServerMutants().find((m) => m.name === 'received-frames-silently-dropped')!;
+    const report = await mutantRun(root, mutant, 'messages-mutant', 6, []);
+    const lost = report.findings.filter((f) => f.oracle === 'messages');
+    expect(lost.length).toBeGreaterThan(0);
+    expect(lost[0]!.what).toMatch(
+      /^n\d never consumed message n\d:\d+:\d+ \(\w+\), delivered to it at [\d.]+ s, though it ran on for [\d.]+ s.*: messages lost inside the process/,
+    );
+    expect(report.messages.lost).toBeGreaterThan(0);
+  });
+});
+
 describe('disk faults on a real cluster', { timeout: 300_000 }, () => {
   it('the correct servers refuse a log damaged inside what they synced (and start once it is restored), and stop when an fsync fails', async () => {
     const report = await shortRun(root, 'disk-correct', 9, DISK_ATTACK, { loseUnsynced: true });
     expect(report.findings.map((f) => `${f.oracle}: ${f.what}`)).toEqual([]);
+    // Kills, failed disks and restarts lose messages only where the account excuses them.
+    expect(report.messages.lost).toBe(0);
+    expect(report.messages.accountable).toBeGreaterThan(100);
     expect(report.verdict).toBe('passed');
     const outcomes = report.faults.applied.filter((a) => a.kind === 'outcome').map((a) => a.what);
     const refused = outcomes.filter((o) =>
