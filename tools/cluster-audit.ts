@@ -30,7 +30,7 @@ import { runTool } from '../src/cli/run-tool.js';
 exitOnHelp(process.argv.slice(2), import.meta.url);
 
 /** The oracles that count as catching a bug: a run that merely got no answers does not. */
-const CATCHING: readonly ClusterOracle[] = ['server', 'disk', 'merge', 'tlc', 'linearizability'];
+const CATCHING: readonly ClusterOracle[] = ['server', 'disk', 'messages', 'merge', 'tlc', 'linearizability'];
 const DEFAULT_MUTANTS = '1,2,5,6,7,8,101,102,103,104,105,106,107';
 
 interface Row {
