@@ -103,11 +103,25 @@ function stopEverything(): void {
 }
 
 /**
+ * The same on a signal, with the event loop still turning while the children
+ * end: a launcher in between (the tsx command) that relays the signal late,
+ * as it does on a loaded machine, gets its answer instead of SIGKILLing this
+ * process in the middle of its cleanup. What the work starts meanwhile is
+ * stopped at exit.
+ */
+async function stopEverythingSoon(): Promise<void> {
+  const signalled = signalEverything();
+  const deadline = Date.now() + 5000;
+  while (signalled.some(processRunning) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  removeEverything();
+}
+
+/**
  * How long a signal's cleanup waits before it starts: a launcher in between
  * (the tsx command) relays a signal and SIGKILLs a process that has not
- * answered the relayed one within 30 ms, and the cleanup blocks (it waits for
- * its children synchronously); until it starts, the event loop is free to
- * answer. The work goes on meanwhile, but writes no output (interruptedBy).
+ * answered the relayed one within 30 ms; the event loop stays free to answer
+ * before the cleanup and while it waits for the children (stopEverythingSoon).
+ * The work goes on meanwhile, but writes no output (interruptedBy).
  */
 const RELAY_GRACE_MS = 250;
 
@@ -131,8 +145,7 @@ function install(): void {
       if (interrupted) return; // the same signal relayed again: the cleanup is under way
       interrupted = signal;
       setTimeout(() => {
-        stopEverything();
-        process.exit(128 + constants.signals[signal]);
+        void stopEverythingSoon().finally(() => process.exit(128 + constants.signals[signal]));
       }, RELAY_GRACE_MS);
     });
   }
