@@ -31,10 +31,14 @@ interface DamagedLog {
   readonly damage: Damage;
   readonly done: Damaged;
   readonly promise: LogPromise;
-  readonly original: { readonly wal: Buffer | null; readonly mark: Buffer | null };
+  /** The log as it was before the damage (its mark is never damaged). */
+  readonly original: Buffer | null;
   /** Whether this project's recovery takes the damaged log (if not, the server must refuse it too, or recover all). */
   readonly recoverable: boolean;
 }
+
+/** What a server that refuses its damaged log says last (a WalCorruption). */
+const REFUSAL = /corrupt write-ahead log/;
 
 /** How long a restarted server has to answer its status or exit. */
 const START_MS = 20_000;
@@ -42,7 +46,8 @@ const START_MS = 20_000;
 export class DiskFaults {
   readonly findings: DiskFinding[] = [];
   private readonly damaged = new Map<ServerId, DamagedLog>();
-  private readonly armed = new Map<ServerId, Damage>();
+  /** Live faults armed, with when (ms since the epoch). */
+  private readonly armed = new Map<ServerId, { damage: Damage; at: number }>();
 
   constructor(
     private readonly cluster: LocalCluster,
@@ -55,7 +60,7 @@ export class DiskFaults {
   }
 
   isArmed(id: ServerId): Damage | null {
-    return this.armed.get(id) ?? null;
+    return this.armed.get(id)?.damage ?? null;
   }
 
   private walPath(id: ServerId): string {
@@ -72,7 +77,7 @@ export class DiskFaults {
     const done = damageLog(wal ?? Buffer.alloc(0), damage, this.rng);
     if (wal) writeFileSync(path, done.bytes);
     const recoverable = recoverBytes(path, done.bytes, mark) !== null;
-    this.damaged.set(id, { damage, done, promise, original: { wal, mark }, recoverable });
+    this.damaged.set(id, { damage, done, promise, original: wal, recoverable });
     this.note(
       'disk',
       `${damage} on ${id}'s write-ahead log: ${done.what}; it had made durable ${describeState(promise.marked)}`,
@@ -84,7 +89,11 @@ export class DiskFaults {
     const d = this.damaged.get(id)!;
     this.damaged.delete(id);
     const outcome = await this.startAndWatch(id);
+    // An exit for any other reason than the damaged log stays for the servers' own oracle to report.
+    if (outcome.kind === 'exited' && !REFUSAL.test(outcome.line))
+      return this.note('failed', `${id} ended at its restart, not by refusing its damaged log: ${outcome.line}`);
     if (outcome.kind === 'exited') {
+      this.cluster.takeExit(id, outcome.since);
       this.note('outcome', `${id} refused to start on its damaged log, as it may: ${outcome.line}`);
       if (d.recoverable)
         this.findings.push({
@@ -124,19 +133,22 @@ export class DiskFaults {
 
   /** Puts back the log the damage was done to (an operator restoring the disk). */
   private repair(id: ServerId, d: DamagedLog): void {
-    if (d.original.wal) writeFileSync(this.walPath(id), d.original.wal);
+    if (d.original) writeFileSync(this.walPath(id), d.original);
     this.note('repair', `restored ${id}'s write-ahead log as it was before the damage`);
   }
 
   /** Starts `id` and waits until it answers its status or ends by itself. */
   private async startAndWatch(
     id: ServerId,
-  ): Promise<{ kind: 'started'; status: ServerStatus } | { kind: 'exited'; line: string } | { kind: 'silent' }> {
+  ): Promise<
+    { kind: 'started'; status: ServerStatus } | { kind: 'exited'; line: string; since: number } | { kind: 'silent' }
+  > {
+    const since = Date.now();
     this.cluster.start(id);
     const deadline = Date.now() + START_MS;
     while (Date.now() < deadline) {
-      const exit = this.cluster.takeExit(id);
-      if (exit) return { kind: 'exited', line: `${exit.how}: ${exit.lastLine}` };
+      const exit = this.cluster.peekExit(id, since);
+      if (exit) return { kind: 'exited', line: `${exit.how}: ${exit.lastLine}`, since };
       const status = await this.cluster.status(id, 500);
       if (status) return { kind: 'started', status };
       await new Promise((r) => setTimeout(r, 50));
@@ -161,7 +173,7 @@ export class DiskFaults {
       this.note('skipped', `skipped ${damage} on ${id}: it did not answer (${(err as Error).message})`);
       return false;
     }
-    this.armed.set(id, damage);
+    this.armed.set(id, { damage, at: Date.now() });
     this.note(
       'disk',
       `${damage === 'eio' ? 'the next fsync fails (EIO)' : 'the disk is full (ENOSPC)'} on ${id}${why}`,
@@ -175,10 +187,11 @@ export class DiskFaults {
    * so that the caller restarts it on a healthy disk.
    */
   async judgeLive(id: ServerId, damage: Damage): Promise<void> {
+    const since = this.armed.get(id)?.at ?? Date.now();
     this.armed.delete(id);
-    const exit = this.cluster.peekExit(id);
+    const exit = this.cluster.peekExit(id, since);
     if (exit && /injected disk fault/.test(exit.lastLine)) {
-      this.cluster.takeExit(id);
+      this.cluster.takeExit(id, since);
       this.note('outcome', `${id} stopped by itself when its disk failed, as it must: ${exit.lastLine}`);
       return;
     }

@@ -383,18 +383,23 @@ export class LocalCluster {
     return Object.fromEntries(this.ids.map((id, k) => [id, all[k]!]));
   }
 
-  /** The last exit by itself of server `id` not taken yet: how it ended, and the last line of its server.log. */
-  peekExit(id: ServerId): { how: string; lastLine: string } | null {
-    const e = [...this.exits].reverse().find((x) => x.id === id);
-    if (!e) return null;
-    return { how: e.signal ? `killed by ${e.signal}` : `exit code ${e.code}`, lastLine: this.lastLogLine(e.id) };
+  /** The last exit by itself of server `id` (at or after `since`, ms since the epoch) not taken yet: how it ended, and the last line of its server.log. */
+  peekExit(id: ServerId, since = 0): { how: string; lastLine: string } | null {
+    const e = this.lastExit(id, since);
+    return e
+      ? { how: e.signal ? `killed by ${e.signal}` : `exit code ${e.code}`, lastLine: this.lastLogLine(e.id) }
+      : null;
   }
 
   /** As peekExit, and the exit is taken out of `exits`: someone expected it (the nemesis's disk faults). */
-  takeExit(id: ServerId): { how: string; lastLine: string } | null {
-    const seen = this.peekExit(id);
-    if (seen) this.exits.splice(this.exits.map((x) => x.id).lastIndexOf(id), 1);
+  takeExit(id: ServerId, since = 0): { how: string; lastLine: string } | null {
+    const seen = this.peekExit(id, since);
+    if (seen) this.exits.splice(this.exits.indexOf(this.lastExit(id, since)!), 1);
     return seen;
+  }
+
+  private lastExit(id: ServerId, since: number) {
+    return [...this.exits].reverse().find((x) => x.id === id && x.at >= since);
   }
 
   private lastLogLine(id: ServerId): string {
