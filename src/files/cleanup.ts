@@ -113,7 +113,9 @@ async function stopEverythingSoon(): Promise<void> {
   const signalled = signalEverything();
   const deadline = Date.now() + 5000;
   while (signalled.some(processRunning) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  removeEverything();
+  // The folders are removed at exit (stopEverything), after whatever the work
+  // started meanwhile is stopped too: a folder removed now under a JVM started
+  // since would be made again by it (TLC creates its metadir) and outlive us.
 }
 
 /**
@@ -189,6 +191,8 @@ export function trackChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGKIL
   install();
   children.set(child, signal);
   child.once('exit', () => children.delete(child));
+  // Once interrupted, nothing new runs: the work may still be starting a child while the cleanup waits.
+  if (interrupted) child.kill(signal);
 }
 
 /** Kills process `pid` (one this process started detached) if this process ends before untrackPid. */
