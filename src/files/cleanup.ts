@@ -82,7 +82,8 @@ function signalEverything(): number[] {
   return signalled;
 }
 
-function removeEverything(): void {
+/** `forget`: stop holding them once removed (at exit); on a signal they stay held, to be removed once more at exit. */
+function removeEverything(forget = true): void {
   for (const dir of dirs) {
     try {
       // A JVM just sent SIGKILL may still write into its metadir for a moment:
@@ -92,7 +93,7 @@ function removeEverything(): void {
       // Nothing more can be done at exit; the other folders are still removed.
     }
   }
-  dirs.clear();
+  if (forget) dirs.clear();
 }
 
 /** At exit, with no event loop left: everything at once, waiting synchronously. */
@@ -113,9 +114,10 @@ async function stopEverythingSoon(): Promise<void> {
   const signalled = signalEverything();
   const deadline = Date.now() + 5000;
   while (signalled.some(processRunning) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  // The folders are removed at exit (stopEverything), after whatever the work
-  // started meanwhile is stopped too: a folder removed now under a JVM started
-  // since would be made again by it (TLC creates its metadir) and outlive us.
+  // Removed now, and once more at exit (stopEverything), after whatever the
+  // work started meanwhile is stopped too: a JVM started since would make its
+  // metadir again (TLC creates it) under a folder removed only now.
+  removeEverything(false);
 }
 
 /**
