@@ -43,7 +43,10 @@ export const HEALTHY: LinkFaults = { cut: false, drop: 0, duplicate: 0, delayMs:
 
 export interface ProxyStats {
   forwarded: number;
+  /** Messages the nemesis's link faults dropped (a partition, a lossy link). */
   dropped: number;
+  /** Messages dropped because their receiver was down or not reading: no fault of the nemesis's. */
+  undeliverable: number;
   duplicated: number;
   /** Frames that did not hold a valid envelope: forwarded untouched (the receiver refuses them). */
   unparsed: number;
@@ -168,7 +171,7 @@ class Onward {
 }
 
 export class NetworkProxy {
-  readonly stats: ProxyStats = { forwarded: 0, dropped: 0, duplicated: 0, unparsed: 0 };
+  readonly stats: ProxyStats = { forwarded: 0, dropped: 0, undeliverable: 0, duplicated: 0, unparsed: 0 };
   /** Every message written to a receiver's connection, in order. */
   readonly deliveries: Delivery[] = [];
   /** When the proxy started (ms since the epoch): deliveries are reported from here. */
@@ -183,6 +186,7 @@ export class NetworkProxy {
   private clock: Record<string, number> = {};
   private events = 0;
   private closed = false;
+  private holding = false;
 
   private constructor(options: ProxyOptions) {
     this.rng = new Rng(options.seed ^ 0x5eed);
@@ -200,7 +204,13 @@ export class NetworkProxy {
       for (const to of Object.keys(tos)) {
         this.onward.set(
           `${from}>${to}`,
-          new Onward(to, options.members[to]!, (e) => this.log('DropMessage', e), this.stats, this.deliveries),
+          new Onward(
+            to,
+            options.members[to]!,
+            (e) => this.log('DropMessage', e, 'undeliverable'),
+            this.stats,
+            this.deliveries,
+          ),
         );
       }
     }
@@ -264,8 +274,18 @@ export class NetworkProxy {
     return p > 0 && this.rng.nextU32() / 2 ** 32 < p;
   }
 
+  /**
+   * Stops routing: what arrives from now on is neither forwarded nor logged, so
+   * it stays in flight in the spec. The run calls this before it stops the
+   * servers, whose exits would otherwise make the messages sent to them
+   * undeliverable one by one, depending on which exits first.
+   */
+  hold(): void {
+    this.holding = true;
+  }
+
   private route(from: ServerId, to: ServerId, body: Buffer): void {
-    if (this.closed) return;
+    if (this.closed || this.holding) return;
     const onward = this.onward.get(`${from}>${to}`)!;
     const parsed = parseEnvelope(body);
     const frame = Buffer.allocUnsafe(4 + body.length);
@@ -299,13 +319,14 @@ export class NetworkProxy {
   }
 
   /** Writes one network event: the proxy's clock joins the message's, then counts this event. */
-  private log(action: NetworkAction, envelope: Envelope): void {
+  private log(action: NetworkAction, envelope: Envelope, cause: 'fault' | 'undeliverable' = 'fault'): void {
     if (this.closed) return;
     for (const [id, n] of Object.entries(envelope.clock)) this.clock[id] = Math.max(this.clock[id] ?? 0, n);
     this.clock.proxy = (this.clock.proxy ?? 0) + 1;
     const clock: VectorClock = { ...this.clock };
-    if (action === 'DropMessage') this.stats.dropped++;
-    else this.stats.duplicated++;
+    if (action === 'DuplicateMessage') this.stats.duplicated++;
+    else if (cause === 'undeliverable') this.stats.undeliverable++;
+    else this.stats.dropped++;
     writeSync(
       this.fd,
       `${JSON.stringify({ i: ++this.events, action, msg: envelope.msg, msgId: envelope.id, clock })}\n`,

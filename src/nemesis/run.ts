@@ -243,6 +243,7 @@ async function attack(
         lines: [`see ${log}`],
       });
     }
+    proxy.hold();
     await cluster.stopAll();
     await proxy.close();
   }
@@ -482,7 +483,10 @@ export function formatClusterReport(r: ClusterCheckReport): string[] {
   const lines = [
     `cluster-check: ${r.verdict.toUpperCase()}  (${r.servers} servers, ${r.seconds} s, seed ${r.seed}${r.storage.fsync ? '' : ', fsync OFF'}${r.storage.loseUnsynced ? ', a SIGKILL loses unsynced writes' : ''})`,
     row('faults', `${r.faults.planned} planned; done: ${done}`),
-    row('proxy', `${r.proxy.forwarded} forwarded, ${r.proxy.dropped} dropped, ${r.proxy.duplicated} duplicated`),
+    row(
+      'proxy',
+      `${r.proxy.forwarded} forwarded, ${r.proxy.dropped} dropped by faults, ${r.proxy.undeliverable} undeliverable (receiver down), ${r.proxy.duplicated} duplicated`,
+    ),
     row(
       'messages',
       `${r.messages.consumed} of ${r.messages.delivered} delivered were consumed; ${r.messages.excused} excused (the receiver died or the run ended within ${GRACE_MS / 1000} s); ${r.messages.lost ? `${r.messages.lost} LOST inside a live server` : 'none lost inside a live server'}`,

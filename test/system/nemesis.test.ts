@@ -188,11 +188,14 @@ describe('what the nemesis needs from the servers', () => {
 
 // Real processes and a TLC check each: generous bounds, so that a loaded CI machine is not mistaken for a failure.
 describe('a real cluster under the nemesis', { timeout: 300_000 }, () => {
-  it("the shortest run the command allows, with no fault at all, passes on the correct servers (the proxy's trace then holds no events)", async () => {
+  it('the shortest run the command allows, with no fault at all, passes on the correct servers, and the proxy drops and duplicates nothing', async () => {
     const report = await shortRun(root, 'calm', 3, []);
     expect(report.findings.map((f) => `${f.oracle}: ${f.what}`)).toEqual([]);
     expect(report.verdict).toBe('passed');
     expect(report.tlc.verdict).toBe('accepted');
+    // No fault drops or duplicates; a receiver that was not up yet may make a
+    // message undeliverable, counted apart. The servers' stop at the end makes
+    // none: the proxy holds every message from then on.
     expect(report.proxy.dropped + report.proxy.duplicated).toBe(0);
   });
 
