@@ -141,15 +141,16 @@ describe('tools/check-traces.ts, at length', { timeout: 300_000 }, () => {
     const r = spawnSync(
       process.execPath,
       ['--import', 'tsx', 'tools/check-traces.ts', '--report', join(dir, 'r.json'), trace],
-      { encoding: 'utf8', env: { ...process.env, RAFT_PROGRESS_SECONDS: '1' } },
+      { encoding: 'utf8', env: { ...process.env, RAFT_PROGRESS_SECONDS: '0.3' } },
     );
     const seconds = (performance.now() - t0) / 1000;
     expect(r.status, r.stderr).toBe(0);
     const beats = r.stdout.split('\n').filter((l) => /^ {2}check: [0-9?]+\/[0-9?]+ TLC runs done, \d+ s$/.test(l));
     console.log(`${beats.length} progress lines in ${seconds.toFixed(1)} s`);
-    // The one run ends once: every line before it is a heartbeat.
-    expect(seconds).toBeGreaterThan(4);
-    expect(beats.length).toBeGreaterThanOrEqual(2);
+    // The one run ends once: every line before it is a heartbeat. (A line
+    // every 0.3 s: the run takes 2 to 4 s, by the machine's speed and load.)
+    expect(seconds).toBeGreaterThan(2);
+    expect(beats.length).toBeGreaterThanOrEqual(3);
     expect(beats[0]).toMatch(/ 0\/\? TLC runs done/);
   });
 });
