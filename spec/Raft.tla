@@ -324,6 +324,27 @@ DuplicateMessage(m) ==
     /\ UNCHANGED <<serverVars, electionVars, leaderVars, historyVars>>
 
 -----------------------------------------------------------------------------
+(* The election timer. The spec has no clocks: an election may start at   *)
+(* any time, which safety needs no more. What Raft does say (the paper's   *)
+(* Figure 2) is when a server restarts its election countdown: as it       *)
+(* starts an election, when it grants a vote, and when it hears            *)
+(* AppendEntries from the leader of its current term (a refused one too:   *)
+(* the leader is alive). Never otherwise: not on a vote it refuses, not    *)
+(* on a request of an older term, not on adopting a newer term. A server   *)
+(* that restarts it too often may never stand for election when its        *)
+(* leader is gone; one that misses a restart disrupts a healthy leader.    *)
+(* This is whether step `action` of server i restarts it, m being the      *)
+(* message the step handles and reply the one it sends (each read only for *)
+(* the actions that have it). Traces record each restart on the event that *)
+(* made it, and RaftTrace.tla holds every event to this rule.              *)
+RestartsElectionTimer(action, i, m, reply) ==
+    \/ action = "Timeout"
+    \/ /\ action = "HandleRequestVoteRequest"
+       /\ reply.voteGranted
+    \/ /\ action = "HandleAppendEntriesRequest"
+       /\ m.term = currentTerm[i]
+
+-----------------------------------------------------------------------------
 (* A server receives a message in flight. *)
 ReceiveNext ==
     \E m \in DOMAIN messages :

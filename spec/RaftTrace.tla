@@ -20,10 +20,12 @@
 (*                                                                         *)
 (* TLC reports each chunk's verdict with PrintT:                           *)
 (*   <<"raft-trace-verdict", id, "accepted">>                               *)
-(*   <<"raft-trace-verdict", id, "diverged", k, post, sent, taken>>           *)
+(*   <<"raft-trace-verdict", id, "diverged", k, post, sent, taken, timer>>    *)
 (*       event k is enabled, but the spec's post-state (post: the acting   *)
 (*       server's variables; sent/taken: messages added to or removed from *)
-(*       the network) differs from the logged one                          *)
+(*       the network) differs from the logged one, or the spec's timer     *)
+(*       (whether the step restarts the election countdown; "unrecorded"   *)
+(*       for traces before format version 3) differs from the logged one   *)
 (*   <<"raft-trace-verdict", id, "disabled", k, guards>>                      *)
 (*       the action of event k is not enabled; guards lists each enabling  *)
 (*       condition as <<text, holds, values>>                              *)
@@ -120,6 +122,19 @@ LoggedPost(e) ==
 MatchesLog(e) ==
     /\ HasField(e, "delta") => PostState(e.node) = LoggedPost(e)
     /\ messages' = LoggedMessages(e)
+
+(* Whether the step restarts its server's election countdown, by Raft.tla's *)
+(* rule; and whether the implementation's did, where the trace records it   *)
+(* (format version 3 on: a "timer" field on every server event). Evaluated  *)
+(* on the pre-state. (A perturbed event may lack the message or the reply  *)
+(* its action reads: NoMessage stands in, so that the verdict is told.)    *)
+NoMessage == [type |-> "none", term |-> 0, voteGranted |-> FALSE]
+LoggedMsg(e) == IF HasField(e, "msg") THEN e.msg ELSE NoMessage
+LoggedReply(e) == IF HasField(e, "send") /\ HasField(e.send, "voteGranted") THEN e.send ELSE NoMessage
+SpecTimer(e) == RestartsElectionTimer(e.action, e.node, LoggedMsg(e), LoggedReply(e))
+TimerMatches(e) == HasField(e, "timer") => e.timer = SpecTimer(e)
+(* The spec's value for a diagnosis: "unrecorded" where the trace has none. *)
+TimerOfSpec(e) == IF HasField(e, "timer") THEN SpecTimer(e) ELSE "unrecorded"
 
 Sent == {m \in DOMAIN messages' : ~InFlight(m) \/ messages'[m] > messages[m]}
 Taken == {m \in DOMAIN messages : m \notin DOMAIN messages' \/ messages'[m] < messages[m]}
@@ -300,6 +315,7 @@ Advance ==
     /\ k < Len(Events)
     /\ SpecStep(Ev)
     /\ MatchesLog(Ev)
+    /\ TimerMatches(Ev)
     /\ Safe(Ev)
     /\ k' = k + 1
     /\ UNCHANGED <<chunk, verdict>>
@@ -317,14 +333,15 @@ Reject ==
     /\ verdict = "checking"
     /\ k < Len(Events)
     /\ ~ENABLED Advance
-    /\ IF ENABLED (SpecStep(Ev) /\ MatchesLog(Ev))
+    /\ IF ENABLED (SpecStep(Ev) /\ MatchesLog(Ev) /\ ~Safe(Ev))
        THEN /\ SpecStep(Ev)
             /\ MatchesLog(Ev)
             /\ PrintT(Verdict(<<"unsafe", k + 1, Broken(Ev)>>))
        ELSE IF ENABLED SpecStep(Ev)
        THEN /\ SpecStep(Ev)
             /\ PrintT(Verdict(<<"diverged", k + 1,
-                               IF HasField(Ev, "delta") THEN PostState(Ev.node) ELSE << >>, Sent, Taken>>))
+                               IF HasField(Ev, "delta") THEN PostState(Ev.node) ELSE << >>, Sent, Taken,
+                               TimerOfSpec(Ev)>>))
        ELSE /\ PrintT(Verdict(<<"disabled", k + 1, Guards(Ev)>>))
             /\ UNCHANGED vars
     /\ verdict' = "rejected"

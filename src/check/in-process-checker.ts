@@ -12,7 +12,7 @@
 // states rebuilt from the events before them, which are this walk's states
 // whenever those events were accepted.
 import type { Entry, Message, ServerId, ServerState } from '../raft/types.js';
-import type { TracedState, TraceEvent } from '../raft/events.js';
+import { recordsTimers, type TracedState, type TraceEvent } from '../raft/events.js';
 import { CONSUMING_ACTIONS, messageKey } from '../trace/replay.js';
 import { TraceReadError } from '../trace/validate.js';
 import {
@@ -21,6 +21,7 @@ import {
   initialSpecState,
   logAfter,
   brokenBy,
+  restartsElectionTimer,
   sameLog,
   sameMessage,
   SpecEvalError,
@@ -29,9 +30,10 @@ import {
   type SpecPost,
   type SpecServer,
   type SpecState,
+  type SpecStepResult,
 } from './raft-spec.js';
 import { clusterProblem, DEFAULT_CLUSTER_SIZES, type TraceInput } from './trace-checker.js';
-import { describeEvent, diagnosisOf, type TraceVerdict } from '../verdict/diagnosis.js';
+import { describeEvent, diagnosisOf, type Finding, type TraceVerdict } from '../verdict/diagnosis.js';
 
 export interface InProcessOptions {
   /** Cluster sizes the checker accepts (as TLC's checker: its configured models). */
@@ -117,6 +119,40 @@ function sameOptional(a: Message | undefined, b: Message | undefined): boolean {
   return a === undefined || b === undefined ? a === b : sameMessage(a, b);
 }
 
+/**
+ * What is wrong with the step `r` the spec takes for event e (RaftTrace's
+ * Advance failing), or null when it matches: a post-state or messages other
+ * than the logged ones, a logged state that breaks a safety property, or an
+ * election-timer restart (where the trace records them) against the rule.
+ */
+function judgeStep(state: SpecState, e: TraceEvent, r: SpecStepResult, timers: boolean): Finding | null {
+  const server = 'node' in e ? state.server.get(e.node) : undefined;
+  const logged = 'state' in e ? e : null;
+  const loggedLog: LogDelta | null =
+    logged && server ? (logged.logChange ?? { keep: server.log.length, append: [] }) : null;
+  const specTimer = () => (timers && logged ? { specTimer: restartsElectionTimer(state, e, logged.send) } : {});
+  const postMatches = !logged || !server || !r.post || samePost(server, r.post, logged, loggedLog!);
+  if (!postMatches || !sameBagChange(e, r.sent, r.taken)) {
+    return {
+      kind: 'diverged',
+      loggedPost: logged && server ? loggedState(logged.state, logAfter(server.log, loggedLog!)) : null,
+      specPost: logged && server && r.post ? asServerState(r.post, logAfter(server.log, r.post.log)) : null,
+      sent: r.sent,
+      taken: r.taken,
+      ...specTimer(),
+    };
+  }
+  if (server && r.post && loggedLog) {
+    const after: SpecServer = { ...r.post, log: server.log };
+    const broken = brokenBy(state, (e as { node: ServerId }).node, after, loggedLog, r, r.restart);
+    if (broken.length > 0) return { kind: 'unsafe', properties: broken };
+  }
+  const timer = specTimer();
+  if (timer.specTimer !== undefined && timer.specTimer !== (logged!.timer === true))
+    return { kind: 'diverged', loggedPost: null, specPost: null, sent: r.sent, taken: r.taken, ...timer };
+  return null;
+}
+
 /** The verdict on one trace; never throws for a trace's content. */
 export function checkTraceInProcess(trace: TraceInput, options: InProcessOptions = {}): TraceVerdict {
   const file = trace.file;
@@ -124,59 +160,30 @@ export function checkTraceInProcess(trace: TraceInput, options: InProcessOptions
   const problem = clusterProblem(trace.header, sizes);
   const maxEntries = trace.header.params.maxEntriesPerMessage as number;
   const state: SpecState = initialSpecState(trace.header.nodes);
+  const timers = recordsTimers(trace.header);
   let events = 0;
   const count = () => trace.eventCount ?? (Array.isArray(trace.events) ? trace.events.length : events);
   if (Array.isArray(trace.events) && trace.events.length === 0)
     return { file, events: 0, status: 'error', message: `${file}: the trace has no events` };
   if (problem) return { file, events: count(), status: 'error', message: `${file}: ${problem}` };
+  const rejected = (e: TraceEvent, line: number, f: Finding): TraceVerdict => ({
+    file,
+    events: count(),
+    status: 'rejected',
+    diagnosis: diagnosisOf(e, line, f),
+  });
   try {
     for (const e of trace.events) {
       events++;
       const line = events + 1;
-      let r;
       try {
         // (Keyed through the cache: a simulated run's receive reads the very
         // object its send logged, and the run's own replay keyed it already.)
         const msgKey = e.msg ? messageKey(e.msg) : undefined;
-        r = specStep(state, e, maxEntries, msgKey);
-        if (!r)
-          return {
-            file,
-            events: count(),
-            status: 'rejected',
-            diagnosis: diagnosisOf(e, line, { kind: 'disabled', guards: guards(state, e) }),
-          };
-        const server = 'node' in e ? state.server.get(e.node) : undefined;
-        const logged = 'state' in e ? e : null;
-        const loggedLog: LogDelta | null =
-          logged && server ? (logged.logChange ?? { keep: server.log.length, append: [] }) : null;
-        const postMatches = !logged || !server || !r.post || samePost(server, r.post, logged, loggedLog!);
-        if (!postMatches || !sameBagChange(e, r.sent, r.taken)) {
-          return {
-            file,
-            events: count(),
-            status: 'rejected',
-            diagnosis: diagnosisOf(e, line, {
-              kind: 'diverged',
-              loggedPost: logged && server ? loggedState(logged.state, logAfter(server.log, loggedLog!)) : null,
-              specPost: logged && server && r.post ? asServerState(r.post, logAfter(server.log, r.post.log)) : null,
-              sent: r.sent as never,
-              taken: r.taken as never,
-            }),
-          };
-        }
-        if (server && r.post && loggedLog) {
-          const after: SpecServer = { ...r.post, log: server.log };
-          const broken = brokenBy(state, (e as { node: ServerId }).node, after, loggedLog, r, r.restart);
-          if (broken.length > 0) {
-            return {
-              file,
-              events: count(),
-              status: 'rejected',
-              diagnosis: diagnosisOf(e, line, { kind: 'unsafe', properties: broken }),
-            };
-          }
-        }
+        const r = specStep(state, e, maxEntries, msgKey);
+        if (!r) return rejected(e, line, { kind: 'disabled', guards: guards(state, e) });
+        const finding = judgeStep(state, e, r, timers);
+        if (finding) return rejected(e, line, finding);
         // The messages matched: the one taken is e.msg, the one sent is the logged one.
         const loggedSend = 'send' in e ? e.send : undefined;
         const sentKey =

@@ -2,7 +2,8 @@
 // holds TLC's checker and the in-process one in agreement (differential.ts):
 // each changes one thing (a post-state field, a field of the message sent
 // or consumed, an event deleted, duplicated or swapped with the next, the
-// acting server, the destination of a send, or the trace cut short), and
+// acting server, the destination of a send, the trace cut short, or an
+// election-timer restart recorded or left out where it was not), and
 // events are renumbered so that the trace keeps its numbering. A third of
 // them are placed at chunk boundaries (the fuzzer asks for every third), where TLC's checker starts a chunk
 // from a state rebuilt from the events before it. Randomness comes from the
@@ -20,6 +21,7 @@ export const PERTURBATION_KINDS = [
   'actor',
   'retarget',
   'truncate',
+  'timer',
 ] as const;
 
 export type PerturbationKind = (typeof PERTURBATION_KINDS)[number];
@@ -161,6 +163,7 @@ function fits(kind: PerturbationKind, events: readonly Json[], k: number): boole
   switch (kind) {
     case 'post-state':
     case 'actor':
+    case 'timer':
       return 'state' in events[k]!;
     case 'sent-message':
     case 'retarget':
@@ -282,6 +285,12 @@ export function perturb(
     case 'truncate':
       out = out.slice(0, k + 1);
       what = `cut after event ${k + 1} of ${n}`;
+      break;
+    case 'timer':
+      if (e.timer) delete e.timer;
+      else e.timer = true;
+      out[k] = e;
+      what = `timer ${e.timer ? 'restarted' : 'not restarted'} on ${String(e.action)}`;
       break;
   }
   const renumbered = out.map((x, j) => JSON.stringify({ ...x, i: j + 1 }));

@@ -201,6 +201,18 @@ export interface ActionCall {
   readonly msg?: Message;
 }
 
+/**
+ * RestartsElectionTimer(action, i, m, reply): whether the step restarts
+ * server i's election countdown, on the state before it; `reply` is the
+ * message the step sends (the logged one, which has matched the spec's).
+ */
+export function restartsElectionTimer(state: SpecState, e: ActionCall, reply: Message | undefined): boolean {
+  if (e.action === 'Timeout') return true;
+  if (e.action === 'HandleRequestVoteRequest') return reply?.type === 'RequestVoteResponse' && reply.voteGranted;
+  if (e.action === 'HandleAppendEntriesRequest') return e.msg!.term === serverOf(state, e.node).term;
+  return false;
+}
+
 /** The step an enabled action takes. */
 export interface SpecStepResult {
   /** The acting server's variables after the step (null for the network's actions). */

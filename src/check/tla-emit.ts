@@ -227,8 +227,12 @@ export class TraceDataWriter {
     return fields.length === 0 ? '<< >>' : record(fields);
   }
 
-  /** An event as a record; `before` is the acting server's logged state before it. */
-  event(e: TraceEvent, before: TracedState | undefined): string {
+  /**
+   * An event as a record; `before` is the acting server's logged state before
+   * it. With `timers` (traces of format version 3 on), a server event says
+   * whether it restarted the election countdown, absent meaning it did not.
+   */
+  event(e: TraceEvent, before: TracedState | undefined, timers = false): string {
     const fields: Array<[string, string]> = [['action', tlaString(e.action)]];
     if ('node' in e) fields.push(['node', tlaString(e.node)]);
     if ('peer' in e && e.peer !== undefined) fields.push(['peer', tlaString(e.peer)]);
@@ -236,6 +240,7 @@ export class TraceDataWriter {
     if (e.msg) fields.push(['msg', this.message(e.msg)]);
     if ('send' in e && e.send) fields.push(['send', this.message(e.send)]);
     if ('state' in e) fields.push(['delta', this.stateDelta(before!, e)]);
+    if (timers && 'state' in e) fields.push(['timer', e.timer ? 'TRUE' : 'FALSE']);
     return record(fields);
   }
 

@@ -10,7 +10,7 @@ import { FileWriteError, writeNamedFile } from '../files/writes.js';
 import { cpus } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import type { Message, ServerId, ServerState } from '../raft/types.js';
-import type { TracedState, TraceEvent, TraceHeader } from '../raft/events.js';
+import { recordsTimers, type TracedState, type TraceEvent, type TraceHeader } from '../raft/events.js';
 import { REPO_ROOT } from '../files/repo-root.js';
 import type { JavaRuntime, TlcJar } from '../tlc/jar.js';
 import { describeOutcome, runTlc } from '../tlc/run.js';
@@ -101,11 +101,13 @@ interface Chunk {
   /** For each event of a server, that server's logged state before it. */
   readonly befores: Array<TracedState | undefined>;
   readonly init: GlobalState;
+  /** The trace records election-timer restarts (format version 3 on). */
+  readonly timers: boolean;
 }
 
 type ChunkVerdict =
   | { kind: 'accepted' }
-  | { kind: 'diverged'; k: number; post: Json; sent: Json; taken: Json }
+  | { kind: 'diverged'; k: number; post: Json; sent: Json; taken: Json; timer: Json }
   | { kind: 'disabled'; k: number; guards: Json }
   | { kind: 'unsafe'; k: number; properties: Json };
 
@@ -143,7 +145,7 @@ function batchModule(
   const writer = new TraceDataWriter();
   const body = chunks
     .map((c) => {
-      const events = c.events.map((e, j) => writer.event(e, c.befores[j]));
+      const events = c.events.map((e, j) => writer.event(e, c.befores[j], c.timers));
       return `  [id |-> ${c.id},\n   init |-> ${writer.globalState(c.init, servers)},\n   events |-> <<\n    ${events.join(',\n    ')}>>]`;
     })
     .join(',\n');
@@ -195,7 +197,15 @@ export function parseVerdicts(output: string): Map<number, ChunkVerdict> {
     const id = v[1] as number;
     const kind = v[2] as string;
     if (kind === 'accepted') verdicts.set(id, { kind });
-    else if (kind === 'diverged') verdicts.set(id, { kind, k: v[3] as number, post: v[4]!, sent: v[5]!, taken: v[6]! });
+    else if (kind === 'diverged')
+      verdicts.set(id, {
+        kind,
+        k: v[3] as number,
+        post: v[4]!,
+        sent: v[5]!,
+        taken: v[6]!,
+        timer: v[7] ?? 'unrecorded',
+      });
     else if (kind === 'disabled') verdicts.set(id, { kind, k: v[3] as number, guards: v[4]! });
     else if (kind === 'unsafe') verdicts.set(id, { kind, k: v[3] as number, properties: v[4]! });
   }
@@ -402,6 +412,7 @@ function* readChunks(
         events: [],
         befores: [],
         init: snapshot(replay.state),
+        timers: recordsTimers(trace.header),
       };
       chunk.befores.push('node' in e ? replay.state.servers[e.node]!.state : undefined);
       chunk.events.push(e);
@@ -620,5 +631,6 @@ function diagnose(chunk: Chunk, v: Exclude<ChunkVerdict, { kind: 'accepted' }>):
     specPost: 'state' in event ? specState(v.post) : null,
     sent: v.sent as unknown as Message[],
     taken: v.taken as unknown as Message[],
+    ...(typeof v.timer === 'boolean' ? { specTimer: v.timer } : {}),
   });
 }

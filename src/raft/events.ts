@@ -55,6 +55,13 @@ export interface ServerEvent {
   readonly send?: Message;
   readonly logChange?: LogChange;
   readonly state: TracedState;
+  /**
+   * The step restarted the server's election countdown (format version 3 on;
+   * absent, it did not). Raft restarts it on starting an election, granting a
+   * vote and hearing AppendEntries from its term's leader (Raft.tla's
+   * RestartsElectionTimer), so a timer bug shows at the event that makes it.
+   */
+  readonly timer?: true;
   /** Written by real server processes only (src/server/): the id of `msg`, the id of `send`, and the vector clock after the event. */
   readonly msgId?: MessageId;
   readonly sendId?: MessageId;
@@ -86,9 +93,13 @@ export type UnnumberedEvent = ServerEvent | NetworkEvent;
 export type TraceEvent = { readonly i: number } & UnnumberedEvent;
 
 export const TRACE_FORMAT = 'raft-tla-trace';
-/** Version 2 carries log changes; version 1 carried each post-state's whole log (still read). */
-export const TRACE_VERSION = 2;
-export const TRACE_VERSIONS = [1, 2] as const;
+/**
+ * Version 3 records election-timer restarts (ServerEvent.timer); version 2
+ * carries log changes; version 1 carried each post-state's whole log. All
+ * three are read; timers are checked from version 3 on.
+ */
+export const TRACE_VERSION = 3;
+export const TRACE_VERSIONS = [1, 2, 3] as const;
 
 export interface TraceHeader {
   readonly format: typeof TRACE_FORMAT;
@@ -97,3 +108,6 @@ export interface TraceHeader {
   readonly seed: number;
   readonly params: Readonly<Record<string, unknown>>;
 }
+
+/** Whether a trace's events say when their server restarted its election countdown (format version 3 on). */
+export const recordsTimers = (header: Pick<TraceHeader, 'version'>): boolean => header.version >= 3;

@@ -87,6 +87,8 @@ export class RaftNode {
   private events: ServerEvent[] = [];
   private dirty = false;
   private resetTimer = false;
+  // The next event restarts the election countdown (its trace field `timer`).
+  private timerRestarted = false;
 
   private constructor(id: ServerId, servers: readonly ServerId[], durable: DurableState | null) {
     if (!servers.includes(id)) throw new Error(`server ${id} is not a member of [${servers.join(', ')}]`);
@@ -208,6 +210,8 @@ export class RaftNode {
     this.votesResponded = new Set([this.id]);
     this.votesGranted = new Set([this.id]);
     this.dirty = true;
+    // The driver restarts the countdown as it fires (Ready.resetElectionTimer is for the others).
+    this.timerRestarted = true;
     this.emit('Timeout', {});
     for (const peer of this.peers) this.sendRequestVote(peer);
     // A lone server is its own quorum: its own vote elects it (no response will come).
@@ -242,7 +246,7 @@ export class RaftNode {
     if (grant) {
       this.votedFor = m.source;
       this.dirty = true;
-      this.resetTimer = true;
+      this.restartElectionTimer();
     }
     const send: RequestVoteResponse = {
       type: 'RequestVoteResponse',
@@ -310,7 +314,7 @@ export class RaftNode {
     // Same term: m comes from this term's only leader. A candidate of this
     // term has lost the election and steps back.
     if (this.role === 'Candidate') this.role = 'Follower';
-    this.resetTimer = true;
+    this.restartElectionTimer();
     const logOk =
       m.prevLogIndex === 0 || (m.prevLogIndex <= this.log.length && this.termAt(m.prevLogIndex) === m.prevLogTerm);
     if (!logOk) {
@@ -450,6 +454,12 @@ export class RaftNode {
 
   // --- Bookkeeping ---------------------------------------------------------
 
+  /** Figure 2: heard from this term's leader, or granted a vote. The driver restarts the countdown; the next event says so. */
+  private restartElectionTimer(): void {
+    this.resetTimer = true;
+    this.timerRestarted = true;
+  }
+
   private resetLeaderBookkeeping(): void {
     for (const p of this.peers) {
       this.nextIndex.set(p, this.log.length + 1);
@@ -477,7 +487,9 @@ export class RaftNode {
       ...params,
       ...(logChange ? { logChange } : {}),
       state: this.tracedState(),
+      ...(this.timerRestarted ? { timer: true as const } : {}),
     };
+    this.timerRestarted = false;
     this.events.push(event);
   }
 

@@ -207,7 +207,7 @@ class TraceLineReader {
       this.report(
         lineNo,
         'state.log',
-        'a whole log is trace format version 1, but the header says version 2 (log changes, state.logLength)',
+        `a whole log is trace format version 1, but the header says version ${this.header!.version} (log changes, state.logLength)`,
       );
       return null;
     }

@@ -63,7 +63,12 @@ export type Finding =
       readonly specPost: ServerState | null;
       readonly sent: readonly Message[];
       readonly taken: readonly Message[];
+      /** Whether the spec's step restarts the election countdown, where the trace records it (format version 3 on). */
+      readonly specTimer?: boolean;
     };
+
+/** The path of the difference in whether a step restarted its server's election countdown. */
+export const TIMER_PATH = 'election timer restarted';
 
 /** Fields in the order the implementation logs them, so that both sides of a diff read alike. */
 const FIELD_ORDER = [
@@ -170,7 +175,23 @@ export function diagnosisOf(event: TraceEvent, line: number, f: Finding): Diagno
       spec: inLoggedOrder(f.taken[0] ?? null),
     });
   }
+  if (f.specTimer !== undefined && 'state' in event && f.specTimer !== (event.timer === true))
+    differences.push({ path: `${TIMER_PATH} [${event.node}]`, logged: event.timer === true, spec: f.specTimer });
   return { ...none, line, event, kind: 'diverged', differences };
+}
+
+/** Why a step should (or should not) restart the countdown, in the user's terms. */
+function timerCause(e: TraceEvent, restarted: boolean): string {
+  const who = 'node' in e ? e.node : 'the server';
+  if (restarted)
+    return `  likely cause: ${who} restarted its election countdown on ${e.action}, but Raft restarts it only on starting an election, granting a vote, or hearing AppendEntries from its own term's leader: restarted too often, a server may never stand for election once its leader is gone`;
+  const what =
+    e.action === 'Timeout'
+      ? 'as it started an election'
+      : e.action === 'HandleRequestVoteRequest'
+        ? 'when it granted its vote'
+        : "on AppendEntries from its own term's leader";
+  return `  likely cause: ${who} did not restart its election countdown ${what}: it will time out and start an election while a leader (or the candidate it voted for) is alive`;
 }
 
 /** A value as a diagnosis prints it. */
@@ -208,6 +229,8 @@ export function formatDiagnosis(file: string, d: Diagnosis): string[] {
     lines.push('  the spec allows the step, but not the state the implementation logged:');
     for (const x of d.differences) lines.push(`    ${x.path}: implementation ${show(x.logged)}, spec ${show(x.spec)}`);
     if (d.differences.length === 0) lines.push('    (no difference found in the logged variables)');
+    const timer = d.differences.find((x) => x.path.startsWith(TIMER_PATH));
+    if (timer) lines.push(timerCause(d.event, timer.logged === true));
   }
   if ('send' in d.event && d.event.send && d.kind === 'disabled')
     lines.push(`  the implementation also sent ${JSON.stringify(d.event.send)}`);
