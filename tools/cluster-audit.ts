@@ -7,13 +7,17 @@
 // run the correct servers the same way, which must pass. Reports which
 // oracle caught each mutant: the servers' own checks, the happens-before
 // merge, TLC on the merged trace, or linearizability of the clients' history.
-//   npx tsx tools/cluster-audit.ts [--mutants ID,NAME,... (1,2,5,6,7,8,101-107)] [--runs N (3)] [--correct-runs N (1)] [--seconds S (15)]
-//                                  [--servers 3|5 (3)] [--out DIR (traces/cluster-audit)] [--keep-unsynced]
+//   npx tsx tools/cluster-audit.ts [--mutants ID,NAME,... (1,2,5,6,7,8,101-107)] [--runs N (3)] [--correct-runs N (1)]
+//                                  [--repeats R (2)] [--seconds S (15)] [--servers 3|5 (3)] [--out DIR (traces/cluster-audit)] [--keep-unsynced]
+// --runs and --correct-runs count seeds; each seed runs --repeats times: the
+// seed fixes the fault schedule, not the processes' timing, so a catch is
+// reported with how many runs of its seed caught it, and an escape with the
+// number of runs behind it.
 // The servers run on a simulated page cache (a SIGKILL loses what was not
 // synced) and meet every disk fault (damaged logs, a failing fsync, a full
 // disk), so that bugs in the write-ahead log show; --keep-unsynced runs them
 // on the real file system, with damage to files only.
-// Each run's folder is DIR/<mutant>/seed-<N>/ (see make cluster-check), and
+// Each run's folder is DIR/<mutant>/seed-<N>-run-<R>/ (seed-<N>/ with --repeats 1; see make cluster-check), and
 // the summary goes to DIR/cluster-audit.json. Exits 1 if a mutant escapes or
 // the correct servers fail; 2 on wrong usage. --help prints this text.
 import { join } from 'node:path';
@@ -36,7 +40,9 @@ const DEFAULT_MUTANTS = '1,2,5,6,7,8,101,102,103,104,105,106,107';
 interface Row {
   readonly label: string;
   readonly mutant: Mutant | null;
+  /** Runs done in all, and how many of them an oracle caught (a mutant: of the seed that caught it). */
   readonly runs: number;
+  readonly caughtIn: number;
   readonly seconds: number;
   readonly caughtBy: ClusterOracle[];
   readonly first: string | null;
@@ -60,6 +66,8 @@ interface AuditOptions {
   readonly mutants: Mutant[];
   readonly runs: number;
   readonly correctRuns: number;
+  /** Runs of each seed. */
+  readonly repeats: number;
   readonly seconds: number;
   readonly servers: number;
   readonly out: string;
@@ -69,7 +77,7 @@ interface AuditOptions {
 function readOptions(): AuditOptions {
   const { values, positionals } = parse(
     process.argv.slice(2),
-    ['mutants', 'runs', 'correct-runs', 'seconds', 'servers', 'out', 'keep-unsynced'],
+    ['mutants', 'runs', 'correct-runs', 'repeats', 'seconds', 'servers', 'out', 'keep-unsynced'],
     ['keep-unsynced'],
   );
   if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
@@ -81,6 +89,7 @@ function readOptions(): AuditOptions {
     mutants: pick(values.mutants ?? DEFAULT_MUTANTS),
     runs: positiveInt('runs', values.runs, 3),
     correctRuns: positiveInt('correct-runs', values['correct-runs'], 1),
+    repeats: positiveInt('repeats', values.repeats, 2),
     seconds,
     servers,
     out: values.out ?? 'traces/cluster-audit',
@@ -88,10 +97,41 @@ function readOptions(): AuditOptions {
   };
 }
 
+/** One run under the nemesis: servers with `mutant` (null: the correct ones), seed `seed`, repeat `repeat`. */
+async function runOnce(
+  mutant: Mutant | null,
+  o: AuditOptions,
+  tlc: ClusterCheckOptions['tlc'],
+  copy: string,
+  seed: number,
+  repeat: number,
+): Promise<ClusterCheckReport> {
+  const label = mutant ? `${mutant.id} ${mutant.name}` : 'correct servers';
+  const dir = join(o.out, mutant ? mutant.name : 'correct', `seed-${seed}${o.repeats > 1 ? `-run-${repeat}` : ''}`);
+  console.log(`${label}: seed ${seed}, run ${repeat} of ${o.repeats} (${o.seconds} s) in ${dir}`);
+  const report = await runClusterCheck({
+    dir,
+    servers: o.servers,
+    seconds: o.seconds,
+    seed,
+    projectRoot: copy,
+    loseUnsynced: o.loseUnsynced,
+    tlc,
+    rerun: `npx tsx tools/cluster-audit.ts --mutants ${mutant ? mutant.id : '(none)'} --seconds ${o.seconds}${o.loseUnsynced ? '' : ' --keep-unsynced'}`,
+  });
+  for (const f of report.findings) console.log(`  ${f.oracle}: ${f.what}`);
+  return report;
+}
+
+const catches = (r: ClusterCheckReport) => r.findings.some((f) => CATCHING.includes(f.oracle));
+
 /**
  * Runs servers with `mutant` (null: the correct ones) under the nemesis,
- * seed after seed: a mutant until an oracle catches it or its runs run out;
- * the correct servers for all their runs, each of which must pass.
+ * seed after seed, each seed `repeats` times (the processes' timing is real,
+ * so a seed's faults meet another interleaving each time): a mutant until an
+ * oracle catches it (the seed that caught it is run to its last repeat, to
+ * say how often it does) or its seeds run out; the correct servers for all
+ * their seeds, every run of which must pass.
  */
 async function auditOne(mutant: Mutant | null, o: AuditOptions, tlc: ClusterCheckOptions['tlc']): Promise<Row> {
   const label = mutant ? `${mutant.id} ${mutant.name}` : 'correct servers';
@@ -100,38 +140,32 @@ async function auditOne(mutant: Mutant | null, o: AuditOptions, tlc: ClusterChec
   let caught: ClusterCheckReport | null = null;
   let last: ClusterCheckReport | null = null;
   let done = 0;
-  let correctFailed = false;
+  let caughtIn = 0;
+  let failed = 0;
   try {
     for (let seed = 1; seed <= (mutant ? o.runs : o.correctRuns) && !caught; seed++) {
-      const dir = join(o.out, mutant ? mutant.name : 'correct', `seed-${seed}`);
-      console.log(`${label}: run ${seed} (${o.seconds} s, seed ${seed}) in ${dir}`);
-      last = await runClusterCheck({
-        dir,
-        servers: o.servers,
-        seconds: o.seconds,
-        seed,
-        projectRoot: copy,
-        loseUnsynced: o.loseUnsynced,
-        tlc,
-        rerun: `npx tsx tools/cluster-audit.ts --mutants ${mutant ? mutant.id : '(none)'} --seconds ${o.seconds}${o.loseUnsynced ? '' : ' --keep-unsynced'}`,
-      });
-      done++;
-      if (last.findings.some((f) => CATCHING.includes(f.oracle))) caught = last;
-      if (!mutant && last.verdict !== 'passed') correctFailed = true;
-      for (const f of last.findings) console.log(`  ${f.oracle}: ${f.what}`);
+      for (let repeat = 1; repeat <= o.repeats; repeat++) {
+        last = await runOnce(mutant, o, tlc, copy, seed, repeat);
+        done++;
+        if (catches(last)) caughtIn++;
+        if (catches(last) && !caught) caught = last;
+        if (last.verdict !== 'passed') failed++;
+      }
     }
   } finally {
     removeTempDir(copy);
   }
   const caughtBy = caught ? [...new Set(caught.findings.map((f) => f.oracle).filter((x) => CATCHING.includes(x)))] : [];
-  const ok = mutant ? caught !== null : done > 0 && !correctFailed;
+  const ok = mutant ? caught !== null : done > 0 && failed === 0;
+  const seedRuns = caught ? `${caughtIn} of the ${o.repeats} runs of seed ${caught.seed}` : '';
   console.log(
-    `${label}: ${mutant ? (caught ? `caught by ${caughtBy.join(' + ')} in run ${done}` : `ESCAPED ${done} runs`) : ok ? 'passed' : 'FAILED'}`,
+    `${label}: ${mutant ? (caught ? `caught by ${caughtBy.join(' + ')} in ${seedRuns} (${done} runs in all)` : `ESCAPED ${done} runs`) : ok ? `passed ${done} runs` : `FAILED ${failed} of ${done} runs`}`,
   );
   return {
     label,
     mutant,
     runs: done,
+    caughtIn,
     seconds: Math.round((performance.now() - t0) / 1000),
     caughtBy,
     first: (caught ?? last)?.findings[0]?.what ?? null,
@@ -140,18 +174,19 @@ async function auditOne(mutant: Mutant | null, o: AuditOptions, tlc: ClusterChec
   };
 }
 
-function printTable(rows: readonly Row[]): void {
+function printTable(rows: readonly Row[], repeats: number): void {
   console.log('\nthe audit on real clusters');
-  console.log(`  ${'mutant'.padEnd(40)}${'caught by'.padEnd(28)}${'runs'.padEnd(6)}time`);
+  // caught by: the oracles, and in how many of its seed's runs; runs: in all.
+  console.log(`  ${'mutant'.padEnd(40)}${'caught by (runs of its seed)'.padEnd(36)}${'runs'.padEnd(6)}time`);
   for (const r of rows) {
     const verdict = r.mutant
       ? r.caughtBy.length
-        ? r.caughtBy.join(' + ')
+        ? `${r.caughtBy.join(' + ')} (${r.caughtIn}/${repeats})`
         : 'ESCAPED'
       : r.ok
         ? 'passed (no false alarm)'
         : 'FAILED';
-    console.log(`  ${r.label.padEnd(40)}${verdict.padEnd(28)}${String(r.runs).padEnd(6)}${r.seconds} s`);
+    console.log(`  ${r.label.padEnd(40)}${verdict.padEnd(36)}${String(r.runs).padEnd(6)}${r.seconds} s`);
   }
   for (const r of rows)
     if (r.first && (r.mutant || !r.ok))
@@ -169,6 +204,7 @@ function writeSummary(o: AuditOptions, rows: readonly Row[]): string {
         servers: o.servers,
         runs: o.runs,
         correctRuns: o.correctRuns,
+        repeats: o.repeats,
         storage: o.loseUnsynced ? 'a simulated page cache: a SIGKILL loses unsynced writes' : 'the real file system',
         rows: rows.map((r) => ({ ...r, mutant: r.mutant ? mutantOf(r.mutant) : null })),
       },
@@ -185,7 +221,7 @@ async function main(): Promise<number> {
   const tlc = { java: findJava(), jar: await findTlcJar({ log: (s) => console.log(s) }) };
   const rows: Row[] = [];
   for (const mutant of [...o.mutants, null]) rows.push(await auditOne(mutant, o, tlc));
-  printTable(rows);
+  printTable(rows, o.repeats);
   console.log(`report: ${writeSummary(o, rows)}`);
   return rows.every((r) => r.ok) ? 0 : 1;
 }

@@ -54,6 +54,7 @@ describe('bad arguments', { timeout: 120_000 }, () => {
       ['generate-traces', ['--count', '-3'], 'generate-traces: --count must be a positive integer, got "-3"'],
       ['check-traces', ['--timeout', '-5', fixture], 'check-traces: --timeout must be a positive integer, got "-5"'],
       ['soak', ['--schedules', '-1'], 'soak: --schedules must be a positive integer, got "-1"'],
+      ['cluster-audit', ['--repeats', '0'], 'cluster-audit: --repeats must be a positive integer, got "0"'],
     ] as const) {
       const r = tool(name, [...args]);
       expect(r.stderr.trim()).toBe(message);
