@@ -19,7 +19,7 @@ import { join, relative } from 'node:path';
 import { campaignInCopy } from '../src/audit/spawn.js';
 import { unexercised, BRANCHES, CLIENT_ROWS, WINDOW_ROWS } from '../src/audit/coverage.js';
 import { loadMutants, mutantProblem, type Mutant } from '../src/audit/mutants.js';
-import type { CampaignResult } from '../src/audit/campaign.js';
+import { describeProgress, mergeProgress, type CampaignResult } from '../src/audit/campaign.js';
 import { auditOk, auditOutcome } from '../src/audit/outcome.js';
 import { oracleName } from '../src/verdict/oracles.js';
 import type { Coverage } from '../src/audit/coverage.js';
@@ -148,12 +148,7 @@ function markdown(rows: Row[], seconds: number, budget: string): string {
   }
   const p = correct?.result.progress;
   if (p) {
-    out.push(
-      '',
-      '## Progress phase (correct implementation)',
-      '',
-      `${p.schedules} schedules settled after ${p.meanTicks.toFixed(1)} ticks on average, ${p.maxTicks} at most; the slowest used ${(100 * p.maxShareOfBound).toFixed(0)} % of its bound.`,
-    );
+    out.push('', '## Progress phase (correct implementation)', '', `${describeProgress(p)}.`);
   }
   return out.join('\n') + '\n';
 }
@@ -172,8 +167,6 @@ function mergeShares(label: string, shares: readonly CampaignResult[]): Campaign
   const coverage: Coverage | null = shares.some((r) => r.coverage) ? {} : null;
   for (const r of shares)
     for (const [k, n] of Object.entries(r.coverage ?? {})) coverage![k] = (coverage![k] ?? 0) + (n as number);
-  const progress = shares.map((r) => r.progress).filter((p) => p !== null);
-  const settled = progress.reduce((n, p) => n + p!.schedules, 0);
   return {
     label,
     schedules: sum((r) => r.schedules),
@@ -181,15 +174,7 @@ function mergeShares(label: string, shares: readonly CampaignResult[]): Campaign
     seconds: Math.max(...shares.map((r) => r.seconds)),
     failure: shares.find((r) => r.failure)?.failure ?? null,
     coverage,
-    progress:
-      settled > 0
-        ? {
-            schedules: settled,
-            meanTicks: progress.reduce((n, p) => n + p!.meanTicks * p!.schedules, 0) / settled,
-            maxTicks: Math.max(...progress.map((p) => p!.maxTicks)),
-            maxShareOfBound: Math.max(...progress.map((p) => p!.maxShareOfBound)),
-          }
-        : null,
+    progress: mergeProgress(shares.map((r) => r.progress).filter((p) => p !== null)),
     error: shares.map((r) => r.error).filter((e) => e)[0] ?? null,
     confirmed: {
       traces: sum((r) => r.confirmed?.traces ?? 0),
@@ -387,10 +372,7 @@ function printCoverage(correct: CampaignResult): void {
     );
   }
   const p = correct.progress;
-  if (p)
-    console.log(
-      `progress phase: ${p.schedules} schedules settled, ${p.meanTicks.toFixed(1)} ticks on average, ${p.maxTicks} at most (${(100 * p.maxShareOfBound).toFixed(0)} % of the bound at worst)`,
-    );
+  if (p) console.log(`progress phase: ${describeProgress(p)}`);
 }
 
 /** audit.json, audit.md and audit.html in the --out folder. */

@@ -15,6 +15,7 @@ import { oracleName } from '../src/verdict/oracles.js';
 import { CLIENT_ROWS, WINDOW_ROWS } from '../src/audit/coverage.js';
 import { loadMutants, mutantProblem } from '../src/audit/mutants.js';
 import { campaignInCopy } from '../src/audit/spawn.js';
+import { describeProgress } from '../src/audit/campaign.js';
 import { heartbeat } from '../src/cli/progress.js';
 import { exitOnHelp, naturalInt, parse, positiveInt, UsageError } from '../src/cli/options.js';
 import { runTool } from '../src/cli/run-tool.js';
@@ -70,9 +71,7 @@ async function main(): Promise<number> {
     `${r.schedules} schedules, ${r.events} events in ${r.seconds.toFixed(1)} s (${(r.schedules / r.seconds).toFixed(0)} schedules/s)`,
   );
   if (r.progress) {
-    console.log(
-      `progress phase: ${r.progress.schedules} schedules settled after ${r.progress.meanTicks.toFixed(1)} ticks on average, ${r.progress.maxTicks} at most; the slowest used ${(100 * r.progress.maxShareOfBound).toFixed(0)} % of its bound`,
-    );
+    console.log(`progress phase: ${describeProgress(r.progress)}`);
   }
   if (r.coverage) {
     console.log(

@@ -106,12 +106,7 @@ export interface CampaignResult {
   readonly failure: FailureReport | null;
   readonly coverage: Coverage | null;
   /** How many ticks the progress phase took to settle, over the schedules that passed it. */
-  readonly progress: {
-    readonly schedules: number;
-    readonly meanTicks: number;
-    readonly maxTicks: number;
-    readonly maxShareOfBound: number;
-  } | null;
+  readonly progress: ProgressSummary | null;
   /** Set when the campaign could not do its job (TLC failed, a trace was not checked, the two checkers disagreed). */
   readonly error: string | null;
   /** Traces both TLC and the in-process checker judged (the counterexample and the sample of accepted ones), all in agreement. */
@@ -450,28 +445,94 @@ class TlcConfirmations {
   }
 }
 
+/**
+ * How long the progress phase took over the schedules that passed it: the
+ * ticks to settle and hold, and the distribution of the calibrated part
+ * (ticks to settle beyond the catch-up allowance, the measure SETTLE_TICKS
+ * bounds), as counts per tick.
+ */
+export interface ProgressSummary {
+  readonly schedules: number;
+  readonly meanTicks: number;
+  readonly maxTicks: number;
+  readonly maxShareOfBound: number;
+  /** The calibrated bound on the settling part (progressBounds' settle) the schedules ran under. */
+  readonly settleBound: number;
+  /** Per tick count of the settling part, how many schedules took it. */
+  readonly settled: Readonly<Record<string, number>>;
+}
+
+/** The q-quantile (0 < q <= 1) of a distribution given as counts per value. */
+function quantile(counts: Readonly<Record<string, number>>, q: number): number {
+  const values = Object.keys(counts)
+    .map(Number)
+    .sort((a, b) => a - b);
+  const total = values.reduce((n, v) => n + counts[v]!, 0);
+  let seen = 0;
+  for (const v of values) {
+    seen += counts[v]!;
+    if (seen >= Math.ceil(q * total)) return v;
+  }
+  return values.at(-1) ?? 0;
+}
+
+/** The summary as one line: the distribution of the calibrated part against its bound. */
+export function describeProgress(p: ProgressSummary): string {
+  const q = (x: number) => quantile(p.settled, x);
+  const worst = q(1);
+  return (
+    `${p.schedules} schedules settled after ${p.meanTicks.toFixed(1)} ticks on average, ${p.maxTicks} at most; ` +
+    `ticks to settle beyond catching up: median ${q(0.5)}, 99th percentile ${q(0.99)}, 99.99th ${q(0.9999)}, most ${worst} ` +
+    `(bound ${p.settleBound}: ${((100 * worst) / p.settleBound).toFixed(0)} % of it at worst)`
+  );
+}
+
+/** Summaries of several shares as one. */
+export function mergeProgress(parts: readonly ProgressSummary[]): ProgressSummary | null {
+  const schedules = parts.reduce((n, p) => n + p.schedules, 0);
+  if (schedules === 0) return null;
+  const settled: Record<string, number> = {};
+  for (const p of parts) for (const [k, n] of Object.entries(p.settled)) settled[k] = (settled[k] ?? 0) + n;
+  return {
+    schedules,
+    meanTicks: parts.reduce((n, p) => n + p.meanTicks * p.schedules, 0) / schedules,
+    maxTicks: Math.max(...parts.map((p) => p.maxTicks)),
+    maxShareOfBound: Math.max(...parts.map((p) => p.maxShareOfBound)),
+    settleBound: Math.max(...parts.map((p) => p.settleBound)),
+    settled,
+  };
+}
+
 /** How many ticks the progress phase took to settle, over the schedules that passed it. */
 class ProgressTally {
   private schedules = 0;
   private sumTicks = 0;
   private maxTicks = 0;
   private maxShareOfBound = 0;
+  private settleBound = 0;
+  private readonly settled: Record<string, number> = {};
 
   add(run: RunResult): void {
     if (!run.progress) return;
+    const { ticks, bounds } = run.progress;
     this.schedules++;
-    this.sumTicks += run.progress.ticks;
-    this.maxTicks = Math.max(this.maxTicks, run.progress.ticks);
-    this.maxShareOfBound = Math.max(this.maxShareOfBound, run.progress.ticks / run.progress.bounds.ticks);
+    this.sumTicks += ticks;
+    this.maxTicks = Math.max(this.maxTicks, ticks);
+    this.maxShareOfBound = Math.max(this.maxShareOfBound, ticks / bounds.ticks);
+    this.settleBound = Math.max(this.settleBound, bounds.settle);
+    const part = Math.max(0, ticks - bounds.hold - bounds.catchUp);
+    this.settled[part] = (this.settled[part] ?? 0) + 1;
   }
 
-  summary(): CampaignResult['progress'] {
+  summary(): ProgressSummary | null {
     if (this.schedules === 0) return null;
     return {
       schedules: this.schedules,
       meanTicks: this.sumTicks / this.schedules,
       maxTicks: this.maxTicks,
       maxShareOfBound: this.maxShareOfBound,
+      settleBound: this.settleBound,
+      settled: { ...this.settled },
     };
   }
 }

@@ -90,6 +90,8 @@ export function serverIds(size: number): ServerId[] {
 export class Cluster {
   readonly servers: readonly ServerId[];
   readonly timing: Timing;
+  /** The run's seed: the progress phase draws its own delays and link failure from it. */
+  readonly seed: number;
   readonly network = new Network();
   readonly recorder: TraceRecorder;
   private readonly slots = new Map<ServerId, Slot>();
@@ -116,6 +118,7 @@ export class Cluster {
   constructor(config: ClusterConfig) {
     this.servers = serverIds(config.size);
     this.timing = config.timing ?? DEFAULT_TIMING;
+    this.seed = config.seed;
     this.rng = new Rng(config.seed);
     const header: TraceHeader = {
       format: TRACE_FORMAT,
