@@ -1,8 +1,12 @@
 // The replicated state machine: a key-value map fed by committed entries.
 // An entry's value is a command: `key=value` writes the key; `?key` reads it
 // without changing anything, which lets a read be ordered through the log
-// like a write (the real server answers GET this way).
+// like a write (the real server answers GET this way); NO_OP, which a new
+// leader appends first, does nothing.
 import type { Entry } from './types.js';
+
+/** The command of the entry a new leader appends first (RaftNode's becomeLeader): no key is named so. */
+export const NO_OP = '(no-op)';
 
 export function writeCommand(key: string, value: string): string {
   return `${key}=${value}`;
@@ -26,6 +30,10 @@ export class KeyValueStore {
       throw new Error(`entry ${index} applied out of order (last applied ${this.applied})`);
     }
     const command = entry.value;
+    if (command === NO_OP) {
+      this.applied = index;
+      return undefined;
+    }
     if (command.startsWith('?') && command.length > 1) {
       this.applied = index;
       return this.data.get(command.slice(1));

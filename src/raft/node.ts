@@ -4,6 +4,7 @@
 // state to persist, messages to send, entries newly committed, and the trace
 // events of the spec actions the step performed.
 import type { LogChange, ServerEvent, ServerAction, TracedState } from './events.js';
+import { NO_OP } from './kv.js';
 import type {
   AppendEntriesRequest,
   AppendEntriesResponse,
@@ -270,7 +271,16 @@ export class RaftNode {
     this.role = 'Leader';
     this.resetLeaderBookkeeping();
     this.emit('BecomeLeader', {});
+    // A no-op entry of the new term (the Raft thesis, section 6.4): it commits
+    // the earlier terms' entries the leader holds without waiting for a client
+    // (Figure 8 forbids counting their replicas), and takes at once the index
+    // of whatever a deposed leader appended there, so that a client waiting at
+    // that leader hears its command was not applied. For the spec it is a
+    // ClientRequest like any other.
+    this.appendToLog([{ term: this.currentTerm, value: NO_OP }]);
+    this.emit('ClientRequest', { value: NO_OP });
     this.broadcastAppendEntries();
+    if (this.quorum === 1) this.advanceCommitIndex();
   }
 
   // --- Replication ---------------------------------------------------------

@@ -104,7 +104,7 @@ export class Cluster {
   /** Crashed servers, in the order they crashed. */
   private readonly down: ServerId[] = [];
   private traps: Trap[] = [];
-  /** The leader a client last saw; it may have been deposed or crashed since. */
+  /** The leader a client last saw (the last to accept a command); it may have been deposed or crashed since. */
   private lastSeenLeader: ServerId | null = null;
   private readonly logged: LoggedWorld | null;
   /** Servers that stepped since the last checkLogged: only a step changes a server's state. */
@@ -474,7 +474,6 @@ export class Cluster {
       applied: ready.committed,
       others: [...this.slots.values()].filter((s) => s !== slot).map((s) => this.view(s)),
     });
-    if (ready.committed.length > 0 && slot.node?.currentRole === 'Leader') this.lastSeenLeader = slot.id;
     if (sprung) {
       this.count(this.windowHits, sprung.window);
       if (sprung.fault === 'crash') this.crash(slot.id);

@@ -159,7 +159,7 @@ describe('a disk that fails an fsync or fills up', () => {
 
   it('servers whose disks fail now and then stop, restart and never lose an acknowledged write', () => {
     const totals = { acked: 0, diskFaults: 0 };
-    for (let seed = 1; seed <= 20; seed++) {
+    for (let seed = 1; seed <= 25; seed++) {
       const c = new MemCluster(3, seed, { fsync: true, compactAboveBytes: 4096 }, true);
       expect(c.run(3000), `seed ${seed}`).toBeNull();
       expect([...c.refused.values()], `seed ${seed}`).toEqual([]);

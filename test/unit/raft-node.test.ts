@@ -1,6 +1,7 @@
 // The Raft state machine alone, driven by hand: each test feeds one node the
 // inputs of a situation and checks its outputs against the protocol's rules.
 import { describe, expect, it } from 'vitest';
+import { NO_OP } from '../../src/raft/kv.js';
 import { RaftNode, type Ready } from '../../src/raft/node.js';
 import type {
   AppendEntriesRequest,
@@ -129,7 +130,7 @@ describe('elections', () => {
     expect(ready.events.map((ev) => ev.action)).toEqual(['UpdateTerm', 'HandleAppendEntriesResponse']);
   });
 
-  it('becomes leader on a majority and at once sends AppendEntries to every peer', () => {
+  it('becomes leader on a majority, appends a no-op entry of its term and at once sends it to every peer', () => {
     const n = node('n1');
     n.step({ kind: 'electionTimeout' });
     const refused = receive(n, { type: 'RequestVoteResponse', source: 'n3', dest: 'n1', term: 1, voteGranted: false });
@@ -140,21 +141,28 @@ describe('elections', () => {
     expect(won.events.map((ev) => ev.action)).toEqual([
       'HandleRequestVoteResponse',
       'BecomeLeader',
+      'ClientRequest',
       'AppendEntries',
       'AppendEntries',
+    ]);
+    expect(won.events[2]).toMatchObject({ value: NO_OP, logChange: { keep: 0, append: [{ term: 1, value: NO_OP }] } });
+    expect(won.messages.map((m) => m.type === 'AppendEntriesRequest' && m.entries)).toEqual([
+      [{ term: 1, value: NO_OP }],
+      [{ term: 1, value: NO_OP }],
     ]);
     expect(n.state.nextIndex).toEqual({ n2: 1, n3: 1 });
     expect(n.state.matchIndex).toEqual({ n2: 0, n3: 0 });
   });
 
-  it('a lone server is its own quorum: its timeout elects it, and it commits a proposal at once', () => {
+  it('a lone server is its own quorum: its timeout elects it, and it commits its no-op and a proposal at once', () => {
     const n = RaftNode.boot('n1', ['n1']);
     const r = n.step({ kind: 'electionTimeout' });
-    expect(r.events.map((e) => e.action)).toEqual(['Timeout', 'BecomeLeader']);
+    expect(r.events.map((e) => e.action)).toEqual(['Timeout', 'BecomeLeader', 'ClientRequest', 'AdvanceCommitIndex']);
     expect(r.messages).toEqual([]);
+    expect(r.committed.map((c) => c.entry.value)).toEqual([NO_OP]);
     const p = n.step({ kind: 'propose', value: 'k=v' });
     expect(p.events.map((e) => e.action)).toEqual(['ClientRequest', 'AdvanceCommitIndex']);
-    expect(p.committed.map((c) => c.index)).toEqual([1]);
+    expect(p.committed.map((c) => c.index)).toEqual([2]);
     // With peers, one's own vote is no majority: nothing changes for clusters of two or more.
     const m = RaftNode.boot('n1', ['n1', 'n2']);
     expect(m.step({ kind: 'electionTimeout' }).events.map((e) => e.action)).toEqual(['Timeout', 'RequestVote']);
@@ -222,13 +230,13 @@ describe('log replication', () => {
     );
     expect(again.events.every((ev) => ev.logChange === undefined)).toBe(true);
     expect(again.logChanged).toBe(false);
-    // A leader's proposal appends one entry after all it holds.
+    // A leader's proposal appends one entry after all it holds (its no-op first).
     const leader = node('n2');
     leader.step({ kind: 'electionTimeout' });
     receive(leader, { type: 'RequestVoteResponse', source: 'n1', dest: 'n2', term: 1, voteGranted: true });
     const proposed = leader.step({ kind: 'propose', value: 'k=1' });
     expect(proposed.events.find((ev) => ev.action === 'ClientRequest')!.logChange).toEqual({
-      keep: 0,
+      keep: 1,
       append: [e(1, 'k=1')],
     });
     expect(proposed.events.filter((ev) => ev.logChange).length).toBe(1);
@@ -299,11 +307,14 @@ describe('log replication', () => {
       dest: 'n1',
       term: 1,
       success: true,
-      matchIndex: 1,
+      matchIndex: 2,
     });
-    expect(n.state.commitIndex).toBe(1);
+    expect(n.state.commitIndex).toBe(2);
     expect(ready.events.map((ev) => ev.action)).toEqual(['HandleAppendEntriesResponse', 'AdvanceCommitIndex']);
-    expect(ready.committed).toEqual([{ index: 1, entry: e(1, 'a=1') }]);
+    expect(ready.committed).toEqual([
+      { index: 1, entry: e(1, NO_OP) },
+      { index: 2, entry: e(1, 'a=1') },
+    ]);
   });
 
   it('the leader does not commit an entry of an earlier term by counting replicas (Figure 8)', () => {
@@ -314,10 +325,11 @@ describe('log replication', () => {
     expect(n.state).toMatchObject({ role: 'Leader', term: 4 });
     receive(n, { type: 'AppendEntriesResponse', source: 'n2', dest: 'n1', term: 4, success: true, matchIndex: 1 });
     expect(n.state.commitIndex).toBe(0);
-    // Once an entry of term 4 is on a majority, both commit.
+    // Once an entry of term 4 (its no-op, at index 2) is on a majority, the older one commits with it.
     n.step({ kind: 'propose', value: 'new=1' });
     receive(n, { type: 'AppendEntriesResponse', source: 'n2', dest: 'n1', term: 4, success: true, matchIndex: 2 });
     expect(n.state.commitIndex).toBe(2);
+    expect(n.state.log.map((x) => x.value)).toEqual(['old=1', NO_OP, 'new=1']);
   });
 
   it('only a leader accepts client requests', () => {
@@ -339,9 +351,9 @@ describe('restart', () => {
       dest: 'n1',
       term: 1,
       success: true,
-      matchIndex: 1,
+      matchIndex: 2,
     });
-    expect(n.state.commitIndex).toBe(1);
+    expect(n.state.commitIndex).toBe(2);
     const durable: DurableState = { currentTerm: n.term, votedFor: 'n1', log: n.entries.slice() };
     expect(ready.persist ?? durable).toEqual(durable);
     const { node: again, ready: restartReady } = RaftNode.recover('n1', SERVERS, durable);
@@ -349,18 +361,18 @@ describe('restart', () => {
       term: 1,
       role: 'Follower',
       votedFor: 'n1',
-      log: [e(1, 'a=1')],
+      log: [e(1, NO_OP), e(1, 'a=1')],
       commitIndex: 0,
       votesResponded: [],
       votesGranted: [],
-      nextIndex: { n2: 2, n3: 2 },
+      nextIndex: { n2: 3, n3: 3 },
       matchIndex: { n2: 0, n3: 0 },
     });
     expect(restartReady.events.map((ev) => ev.action)).toEqual(['Restart']);
     // It remembers its vote: no second vote in term 1.
     expect(
       onlyReply<RequestVoteResponse>(
-        receive(again, voteRequest({ source: 'n3', dest: 'n1', term: 1, lastLogTerm: 1, lastLogIndex: 1 })),
+        receive(again, voteRequest({ source: 'n3', dest: 'n1', term: 1, lastLogTerm: 1, lastLogIndex: 2 })),
       ).voteGranted,
     ).toBe(false);
   });
