@@ -7,7 +7,7 @@
 // run the correct servers the same way, which must pass. Reports which
 // oracle caught each mutant: the servers' own checks, the happens-before
 // merge, TLC on the merged trace, or linearizability of the clients' history.
-//   npx tsx tools/cluster-audit.ts [--mutants ID,NAME,... (1,2,5,6,7,8,101-107)] [--runs N (3)] [--correct-runs N (1)]
+//   npx tsx tools/cluster-audit.ts [--mutants ID,NAME,... (1,2,5,6,7,8,101-108)] [--runs N (3)] [--correct-runs N (1)]
 //                                  [--repeats R (2)] [--seconds S (15)] [--servers 3|5 (3)] [--out DIR (traces/cluster-audit)] [--keep-unsynced]
 // --runs and --correct-runs count seeds; each seed runs --repeats times: the
 // seed fixes the fault schedule, not the processes' timing, so a catch is
@@ -35,7 +35,7 @@ exitOnHelp(process.argv.slice(2), import.meta.url);
 
 /** The oracles that count as catching a bug: a run that merely got no answers does not. */
 const CATCHING: readonly ClusterOracle[] = ['server', 'disk', 'messages', 'merge', 'tlc', 'linearizability'];
-const DEFAULT_MUTANTS = '1,2,5,6,7,8,101,102,103,104,105,106,107';
+const DEFAULT_MUTANTS = '1,2,5,6,7,8,101,102,103,104,105,106,107,108';
 
 interface Row {
   readonly label: string;

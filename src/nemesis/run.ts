@@ -273,6 +273,8 @@ async function setUp(o: ClusterCheckOptions, schedule: FaultSchedule) {
     heartbeatMs: 100,
     electionTimeoutMs: { min: 500, max: 1000 },
     lifetimeSeconds: schedule.seconds + 600,
+    // The servers keep a client's request as long as the patient client waits.
+    requestTimeoutMs: PATIENT_MS,
     ...(o.projectRoot ? { projectRoot: o.projectRoot } : {}),
     ...(o.fsync === false ? { fsync: false } : {}),
     ...(o.loseUnsynced ? { loseUnsynced: true } : {}),
@@ -314,6 +316,7 @@ async function underFaults(
     // About 10 commands a second in all: each adds an entry to the log.
     thinkMs: [100, 400],
     commandTimeoutMs: Math.min(4000, CALM_MS + 1000),
+    patientMs: PATIENT_MS,
   });
   say(`workload done: ${workload.ok} answered, ${workload.indefinite} without an answer, ${workload.failed} failed`);
   return workload;
@@ -347,6 +350,14 @@ function mergeStep(dir: string, files: readonly string[], findings: ClusterFindi
 }
 
 const NOT_RUN: ClusterCheckReport['tlc'] = { verdict: 'not run', lines: [], ms: 0 };
+
+/**
+ * How long the workload's patient client waits for an answer, and the
+ * servers keep its request: a partition lasts 2.5 s at most, and a leader
+ * cut off by it learns what became of its entries within a few heartbeats
+ * of the heal.
+ */
+const PATIENT_MS = 10_000;
 
 /** TLC's verdict on the merged trace; a rejection or an error is the TLC oracle's finding. */
 async function tlcStep(

@@ -10,6 +10,13 @@
 // timeout, and a think time between commands keeps the log (and so the
 // trace TLC reads) to a size a run's length predicts. One command in four
 // starts over at a random server, as a client that reconnects does.
+//
+// The first client is patient: it waits patientMs for each answer, long
+// enough to outlast a partition, so that a command it sent to a leader that
+// was then cut off is answered by that leader once it rejoins and learns
+// what became of the entry: an acknowledgement for an entry a later leader
+// overwrote reaches the history, where linearizability judges it (the others
+// give up after commandTimeoutMs, as impatient clients do).
 import { KvClient, KvClientError } from '../client/kv-client.js';
 import type { Operation } from '../history/linearizability.js';
 import type { ServerId } from '../raft/types.js';
@@ -26,6 +33,8 @@ export interface WorkloadOptions {
   readonly origin: number;
   readonly thinkMs: readonly [number, number];
   readonly commandTimeoutMs: number;
+  /** How long the first client waits for each answer (the servers must keep a request that long: requestTimeoutMs). */
+  readonly patientMs: number;
 }
 
 export interface WorkloadResult {
@@ -59,7 +68,7 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadResult> {
       const order = [...ids.slice(first), ...ids.slice(0, first)];
       return new KvClient({
         servers: Object.fromEntries(order.map((id) => [id, o.servers[id]!])),
-        timeoutMs: o.commandTimeoutMs,
+        timeoutMs: c === 1 ? o.patientMs : o.commandTimeoutMs,
         maxAttempts: 20,
       });
     };

@@ -256,6 +256,23 @@ describe('message accounting on a real cluster', { timeout: 300_000 }, () => {
   });
 });
 
+// The leader cut off for 2 s while clients write: the patient client's
+// command waits at it, and its entry there is overwritten by the new leader's.
+const ISOLATE_LEADER: Fault[] = [
+  { at: 1500, kind: 'partition', shape: 'isolate the leader', cut: 'leader', healAfter: 2000 },
+];
+
+describe('clients that wait at a deposed leader', { timeout: 300_000 }, () => {
+  it("catch a server that acknowledges a command by its entry's index alone (server mutant 108), by linearizability; the correct servers pass the same attack", async () => {
+    const mutant = loadServerMutants().find((m) => m.name === 'acknowledged-by-index-alone')!;
+    const wrong = await mutantRun(root, mutant, 'ack-mutant', 7, ISOLATE_LEADER);
+    expect(wrong.findings.map((f) => f.oracle)).toContain('linearizability');
+    const right = await shortRun(root, 'ack-correct', 7, ISOLATE_LEADER);
+    expect(right.findings.map((f) => `${f.oracle}: ${f.what}`)).toEqual([]);
+    expect(right.verdict).toBe('passed');
+  });
+});
+
 describe('disk faults on a real cluster', { timeout: 300_000 }, () => {
   it('the correct servers refuse a log damaged inside what they synced (and start once it is restored), and stop when an fsync fails', async () => {
     const report = await shortRun(root, 'disk-correct', 9, DISK_ATTACK, { loseUnsynced: true });
