@@ -36,12 +36,13 @@ export interface ProgressBounds {
 /**
  * Ticks the correct implementation may take to settle, beyond its catch-up
  * allowance, with DEFAULT_TIMING: calibrated on its own distribution, which
- * the audit prints for its 10,000 correct schedules (make audit). Measured so:
- * 99th percentile 51 ticks, 99.99th 74, the slowest 80; the bound doubles
- * the slowest. Out of sample (npx tsx tools/soak.ts --first-seed 10001:
- * 10,000 other schedules) the slowest took 76, 48 % of the bound.
+ * the audit prints for its 10,000 correct schedules (make audit). Measured so,
+ * new leaders' no-op entries included: 99th percentile 58 ticks, 99.99th 100,
+ * the slowest 101; the bound is twice the slowest, rounded up to ten. Out of
+ * sample (npx tsx tools/soak.ts --first-seed 10001: 10,000 other schedules)
+ * the slowest took 101 too, 48 % of the bound.
  */
-export const SETTLE_TICKS = 160;
+export const SETTLE_TICKS = 210;
 
 /**
  * The bound: the calibrated settling time, plus catching up (a follower that
