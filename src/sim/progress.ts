@@ -61,7 +61,7 @@ export function progressBounds(cluster: Cluster): ProgressBounds {
 }
 
 /** The phase's network delays, in ticks: 1 to 2 heartbeat intervals, drawn per message. */
-export function phaseDelays(heartbeatInterval: number): readonly [number, number] {
+function phaseDelays(heartbeatInterval: number): readonly [number, number] {
   return [1, 2 * heartbeatInterval];
 }
 
@@ -106,7 +106,7 @@ class SlowNetwork {
   }
 }
 
-/** One link cut one way (its source still hears its destination), for the first `until` ticks of the phase. */
+/** Cuts one link one way (its source still hears its destination); returns the tick of the phase it heals at. */
 function cutOneLink(cluster: Cluster, rng: Rng, onStep: (s: ProgressStep) => void): number {
   const n = cluster.servers.length;
   if (n < 2) return 0;
