@@ -4,17 +4,18 @@
 // left out against the rule, at the same event and with the same lines, and
 // traces of format 2 (no timers recorded) are still read and not judged on
 // them. The audit's sample: a timer mutant of the core is caught by TLC.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkTraceInProcess } from '../../src/check/in-process-checker.js';
+import { removeTempDir } from '../../src/files/cleanup.js';
 import { checkTraces } from '../../src/check/trace-checker.js';
 import { generateSchedule, runSchedule } from '../../src/sim/schedule.js';
 import { formatDiagnosis, type TraceVerdict } from '../../src/verdict/diagnosis.js';
 import { fromText } from '../support/fixtures.js';
 import { needTlc } from '../support/need-tlc.js';
+import { tool } from '../support/tools.js';
 
 type Json = Record<string, unknown>;
 
@@ -102,33 +103,23 @@ describe('election timers in the trace', () => {
 
   it("the audit catches a timer mutant of the core (a refused vote restarting the countdown) by TLC's rule, 1-minimal", () => {
     const out = mkdtempSync(join(tmpdir(), 'audit-timer-'));
-    const r = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'tools/audit.ts',
-        '--mutants',
-        '18',
-        '--schedules',
-        '100',
-        '--shrink-seconds',
-        '15',
-        '--correct-schedules',
-        '50',
-        '--out',
-        out,
-      ],
-      { encoding: 'utf8' },
-    );
-    expect(r.status, r.stdout + r.stderr).toBe(0);
-    const report = JSON.parse(readFileSync(join(out, 'audit.json'), 'utf8'));
-    const row = report.rows.find((x: { mutant: { id: number } | null }) => x.mutant?.id === 18);
-    expect(row.failure.oracle).toBe('tlc');
-    expect(row.failure.confirmedByTlc).toBe(true);
-    expect(row.failure.shrunk.minimal).toBe(true);
-    expect(row.failure.diagnosis.join('\n')).toMatch(
-      /election timer restarted \[n\d\]: implementation true, spec false/,
-    );
+    try {
+      const r = tool(
+        'audit',
+        ['--mutants', '18', '--schedules', '100', '--shrink-seconds', '15', '--correct-schedules', '50', '--out', out],
+        300_000,
+      );
+      expect(r.status, r.stdout + r.stderr).toBe(0);
+      const report = JSON.parse(readFileSync(join(out, 'audit.json'), 'utf8'));
+      const row = report.rows.find((x: { mutant: { id: number } | null }) => x.mutant?.id === 18);
+      expect(row.failure.oracle).toBe('tlc');
+      expect(row.failure.confirmedByTlc).toBe(true);
+      expect(row.failure.shrunk.minimal).toBe(true);
+      expect(row.failure.diagnosis.join('\n')).toMatch(
+        /election timer restarted \[n\d\]: implementation true, spec false/,
+      );
+    } finally {
+      removeTempDir(out);
+    }
   });
 });
