@@ -1,7 +1,11 @@
 // Validates trace files against spec/Raft.tla with TLC.
-//   npx tsx tools/check-traces.ts [--report FILE (default traces/reports/check-report.json)] [--html FILE]
-//                                 [--keep DIR] [--window N] [--chunk N] [--batch N] [--parallel N] [--timeout S]
-//                                 [--lock DIR [--lock-owner PID]] FILE...
+//   npx tsx tools/check-traces.ts [--checker tlc|in-process|both] [--report FILE (default traces/reports/check-report.json)]
+//                                 [--html FILE] [--keep DIR] [--window N] [--chunk N] [--batch N] [--parallel N]
+//                                 [--timeout S] [--lock DIR [--lock-owner PID]] FILE...
+// --checker chooses the judge: TLC (the default), the in-process checker
+// (src/check/in-process-checker.ts, spec/Raft.tla transcribed: hundreds of
+// times as fast, no Java), or both, which reports TLC's verdicts and fails
+// (exit 1) wherever the two disagree, naming both verdicts: what CI should run.
 // --lock DIR holds DIR's lock (see generate-traces) while the files are read,
 // for PID if given (make check's shell, whose generation took it), and gives
 // it back at the end.
@@ -19,7 +23,9 @@
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { exitOnHelp, usageOf, parse, positiveInt, UsageError } from '../src/cli/options.js';
-import { checkTraces, type TraceInput } from '../src/check/trace-checker.js';
+import { checkTraces, type CheckReport, type TraceInput } from '../src/check/trace-checker.js';
+import { checkTraceInProcess } from '../src/check/in-process-checker.js';
+import { disagreement } from '../src/check/differential.js';
 import { formatDiagnosis, type TraceVerdict } from '../src/verdict/diagnosis.js';
 import { findJava, findTlcJar, tlcVersion } from '../src/tlc/jar.js';
 import { heartbeat, Progress, progressIntervalMs } from '../src/cli/progress.js';
@@ -36,6 +42,7 @@ exitOnHelp(process.argv.slice(2), import.meta.url);
 /** The command line, checked before any work; takes the folder lock if --lock names one. */
 function options() {
   const { values, positionals: files } = parse(process.argv.slice(2), [
+    'checker',
     'report',
     'html',
     'keep',
@@ -53,8 +60,12 @@ function options() {
   if (unmatched) throw new UsageError(`the pattern ${unmatched} matches no file`);
   const report = values.report ?? 'traces/reports/check-report.json';
   const html = values.html ?? `${report.replace(/\.json$/, '')}.html`;
+  const checker = values.checker ?? 'tlc';
+  if (!CHECKERS.includes(checker as Checker))
+    throw new UsageError(`--checker must be one of ${CHECKERS.join(', ')}, got ${JSON.stringify(checker)}`);
   const o = {
     files,
+    checker: checker as Checker,
     chunkSize: positiveInt('chunk', values.chunk, 250),
     eventsPerBatch: positiveInt('batch', values.batch, 15_000),
     parallel: positiveInt('parallel', values.parallel, cpus().length),
@@ -80,6 +91,10 @@ function options() {
 }
 
 type Options = ReturnType<typeof options>;
+
+const CHECKERS = ['tlc', 'in-process', 'both'] as const;
+type Checker = (typeof CHECKERS)[number];
+const IN_PROCESS = 'the in-process checker (src/check/in-process-checker.ts)';
 
 function holdLock(lock: string | undefined, lockOwner: string | undefined): void {
   if (lock) {
@@ -152,7 +167,40 @@ async function runTlc(inputs: readonly TraceInput[], o: Options, started: number
   return { checked, tool };
 }
 
-type Checked = Awaited<ReturnType<typeof runTlc>>['checked'];
+type Checked = CheckReport;
+
+/** The in-process checker on the traces, one after the other, in the shape of TLC's report. */
+function runInProcess(inputs: readonly TraceInput[]): CheckReport {
+  const started = performance.now();
+  const progress = new Progress('  check');
+  const verdicts: TraceVerdict[] = [];
+  const traceSeconds: number[] = [];
+  for (const input of inputs) {
+    const t0 = performance.now();
+    verdicts.push(checkTraceInProcess(input));
+    traceSeconds.push((performance.now() - t0) / 1000);
+    progress.update(`${verdicts.length}/${inputs.length} traces checked in process`, verdicts.length === inputs.length);
+  }
+  progress.end();
+  const wallMs = performance.now() - started;
+  return { verdicts, traceSeconds, tlcRuns: 0, retries: 0, tlcMs: 0, wallMs, kept: [] };
+}
+
+/** The chosen checker (or both) on the traces; with both, TLC's verdicts and where the two disagree. */
+async function runChecker(inputs: readonly TraceInput[], o: Options, started: number) {
+  if (o.checker === 'in-process') {
+    console.log(`checking ${inputs.length} trace(s) with ${IN_PROCESS}`);
+    return { checked: runInProcess(inputs), tool: IN_PROCESS, disagreements: [] as string[] };
+  }
+  const { checked, tool } = await runTlc(inputs, o, started);
+  if (o.checker === 'tlc') return { checked, tool, disagreements: [] as string[] };
+  const again = runInProcess(inputs);
+  const disagreements = checked.verdicts.flatMap((v, k) => {
+    const detail = disagreement(v, again.verdicts[k]!);
+    return detail ? [`${v.file}: the two checkers disagree (a bug in one of them):\n  ${detail}`] : [];
+  });
+  return { checked, tool: `${tool} and ${IN_PROCESS}`, disagreements };
+}
 
 /** The verdicts of one check, with their totals (the same totals head both reports). */
 interface Outcome {
@@ -190,7 +238,7 @@ function outcomeOf(read: ReturnType<typeof readTraces>, checked: Checked, starte
 }
 
 /** Each failure's reason on stderr, then the summary table. */
-function printOutcome({ verdicts, checked, totals, seconds }: Outcome): void {
+function printOutcome({ verdicts, checked, totals, seconds }: Outcome, judge: string): void {
   for (const v of verdicts) {
     if (v.status === 'error') console.error(v.message);
     if (v.status === 'rejected') for (const line of formatDiagnosis(v.file, v.diagnosis)) console.error(line);
@@ -198,7 +246,7 @@ function printOutcome({ verdicts, checked, totals, seconds }: Outcome): void {
   for (const c of checked.kept)
     console.error(`kept the chunk of ${c.file} that TLC rejected in ${c.dir}; re-run TLC on it:\n  ${c.command}`);
   const row = (k: string, val: string | number) => console.log(`  ${k.padEnd(22)}${val}`);
-  console.log('trace validation by TLC');
+  console.log(`trace validation by ${judge}`);
   row('traces', totals.traces);
   row('events', totals.events);
   row('accepted', totals.accepted);
@@ -214,10 +262,16 @@ function printOutcome({ verdicts, checked, totals, seconds }: Outcome): void {
   row('memory (this process)', `${Math.round(process.resourceUsage().maxRSS / 1024)} MB at most`);
 }
 
-function writeJsonReport({ verdicts, traceSeconds, seconds, checked, totals }: Outcome, o: Options): void {
+function writeJsonReport(
+  { verdicts, traceSeconds, seconds, checked, totals }: Outcome,
+  o: Options,
+  disagreements: readonly string[],
+): void {
   const keptOf = (file: string) => checked.kept.find((c) => c.file === file);
   const report = {
+    checker: o.checker,
     ...totals,
+    ...(o.checker === 'both' ? { disagreements } : {}),
     retries: checked.retries,
     seconds: Number(seconds.toFixed(3)),
     html: o.html,
@@ -251,18 +305,29 @@ function writeHtmlReport(
   writeFileAtomic(o.html, page);
 }
 
+const JUDGES: Readonly<Record<Checker, string>> = {
+  tlc: 'TLC',
+  'in-process': 'the in-process checker',
+  both: 'TLC and the in-process checker',
+};
+
 async function main(): Promise<number> {
   const o = options();
   const started = performance.now();
   const read = readTraces(o.files);
-  const { checked, tool } = await runTlc(read.inputs, o, started);
+  const { checked, tool, disagreements } = await runChecker(read.inputs, o, started);
   const outcome = outcomeOf(read, checked, started);
-  printOutcome(outcome);
-  writeJsonReport(outcome, o);
+  printOutcome(outcome, JUDGES[o.checker]);
+  for (const d of disagreements) console.error(d);
+  if (o.checker === 'both')
+    console.log(
+      `  ${'checkers'.padEnd(22)}${disagreements.length ? `disagree on ${disagreements.length}` : 'agree on every trace'}`,
+    );
+  writeJsonReport(outcome, o, disagreements);
   writeHtmlReport(outcome, o, tool);
   console.log(`report: ${o.report}`);
   console.log(`html report: ${o.html}`);
-  return outcome.totals.accepted === outcome.verdicts.length ? 0 : 1;
+  return outcome.totals.accepted === outcome.verdicts.length && disagreements.length === 0 ? 0 : 1;
 }
 
 runTool('check-traces', main);

@@ -2,7 +2,7 @@
 // rejected where and why the manifest says; generated traces are accepted;
 // chunking and batching do not change verdicts; bad input is never a pass.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -163,5 +163,27 @@ describe('tools/check-traces.ts', { timeout: 300_000 }, () => {
     expect(r.stderr).toMatch(new RegExp(`${truncated}:\\d+: truncated last line`));
     expect(r.stderr).toContain(`${join(dir, 'missing.ndjson')}: no such file`);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('--checker in-process judges as TLC does, without Java; --checker both runs the two and says they agree', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'check-cli-'));
+    const fixtures = readdirSync('traces/fixtures')
+      .filter((f) => f.endsWith('.ndjson'))
+      .map((f) => join('traces/fixtures', f));
+    const by = (checker: string) => run(['--checker', checker, '--report', join(dir, `${checker}.json`), ...fixtures]);
+    const tlc = by('tlc');
+    const inProcess = by('in-process');
+    const both = by('both');
+    for (const r of [tlc, inProcess, both]) expect(r.status, r.stderr).toBe(1);
+    // The same diagnoses, line for line.
+    expect(inProcess.stderr).toBe(tlc.stderr);
+    expect(inProcess.stdout).toMatch(/^trace validation by the in-process checker$/m);
+    expect(inProcess.stdout).toMatch(/TLC runs\s+0/);
+    expect(both.stdout).toMatch(/checkers\s+agree on every trace/);
+    const report = JSON.parse(readFileSync(join(dir, 'both.json'), 'utf8'));
+    expect(report).toMatchObject({ checker: 'both', disagreements: [], rejected: 7 });
+    const wrong = run(['--checker', 'tla', 'traces/fixtures/accepted-split-vote.ndjson']);
+    expect(wrong.stderr).toBe('check-traces: --checker must be one of tlc, in-process, both, got "tla"\n');
+    expect(wrong.status).toBe(2);
   });
 });
