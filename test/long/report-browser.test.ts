@@ -54,20 +54,26 @@ describe('a long trace', () => {
 describe('the check report of an accepted run, in a browser', () => {
   it('says every trace was accepted, draws no diagram, and sorts its table by the column clicked', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'accepted-'));
-    const gen = spawnSync('npx', ['tsx', 'tools/generate-traces.ts', '--count', '4', '--out', dir], {
+    const gen = spawnSync('npx', ['tsx', 'tools/generate-traces.ts', '--count', '11', '--out', dir], {
       encoding: 'utf8',
     });
     expect(gen.status, gen.stdout + gen.stderr).toBe(0);
-    const files = ['1', '2', '3', '4'].map((n) => join(dir, `seed-${n}.ndjson`)).filter(existsSync);
-    expect(files.length, gen.stdout).toBe(4);
-    const run = checkTraces(files);
+    const seeds = Array.from({ length: 11 }, (_, k) => k + 1);
+    const files = seeds.map((n) => join(dir, `seed-${n}.ndjson`)).filter(existsSync);
+    expect(files.length, gen.stdout).toBe(11);
+    // In the order a shell lists them: seed-1, seed-10, seed-11, seed-2, ...
+    const run = checkTraces([...files].sort());
     expect(run.status, run.output).toBe(0);
     const p = await openReport(browser(), run.html);
     try {
-      expect(await p.page.locator('.verdict-line').textContent()).toBe('All 4 trace(s) accepted by TLC.');
+      expect(await p.page.locator('.verdict-line').textContent()).toBe('All 11 trace(s) accepted by TLC.');
       expect(await p.page.locator('.trace-diagram').count()).toBe(0);
       const rows = p.page.locator('table#traces tbody tr');
-      expect(await rows.count()).toBe(4);
+      expect(await rows.count()).toBe(11);
+      // Names sort in natural order: seed-2 before seed-10.
+      await p.page.locator('table#traces th', { hasText: /^trace$/ }).click();
+      const names = await rows.evaluateAll((rs) => rs.map((r) => (r as HTMLTableRowElement).cells[1]!.textContent));
+      expect(names.map((n) => Number(/seed-(\d+)/.exec(n ?? '')![1]))).toEqual(seeds);
       const eventsColumn = async () =>
         await rows.evaluateAll((rs) => rs.map((r) => Number((r as HTMLTableRowElement).cells[3]!.dataset.sort)));
       const header = p.page.locator('table#traces th', { hasText: 'events' });
@@ -77,7 +83,7 @@ describe('the check report of an accepted run, in a browser', () => {
       await header.click();
       const down = await eventsColumn();
       expect(down).toEqual([...up].reverse());
-      expect(new Set(up).size, 'four traces of distinct lengths make the order visible').toBeGreaterThan(1);
+      expect(new Set(up).size, 'traces of distinct lengths make the order visible').toBeGreaterThan(1);
       await p.screenshot('check-accepted');
       expect(p.errors).toEqual([]);
       expect(p.requests).toEqual([]);

@@ -534,17 +534,13 @@
           var num = Number(v);
           return v !== '' && !isNaN(num) ? num : String(v).toLowerCase();
         }
+        // Numbers by value; text in natural order, its digits read as
+        // numbers (seed-2 before seed-10).
+        var natural = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
         rows.sort(function (a, b) {
           var ka = keyOf(a),
             kb = keyOf(b);
-          var r =
-            typeof ka === 'number' && typeof kb === 'number'
-              ? ka - kb
-              : String(ka) < String(kb)
-                ? -1
-                : String(ka) > String(kb)
-                  ? 1
-                  : 0;
+          var r = typeof ka === 'number' && typeof kb === 'number' ? ka - kb : natural.compare(String(ka), String(kb));
           return ascending ? r : -r;
         });
         rows.forEach(function (r) {
