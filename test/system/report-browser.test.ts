@@ -54,6 +54,11 @@ describe('the check report of rejected traces, in a browser', () => {
       const panel = p.page.locator('.state-panel[data-for="trace-1"]');
       expect(await panel.locator('h4').textContent()).toContain(`State after event ${diverged.line! - 1}:`);
       expect(await p.page.locator('details#trace-1 .callout').textContent()).toContain(diverged.path!);
+      // Every abbreviation on the diagram's marks is spelled out in its legend, and only those.
+      const marks = new Set(await p.page.locator('details#trace-1 text.abbr').allTextContents());
+      const legend = await p.page.locator('details#trace-1 .legend .abbreviation').allTextContents();
+      expect(new Set(legend.map((l) => l.split(' ')[0]))).toEqual(marks);
+      expect(legend).toContain('BL BecomeLeader');
       await p.screenshot('check-rejected');
       expect(p.errors).toEqual([]);
       expect(p.requests).toEqual([]);

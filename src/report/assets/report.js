@@ -467,11 +467,31 @@
     panel.appendChild(details);
   }
 
+  /** The abbreviations the diagram's marks carry, each with the action it stands for, added to its legend. */
+  function legendOfMarks(container, d) {
+    var legend = container.parentNode.querySelector('.legend');
+    if (!legend) return;
+    var seen = {};
+    d.events.forEach(function (e) {
+      seen[e.action] = true;
+    });
+    var line = html('span', '', 'abbreviations');
+    Object.keys(ABBREVIATIONS).forEach(function (action) {
+      if (!seen[action]) return;
+      var item = html('span', '', 'abbreviation');
+      item.appendChild(html('b', ABBREVIATIONS[action]));
+      item.appendChild(document.createTextNode(' ' + action));
+      line.appendChild(item);
+    });
+    legend.appendChild(line);
+  }
+
   function setUp(container) {
     var d = data.diagrams[container.getAttribute('data-diagram')];
     if (!d || container.getAttribute('data-drawn')) return;
     container.setAttribute('data-drawn', 'yes');
     var drawn = draw(container, d);
+    legendOfMarks(container, d);
     var panel = document.querySelector('.state-panel[data-for="' + d.id + '"]');
     var selected = -1;
     function select(k, scroll) {
