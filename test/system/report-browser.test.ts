@@ -126,3 +126,36 @@ describe('the check report of rejected traces, in a browser', () => {
     expect(Number(verdict![3])).toBe(v.diagnosis.event.i);
   });
 });
+
+describe('the diagnosis beside the diagram, in a browser', () => {
+  it('keeps every cell of a diagnosis with long values inside its box, clear of the state panel', async () => {
+    // Two messages of about 90 characters each in the differences table.
+    const run = checkTraces(['traces/fixtures/rejected-two-votes-one-term.ndjson']);
+    expect(run.status, run.output).toBe(1);
+    const p = await openReport(browser(), run.html);
+    try {
+      await expect.poll(() => p.page.locator('details#trace-1 .diagnosis td').count()).toBeGreaterThan(3);
+      const outside = await p.page.locator('details#trace-1').evaluate((section) => {
+        const box = (el: Element) => el.getBoundingClientRect();
+        const diagnosis = section.querySelector('.diagnosis')!;
+        const d = box(diagnosis);
+        const panel = box(section.querySelector('.state-panel')!);
+        const out: string[] = [];
+        for (const cell of diagnosis.querySelectorAll('th, td, pre, p, h4')) {
+          const c = box(cell);
+          if (c.left < d.left - 0.5 || c.right > d.right + 0.5)
+            out.push(`${cell.tagName} ${c.left}..${c.right} outside ${d.left}..${d.right}`);
+        }
+        const overlap = d.right > panel.left && panel.right > d.left && d.bottom > panel.top && panel.bottom > d.top;
+        if (overlap)
+          out.push(`the diagnosis ${d.left}..${d.right} overlaps the state panel ${panel.left}..${panel.right}`);
+        return out;
+      });
+      expect(outside).toEqual([]);
+      await p.screenshot('check-long-values');
+      expect(p.errors).toEqual([]);
+    } finally {
+      await p.page.close();
+    }
+  });
+});
