@@ -33,6 +33,7 @@ import type { TlcJar } from '../src/tlc/jar.js';
 import { formatProblem, validateTraceText } from '../src/trace/validate.js';
 import { heartbeat } from '../src/cli/progress.js';
 import { exitOnHelp, parse, positiveInt, UsageError } from '../src/cli/options.js';
+import { clip } from '../src/cli/clip.js';
 import { findJava, findTlcJar } from '../src/tlc/jar.js';
 import { writeFileAtomic } from '../src/files/writes.js';
 import { auditReportHtml } from '../src/report/audit-report.js';
@@ -69,7 +70,7 @@ function outcome(row: Row, tlcSays = true): string {
   const phase =
     f.shrunk.scheduleEvents < f.shrunk.events ? ` (${f.shrunk.scheduleEvents} before the progress phase)` : '';
   return (
-    `caught by ${oracleName(f.oracle)} (${f.what.slice(0, 90)}) after ${r.schedules} schedule(s); shrunk to ${f.shrunk.events} events${phase}, ` +
+    `caught by ${oracleName(f.oracle)} (${clip(f.what, 90)}) after ${r.schedules} schedule(s); shrunk to ${f.shrunk.events} events${phase}, ` +
     `${f.shrunk.steps} steps, ${f.shrunk.nodes} servers, ${minimal}${tlcSays ? `; ${f.confirmedByTlc ? 'TLC agrees' : 'TLC has not judged it'}` : ''}`
   );
 }
@@ -102,7 +103,7 @@ function markdown(rows: Row[], seconds: number, budget: string): string {
     const o = outcomeOf(row);
     const status = o === 'escaped' || o === 'failed' ? o.toUpperCase() : o;
     out.push(
-      `| ${row.mutant?.id ?? '-'} | ${row.mutant?.name ?? 'correct implementation'} | ${row.mutant?.bug ?? 'none'} | ${status} | ${f ? oracleName(f.oracle) : '-'} | ${f ? f.what.replace(/\|/g, '\\|').slice(0, 120) : (r.error ?? '-')} | ${r.schedules} | ${f ? f.shrunk.events : '-'} | ${f ? f.shrunk.steps : '-'} | ${f ? f.shrunk.nodes : '-'} | ${f ? (f.shrunk.minimal ? 'yes' : 'no') : '-'} | ${f ? (f.confirmedByTlc ? 'yes' : 'no') : '-'} | ${r.seconds.toFixed(1)} |`,
+      `| ${row.mutant?.id ?? '-'} | ${row.mutant?.name ?? 'correct implementation'} | ${row.mutant?.bug ?? 'none'} | ${status} | ${f ? oracleName(f.oracle) : '-'} | ${f ? clip(f.what, 120).replace(/\|/g, '\\|') : (r.error ?? '-')} | ${r.schedules} | ${f ? f.shrunk.events : '-'} | ${f ? f.shrunk.steps : '-'} | ${f ? f.shrunk.nodes : '-'} | ${f ? (f.shrunk.minimal ? 'yes' : 'no') : '-'} | ${f ? (f.confirmedByTlc ? 'yes' : 'no') : '-'} | ${r.seconds.toFixed(1)} |`,
     );
   }
   for (const row of rows.filter((r) => r.result.failure)) {

@@ -27,6 +27,7 @@ import { ensureDir } from '../src/files/output-path.js';
 import { runClusterCheck, type ClusterCheckOptions, type ClusterCheckReport } from '../src/nemesis/run.js';
 import type { ClusterOracle } from '../src/verdict/oracles.js';
 import { exitOnHelp, parse, positiveInt, UsageError } from '../src/cli/options.js';
+import { clip } from '../src/cli/clip.js';
 import { findJava, findTlcJar } from '../src/tlc/jar.js';
 import { writeFileAtomic } from '../src/files/writes.js';
 import { runTool } from '../src/cli/run-tool.js';
@@ -189,8 +190,7 @@ function printTable(rows: readonly Row[], repeats: number): void {
     console.log(`  ${r.label.padEnd(40)}${verdict.padEnd(36)}${String(r.runs).padEnd(6)}${r.seconds} s`);
   }
   for (const r of rows)
-    if (r.first && (r.mutant || !r.ok))
-      console.log(`  ${r.label}: ${r.first.slice(0, 200)}${r.dir ? ` (${r.dir})` : ''}`);
+    if (r.first && (r.mutant || !r.ok)) console.log(`  ${r.label}: ${clip(r.first, 200)}${r.dir ? ` (${r.dir})` : ''}`);
 }
 
 function writeSummary(o: AuditOptions, rows: readonly Row[]): string {

@@ -635,7 +635,8 @@ class Campaign {
     save(dir, shrunk.schedule, finalRun, finalVerdict, this.config);
     return {
       oracle: v.oracle!,
-      what: v.what,
+      // What the shrunk run shows (the servers it names are among its own), as its diagnosis does.
+      what: finalVerdict.what,
       seed: plan.seed,
       original: { steps: plan.steps.length, events: v.events },
       shrunk: {
