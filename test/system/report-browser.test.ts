@@ -4,10 +4,11 @@
 // after it; tables sort; nothing on the page errs or reaches the network.
 // A screenshot of each page is kept in test-artifacts/screenshots/.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { generateSchedule, runSchedule } from '../../src/sim/schedule.js';
 import { applyEvent, startReplay } from '../../src/trace/replay.js';
 import { openReport } from '../support/browser.js';
 import { browserForPages, checkTraces, eventsOf, fixture, inView } from '../support/report-pages.js';
@@ -153,6 +154,54 @@ describe('the diagnosis beside the diagram, in a browser', () => {
       });
       expect(outside).toEqual([]);
       await p.screenshot('check-long-values');
+      expect(p.errors).toEqual([]);
+    } finally {
+      await p.page.close();
+    }
+  });
+});
+
+describe('the state panel of a long run, in a browser', () => {
+  it('shows a long log compactly: its last entries and the changed ones, the rest folded, each entry once', async () => {
+    // A long run whose last server event is made wrong (its term), so that the page opens there.
+    const text = runSchedule(generateSchedule(3, { clusterSizes: [3], minSteps: 1500, maxSteps: 1500 })).trace;
+    const lines = text.trimEnd().split('\n');
+    let last = lines.length - 1;
+    while (!lines[last]!.includes('"state"')) last--;
+    const e = JSON.parse(lines[last]!);
+    e.state.term += 7;
+    lines[last] = JSON.stringify(e);
+    const file = join(mkdtempSync(join(tmpdir(), 'long-log-')), 'long.ndjson');
+    writeFileSync(file, lines.join('\n') + '\n');
+    const run = checkTraces([file]);
+    expect(run.status, run.output).toBe(1);
+    const p = await openReport(browser(), run.html);
+    try {
+      const panel = p.page.locator('.state-panel[data-for="trace-1"]');
+      await expect.poll(() => panel.locator('td[data-field="log"]').count()).toBe(3);
+      const logs = await panel.locator('td[data-field="log"]').evaluateAll((cells) =>
+        cells.map((c) => ({
+          entries: c.querySelectorAll('.log-entry').length,
+          shown: [...c.querySelectorAll('.log-entry')].filter((x) => x.checkVisibility()).length,
+          summary: c.querySelector('summary')?.textContent ?? '',
+        })),
+      );
+      const longest = Math.max(...logs.map((l) => l.entries));
+      expect(longest, 'the run makes a long log').toBeGreaterThan(30);
+      for (const l of logs) {
+        if (l.entries <= 5) continue;
+        expect(l.shown).toBeLessThanOrEqual(8);
+        expect(l.summary).toMatch(new RegExp(`^${l.entries} entries, \\d+ committed: ${l.entries - l.shown} more$`));
+      }
+      expect((await panel.boundingBox())!.height).toBeLessThan(700);
+      // Unfolded on demand: every entry then shows.
+      await panel.locator('details.log-rest summary').first().click();
+      const unfolded = await panel
+        .locator('td[data-field="log"]')
+        .first()
+        .evaluate((c) => [...c.querySelectorAll('.log-entry')].every((x) => x.checkVisibility()));
+      expect(unfolded).toBe(true);
+      await p.screenshot('check-long-log');
       expect(p.errors).toEqual([]);
     } finally {
       await p.page.close();

@@ -363,6 +363,37 @@
     return v === null ? 'null' : typeof v === 'object' ? JSON.stringify(v) : String(v);
   }
 
+  // A long log shows its last entries and the ones the event changed; the
+  // rest wait behind "N earlier entries", so that a real cluster's 88-entry
+  // log does not stretch the panel to thousands of pixels. Each entry is
+  // drawn once, shown or folded.
+  var LOG_SHOWN = 4;
+
+  function fillLog(cell, s, p) {
+    var chips = s.log.map(function (entry, n) {
+      var chip = html('span', n + 1 + ':t' + entry.term + ' ' + entry.value, 'log-entry');
+      if (n < s.state.commitIndex) chip.classList.add('committed');
+      if (n >= p.log.length || canonical(p.log[n]) !== canonical(entry)) chip.classList.add('new');
+      return chip;
+    });
+    var folded = chips.filter(function (chip, n) {
+      return n < chips.length - LOG_SHOWN && !chip.classList.contains('new');
+    });
+    if (folded.length > 1) {
+      var rest = html('details', null, 'log-rest');
+      rest.appendChild(
+        html('summary', s.log.length + ' entries, ' + s.state.commitIndex + ' committed: ' + folded.length + ' more'),
+      );
+      folded.forEach(function (chip) {
+        rest.appendChild(chip);
+      });
+      cell.appendChild(rest);
+    } else folded = [];
+    chips.forEach(function (chip) {
+      if (folded.indexOf(chip) < 0) cell.appendChild(chip);
+    });
+  }
+
   function renderState(panel, d, k) {
     // One fold: the state before event k, and after it.
     var worlds = RaftReplay.worldsAround(d, k);
@@ -413,12 +444,7 @@
       logCell.setAttribute('data-field', 'log');
       if (canonical(s.log) !== canonical(p.log)) logCell.className = 'changed';
       if (s.log.length === 0) logCell.textContent = '⟨⟩';
-      s.log.forEach(function (entry, n) {
-        var chip = html('span', n + 1 + ':t' + entry.term + ' ' + entry.value, 'log-entry');
-        if (n < s.state.commitIndex) chip.classList.add('committed');
-        if (n >= p.log.length || canonical(p.log[n]) !== canonical(entry)) chip.classList.add('new');
-        logCell.appendChild(chip);
-      });
+      fillLog(logCell, s, p);
       row.appendChild(logCell);
       [
         ['votesResponded', s.state.votesResponded, p.state.votesResponded],
