@@ -14,7 +14,9 @@
 // the page draws each counterexample as a space-time diagram), and each
 // shrunk counterexample (schedule, trace, diagnosis) under DIR/failures/. Exits 1 if a
 // listed mutant escapes, the correct implementation fails, or a campaign errs;
-// 2 on wrong usage. --help prints this text.
+// 2 on wrong usage. --json prints one JSON document on stdout ({"command",
+// "exitCode", "result"}: audit.json's content) and the lines above on stderr.
+// --help prints this text.
 import { join, relative } from 'node:path';
 import { campaignInCopy } from '../src/audit/spawn.js';
 import { unexercised, BRANCHES, CLIENT_ROWS, WINDOW_ROWS } from '../src/audit/coverage.js';
@@ -38,8 +40,10 @@ import { findJava, findTlcJar } from '../src/tlc/jar.js';
 import { writeFileAtomic } from '../src/files/writes.js';
 import { auditReportHtml } from '../src/report/audit-report.js';
 import { runTool } from '../src/cli/run-tool.js';
+import { humanOut, paintVerdict, reportJson, takeJsonFlag } from '../src/cli/output.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
+takeJsonFlag();
 
 interface Row {
   readonly mutant: Mutant | null;
@@ -203,7 +207,7 @@ async function confirmAll(
   });
   const out = new Map<CampaignResult, CampaignResult>();
   if (inputs.length === 0) return out;
-  process.stdout.write(
+  humanOut().write(
     `TLC judges ${inputs.length} traces (every counterexample, and a sample of accepted traces of each campaign) ... `,
   );
   const report = await checkTraces(inputs, { java: findJava(), jar });
@@ -342,7 +346,7 @@ function printSummary(rows: readonly Row[], o: Options, seconds: number, shares:
       `${row.mutant ? `${String(row.mutant.id).padStart(2)} ${row.mutant.name}` : 'correct implementation'}: ${outcome(row)}`,
     );
   console.log(
-    `\nmutants caught: ${caught} of ${o.mutants.length}; correct implementation: ${ok(correct) ? `clean over ${correct.result.schedules} schedules` : 'FAILED'}; ${seconds.toFixed(0)} s in all`,
+    `\nmutants caught: ${paintVerdict(`${caught} of ${o.mutants.length}`, caught === o.mutants.length)}; correct implementation: ${ok(correct) ? paintVerdict(`clean over ${correct.result.schedules} schedules`, true) : paintVerdict('FAILED', false)}; ${seconds.toFixed(0)} s in all`,
   );
   const rate = correct.result.schedules / Math.max(correct.result.seconds, 1e-9);
   console.log(
@@ -383,7 +387,9 @@ function writeReports(rows: Row[], o: Options, seconds: number): void {
   const budget = `${o.maxSchedules} schedules or ${o.maxSeconds} s, shrinking up to ${o.shrinkSeconds} s`;
   const jsonRows = rows.map((r) => ({ mutant: r.mutant, ok: ok(r), ...r.result }));
   const reports = [join(o.out, 'audit.json'), join(o.out, 'audit.md')];
-  writeFileAtomic(reports[0]!, JSON.stringify({ seconds, budget, caught, mutants, rows: jsonRows }, null, 2) + '\n');
+  const summary = { seconds, budget, caught, mutants, rows: jsonRows };
+  writeFileAtomic(reports[0]!, JSON.stringify(summary, null, 2) + '\n');
+  reportJson(summary);
   writeFileAtomic(reports[1]!, markdown(rows, seconds, budget));
   writeFileAtomic(
     join(o.out, 'audit.html'),

@@ -17,6 +17,8 @@
 // default 4000, around the failing event). --keep DIR keeps, for each rejected
 // trace, the TLA+ modules and config of the chunk TLC rejected in DIR/<trace>/
 // and prints the command that re-runs TLC on them by hand.
+// --json prints one JSON document on stdout, {"command", "exitCode",
+// "result"} with the JSON report as result, and the lines above on stderr.
 // Exits 0 only if every trace was accepted; 1 if any was rejected or could not
 // be checked; 2 on wrong usage (no file named, a bad option). --help prints
 // this text.
@@ -36,8 +38,10 @@ import { formatProblem, validateTraceFile } from '../src/trace/validate.js';
 import { checkReportHtml } from '../src/report/check-report.js';
 import { DEFAULT_WINDOW } from '../src/report/space-time.js';
 import { runTool } from '../src/cli/run-tool.js';
+import { paintVerdict, reportJson, takeJsonFlag } from '../src/cli/output.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
+takeJsonFlag();
 
 /** The command line, checked before any work; takes the folder lock if --lock names one. */
 function options() {
@@ -249,9 +253,9 @@ function printOutcome({ verdicts, checked, totals, seconds }: Outcome, judge: st
   console.log(`trace validation by ${judge}`);
   row('traces', totals.traces);
   row('events', totals.events);
-  row('accepted', totals.accepted);
-  row('rejected', totals.rejected);
-  row('not checked (errors)', totals.errors);
+  row('accepted', paintVerdict(String(totals.accepted), totals.accepted === totals.traces));
+  row('rejected', paintVerdict(String(totals.rejected), totals.rejected === 0));
+  row('not checked (errors)', paintVerdict(String(totals.errors), totals.errors === 0));
   row(
     'TLC runs',
     `${checked.tlcRuns}${checked.retries ? ` (${checked.retries} repeated without a trace TLC could not evaluate)` : ''}`,
@@ -284,6 +288,7 @@ function writeJsonReport(
     })),
   };
   writeFileAtomic(o.report, JSON.stringify(report, null, 2) + '\n');
+  reportJson(report);
 }
 
 function writeHtmlReport(

@@ -18,8 +18,10 @@
 // disk), so that bugs in the write-ahead log show; --keep-unsynced runs them
 // on the real file system, with damage to files only.
 // Each run's folder is DIR/<mutant>/seed-<N>-run-<R>/ (seed-<N>/ with --repeats 1; see make cluster-check), and
-// the summary goes to DIR/cluster-audit.json. Exits 1 if a mutant escapes or
-// the correct servers fail; 2 on wrong usage. --help prints this text.
+// the summary goes to DIR/cluster-audit.json. --json prints one JSON document
+// on stdout ({"command", "exitCode", "result"}: that summary) and the lines
+// above on stderr. Exits 1 if a mutant escapes or the correct servers fail;
+// 2 on wrong usage. --help prints this text.
 import { join } from 'node:path';
 import { loadMutants, loadServerMutants, scratchCopy, SERVER_COPY_PARTS, type Mutant } from '../src/audit/mutants.js';
 import { removeTempDir } from '../src/files/cleanup.js';
@@ -31,8 +33,10 @@ import { clip } from '../src/cli/clip.js';
 import { findJava, findTlcJar } from '../src/tlc/jar.js';
 import { writeFileAtomic } from '../src/files/writes.js';
 import { runTool } from '../src/cli/run-tool.js';
+import { paintVerdict, reportJson, takeJsonFlag } from '../src/cli/output.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
+takeJsonFlag();
 
 /** The oracles that count as catching a bug: a run that merely got no answers does not. */
 const CATCHING: readonly ClusterOracle[] = ['server', 'disk', 'messages', 'merge', 'tlc', 'linearizability'];
@@ -187,7 +191,10 @@ function printTable(rows: readonly Row[], repeats: number): void {
       : r.ok
         ? 'passed (no false alarm)'
         : 'FAILED';
-    console.log(`  ${r.label.padEnd(40)}${verdict.padEnd(36)}${String(r.runs).padEnd(6)}${r.seconds} s`);
+    const good = r.mutant ? r.caughtBy.length > 0 : r.ok;
+    console.log(
+      `  ${r.label.padEnd(40)}${paintVerdict(verdict.padEnd(36), good)}${String(r.runs).padEnd(6)}${r.seconds} s`,
+    );
   }
   for (const r of rows)
     if (r.first && (r.mutant || !r.ok)) console.log(`  ${r.label}: ${clip(r.first, 200)}${r.dir ? ` (${r.dir})` : ''}`);
@@ -196,22 +203,17 @@ function printTable(rows: readonly Row[], repeats: number): void {
 function writeSummary(o: AuditOptions, rows: readonly Row[]): string {
   const report = join(o.out, 'cluster-audit.json');
   const mutantOf = (m: Mutant) => ({ id: m.id, name: m.name, bug: m.bug, ...(m.source ? { source: m.source } : {}) });
-  writeFileAtomic(
-    report,
-    JSON.stringify(
-      {
-        seconds: o.seconds,
-        servers: o.servers,
-        runs: o.runs,
-        correctRuns: o.correctRuns,
-        repeats: o.repeats,
-        storage: o.loseUnsynced ? 'a simulated page cache: a SIGKILL loses unsynced writes' : 'the real file system',
-        rows: rows.map((r) => ({ ...r, mutant: r.mutant ? mutantOf(r.mutant) : null })),
-      },
-      null,
-      2,
-    ) + '\n',
-  );
+  const summary = {
+    seconds: o.seconds,
+    servers: o.servers,
+    runs: o.runs,
+    correctRuns: o.correctRuns,
+    repeats: o.repeats,
+    storage: o.loseUnsynced ? 'a simulated page cache: a SIGKILL loses unsynced writes' : 'the real file system',
+    rows: rows.map((r) => ({ ...r, mutant: r.mutant ? mutantOf(r.mutant) : null })),
+  };
+  writeFileAtomic(report, JSON.stringify(summary, null, 2) + '\n');
+  reportJson(summary);
   return report;
 }
 

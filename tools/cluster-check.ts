@@ -20,18 +20,22 @@
 // report.json; an earlier run's files there are replaced. Prints one summary
 // table, what each failing oracle found, and the command that reruns the same
 // fault schedule. Every process and port it starts is stopped at the end,
-// also on failure or Ctrl-C. Exits 0 if the run passed, 1 if an oracle found
-// something (or could not run), 3 if nothing was found but no client got an
-// answer (the history checked nothing: inconclusive), 2 on wrong usage.
-// --help prints this text.
+// also on failure or Ctrl-C. --json prints one JSON document on stdout
+// ({"command", "exitCode", "result"}: report.json's content) and the lines
+// above on stderr. Exits 0 if the run passed; 1 if an oracle found something,
+// the run could not be judged, or it was inconclusive (nothing was found but
+// no client got an answer, so the history checked nothing: report.json's
+// verdict says which); 2 on wrong usage. --help prints this text.
 import { readFileSync } from 'node:fs';
 import { exitOnHelp, parse, positiveInt, UsageError } from '../src/cli/options.js';
 import { parseFaultSchedule, type DiskFaults, type FaultSchedule } from '../src/nemesis/faults.js';
 import { checkRunFolder, formatClusterReport, runClusterCheck } from '../src/nemesis/run.js';
 import { findJava, findTlcJar } from '../src/tlc/jar.js';
 import { runTool } from '../src/cli/run-tool.js';
+import { reportJson, takeJsonFlag } from '../src/cli/output.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
+takeJsonFlag();
 
 /** --disk-faults, checked against the storage it needs; undefined when a --faults file says. */
 function diskFaultsFlag(values: Record<string, string | undefined>, loseUnsynced: boolean): DiskFaults | undefined {
@@ -116,7 +120,8 @@ async function main(): Promise<number> {
       : `make cluster-check SECONDS=${seconds} SERVERS=${servers} SEED=${seed}${dir === 'traces/cluster-check' ? '' : ` CHECK_DIR=${dir}`}${flags ? ` CLUSTER_CHECK_FLAGS='${flags}'` : ''}`,
   });
   console.log(formatClusterReport(report).join('\n'));
-  return report.verdict === 'passed' ? 0 : report.verdict === 'inconclusive' ? 3 : 1;
+  reportJson(report);
+  return report.verdict === 'passed' ? 0 : 1;
 }
 
 runTool('cluster-check', main);

@@ -12,13 +12,17 @@
 // the folder to start afresh). start restarts one server of the cluster (after
 // a kill -9, say), which recovers from its data. down stops the servers this folder's PID files
 // name (SIGTERM, then SIGKILL after 5 s), only if they still run this
-// folder's config. Exits 0 on success, 1 on a failure, 2 on wrong usage.
-// --help prints this text.
+// folder's config. --json prints one JSON document on stdout ({"command",
+// "exitCode", "result"}: each server's client URL, pid and, for status, its
+// role, term and log) and the lines above on stderr. Exits 0 on success, 1 on
+// a failure, 2 on wrong usage. --help prints this text.
 import { exitOnHelp, parse, positiveInt, UsageError } from '../src/cli/options.js';
 import { LocalCluster, portInUse } from '../src/server/local-cluster.js';
 import { runTool } from '../src/cli/run-tool.js';
+import { reportJson, takeJsonFlag } from '../src/cli/output.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
+takeJsonFlag();
 
 async function up(
   dir: string,
@@ -59,6 +63,11 @@ async function up(
     );
     for (const id of cluster.ids)
       console.log(`  ${id}  client API ${cluster.clientUrl(id)}  pid ${cluster.ownPid(id)}`);
+    reportJson({
+      dir,
+      leader,
+      servers: cluster.ids.map((id) => ({ id, clientUrl: cluster.clientUrl(id), pid: cluster.ownPid(id) })),
+    });
     console.log(`try:  npx tsx tools/kv.ts --dir ${dir} put greeting hello`);
     console.log(`      npx tsx tools/kv.ts --dir ${dir} get greeting`);
     console.log(`stop: make cluster-down (each server stops by itself after ${lifetimeSeconds} s)`);
@@ -72,6 +81,15 @@ async function up(
 async function status(dir: string): Promise<number> {
   const cluster = LocalCluster.attach(dir);
   const all = await cluster.statuses();
+  reportJson({
+    dir,
+    servers: cluster.ids.map((id) => ({
+      id,
+      pid: cluster.ownPid(id),
+      answering: Boolean(all[id]),
+      status: all[id] ?? null,
+    })),
+  });
   for (const id of cluster.ids) {
     const s = all[id];
     const pid = cluster.ownPid(id);
@@ -99,6 +117,7 @@ async function startOne(dir: string, id: string): Promise<number> {
     throw err;
   }
   cluster.release();
+  reportJson({ dir, id, pid: cluster.ownPid(id), status: s });
   console.log(
     `${id} started (pid ${cluster.ownPid(id)}, incarnation ${s.incarnation}, term ${s.term}, log ${s.logLength})`,
   );
@@ -107,14 +126,14 @@ async function startOne(dir: string, id: string): Promise<number> {
 
 async function down(dir: string): Promise<number> {
   const cluster = LocalCluster.attach(dir);
+  const servers: Array<{ id: string; pid: number | null; stopped: string }> = [];
   for (const id of cluster.ids) {
     const pid = cluster.ownPid(id);
-    if (!pid) {
-      console.log(`${id}: not running`);
-      continue;
-    }
-    console.log(`${id}: ${await cluster.stop(id)} (pid ${pid})`);
+    const stopped = pid ? await cluster.stop(id) : 'not running';
+    servers.push({ id, pid, stopped });
+    console.log(pid ? `${id}: ${stopped} (pid ${pid})` : `${id}: not running`);
   }
+  reportJson({ dir, servers });
   return 0;
 }
 

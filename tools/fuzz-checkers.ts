@@ -5,8 +5,10 @@
 // Prints a table per kind of perturbation (made, malformed, at a chunk
 // boundary, both rejected, both accepted, disagreements); writes each
 // disagreement's trace and both verdicts to DIR (default traces/fuzz-checkers/).
-// Exits 1 on any disagreement (or a base trace either checker rejects), 2 on
-// wrong usage. --help prints this text.
+// --json prints one JSON document on stdout ({"command", "exitCode",
+// "result"}: the table's rows, the counts and each disagreement) and the
+// lines above on stderr. Exits 1 on any disagreement (or a base trace either
+// checker rejects), 2 on wrong usage. --help prints this text.
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { formatFuzzTable, fuzzCheckers } from '../src/check/differential.js';
@@ -15,8 +17,10 @@ import { exitOnHelp, naturalInt, parse, positiveInt, UsageError } from '../src/c
 import { Rng } from '../src/random/rng.js';
 import { findJava, findTlcJar } from '../src/tlc/jar.js';
 import { runTool } from '../src/cli/run-tool.js';
+import { paintVerdict, reportJson, takeJsonFlag } from '../src/cli/output.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
+takeJsonFlag();
 
 async function main(): Promise<number> {
   const { values, positionals } = parse(process.argv.slice(2), ['count', 'seed', 'bases', 'chunk', 'out']);
@@ -59,8 +63,19 @@ async function main(): Promise<number> {
     });
   }
   const ok = report.disagreements.length === 0 && report.basesRejected.length === 0;
+  reportJson({
+    ...report,
+    disagreements: report.disagreements.map((d, k) => ({
+      perturbation: d.perturbation,
+      base: d.base,
+      detail: d.detail,
+      trace: join(out, `disagreement-${k + 1}.ndjson`),
+    })),
+  });
   console.log(
-    ok ? `no disagreement over ${report.checked} perturbed traces` : `${report.disagreements.length} disagreement(s)`,
+    ok
+      ? paintVerdict(`no disagreement over ${report.checked} perturbed traces`, true)
+      : paintVerdict(`${report.disagreements.length} disagreement(s)`, false),
   );
   return ok ? 0 : 1;
 }

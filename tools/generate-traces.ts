@@ -10,7 +10,9 @@
 // is reported and the next seed is taken, so COUNT traces all hold events.
 // A run that breaks a safety invariant is reported with its seed and step, and
 // the command exits 1 (its trace is still written, for inspection); it exits
-// 2 on wrong usage. --help prints this text.
+// 2 on wrong usage. --json prints one JSON document on stdout ({"command",
+// "exitCode", "result"}: the files written, their events, and each broken
+// invariant) and the lines above on stderr. --help prints this text.
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Progress } from '../src/cli/progress.js';
@@ -20,8 +22,10 @@ import { exitOnHelp, naturalInt, parse, positiveInt, UsageError } from '../src/c
 import { generateSchedule, resolvedOptions, runScheduleAsync, type ScheduleOptions } from '../src/sim/schedule.js';
 import { TraceFileWriter } from '../src/trace/recorder.js';
 import { runTool } from '../src/cli/run-tool.js';
+import { reportJson, takeJsonFlag } from '../src/cli/output.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
+takeJsonFlag();
 
 /** `--nodes 3,5` and `--steps 50-300` into schedule options. */
 function scheduleOptions(nodes: string | undefined, steps: string | undefined): ScheduleOptions {
@@ -45,91 +49,103 @@ function scheduleOptions(nodes: string | undefined, steps: string | undefined): 
   return options;
 }
 
-async function main(): Promise<number> {
+/** The command line, checked in full before the folder is locked and old traces removed. */
+function options() {
   const { values, positionals } = parse(
     process.argv.slice(2),
     ['count', 'first-seed', 'seed', 'out', 'nodes', 'steps', 'replace', 'lock-owner'],
     ['replace'],
   );
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
-  const count = values.seed !== undefined ? 1 : positiveInt('count', values.count, 100);
-  const first = naturalInt('seed', values.seed ?? values['first-seed'], 1);
-  const out = values.out ?? 'traces';
-  const options = scheduleOptions(values.nodes, values.steps);
-  const recorded = resolvedOptions(options);
+  const o = {
+    count: values.seed !== undefined ? 1 : positiveInt('count', values.count, 100),
+    first: naturalInt('seed', values.seed ?? values['first-seed'], 1),
+    single: values.seed !== undefined,
+    out: values.out ?? 'traces',
+    schedule: scheduleOptions(values.nodes, values.steps),
+    replayFlags: `${values.nodes ? ` --nodes ${values.nodes}` : ''}${values.steps ? ` --steps ${values.steps}` : ''}`,
+  };
   const owner = values['lock-owner'] === undefined ? process.pid : positiveInt('lock-owner', values['lock-owner'], 0);
-  ensureDir(out);
-  lockFolder(out, `generate-traces --out ${out}`, owner);
-  if (owner === process.pid) process.on('exit', () => unlockFolder(out));
+  ensureDir(o.out);
+  lockFolder(o.out, `generate-traces --out ${o.out}`, owner);
+  if (owner === process.pid) process.on('exit', () => unlockFolder(o.out));
   if (values.replace) {
     // Only now, with every option accepted: a typo must not cost the old traces.
-    for (const f of readdirSync(out)) if (/^seed-\d+\.ndjson$/.test(f)) rmSync(join(out, f));
+    for (const f of readdirSync(o.out)) if (/^seed-\d+\.ndjson$/.test(f)) rmSync(join(o.out, f));
   }
+  return o;
+}
 
+type Options = ReturnType<typeof options>;
+
+/** Runs one seed's schedule, its trace streamed to disk; null (and no file) when nothing happened. */
+async function recordSeed(seed: number, o: Options, onSteps: (done: number, of: number) => void) {
+  const schedule = generateSchedule(seed, o.schedule);
+  const recorded = resolvedOptions(o.schedule);
+  const path = join(o.out, `seed-${seed}.ndjson`);
+  // Streamed to disk as it is recorded: a run of any length fits in memory.
+  const file = new TraceFileWriter(path);
+  let run: Awaited<ReturnType<typeof runScheduleAsync>>;
+  try {
+    const params = {
+      clusterSizes: recorded.clusterSizes,
+      stepRange: [recorded.minSteps, recorded.maxSteps] as [number, number],
+      weights: recorded.weights,
+    };
+    run = await runScheduleAsync(schedule, { params, traceFile: file }, (steps) =>
+      onSteps(steps, schedule.steps.length),
+    );
+  } catch (err) {
+    file.abort();
+    throw err;
+  }
+  if (run.events === 0) {
+    file.abort();
+    return null;
+  }
+  const bytes = file.size;
+  file.commit();
+  return { path, bytes, events: run.events, failure: run.failure };
+}
+
+async function main(): Promise<number> {
+  const o = options();
   const progress = new Progress('  generate');
   let events = 0;
   let bytes = 0;
-  let failures = 0;
-  let written = 0;
   const vacuous: number[] = [];
+  const files: string[] = [];
+  const broken: Array<{ file: string; seed: number; invariant: string; step: number; event: number; detail: string }> =
+    [];
   const started = performance.now();
-  let seed = first;
-  for (; written < count; seed++) {
-    if (values.seed !== undefined && seed > first) break;
-    const schedule = generateSchedule(seed, options);
-    const path = join(out, `seed-${seed}.ndjson`);
-    // Streamed to disk as it is recorded: a run of any length fits in memory.
-    const file = new TraceFileWriter(path);
-    let run: Awaited<ReturnType<typeof runScheduleAsync>>;
-    try {
-      run = await runScheduleAsync(
-        schedule,
-        {
-          params: {
-            clusterSizes: recorded.clusterSizes,
-            stepRange: [recorded.minSteps, recorded.maxSteps],
-            weights: recorded.weights,
-          },
-          traceFile: file,
-        },
-        (steps) =>
-          progress.update(
-            `${written}/${count} traces, ${events} events; seed ${seed}: ${steps}/${schedule.steps.length} steps`,
-            false,
-          ),
-      );
-    } catch (err) {
-      file.abort();
-      throw err;
-    }
-    if (run.events === 0) {
-      file.abort();
+  let seed = o.first;
+  for (; files.length < o.count && !(o.single && seed > o.first); seed++) {
+    const at = `${files.length}/${o.count} traces, ${events} events; seed ${seed}`;
+    const r = await recordSeed(seed, o, (done, of) => progress.update(`${at}: ${done}/${of} steps`, false));
+    if (!r) {
       vacuous.push(seed);
       continue;
     }
-    bytes += file.size;
-    file.commit();
-    written++;
-    events += run.events;
-    progress.update(`${written}/${count} traces, ${events} events`, written === count);
-    if (run.failure) {
-      failures++;
-      const f = run.failure;
-      console.error(
-        `${path}: ${f.invariant} violated at schedule step ${f.step} (after event ${f.event}), seed ${f.seed}: ${f.detail}`,
-      );
-      console.error(
-        `  replay: npx tsx tools/generate-traces.ts --seed ${seed} --out ${out}${values.nodes ? ` --nodes ${values.nodes}` : ''}${values.steps ? ` --steps ${values.steps}` : ''}`,
-      );
-    }
+    files.push(r.path);
+    bytes += r.bytes;
+    events += r.events;
+    progress.update(`${files.length}/${o.count} traces, ${events} events`, files.length === o.count);
+    if (!r.failure) continue;
+    const f = r.failure;
+    broken.push({ file: r.path, seed: f.seed, invariant: f.invariant, step: f.step, event: f.event, detail: f.detail });
+    console.error(
+      `${r.path}: ${f.invariant} violated at schedule step ${f.step} (after event ${f.event}), seed ${f.seed}: ${f.detail}`,
+    );
+    console.error(`  replay: npx tsx tools/generate-traces.ts --seed ${seed} --out ${o.out}${o.replayFlags}`);
   }
   progress.end();
   const seconds = (performance.now() - started) / 1000;
+  reportJson({ out: o.out, traces: files, events, bytes, seconds: Number(seconds.toFixed(3)), vacuous, broken });
   if (vacuous.length > 0) console.log(`no events under seed(s) ${vacuous.join(', ')}: no trace written for them`);
   console.log(
-    `wrote ${written} trace(s), ${events} events (${(bytes / 1e6).toFixed(1)} MB, ${events ? Math.round(bytes / events) : 0} bytes/event), to ${out}/ in ${seconds.toFixed(2)} s (seeds ${first}..${seed - 1})${failures ? `; ${failures} broke a safety invariant` : ''}`,
+    `wrote ${files.length} trace(s), ${events} events (${(bytes / 1e6).toFixed(1)} MB, ${events ? Math.round(bytes / events) : 0} bytes/event), to ${o.out}/ in ${seconds.toFixed(2)} s (seeds ${o.first}..${seed - 1})${broken.length ? `; ${broken.length} broke a safety invariant` : ''}`,
   );
-  return failures || written === 0 ? 1 : 0;
+  return broken.length || files.length === 0 ? 1 : 0;
 }
 
 runTool('generate-traces', main);

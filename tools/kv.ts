@@ -7,17 +7,21 @@
 // value (reads go through the log, so they see every write acknowledged
 // before them); of a key that is not set it prints nothing on stdout (a
 // script reading the value must not read a sentence) and says so on stderr.
-// Exits 0 on success, 1 when the cluster did not apply the command (3 when
-// it may still apply it: a timeout), 4 when get finds the key not set, 2 on
-// wrong usage.
+// --json prints one JSON document on stdout instead ({"command", "exitCode",
+// "result"}: key, value (null for a key not set), entry index, term, leader).
+// Exits 0 when the command was applied (a get of a key not set included), 1
+// when it was not or may not have been (a timeout: the message says it may
+// still apply), 2 on wrong usage.
 // --help prints this text.
 import { KvClient } from '../src/client/kv-client.js';
 import { KEY_PATTERN } from '../src/server/client-api.js';
 import { exitOnHelp, parse, positiveInt, UsageError } from '../src/cli/options.js';
 import { LocalCluster } from '../src/server/local-cluster.js';
 import { runTool } from '../src/cli/run-tool.js';
+import { reportJson, takeJsonFlag } from '../src/cli/output.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
+takeJsonFlag();
 
 async function main(): Promise<number> {
   const { values, positionals } = parse(process.argv.slice(2), ['dir', 'servers', 'timeout']);
@@ -42,12 +46,11 @@ async function main(): Promise<number> {
   }
   const client = new KvClient({ servers, timeoutMs: positiveInt('timeout', values.timeout, 10_000) });
   const r = command === 'put' ? await client.put(key, value!) : await client.get(key);
+  reportJson({ command, key, value: r.value, index: r.index, term: r.term, leader: r.server });
   if (command === 'put')
     console.log(`ok: ${key}=${r.value} applied as entry ${r.index} of term ${r.term} (leader ${r.server})`);
-  else if (r.value === null) {
-    console.error(`kv: ${key} is not set (read at entry ${r.index}, leader ${r.server})`);
-    return 4;
-  } else console.log(r.value);
+  else if (r.value === null) console.error(`kv: ${key} is not set (read at entry ${r.index}, leader ${r.server})`);
+  else console.log(r.value);
   return 0;
 }
 

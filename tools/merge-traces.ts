@@ -9,7 +9,10 @@
 // --out says otherwise. Each merged event names its FILE:LINE in `origin`.
 // Exits 0 when merged; 1 when the traces cannot be merged (a receive whose
 // send is in no file, a cycle, a missing or invalid file), with one line
-// naming the file and line; 2 on wrong usage. --help prints this text.
+// naming the file and line; 2 on wrong usage. --json prints one JSON document
+// on stdout ({"command", "exitCode", "result"}: the merged file, its events
+// and the messages never received) and the lines above on stderr. --help
+// prints this text.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { exitOnHelp, parse, UsageError } from '../src/cli/options.js';
@@ -17,8 +20,10 @@ import { LocalCluster } from '../src/server/local-cluster.js';
 import { checkOutputsApart, checkWritableFile } from '../src/files/output-path.js';
 import { mergeTraceFiles, writeMergedTrace } from '../src/trace/merge.js';
 import { runTool } from '../src/cli/run-tool.js';
+import { reportJson, takeJsonFlag } from '../src/cli/output.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
+takeJsonFlag();
 
 function main(): number {
   const { values, positionals } = parse(process.argv.slice(2), ['dir', 'out']);
@@ -40,6 +45,7 @@ function main(): number {
   checkWritableFile(out);
   const merged = mergeTraceFiles(files);
   writeMergedTrace(out, merged);
+  reportJson({ out, traces: files, events: merged.events.length, unreceived: merged.unreceived });
   console.log(
     `merged ${merged.events.length} events from ${files.length} traces into ${out} (${merged.unreceived} messages sent and never received)`,
   );

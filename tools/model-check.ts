@@ -10,16 +10,37 @@
 // checks any module with TLC, without coverage.
 // Exits 0 only when every model was explored completely (or simulated for its
 // whole budget) with no error and, with coverage, took every action and branch;
-// 1 otherwise, 2 on wrong usage. --help prints this text.
+// 1 otherwise, 2 on wrong usage. --json prints one JSON document on stdout
+// ({"command", "exitCode", "result"}: each model's outcome, figures and the
+// actions and branches it never took) and the lines above on stderr. --help
+// prints this text.
 import { cpus } from 'node:os';
 import { exitOnHelp, parse, positiveInt, UsageError } from '../src/cli/options.js';
-import { formatCoverage } from '../src/tlc/coverage.js';
+import { formatCoverage, type SpecCoverage } from '../src/tlc/coverage.js';
 import { findJava, findTlcJar, tlcVersion, type JavaRuntime, type TlcJar } from '../src/tlc/jar.js';
 import { findModel, MODELS, runModel, type SpecModel } from '../src/tlc/models.js';
 import { describeOutcome, runTlc, type TlcResult } from '../src/tlc/run.js';
 import { runTool } from '../src/cli/run-tool.js';
+import { paintVerdict, reportJson, takeJsonFlag } from '../src/cli/output.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
+takeJsonFlag();
+
+/** One model's run as --json reports it. */
+function modelJson(name: string, result: TlcResult, verdict: string, coverage: SpecCoverage | null) {
+  const o = result.outcome;
+  return {
+    model: name,
+    verdict,
+    outcome: o.kind,
+    ...(o.kind === 'success' ? {} : { says: describeOutcome(o) }),
+    statesGenerated: result.statesGenerated ?? null,
+    distinctStates: result.distinctStates ?? null,
+    depth: result.depth ?? null,
+    seconds: Number((result.durationMs / 1000).toFixed(3)),
+    notTaken: coverage ? coverage.notTaken : null,
+  };
+}
 
 function printFigures(result: TlcResult): void {
   console.log(
@@ -53,6 +74,7 @@ async function checkModels(
   coverage: boolean,
   java: JavaRuntime,
   jar: TlcJar,
+  reported: unknown[],
 ): Promise<boolean> {
   let ok = true;
   for (const model of models) {
@@ -74,6 +96,7 @@ async function checkModels(
       `  ${run.verdict === 'no error' ? (model.mode === 'simulate' ? `no error in ${model.seconds} s of simulation` : 'no error found') : describeOutcome(o)}`,
     );
     printFigures(run.result);
+    reported.push(modelJson(model.name, run.result, run.verdict, run.coverage));
     if (run.verdict !== 'no error') ok = false;
     if (coverage) {
       if (!run.coverage) {
@@ -115,7 +138,8 @@ async function main(): Promise<number> {
   }
   const java = findJava();
   const jar = await findTlcJar({ log: (s) => console.log(s) });
-  console.log(`${tlcVersion(java, jar)} from ${jar.source}`);
+  const version = tlcVersion(java, jar);
+  console.log(`${version} from ${jar.source}`);
   if (positionals.length === 1) {
     const spec = positionals[0]!;
     console.log(`checking ${spec}${values.config ? ` with ${values.config}` : ''} on ${workers} worker(s)...`);
@@ -130,11 +154,15 @@ async function main(): Promise<number> {
     });
     console.log(describeOutcome(result.outcome));
     printFigures(result);
+    const verdict = result.outcome.kind === 'success' ? 'no error' : result.outcome.kind;
+    reportJson({ tlc: version, models: [modelJson(spec, result, verdict, null)] });
     return result.outcome.kind === 'success' ? 0 : 1;
   }
-  const ok = await checkModels(models, workers, timeoutSeconds, !values['no-coverage'], java, jar);
+  const reported: unknown[] = [];
+  const ok = await checkModels(models, workers, timeoutSeconds, !values['no-coverage'], java, jar, reported);
+  reportJson({ tlc: version, models: reported });
   console.log(
-    `\n${ok ? 'every model: no error' : 'FAILED'}${values['no-coverage'] ? '' : ok ? ', every action and branch taken' : ''}`,
+    `\n${ok ? paintVerdict('every model: no error', true) : paintVerdict('FAILED', false)}${values['no-coverage'] ? '' : ok ? ', every action and branch taken' : ''}`,
   );
   return ok ? 0 : 1;
 }

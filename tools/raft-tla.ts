@@ -4,7 +4,14 @@
 //   npx raft-tla <command> [options]     (or: npx tsx tools/raft-tla.ts <command> [options])
 //   npx raft-tla --help | --version
 //   npx raft-tla <command> --help        the command's options and exit codes
-// Exits with the command's own status; 2 for an unknown or missing command.
+// Every command exits 0 when what it checked passed; 1 on a finding, or when
+// it could not judge (an error, an inconclusive run); 2 on wrong usage or bad
+// input, before doing anything. The commands that report take --json: stdout
+// then holds one JSON document, {"command", "exitCode", "result"} (or "error"
+// in place of "result"), and the lines meant for people go to stderr. Those
+// lines are coloured only on a terminal, and never when NO_COLOR is set.
+// raft-tla exits with the command's own status; 2 for an unknown or missing
+// command.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { COMMANDS } from '../src/cli/commands.js';
@@ -15,7 +22,8 @@ const PACKAGE = new URL('../package.json', import.meta.url);
 function listing(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
   const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.says}`);
-  return [usageOf(import.meta.url), '', 'Commands:', ...rows].join('\n');
+  const json = Object.keys(COMMANDS).filter((name) => COMMANDS[name]!.json);
+  return [usageOf(import.meta.url), '', 'Commands:', ...rows, '', `Taking --json: ${json.join(', ')}.`].join('\n');
 }
 
 async function main(argv: readonly string[]): Promise<void> {

@@ -5,7 +5,9 @@
 // With --mutant, the schedule runs against the implementation with that bug
 // of src/audit/catalogues/mutants.json (in a scratch copy). Exits 0 if the harness
 // finds nothing, 1 if it fails (or the schedule file is bad), 2 on wrong usage.
-// --help prints this text.
+// --json prints one JSON document on stdout ({"command", "exitCode",
+// "result"}: the events and the failure's oracle, event and diagnosis) and
+// the lines above on stderr. --help prints this text.
 import { existsSync, readFileSync } from 'node:fs';
 import { oracleSays } from '../src/verdict/oracles.js';
 import { campaignInCopy } from '../src/audit/spawn.js';
@@ -14,8 +16,10 @@ import { exitOnHelp, parse, UsageError } from '../src/cli/options.js';
 import { parseSchedule } from '../src/sim/schedule.js';
 import { findJava, findTlcJar } from '../src/tlc/jar.js';
 import { runTool } from '../src/cli/run-tool.js';
+import { reportJson, takeJsonFlag } from '../src/cli/output.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
+takeJsonFlag();
 
 async function main(): Promise<number> {
   const { values, positionals } = parse(process.argv.slice(2), ['mutant']);
@@ -47,6 +51,12 @@ async function main(): Promise<number> {
   );
   if (result.error) throw new Error(result.error);
   const f = result.failure;
+  reportJson({
+    schedule: file,
+    mutant: mutant ? { id: mutant.id, name: mutant.name } : null,
+    events: result.events,
+    failure: f ? { oracle: f.oracle, event: f.shrunk.events, diagnosis: f.diagnosis } : null,
+  });
   if (!f) {
     console.log(`${file}: ${result.events} events; no invariant broke and TLC accepted the trace`);
     return 0;

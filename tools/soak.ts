@@ -9,20 +9,26 @@
 // Defaults: 10000 schedules, at most 3600 s, seeds from 1. A failure is shrunk
 // and saved under DIR/failures/ (default traces/soak/). Exits 0 when the
 // correct implementation runs clean (or, with --mutant, when the mutant is
-// caught), 1 otherwise, 2 on wrong usage. --help prints this text.
+// caught), 1 otherwise, 2 on wrong usage. --json prints one JSON document on
+// stdout ({"command", "exitCode", "result"}: the counts, the progress phase's
+// figures and the failure, if any) and the lines above on stderr. --help
+// prints this text.
 import { join, relative } from 'node:path';
 import { oracleName } from '../src/verdict/oracles.js';
 import { CLIENT_ROWS, WINDOW_ROWS } from '../src/audit/coverage.js';
-import { loadMutants, mutantProblem } from '../src/audit/mutants.js';
+import { loadMutants, mutantProblem, type Mutant } from '../src/audit/mutants.js';
 import { campaignInCopy } from '../src/audit/spawn.js';
-import { describeProgress } from '../src/audit/campaign.js';
+import { describeProgress, type CampaignResult } from '../src/audit/campaign.js';
 import { heartbeat } from '../src/cli/progress.js';
 import { exitOnHelp, naturalInt, parse, positiveInt, UsageError } from '../src/cli/options.js';
 import { runTool } from '../src/cli/run-tool.js';
+import { humanOut, paintVerdict, reportJson, takeJsonFlag } from '../src/cli/output.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
+takeJsonFlag();
 
-async function main(): Promise<number> {
+/** The command line, checked before any work. */
+function options() {
   const { values, positionals } = parse(process.argv.slice(2), [
     'schedules',
     'seconds',
@@ -44,13 +50,39 @@ async function main(): Promise<number> {
     throw new UsageError(`no mutant ${JSON.stringify(values.mutant)} in src/audit/catalogues/mutants.json`);
   const problem = mutant && mutantProblem(mutant);
   if (problem) throw new Error(problem);
+  return { schedules, seconds, firstSeed, shrinkSeconds, out, mutant: mutant ?? null };
+}
+
+/** What --json reports of a soak. */
+function soakJson(r: CampaignResult, mutant: Mutant | null) {
+  const f = r.failure;
+  return {
+    mutant: mutant ? { id: mutant.id, name: mutant.name } : null,
+    verdict: f ? (mutant ? 'caught' : 'failed') : mutant ? 'escaped' : 'clean',
+    schedules: r.schedules,
+    events: r.events,
+    seconds: Number(r.seconds.toFixed(3)),
+    progress: r.progress ?? null,
+    coverage: r.coverage ?? null,
+    failure: f
+      ? {
+          oracle: f.oracle,
+          seed: f.seed,
+          shrunk: f.shrunk,
+          diagnosis: f.diagnosis,
+          dir: relative(process.cwd(), f.dir),
+        }
+      : null,
+  };
+}
+
+async function main(): Promise<number> {
+  const { schedules, seconds, firstSeed, shrinkSeconds, out, mutant } = options();
   const label = mutant ? `soak-${mutant.name}` : 'soak-correct';
   console.log(
     `soak: ${mutant ? `mutant ${mutant.id} ${mutant.name}` : 'the correct implementation'}, up to ${schedules} schedules or ${seconds} s, seeds from ${firstSeed}; oracles: invariants, unlogged steps, progress (no TLC)`,
   );
-  const stop = heartbeat((s) =>
-    process.stdout.write(process.stdout.isTTY ? '.' : `  still running, ${s.toFixed(0)} s\n`),
-  );
+  const stop = heartbeat((s) => humanOut().write(humanOut().isTTY ? '.' : `  still running, ${s.toFixed(0)} s\n`));
   const r = await campaignInCopy(
     mutant ?? null,
     {
@@ -82,16 +114,17 @@ async function main(): Promise<number> {
     );
   }
   const f = r.failure;
+  reportJson(soakJson(r, mutant));
   if (!f) {
     console.log(
       mutant
-        ? `ESCAPED: no oracle caught the mutant in ${r.schedules} schedules`
-        : `clean: no failure in ${r.schedules} schedules`,
+        ? `${paintVerdict('ESCAPED', false)}: no oracle caught the mutant in ${r.schedules} schedules`
+        : `${paintVerdict('clean', true)}: no failure in ${r.schedules} schedules`,
     );
     return mutant ? 1 : 0;
   }
   console.log(
-    `${mutant ? 'caught' : 'FAILED'} by ${oracleName(f.oracle)} at seed ${f.seed} (schedule ${r.schedules}); shrunk to ${f.shrunk.steps} steps, ${f.shrunk.events} events, ${f.shrunk.nodes} servers`,
+    `${mutant ? paintVerdict('caught', true) : paintVerdict('FAILED', false)} by ${oracleName(f.oracle)} at seed ${f.seed} (schedule ${r.schedules}); shrunk to ${f.shrunk.steps} steps, ${f.shrunk.events} events, ${f.shrunk.nodes} servers`,
   );
   for (const line of f.diagnosis) console.log(`  ${line}`);
   console.log(`  saved: ${relative(process.cwd(), f.dir)}/ (schedule.json, trace.ndjson, diagnosis.txt)`);

@@ -9,8 +9,9 @@
 // run for their own budget. Prints the table, writes DIR/spec-audit.json and
 // DIR/spec-audit.md (default traces/spec-audit/). Exits 1 if a mutant is not
 // killed, or is killed only by a larger model than the catalogue records
-// (the models lost reach), or TLC fails; 2 on wrong usage. --help prints this
-// text.
+// (the models lost reach), or TLC fails; 2 on wrong usage. --json prints one
+// JSON document on stdout ({"command", "exitCode", "result"}: spec-audit.json's
+// content) and the lines above on stderr. --help prints this text.
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { loadSpecMutants, mutatedSpecDir, specMutantProblem, type SpecMutant } from '../src/audit/spec-mutants.js';
@@ -22,8 +23,10 @@ import { MODELS, runModel, type SpecModel } from '../src/tlc/models.js';
 import { describeOutcome } from '../src/tlc/run.js';
 import { writeFileAtomic } from '../src/files/writes.js';
 import { runTool } from '../src/cli/run-tool.js';
+import { paintVerdict, reportJson, takeJsonFlag } from '../src/cli/output.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
+takeJsonFlag();
 
 interface Attempt {
   readonly model: string;
@@ -190,12 +193,16 @@ async function main(): Promise<number> {
 
   const killed = rows.filter((r) => r.killed).length;
   console.log('');
-  console.log(`${killed} of ${rows.length} spec mutants killed in ${wall.toFixed(0)} s`);
+  console.log(
+    `${paintVerdict(`${killed} of ${rows.length}`, killed === rows.length)} spec mutants killed in ${wall.toFixed(0)} s`,
+  );
   for (const r of rows.filter((x) => x.problem)) {
     console.log(`  ${r.mutant.name}: ${r.problem}`);
     for (const a of r.attempts) console.log(`    ${a.model}: ${a.verdict} (${a.seconds.toFixed(1)} s)`);
   }
-  writeFileAtomic(join(out, 'spec-audit.json'), JSON.stringify({ tlc: version, seconds: wall, rows }, null, 2) + '\n');
+  const summary = { tlc: version, seconds: wall, rows };
+  writeFileAtomic(join(out, 'spec-audit.json'), JSON.stringify(summary, null, 2) + '\n');
+  reportJson(summary);
   writeFileAtomic(join(out, 'spec-audit.md'), markdown(rows, wall, version));
   console.log(`report: ${join(out, 'spec-audit.md')} and spec-audit.json`);
   return rows.every((r) => !r.problem) ? 0 : 1;

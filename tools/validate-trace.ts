@@ -1,12 +1,16 @@
 // Validates trace files against the trace schema.
 //   npx tsx tools/validate-trace.ts FILE...
 // Prints `file:line: field: what is wrong` for each problem and exits 1 if any
-// file is invalid, 2 on wrong usage (no file named). --help prints this text.
+// file is invalid, 2 on wrong usage (no file named). --json prints one JSON
+// document on stdout ({"command", "exitCode", "result"}: each file's verdict,
+// events and problems) and the lines above on stderr. --help prints this text.
 import { formatProblem, validateTraceFile } from '../src/trace/validate.js';
 import { exitOnHelp, usageOf, UsageError } from '../src/cli/options.js';
 import { runTool } from '../src/cli/run-tool.js';
+import { reportJson, takeJsonFlag } from '../src/cli/output.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
+takeJsonFlag();
 
 function main(): number {
   const files = process.argv.slice(2);
@@ -18,6 +22,7 @@ function main(): number {
   }
   let bad = 0;
   let events = 0;
+  const verdicts: unknown[] = [];
   for (const file of files) {
     let result: ReturnType<typeof validateTraceFile>;
     try {
@@ -29,6 +34,11 @@ function main(): number {
         problems: [{ file, line: 0, field: '', message: `cannot be read as a trace (${(err as Error).message})` }],
       };
     }
+    verdicts.push(
+      result.ok
+        ? { file, valid: true, events: result.trace.eventCount }
+        : { file, valid: false, problems: result.problems, text: result.problems.map(formatProblem) },
+    );
     if (result.ok) {
       events += result.trace.eventCount;
     } else {
@@ -37,6 +47,7 @@ function main(): number {
     }
   }
   const good = files.length - bad;
+  reportJson({ traces: files.length, valid: good, invalid: bad, events, verdicts });
   console.log(
     `${good} of ${files.length} trace(s) valid (${events} events in the valid ones)${bad ? `; ${bad} invalid` : ''}`,
   );

@@ -4,6 +4,8 @@
 // without filling up. (A library such as cli-progress draws bars on a
 // terminal, but its non-terminal output is what matters in CI, and that is a
 // line every few seconds: not worth a dependency.)
+import { humanOut } from './output.js';
+
 /** How often a progress line goes to a log that is no terminal: RAFT_PROGRESS_SECONDS, default 5. */
 export function progressIntervalMs(): number {
   const s = Number(process.env.RAFT_PROGRESS_SECONDS);
@@ -28,9 +30,11 @@ export class Progress {
     private readonly label: string,
     options: ProgressOptions = {},
   ) {
-    this.tty = options.tty ?? Boolean(process.stdout.isTTY);
+    // Under --json stdout holds the JSON document alone, so progress goes to stderr.
+    const out = humanOut();
+    this.tty = options.tty ?? Boolean(out.isTTY);
     this.everyMs = options.everyMs ?? progressIntervalMs();
-    this.write = options.write ?? ((t) => process.stdout.write(t));
+    this.write = options.write ?? ((t) => out.write(t));
   }
 
   /** Reports the state now; `force` prints it even within the interval (e.g. the last step). */

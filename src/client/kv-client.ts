@@ -4,7 +4,7 @@
 // attempts or time, with a one-line reason. A write that timed out is not
 // retried: it may still commit, and a retry could apply it twice.
 import type { ServerId } from '../raft/types.js';
-import { EXIT, HarnessError } from '../errors/harness-error.js';
+import { HarnessError } from '../errors/harness-error.js';
 
 export interface KvResult {
   readonly ok: true;
@@ -23,11 +23,6 @@ export class KvClientError extends HarnessError {
     readonly indefinite: boolean,
   ) {
     super(message);
-  }
-
-  /** A command that may have taken effect is neither a failure nor a success: exit 3. */
-  override get exitCode(): number {
-    return this.indefinite ? EXIT.inconclusive : EXIT.failed;
   }
 }
 

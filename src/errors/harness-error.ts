@@ -7,12 +7,14 @@
 export const EXIT = {
   /** The check ran and everything passed. */
   ok: 0,
-  /** The check ran and found something, or could not do its job. */
+  /**
+   * The check ran and found something, or could not do its job or judge what
+   * it saw (an inconclusive run, a command that may or may not have taken
+   * effect: the message or the JSON report says which).
+   */
   failed: 1,
   /** Wrong usage or bad input: nothing was checked. */
   badInput: 2,
-  /** Neither pass nor fail: nothing was judged (no client answered), or a command may or may not have taken effect. */
-  inconclusive: 3,
 } as const;
 
 export class HarnessError extends Error {
