@@ -5,7 +5,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'traces/', '.tlc/'] },
+  { ignores: ['node_modules/', 'traces/', '.tlc/', 'dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   // The report page's script runs in the browser.

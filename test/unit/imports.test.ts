@@ -34,6 +34,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['nemesis'],
   ['audit'],
   ['report'],
+  ['api'],
 ];
 
 function modulesUnder(dir: string): string[] {
