@@ -17,8 +17,10 @@
 // synced) and meet every disk fault (damaged logs, a failing fsync, a full
 // disk), so that bugs in the write-ahead log show; --keep-unsynced runs them
 // on the real file system, with damage to files only.
-// Each run's folder is DIR/<mutant>/seed-<N>-run-<R>/ (seed-<N>/ with --repeats 1; see make cluster-check), and
-// the summary goes to DIR/cluster-audit.json. --json prints one JSON document
+// Each run's folder is DIR/<mutant>/seed-<N>-run-<R>/ (seed-<N>/ with --repeats 1; see make cluster-check,
+// whose report.html each gets), and
+// the summary goes to DIR/cluster-audit.json and DIR/cluster-audit.html (a
+// link from each row to its run's page). --json prints one JSON document
 // on stdout ({"command", "exitCode", "result"}: that summary) and the lines
 // above on stderr. Exits 1 if a mutant escapes or the correct servers fail;
 // 2 on wrong usage. --help prints this text.
@@ -31,6 +33,7 @@ import type { ClusterOracle } from '../src/verdict/oracles.js';
 import { exitOnHelp, parse, positiveInt, UsageError } from '../src/cli/options.js';
 import { clip } from '../src/cli/clip.js';
 import { findJava, findTlcJar } from '../src/tlc/jar.js';
+import { clusterAuditHtml, writeClusterReportPage } from '../src/report/cluster-report.js';
 import { writeFileAtomic } from '../src/files/writes.js';
 import { runTool } from '../src/cli/run-tool.js';
 import { paintVerdict, reportJson, takeJsonFlag } from '../src/cli/output.js';
@@ -124,6 +127,7 @@ async function runOnce(
     tlc,
     rerun: `npx tsx tools/cluster-audit.ts --mutants ${mutant ? mutant.id : '(none)'} --seconds ${o.seconds}${o.loseUnsynced ? '' : ' --keep-unsynced'}`,
   });
+  writeClusterReportPage(report);
   for (const f of report.findings) console.log(`  ${f.oracle}: ${f.what}`);
   return report;
 }
@@ -213,6 +217,8 @@ function writeSummary(o: AuditOptions, rows: readonly Row[]): string {
     rows: rows.map((r) => ({ ...r, mutant: r.mutant ? mutantOf(r.mutant) : null })),
   };
   writeFileAtomic(report, JSON.stringify(summary, null, 2) + '\n');
+  const page = rows.map((r) => ({ ...r, isMutant: r.mutant !== null }));
+  writeFileAtomic(join(o.out, 'cluster-audit.html'), clusterAuditHtml(o.out, page, o.repeats));
   reportJson(summary);
   return report;
 }
@@ -224,7 +230,9 @@ async function main(): Promise<number> {
   const rows: Row[] = [];
   for (const mutant of [...o.mutants, null]) rows.push(await auditOne(mutant, o, tlc));
   printTable(rows, o.repeats);
-  console.log(`report: ${writeSummary(o, rows)}`);
+  console.log(
+    `report: ${writeSummary(o, rows)} and cluster-audit.html beside it (each run's report.html in its folder)`,
+  );
   return rows.every((r) => r.ok) ? 0 : 1;
 }
 

@@ -16,8 +16,11 @@
 // must then recover all it made durable or refuse to start, and must stop by
 // itself once its disk fails.
 // The run folder DIR gets each server's trace (nX/trace.ndjson), the proxy's
-// (proxy/trace.ndjson), merged.ndjson, history.json, faults.json and
-// report.json; an earlier run's files there are replaced. Prints one summary
+// (proxy/trace.ndjson), merged.ndjson, history.json, faults.json,
+// report.json and report.html (the verdicts, a timeline of the faults, the
+// merged trace's space-time diagram opened at a failing event, the clients'
+// operations with any non-linearizable witness marked); an earlier run's
+// files there are replaced. Prints one summary
 // table, what each failing oracle found, and the command that reruns the same
 // fault schedule. Every process and port it starts is stopped at the end,
 // also on failure or Ctrl-C. --json prints one JSON document on stdout
@@ -31,6 +34,7 @@ import { exitOnHelp, parse, positiveInt, UsageError } from '../src/cli/options.j
 import { parseFaultSchedule, type DiskFaults, type FaultSchedule } from '../src/nemesis/faults.js';
 import { checkRunFolder, formatClusterReport, runClusterCheck } from '../src/nemesis/run.js';
 import { findJava, findTlcJar } from '../src/tlc/jar.js';
+import { writeClusterReportPage } from '../src/report/cluster-report.js';
 import { runTool } from '../src/cli/run-tool.js';
 import { reportJson, takeJsonFlag } from '../src/cli/output.js';
 
@@ -119,6 +123,7 @@ async function main(): Promise<number> {
       ? `npx tsx tools/cluster-check.ts --faults ${values.faults} --out ${dir}${flags ? ` ${flags}` : ''}`
       : `make cluster-check SECONDS=${seconds} SERVERS=${servers} SEED=${seed}${dir === 'traces/cluster-check' ? '' : ` CHECK_DIR=${dir}`}${flags ? ` CLUSTER_CHECK_FLAGS='${flags}'` : ''}`,
   });
+  writeClusterReportPage(report);
   console.log(formatClusterReport(report).join('\n'));
   reportJson(report);
   return report.verdict === 'passed' ? 0 : 1;

@@ -52,7 +52,11 @@ export class DiskFaults {
   constructor(
     private readonly cluster: LocalCluster,
     private readonly rng: Rng,
-    private readonly note: (kind: 'disk' | 'outcome' | 'repair' | 'skipped' | 'failed', what: string) => void,
+    private readonly note: (
+      kind: 'disk' | 'outcome' | 'repair' | 'skipped' | 'failed',
+      what: string,
+      id: ServerId,
+    ) => void,
   ) {}
 
   isDamaged(id: ServerId): boolean {
@@ -81,6 +85,7 @@ export class DiskFaults {
     this.note(
       'disk',
       `${damage} on ${id}'s write-ahead log: ${done.what}; it had made durable ${describeState(promise.marked)}`,
+      id,
     );
   }
 
@@ -91,10 +96,10 @@ export class DiskFaults {
     const outcome = await this.startAndWatch(id);
     // An exit for any other reason than the damaged log stays for the servers' own oracle to report.
     if (outcome.kind === 'exited' && !REFUSAL.test(outcome.line))
-      return this.note('failed', `${id} ended at its restart, not by refusing its damaged log: ${outcome.line}`);
+      return this.note('failed', `${id} ended at its restart, not by refusing its damaged log: ${outcome.line}`, id);
     if (outcome.kind === 'exited') {
       this.cluster.takeExit(id, outcome.since);
-      this.note('outcome', `${id} refused to start on its damaged log, as it may: ${outcome.line}`);
+      this.note('outcome', `${id} refused to start on its damaged log, as it may: ${outcome.line}`, id);
       if (d.recoverable)
         this.findings.push({
           what: `${id} refused to start after ${d.damage} on its write-ahead log, though the log still held all it promised (${describeState(d.promise.marked)})`,
@@ -106,12 +111,13 @@ export class DiskFaults {
         });
       this.repair(id, d);
       const again = await this.startAndWatch(id);
-      if (again.kind === 'exited') this.note('failed', `${id} did not start on its restored log either: ${again.line}`);
-      else this.note('outcome', `restarted ${id} on its restored log`);
+      if (again.kind === 'exited')
+        this.note('failed', `${id} did not start on its restored log either: ${again.line}`, id);
+      else this.note('outcome', `restarted ${id} on its restored log`, id);
       return;
     }
     if (outcome.kind === 'silent')
-      return this.note('failed', `${id} neither answered nor exited within ${START_MS / 1000} s of its restart`);
+      return this.note('failed', `${id} neither answered nor exited within ${START_MS / 1000} s of its restart`, id);
     this.judgeRecovery(id, d, outcome.status);
   }
 
@@ -119,7 +125,7 @@ export class DiskFaults {
     const got = status.recovered;
     const fine =
       d.promise.allowed.length === 0 ? true : got !== null && d.promise.allowed.some((a) => sameState(a, got));
-    this.note('outcome', `restarted ${id} after ${d.damage}: it recovered ${describeState(got)}`);
+    this.note('outcome', `restarted ${id} after ${d.damage}: it recovered ${describeState(got)}`, id);
     if (fine || !d.promise.marked) return;
     this.findings.push({
       what: `${id} started with ${describeState(got)} after ${d.damage} on its write-ahead log, but it had made durable ${describeState(d.promise.marked)}: ${lossOf(d.promise.marked, got)}`,
@@ -134,7 +140,7 @@ export class DiskFaults {
   /** Puts back the log the damage was done to (an operator restoring the disk). */
   private repair(id: ServerId, d: DamagedLog): void {
     if (d.original) writeFileSync(this.walPath(id), d.original);
-    this.note('repair', `restored ${id}'s write-ahead log as it was before the damage`);
+    this.note('repair', `restored ${id}'s write-ahead log as it was before the damage`, id);
   }
 
   /** Starts `id` and waits until it answers its status or ends by itself. */
@@ -166,17 +172,18 @@ export class DiskFaults {
       });
       const body = (await res.json()) as { ok: boolean; error?: string };
       if (!body.ok) {
-        this.note('skipped', `skipped ${damage} on ${id}: ${body.error ?? res.status}`);
+        this.note('skipped', `skipped ${damage} on ${id}: ${body.error ?? res.status}`, id);
         return false;
       }
     } catch (err) {
-      this.note('skipped', `skipped ${damage} on ${id}: it did not answer (${(err as Error).message})`);
+      this.note('skipped', `skipped ${damage} on ${id}: it did not answer (${(err as Error).message})`, id);
       return false;
     }
     this.armed.set(id, { damage, at: Date.now() });
     this.note(
       'disk',
       `${damage === 'eio' ? 'the next fsync fails (EIO)' : 'the disk is full (ENOSPC)'} on ${id}${why}`,
+      id,
     );
     return true;
   }
@@ -192,7 +199,7 @@ export class DiskFaults {
     const exit = this.cluster.peekExit(id, since);
     if (exit && /injected disk fault/.test(exit.lastLine)) {
       this.cluster.takeExit(id, since);
-      this.note('outcome', `${id} stopped by itself when its disk failed, as it must: ${exit.lastLine}`);
+      this.note('outcome', `${id} stopped by itself when its disk failed, as it must: ${exit.lastLine}`, id);
       return;
     }
     if (exit) return; // it ended for another reason: the servers' own oracle reports it
@@ -203,7 +210,7 @@ export class DiskFaults {
         what: `${id} went on running after its disk failed (${struck.map((s) => `${s.fault === 'eio' ? 'EIO at an fsync' : 'ENOSPC at a write'} of ${s.path}`).join('; ')}): it must stop, since what it could not make durable may already be gone`,
         lines: [`it still answered as ${status.role} of term ${status.term} with ${status.logLength} entries`],
       });
-    else if (status) this.note('outcome', `${damage} on ${id} never struck (it wrote nothing meanwhile)`);
+    else if (status) this.note('outcome', `${damage} on ${id} never struck (it wrote nothing meanwhile)`, id);
     await this.cluster.kill(id);
   }
 }

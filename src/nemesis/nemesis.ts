@@ -39,6 +39,10 @@ export interface AppliedFault {
   readonly at: number;
   readonly kind: AppliedKind;
   readonly what: string;
+  /** The server it acted on: a kill, restart, pause or resume, a disk fault and what came of it. */
+  readonly server?: ServerId;
+  /** The directed links it cut (a partition) or made flaky (every link). */
+  readonly links?: ReadonlyArray<readonly [ServerId, ServerId]>;
 }
 
 export class Nemesis {
@@ -60,7 +64,9 @@ export class Nemesis {
     private readonly proxy: NetworkProxy,
   ) {
     this.rng = new Rng(schedule.seed ^ 0x0ddba11);
-    this.disk = new DiskFaults(cluster, new Rng(schedule.seed ^ 0x5ec7), (kind, what) => this.note(kind, what));
+    this.disk = new DiskFaults(cluster, new Rng(schedule.seed ^ 0x5ec7), (kind, what, id) =>
+      this.note(kind, what, { server: id }),
+    );
   }
 
   /** What the disk faults found: a server that ran with less than it had made durable, or ran on after its disk failed. */
@@ -74,8 +80,8 @@ export class Nemesis {
     for (const f of this.schedule.faults) this.later(f.at, () => this.strike(f));
   }
 
-  private note(kind: AppliedKind, what: string): void {
-    this.applied.push({ at: Math.round(performance.now() - this.start), kind, what });
+  private note(kind: AppliedKind, what: string, where: Pick<AppliedFault, 'server' | 'links'> = {}): void {
+    this.applied.push({ at: Math.round(performance.now() - this.start), kind, what, ...where });
   }
 
   /** Does `act` (a fault or its undoing) `ms` from now, one at a time: a kill waits for the process to be gone. */
@@ -111,7 +117,7 @@ export class Nemesis {
           return this.note('skipped', `skipped ${describeFault(f)}: ${id} is already down`);
         this.killed.add(id);
         await this.cluster.kill(id);
-        this.note('kill', `SIGKILL ${id}${why}`);
+        this.note('kill', `SIGKILL ${id}${why}`, { server: id });
         this.later(f.restartAfter, () => this.restart(id));
         return;
       }
@@ -126,7 +132,7 @@ export class Nemesis {
           return this.note('skipped', `skipped ${describeFault(f)}: ${id} does not run`);
         this.paused.add(id);
         this.pauses.push({ id, from, to: null });
-        this.note('pause', `SIGSTOP ${id}${why}`);
+        this.note('pause', `SIGSTOP ${id}${why}`, { server: id });
         this.later(f.resumeAfter, () => this.resume(id));
         return;
       }
@@ -140,7 +146,7 @@ export class Nemesis {
         }
         this.proxy.healAll();
         for (const [from, to] of cut) this.proxy.setLink(from, to, { ...HEALTHY, cut: true });
-        this.note('partition', `partition: ${shape}`);
+        this.note('partition', `partition: ${shape}`, { links: cut });
         this.later(f.healAfter, () => this.heal('partition healed'));
         return;
       }
@@ -151,7 +157,9 @@ export class Nemesis {
             if (from !== to)
               this.proxy.setLink(from, to, { cut: false, drop: f.drop, duplicate: f.duplicate, delayMs: f.delayMs });
         }
-        this.note('flaky', describeFault(f).replace(/ for .*$/, ''));
+        this.note('flaky', describeFault(f).replace(/ for .*$/, ''), {
+          links: between(this.cluster.ids, this.cluster.ids, true),
+        });
         this.later(f.healAfter, () => this.heal('links healthy again'));
         return;
       }
@@ -177,7 +185,7 @@ export class Nemesis {
       return;
     }
     await this.cluster.kill(id);
-    this.note('kill', `SIGKILL ${id}${why}`);
+    this.note('kill', `SIGKILL ${id}${why}`, { server: id });
     this.disk.damage(id, damage);
     this.later(after, () => this.restartDamaged(id));
   }
@@ -190,7 +198,7 @@ export class Nemesis {
   private restart(id: ServerId): void {
     if (!this.killed.delete(id)) return;
     this.cluster.start(id);
-    this.note('restart', `restarted ${id}`);
+    this.note('restart', `restarted ${id}`, { server: id });
   }
 
   private resume(id: ServerId): void {
@@ -198,7 +206,7 @@ export class Nemesis {
     this.cluster.suspend(id, false);
     const open = this.pauses.find((p) => p.id === id && p.to === null);
     if (open) open.to = Date.now();
-    this.note('resume', `SIGCONT ${id}`);
+    this.note('resume', `SIGCONT ${id}`, { server: id });
   }
 
   private heal(what: string): void {

@@ -13,7 +13,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { checkTraces } from '../check/trace-checker.js';
-import { formatDiagnosis } from '../verdict/diagnosis.js';
+import { formatDiagnosis, type Diagnosis } from '../verdict/diagnosis.js';
 import { checkLinearizability, describeOperation, type Operation } from '../history/linearizability.js';
 import { ensureDir } from '../files/output-path.js';
 import { LocalCluster, freePorts } from '../server/local-cluster.js';
@@ -105,6 +105,8 @@ export interface ClusterCheckReport {
   readonly tlc: {
     readonly verdict: 'accepted' | 'rejected' | 'error' | 'not run';
     readonly lines: readonly string[];
+    /** For a rejection: the diagnosis of the merged trace's failing event (its report page opens there). */
+    readonly diagnosis?: Diagnosis;
     readonly ms: number;
   };
   readonly linearizability: {
@@ -119,7 +121,7 @@ export interface ClusterCheckReport {
 
 export class RunFolderError extends BadInputError {}
 
-const OURS = /^(n[1-9][0-9]*|proxy|cluster\.json|faults\.json|history\.json|merged\.ndjson|report\.json)$/;
+const OURS = /^(n[1-9][0-9]*|proxy|cluster\.json|faults\.json|history\.json|merged\.ndjson|report\.json|report\.html)$/;
 
 /** Refuses a run folder that is not a folder, or holds files no run wrote (they would be deleted). */
 export function checkRunFolder(dir: string): void {
@@ -383,7 +385,7 @@ async function tlcStep(
   if (v.status === 'rejected') {
     const lines = formatDiagnosis(rel, v.diagnosis);
     findings.push({ oracle: 'tlc', what: lines[0]!, lines: lines.slice(1) });
-    return { verdict: 'rejected', lines, ms };
+    return { verdict: 'rejected', lines, diagnosis: v.diagnosis, ms };
   }
   findings.push({ oracle: 'tlc', what: `TLC could not check the merged trace: ${v.message}`, lines: [] });
   return { verdict: 'error', lines: [v.message], ms };
@@ -528,7 +530,9 @@ export function formatClusterReport(r: ClusterCheckReport): string[] {
   ];
   for (const f of r.findings) lines.push(`  ${f.oracle}: ${f.what}`, ...f.lines.map((l) => `    ${l}`));
   if (r.inconclusive) lines.push(`  inconclusive: ${r.inconclusive}`);
-  lines.push(`  run folder ${r.dir} (report.json, merged.ndjson, history.json, faults.json, nX/ and proxy/ traces)`);
+  lines.push(
+    `  run folder ${r.dir} (report.html, report.json, merged.ndjson, history.json, faults.json, nX/ and proxy/ traces)`,
+  );
   lines.push(`  rerun the same fault schedule: ${r.rerun}`);
   return lines;
 }

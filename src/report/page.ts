@@ -119,7 +119,7 @@ ${d.windowNote ? `<p class="window-note">${esc(d.windowNote)}</p>` : ''}
 <div class="legend">
   <span><i class="dot follower"></i>follower</span><span><i class="dot candidate"></i>candidate</span><span><i class="dot leader"></i>leader</span>
   <span><i class="dot restart"></i>restart (crash)</span><span><i class="line delivered"></i>message received</span>
-  <span><i class="line dropped"></i>dropped</span><span><i class="line duplicate"></i>duplicate copy</span><span><i class="line in-flight"></i>still in flight</span>
+  <span><i class="line dropped"></i>dropped</span><span><i class="line duplicate"></i>duplicate copy</span><span><i class="line in-flight"></i>still in flight</span>${d.windowNote ? '<span><i class="line before-window"></i>sent before the first event drawn</span>' : ''}
   <span>click an event for every server's state; ← → step through events</span>
 </div>
 <div class="panels">

@@ -40,7 +40,7 @@ export interface OpenedPage {
   readonly errors: string[];
   /** URLs the page asked for beyond its own file. */
   readonly requests: string[];
-  screenshot(name: string): Promise<string>;
+  screenshot(name: string, fullPage?: boolean): Promise<string>;
 }
 
 export async function openReport(browser: Browser, file: string): Promise<OpenedPage> {
@@ -59,10 +59,10 @@ export async function openReport(browser: Browser, file: string): Promise<Opened
     page,
     errors,
     requests,
-    async screenshot(name: string) {
+    async screenshot(name: string, fullPage = false) {
       mkdirSync(SCREENSHOTS, { recursive: true });
       const path = join(SCREENSHOTS, `${name}.png`);
-      await page.screenshot({ path, fullPage: false });
+      await page.screenshot({ path, fullPage });
       return path;
     },
   };

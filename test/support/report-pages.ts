@@ -67,3 +67,23 @@ export function browserForPages(): () => Browser {
   });
   return () => browser!;
 }
+
+/** Whatever of a diagram section's diagnosis lies outside its box or overlaps the state panel, as text (none: an empty list). */
+export async function diagnosisOutsideItsBox(p: OpenedPage, section: string): Promise<string[]> {
+  return p.page.locator(section).evaluate((el) => {
+    const box = (e: Element) => e.getBoundingClientRect();
+    const diagnosis = el.querySelector('.diagnosis');
+    if (!diagnosis) return ['no diagnosis in the section'];
+    const d = box(diagnosis);
+    const panel = box(el.querySelector('.state-panel')!);
+    const out: string[] = [];
+    for (const cell of diagnosis.querySelectorAll('th, td, pre, p, h4')) {
+      const c = box(cell);
+      if (c.left < d.left - 0.5 || c.right > d.right + 0.5)
+        out.push(`${cell.tagName} ${c.left}..${c.right} outside ${d.left}..${d.right}`);
+    }
+    const overlap = d.right > panel.left && panel.right > d.left && d.bottom > panel.top && panel.bottom > d.top;
+    if (overlap) out.push(`the diagnosis ${d.left}..${d.right} overlaps the state panel ${panel.left}..${panel.right}`);
+    return out;
+  });
+}

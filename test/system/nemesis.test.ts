@@ -5,7 +5,7 @@
 // users type), and a mutated server (votedFor not persisted) caught on a
 // real cluster within a bounded time.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadServerMutants, mutantProblem } from '../../src/audit/mutants.js';
@@ -15,10 +15,22 @@ import { ConfigError, parseClusterConfig } from '../../src/server/config.js';
 import { ServerDriver, ServerInvariantError } from '../../src/server/driver.js';
 import { SimulatedDisk } from '../../src/storage/disk.js';
 import { mutantRun, shortRun } from '../support/nemesis-runs.js';
+import type { ClusterCheckReport } from '../../src/nemesis/run.js';
+import type { ClusterOracle } from '../../src/verdict/oracles.js';
+import { formatDiagnosis } from '../../src/verdict/diagnosis.js';
+import { checkTraces } from '../../src/check/trace-checker.js';
+import { validateTraceFile } from '../../src/trace/validate.js';
+import { writeClusterReportPage } from '../../src/report/cluster-report.js';
+import { faultBars } from '../../src/report/timelines.js';
+import { openReport } from '../support/browser.js';
+import { needTlc } from '../support/need-tlc.js';
+import { browserForPages, diagnosisOutsideItsBox, inView } from '../support/report-pages.js';
 import type { Fault } from '../../src/nemesis/faults.js';
 
 const root = makeTempDir('nemesis-');
 afterAll(() => removeTempDir(root));
+/** Each run's report, by name, for the test of their pages (report.html) at the end of this file. */
+const pages = new Map<string, ClusterCheckReport>();
 
 describe('the fault schedule', () => {
   it('is drawn from the seed alone, covers every kind of fault over a few seeds, and leaves the last seconds calm', () => {
@@ -190,6 +202,7 @@ describe('what the nemesis needs from the servers', () => {
 describe('a real cluster under the nemesis', { timeout: 300_000 }, () => {
   it('the shortest run the command allows, with no fault at all, passes on the correct servers, and the proxy drops and duplicates nothing', async () => {
     const report = await shortRun(root, 'calm', 3, []);
+    pages.set('calm', report);
     expect(report.findings.map((f) => `${f.oracle}: ${f.what}`)).toEqual([]);
     expect(report.verdict).toBe('passed');
     expect(report.tlc.verdict).toBe('accepted');
@@ -201,6 +214,7 @@ describe('a real cluster under the nemesis', { timeout: 300_000 }, () => {
 
   it('a run in which no client got an answer is inconclusive, not failed: the correct servers did nothing wrong, and the history judged nothing', async () => {
     const report = await shortRun(root, 'no-answers', 3, [], { clients: 0 });
+    pages.set('no-answers', report);
     expect(report.findings).toEqual([]);
     expect(report.verdict).toBe('inconclusive');
     expect(report.inconclusive).toMatch(/^no client command was answered, so the history checks nothing/);
@@ -223,6 +237,7 @@ describe('a real cluster under the nemesis', { timeout: 300_000 }, () => {
       ],
       { fsync: false, loseUnsynced: true },
     );
+    pages.set('no-fsync', report);
     console.log(report.findings.map((f) => `${f.oracle}: ${f.what}`).join('\n'));
     expect(report.verdict).toBe('failed');
     expect(report.storage).toEqual({ fsync: false, loseUnsynced: true });
@@ -247,6 +262,7 @@ describe('message accounting on a real cluster', { timeout: 300_000 }, () => {
   it('catches a transport that silently drops received frames (server mutant 107), naming a lost message, where Raft itself recovers', async () => {
     const mutant = loadServerMutants().find((m) => m.name === 'received-frames-silently-dropped')!;
     const report = await mutantRun(root, mutant, 'messages-mutant', 6, []);
+    pages.set('messages-mutant', report);
     const lost = report.findings.filter((f) => f.oracle === 'messages');
     expect(lost.length).toBeGreaterThan(0);
     expect(lost[0]!.what).toMatch(
@@ -266,6 +282,7 @@ describe('clients that wait at a deposed leader', { timeout: 300_000 }, () => {
   it("catch a server that acknowledges a command by its entry's index alone (server mutant 108), by linearizability; the correct servers pass the same attack", async () => {
     const mutant = loadServerMutants().find((m) => m.name === 'acknowledged-by-index-alone')!;
     const wrong = await mutantRun(root, mutant, 'ack-mutant', 7, ISOLATE_LEADER);
+    pages.set('ack-mutant', wrong);
     expect(wrong.findings.map((f) => f.oracle)).toContain('linearizability');
     const right = await shortRun(root, 'ack-correct', 7, ISOLATE_LEADER);
     expect(right.findings.map((f) => `${f.oracle}: ${f.what}`)).toEqual([]);
@@ -276,6 +293,7 @@ describe('clients that wait at a deposed leader', { timeout: 300_000 }, () => {
 describe('disk faults on a real cluster', { timeout: 300_000 }, () => {
   it('the correct servers refuse a log damaged inside what they synced (and start once it is restored), and stop when an fsync fails', async () => {
     const report = await shortRun(root, 'disk-correct', 9, DISK_ATTACK, { loseUnsynced: true });
+    pages.set('disk-correct', report);
     expect(report.findings.map((f) => `${f.oracle}: ${f.what}`)).toEqual([]);
     // Kills, failed disks and restarts lose messages only where the account excuses them.
     expect(report.messages.lost).toBe(0);
@@ -297,10 +315,125 @@ describe('disk faults on a real cluster', { timeout: 300_000 }, () => {
   it('catches a log recovery that takes zeroed synced sectors for a torn write (server mutant 103) by the disk oracle, naming the entries lost', async () => {
     const mutant = loadServerMutants().find((m) => m.name === 'zeroed-synced-tail-read-as-torn')!;
     const report = await mutantRun(root, mutant, 'disk-mutant', 9, DISK_ATTACK.slice(0, 2), { loseUnsynced: true });
+    pages.set('disk-mutant', report);
     const disk = report.findings.filter((f) => f.oracle === 'disk');
     expect(disk.map((f) => f.what).join('\n')).toMatch(
       /^n[23] started with \d+ entr.* after zero-tail on its write-ahead log, but it had made durable \d+ entries.*: entr(y|ies) \d+.* lost at restart/m,
     );
     expect(report.verdict).toBe('failed');
+  });
+});
+
+// The page of each run above (report.html, as cluster-check and the cluster
+// audit write it), opened in chromium: the verdict and the oracle that found
+// something, a bar for every fault and every client operation, the merged
+// trace drawn and, when TLC or the merge rejected it, opened at the failing
+// event with its diagnosis in its box; a non-linearizable witness marked.
+// TLC's and the servers' own oracles get pages of their own below: a real
+// run's merged trace with one event made wrong (judged by TLC), and a report
+// with a server's own finding.
+interface PageCase {
+  readonly name: string;
+  readonly verdict: 'PASSED' | 'FAILED' | 'INCONCLUSIVE';
+  readonly oracle: ClusterOracle | null;
+}
+
+const PAGE_CASES: readonly PageCase[] = [
+  { name: 'calm', verdict: 'PASSED', oracle: null },
+  { name: 'no-answers', verdict: 'INCONCLUSIVE', oracle: null },
+  { name: 'disk-correct', verdict: 'PASSED', oracle: null },
+  { name: 'no-fsync', verdict: 'FAILED', oracle: 'merge' },
+  { name: 'messages-mutant', verdict: 'FAILED', oracle: 'messages' },
+  { name: 'ack-mutant', verdict: 'FAILED', oracle: 'linearizability' },
+  { name: 'disk-mutant', verdict: 'FAILED', oracle: 'disk' },
+  { name: 'tlc-rejected', verdict: 'FAILED', oracle: 'tlc' },
+  { name: 'server-finding', verdict: 'FAILED', oracle: 'server' },
+  { name: 'nemesis-finding', verdict: 'FAILED', oracle: 'nemesis' },
+];
+
+/** What the servers' own checks and the nemesis say when they find something: their pages are the calm run's with such a finding. */
+const SYNTHETIC: Partial<Record<string, { oracle: 'server' | 'nemesis'; what: string }>> = {
+  'server-finding': { oracle: 'server', what: 'n2 ended by itself (exit code 70): a server check' },
+  'nemesis-finding': { oracle: 'nemesis', what: 'at 1200 ms: SIGKILL n2 failed: the attack did not go as scheduled' },
+};
+
+/** The calm run's folder again, its merged trace with one server's term made wrong at its last event, judged by TLC. */
+async function tlcRejectedRun(calm: ClusterCheckReport): Promise<ClusterCheckReport> {
+  const dir = join(root, 'tlc-rejected');
+  cpSync(calm.dir, dir, { recursive: true });
+  const merged = join(dir, 'merged.ndjson');
+  const lines = readFileSync(merged, 'utf8').trimEnd().split('\n');
+  let k = lines.length - 1;
+  while (!/"term":\d+/.test(lines[k]!)) k--;
+  lines[k] = lines[k]!.replace(/"term":(\d+)/, (_, t: string) => `"term":${Number(t) + 5}`);
+  writeFileSync(merged, lines.join('\n') + '\n');
+  const read = validateTraceFile(merged);
+  if (!read.ok) throw new Error(`the changed trace is invalid: ${read.problems[0]!.message}`);
+  const verdict = (await checkTraces([{ file: merged, ...read.trace }], await needTlc())).verdicts[0]!;
+  if (verdict.status !== 'rejected') throw new Error(`TLC did not reject the changed trace: ${verdict.status}`);
+  const text = formatDiagnosis(merged, verdict.diagnosis);
+  return {
+    ...calm,
+    dir,
+    verdict: 'failed',
+    findings: [{ oracle: 'tlc', what: text[0]!, lines: text.slice(1) }],
+    traces: { ...calm.traces, merged },
+    tlc: { verdict: 'rejected', lines: text, diagnosis: verdict.diagnosis, ms: 0 },
+  };
+}
+
+describe('the page of each run, in chromium', { timeout: 300_000 }, () => {
+  const browser = browserForPages();
+
+  it.each(PAGE_CASES)('$name: $verdict', async ({ name, verdict, oracle }) => {
+    const calm = pages.get('calm');
+    const synthetic = SYNTHETIC[name];
+    const report =
+      name === 'tlc-rejected' && calm
+        ? await tlcRejectedRun(calm)
+        : synthetic && calm
+          ? { ...calm, verdict: 'failed' as const, findings: [{ ...synthetic, lines: [] }] }
+          : pages.get(name);
+    expect(report, `the run ${name} above did not complete`).toBeDefined();
+    const p = await openReport(browser(), writeClusterReportPage(report!));
+    try {
+      expect(await p.page.locator('.verdict-line').textContent()).toMatch(new RegExp(`^${verdict}`));
+      const verdicts = await p.page
+        .locator('#oracles tbody tr')
+        .evaluateAll((rows) =>
+          rows.map((r) => [r.querySelector('[data-oracle]')!.getAttribute('data-oracle'), r.children[1]!.textContent]),
+        );
+      // The oracles the table marks failed are exactly those with findings, the case's among them.
+      const failed = verdicts.filter(([, v]) => v === 'failed').map(([o]) => o);
+      expect(new Set(failed)).toEqual(new Set(report!.findings.map((f) => f.oracle)));
+      if (oracle) expect(failed).toContain(oracle);
+      else expect(failed).toEqual([]);
+      const servers = Array.from({ length: report!.servers }, (_, k) => `n${k + 1}`);
+      const bars = faultBars(report!.faults.applied, servers, report!.seconds * 1000);
+      expect(await p.page.locator('#fault-timeline .bar').count()).toBe(bars.length);
+      if (report!.faults.applied.some((a) => a.kind === 'kill'))
+        expect(await p.page.locator('#fault-timeline .bar.down').count()).toBeGreaterThan(0);
+      const history = JSON.parse(readFileSync(join(report!.dir, 'history.json'), 'utf8')) as unknown[];
+      expect(await p.page.locator('#client-timeline .bar').count()).toBe(history.length);
+      // The merged trace; when the traces did not merge, the one the merge stopped in.
+      const diagram = report!.traces.merged ? 'merged' : 'merge-stop';
+      const section = `details#${diagram}`;
+      await expect.poll(() => p.page.locator(`${section}[open] .event`).count()).toBeGreaterThan(0);
+      if (report!.tlc.diagnosis || !report!.traces.merged) {
+        await expect.poll(() => p.page.locator(`${section} .event.failing`).count()).toBe(1);
+        expect(await inView(p, diagram, '.event.failing')).toBe(true);
+        expect(await diagnosisOutsideItsBox(p, section)).toEqual([]);
+      }
+      if (oracle === 'linearizability') {
+        const witness = await p.page.locator('#client-timeline .bar.witness').count();
+        expect(witness).toBeGreaterThan(1);
+        expect(await p.page.locator('pre.witness').textContent()).toMatch(/cannot be ordered/);
+      } else expect(await p.page.locator('#client-timeline .bar.witness').count()).toBe(0);
+      await p.screenshot(`cluster-${name}`, true);
+      expect(p.errors).toEqual([]);
+      expect(p.requests).toEqual([]);
+    } finally {
+      await p.page.close();
+    }
   });
 });

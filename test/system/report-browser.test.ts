@@ -11,7 +11,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { generateSchedule, runSchedule } from '../../src/sim/schedule.js';
 import { applyEvent, startReplay } from '../../src/trace/replay.js';
 import { openReport } from '../support/browser.js';
-import { browserForPages, checkTraces, eventsOf, fixture, inView } from '../support/report-pages.js';
+import {
+  browserForPages,
+  checkTraces,
+  diagnosisOutsideItsBox,
+  eventsOf,
+  fixture,
+  inView,
+} from '../support/report-pages.js';
 
 const browser = browserForPages();
 
@@ -136,22 +143,7 @@ describe('the diagnosis beside the diagram, in a browser', () => {
     const p = await openReport(browser(), run.html);
     try {
       await expect.poll(() => p.page.locator('details#trace-1 .diagnosis td').count()).toBeGreaterThan(3);
-      const outside = await p.page.locator('details#trace-1').evaluate((section) => {
-        const box = (el: Element) => el.getBoundingClientRect();
-        const diagnosis = section.querySelector('.diagnosis')!;
-        const d = box(diagnosis);
-        const panel = box(section.querySelector('.state-panel')!);
-        const out: string[] = [];
-        for (const cell of diagnosis.querySelectorAll('th, td, pre, p, h4')) {
-          const c = box(cell);
-          if (c.left < d.left - 0.5 || c.right > d.right + 0.5)
-            out.push(`${cell.tagName} ${c.left}..${c.right} outside ${d.left}..${d.right}`);
-        }
-        const overlap = d.right > panel.left && panel.right > d.left && d.bottom > panel.top && panel.bottom > d.top;
-        if (overlap)
-          out.push(`the diagnosis ${d.left}..${d.right} overlaps the state panel ${panel.left}..${panel.right}`);
-        return out;
-      });
+      const outside = await diagnosisOutsideItsBox(p, 'details#trace-1');
       expect(outside).toEqual([]);
       await p.screenshot('check-long-values');
       expect(p.errors).toEqual([]);
@@ -202,6 +194,42 @@ describe('the state panel of a long run, in a browser', () => {
         .evaluate((c) => [...c.querySelectorAll('.log-entry')].every((x) => x.checkVisibility()));
       expect(unfolded).toBe(true);
       await p.screenshot('check-long-log');
+      expect(p.errors).toEqual([]);
+    } finally {
+      await p.page.close();
+    }
+  });
+});
+
+describe('messages sent before the window of a long run, in a browser', () => {
+  it('are short stubs into their receipt, not lines across the window, and the legend says so', async () => {
+    // A long run whose last server event is made wrong, drawn in a window of 150 events that opens mid-run.
+    const text = runSchedule(generateSchedule(5, { clusterSizes: [3], minSteps: 800, maxSteps: 800 })).trace;
+    const lines = text.trimEnd().split('\n');
+    let last = lines.length - 1;
+    while (!lines[last]!.includes('"state"')) last--;
+    const e = JSON.parse(lines[last]!);
+    e.state.term += 7;
+    lines[last] = JSON.stringify(e);
+    const file = join(mkdtempSync(join(tmpdir(), 'stubs-')), 'long.ndjson');
+    writeFileSync(file, lines.join('\n') + '\n');
+    const run = checkTraces(['--checker', 'in-process', '--window', '150', file]);
+    expect(run.status, run.output).toBe(1);
+    const p = await openReport(browser(), run.html);
+    try {
+      await expect.poll(() => p.page.locator('details#trace-1 .arrow').count()).toBeGreaterThan(20);
+      const spans = await p.page.locator('details#trace-1 .arrow').evaluateAll((paths) =>
+        paths.map((a) => {
+          const [x1, , x2] = a.getAttribute('d')!.replace(/[ML]/g, '').trim().split(/\s+/).map(Number);
+          return { before: a.classList.contains('before-window'), width: Math.abs(x2! - x1!) };
+        }),
+      );
+      const stubs = spans.filter((s) => s.before);
+      expect(stubs.length, 'the window opens with messages in flight').toBeGreaterThan(0);
+      // Three event columns (22 px each) at most.
+      for (const s of stubs) expect(s.width).toBeLessThanOrEqual(66);
+      expect(await p.page.locator('details#trace-1 .legend .line.before-window').count()).toBe(1);
+      await p.screenshot('check-window-stubs');
       expect(p.errors).toEqual([]);
     } finally {
       await p.page.close();

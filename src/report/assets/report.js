@@ -6,6 +6,8 @@
   'use strict';
   var SVG = 'http://www.w3.org/2000/svg';
   var STEP = 22;
+  // How far back a message sent before the window is drawn from: its stub.
+  var STUB = STEP * 3;
   var LEFT = 16;
   var TOP = 22;
   var LANE = 58;
@@ -229,23 +231,29 @@
     var arrows = el('g', { class: 'arrows' }, svg);
     d.arrows.forEach(function (a) {
       var x1, y1;
+      var x2 = a.to < 0 ? x(n - 1) + STEP * 2 : x(a.to);
+      var y2 = laneY[a.dest];
+      // A message sent before the window is a short stub into its receipt,
+      // not a line across every event drawn before it.
+      var beforeWindow = a.from < 0 && a.fate !== 'duplicate' && !(a.fate === 'in-flight' && a.via !== undefined);
       if (a.fate === 'duplicate' || (a.fate === 'in-flight' && a.via !== undefined)) {
         x1 = x(a.via);
         y1 = laneY.network;
-      } else if (a.from < 0) {
-        x1 = 0;
+      } else if (beforeWindow) {
+        x1 = Math.max(0, x2 - STUB);
         y1 = laneY[a.source];
       } else {
         x1 = x(a.from);
         y1 = laneY[a.source];
       }
-      var x2 = a.to < 0 ? x(n - 1) + STEP * 2 : x(a.to);
-      var y2 = laneY[a.dest];
       if (y1 === undefined || y2 === undefined) return;
       var head = a.fate === 'dropped' ? 'dropped' : a.type;
       var path = el(
         'path',
-        { class: 'arrow ' + a.type + ' ' + a.fate, d: 'M ' + x1 + ' ' + y1 + ' L ' + x2 + ' ' + y2 },
+        {
+          class: 'arrow ' + a.type + ' ' + a.fate + (beforeWindow ? ' before-window' : ''),
+          d: 'M ' + x1 + ' ' + y1 + ' L ' + x2 + ' ' + y2,
+        },
         arrows,
       );
       if (a.fate !== 'dropped' && a.fate !== 'in-flight')
@@ -278,7 +286,11 @@
       }
       var msg = a.to >= 0 ? d.events[a.to].msg : a.from >= 0 ? d.events[a.from].send : null;
       el('title', {}, path).textContent =
-        (msg ? messageLabel(msg) : a.type + ' ' + a.source + '→' + a.dest) + ' (' + a.fate + ')';
+        (msg ? messageLabel(msg) : a.type + ' ' + a.source + '→' + a.dest) +
+        ' (' +
+        a.fate +
+        (beforeWindow ? ', sent before the events drawn' : '') +
+        ')';
     });
 
     var marks = el('g', { class: 'events' }, svg);
