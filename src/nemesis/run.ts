@@ -24,6 +24,7 @@ import { CALM_MS, generateFaults, type DiskFaults, type FaultSchedule } from './
 import { Nemesis, type AppliedFault } from './nemesis.js';
 import { NetworkProxy, routesOn, type ProxyStats } from './proxy.js';
 import { runWorkload } from './workload.js';
+import { availabilityOf, describeAvailability, type Availability } from './availability.js';
 import { accountMessages, describeLosses, GRACE_MS, readsIn, type Unconsumed } from './accounting.js';
 import type { ClusterOracle } from '../verdict/oracles.js';
 import { BadInputError } from '../errors/harness-error.js';
@@ -86,6 +87,8 @@ export interface ClusterCheckReport {
     readonly failures: Readonly<Record<string, number>>;
   };
   readonly proxy: ProxyStats;
+  /** Elections, stretches without an answer, and how the clients' commands fared (src/nemesis/availability.ts). */
+  readonly availability: Availability;
   /** The message account (src/nemesis/accounting.ts): delivered to live servers, consumed, excused, lost inside a process. */
   readonly messages: {
     readonly delivered: number;
@@ -221,6 +224,7 @@ async function attack(
   const nemesis = new Nemesis(schedule, cluster, proxy);
   let workload: Awaited<ReturnType<typeof runWorkload>> = {
     history: [],
+    attempts: [],
     ok: 0,
     indefinite: 0,
     failed: 0,
@@ -458,6 +462,7 @@ function assembleReport(
       failures: workload.failures,
     },
     proxy: { ...proxy.stats },
+    availability: availabilityOf(workload.attempts, merged?.events ?? null, schedule.seconds * 1000),
     messages,
     traces: {
       // The merge counted them; a trace it could not read is counted by its lines.
@@ -520,6 +525,7 @@ export function formatClusterReport(r: ClusterCheckReport): string[] {
       'linearizability',
       `${r.linearizability.verdict}: ${r.linearizability.operations} operations on ${r.linearizability.keys.length} keys (${(r.linearizability.ms / 1000).toFixed(2)} s)`,
     ),
+    ...describeAvailability(r.availability).map((line, k) => row(k === 0 ? 'availability' : '', line)),
     row("servers' own checks", r.findings.some((f) => f.oracle === 'server') ? 'FAILED' : 'nothing found'),
     row(
       'disk',

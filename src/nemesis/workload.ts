@@ -37,8 +37,19 @@ export interface WorkloadOptions {
   readonly patientMs: number;
 }
 
+/** One command as its client saw it, answered or not: what availability is measured from. */
+export interface Attempt {
+  readonly client: string;
+  /** ms since the workload started: when the client sent it, and when it had an answer or gave up. */
+  readonly invoke: number;
+  readonly end: number;
+  /** answered; timed out (it may still take effect); refused (it failed for sure: no leader took it). */
+  readonly outcome: 'answered' | 'timed out' | 'refused';
+}
+
 export interface WorkloadResult {
   readonly history: Operation[];
+  readonly attempts: Attempt[];
   /** Answered; no answer (may have taken effect); failed for sure (no effect). */
   readonly ok: number;
   readonly indefinite: number;
@@ -51,6 +62,7 @@ const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export async function runWorkload(o: WorkloadOptions): Promise<WorkloadResult> {
   const history: Operation[] = [];
+  const attempts: Attempt[] = [];
   const failures: Record<string, number> = {};
   let ok = 0;
   let indefinite = 0;
@@ -90,11 +102,13 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadResult> {
           invoke,
           complete: now(),
         });
+        attempts.push({ client: name, invoke, end: history.at(-1)!.complete!, outcome: 'answered' });
         ok++;
       } catch (err) {
         if (!(err instanceof KvClientError)) throw err;
         const reason = err.message.replace(/[0-9]+/g, '#').slice(0, 80);
         failures[reason] = (failures[reason] ?? 0) + 1;
+        attempts.push({ client: name, invoke, end: now(), outcome: err.indefinite ? 'timed out' : 'refused' });
         if (err.indefinite) {
           indefinite++;
           if (put) history.push({ client: name, kind: 'put', key, value, invoke, complete: null });
@@ -106,5 +120,5 @@ export async function runWorkload(o: WorkloadOptions): Promise<WorkloadResult> {
     }
   };
   await Promise.all(Array.from({ length: o.clients }, (_, c) => client(c + 1)));
-  return { history, ok, indefinite, failed, failures };
+  return { history, attempts, ok, indefinite, failed, failures };
 }

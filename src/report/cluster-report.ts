@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { checkLinearizability, type Operation } from '../history/linearizability.js';
 import type { ClusterCheckReport } from '../nemesis/run.js';
+import { describeAvailability } from '../nemesis/availability.js';
 import type { TraceEvent, TraceHeader } from '../raft/events.js';
 import { validateTraceFile } from '../trace/validate.js';
 import { writeFileAtomic } from '../files/writes.js';
@@ -94,6 +95,7 @@ function summary(r: ClusterCheckReport): string {
       'network proxy',
       `${r.proxy.forwarded} forwarded, ${r.proxy.dropped} dropped by faults, ${r.proxy.duplicated} duplicated, ${r.proxy.undeliverable} undeliverable`,
     ),
+    ...describeAvailability(r.availability).map((line, k) => row(k === 0 ? 'availability' : '', esc(line))),
     row('merged trace', r.traces.merged ? `<code>${esc(r.traces.merged)}</code>, ${r.traces.events} events` : 'none'),
     row('time', `${(r.wallMs / 1000).toFixed(1)} s`),
     row('rerun', `<code>${esc(r.rerun)}</code>`),
@@ -156,7 +158,20 @@ function witnessOf(history: readonly Operation[], linearizable: boolean): Set<Op
 }
 
 const FAULT_LEGEND = `<div class="legend timeline-legend"><span><i class="swatch down"></i>killed (down)</span><span><i class="swatch paused"></i>paused (SIGSTOP)</span><span><i class="swatch cut"></i>link cut</span><span><i class="swatch flaky"></i>link flaky (drops, duplicates, delays)</span><span><i class="swatch disk"></i>disk fault</span><span><i class="swatch outcome"></i>restart or its outcome</span><span>hover a bar for what it was</span></div>`;
-const CLIENT_LEGEND = `<div class="legend timeline-legend"><span><i class="swatch put"></i>put, answered</span><span><i class="swatch get"></i>get, answered</span><span><i class="swatch unknown"></i>no answer (may or may not have taken effect)</span><span><i class="swatch witness"></i>in the non-linearizable witness</span></div>`;
+const CLIENT_LEGEND = `<div class="legend timeline-legend"><span><i class="swatch put"></i>put, answered</span><span><i class="swatch get"></i>get, answered</span><span><i class="swatch unknown"></i>no answer (may or may not have taken effect)</span><span><i class="swatch witness"></i>in the non-linearizable witness</span><span><i class="swatch unavailable"></i>no client got an answer for 1 s or more</span></div>`;
+
+const NO_ANSWER = 'no answer';
+
+/** The stretches in which the clients asked and got no answer, as bars on a row of their own. */
+function unavailableBars(r: ClusterCheckReport) {
+  return r.availability.unavailable.windows.map((w) => ({
+    row: NO_ANSWER,
+    from: w.from,
+    to: w.to,
+    kind: 'unavailable',
+    label: `no client got an answer for ${((w.to - w.from) / 1000).toFixed(1)} s`,
+  }));
+}
 
 export function clusterReportHtml(input: ClusterPageInput): string {
   const r = input.report;
@@ -183,7 +198,12 @@ export function clusterReportHtml(input: ClusterPageInput): string {
     '<h2>Clients</h2>',
     `<p>Each client's operations from invoke to completion, on the same time axis. ${r.linearizability.verdict === 'linearizable' ? 'The history is linearizable.' : `The history is <span class="fail">not linearizable</span>: the ${witness.size} operations marked below cannot be put in any order.`}</p>`,
     CLIENT_LEGEND,
-    timelineSvg('client-timeline', clients, operationBars(input.history, witness, endMs), endMs),
+    timelineSvg(
+      'client-timeline',
+      [...clients, NO_ANSWER],
+      [...operationBars(input.history, witness, endMs), ...unavailableBars(r)],
+      endMs,
+    ),
     witness.size ? `<pre class="witness">${esc(r.linearizability.witness.join('\n'))}</pre>` : '',
     '<h2>Fault log</h2>',
     sortableTable(

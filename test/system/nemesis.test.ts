@@ -210,6 +210,16 @@ describe('a real cluster under the nemesis', { timeout: 300_000 }, () => {
     // message undeliverable, counted apart. The servers' stop at the end makes
     // none: the proxy holds every message from then on.
     expect(report.proxy.dropped + report.proxy.duplicated).toBe(0);
+    // Availability, counted from the trace and the clients' commands: the run's one election, every command once.
+    const a = report.availability;
+    expect(a.elections).toBeGreaterThanOrEqual(1);
+    expect(a.highestTerm).toBeGreaterThanOrEqual(1);
+    expect([a.commands.answered, a.commands.timedOut, a.commands.refused]).toEqual([
+      report.workload.ok,
+      report.workload.indefinite,
+      report.workload.failed,
+    ]);
+    expect(a.commands.p50Ms).toBeLessThanOrEqual(a.commands.p99Ms!);
   });
 
   it('a run in which no client got an answer is inconclusive, not failed: the correct servers did nothing wrong, and the history judged nothing', async () => {
@@ -414,7 +424,10 @@ describe('the page of each run, in chromium', { timeout: 300_000 }, () => {
       if (report!.faults.applied.some((a) => a.kind === 'kill'))
         expect(await p.page.locator('#fault-timeline .bar.down').count()).toBeGreaterThan(0);
       const history = JSON.parse(readFileSync(join(report!.dir, 'history.json'), 'utf8')) as unknown[];
-      expect(await p.page.locator('#client-timeline .bar').count()).toBe(history.length);
+      // An operation a bar, and a bar for each stretch without an answer.
+      expect(await p.page.locator('#client-timeline .bar').count()).toBe(
+        history.length + report!.availability.unavailable.count,
+      );
       // The merged trace; when the traces did not merge, the one the merge stopped in.
       const diagram = report!.traces.merged ? 'merged' : 'merge-stop';
       const section = `details#${diagram}`;

@@ -1,0 +1,48 @@
+// Availability of a real cluster's run, from its clients' commands and its
+// merged trace: stretches of a second or more in which clients asked and got
+// no answer, elections, and the latency of the answered commands.
+import { describe, expect, it } from 'vitest';
+import { availabilityOf, describeAvailability, unavailableWindows } from '../../src/nemesis/availability.js';
+import type { Attempt } from '../../src/nemesis/workload.js';
+import type { TraceEvent } from '../../src/raft/events.js';
+
+const answered = (invoke: number, end: number): Attempt => ({ client: 'c1', invoke, end, outcome: 'answered' });
+
+describe('availability', () => {
+  it('counts each gap of a second or more between answers, from the start of the load to its end', () => {
+    const attempts = [answered(0, 200), answered(300, 500), answered(600, 2100), answered(2200, 2300)];
+    // 500 -> 2100 is 1.6 s without an answer; 2300 -> 4000 (the load's end) is 1.7 s.
+    expect(unavailableWindows(attempts, 4000)).toEqual([
+      { from: 500, to: 2100 },
+      { from: 2300, to: 4000 },
+    ]);
+    expect(unavailableWindows([], 4000)).toEqual([]);
+    // Without a single answer, the whole load is one window.
+    expect(unavailableWindows([{ client: 'c1', invoke: 0, end: 4000, outcome: 'timed out' }], 3000)).toEqual([
+      { from: 0, to: 3000 },
+    ]);
+  });
+
+  it('sums the windows, counts the elections in the trace and the commands by outcome, with latency percentiles', () => {
+    const attempts: Attempt[] = [
+      ...Array.from({ length: 100 }, (_, k) => answered(k * 10, k * 10 + 1 + k)),
+      { client: 'c2', invoke: 50, end: 4050, outcome: 'timed out' },
+      { client: 'c3', invoke: 60, end: 70, outcome: 'refused' },
+    ];
+    const state = (term: number) => ({ term });
+    const events = [
+      { i: 1, action: 'Timeout', node: 'n1', state: state(1) },
+      { i: 2, action: 'BecomeLeader', node: 'n1', state: state(1) },
+      { i: 3, action: 'Timeout', node: 'n2', state: state(3) },
+    ] as unknown as TraceEvent[];
+    const a = availabilityOf(attempts, events, 3000);
+    expect([a.elections, a.electionsStarted, a.highestTerm]).toEqual([1, 2, 3]);
+    expect(a.commands).toEqual({ answered: 100, timedOut: 1, refused: 1, p50Ms: 50, p99Ms: 99 });
+    expect(a.unavailable).toMatchObject({ count: 1, totalMs: 3000 - 1090, longestMs: 3000 - 1090 });
+    expect(describeAvailability(a)).toEqual([
+      '1 election(s) won of 2 started; highest term 3',
+      '1 stretch(es) of 1.0 s or more without an answer: 1.9 s in all, the longest 1.9 s',
+      'commands: 100 answered (p50 50 ms, p99 99 ms), 1 timed out, 1 refused',
+    ]);
+  });
+});
