@@ -23,6 +23,7 @@ import { unexercised, BRANCHES, CLIENT_ROWS, WINDOW_ROWS } from '../src/audit/co
 import { loadMutants, mutantProblem, type Mutant } from '../src/audit/mutants.js';
 import { describeProgress, mergeProgress, type CampaignResult } from '../src/audit/campaign.js';
 import { auditOk, auditOutcome } from '../src/audit/outcome.js';
+import { describeSimAvailability, summarizeAvailability } from '../src/sim/availability.js';
 import { oracleName } from '../src/verdict/oracles.js';
 import type { Coverage } from '../src/audit/coverage.js';
 import { readFileSync } from 'node:fs';
@@ -180,6 +181,7 @@ function mergeShares(label: string, shares: readonly CampaignResult[]): Campaign
     failure: shares.find((r) => r.failure)?.failure ?? null,
     coverage,
     progress: mergeProgress(shares.map((r) => r.progress).filter((p) => p !== null)),
+    availability: summarizeAvailability(shares.map((r) => r.availability).filter((a) => a !== null)),
     error: shares.map((r) => r.error).filter((e) => e)[0] ?? null,
     confirmed: {
       traces: sum((r) => r.confirmed?.traces ?? 0),
@@ -378,6 +380,7 @@ function printCoverage(correct: CampaignResult): void {
   }
   const p = correct.progress;
   if (p) console.log(`progress phase: ${describeProgress(p)}`);
+  if (correct.availability) console.log(`availability: ${describeSimAvailability(correct.availability)}`);
 }
 
 /** audit.json, audit.md and audit.html in the --out folder. */

@@ -19,6 +19,7 @@ import { CLIENT_ROWS, WINDOW_ROWS } from '../src/audit/coverage.js';
 import { loadMutants, mutantProblem, type Mutant } from '../src/audit/mutants.js';
 import { campaignInCopy } from '../src/audit/spawn.js';
 import { describeProgress, type CampaignResult } from '../src/audit/campaign.js';
+import { describeSimAvailability } from '../src/sim/availability.js';
 import { heartbeat } from '../src/cli/progress.js';
 import { exitOnHelp, naturalInt, parse, positiveInt, UsageError } from '../src/cli/options.js';
 import { runTool } from '../src/cli/run-tool.js';
@@ -63,6 +64,7 @@ function soakJson(r: CampaignResult, mutant: Mutant | null) {
     events: r.events,
     seconds: Number(r.seconds.toFixed(3)),
     progress: r.progress ?? null,
+    availability: r.availability ?? null,
     coverage: r.coverage ?? null,
     failure: f
       ? {
@@ -105,6 +107,7 @@ async function main(): Promise<number> {
   if (r.progress) {
     console.log(`progress phase: ${describeProgress(r.progress)}`);
   }
+  if (r.availability) console.log(`availability: ${describeSimAvailability(r.availability)}`);
   if (r.coverage) {
     console.log(
       `client requests reached: ${CLIENT_ROWS.map((b) => `${b.replace('client → ', '')} ${r.coverage![b] ?? 0}`).join(', ')}`,

@@ -34,6 +34,7 @@ import {
   type ScheduleOptions,
   type Step,
 } from '../sim/schedule.js';
+import { summarizeAvailability, type AvailabilitySummary } from '../sim/availability.js';
 import { findJava, findTlcJar } from '../tlc/jar.js';
 import { formatProblem, validateTraceText, validateTraceValues } from '../trace/validate.js';
 import { countCoverage, type Coverage } from './coverage.js';
@@ -107,6 +108,8 @@ export interface CampaignResult {
   readonly coverage: Coverage | null;
   /** How many ticks the progress phase took to settle, over the schedules that passed it. */
   readonly progress: ProgressSummary | null;
+  /** How available the cluster was over the schedules' ticks: elections, time with no leader able to commit, requests. */
+  readonly availability: AvailabilitySummary | null;
   /** Set when the campaign could not do its job (TLC failed, a trace was not checked, the two checkers disagreed). */
   readonly error: string | null;
   /** Traces both TLC and the in-process checker judged (the counterexample and the sample of accepted ones), all in agreement. */
@@ -548,6 +551,7 @@ class Campaign {
   private seed: number;
   private readonly coverage: Coverage | null;
   private readonly progress = new ProgressTally();
+  private availability: AvailabilitySummary | null = null;
   private readonly confirmations: TlcConfirmations;
 
   constructor(private readonly config: CampaignConfig) {
@@ -582,7 +586,7 @@ class Campaign {
     this.schedules = 1;
     this.events = run.events;
     const failure = v.failed ? replayedFailure(schedule, v, run, checkSpec && checked[0] !== null) : null;
-    return { ...this.result(failure), coverage: null, progress: null };
+    return { ...this.result(failure), coverage: null, progress: null, availability: null };
   }
 
   result(failure: FailureReport | null, error: string | null = null): CampaignResult {
@@ -594,6 +598,7 @@ class Campaign {
       failure,
       coverage: this.coverage,
       progress: this.progress.summary(),
+      availability: this.availability,
       error,
       confirmed: this.confirmations.summary(),
     };
@@ -615,6 +620,9 @@ class Campaign {
     this.events += run.events;
     if (this.coverage) countCoverage(this.coverage, run);
     this.progress.add(run);
+    this.availability = summarizeAvailability(
+      this.availability ? [this.availability, run.availability] : [run.availability],
+    );
   }
 
   /** The first failure, shrunk (with the small-scope search's help), run once more, confirmed by TLC and saved. */

@@ -62,6 +62,7 @@ export async function campaignInCopy(
         failure: null,
         coverage: null,
         progress: null,
+        availability: null,
         error: `the campaign did not finish: ${why}`,
       };
     }

@@ -111,6 +111,11 @@ export class Cluster {
   private readonly touched = new Set<Slot>();
   private proposals = 0;
   private now = 0;
+  /** Elections won, and the highest term any event reached: what availability reports besides leaderless time. */
+  elections = 0;
+  highestTerm = 0;
+  /** Client requests (the adversary's, counted) that a leader accepted, and those no server took. */
+  readonly requests = { accepted: 0, refused: 0 };
   /** How often clients reached each kind of target, and each trap's window was hit. */
   readonly clientTargets: Partial<Record<ClientTarget, number>> = {};
   readonly windowHits: Partial<Record<FaultWindow, number>> = {};
@@ -317,6 +322,7 @@ export class Cluster {
     const leader = this.leader();
     if (!leader) {
       this.count(this.clientTargets, 'no leader known');
+      this.requests.refused++;
       return null;
     }
     return this.clientRequestTo(leader, key);
@@ -342,9 +348,13 @@ export class Cluster {
   clientRequestTo(id: ServerId, key: string, counted = true): string | null {
     const slot = this.slot(id);
     if (counted) this.count(this.clientTargets, this.targetRole(slot));
-    if (!slot.node) return null;
+    if (!slot.node) {
+      if (counted) this.requests.refused++;
+      return null;
+    }
     const value = `${key}=v${++this.proposals}`;
     const accepted = this.stepNode(slot, { kind: 'propose', value }).accepted;
+    if (counted) this.requests[accepted ? 'accepted' : 'refused']++;
     if (accepted) this.lastSeenLeader = id;
     return accepted ? value : null;
   }
@@ -356,6 +366,25 @@ export class Cluster {
   }
 
   /** The live server that believes it leads with the highest term, if any. */
+  /**
+   * Whether some leader could commit now: a live leader of the highest term
+   * among live servers, with two-way links to a majority of the cluster (itself
+   * included). What availability counts, tick by tick.
+   */
+  canCommit(): boolean {
+    let top = 0;
+    for (const slot of this.slots.values()) if (slot.node && slot.node.term > top) top = slot.node.term;
+    for (const slot of this.slots.values()) {
+      const n = slot.node;
+      if (!n || n.currentRole !== 'Leader' || n.term !== top) continue;
+      const reached = this.servers.filter(
+        (id) => id === n.id || (this.slot(id).node && this.connected(n.id, id) && this.connected(id, n.id)),
+      );
+      if (reached.length * 2 > this.servers.length) return true;
+    }
+    return false;
+  }
+
   leader(): ServerId | null {
     let best: RaftNode | null = null;
     for (const slot of this.slots.values()) {
@@ -437,6 +466,8 @@ export class Cluster {
   private record(e: UnnumberedEvent): void {
     this.recorder.record(e);
     this.logged?.apply(e);
+    if (e.action === 'BecomeLeader') this.elections++;
+    if ('state' in e && e.state.term > this.highestTerm) this.highestTerm = e.state.term;
   }
 
   private count<K extends string>(into: Partial<Record<K, number>>, key: K): void {

@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { Cluster, DEFAULT_TIMING, UnloggedStep, type ClientTarget, type Timing } from './cluster.js';
 import { FAULT_WINDOWS, type FaultWindow } from './fault-windows.js';
 import { InvariantViolation, type InvariantName } from './invariants.js';
+import { TickTally, type SimAvailability } from './availability.js';
 import { NoProgress, probeLeader, requireProgress, type ProgressReport } from './progress.js';
 import type { TraceEvent, TraceHeader } from '../raft/events.js';
 import type { ServerId } from '../raft/types.js';
@@ -199,6 +200,8 @@ export interface RunResult {
   readonly progress: ProgressReport | null;
   /** What the progress phase did (up to where the run ended), as schedule steps: see the step kinds calm and probe. */
   readonly progressSteps: readonly Step[];
+  /** How available the cluster was over the schedule's ticks (the progress phase not included). */
+  readonly availability: SimAvailability;
 }
 
 export interface RunOptions {
@@ -249,6 +252,7 @@ function* scheduleRun(schedule: Schedule, extra: RunOptions): Generator<number, 
     checkLogged: extra.checkLogged ?? false,
   });
   let stepsWithLeader = 0;
+  const ticks = new TickTally();
   let progress: ProgressReport | null = null;
   const stepEvents: number[] = [];
   const progressSteps: Step[] = [];
@@ -258,6 +262,7 @@ function* scheduleRun(schedule: Schedule, extra: RunOptions): Generator<number, 
     for (; k < schedule.steps.length; k++) {
       if (k > 0 && k % STEPS_PER_PAUSE === 0) yield k;
       takeStep(cluster, schedule.steps[k]!);
+      if (schedule.steps[k]!.kind === 'tick') ticks.add(cluster.canCommit());
       if (extra.checkLogged) cluster.checkLogged();
       if (cluster.leader() !== null) stepsWithLeader++;
       stepEvents.push(cluster.recorder.eventCount);
@@ -295,6 +300,7 @@ function* scheduleRun(schedule: Schedule, extra: RunOptions): Generator<number, 
     windowHits: cluster.windowHits,
     progress,
     progressSteps,
+    availability: ticks.availability(cluster),
   };
 }
 

@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { availabilityOf, describeAvailability, unavailableWindows } from '../../src/nemesis/availability.js';
 import type { Attempt } from '../../src/nemesis/workload.js';
 import type { TraceEvent } from '../../src/raft/events.js';
+import { describeSimAvailability, summarizeAvailability, TickTally } from '../../src/sim/availability.js';
+import { Cluster } from '../../src/sim/cluster.js';
 
 const answered = (invoke: number, end: number): Attempt => ({ client: 'c1', invoke, end, outcome: 'answered' });
 
@@ -45,4 +47,65 @@ describe('availability', () => {
       'commands: 100 answered (p50 50 ms, p99 99 ms), 1 timed out, 1 refused',
     ]);
   });
+});
+
+describe('availability in the simulator', () => {
+  it('counts the ticks with no leader able to commit, and the windows they form', () => {
+    const t = new TickTally();
+    for (const up of [false, false, true, true, false, true, false, false, false]) t.add(up);
+    const cluster = { elections: 2, highestTerm: 3, requests: { accepted: 4, refused: 5 } };
+    expect(t.availability(cluster)).toEqual({
+      ticks: 9,
+      unavailableTicks: 6,
+      windows: 3,
+      longestWindow: 3,
+      elections: 2,
+      highestTerm: 3,
+      requests: { accepted: 4, refused: 5 },
+    });
+  });
+
+  it('sums schedules (and summaries of them) into one, keeping the worst window and the highest term', () => {
+    const one = (longest: number, term: number) => ({
+      ticks: 10,
+      unavailableTicks: longest,
+      windows: 1,
+      longestWindow: longest,
+      elections: 1,
+      highestTerm: term,
+      requests: { accepted: 1, refused: 0 },
+    });
+    const a = summarizeAvailability([one(2, 1), one(5, 4)])!;
+    expect(a).toMatchObject({
+      schedules: 2,
+      ticks: 20,
+      unavailableTicks: 7,
+      windows: 2,
+      longestWindow: 5,
+      highestTerm: 4,
+    });
+    expect(summarizeAvailability([a, one(1, 9)])).toMatchObject({
+      schedules: 3,
+      ticks: 30,
+      longestWindow: 5,
+      highestTerm: 9,
+    });
+    expect(summarizeAvailability([])).toBeNull();
+    expect(describeSimAvailability(a)).toBe(
+      '1.0 elections per schedule (highest term 4); no leader able to commit for 35.0 % of 20 ticks, in 2 windows, the longest 5 ticks; client requests 2 taken by a leader, 0 refused',
+    );
+  });
+});
+
+it('the simulator measures a schedule whose leader is cut off from the majority as unavailable until a new one is elected', () => {
+  const cluster = new Cluster({ size: 3, seed: 1 });
+  for (let k = 0; k < 60 && !cluster.canCommit(); k++) cluster.tick();
+  expect(cluster.canCommit()).toBe(true);
+  const leader = cluster.leader()!;
+  cluster.partition([leader]);
+  expect(cluster.canCommit()).toBe(false);
+  for (let k = 0; k < 100 && !cluster.canCommit(); k++) cluster.tick();
+  expect(cluster.canCommit()).toBe(true);
+  expect(cluster.leader()).not.toBe(leader);
+  expect(cluster.elections).toBe(2);
 });
