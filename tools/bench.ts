@@ -1,8 +1,11 @@
 // Benchmark (not a test), in six parts.
 //   npm run bench [-- --schedules N --steps N --skip-tlc yes --skip-cluster yes --writes N
 //                     --skip-nemesis yes --nemesis-seconds 10,30,120 --skip-checkers yes --skip-reports yes]
-// Prints figures; exits 0 when every part ran, 1 if one failed (e.g. no TLC),
-// 2 on wrong usage. Part 2 runs TLC for a few minutes; --skip-tlc yes skips it.
+// Prints figures as tables; exits 0 when every part ran, 1 if one failed (e.g.
+// no TLC), 2 on wrong usage. --json prints one JSON document on stdout
+// ({"command", "exitCode", "result"}: every table with its title, columns,
+// rows of the cells as printed, and notes) and the tables on stderr. Part 2
+// runs TLC for a few minutes; --skip-tlc yes skips it.
 // 1. Simulator: schedule steps per second (simulation, invariant checks and
 //    trace serialization included), trace events written per second (to
 //    files, with atomic rename), and the trace size per event, for 3 and 5
@@ -66,16 +69,32 @@ import { checkLinearizability, generatedHistory } from '../src/history/lineariza
 import { checkReportHtml } from '../src/report/check-report.js';
 import { validateTraceFile } from '../src/trace/validate.js';
 import { runTool } from '../src/cli/run-tool.js';
+import { reportJson, takeJsonFlag } from '../src/cli/output.js';
+import { Figures } from '../src/cli/figures.js';
+import { clip } from '../src/cli/clip.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
+takeJsonFlag();
+
+/** Every table the parts print, kept for --json. */
+const figures = new Figures();
 
 /** Returns the simulator's events per second for 3 servers. */
 function simulatorBench(values: Record<string, string | undefined>): number {
   const schedules = positiveInt('schedules', values.schedules, 20);
   const steps = positiveInt('steps', values.steps, 5000);
   const dir = makeTempDir('raft-bench-');
-  console.log(`node ${process.version}; ${schedules} schedules of ${steps} steps per cluster size`);
-  console.log('servers  steps/s    events/s(sim)  events/s(written)  bytes/event  events');
+  const row = figures.table(
+    `the simulator: node ${process.version}; ${schedules} schedules of ${steps} steps per cluster size`,
+    [
+      ['servers', 9],
+      ['steps/s', 11],
+      ['events/s(sim)', 15],
+      ['events/s(written)', 19],
+      ['bytes/event', 13],
+      ['events', 0],
+    ],
+  );
   let threeServers = 0;
   try {
     for (const nodes of [3, 5]) {
@@ -101,9 +120,14 @@ function simulatorBench(values: Record<string, string | undefined>): number {
       }
       const perSec = (n: number, ms: number) => Math.round((n * 1000) / ms).toLocaleString('en-US');
       if (nodes === 3) threeServers = (events * 1000) / simMs;
-      console.log(
-        `${String(nodes).padEnd(9)}${perSec(schedules * steps, simMs).padEnd(11)}${perSec(events, simMs).padEnd(15)}${perSec(events, simMs + writeMs).padEnd(19)}${String(Math.round(bytes / events)).padEnd(13)}${events}`,
-      );
+      row([
+        nodes,
+        perSec(schedules * steps, simMs),
+        perSec(events, simMs),
+        perSec(events, simMs + writeMs),
+        Math.round(bytes / events),
+        events,
+      ]);
     }
   } finally {
     removeTempDir(dir);
@@ -118,8 +142,13 @@ function simulatorBench(values: Record<string, string | undefined>): number {
  */
 function oracleCostBench(): void {
   const plans = Array.from({ length: 300 }, (_, k) => generateSchedule(1 + k));
-  console.log('\ncampaign oracles on 300 default schedules (seeds 1-300)');
-  console.log('oracles                         schedules/s  events/s   events    time vs plain');
+  const row = figures.table('campaign oracles on 300 default schedules (seeds 1-300)', [
+    ['oracles', 32],
+    ['schedules/s', 13],
+    ['events/s', 11],
+    ['events', 10],
+    ['time vs plain', 0],
+  ]);
   let plainMs = 0;
   for (const [name, options] of [
     ['none (plain run)', {}],
@@ -137,11 +166,13 @@ function oracleCostBench(): void {
     }
     const ms = performance.now() - t0;
     if (plainMs === 0) plainMs = ms;
-    console.log(
-      `${name.padEnd(32)}${String(Math.round((plans.length * 1000) / ms)).padEnd(13)}${Math.round((events * 1000) / ms)
-        .toLocaleString('en-US')
-        .padEnd(11)}${String(events).padEnd(10)}${(ms / plainMs).toFixed(2)}x`,
-    );
+    row([
+      name,
+      Math.round((plans.length * 1000) / ms),
+      Math.round((events * 1000) / ms).toLocaleString('en-US'),
+      events,
+      `${(ms / plainMs).toFixed(2)}x`,
+    ]);
   }
 }
 
@@ -152,8 +183,13 @@ function oracleCostBench(): void {
  */
 function traceSizeBench(): void {
   const dir = makeTempDir('raft-bench-size-');
-  console.log('\ntrace size by run length (3 servers, seed 1)');
-  console.log('steps     events    format 2 bytes/event  format 1 bytes/event (whole logs)  longest log');
+  const row = figures.table('trace size by run length (3 servers, seed 1)', [
+    ['steps', 10],
+    ['events', 10],
+    ['format 2 bytes/event', 22],
+    ['format 1 bytes/event (whole logs)', 35],
+    ['longest log', 0],
+  ]);
   try {
     for (const steps of [2_000, 20_000, 200_000]) {
       const path = join(dir, `size-${steps}.ndjson`);
@@ -183,9 +219,7 @@ function traceSizeBench(): void {
         v1Bytes += Buffer.byteLength(JSON.stringify({ ...rest, state: { ...fields, log } })) + 1;
       }
       const per = (n: number) => String(Math.round(n / run.events));
-      console.log(
-        `${String(steps).padEnd(10)}${String(run.events).padEnd(10)}${per(bytes).padEnd(22)}${(whole ? per(v1Bytes) : '(not rebuilt)').padEnd(35)}${longest}`,
-      );
+      row([steps, run.events, per(bytes), whole ? per(v1Bytes) : '(not rebuilt)', longest]);
     }
   } finally {
     removeTempDir(dir);
@@ -216,26 +250,39 @@ async function validationBench(): Promise<void> {
   const jar: TlcJar = await findTlcJar();
   const tlc = { java, jar };
   // TLA2TOOLS_JAR picks the TLC measured here, e.g. a current build to compare with the bundled 2.15.
-  console.log(
-    `\ntrace validation by ${tlcVersion(java, jar)} (${jar.source}): about 3 minutes; --skip-tlc yes skips it`,
-  );
+  const version = `${tlcVersion(java, jar)} (${jar.source})`;
   // JVM start-up and parsing of Raft.tla and RaftTrace.tla: a run with one
   // one-event trace, timed alone.
   const tiny = await checkTraces([traceOf(1, 1, 3)], { ...tlc, parallel: 1 });
   const startupMs = tiny.tlcMs / tiny.tlcRuns;
-  console.log(
-    `trace validation by TLC (${cpus().length} cores; one TLC run costs ${(startupMs / 1000).toFixed(2)} s before any event)`,
+  const print = figures.table(
+    `trace validation by ${version}: about 3 minutes; --skip-tlc yes skips it`,
+    [
+      ['workload', 25],
+      ['events', 9],
+      ['wall s', 8],
+      ['events/s', 10],
+      ['TLC runs', 10],
+      ['TLC s (sum)', 13],
+      ['start-up share', 0],
+    ],
+    [`${cpus().length} cores; one TLC run costs ${(startupMs / 1000).toFixed(2)} s before any event`],
   );
-  console.log('workload                 events   wall s  events/s  TLC runs  TLC s (sum)  start-up share');
   const row = async (label: string, traces: TraceInput[]) => {
     const report = await checkTraces(traces, tlc);
     const bad = report.verdicts.filter((v) => v.status !== 'accepted').length;
     if (bad) throw new Error(`${bad} benchmark trace(s) not accepted`);
     const events = traces.reduce((n, t) => n + (t.eventCount ?? 0), 0);
     const share = (report.tlcRuns * startupMs) / report.tlcMs;
-    console.log(
-      `${label.padEnd(25)}${String(events).padEnd(9)}${(report.wallMs / 1000).toFixed(1).padEnd(8)}${String(Math.round((events * 1000) / report.wallMs)).padEnd(10)}${String(report.tlcRuns).padEnd(10)}${(report.tlcMs / 1000).toFixed(1).padEnd(13)}${(share * 100).toFixed(0)}%`,
-    );
+    print([
+      label,
+      events,
+      (report.wallMs / 1000).toFixed(1),
+      Math.round((events * 1000) / report.wallMs),
+      report.tlcRuns,
+      (report.tlcMs / 1000).toFixed(1),
+      `${(share * 100).toFixed(0)}%`,
+    ]);
   };
   for (const n of [2500, 5000, 10000]) await row(`1 trace of ${n}`, [traceOf(7, n, 5)]);
   await row(
@@ -247,11 +294,15 @@ async function validationBench(): Promise<void> {
 /** Part 5: the in-process checker against TLC on the same traces, and the audit's pipeline per schedule. */
 async function checkersBench(): Promise<void> {
   const tlc = { java: findJava(), jar: await findTlcJar() };
-  console.log(
-    `\nthe two checkers of spec/Raft.tla on the same traces (${cpus().length} cores for TLC, one for the in-process checker); --skip-checkers yes skips it`,
-  );
-  console.log(
-    'workload                             events   in-process events/s (cold, warm)   TLC events/s (wall)   ratio (warm / TLC)',
+  const print = figures.table(
+    `the two checkers of spec/Raft.tla on the same traces (${cpus().length} cores for TLC, one for the in-process checker); --skip-checkers yes skips it`,
+    [
+      ['workload', 37],
+      ['events', 9],
+      ['in-process events/s (cold, warm)', 35],
+      ['TLC events/s (wall)', 22],
+      ['ratio (warm / TLC)', 0],
+    ],
   );
   const row = async (label: string, traces: TraceInput[]) => {
     const events = traces.reduce((n, t) => n + (t.eventCount ?? 0), 0);
@@ -267,9 +318,13 @@ async function checkersBench(): Promise<void> {
     if (report.verdicts.some((v) => v.status !== 'accepted')) throw new Error('TLC did not accept a benchmark trace');
     const tlcRate = (events * 1000) / report.wallMs;
     const warm = Math.max(...rates.slice(1));
-    console.log(
-      `${label.padEnd(37)}${String(events).padEnd(9)}${`${Math.round(rates[0]!)}, ${Math.round(warm)}`.padEnd(35)}${String(Math.round(tlcRate)).padEnd(22)}${(warm / tlcRate).toFixed(0)}x`,
-    );
+    print([
+      label,
+      events,
+      `${Math.round(rates[0]!)}, ${Math.round(warm)}`,
+      Math.round(tlcRate),
+      `${(warm / tlcRate).toFixed(0)}x`,
+    ]);
   };
   await row('1 trace of 10,000 events', [traceOf(7, 10_000, 5)]);
   const audit: TraceInput[] = [];
@@ -292,7 +347,7 @@ async function checkersBench(): Promise<void> {
       throw new Error(`seed ${seed} rejected`);
   }
   const s = (performance.now() - t0) / 1000;
-  console.log(
+  figures.note(
     `audit screening on one core: ${n} schedules (${events} events) in ${s.toFixed(1)} s = ${(n / s).toFixed(0)} schedules/s, ${Math.round(events / s)} events/s`,
   );
 }
@@ -335,13 +390,21 @@ function fsyncMicroseconds(): number {
 
 /** Committed writes per second and commit latency on a real 3-server cluster, with and without fsync. */
 async function realClusterBench(writes: number, simEventsPerSecond: number): Promise<void> {
-  console.log(
-    `\nreal cluster: 3 server processes on 127.0.0.1, ${writes} writes per row (client send to answer after commit and apply)`,
+  const row = figures.table(
+    `real cluster: 3 server processes on 127.0.0.1, ${writes} writes per row (client send to answer after commit and apply)`,
+    [
+      ['fsync', 7],
+      ['clients', 9],
+      ['writes/s', 10],
+      ['median ms', 11],
+      ['p99 ms', 8],
+      ['trace events/s (all servers)', 30],
+      ['simulator events/s ÷ real', 0],
+    ],
+    [
+      `fsync on this machine's temp dir: ${fsyncMicroseconds().toFixed(0)} µs per 100-byte append + fsync (median of 500)`,
+    ],
   );
-  console.log(
-    `fsync on this machine's temp dir: ${fsyncMicroseconds().toFixed(0)} µs per 100-byte append + fsync (median of 500)`,
-  );
-  console.log('fsync  clients  writes/s  median ms  p99 ms  trace events/s (all servers)  simulator events/s ÷ real');
   for (const fsync of [true, false]) {
     const dir = makeTempDir('raft-bench-cluster-');
     const cluster = await LocalCluster.create({ dir, servers: 3, fsync });
@@ -372,13 +435,15 @@ async function realClusterBench(writes: number, simEventsPerSecond: number): Pro
         const events = traceLines(cluster) - linesBefore;
         latencies.sort((a, b) => a - b);
         const eventsPerSecond = events / seconds;
-        console.log(
-          `${(fsync ? 'on' : 'off').padEnd(7)}${String(clients).padEnd(9)}${Math.round(writes / seconds)
-            .toLocaleString('en-US')
-            .padEnd(
-              10,
-            )}${percentile(latencies, 50).toFixed(1).padEnd(11)}${percentile(latencies, 99).toFixed(1).padEnd(8)}${Math.round(eventsPerSecond).toLocaleString('en-US').padEnd(30)}${(simEventsPerSecond / eventsPerSecond).toFixed(0)}x`,
-        );
+        row([
+          fsync ? 'on' : 'off',
+          clients,
+          Math.round(writes / seconds).toLocaleString('en-US'),
+          percentile(latencies, 50).toFixed(1),
+          percentile(latencies, 99).toFixed(1),
+          Math.round(eventsPerSecond).toLocaleString('en-US'),
+          `${(simEventsPerSecond / eventsPerSecond).toFixed(0)}x`,
+        ]);
       }
     } finally {
       await cluster.stopAll();
@@ -388,12 +453,23 @@ async function realClusterBench(writes: number, simEventsPerSecond: number): Pro
 }
 
 async function nemesisBench(secondsList: number[]): Promise<void> {
-  console.log(
-    "\nthe nemesis: real 3-server clusters under seed 1's fault schedule, judged by merge, TLC and linearizability",
-  );
   const java = findJava();
   const jar = await findTlcJar();
-  console.log('run s  events  events/s  ops  max log  merge ms/10k ev  TLC s  TLC ev/s  lin ms/1k ops  verdict');
+  const row = figures.table(
+    "the nemesis: real 3-server clusters under seed 1's fault schedule, judged by merge, TLC and linearizability",
+    [
+      ['run s', 7],
+      ['events', 8],
+      ['events/s', 10],
+      ['ops', 6],
+      ['max log', 9],
+      ['merge ms/10k ev', 17],
+      ['TLC s', 7],
+      ['TLC ev/s', 10],
+      ['lin ms/1k ops', 15],
+      ['verdict', 0],
+    ],
+  );
   for (const seconds of secondsList) {
     const dir = makeTempDir('raft-bench-nemesis-');
     try {
@@ -406,29 +482,50 @@ async function nemesisBench(secondsList: number[]): Promise<void> {
         }
       }
       const ev = r.traces.events;
-      console.log(
-        `${String(seconds).padStart(5)}  ${String(ev).padStart(6)}  ${(ev / seconds).toFixed(0).padStart(8)}  ${String(r.linearizability.operations).padStart(4)}  ${String(maxLog).padStart(7)}  ${(ev ? (r.traces.mergeMs / ev) * 10_000 : 0).toFixed(0).padStart(15)}  ${(r.tlc.ms / 1000).toFixed(1).padStart(5)}  ${(r.tlc.ms ? ev / (r.tlc.ms / 1000) : 0).toFixed(0).padStart(8)}  ${(r.linearizability.operations ? (r.linearizability.ms / r.linearizability.operations) * 1000 : 0).toFixed(2).padStart(13)}  ${r.verdict}${r.findings.length ? `: ${r.findings[0]!.what.slice(0, 80)}` : ''}`,
-      );
+      row([
+        seconds,
+        ev,
+        (ev / seconds).toFixed(0),
+        r.linearizability.operations,
+        maxLog,
+        (ev ? (r.traces.mergeMs / ev) * 10_000 : 0).toFixed(0),
+        (r.tlc.ms / 1000).toFixed(1),
+        (r.tlc.ms ? ev / (r.tlc.ms / 1000) : 0).toFixed(0),
+        (r.linearizability.operations ? (r.linearizability.ms / r.linearizability.operations) * 1000 : 0).toFixed(2),
+        `${r.verdict}${r.findings.length ? `: ${clip(r.findings[0]!.what, 80)}` : ''}`,
+      ]);
     } finally {
       removeTempDir(dir);
     }
   }
-  console.log('linearizability alone, generated linearizable histories (3 keys, 5 clients, 1 write in 20 unanswered):');
-  console.log('operations  ms      ms per 1,000 operations');
+  const lin = figures.table(
+    'linearizability alone, generated linearizable histories (3 keys, 5 clients, 1 write in 20 unanswered)',
+    [
+      ['operations', 12],
+      ['ms', 8],
+      ['ms per 1,000 operations', 0],
+    ],
+  );
   for (const n of [1000, 10_000, 100_000]) {
     const h = generatedHistory(n, 3, 5, n);
     const t0 = performance.now();
     const verdict = checkLinearizability(h);
     const ms = performance.now() - t0;
     if (!verdict.linearizable) throw new Error('internal: a generated history came out not linearizable');
-    console.log(`${String(n).padStart(10)}  ${ms.toFixed(1).padStart(6)}  ${((ms / n) * 1000).toFixed(2)}`);
+    lin([n, ms.toFixed(1), ((ms / n) * 1000).toFixed(2)]);
   }
 }
 
+/** Debian's chromium, headless, driven by playwright-core (which downloads nothing); null when it is not installed. */
+async function chromiumIfPresent(path: string) {
+  if (!existsSync(path)) return null;
+  const { chromium } = await import('playwright-core');
+  const args = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run'];
+  args.push('--disable-background-networking', '--disable-component-update', '--disable-sync');
+  return chromium.launch({ executablePath: path, args });
+}
+
 async function reportsBench(): Promise<void> {
-  console.log(
-    '\nthe HTML report of one long rejected trace (in-process diagnosis, no TLC); --skip-reports yes skips it',
-  );
   const run = runSchedule(generateSchedule(7, { minSteps: 100_000, maxSteps: 100_000, clusterSizes: [3] }));
   const lines = run.trace.trimEnd().split('\n');
   let k = Math.floor(lines.length * 0.9);
@@ -444,29 +541,24 @@ async function reportsBench(): Promise<void> {
     if (!trace.ok) throw new Error('the long trace is malformed');
     const verdict = checkTraceInProcess({ file, ...trace.trace });
     if (verdict.status !== 'rejected') throw new Error(`the changed trace was not rejected (${verdict.status})`);
-    console.log(
-      `  ${verdict.events.toLocaleString('en-US')} events, rejected at event ${verdict.diagnosis.event.i} (${verdict.diagnosis.kind})`,
-    );
+    const about = `${verdict.events.toLocaleString('en-US')} events, rejected at event ${verdict.diagnosis.event.i} (${verdict.diagnosis.kind})`;
     const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
-    const browser = existsSync(chromiumPath)
-      ? await (
-          await import('playwright-core')
-        ).chromium.launch({
-          executablePath: chromiumPath,
-          args: [
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-quic',
-            '--no-first-run',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-          ],
-        })
-      : null;
-    if (!browser) console.log(`  no chromium at ${chromiumPath} (make browser installs it): page build and size only`);
+    const browser = await chromiumIfPresent(chromiumPath);
+    const row = figures.table(
+      'the HTML report of one long rejected trace (in-process diagnosis, no TLC); --skip-reports yes skips it',
+      [
+        ['window (events)', 18],
+        ['build (s)', 12],
+        ['page (MB)', 12],
+        ['open to drawn (s)', 20],
+        ['click to state (s)', 0],
+      ],
+      [
+        about,
+        ...(browser ? [] : [`no chromium at ${chromiumPath} (make browser installs it): page build and size only`]),
+      ],
+    );
     try {
-      console.log('  window (events)   build (s)   page (MB)   open to drawn (s)   click to state (s)');
       for (const window of [1000, 4000, 20_000]) {
         const t0 = performance.now();
         const html = checkReportHtml({
@@ -504,9 +596,7 @@ async function reportsBench(): Promise<void> {
           click = ((performance.now() - t2) / 1000).toFixed(2);
           await tab.close();
         }
-        console.log(
-          `  ${String(window).padStart(15)}   ${build.toFixed(2).padStart(9)}   ${(html.length / 1e6).toFixed(1).padStart(9)}   ${open.padStart(17)}   ${click.padStart(18)}`,
-        );
+        row([window, build.toFixed(2), (html.length / 1e6).toFixed(1), open, click]);
       }
     } finally {
       await browser?.close();
@@ -516,7 +606,7 @@ async function reportsBench(): Promise<void> {
   }
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const { values } = parse(process.argv.slice(2), [
     'schedules',
     'steps',
@@ -529,21 +619,22 @@ async function main(): Promise<void> {
     'skip-reports',
   ]);
   const writes = positiveInt('writes', values.writes, 2000);
+  // Checked before any part runs: a typo must not cost the parts before it.
+  const nemesisSeconds = (values['nemesis-seconds'] ?? '10,30,120')
+    .split(',')
+    .map((x) => positiveInt('nemesis-seconds', x.trim(), 0));
+  if (nemesisSeconds.some((x) => x < 3))
+    throw new UsageError('--nemesis-seconds takes run lengths of at least 3 s, e.g. 10,30,120');
   const simEventsPerSecond = simulatorBench(values);
   oracleCostBench();
   traceSizeBench();
   if (values['skip-cluster'] !== 'yes') await realClusterBench(writes, simEventsPerSecond);
   if (values['skip-tlc'] !== 'yes') await validationBench();
-  if (values['skip-nemesis'] !== 'yes') {
-    const list = (values['nemesis-seconds'] ?? '10,30,120')
-      .split(',')
-      .map((x) => positiveInt('nemesis-seconds', x.trim(), 0));
-    if (list.some((x) => x < 3))
-      throw new UsageError('--nemesis-seconds takes run lengths of at least 3 s, e.g. 10,30,120');
-    await nemesisBench(list);
-  }
+  if (values['skip-nemesis'] !== 'yes') await nemesisBench(nemesisSeconds);
   if (values['skip-checkers'] !== 'yes') await checkersBench();
   if (values['skip-reports'] !== 'yes') await reportsBench();
+  reportJson({ tables: figures.tables });
+  return 0;
 }
 
 runTool('bench', main);

@@ -50,6 +50,6 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     json: true,
   },
   kv: { tool: 'kv', says: "put and get a key through a running cluster's client API", json: true },
-  bench: { tool: 'bench', says: 'throughput and time figures of the simulator, TLC and the checkers', json: false },
+  bench: { tool: 'bench', says: 'throughput and time figures of the simulator, TLC and the checkers', json: true },
   'setup-tlc': { tool: 'setup-tlc', says: 'obtain TLC and say which one is in use', json: false },
 };

@@ -73,6 +73,25 @@ describe('--json', { timeout: 180_000 }, () => {
     expect(soak).toMatchObject({ command: 'soak', exitCode: 0, result: { verdict: 'clean', schedules: 3 } });
   });
 
+  it('bench: each table with its title, columns and rows, the tables themselves on stderr', () => {
+    const skip = ['tlc', 'cluster', 'nemesis', 'checkers', 'reports'].flatMap((p) => [`--skip-${p}`, 'yes']);
+    const r = raftTla(['bench', '--json', '--schedules', '2', '--steps', '300', ...skip]);
+    const doc = documentOf(r);
+    expect(doc.exitCode).toBe(0);
+    const tables = (doc.result as { tables: Array<{ title: string; columns: string[]; rows: string[][] }> }).tables;
+    expect(tables.map((t) => t.title.split(':')[0])).toEqual([
+      'the simulator',
+      'campaign oracles on 300 default schedules (seeds 1-300)',
+      'trace size by run length (3 servers, seed 1)',
+    ]);
+    for (const t of tables) {
+      expect(t.rows.length).toBeGreaterThan(1);
+      for (const row of t.rows) expect(row).toHaveLength(t.columns.length);
+      // What people read is the same table, on stderr.
+      expect(r.stderr).toContain(t.title);
+    }
+  });
+
   it('wrong usage: the error in the document, one line on stderr, exit 2', () => {
     const r = raftTla(['check', '--json', '--checker', 'oracle', 'x.ndjson']);
     expect(documentOf(r)).toEqual({
