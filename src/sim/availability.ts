@@ -50,17 +50,8 @@ export class TickTally {
   }
 }
 
-/** Availability over many schedules: sums, and the worst. */
-export interface AvailabilitySummary {
-  readonly schedules: number;
-  readonly ticks: number;
-  readonly unavailableTicks: number;
-  readonly windows: number;
-  readonly longestWindow: number;
-  readonly elections: number;
-  readonly highestTerm: number;
-  readonly requests: { readonly accepted: number; readonly refused: number };
-}
+/** Availability over many schedules: sums, and the worst window and the highest term. */
+export type AvailabilitySummary = SimAvailability & { readonly schedules: number };
 
 /** The summary of schedules' availabilities (or of several summaries: a summary is one too, with its schedules). */
 export function summarizeAvailability(

@@ -153,18 +153,23 @@ describe('the diagnosis beside the diagram, in a browser', () => {
   });
 });
 
+/** A long run of 3 servers whose last server event is made wrong (its term), so that its page opens there: the trace file. */
+function longRunMadeWrongAtItsEnd(seed: number, steps: number): string {
+  const text = runSchedule(generateSchedule(seed, { clusterSizes: [3], minSteps: steps, maxSteps: steps })).trace;
+  const lines = text.trimEnd().split('\n');
+  let last = lines.length - 1;
+  while (!lines[last]!.includes('"state"')) last--;
+  const e = JSON.parse(lines[last]!);
+  e.state.term += 7;
+  lines[last] = JSON.stringify(e);
+  const file = join(mkdtempSync(join(tmpdir(), 'long-run-')), 'long.ndjson');
+  writeFileSync(file, lines.join('\n') + '\n');
+  return file;
+}
+
 describe('the state panel of a long run, in a browser', () => {
   it('shows a long log compactly: its last entries and the changed ones, the rest folded, each entry once', async () => {
-    // A long run whose last server event is made wrong (its term), so that the page opens there.
-    const text = runSchedule(generateSchedule(3, { clusterSizes: [3], minSteps: 1500, maxSteps: 1500 })).trace;
-    const lines = text.trimEnd().split('\n');
-    let last = lines.length - 1;
-    while (!lines[last]!.includes('"state"')) last--;
-    const e = JSON.parse(lines[last]!);
-    e.state.term += 7;
-    lines[last] = JSON.stringify(e);
-    const file = join(mkdtempSync(join(tmpdir(), 'long-log-')), 'long.ndjson');
-    writeFileSync(file, lines.join('\n') + '\n');
+    const file = longRunMadeWrongAtItsEnd(3, 1500);
     const run = checkTraces([file]);
     expect(run.status, run.output).toBe(1);
     const p = await openReport(browser(), run.html);
@@ -203,16 +208,8 @@ describe('the state panel of a long run, in a browser', () => {
 
 describe('messages sent before the window of a long run, in a browser', () => {
   it('are short stubs into their receipt, not lines across the window, and the legend says so', async () => {
-    // A long run whose last server event is made wrong, drawn in a window of 150 events that opens mid-run.
-    const text = runSchedule(generateSchedule(5, { clusterSizes: [3], minSteps: 800, maxSteps: 800 })).trace;
-    const lines = text.trimEnd().split('\n');
-    let last = lines.length - 1;
-    while (!lines[last]!.includes('"state"')) last--;
-    const e = JSON.parse(lines[last]!);
-    e.state.term += 7;
-    lines[last] = JSON.stringify(e);
-    const file = join(mkdtempSync(join(tmpdir(), 'stubs-')), 'long.ndjson');
-    writeFileSync(file, lines.join('\n') + '\n');
+    // Drawn in a window of 150 events, which opens mid-run.
+    const file = longRunMadeWrongAtItsEnd(5, 800);
     const run = checkTraces(['--checker', 'in-process', '--window', '150', file]);
     expect(run.status, run.output).toBe(1);
     const p = await openReport(browser(), run.html);
