@@ -72,6 +72,13 @@ function where(v: TraceVerdict): string {
   return '';
 }
 
+/** Who judged, in a few words: TLC, the in-process checker, or both. */
+function judgeOf(tool: string): string {
+  const tlc = tool.includes('TLC');
+  const inProcess = tool.includes('in-process');
+  return tlc && inProcess ? 'TLC and the in-process checker' : inProcess ? 'the in-process checker' : 'TLC';
+}
+
 export function checkReportHtml(input: CheckPageInput): string {
   const s = input.summary;
   const diagrams: DiagramData[] = [];
@@ -102,7 +109,7 @@ export function checkReportHtml(input: CheckPageInput): string {
 
   const allAccepted = s.accepted === s.traces;
   const verdictLine = allAccepted
-    ? `<p class="verdict-line pass">All ${s.traces} trace(s) accepted by TLC.</p>`
+    ? `<p class="verdict-line pass">All ${s.traces} trace(s) accepted by ${esc(judgeOf(s.tool))}.</p>`
     : `<p class="verdict-line fail">${s.rejected} rejected, ${s.errors} not checked, ${s.accepted} accepted, of ${s.traces} trace(s).</p>`;
   const rows = input.verdicts.map((v, k) => [
     cell(k + 1, k + 1, 'num'),
@@ -113,7 +120,7 @@ export function checkReportHtml(input: CheckPageInput): string {
     cell(where(v), where(v)),
   ]);
   const body = [
-    `<h1>Trace validation by TLC</h1>`,
+    `<h1>Trace validation by ${esc(judgeOf(s.tool))}</h1>`,
     verdictLine,
     `<dl class="summary">`,
     `<dt>checker</dt><dd>${esc(s.tool)}</dd>`,
@@ -133,7 +140,7 @@ export function checkReportHtml(input: CheckPageInput): string {
   if (diagrams.length > 0 || omitted.length > 0) {
     body.push(`<h2>Rejected traces</h2>`);
     body.push(
-      `<p>One lane per server; time runs to the right. The failing event is ringed in red, with TLC's diagnosis below the diagram.</p>`,
+      `<p>One lane per server; time runs to the right. The failing event is ringed in red, with the diagnosis below the diagram.</p>`,
     );
     diagrams.forEach((d, n) => {
       const v = drawn.get(d.id)!;
