@@ -1,6 +1,7 @@
-// Benchmark (not a test), in six parts.
+// Benchmark (not a test), in seven parts.
 //   npm run bench [-- --schedules N --steps N --skip-tlc yes --skip-cluster yes --writes N
-//                     --skip-nemesis yes --nemesis-seconds 10,30,120 --skip-checkers yes --skip-reports yes]
+//                     --skip-nemesis yes --nemesis-seconds 10,30,120 --skip-checkers yes --skip-reports yes
+//                     --skip-availability yes --availability-seconds S]
 // Prints figures as tables; exits 0 when every part ran, 1 if one failed (e.g.
 // no TLC), 2 on wrong usage. --json prints one JSON document on stdout
 // ({"command", "exitCode", "result"}: every table with its title, columns,
@@ -44,6 +45,12 @@
 //    note when absent) the time from opening the file to the drawn diagram
 //    and from a click on the failing event to its state panel.
 //    --skip-reports yes skips it.
+// 7. Availability under the attacks PreVote and CheckQuorum guard against
+//    (cluster-check --attack): one real 3-server run per attack, of
+//    --availability-seconds (default 60), with elections won and started,
+//    the highest term, the stretches of 1 s or more without an answer, and
+//    the clients' p99 latency. The guards are not in the implementation yet:
+//    these are the figures without them. --skip-availability yes skips it.
 
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -65,6 +72,7 @@ import { checkTraceInProcess } from '../src/check/in-process-checker.js';
 import { CAMPAIGN_RUN } from '../src/audit/campaign.js';
 import { makeTempDir, removeTempDir } from '../src/files/cleanup.js';
 import { runClusterCheck } from '../src/nemesis/run.js';
+import { ATTACKS, attackSchedule } from '../src/nemesis/faults.js';
 import { checkLinearizability, generatedHistory } from '../src/history/linearizability.js';
 import { checkReportHtml } from '../src/report/check-report.js';
 import { validateTraceFile } from '../src/trace/validate.js';
@@ -606,8 +614,48 @@ async function reportsBench(): Promise<void> {
   }
 }
 
+/** Part 7: one real run per availability attack, judged like cluster-check, its availability figures in a row. */
+async function availabilityBench(seconds: number): Promise<void> {
+  const tlc = { java: findJava(), jar: await findTlcJar() };
+  const row = figures.table(
+    `availability under attack: 3 real servers, ${seconds} s each (cluster-check --attack); without PreVote and CheckQuorum, which the implementation does not have yet`,
+    [
+      ['attack', 20],
+      ['elections won/started', 23],
+      ['highest term', 14],
+      ['no answer >= 1 s', 18],
+      ['longest s', 11],
+      ['answered', 10],
+      ['p99 ms', 8],
+      ['verdict', 0],
+    ],
+  );
+  for (const attack of ATTACKS) {
+    const dir = makeTempDir('raft-bench-attack-');
+    try {
+      const faults = attackSchedule(attack, 1, seconds, 3);
+      const r = await runClusterCheck({ dir, servers: 3, seconds, seed: 1, faults, tlc });
+      const a = r.availability;
+      row([
+        attack,
+        `${a.elections ?? '-'}/${a.electionsStarted ?? '-'}`,
+        a.highestTerm ?? '-',
+        `${a.unavailable.count} (${(a.unavailable.totalMs / 1000).toFixed(1)} s)`,
+        (a.unavailable.longestMs / 1000).toFixed(1),
+        a.commands.answered,
+        a.commands.p99Ms === null ? '-' : Math.round(a.commands.p99Ms),
+        r.verdict,
+      ]);
+    } finally {
+      removeTempDir(dir);
+    }
+  }
+}
+
 async function main(): Promise<number> {
   const { values } = parse(process.argv.slice(2), [
+    'skip-availability',
+    'availability-seconds',
     'schedules',
     'steps',
     'skip-tlc',
@@ -625,6 +673,8 @@ async function main(): Promise<number> {
     .map((x) => positiveInt('nemesis-seconds', x.trim(), 0));
   if (nemesisSeconds.some((x) => x < 3))
     throw new UsageError('--nemesis-seconds takes run lengths of at least 3 s, e.g. 10,30,120');
+  const attackSeconds = positiveInt('availability-seconds', values['availability-seconds'], 60);
+  if (attackSeconds < 10) throw new UsageError('--availability-seconds takes at least 10');
   const simEventsPerSecond = simulatorBench(values);
   oracleCostBench();
   traceSizeBench();
@@ -633,6 +683,7 @@ async function main(): Promise<number> {
   if (values['skip-nemesis'] !== 'yes') await nemesisBench(nemesisSeconds);
   if (values['skip-checkers'] !== 'yes') await checkersBench();
   if (values['skip-reports'] !== 'yes') await reportsBench();
+  if (values['skip-availability'] !== 'yes') await availabilityBench(attackSeconds);
   reportJson({ tables: figures.tables });
   return 0;
 }

@@ -5,7 +5,13 @@
 //   npx tsx tools/cluster-check.ts [--seconds S (30)] [--servers 3|5 (3)] [--seed N (1)]
 //                                  [--clients N (3)] [--keys N (3)] [--out DIR (traces/cluster-check)]
 //                                  [--faults FILE (replay a run's faults.json)]
+//                                  [--attack isolated-follower|isolated-leader|flapping-follower]
 //                                  [--lose-unsynced] [--no-fsync] [--disk-faults none|files|all]
+// --attack replaces the drawn schedule with one aimed at availability, from
+// 2 s into the load to the calm end: a follower cut off throughout
+// (isolated-follower), the leader cut off from the majority while clients
+// keep reaching it (isolated-leader), or a follower cut off for 0.4 s in
+// every 1.2 s (flapping-follower); the availability lines say what it cost.
 // --lose-unsynced makes a SIGKILL lose what a server wrote to its log and did
 // not sync yet (as a power cut would); --no-fsync makes the servers never
 // sync, which with --lose-unsynced loses acknowledged state: the oracles
@@ -31,7 +37,14 @@
 // verdict says which); 2 on wrong usage. --help prints this text.
 import { readFileSync } from 'node:fs';
 import { exitOnHelp, parse, positiveInt, UsageError } from '../src/cli/options.js';
-import { parseFaultSchedule, type DiskFaults, type FaultSchedule } from '../src/nemesis/faults.js';
+import {
+  ATTACKS,
+  attackSchedule,
+  parseFaultSchedule,
+  type Attack,
+  type DiskFaults,
+  type FaultSchedule,
+} from '../src/nemesis/faults.js';
 import { checkRunFolder, formatClusterReport, runClusterCheck } from '../src/nemesis/run.js';
 import { findJava, findTlcJar } from '../src/tlc/jar.js';
 import { writeClusterReportPage } from '../src/report/cluster-report.js';
@@ -55,6 +68,22 @@ function diskFaultsFlag(values: Record<string, string | undefined>, loseUnsynced
   return d as DiskFaults;
 }
 
+/** The schedule of --attack NAME, or undefined without it. */
+function attackFlag(
+  values: Record<string, string | undefined>,
+  seed: number,
+  seconds: number,
+  servers: number,
+): FaultSchedule | undefined {
+  const a = values.attack;
+  if (a === undefined) return undefined;
+  if (!ATTACKS.includes(a as Attack))
+    throw new UsageError(`--attack must be one of ${ATTACKS.join(', ')}, got ${JSON.stringify(a)}`);
+  if (values.faults) throw new UsageError('give --attack or --faults, not both');
+  if (values['disk-faults']) throw new UsageError('--attack has no disk faults; leave --disk-faults out');
+  return attackSchedule(a as Attack, seed, seconds, servers);
+}
+
 /** The schedule of a --faults file, or undefined; its seconds, servers and seed are not to be given again. */
 function faultsFile(values: Record<string, string | undefined>): FaultSchedule | undefined {
   if (!values.faults) return undefined;
@@ -75,17 +104,30 @@ function faultsFile(values: Record<string, string | undefined>): FaultSchedule |
 async function main(): Promise<number> {
   const { values, positionals } = parse(
     process.argv.slice(2),
-    ['seconds', 'servers', 'seed', 'clients', 'keys', 'out', 'faults', 'lose-unsynced', 'no-fsync', 'disk-faults'],
+    [
+      'seconds',
+      'servers',
+      'seed',
+      'clients',
+      'keys',
+      'out',
+      'faults',
+      'attack',
+      'lose-unsynced',
+      'no-fsync',
+      'disk-faults',
+    ],
     ['lose-unsynced', 'no-fsync'],
   );
   const fsync = values['no-fsync'] !== 'true';
   const loseUnsynced = values['lose-unsynced'] === 'true';
   if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   const diskFaults = diskFaultsFlag(values, loseUnsynced);
-  const faults = faultsFile(values);
-  const seconds = faults?.seconds ?? positiveInt('seconds', values.seconds, 30);
-  const servers = faults?.servers ?? positiveInt('servers', values.servers, 3);
-  const seed = faults?.seed ?? positiveInt('seed', values.seed, 1);
+  const file = faultsFile(values);
+  const seconds = file?.seconds ?? positiveInt('seconds', values.seconds, 30);
+  const servers = file?.servers ?? positiveInt('servers', values.servers, 3);
+  const seed = file?.seed ?? positiveInt('seed', values.seed, 1);
+  const faults = file ?? attackFlag(values, seed, seconds, servers);
   if (servers !== 3 && servers !== 5)
     throw new UsageError(
       `--servers must be 3 or 5 (the cluster sizes the trace checker's spec models), got ${servers}`,
@@ -103,6 +145,7 @@ async function main(): Promise<number> {
     ...(loseUnsynced ? ['--lose-unsynced'] : []),
     ...(fsync ? [] : ['--no-fsync']),
     ...(diskFaults && !values.faults ? [`--disk-faults ${diskFaults}`] : []),
+    ...(values.attack ? [`--attack ${values.attack}`] : []),
   ].join(' ');
   const java = findJava();
   const jar = await findTlcJar({ log: (s) => console.log(s) });

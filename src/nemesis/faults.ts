@@ -42,7 +42,7 @@ export type Fault =
       readonly at: number;
       readonly kind: 'partition';
       readonly shape: string;
-      readonly cut: ReadonlyArray<readonly [ServerId, ServerId]> | 'leader';
+      readonly cut: ReadonlyArray<readonly [ServerId, ServerId]> | 'leader' | 'follower';
       readonly healAfter: number;
     }
   | {
@@ -197,6 +197,41 @@ export function generateFaults(
   return { seed, seconds, servers, faults };
 }
 
+/** The attacks aimed at availability (cluster-check --attack): what PreVote and CheckQuorum guard against. */
+export const ATTACKS = ['isolated-follower', 'isolated-leader', 'flapping-follower'] as const;
+export type Attack = (typeof ATTACKS)[number];
+
+/**
+ * A fixed schedule for one attack, from 2 s into the load to the calm end:
+ * isolated-follower cuts one follower off for the whole stretch and heals it
+ * (it keeps timing out and raising its term meanwhile: without PreVote, its
+ * return deposes the leader); isolated-leader cuts the leader off from the
+ * majority while clients keep reaching it (without CheckQuorum it stays
+ * leader of nothing); flapping-follower cuts a follower off for 0.4 s in
+ * every 1.2 s (each cut about one election timeout).
+ */
+export function attackSchedule(attack: Attack, seed: number, seconds: number, servers: number): FaultSchedule {
+  const from = 2000;
+  const end = seconds * 1000 - CALM_MS;
+  if (end - from < 1000)
+    throw new FaultScheduleError(`--attack ${attack} needs at least ${(from + 1000 + CALM_MS) / 1000} s of load`);
+  const faults: Fault[] = [];
+  if (attack === 'flapping-follower') {
+    for (let t = from; t + 400 <= end; t += 1200)
+      faults.push({
+        at: t,
+        kind: 'partition',
+        shape: 'isolate a follower (flapping)',
+        cut: 'follower',
+        healAfter: 400,
+      });
+  } else {
+    const cut = attack === 'isolated-follower' ? 'follower' : 'leader';
+    faults.push({ at: from, kind: 'partition', shape: `isolate the ${cut}`, cut, healAfter: end - from });
+  }
+  return { seed, seconds, servers, faults };
+}
+
 /** One line saying what a fault does. */
 export function describeFault(f: Fault): string {
   const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -272,8 +307,8 @@ class ScheduleFields {
   private partition(at: string, x: Record<string, unknown>): void {
     this.time(`${at}.healAfter`, x.healAfter);
     if (typeof x.shape !== 'string') this.fail(`${at}.shape`, 'must be a string');
-    if (x.cut === 'leader') return;
-    if (!Array.isArray(x.cut)) this.fail(`${at}.cut`, 'must be "leader" or a list of [from, to] links');
+    if (x.cut === 'leader' || x.cut === 'follower') return;
+    if (!Array.isArray(x.cut)) this.fail(`${at}.cut`, 'must be "leader", "follower" or a list of [from, to] links');
     (x.cut as unknown[]).forEach((l, j) => {
       const ids = this.ids;
       if (!Array.isArray(l) || l.length !== 2 || !ids.includes(l[0]) || !ids.includes(l[1]) || l[0] === l[1])

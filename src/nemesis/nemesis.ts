@@ -108,6 +108,24 @@ export class Nemesis {
     };
   }
 
+  /** The links a partition cuts: as listed, or around the server that leads (or the first that follows) when it strikes. */
+  private async resolveCut(
+    cut: Extract<Fault, { kind: 'partition' }>['cut'],
+    shape: string,
+  ): Promise<{ cut: ReadonlyArray<readonly [ServerId, ServerId]>; shape: string }> {
+    if (cut === 'leader') {
+      const { id, why } = await this.resolve('leader');
+      return { cut: between([id], this.cluster.ids), shape: `isolate ${id}${why}` };
+    }
+    if (cut === 'follower') {
+      // The first live server by id that does not lead: the same one each time while the leader stays.
+      const leader = (await this.resolve('leader')).id;
+      const id = this.cluster.ids.find((x) => x !== leader && !this.killed.has(x)) ?? this.cluster.ids[0]!;
+      return { cut: between([id], this.cluster.ids), shape: `${shape}: ${id}` };
+    }
+    return { cut, shape };
+  }
+
   private async strike(f: Fault): Promise<void> {
     if (this.stopped) return;
     switch (f.kind) {
@@ -137,13 +155,7 @@ export class Nemesis {
         return;
       }
       case 'partition': {
-        let cut = f.cut;
-        let shape = f.shape;
-        if (cut === 'leader') {
-          const { id, why } = await this.resolve('leader');
-          shape = `isolate ${id}${why}`;
-          cut = between([id], this.cluster.ids);
-        }
+        const { cut, shape } = await this.resolveCut(f.cut, f.shape);
         this.proxy.healAll();
         for (const [from, to] of cut) this.proxy.setLink(from, to, { ...HEALTHY, cut: true });
         this.note('partition', `partition: ${shape}`, { links: cut });

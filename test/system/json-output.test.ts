@@ -74,7 +74,10 @@ describe('--json', { timeout: 180_000 }, () => {
   });
 
   it('bench: each table with its title, columns and rows, the tables themselves on stderr', () => {
-    const skip = ['tlc', 'cluster', 'nemesis', 'checkers', 'reports'].flatMap((p) => [`--skip-${p}`, 'yes']);
+    const skip = ['tlc', 'cluster', 'nemesis', 'checkers', 'reports', 'availability'].flatMap((p) => [
+      `--skip-${p}`,
+      'yes',
+    ]);
     const r = raftTla(['bench', '--json', '--schedules', '2', '--steps', '300', ...skip]);
     const doc = documentOf(r);
     expect(doc.exitCode).toBe(0);

@@ -10,7 +10,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadServerMutants, mutantProblem } from '../../src/audit/mutants.js';
 import { makeTempDir, removeTempDir } from '../../src/files/cleanup.js';
-import { CALM_MS, generateFaults, parseFaultSchedule, FaultScheduleError } from '../../src/nemesis/faults.js';
+import {
+  attackSchedule,
+  CALM_MS,
+  generateFaults,
+  parseFaultSchedule,
+  FaultScheduleError,
+} from '../../src/nemesis/faults.js';
 import { ConfigError, parseClusterConfig } from '../../src/server/config.js';
 import { ServerDriver, ServerInvariantError } from '../../src/server/driver.js';
 import { SimulatedDisk } from '../../src/storage/disk.js';
@@ -66,6 +72,25 @@ describe('the fault schedule', () => {
     for (const m of mutants) expect(mutantProblem(m), m.name).toBeNull();
   });
 
+  it('has fixed attacks aimed at availability, from 2 s in to the calm end, which a run reads back as it wrote them', () => {
+    const follower = attackSchedule('isolated-follower', 3, 20, 3);
+    expect(follower.faults).toEqual([
+      {
+        at: 2000,
+        kind: 'partition',
+        shape: 'isolate the follower',
+        cut: 'follower',
+        healAfter: 20_000 - CALM_MS - 2000,
+      },
+    ]);
+    expect(attackSchedule('isolated-leader', 3, 20, 3).faults[0]).toMatchObject({ cut: 'leader' });
+    const flapping = attackSchedule('flapping-follower', 3, 20, 5).faults;
+    expect(flapping.length).toBe(Math.floor((20_000 - CALM_MS - 2000 - 400) / 1200) + 1);
+    for (const f of flapping) expect(f).toMatchObject({ kind: 'partition', cut: 'follower', healAfter: 400 });
+    for (const s of [follower, attackSchedule('flapping-follower', 3, 20, 5)])
+      expect(parseFaultSchedule('faults.json', JSON.stringify(s))).toEqual(s);
+  });
+
   it('reads back what a run wrote, and refuses a bad file in one line naming the field', () => {
     const s = generateFaults(3, 30, 3);
     expect(parseFaultSchedule('f.json', JSON.stringify(s))).toEqual(s);
@@ -99,6 +124,14 @@ describe("make cluster-check's command on bad input", () => {
       [['--servers', '4'], /^cluster-check: --servers must be 3 or 5 .*got 4\n$/],
       [['--seconds', '2'], /^cluster-check: --seconds must be in 3\.\.3600, got 2\n$/],
       [['--faults', join(root, 'none.json')], /^cluster-check: --faults .*none\.json: cannot be read \(ENOENT\)\n$/],
+      [
+        ['--attack', 'stampede'],
+        /^cluster-check: --attack must be one of isolated-follower, isolated-leader, flapping-follower, got "stampede"\n$/,
+      ],
+      [
+        ['--attack', 'isolated-leader', '--seconds', '5'],
+        /^cluster-check: --attack isolated-leader needs at least 5\.5 s of load\n$/,
+      ],
     ];
     const bad = join(root, 'bad-faults.json');
     writeFileSync(bad, JSON.stringify({ seed: 1, seconds: 10, servers: 3, faults: [{ at: 10, kind: 'explode' }] }));
