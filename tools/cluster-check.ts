@@ -10,8 +10,8 @@
 // --attack replaces the drawn schedule with one aimed at availability, from
 // 2 s into the load to the calm end: a follower cut off throughout
 // (isolated-follower), the leader cut off from the majority while clients
-// keep reaching it (isolated-leader), or a follower cut off for 0.4 s in
-// every 1.2 s (flapping-follower); the availability lines say what it cost.
+// keep reaching it (isolated-leader), or a follower cut off for 0.9 s in
+// every 1.8 s (flapping-follower); the availability lines say what it cost.
 // --lose-unsynced makes a SIGKILL lose what a server wrote to its log and did
 // not sync yet (as a power cut would); --no-fsync makes the servers never
 // sync, which with --lose-unsynced loses acknowledged state: the oracles

@@ -201,14 +201,18 @@ export function generateFaults(
 export const ATTACKS = ['isolated-follower', 'isolated-leader', 'flapping-follower'] as const;
 export type Attack = (typeof ATTACKS)[number];
 
+/** How long each cut of flapping-follower lasts, and how long the link is then healthy: about one election timeout (0.5-1 s). */
+const FLAP_CUT_MS = 900;
+
 /**
  * A fixed schedule for one attack, from 2 s into the load to the calm end:
  * isolated-follower cuts one follower off for the whole stretch and heals it
  * (it keeps timing out and raising its term meanwhile: without PreVote, its
  * return deposes the leader); isolated-leader cuts the leader off from the
  * majority while clients keep reaching it (without CheckQuorum it stays
- * leader of nothing); flapping-follower cuts a follower off for 0.4 s in
- * every 1.2 s (each cut about one election timeout).
+ * leader of nothing); flapping-follower cuts a follower off for 0.9 s in
+ * every 1.8 s (each cut about one election timeout, which the servers draw
+ * from 0.5-1 s: most let it time out once).
  */
 export function attackSchedule(attack: Attack, seed: number, seconds: number, servers: number): FaultSchedule {
   const from = 2000;
@@ -217,13 +221,13 @@ export function attackSchedule(attack: Attack, seed: number, seconds: number, se
     throw new FaultScheduleError(`--attack ${attack} needs at least ${(from + 1000 + CALM_MS) / 1000} s of load`);
   const faults: Fault[] = [];
   if (attack === 'flapping-follower') {
-    for (let t = from; t + 400 <= end; t += 1200)
+    for (let t = from; t + FLAP_CUT_MS <= end; t += 2 * FLAP_CUT_MS)
       faults.push({
         at: t,
         kind: 'partition',
         shape: 'isolate a follower (flapping)',
         cut: 'follower',
-        healAfter: 400,
+        healAfter: FLAP_CUT_MS,
       });
   } else {
     const cut = attack === 'isolated-follower' ? 'follower' : 'leader';

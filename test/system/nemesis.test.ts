@@ -85,8 +85,8 @@ describe('the fault schedule', () => {
     ]);
     expect(attackSchedule('isolated-leader', 3, 20, 3).faults[0]).toMatchObject({ cut: 'leader' });
     const flapping = attackSchedule('flapping-follower', 3, 20, 5).faults;
-    expect(flapping.length).toBe(Math.floor((20_000 - CALM_MS - 2000 - 400) / 1200) + 1);
-    for (const f of flapping) expect(f).toMatchObject({ kind: 'partition', cut: 'follower', healAfter: 400 });
+    expect(flapping.length).toBe(Math.floor((20_000 - CALM_MS - 2000 - 900) / 1800) + 1);
+    for (const f of flapping) expect(f).toMatchObject({ kind: 'partition', cut: 'follower', healAfter: 900 });
     for (const s of [follower, attackSchedule('flapping-follower', 3, 20, 5)])
       expect(parseFaultSchedule('faults.json', JSON.stringify(s))).toEqual(s);
   });
