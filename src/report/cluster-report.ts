@@ -10,7 +10,7 @@ import { checkLinearizability, type Operation } from '../history/linearizability
 import type { ClusterCheckReport } from '../nemesis/run.js';
 import { describeAvailability } from '../nemesis/availability.js';
 import type { TraceEvent, TraceHeader } from '../raft/events.js';
-import { validateTraceFile } from '../trace/validate.js';
+import { validateTraceFile, validateTraceText } from '../trace/validate.js';
 import { writeFileAtomic } from '../files/writes.js';
 import { oracleName, type ClusterOracle } from '../verdict/oracles.js';
 import { failingOf } from './check-report.js';
@@ -25,13 +25,24 @@ interface ReadTrace {
   readonly total: number;
 }
 
+/** Where the merge stopped in one file: the event it could not place, or the line that is not a valid event. */
+interface MergeStop {
+  /** Line of the file (the header is line 1). */
+  readonly line: number;
+  /** Position (from 0) of the event to ring: the one at `line`, or, when that line is invalid, the last valid one before it. */
+  readonly position: number;
+  /** The line at fault is not a valid event: the trace drawn is the valid part before it. */
+  readonly invalid: boolean;
+  readonly message: string;
+}
+
 export interface ClusterPageInput {
   readonly report: ClusterCheckReport;
   readonly history: readonly Operation[];
   /** The merged trace; null when the merge failed. */
   readonly merged: ReadTrace | null;
   /** When the merge stopped at an event of one file: that file, and the event's position (from 0) in it. */
-  readonly mergeStop: (ReadTrace & { readonly position: number; readonly message: string }) | null;
+  readonly mergeStop: (ReadTrace & MergeStop) | null;
   /** Events per diagram at most. */
   readonly window?: number;
 }
@@ -140,15 +151,19 @@ function diagramOfRun(input: ClusterPageInput): { data: DiagramData; heading: st
     title: mergeStop.file,
     failingPosition: mergeStop.position,
     failing: {
-      title: 'the merge cannot place this event',
-      callout: 'its message was sent in no trace, or the order is a cycle',
+      title: mergeStop.invalid
+        ? `the merge stopped at line ${mergeStop.line}, the next line, which is not a valid event`
+        : 'the merge cannot place this event',
+      callout: mergeStop.invalid
+        ? `line ${mergeStop.line} after this is not a valid event`
+        : 'its message was sent in no trace, or the order is a cycle',
       lines: [mergeStop.message],
     },
     ...(input.window ? { window: input.window } : {}),
   });
   return {
     data,
-    heading: `${esc(mergeStop.file)}: the merge stopped at line ${mergeStop.position + 2} (this one process's trace: the other lanes show only what it received)`,
+    heading: `${esc(mergeStop.file)}: the merge stopped at line ${mergeStop.line} (this one process's trace${mergeStop.invalid ? `, up to the line before` : ''}: the other lanes show only what it received)`,
   };
 }
 
@@ -239,8 +254,26 @@ function mergeStopOf(r: ClusterCheckReport): ClusterPageInput['mergeStop'] {
   const finding = r.findings.find((f) => f.oracle === 'merge');
   const at = finding && /(\S+\.ndjson):(\d+)/.exec(finding.what);
   if (!finding || !at) return null;
-  const trace = readTrace(at[1]!, true);
-  return trace ? { ...trace, position: Number(at[2]) - 2, message: finding.what } : null;
+  const [file, line] = [at[1]!, Number(at[2])];
+  const whole = readTrace(file, true);
+  if (whole) return { ...whole, line, position: line - 2, invalid: false, message: finding.what };
+  // The file itself is at fault at that line (a restart that recovered entries its events never wrote): its valid part.
+  const before = validPart(file, line);
+  return before && before.total > 0
+    ? { ...before, line, position: before.total - 1, invalid: true, message: finding.what }
+    : null;
+}
+
+/** The trace of the lines of `file` before `line`, or null if even those are not a valid trace. */
+function validPart(file: string, line: number): ReadTrace | null {
+  if (!existsSync(file) || line < 2) return null;
+  const text =
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .slice(0, line - 1)
+      .join('\n') + '\n';
+  const v = validateTraceText(file, text);
+  return v.ok ? { file, header: v.trace.header, events: v.trace.events, total: v.trace.eventCount } : null;
 }
 
 /** The page of the run in `dir`, from the files the run wrote there and its report. */
