@@ -6,6 +6,7 @@
 // restart, or a failing fsync or a full disk in the running server) and the network (partitions of several shapes; lossy, duplicating, slow and
 // reordering links). Every fault is undone before the run's last seconds, so
 // the cluster has a calm spell to converge in before the run ends.
+import type { Attack } from '../sim/attacks.js';
 import type { ServerId } from '../raft/types.js';
 import { Rng } from '../random/rng.js';
 import { BadInputError } from '../errors/harness-error.js';
@@ -197,9 +198,8 @@ export function generateFaults(
   return { seed, seconds, servers, faults };
 }
 
-/** The attacks aimed at availability (cluster-check --attack): what PreVote and CheckQuorum guard against. */
-export const ATTACKS = ['isolated-follower', 'isolated-leader', 'flapping-follower'] as const;
-export type Attack = (typeof ATTACKS)[number];
+// The attacks aimed at availability (cluster-check --attack), named where the simulator's are.
+export { ATTACKS, type Attack } from '../sim/attacks.js';
 
 /** How long each cut of flapping-follower lasts, and how long the link is then healthy: about one election timeout (0.5-1 s). */
 const FLAP_CUT_MS = 900;

@@ -367,19 +367,21 @@ export class Cluster {
 
   /** The live server that believes it leads with the highest term, if any. */
   /**
-   * Whether some leader could commit now: a live leader of the highest term
-   * among live servers, with two-way links to a majority of the cluster (itself
-   * included). What availability counts, tick by tick.
+   * Whether some leader could commit now: a live leader with two-way links to
+   * a majority of the cluster (itself included) none of whose members holds a
+   * newer term (such a member would refuse its entries). A server cut off
+   * with a higher term does not count against it until it returns. What
+   * availability counts, tick by tick.
    */
   canCommit(): boolean {
-    let top = 0;
-    for (const slot of this.slots.values()) if (slot.node && slot.node.term > top) top = slot.node.term;
     for (const slot of this.slots.values()) {
       const n = slot.node;
-      if (!n || n.currentRole !== 'Leader' || n.term !== top) continue;
-      const reached = this.servers.filter(
-        (id) => id === n.id || (this.slot(id).node && this.connected(n.id, id) && this.connected(id, n.id)),
-      );
+      if (!n || n.currentRole !== 'Leader') continue;
+      const accepts = (id: ServerId) => {
+        const m = this.slot(id).node;
+        return m !== null && m.term <= n.term && this.connected(n.id, id) && this.connected(id, n.id);
+      };
+      const reached = this.servers.filter((id) => id === n.id || accepts(id));
       if (reached.length * 2 > this.servers.length) return true;
     }
     return false;

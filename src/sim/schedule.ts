@@ -49,6 +49,11 @@ export type Step =
   /** A one-way link failure: `other` no longer hears `node` (node still hears other). */
   | { readonly kind: 'cutLink'; readonly node: number; readonly other: number }
   /**
+   * Cuts the first server by id that does not lead off from everyone: the
+   * availability attacks' own step (src/sim/attacks.ts), never drawn.
+   */
+  | { readonly kind: 'isolateFollower' }
+  /**
    * The progress phase's own steps, never drawn: every fault
    * ended (partitions mended, crashed servers restarted, traps disarmed),
    * and its fresh client request to the sole leader. A failure inside the
@@ -66,8 +71,8 @@ export interface Schedule {
   readonly steps: readonly Step[];
 }
 
-/** The step kinds schedules are drawn from (the progress phase's own, calm and probe, never are). */
-export type DrawnStepKind = Exclude<StepKind, 'calm' | 'probe'>;
+/** The step kinds schedules are drawn from (the progress phase's own, calm and probe, and the attacks' isolateFollower never are). */
+export type DrawnStepKind = Exclude<StepKind, 'calm' | 'probe' | 'isolateFollower'>;
 
 export type StepWeights = Readonly<Record<DrawnStepKind, number>>;
 
@@ -340,6 +345,11 @@ const STEP_EFFECTS: {
     const leader = cluster.leader();
     if (leader) cluster.crash(leader);
   },
+  isolateFollower: (cluster) => {
+    const leader = cluster.leader();
+    const follower = cluster.servers.find((id) => id !== leader && !cluster.crashed.includes(id));
+    if (follower) cluster.partition([follower]);
+  },
   calm: (cluster) => cluster.endFaults(),
   probe: (cluster) => probeLeader(cluster),
 };
@@ -349,7 +359,7 @@ function armTrap(cluster: Cluster, server: ServerId, window: number, fault: 'cra
 }
 
 /** One schedule step on the cluster. */
-function takeStep(cluster: Cluster, s: Step): void {
+export function takeStep(cluster: Cluster, s: Step): void {
   const ids = cluster.servers;
   const effect = STEP_EFFECTS[s.kind] as (cluster: Cluster, s: Step, at: (n: number) => ServerId) => void;
   effect(cluster, s, (n) => ids[n % ids.length]!);
@@ -391,6 +401,7 @@ const STEP_FIELDS: Readonly<Record<StepKind, readonly string[]>> = {
   race: ['node', 'other'],
   isolateLeader: [],
   crashLeader: [],
+  isolateFollower: [],
   staleClient: ['key', 'pick'],
   crashOn: ['node', 'window'],
   isolateOn: ['node', 'window'],

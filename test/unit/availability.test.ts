@@ -7,6 +7,8 @@ import type { Attempt } from '../../src/nemesis/workload.js';
 import type { TraceEvent } from '../../src/raft/events.js';
 import { describeSimAvailability, summarizeAvailability, TickTally } from '../../src/sim/availability.js';
 import { Cluster } from '../../src/sim/cluster.js';
+import { attackAvailability, simulatedAttack } from '../../src/sim/attacks.js';
+import { takeStep } from '../../src/sim/schedule.js';
 
 const answered = (invoke: number, end: number): Attempt => ({ client: 'c1', invoke, end, outcome: 'answered' });
 
@@ -108,4 +110,38 @@ it('the simulator measures a schedule whose leader is cut off from the majority 
   expect(cluster.canCommit()).toBe(true);
   expect(cluster.leader()).not.toBe(leader);
   expect(cluster.elections).toBe(2);
+});
+
+describe('the attacks on availability in the simulator', () => {
+  it('are fixed schedules: the attack after 40 ticks, healed, then 60 ticks to settle, clients asking throughout', () => {
+    const follower = simulatedAttack('isolated-follower', 1);
+    const kinds = follower.steps.map((s) => s.kind);
+    expect(kinds.filter((k) => k === 'tick')).toHaveLength(200);
+    const before = kinds.slice(0, kinds.indexOf('isolateFollower'));
+    expect(before.filter((k) => k === 'tick')).toHaveLength(40);
+    expect(kinds.filter((k) => k === 'heal')).toHaveLength(1);
+    expect(kinds.filter((k) => k === 'client')).toHaveLength(50);
+    expect(simulatedAttack('isolated-leader', 1).steps).toContainEqual({ kind: 'isolateLeader' });
+    const flapping = simulatedAttack('flapping-follower', 1).steps.map((s) => s.kind);
+    expect(flapping.filter((k) => k === 'isolateFollower')).toHaveLength(6);
+    expect(flapping.filter((k) => k === 'heal')).toHaveLength(6);
+    // The same schedule for every seed but the seed.
+    expect(simulatedAttack('isolated-follower', 2).steps).toEqual(follower.steps);
+  });
+
+  it('cut off a follower (not the leader), and cost elections, terms and ticks without a leader able to commit', () => {
+    const a = attackAvailability('isolated-follower', 20);
+    expect(a.schedules).toBe(20);
+    expect(a.ticks).toBe(20 * 200);
+    // Without PreVote the cut-off follower keeps timing out: terms climb well past the first election's.
+    expect(a.highestTerm).toBeGreaterThan(5);
+    expect(a.unavailableTicks).toBeGreaterThan(0);
+    const cluster = new Cluster({ size: 3, seed: 1 });
+    for (let k = 0; k < 100 && !cluster.canCommit(); k++) cluster.tick();
+    const leader = cluster.leader()!;
+    takeStep(cluster, { kind: 'isolateFollower' });
+    // The leader and the other follower still make a majority.
+    expect(cluster.canCommit()).toBe(true);
+    expect(cluster.leader()).toBe(leader);
+  });
 });
