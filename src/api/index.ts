@@ -7,8 +7,8 @@
 //   run.record(node.step({ kind: 'electionTimeout' }));   // every Ready of every RaftNode, in order
 //   const verdict = await checkTrace(run);                // in process; { checker: 'tlc' } for TLC
 //   if (verdict.status !== 'accepted') console.log(verdict.explanation.join('\n'));
-import { writeFileSync } from 'node:fs';
 import { checkTraceInProcess } from '../check/in-process-checker.js';
+import { writeFileAtomic } from '../files/writes.js';
 import { checkTraces, type TraceInput } from '../check/trace-checker.js';
 import { BadInputError } from '../errors/harness-error.js';
 import { MAX_ENTRIES_PER_MESSAGE, type Ready } from '../raft/node.js';
@@ -99,9 +99,9 @@ export class TraceRecording {
     return this.recorder.toNdjson();
   }
 
-  /** Writes the trace to `file`, for the commands (raft-tla check FILE) or to keep. */
+  /** Writes the trace to `file` whole or not at all, for the commands (raft-tla check FILE) or to keep. */
   writeTo(file: string): void {
-    writeFileSync(file, this.toNdjson());
+    writeFileAtomic(file, this.toNdjson());
   }
 }
 

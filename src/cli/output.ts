@@ -32,10 +32,6 @@ export function takeJsonFlag(): boolean {
   return true;
 }
 
-export function jsonRequested(): boolean {
-  return jsonMode;
-}
-
 /** Where a person's lines go: stdout, or stderr under --json. */
 export function humanOut(): NodeJS.WriteStream {
   return jsonMode ? process.stderr : process.stdout;
@@ -64,8 +60,8 @@ export function writeJsonDocument(tool: string, exitCode: number, error?: string
   process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
 }
 
-export type Colour = 'red' | 'green' | 'yellow' | 'bold';
-const SGR: Record<Colour, string> = { red: '31', green: '32', yellow: '33', bold: '1' };
+export type Colour = 'red' | 'green' | 'yellow';
+const SGR: Record<Colour, string> = { red: '31', green: '32', yellow: '33' };
 
 /** Whether text for `stream` may be coloured: a terminal, and NO_COLOR unset or empty (https://no-color.org). */
 export function colourAllowed(

@@ -12,7 +12,7 @@ import { describeAvailability } from '../nemesis/availability.js';
 import type { TraceEvent, TraceHeader } from '../raft/events.js';
 import { validateTraceFile, validateTraceText } from '../trace/validate.js';
 import { writeFileAtomic } from '../files/writes.js';
-import { oracleName, type ClusterOracle } from '../verdict/oracles.js';
+import { ORACLES, oracleName, type ClusterOracle, type OracleId } from '../verdict/oracles.js';
 import { failingOf } from './check-report.js';
 import { cell, diagramSection, esc, renderPage, sortableTable } from './page.js';
 import { diagramOf, type DiagramData } from './space-time.js';
@@ -47,7 +47,10 @@ export interface ClusterPageInput {
   readonly window?: number;
 }
 
-const ORDER: readonly ClusterOracle[] = ['server', 'disk', 'nemesis', 'messages', 'merge', 'tlc', 'linearizability'];
+/** The oracles that judge a real cluster's run, from the one table of oracles. */
+const CLUSTER_ORACLES = (Object.keys(ORACLES) as OracleId[]).filter((id): id is ClusterOracle =>
+  (ORACLES[id].by as readonly string[]).includes('cluster'),
+);
 
 /** What an oracle that found nothing saw, in a few words. */
 function passedDetail(o: ClusterOracle, r: ClusterCheckReport): string {
@@ -71,7 +74,7 @@ function passedDetail(o: ClusterOracle, r: ClusterCheckReport): string {
 }
 
 function oracleTable(r: ClusterCheckReport): string {
-  const rows = ORDER.map((o) => {
+  const rows = CLUSTER_ORACLES.map((o) => {
     const found = r.findings.filter((f) => f.oracle === o);
     const verdict = found.length ? 'failed' : o === 'tlc' && r.tlc.verdict === 'not run' ? 'not run' : 'passed';
     const detail = found.length ? found.map((f) => f.what).join('\n') : passedDetail(o, r);
