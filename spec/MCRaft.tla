@@ -10,8 +10,8 @@
 (*   MaxFaults       with FaultBudgetSpec: at most this many restarts,     *)
 (*                   losses and duplications in a behaviour                *)
 (*   MaxCandidates, MaxLeaders  at most this many servers in that role at  *)
-(*                   once (a deposed leader that has not heard of the new  *)
-(*                   term still counts)                                     *)
+(*                   once (a pre-candidate counts as a candidate; a deposed *)
+(*                   leader that has not heard of the new term still counts) *)
 (* Every property of Raft.tla is checked in every state within the bounds. *)
 (* The models, smallest first, are listed in src/tlc/models.ts.            *)
 (***************************************************************************)
@@ -45,7 +45,7 @@ Bounds ==
     /\ \A i \in Server : Len(log[i]) <= MaxLogLength
     /\ CopiesIn(DOMAIN messages) <= MaxInFlight
     /\ Cardinality(EntriesHeld) <= MaxEntriesHeld
-    /\ Cardinality({i \in Server : role[i] = Candidate}) <= MaxCandidates
+    /\ Cardinality({i \in Server : role[i] \in {PreCandidate, Candidate}}) <= MaxCandidates
     /\ Cardinality({i \in Server : role[i] = Leader}) <= MaxLeaders
 
 (* Raft for liveness: no faults, the bounds are part of the next-state     *)
@@ -74,11 +74,13 @@ ServerSymmetry == Permutations(Server)
 ServerValueSymmetry == Permutations(Server) \cup Permutations(Value)
 
 (* What TLC remembers of a state. Vote tallies matter only to a candidate *)
-(* and nextIndex/matchIndex only to a leader: every action that reads them *)
-(* requires that role, and becoming that role resets them. Two states that  *)
-(* differ only in such dead values behave alike, so TLC counts them once.   *)
+(* or pre-candidate, and nextIndex, matchIndex and the active peers only  *)
+(* to a leader: every action that reads them requires that role, and      *)
+(* becoming that role resets them. Two states that differ only in such    *)
+(* dead values behave alike, so TLC counts them once. The count of quorum  *)
+(* checks is left out: no action reads it, and it would grow forever.     *)
 LiveState ==
-    << serverVars, messages, historyVars, faults,
-       [i \in Server |-> IF role[i] = Candidate THEN <<votesResponded[i], votesGranted[i]>> ELSE << >>],
-       [i \in Server |-> IF role[i] = Leader THEN <<nextIndex[i], matchIndex[i]>> ELSE << >>] >>
+    << serverVars, messages, elected, committed, stoodFor, faults, leaderSeen,
+       [i \in Server |-> IF role[i] \in {PreCandidate, Candidate} THEN <<votesResponded[i], votesGranted[i]>> ELSE << >>],
+       [i \in Server |-> IF role[i] = Leader THEN <<nextIndex[i], matchIndex[i], activePeers[i]>> ELSE << >>] >>
 =============================================================================

@@ -22,6 +22,21 @@
 (*    latest answer.                                                       *)
 (*  - A restart keeps currentTerm, votedFor and the log, and resets the    *)
 (*    rest, commitIndex included.                                          *)
+(*                                                                         *)
+(* Two guards for availability, each switched by a constant (both off, the *)
+(* module is the paper's protocol and its models keep their figures):      *)
+(*  - PreVote (Ongaro's thesis, section 9.6): a server whose election      *)
+(*    timer fires first asks its peers whether they would vote for it in  *)
+(*    the next term, changing neither its term nor its vote; only a        *)
+(*    majority of yes lets it start the real election. A server says yes  *)
+(*    only to a log at least as up to date as its own, and only if it has *)
+(*    not heard from a leader of its term since its own timer last fired. *)
+(*    A server cut off from the cluster thus cannot raise its term, and    *)
+(*    cannot depose a healthy leader when it comes back.                   *)
+(*  - CheckQuorum: at each of its election timer's ticks a leader checks   *)
+(*    that a majority, itself included, answered its AppendEntries since   *)
+(*    the last tick, and steps down if not, so that clients stop waiting   *)
+(*    on a leader that can no longer commit.                               *)
 (***************************************************************************)
 EXTENDS Naturals, Sequences, FiniteSets, TLC
 
@@ -29,11 +44,14 @@ CONSTANTS
     Server,     \* the servers of the cluster
     Value,      \* the commands clients may submit
     Nil,        \* votedFor of a server that has not voted in its term
-    MaxEntriesPerMessage  \* the most entries one AppendEntries carries
+    MaxEntriesPerMessage, \* the most entries one AppendEntries carries
+    UsePreVote,           \* TRUE: a timed-out server holds a pre-vote first
+    UseCheckQuorum        \* TRUE: a leader steps down when a majority stops answering
 
 Follower  == "Follower"
 Candidate == "Candidate"
 Leader    == "Leader"
+PreCandidate == "PreCandidate"   \* asking for pre-votes (UsePreVote only)
 
 VARIABLES
     currentTerm,     \* durable: the latest term the server has seen
@@ -46,14 +64,19 @@ VARIABLES
     nextIndex,       \* leader: for each peer, the index of the next entry to send it
     matchIndex,      \* leader: for each peer, the highest index known stored there
     messages,        \* the messages in flight: a bag, [message -> number of copies]
+    leaderSeen,      \* PreVote: heard from a leader of its term since its own timer last fired
+    activePeers,     \* CheckQuorum, leader: the peers that answered it since its last check
     elected,         \* history: the set of [term, leader] of every election won
-    committed        \* history: every entry committed, as [index, entry, term it was committed in]
+    committed,       \* history: every entry committed, as [index, entry, term it was committed in]
+    stoodFor,        \* history, PreVote only: the highest term any server stood for election in
+    quorumChecks     \* history, CheckQuorum only: how many checks each server made as leader
 
 serverVars   == <<currentTerm, votedFor, log, role, commitIndex>>
 electionVars == <<votesResponded, votesGranted>>
 leaderVars   == <<nextIndex, matchIndex>>
-historyVars  == <<elected, committed>>
-vars == <<serverVars, electionVars, leaderVars, messages, historyVars>>
+guardVars    == <<leaderSeen, activePeers>>
+historyVars  == <<elected, committed, stoodFor, quorumChecks>>
+vars == <<serverVars, electionVars, leaderVars, guardVars, messages, historyVars>>
 
 -----------------------------------------------------------------------------
 (* Helpers *)
@@ -96,12 +119,27 @@ Merge(lg, prev, ents) ==
        ELSE (*B: conflicting suffix replaced *)
             SubSeq(lg, 1, prev + Min(conflicts) - 1) \o SubSeq(ents, Min(conflicts), Len(ents))
 
+(* The log a vote or pre-vote request m describes is at least as up to    *)
+(* date as server i's: a later last term, or the same last term and at    *)
+(* least as long.                                                          *)
+UpToDate(i, m) ==
+    \/ m.lastLogTerm > LastTerm(log[i])
+    \/ /\ m.lastLogTerm = LastTerm(log[i])
+       /\ m.lastLogIndex >= Len(log[i])
+
 -----------------------------------------------------------------------------
 (* Message types *)
 
 RequestVoteRequest(i, j) ==
     [type |-> "RequestVoteRequest", source |-> i, dest |-> j, term |-> currentTerm[i],
      lastLogTerm |-> LastTerm(log[i]), lastLogIndex |-> Len(log[i])]
+
+(* A pre-vote request asks about the term the sender would stand in. *)
+PreVoteRequest(i, j) ==
+    [type |-> "PreVoteRequest", source |-> i, dest |-> j, term |-> currentTerm[i] + 1,
+     lastLogTerm |-> LastTerm(log[i]), lastLogIndex |-> Len(log[i])]
+
+PreVoteTypes == {"PreVoteRequest", "PreVoteResponse"}
 
 AppendEntriesRequest(i, j) ==
     LET prev == nextIndex[i][j] - 1
@@ -121,29 +159,111 @@ Init ==
     /\ votesGranted = [i \in Server |-> {}]
     /\ nextIndex = [i \in Server |-> [j \in Peers(i) |-> 1]]
     /\ matchIndex = [i \in Server |-> [j \in Peers(i) |-> 0]]
+    /\ leaderSeen = [i \in Server |-> FALSE]
+    /\ activePeers = [i \in Server |-> {}]
     /\ messages = EmptyBag
     /\ elected = {}
     /\ committed = {}
+    /\ stoodFor = 0
+    /\ quorumChecks = [i \in Server |-> 0]
 
 -----------------------------------------------------------------------------
 (* Elections *)
 
-(* Server i's election timer fires: it starts an election in a new term. *)
+(* The highest term any server stood for election in, after server i    *)
+(* stands in term t (kept only with PreVote, so that the plain models'    *)
+(* states stay as they were).                                              *)
+StandsIn(t) == stoodFor' = IF UsePreVote THEN Max({stoodFor, t}) ELSE stoodFor
+
+(* Server i's election timer fires. Without PreVote it starts an election *)
+(* in a new term; with PreVote it asks for pre-votes first, keeping its   *)
+(* term and vote, and forgets the leader it heard from. The tallies serve *)
+(* the pre-vote as they serve the vote.                                   *)
 Timeout(i) ==
-    /\ role[i] \in {Follower, Candidate}
+    /\ role[i] # Leader
+    /\ votesResponded' = [votesResponded EXCEPT ![i] = {i}]
+    /\ votesGranted' = [votesGranted EXCEPT ![i] = {i}]
+    /\ leaderSeen' = [leaderSeen EXCEPT ![i] = FALSE]
+    /\ \/ /\ ~UsePreVote
+          /\ (*B: election starts *) currentTerm' = [currentTerm EXCEPT ![i] = @ + 1]
+          /\ role' = [role EXCEPT ![i] = Candidate]
+          /\ votedFor' = [votedFor EXCEPT ![i] = i]
+       \/ /\ UsePreVote
+          /\ (*B: pre-vote starts *) role' = [role EXCEPT ![i] = PreCandidate]
+          /\ UNCHANGED <<currentTerm, votedFor>>
+    /\ UNCHANGED <<log, commitIndex, leaderVars, activePeers, messages, elected, committed, stoodFor, quorumChecks>>
+
+(* Pre-candidate i asks peer j, which has not answered yet, for a pre-vote. *)
+RequestPreVote(i, j) ==
+    /\ role[i] = PreCandidate
+    /\ j \in Peers(i) \ votesResponded[i]
+    /\ Send(PreVoteRequest(i, j))
+    /\ UNCHANGED <<serverVars, electionVars, leaderVars, guardVars, historyVars>>
+
+(* Server i answers pre-vote request m, changing nothing of its own. It    *)
+(* says yes only for a term beyond its own, to a log at least as up to     *)
+(* date as its own, if it is no leader and has not heard from a leader of *)
+(* its term since its timer last fired. A yes carries the term asked      *)
+(* about; a no carries i's own term, which tells a pre-candidate behind   *)
+(* it of the newer term.                                                   *)
+HandlePreVoteRequest(i, m) ==
+    /\ m.type = "PreVoteRequest"
+    /\ m.dest = i
+    /\ LET j == m.source
+           grant == /\ m.term > currentTerm[i]
+                    /\ UpToDate(i, m)
+                    /\ role[i] # Leader
+                    /\ ~leaderSeen[i]
+       IN \/ /\ grant
+             /\ (*B: pre-vote granted *) Reply(m, [type |-> "PreVoteResponse", source |-> i, dest |-> j,
+                                                  term |-> m.term, voteGranted |-> TRUE])
+          \/ /\ ~grant
+             /\ (*B: pre-vote refused *) Reply(m, [type |-> "PreVoteResponse", source |-> i, dest |-> j,
+                                                  term |-> currentTerm[i], voteGranted |-> FALSE])
+    /\ UNCHANGED <<serverVars, electionVars, leaderVars, guardVars, historyVars>>
+
+(* Server i handles a pre-vote response. A pre-candidate counts a yes for  *)
+(* the term it would stand in, and notes a no of its own term or an older *)
+(* one; anything else (a yes from an earlier round, any answer once it is *)
+(* no pre-candidate) is dropped. A no of a newer term is UpdateTerm's      *)
+(* first.                                                                  *)
+HandlePreVoteResponse(i, m) ==
+    /\ m.type = "PreVoteResponse"
+    /\ m.dest = i
+    /\ m.voteGranted \/ m.term <= currentTerm[i]
+    /\ LET counts == role[i] = PreCandidate /\ (m.voteGranted => m.term = currentTerm[i] + 1)
+       IN \/ /\ counts
+             /\ m.voteGranted
+             /\ (*B: pre-vote counted *) votesGranted' = [votesGranted EXCEPT ![i] = @ \cup {m.source}]
+             /\ votesResponded' = [votesResponded EXCEPT ![i] = @ \cup {m.source}]
+          \/ /\ counts
+             /\ ~m.voteGranted
+             /\ (*B: pre-vote refusal noted *) votesResponded' = [votesResponded EXCEPT ![i] = @ \cup {m.source}]
+             /\ UNCHANGED votesGranted
+          \/ /\ ~counts
+             /\ (*B: pre-vote answer dropped *) UNCHANGED electionVars
+    /\ Discard(m)
+    /\ UNCHANGED <<serverVars, leaderVars, guardVars, historyVars>>
+
+(* Pre-candidate i holds a majority of pre-votes: it starts the election *)
+(* in the term it asked about, as Timeout does without PreVote.         *)
+StartElection(i) ==
+    /\ role[i] = PreCandidate
+    /\ Quorum(votesGranted[i])
     /\ currentTerm' = [currentTerm EXCEPT ![i] = @ + 1]
     /\ role' = [role EXCEPT ![i] = Candidate]
     /\ votedFor' = [votedFor EXCEPT ![i] = i]
     /\ votesResponded' = [votesResponded EXCEPT ![i] = {i}]
     /\ votesGranted' = [votesGranted EXCEPT ![i] = {i}]
-    /\ UNCHANGED <<log, commitIndex, leaderVars, messages, historyVars>>
+    /\ StandsIn(currentTerm[i] + 1)
+    /\ UNCHANGED <<log, commitIndex, leaderVars, guardVars, messages, elected, committed, quorumChecks>>
 
 (* Candidate i asks peer j, which has not answered yet, for its vote. *)
 RequestVote(i, j) ==
     /\ role[i] = Candidate
     /\ j \in Peers(i) \ votesResponded[i]
     /\ Send(RequestVoteRequest(i, j))
-    /\ UNCHANGED <<serverVars, electionVars, leaderVars, historyVars>>
+    /\ UNCHANGED <<serverVars, electionVars, leaderVars, guardVars, historyVars>>
 
 (* Candidate i holds a majority of votes. *)
 BecomeLeader(i) ==
@@ -152,8 +272,10 @@ BecomeLeader(i) ==
     /\ role' = [role EXCEPT ![i] = Leader]
     /\ nextIndex' = [nextIndex EXCEPT ![i] = [j \in Peers(i) |-> Len(log[i]) + 1]]
     /\ matchIndex' = [matchIndex EXCEPT ![i] = [j \in Peers(i) |-> 0]]
+    /\ activePeers' = [activePeers EXCEPT ![i] = {}]
     /\ elected' = elected \cup {[term |-> currentTerm[i], leader |-> i]}
-    /\ UNCHANGED <<currentTerm, votedFor, log, commitIndex, electionVars, messages, committed>>
+    /\ UNCHANGED <<currentTerm, votedFor, log, commitIndex, electionVars, leaderSeen, messages, committed, stoodFor,
+                   quorumChecks>>
 
 (* Server i answers vote request m. It grants its vote only in its own   *)
 (* term, to a candidate whose log is at least as up to date as its own   *)
@@ -164,11 +286,8 @@ HandleRequestVoteRequest(i, m) ==
     /\ m.dest = i
     /\ m.term <= currentTerm[i]
     /\ LET j == m.source
-           logOk == \/ m.lastLogTerm > LastTerm(log[i])
-                    \/ /\ m.lastLogTerm = LastTerm(log[i])
-                       /\ m.lastLogIndex >= Len(log[i])
            grant == /\ m.term = currentTerm[i]
-                    /\ logOk
+                    /\ UpToDate(i, m)
                     /\ votedFor[i] \in {Nil, j}
        IN /\ \/ /\ grant
                 /\ (*B: vote granted *) votedFor' = [votedFor EXCEPT ![i] = j]
@@ -176,7 +295,7 @@ HandleRequestVoteRequest(i, m) ==
                 /\ (*B: vote refused *) UNCHANGED votedFor
           /\ Reply(m, [type |-> "RequestVoteResponse", source |-> i, dest |-> j,
                        term |-> currentTerm[i], voteGranted |-> grant])
-    /\ UNCHANGED <<currentTerm, log, role, commitIndex, electionVars, leaderVars, historyVars>>
+    /\ UNCHANGED <<currentTerm, log, role, commitIndex, electionVars, leaderVars, guardVars, historyVars>>
 
 (* Server i counts a vote response of its current term. *)
 HandleRequestVoteResponse(i, m) ==
@@ -189,7 +308,7 @@ HandleRequestVoteResponse(i, m) ==
        \/ /\ ~m.voteGranted
           /\ (*B: refusal noted *) UNCHANGED votesGranted
     /\ Discard(m)
-    /\ UNCHANGED <<serverVars, leaderVars, historyVars>>
+    /\ UNCHANGED <<serverVars, leaderVars, guardVars, historyVars>>
 
 -----------------------------------------------------------------------------
 (* Replication *)
@@ -199,7 +318,7 @@ ClientRequest(i, v) ==
     /\ role[i] = Leader
     /\ v \in Value
     /\ log' = [log EXCEPT ![i] = Append(@, [term |-> currentTerm[i], value |-> v])]
-    /\ UNCHANGED <<currentTerm, votedFor, role, commitIndex, electionVars, leaderVars, messages, historyVars>>
+    /\ UNCHANGED <<currentTerm, votedFor, role, commitIndex, electionVars, leaderVars, guardVars, messages, historyVars>>
 
 (* Leader i sends peer j the entries from nextIndex[i][j] on, at most *)
 (* MaxEntriesPerMessage of them.                                      *)
@@ -207,7 +326,7 @@ AppendEntries(i, j) ==
     /\ role[i] = Leader
     /\ j \in Peers(i)
     /\ Send(AppendEntriesRequest(i, j))
-    /\ UNCHANGED <<serverVars, electionVars, leaderVars, historyVars>>
+    /\ UNCHANGED <<serverVars, electionVars, leaderVars, guardVars, historyVars>>
 
 (* The indexes leader i may commit: entries of its current term stored on *)
 (* a majority (an older term's entry is never committed by counting        *)
@@ -225,13 +344,15 @@ AdvanceCommitIndex(i) ==
     /\ committed' = committed \cup
           {[index |-> k, entry |-> log[i][k], inTerm |-> currentTerm[i]] :
               k \in (commitIndex[i] + 1)..Max(Committable(i))}
-    /\ UNCHANGED <<currentTerm, votedFor, log, role, electionVars, leaderVars, messages, elected>>
+    /\ UNCHANGED <<currentTerm, votedFor, log, role, electionVars, leaderVars, guardVars, messages, elected, stoodFor,
+                   quorumChecks>>
 
 (* Server i answers AppendEntries request m. A request of an older term, *)
 (* or whose previous entry i lacks, is refused. Otherwise i stores the   *)
 (* entries and commits up to the leader's commitIndex, but never past    *)
 (* the last entry the request carried, and never backwards. A candidate *)
-(* of the same term has lost the election and becomes a follower.        *)
+(* of the same term has lost the election and becomes a follower. With   *)
+(* PreVote, a request of its term tells i that its leader is alive.      *)
 HandleAppendEntriesRequest(i, m) ==
     /\ m.type = "AppendEntriesRequest"
     /\ m.dest = i
@@ -260,10 +381,12 @@ HandleAppendEntriesRequest(i, m) ==
           /\ Reply(m, [type |-> "AppendEntriesResponse", source |-> i, dest |-> j,
                        term |-> currentTerm[i], success |-> accept,
                        matchIndex |-> IF accept THEN lastNew ELSE 0])
-    /\ UNCHANGED <<currentTerm, votedFor, electionVars, leaderVars, historyVars>>
+    /\ leaderSeen' = IF UsePreVote /\ m.term = currentTerm[i]
+                     THEN [leaderSeen EXCEPT ![i] = TRUE] ELSE leaderSeen
+    /\ UNCHANGED <<currentTerm, votedFor, electionVars, leaderVars, activePeers, historyVars>>
 
 (* Server i handles an AppendEntries response of its current term; only *)
-(* a leader acts on it.                                                  *)
+(* a leader acts on it, and with CheckQuorum counts the peer as active.  *)
 HandleAppendEntriesResponse(i, m) ==
     /\ m.type = "AppendEntriesResponse"
     /\ m.dest = i
@@ -279,21 +402,46 @@ HandleAppendEntriesResponse(i, m) ==
              /\ UNCHANGED matchIndex
           \/ /\ role[i] # Leader
              /\ (*B: ignored by a non-leader *) UNCHANGED leaderVars
+    /\ activePeers' = IF UseCheckQuorum /\ role[i] = Leader
+                      THEN [activePeers EXCEPT ![i] = @ \cup {m.source}] ELSE activePeers
     /\ Discard(m)
-    /\ UNCHANGED <<serverVars, electionVars, historyVars>>
+    /\ UNCHANGED <<serverVars, electionVars, leaderSeen, historyVars>>
+
+(* Leader i's election timer ticks (CheckQuorum): it stays leader if a    *)
+(* majority, itself included, answered it since its last check, and steps *)
+(* down otherwise; either way it counts afresh. (The count of checks is a  *)
+(* history variable: a check that changes nothing else is still a step,    *)
+(* which the properties see, not a stutter.)                              *)
+CheckQuorum(i) ==
+    /\ UseCheckQuorum
+    /\ role[i] = Leader
+    /\ activePeers' = [activePeers EXCEPT ![i] = {}]
+    /\ quorumChecks' = [quorumChecks EXCEPT ![i] = @ + 1]
+    /\ \/ /\ Quorum(activePeers[i] \cup {i})
+          /\ (*B: quorum heard, still leader *) UNCHANGED role
+       \/ /\ ~Quorum(activePeers[i] \cup {i})
+          /\ (*B: quorum lost, steps down *) role' = [role EXCEPT ![i] = Follower]
+    /\ UNCHANGED <<currentTerm, votedFor, log, commitIndex, electionVars, leaderVars, leaderSeen, messages,
+                   elected, committed, stoodFor>>
 
 -----------------------------------------------------------------------------
 (* Any message *)
 
 (* Server i sees a message of a higher term: it adopts the term and *)
-(* becomes a follower that has not voted. The message stays in flight. *)
+(* becomes a follower that has not voted (nor heard from a leader of   *)
+(* that term). The message stays in flight. A pre-vote request, or a   *)
+(* pre-vote granted, carries a term no one may stand in yet: neither   *)
+(* raises a term.                                                      *)
 UpdateTerm(i, m) ==
     /\ m.dest = i
     /\ m.term > currentTerm[i]
+    /\ m.type # "PreVoteRequest"
+    /\ ~(m.type = "PreVoteResponse" /\ m.voteGranted)
     /\ currentTerm' = [currentTerm EXCEPT ![i] = m.term]
     /\ role' = [role EXCEPT ![i] = Follower]
     /\ votedFor' = [votedFor EXCEPT ![i] = Nil]
-    /\ UNCHANGED <<log, commitIndex, electionVars, leaderVars, messages, historyVars>>
+    /\ leaderSeen' = [leaderSeen EXCEPT ![i] = FALSE]
+    /\ UNCHANGED <<log, commitIndex, electionVars, leaderVars, activePeers, messages, historyVars>>
 
 (* Server i discards a response of an older term. *)
 DropStaleResponse(i, m) ==
@@ -301,7 +449,7 @@ DropStaleResponse(i, m) ==
     /\ m.dest = i
     /\ m.term < currentTerm[i]
     /\ Discard(m)
-    /\ UNCHANGED <<serverVars, electionVars, leaderVars, historyVars>>
+    /\ UNCHANGED <<serverVars, electionVars, leaderVars, guardVars, historyVars>>
 
 (* Server i crashes and recovers with its durable state only. *)
 Restart(i) ==
@@ -311,17 +459,19 @@ Restart(i) ==
     /\ votesGranted' = [votesGranted EXCEPT ![i] = {}]
     /\ nextIndex' = [nextIndex EXCEPT ![i] = [j \in Peers(i) |-> Len(log[i]) + 1]]
     /\ matchIndex' = [matchIndex EXCEPT ![i] = [j \in Peers(i) |-> 0]]
+    /\ leaderSeen' = [leaderSeen EXCEPT ![i] = FALSE]
+    /\ activePeers' = [activePeers EXCEPT ![i] = {}]
     /\ UNCHANGED <<currentTerm, votedFor, log, messages, historyVars>>
 
 (* The network loses a message. *)
 DropMessage(m) ==
     /\ Discard(m)
-    /\ UNCHANGED <<serverVars, electionVars, leaderVars, historyVars>>
+    /\ UNCHANGED <<serverVars, electionVars, leaderVars, guardVars, historyVars>>
 
 (* The network delivers a message twice. *)
 DuplicateMessage(m) ==
     /\ Send(m)
-    /\ UNCHANGED <<serverVars, electionVars, leaderVars, historyVars>>
+    /\ UNCHANGED <<serverVars, electionVars, leaderVars, guardVars, historyVars>>
 
 -----------------------------------------------------------------------------
 (* The election timer. The spec has no clocks: an election may start at   *)
@@ -337,8 +487,18 @@ DuplicateMessage(m) ==
 (* message the step handles and reply the one it sends (each read only for *)
 (* the actions that have it). Traces record each restart on the event that *)
 (* made it, and RaftTrace.tla holds every event to this rule.              *)
+(* The guards add: a server restarts it as it starts the real election     *)
+(* after its pre-vote (a new election, a new countdown); with CheckQuorum  *)
+(* the countdown is a leader's check, restarted as the server wins (its    *)
+(* first check comes one election timeout later, not whenever its         *)
+(* candidate's countdown would have fired) and as each check fires; a      *)
+(* leader that checks on any other schedule steps down too early or never. *)
+(* A pre-vote granted does not restart it: the voter promised nothing, and *)
+(* must stay free to stand itself if the pre-candidate never follows       *)
+(* through.                                                                *)
 RestartsElectionTimer(action, i, m, reply) ==
-    \/ action = "Timeout"
+    \/ action \in {"Timeout", "StartElection", "CheckQuorum"}
+    \/ action = "BecomeLeader" /\ UseCheckQuorum
     \/ /\ action = "HandleRequestVoteRequest"
        /\ reply.voteGranted
     \/ /\ action = "HandleAppendEntriesRequest"
@@ -351,6 +511,8 @@ ReceiveNext ==
         \/ UpdateTerm(m.dest, m)
         \/ HandleRequestVoteRequest(m.dest, m)
         \/ HandleRequestVoteResponse(m.dest, m)
+        \/ HandlePreVoteRequest(m.dest, m)
+        \/ HandlePreVoteResponse(m.dest, m)
         \/ HandleAppendEntriesRequest(m.dest, m)
         \/ HandleAppendEntriesResponse(m.dest, m)
         \/ DropStaleResponse(m.dest, m)
@@ -360,6 +522,9 @@ ProtocolNext ==
     \/ \E i \in Server : Timeout(i)
     \/ \E i \in Server : \E j \in Server : RequestVote(i, j)
     \/ \E i \in Server : BecomeLeader(i)
+    \/ \E i \in Server : \E j \in Server : RequestPreVote(i, j)
+    \/ \E i \in Server : StartElection(i)
+    \/ \E i \in Server : CheckQuorum(i)
     \/ \E i \in Server : \E v \in Value : ClientRequest(i, v)
     \/ \E i \in Server : AdvanceCommitIndex(i)
     \/ \E i \in Server : \E j \in Server : AppendEntries(i, j)
@@ -383,13 +548,17 @@ TypeOK ==
     /\ currentTerm \in [Server -> Nat]
     /\ votedFor \in [Server -> Server \cup {Nil}]
     /\ \A i \in Server : log[i] \in Seq(Entries)
-    /\ role \in [Server -> {Follower, Candidate, Leader}]
+    /\ role \in [Server -> {Follower, PreCandidate, Candidate, Leader}]
     /\ commitIndex \in [Server -> Nat]
     /\ votesResponded \in [Server -> SUBSET Server]
     /\ votesGranted \in [Server -> SUBSET Server]
     /\ \A i \in Server : nextIndex[i] \in [Peers(i) -> Nat \ {0}]
     /\ \A i \in Server : matchIndex[i] \in [Peers(i) -> Nat]
     /\ \A m \in DOMAIN messages : messages[m] \in Nat \ {0}
+    /\ leaderSeen \in [Server -> BOOLEAN]
+    /\ activePeers \in [Server -> SUBSET Server]
+    /\ stoodFor \in Nat
+    /\ quorumChecks \in [Server -> Nat]
 
 (* Each property below is written as a conjunction over servers, pairs of  *)
 (* servers or history records, with the conjunct named, so that the trace *)
@@ -464,6 +633,42 @@ LeaderAppendOnly == [][\A i \in Server : AppendOnlyStep(i)]_vars
 (* invariant: the entries stay in its log.                                 *)
 CommitMonotonicStep(i) == commitIndex'[i] >= commitIndex[i] \/ Restart(i)
 CommitIndexMonotonic == [][\A i \in Server : CommitMonotonicStep(i)]_vars
+
+(* The guards' properties. A message is consumed by a step that removes a  *)
+(* copy of it, and added by one that puts a copy in flight.               *)
+Consumed(m) == m \notin DOMAIN messages' \/ messages'[m] < messages[m]
+Added(m) == m \in DOMAIN messages' /\ (~InFlight(m) \/ messages'[m] > messages[m])
+
+(* PreVote: every term a server holds is one that some server stood for   *)
+(* election in. A pre-vote raises no term, on either side, so a server    *)
+(* cut off from the cluster cannot bring back a term of its own making.   *)
+TermStoodFor(i) == UsePreVote => currentTerm[i] <= stoodFor
+TermsStoodFor == \A i \in Server : TermStoodFor(i)
+
+(* PreVote: becoming a pre-candidate, and handling a pre-vote message,   *)
+(* change neither the server's term nor its vote. (A pre-candidate may    *)
+(* still vote in its term for another server's real election.)           *)
+PreVoteStepKeeps(i) ==
+    (\/ role[i] # PreCandidate /\ role'[i] = PreCandidate
+     \/ \E m \in DOMAIN messages : m.dest = i /\ m.type \in PreVoteTypes /\ Consumed(m))
+    => (currentTerm'[i] = currentTerm[i] /\ votedFor'[i] = votedFor[i])
+PreVoteKeepsTermAndVote == [][\A i \in Server : PreVoteStepKeeps(i)]_vars
+
+(* PreVote: a server grants a pre-vote only while it is no leader and has  *)
+(* not heard from a leader of its term since its timer last fired.        *)
+GrantsPreVote(i) ==
+    /\ \E m \in DOMAIN messages : m.type = "PreVoteRequest" /\ m.dest = i /\ Consumed(m)
+    /\ \E r \in DOMAIN messages' : r.type = "PreVoteResponse" /\ r.source = i /\ r.voteGranted /\ Added(r)
+PreVoteGrantStep(i) == GrantsPreVote(i) => (role[i] # Leader /\ ~leaderSeen[i])
+PreVoteOnlyWithoutLeader == [][\A i \in Server : PreVoteGrantStep(i)]_vars
+
+(* CheckQuorum: a leader's check leaves it leader exactly when a majority, *)
+(* itself included, answered it since the check before, and counts afresh. *)
+(* A leader that a majority has left is no leader after its check.         *)
+CheckQuorumStepOk(i) ==
+    CheckQuorum(i) => /\ activePeers'[i] = {}
+                      /\ (role'[i] = Leader <=> Quorum(activePeers[i] \cup {i}))
+LeaderKeepsQuorum == [][\A i \in Server : CheckQuorumStepOk(i)]_vars
 
 (* Liveness: a server that stays leader brings every log up to its own.   *)
 (* (Infinitely often it is no leader, or every log extends its log.) It    *)

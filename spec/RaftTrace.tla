@@ -59,11 +59,15 @@ TraceInit ==
           /\ votesGranted = s.startVotesGranted
           /\ nextIndex = s.startNextIndex
           /\ matchIndex = s.startMatchIndex
+          /\ leaderSeen = s.startLeaderSeen
+          /\ activePeers = s.startActivePeers
           /\ messages = s.startMessages
           \* The history too: the elections and commits of the events before
           \* the chunk, so that the safety properties see the whole run.
           /\ elected = s.startElected
           /\ committed = s.startCommitted
+          /\ stoodFor = s.startStoodFor
+          /\ quorumChecks = s.startQuorumChecks
     /\ k = 0
     /\ verdict = "checking"
 
@@ -72,12 +76,17 @@ SpecStep(e) ==
     CASE e.action = "Timeout" -> Timeout(e.node)
       [] e.action = "RequestVote" -> RequestVote(e.node, e.peer)
       [] e.action = "BecomeLeader" -> BecomeLeader(e.node)
+      [] e.action = "RequestPreVote" -> RequestPreVote(e.node, e.peer)
+      [] e.action = "StartElection" -> StartElection(e.node)
+      [] e.action = "CheckQuorum" -> CheckQuorum(e.node)
       [] e.action = "ClientRequest" -> ClientRequest(e.node, e.value)
       [] e.action = "AdvanceCommitIndex" -> AdvanceCommitIndex(e.node)
       [] e.action = "AppendEntries" -> AppendEntries(e.node, e.peer)
       [] e.action = "UpdateTerm" -> InFlight(e.msg) /\ UpdateTerm(e.node, e.msg)
       [] e.action = "HandleRequestVoteRequest" -> InFlight(e.msg) /\ HandleRequestVoteRequest(e.node, e.msg)
       [] e.action = "HandleRequestVoteResponse" -> InFlight(e.msg) /\ HandleRequestVoteResponse(e.node, e.msg)
+      [] e.action = "HandlePreVoteRequest" -> InFlight(e.msg) /\ HandlePreVoteRequest(e.node, e.msg)
+      [] e.action = "HandlePreVoteResponse" -> InFlight(e.msg) /\ HandlePreVoteResponse(e.node, e.msg)
       [] e.action = "HandleAppendEntriesRequest" -> InFlight(e.msg) /\ HandleAppendEntriesRequest(e.node, e.msg)
       [] e.action = "HandleAppendEntriesResponse" -> InFlight(e.msg) /\ HandleAppendEntriesResponse(e.node, e.msg)
       [] e.action = "DropStaleResponse" -> InFlight(e.msg) /\ DropStaleResponse(e.node, e.msg)
@@ -86,6 +95,7 @@ SpecStep(e) ==
       [] e.action = "DuplicateMessage" -> InFlight(e.msg) /\ DuplicateMessage(e.msg)
 
 Consumes(e) == e.action \in {"HandleRequestVoteRequest", "HandleRequestVoteResponse",
+                             "HandlePreVoteRequest", "HandlePreVoteResponse",
                              "HandleAppendEntriesRequest", "HandleAppendEntriesResponse",
                              "DropStaleResponse", "DropMessage"}
 
@@ -100,7 +110,8 @@ LoggedMessages(e) ==
 PostState(i) ==
     [term |-> currentTerm'[i], role |-> role'[i], votedFor |-> votedFor'[i], log |-> log'[i],
      commitIndex |-> commitIndex'[i], votesResponded |-> votesResponded'[i],
-     votesGranted |-> votesGranted'[i], nextIndex |-> nextIndex'[i], matchIndex |-> matchIndex'[i]]
+     votesGranted |-> votesGranted'[i], nextIndex |-> nextIndex'[i], matchIndex |-> matchIndex'[i],
+     leaderSeen |-> leaderSeen'[i], activePeers |-> activePeers'[i]]
 
 (* The post-state the implementation logged, rebuilt from the event's delta: *)
 (* the fields that changed, a log as <<entries kept, entries appended>>.    *)
@@ -117,7 +128,8 @@ LoggedPost(e) ==
         commitIndex |-> Or("newCommitIndex", commitIndex[i]),
         votesResponded |-> Or("newVotesResponded", votesResponded[i]),
         votesGranted |-> Or("newVotesGranted", votesGranted[i]),
-        nextIndex |-> Or("newNextIndex", nextIndex[i]), matchIndex |-> Or("newMatchIndex", matchIndex[i])]
+        nextIndex |-> Or("newNextIndex", nextIndex[i]), matchIndex |-> Or("newMatchIndex", matchIndex[i]),
+        leaderSeen |-> Or("newLeaderSeen", leaderSeen[i]), activePeers |-> Or("newActivePeers", activePeers[i])]
 
 MatchesLog(e) ==
     /\ HasField(e, "delta") => PostState(e.node) = LoggedPost(e)
@@ -153,7 +165,17 @@ TermGuard(e, text, holds) ==
 Guards(e) ==
     LET i == e.node IN
     CASE e.action = "Timeout" ->
-            << G("role[i] is Follower or Candidate", role[i] \in {Follower, Candidate}, <<<<"role[i]", role[i]>>>>) >>
+            << G("role[i] is not Leader", role[i] # Leader, <<<<"role[i]", role[i]>>>>) >>
+      [] e.action = "RequestPreVote" ->
+            << G("role[i] = PreCandidate", role[i] = PreCandidate, <<<<"role[i]", role[i]>>>>),
+               G("j is a peer that has not answered (j \\notin votesResponded[i])", e.peer \in Peers(i) \ votesResponded[i],
+                 <<<<"j", e.peer>>, <<"votesResponded[i]", votesResponded[i]>>>>) >>
+      [] e.action = "StartElection" ->
+            << G("role[i] = PreCandidate", role[i] = PreCandidate, <<<<"role[i]", role[i]>>>>),
+               G("votesGranted[i] is a majority", Quorum(votesGranted[i]), <<<<"votesGranted[i]", votesGranted[i]>>>>) >>
+      [] e.action = "CheckQuorum" ->
+            << G("CheckQuorum is on (UseCheckQuorum)", UseCheckQuorum, << >>),
+               G("role[i] = Leader", role[i] = Leader, <<<<"role[i]", role[i]>>>>) >>
       [] e.action = "RequestVote" ->
             << G("role[i] = Candidate", role[i] = Candidate, <<<<"role[i]", role[i]>>>>),
                G("j is a peer that has not answered (j \\notin votesResponded[i])", e.peer \in Peers(i) \ votesResponded[i],
@@ -177,7 +199,15 @@ Guards(e) ==
       [] e.action = "UpdateTerm" ->
             << G("the message is in flight", InFlight(e.msg), << >>),
                G("m.dest = i", e.msg.dest = i, <<<<"m.dest", e.msg.dest>>>>),
-               TermGuard(e, "m.term > currentTerm[i]", e.msg.term > currentTerm[i]) >>
+               TermGuard(e, "m.term > currentTerm[i]", e.msg.term > currentTerm[i]),
+               G("m is no pre-vote request or granted pre-vote",
+                 e.msg.type # "PreVoteRequest" /\ ~(e.msg.type = "PreVoteResponse" /\ e.msg.voteGranted),
+                 <<<<"m.type", e.msg.type>>>>) >>
+      [] e.action = "HandlePreVoteRequest" -> MsgGuards(e, "PreVoteRequest")
+      [] e.action = "HandlePreVoteResponse" ->
+            MsgGuards(e, "PreVoteResponse") \o
+            << G("m grants, or is of currentTerm[i] or older", e.msg.voteGranted \/ e.msg.term <= currentTerm[i],
+                 <<<<"m.voteGranted", e.msg.voteGranted>>, <<"m.term", e.msg.term>>, <<"currentTerm[i]", currentTerm[i]>>>>) >>
       [] e.action = "HandleRequestVoteRequest" ->
             MsgGuards(e, "RequestVoteRequest") \o
             << TermGuard(e, "m.term <= currentTerm[i]", e.msg.term <= currentTerm[i]) >>
@@ -261,7 +291,17 @@ MatchAgreesPeerStep(j, i, keep) ==
 (* data module, every property is evaluated whole instead; the tests      *)
 (* compare the two.) The history variables only grow, so an unchanged     *)
 (* size means nothing was added.                                           *)
-SafetyOfStep(i, change) ==
+(* What the guards' step properties need to know of event e, read from *)
+(* the event (not from the whole bag, which a long trace fills): whether *)
+(* it handles a pre-vote message, grants a pre-vote, or is a leader's     *)
+(* check. Passed to SafetyOfStep as values, outside any prime.            *)
+StepKind(e) ==
+    [preVoteMsg |-> e.action \in {"HandlePreVoteRequest", "HandlePreVoteResponse"},
+     grantsPreVote |-> /\ e.action = "HandlePreVoteRequest"
+                       /\ HasField(e, "send") /\ HasField(e.send, "voteGranted") /\ e.send.voteGranted,
+     checksQuorum |-> e.action = "CheckQuorum"]
+
+SafetyOfStep(i, change, kind) ==
     LET keep == change[1]
         app == change[2]
         logChanged == keep # Len(log[i]) \/ app # << >>
@@ -287,7 +327,14 @@ SafetyOfStep(i, change) ==
           <<"LeaderAppendOnly",
             (role[i] = Leader /\ role'[i] = Leader /\ currentTerm'[i] = currentTerm[i]) =>
                 (keep = Len(log[i]) \/ AppendOnlyStep(i))>>,
-          <<"CommitIndexMonotonic", CommitMonotonicStep(i)>> >>
+          <<"CommitIndexMonotonic", CommitMonotonicStep(i)>>,
+          <<"TermsStoodFor", TermStoodFor(i)'>>,
+          <<"PreVoteKeepsTermAndVote",
+            ((role[i] # PreCandidate /\ role'[i] = PreCandidate) \/ kind.preVoteMsg)
+                => (currentTerm'[i] = currentTerm[i] /\ votedFor'[i] = votedFor[i])>>,
+          <<"PreVoteOnlyWithoutLeader", kind.grantsPreVote => (role[i] # Leader /\ ~leaderSeen[i])>>,
+          <<"LeaderKeepsQuorum",
+            kind.checksQuorum => (activePeers'[i] = {} /\ (role'[i] = Leader <=> Quorum(activePeers[i] \cup {i})))>> >>
 
 SafetyWhole ==
     << <<"ElectionSafety", ElectionSafety'>>, <<"LogMatching", LogMatching'>>,
@@ -295,7 +342,11 @@ SafetyWhole ==
        <<"LogTermsInOrder", LogTermsInOrder'>>,
        <<"CommitIndexInLog", CommitIndexInLog'>>, <<"MatchIndexAgrees", MatchIndexAgrees'>>,
        <<"LeaderAppendOnly", \A j \in Server : AppendOnlyStep(j)>>,
-       <<"CommitIndexMonotonic", \A j \in Server : CommitMonotonicStep(j)>> >>
+       <<"CommitIndexMonotonic", \A j \in Server : CommitMonotonicStep(j)>>,
+       <<"TermsStoodFor", TermsStoodFor'>>,
+       <<"PreVoteKeepsTermAndVote", \A j \in Server : PreVoteStepKeeps(j)>>,
+       <<"PreVoteOnlyWithoutLeader", \A j \in Server : PreVoteGrantStep(j)>>,
+       <<"LeaderKeepsQuorum", \A j \in Server : CheckQuorumStepOk(j)>> >>
 
 (* The server an event changes, if any (the network's events change none), *)
 (* as a set: a bound identifier i keeps its value under priming, while     *)
@@ -303,7 +354,8 @@ SafetyWhole ==
 Actor(e) == IF HasField(e, "node") THEN {e.node} ELSE {}
 Checks(e) == IF WholeInvariants THEN {SafetyWhole}
              ELSE LET change == IF HasField(e, "node") THEN Change(e) ELSE << >>
-                  IN {SafetyOfStep(i, change) : i \in Actor(e)}
+                      kind == StepKind(e)
+                  IN {SafetyOfStep(i, change, kind) : i \in Actor(e)}
 Safe(e) == \A checks \in Checks(e) : \A n \in DOMAIN checks : checks[n][2]
 Broken(e) == UNION {{checks[n][1] : n \in {x \in DOMAIN checks : ~checks[x][2]}} : checks \in Checks(e)}
 

@@ -6,8 +6,8 @@
 // each run a target share of the group's events. When a run fails because of
 // one chunk's data, the chunk TLC names is given up and the rest run again;
 // when TLC names none, the batch is halved until the bad chunk is alone.
-import type { TraceHeader } from '../raft/events.js';
-import type { ServerId } from '../raft/types.js';
+import { traceGuards, type TraceHeader } from '../raft/events.js';
+import type { Guards, ServerId } from '../raft/types.js';
 
 /** What the planner needs of a trace: its header and its number of events. */
 export interface PlannedTrace {
@@ -28,6 +28,8 @@ export interface PlanOptions {
 export interface ClusterPlan {
   readonly servers: ServerId[];
   readonly maxEntries: number;
+  /** The guards the traces ran with: the spec's constants UsePreVote and UseCheckQuorum for their TLC runs. */
+  readonly guards: Guards;
   /** The traces' indices, in the order given. */
   readonly members: number[];
   /** Events a batch holds before it is cut. */
@@ -54,17 +56,26 @@ export function planBatches(traces: readonly PlannedTrace[], o: PlanOptions): Pl
       problems.set(index, `${t.file}: ${problem}`);
       return;
     }
-    const key = `${t.header.params.maxEntriesPerMessage}:${t.header.nodes.join(',')}`;
+    const g = traceGuards(t.header);
+    const key = `${t.header.params.maxEntriesPerMessage}:${t.header.nodes.join(',')}:${Number(g.preVote)}${Number(g.checkQuorum)}`;
     groups.set(key, [...(groups.get(key) ?? []), index]);
   });
   const clusters = [...groups].map(([key, members]) => {
-    const [limit, nodes] = key.split(':') as [string, string];
+    const [limit, nodes, flags] = key.split(':') as [string, string, string];
+    const guards = { preVote: flags[0] === '1', checkQuorum: flags[1] === '1' };
     const events = members.reduce((n, k) => n + traces[k]!.eventCount, 0);
     const chunks = members.reduce((n, k) => n + Math.ceil(traces[k]!.eventCount / o.chunkSize), 0);
     // A whole number of rounds, so that every TLC slot stays busy until the end.
     const rounds = events < ONE_RUN_BELOW ? 1 : o.parallel;
     const count = Math.min(chunks, Math.ceil(Math.ceil(events / o.eventsPerBatch) / rounds) * rounds);
-    return { servers: nodes.split(','), maxEntries: Number(limit), members, target: Math.ceil(events / count), count };
+    return {
+      servers: nodes.split(','),
+      maxEntries: Number(limit),
+      guards,
+      members,
+      target: Math.ceil(events / count),
+      count,
+    };
   });
   return { problems, clusters };
 }

@@ -12,7 +12,7 @@
 // states rebuilt from the events before them, which are this walk's states
 // whenever those events were accepted.
 import type { Entry, Message, ServerId, ServerState } from '../raft/types.js';
-import { recordsTimers, type TracedState, type TraceEvent } from '../raft/events.js';
+import { recordsTimers, traceGuards, type TracedState, type TraceEvent } from '../raft/events.js';
 import { CONSUMING_ACTIONS, messageKey } from '../trace/replay.js';
 import { TraceReadError } from '../trace/validate.js';
 import {
@@ -23,6 +23,7 @@ import {
   brokenBy,
   restartsElectionTimer,
   sameLog,
+  stepKind,
   sameMessage,
   SpecEvalError,
   specStep,
@@ -52,6 +53,8 @@ function asServerState(s: SpecServer | SpecPost, log: readonly Entry[]): ServerS
     votesGranted: [...s.votesGranted].sort(),
     nextIndex: { ...s.nextIndex },
     matchIndex: { ...s.matchIndex },
+    ...(s.leaderSeen ? { leaderSeen: true } : {}),
+    ...(s.activePeers.size > 0 ? { activePeers: [...s.activePeers].sort() } : {}),
   };
 }
 
@@ -94,6 +97,9 @@ function samePost(
     sameSet(spec.votesGranted, l.votesGranted) &&
     sameMap(spec.nextIndex, l.nextIndex) &&
     sameMap(spec.matchIndex, l.matchIndex) &&
+    // The guards' variables: absent from a run without the guard, as false and empty.
+    spec.leaderSeen === (l.leaderSeen ?? false) &&
+    sameSet(spec.activePeers, l.activePeers ?? []) &&
     sameLog(pre.log, spec.log, loggedLog)
   );
 }
@@ -144,7 +150,7 @@ function judgeStep(state: SpecState, e: TraceEvent, r: SpecStepResult, timers: b
   }
   if (server && r.post && loggedLog) {
     const after: SpecServer = { ...r.post, log: server.log };
-    const broken = brokenBy(state, (e as { node: ServerId }).node, after, loggedLog, r, r.restart);
+    const broken = brokenBy(state, (e as { node: ServerId }).node, after, loggedLog, r, r.restart, stepKind(e));
     if (broken.length > 0) return { kind: 'unsafe', properties: broken };
   }
   const timer = specTimer();
@@ -159,7 +165,7 @@ export function checkTraceInProcess(trace: TraceInput, options: InProcessOptions
   const sizes = options.clusterSizes ?? DEFAULT_CLUSTER_SIZES;
   const problem = clusterProblem(trace.header, sizes);
   const maxEntries = trace.header.params.maxEntriesPerMessage as number;
-  const state: SpecState = initialSpecState(trace.header.nodes);
+  const state: SpecState = initialSpecState(trace.header.nodes, traceGuards(trace.header));
   const timers = recordsTimers(trace.header);
   let events = 0;
   const count = () => trace.eventCount ?? (Array.isArray(trace.events) ? trace.events.length : events);

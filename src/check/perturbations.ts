@@ -65,23 +65,24 @@ function perturbMessage(rng: Rng, m: Message): { msg: Message; what: string } {
   return { msg: out as unknown as Message, what: `${f}: ${JSON.stringify(v)} -> ${JSON.stringify(out[f])}` };
 }
 
+/** The fields of a logged post-state a perturbation may change: the guards' where the run had the guard on. */
+function stateFields(state: Json): string[] {
+  const fields = ['term', 'role', 'votedFor', 'commitIndex', 'votesResponded', 'votesGranted', 'nextIndex'];
+  fields.push('matchIndex', 'log');
+  if ('leaderSeen' in state) fields.push('leaderSeen');
+  if ('activePeers' in state) fields.push('activePeers');
+  return fields;
+}
+
+/** The roles a server of the run may have: PreCandidate only with PreVote on. */
+const roles = (state: Json) => ['Follower', ...('leaderSeen' in state ? ['PreCandidate'] : []), 'Candidate', 'Leader'];
+
 /** One field of an event's logged post-state (or its log change) changed. */
 function perturbState(rng: Rng, e: Json, nodes: readonly string[]): string {
   const state = e.state as Json;
   const node = e.node as string;
   const peers = nodes.filter((n) => n !== node);
-  const choices = [
-    'term',
-    'role',
-    'votedFor',
-    'commitIndex',
-    'votesResponded',
-    'votesGranted',
-    'nextIndex',
-    'matchIndex',
-    'log',
-  ];
-  const f = pick(rng, choices);
+  const f = pick(rng, stateFields(state));
   const before = JSON.stringify(f === 'log' ? (e.logChange ?? null) : state[f]);
   switch (f) {
     case 'term':
@@ -90,8 +91,11 @@ function perturbState(rng: Rng, e: Json, nodes: readonly string[]): string {
     case 'role':
       state.role = pick(
         rng,
-        ['Follower', 'Candidate', 'Leader'].filter((r) => r !== state.role),
+        roles(state).filter((r) => r !== state.role),
       );
+      break;
+    case 'leaderSeen':
+      state.leaderSeen = !state.leaderSeen;
       break;
     case 'votedFor':
       state.votedFor = pick(
@@ -103,9 +107,10 @@ function perturbState(rng: Rng, e: Json, nodes: readonly string[]): string {
       state.commitIndex = nudge(rng, state.commitIndex as number);
       break;
     case 'votesResponded':
-    case 'votesGranted': {
+    case 'votesGranted':
+    case 'activePeers': {
       const set = state[f] as string[];
-      const who = pick(rng, nodes);
+      const who = pick(rng, f === 'activePeers' ? peers : nodes);
       state[f] = set.includes(who) ? set.filter((x) => x !== who) : [...set, who].sort();
       break;
     }

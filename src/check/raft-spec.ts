@@ -10,7 +10,7 @@
 // Every action of the spec is deterministic once the event names its
 // parameters (the server, the peer, the value, the message), so a step is
 // computed, not searched for: one post-state per event, or none.
-import type { Entry, Message, Role, ServerId } from '../raft/types.js';
+import { NO_GUARDS, type Entry, type Guards, type Message, type Role, type ServerId } from '../raft/types.js';
 import type { LogChange } from '../raft/events.js';
 import { canonicalMessageKey as messageKey, type CommittedRecord } from '../trace/replay.js';
 import type { Guard } from '../verdict/diagnosis.js';
@@ -27,6 +27,8 @@ export interface SpecServer {
   readonly votesGranted: ReadonlySet<ServerId>;
   readonly nextIndex: Readonly<Record<ServerId, number>>;
   readonly matchIndex: Readonly<Record<ServerId, number>>;
+  readonly leaderSeen: boolean;
+  readonly activePeers: ReadonlySet<ServerId>;
 }
 
 /** How a step changes a log, in the shape events carry it (RaftTrace's Change): its first `keep` entries stay, `append` follows. */
@@ -38,6 +40,10 @@ export type SpecPost = Omit<SpecServer, 'log'> & { readonly log: LogDelta };
 /** The spec's variables (Raft.tla's VARIABLES), with the history kept indexed for the properties. */
 export interface SpecState {
   readonly servers: readonly ServerId[];
+  /** The constants UsePreVote and UseCheckQuorum. */
+  readonly guards: Guards;
+  /** stoodFor (PreVote only). */
+  stoodFor: number;
   readonly server: Map<ServerId, SpecServer>;
   /** messages: the bag, by messageKey. */
   readonly bag: Map<string, { readonly msg: Message; copies: number }>;
@@ -59,7 +65,7 @@ export interface SpecState {
 export class SpecEvalError extends Error {}
 
 /** Init. */
-export function initialSpecState(servers: readonly ServerId[]): SpecState {
+export function initialSpecState(servers: readonly ServerId[], guards: Guards = NO_GUARDS): SpecState {
   const server = new Map<ServerId, SpecServer>();
   for (const i of servers) {
     server.set(i, {
@@ -72,10 +78,14 @@ export function initialSpecState(servers: readonly ServerId[]): SpecState {
       votesGranted: new Set(),
       nextIndex: peersMap(servers, i, 1),
       matchIndex: peersMap(servers, i, 0),
+      leaderSeen: false,
+      activePeers: new Set(),
     });
   }
   return {
     servers,
+    guards,
+    stoodFor: 0,
     server,
     bag: new Map(),
     elected: new Map(),
@@ -174,6 +184,18 @@ function requestVoteRequest(i: ServerId, j: ServerId, s: SpecServer): Message {
   };
 }
 
+/** PreVoteRequest(i, j). */
+function preVoteRequest(i: ServerId, j: ServerId, s: SpecServer): Message {
+  return {
+    type: 'PreVoteRequest',
+    source: i,
+    dest: j,
+    term: s.term + 1,
+    lastLogTerm: lastTerm(s.log),
+    lastLogIndex: s.log.length,
+  };
+}
+
 /** AppendEntriesRequest(i, j). */
 function appendEntriesRequest(i: ServerId, j: ServerId, s: SpecServer, maxEntries: number): Message {
   const next = s.nextIndex[j]!;
@@ -207,7 +229,8 @@ export interface ActionCall {
  * message the step sends (the logged one, which has matched the spec's).
  */
 export function restartsElectionTimer(state: SpecState, e: ActionCall, reply: Message | undefined): boolean {
-  if (e.action === 'Timeout') return true;
+  if (e.action === 'Timeout' || e.action === 'StartElection' || e.action === 'CheckQuorum') return true;
+  if (e.action === 'BecomeLeader') return state.guards.checkQuorum;
   if (e.action === 'HandleRequestVoteRequest') return reply?.type === 'RequestVoteResponse' && reply.voteGranted;
   if (e.action === 'HandleAppendEntriesRequest') return e.msg!.term === serverOf(state, e.node).term;
   return false;
@@ -226,6 +249,8 @@ export interface SpecStepResult {
   readonly committed: readonly CommittedRecord[];
   /** The step is Restart(i) (CommitIndexMonotonic allows it to lose commitIndex). */
   readonly restart: boolean;
+  /** stoodFor after the step. */
+  readonly stoodFor: number | null;
 }
 
 const step = (p: Partial<SpecStepResult>): SpecStepResult => ({
@@ -235,6 +260,7 @@ const step = (p: Partial<SpecStepResult>): SpecStepResult => ({
   elected: null,
   committed: [],
   restart: false,
+  stoodFor: null,
   ...p,
 });
 
@@ -247,8 +273,10 @@ export function sameMessage(a: Message, b: Message): boolean {
   if (Object.keys(a).length !== Object.keys(b).length) return false;
   switch (a.type) {
     case 'RequestVoteRequest':
+    case 'PreVoteRequest':
       return a.lastLogTerm === (b as typeof a).lastLogTerm && a.lastLogIndex === (b as typeof a).lastLogIndex;
     case 'RequestVoteResponse':
+    case 'PreVoteResponse':
       return a.voteGranted === (b as typeof a).voteGranted;
     case 'AppendEntriesResponse':
       return a.success === (b as typeof a).success && a.matchIndex === (b as typeof a).matchIndex;
@@ -336,8 +364,21 @@ type Effect = (c: EffectContext) => SpecStepResult | null;
 
 /** The server's actions that read no message. */
 const SERVER_EFFECTS: Readonly<Record<string, Effect>> = {
-  // Timeout(i)
+  // Timeout(i): (*B: election starts *) or, with PreVote, (*B: pre-vote starts *)
   Timeout: ({ state, i }) => {
+    const s = serverOf(state, i);
+    const votes = () => new Set([i]);
+    const tallies = { votesResponded: votes(), votesGranted: votes(), leaderSeen: false };
+    if (state.guards.preVote) return step({ post: post(s, { role: 'PreCandidate', ...tallies }) });
+    return step({ post: post(s, { term: s.term + 1, role: 'Candidate', votedFor: i, ...tallies }) });
+  },
+  // RequestPreVote(i, j)
+  RequestPreVote: ({ state, e, i }) => {
+    const s = serverOf(state, i);
+    return step({ post: post(s, {}), sent: [preVoteRequest(i, e.peer!, s)] });
+  },
+  // StartElection(i)
+  StartElection: ({ state, i }) => {
     const s = serverOf(state, i);
     const votes = () => new Set([i]);
     return step({
@@ -348,7 +389,14 @@ const SERVER_EFFECTS: Readonly<Record<string, Effect>> = {
         votesResponded: votes(),
         votesGranted: votes(),
       }),
+      stoodFor: state.guards.preVote ? Math.max(state.stoodFor, s.term + 1) : null, // StandsIn(currentTerm[i] + 1)
     });
+  },
+  // CheckQuorum(i): (*B: quorum heard, still leader *) or (*B: quorum lost, steps down *)
+  CheckQuorum: ({ state, i }) => {
+    const s = serverOf(state, i);
+    const heard = quorum(s.activePeers.size + 1, state.servers.length);
+    return step({ post: post(s, { activePeers: new Set(), ...(heard ? {} : { role: 'Follower' as Role }) }) });
   },
   // RequestVote(i, j)
   RequestVote: ({ state, e, i }) => {
@@ -363,6 +411,7 @@ const SERVER_EFFECTS: Readonly<Record<string, Effect>> = {
         role: 'Leader',
         nextIndex: peersMap(state.servers, i, s.log.length + 1),
         matchIndex: peersMap(state.servers, i, 0),
+        activePeers: new Set(),
       }),
       elected: { term: s.term, leader: i },
     });
@@ -396,6 +445,8 @@ const SERVER_EFFECTS: Readonly<Record<string, Effect>> = {
         votesGranted: new Set(),
         nextIndex: peersMap(state.servers, i, s.log.length + 1),
         matchIndex: peersMap(state.servers, i, 0),
+        leaderSeen: false,
+        activePeers: new Set(),
       }),
       restart: true,
     });
@@ -419,8 +470,12 @@ const receive =
 /** The server's actions that read a message. */
 const RECEIVE_EFFECTS: Readonly<Record<string, Effect>> = {
   // UpdateTerm(i, m)
-  UpdateTerm: receive((s, { m }) => step({ post: post(s, { term: m.term, role: 'Follower', votedFor: null }) })),
+  UpdateTerm: receive((s, { m }) =>
+    step({ post: post(s, { term: m.term, role: 'Follower', votedFor: null, leaderSeen: false }) }),
+  ),
   HandleRequestVoteRequest: receive(handleRequestVoteRequest),
+  HandlePreVoteRequest: receive(handlePreVoteRequest),
+  HandlePreVoteResponse: receive(handlePreVoteResponse),
   // HandleRequestVoteResponse(i, m)
   HandleRequestVoteResponse: receive((s, { m }) => {
     if (m.type !== 'RequestVoteResponse') return null; // (its condition held: this tells TypeScript)
@@ -438,13 +493,37 @@ const RECEIVE_EFFECTS: Readonly<Record<string, Effect>> = {
 /** Every action's effect, once it is enabled (RaftTrace's SpecStep), by name. */
 const EFFECTS: Readonly<Record<string, Effect>> = { ...SERVER_EFFECTS, ...NETWORK_EFFECTS, ...RECEIVE_EFFECTS };
 
+/** UpToDate(i, m): the log a vote or pre-vote request describes is at least as up to date as the server's. */
+function upToDate(s: SpecServer, m: { readonly lastLogTerm: number; readonly lastLogIndex: number }): boolean {
+  return m.lastLogTerm > lastTerm(s.log) || (m.lastLogTerm === lastTerm(s.log) && m.lastLogIndex >= s.log.length);
+}
+
+// HandlePreVoteRequest(i, m): (*B: pre-vote granted *) or (*B: pre-vote refused *)
+function handlePreVoteRequest(s: SpecServer, { i, m }: EffectContext): SpecStepResult | null {
+  if (m.type !== 'PreVoteRequest') return null; // (its condition held: this tells TypeScript)
+  const grant = m.term > s.term && upToDate(s, m) && s.role !== 'Leader' && !s.leaderSeen;
+  return step({
+    post: post(s, {}),
+    taken: [m],
+    sent: [{ type: 'PreVoteResponse', source: i, dest: m.source, term: grant ? m.term : s.term, voteGranted: grant }],
+  });
+}
+
+// HandlePreVoteResponse(i, m): (*B: pre-vote counted *), (*B: pre-vote refusal noted *) or (*B: pre-vote answer dropped *)
+function handlePreVoteResponse(s: SpecServer, { m }: EffectContext): SpecStepResult | null {
+  if (m.type !== 'PreVoteResponse') return null; // (its condition held: this tells TypeScript)
+  const counts = s.role === 'PreCandidate' && (!m.voteGranted || m.term === s.term + 1);
+  if (!counts) return step({ post: post(s, {}), taken: [m] });
+  const responded = new Set(s.votesResponded).add(m.source);
+  const granted = m.voteGranted ? new Set(s.votesGranted).add(m.source) : s.votesGranted;
+  return step({ post: post(s, { votesResponded: responded, votesGranted: granted }), taken: [m] });
+}
+
 // HandleRequestVoteRequest(i, m)
 function handleRequestVoteRequest(s: SpecServer, { i, m }: EffectContext): SpecStepResult | null {
   if (m.type !== 'RequestVoteRequest') return null; // (its condition held: this tells TypeScript)
   const j = m.source;
-  const logOk =
-    m.lastLogTerm > lastTerm(s.log) || (m.lastLogTerm === lastTerm(s.log) && m.lastLogIndex >= s.log.length);
-  const grant = m.term === s.term && logOk && (s.votedFor === null || s.votedFor === j);
+  const grant = m.term === s.term && upToDate(s, m) && (s.votedFor === null || s.votedFor === j);
   return step({
     post: post(s, grant ? { votedFor: j } : {}), // (*B: vote granted *) or (*B: vote refused *)
     taken: [m],
@@ -453,19 +532,22 @@ function handleRequestVoteRequest(s: SpecServer, { i, m }: EffectContext): SpecS
 }
 
 // HandleAppendEntriesRequest(i, m)
-function handleAppendEntriesRequest(s: SpecServer, { i, m }: EffectContext): SpecStepResult | null {
+function handleAppendEntriesRequest(s: SpecServer, { state, i, m }: EffectContext): SpecStepResult | null {
   if (m.type !== 'AppendEntriesRequest') return null; // (its condition held: this tells TypeScript)
   const logOk =
     m.prevLogIndex === 0 ? true : m.prevLogIndex <= s.log.length && termAt(s.log, m.prevLogIndex) === m.prevLogTerm;
   const accept = m.term === s.term && logOk;
   const lastNew = m.prevLogIndex + m.entries.length;
   const role: Role = m.term === s.term ? 'Follower' : s.role;
-  let changes: Partial<SpecPost> = { role };
+  // With PreVote, a request of its term tells i that its leader is alive.
+  const seen = state.guards.preVote && m.term === s.term ? { leaderSeen: true } : {};
+  let changes: Partial<SpecPost> = { role, ...seen };
   // (*B: refused, stale term *) or (*B: refused, log mismatch *) leave log and commitIndex; (*B: accepted *) merges.
   if (accept) {
     const commit = Math.min(m.commitIndex, lastNew);
     changes = {
       role,
+      ...seen,
       log: merge(s.log, m.prevLogIndex, m.entries),
       commitIndex: commit > s.commitIndex ? commit : s.commitIndex, // (*B: follower commit advances *)
     };
@@ -482,7 +564,7 @@ function handleAppendEntriesRequest(s: SpecServer, { i, m }: EffectContext): Spe
 }
 
 // HandleAppendEntriesResponse(i, m)
-function handleAppendEntriesResponse(s: SpecServer, { i, m }: EffectContext): SpecStepResult | null {
+function handleAppendEntriesResponse(s: SpecServer, { state, i, m }: EffectContext): SpecStepResult | null {
   if (m.type !== 'AppendEntriesResponse') return null; // (its condition held: this tells TypeScript)
   const j = m.source;
   let changes: Partial<SpecPost> = {};
@@ -498,6 +580,8 @@ function handleAppendEntriesResponse(s: SpecServer, { i, m }: EffectContext): Sp
     } else {
       changes = { nextIndex: { ...s.nextIndex, [j]: Math.max(s.nextIndex[j]! - 1, 1) } };
     }
+    // With CheckQuorum, the peer answered: it counts as active.
+    if (state.guards.checkQuorum) changes = { ...changes, activePeers: new Set(s.activePeers).add(j) };
   }
   return step({ post: post(s, changes), taken: [m] });
 }
@@ -577,29 +661,33 @@ const received = (type: Message['type'] | '') => [
   DEST,
 ];
 const IS_CANDIDATE = role('role[i] = Candidate', (r) => r === 'Candidate');
+const IS_PRECANDIDATE = role('role[i] = PreCandidate', (r) => r === 'PreCandidate');
 const IS_LEADER = role('role[i] = Leader', (r) => r === 'Leader');
+const NOT_ANSWERED: Condition = {
+  text: 'j is a peer that has not answered (j \\notin votesResponded[i])',
+  holds: (c) => isPeer(c.state, c.e.node!, c.e.peer) && !me(c).votesResponded.has(c.e.peer!),
+  values: (c) => [
+    ['j', c.e.peer],
+    ['votesResponded[i]', sorted(me(c).votesResponded)],
+  ],
+};
+const MAJORITY_GRANTED: Condition = {
+  text: 'votesGranted[i] is a majority',
+  holds: (c) => quorum(me(c).votesGranted.size, c.state.servers.length),
+  values: (c) => [['votesGranted[i]', sorted(me(c).votesGranted)]],
+};
+const granted = (m: Message) => (m.type === 'PreVoteResponse' || m.type === 'RequestVoteResponse') && m.voteGranted;
 
 const CONDITIONS: Readonly<Record<string, readonly Condition[]>> = {
-  Timeout: [role('role[i] is Follower or Candidate', (r) => r === 'Follower' || r === 'Candidate')],
-  RequestVote: [
-    IS_CANDIDATE,
-    {
-      text: 'j is a peer that has not answered (j \\notin votesResponded[i])',
-      holds: (c) => isPeer(c.state, c.e.node!, c.e.peer) && !me(c).votesResponded.has(c.e.peer!),
-      values: (c) => [
-        ['j', c.e.peer],
-        ['votesResponded[i]', sorted(me(c).votesResponded)],
-      ],
-    },
+  Timeout: [role('role[i] is not Leader', (r) => r !== 'Leader')],
+  RequestPreVote: [IS_PRECANDIDATE, NOT_ANSWERED],
+  StartElection: [IS_PRECANDIDATE, MAJORITY_GRANTED],
+  CheckQuorum: [
+    { text: 'CheckQuorum is on (UseCheckQuorum)', holds: (c) => c.state.guards.checkQuorum, values: none },
+    IS_LEADER,
   ],
-  BecomeLeader: [
-    IS_CANDIDATE,
-    {
-      text: 'votesGranted[i] is a majority',
-      holds: (c) => quorum(me(c).votesGranted.size, c.state.servers.length),
-      values: (c) => [['votesGranted[i]', sorted(me(c).votesGranted)]],
-    },
-  ],
+  RequestVote: [IS_CANDIDATE, NOT_ANSWERED],
+  BecomeLeader: [IS_CANDIDATE, MAJORITY_GRANTED],
   ClientRequest: [IS_LEADER],
   AdvanceCommitIndex: [
     IS_LEADER,
@@ -629,6 +717,24 @@ const CONDITIONS: Readonly<Record<string, readonly Condition[]>> = {
     IN_FLIGHT_TO_SERVER,
     { ...DEST, values: (c) => [['m.dest', msg(c).dest]] },
     term('m.term > currentTerm[i]', (t, current) => t > current),
+    {
+      text: 'm is no pre-vote request or granted pre-vote',
+      holds: (c) => msg(c).type !== 'PreVoteRequest' && !(msg(c).type === 'PreVoteResponse' && granted(msg(c))),
+      values: (c) => [['m.type', msg(c).type]],
+    },
+  ],
+  HandlePreVoteRequest: received('PreVoteRequest'),
+  HandlePreVoteResponse: [
+    ...received('PreVoteResponse'),
+    {
+      text: 'm grants, or is of currentTerm[i] or older',
+      holds: (c) => granted(msg(c)) || msg(c).term <= me(c).term,
+      values: (c) => [
+        ['m.voteGranted', granted(msg(c))],
+        ['m.term', msg(c).term],
+        ['currentTerm[i]', me(c).term],
+      ],
+    },
   ],
   HandleRequestVoteRequest: [
     ...received('RequestVoteRequest'),
@@ -811,13 +917,29 @@ function newRecords(state: SpecState, added: readonly CommittedRecord[]): Commit
  * conjuncts that mention i or a new history record are evaluated: the state
  * before the step satisfied every property (see RaftTrace.tla).
  */
+/** What the guards' step properties read of the event (RaftTrace's StepKind): a message of PreVoteTypes handled, a pre-vote granted, a check. */
+export interface StepKind {
+  readonly preVoteMsg: boolean;
+  readonly grantsPreVote: boolean;
+  readonly checksQuorum: boolean;
+}
+
+export function stepKind(e: ActionCall & { readonly send?: Message }): StepKind {
+  return {
+    preVoteMsg: e.action === 'HandlePreVoteRequest' || e.action === 'HandlePreVoteResponse',
+    grantsPreVote: e.action === 'HandlePreVoteRequest' && e.send !== undefined && granted(e.send),
+    checksQuorum: e.action === 'CheckQuorum',
+  };
+}
+
 export function brokenBy(
   state: SpecState,
   i: ServerId,
   after: SpecServer,
   change: LogDelta,
-  added: HistoryAdded,
+  added: HistoryAdded & { readonly stoodFor: number | null },
   restart: boolean,
+  kind: StepKind,
 ): string[] {
   const pre = state.server.get(i)!;
   const a: Around = { state, i, pre, after, change };
@@ -859,13 +981,8 @@ export function brokenBy(
   for (const c of fresh) if (!committedOnce(a, c, fresh)) agree = false;
   if (!agree) broken.push('StateMachineSafety');
 
-  // LogTermsInOrder: TermsInOrderStep(i, keep, app)
-  if (logChanged) {
-    let inOrder = true;
-    for (let n = 1; n < app.length; n++) if (app[n - 1]!.term > app[n]!.term) inOrder = false;
-    if (keep > 0 && app.length > 0 && termAt(pre.log, keep) > app[0]!.term) inOrder = false;
-    if (!inOrder) broken.push('LogTermsInOrder');
-  }
+  // LogTermsInOrder
+  if (logChanged && !termsInOrderStep(pre.log, change)) broken.push('LogTermsInOrder');
 
   // CommitIndexInLog: CommitInLog(i)'
   if (!(after.commitIndex <= lengthAfter(change))) broken.push('CommitIndexInLog');
@@ -888,7 +1005,39 @@ export function brokenBy(
 
   // CommitIndexMonotonic: CommitMonotonicStep(i) == commitIndex'[i] >= commitIndex[i] \/ Restart(i)
   if (!(after.commitIndex >= pre.commitIndex || restart)) broken.push('CommitIndexMonotonic');
+  brokenGuards(state, i, pre, after, added.stoodFor ?? state.stoodFor, kind, broken);
   return broken;
+}
+
+/** TermsInOrderStep(i, keep, app). */
+function termsInOrderStep(log: readonly Entry[], { keep, append: app }: LogDelta): boolean {
+  for (let n = 1; n < app.length; n++) if (app[n - 1]!.term > app[n]!.term) return false;
+  return !(keep > 0 && app.length > 0 && termAt(log, keep) > app[0]!.term);
+}
+
+/** The guards' properties on server i's step (the last four of SafetyOfStep). */
+function brokenGuards(
+  state: SpecState,
+  i: ServerId,
+  pre: SpecServer,
+  after: SpecServer,
+  stoodFor: number,
+  kind: StepKind,
+  broken: string[],
+): void {
+  // TermsStoodFor: TermStoodFor(i)'
+  if (state.guards.preVote && after.term > stoodFor) broken.push('TermsStoodFor');
+  // PreVoteKeepsTermAndVote: PreVoteStepKeeps(i)
+  const preVoteStep = (pre.role !== 'PreCandidate' && after.role === 'PreCandidate') || kind.preVoteMsg;
+  if (preVoteStep && !(after.term === pre.term && after.votedFor === pre.votedFor))
+    broken.push('PreVoteKeepsTermAndVote');
+  // PreVoteOnlyWithoutLeader: PreVoteGrantStep(i), GrantsPreVote(i) read from the event
+  if (kind.grantsPreVote && !(pre.role !== 'Leader' && !pre.leaderSeen)) broken.push('PreVoteOnlyWithoutLeader');
+  // LeaderKeepsQuorum: CheckQuorumStepOk(i) == activePeers'[i] = {} /\ (role'[i] = Leader <=> Quorum(activePeers[i] \cup {i}))
+  if (kind.checksQuorum) {
+    const heard = quorum(new Set(pre.activePeers).add(i).size, state.servers.length);
+    if (!(after.activePeers.size === 0 && (after.role === 'Leader') === heard)) broken.push('LeaderKeepsQuorum');
+  }
 }
 
 // --- Taking a step -------------------------------------------------------------------------
@@ -926,6 +1075,7 @@ export function applyStep(
       slot.copies++; // (*B: another copy in flight *)
     else state.bag.set(key, { msg: r.sent[0]!, copies: 1 }); // (*B: a new message in flight *)
   }
+  if (r.stoodFor !== null) state.stoodFor = r.stoodFor;
   if (r.elected) {
     let leaders = state.elected.get(r.elected.term);
     if (!leaders) state.elected.set(r.elected.term, (leaders = new Set()));

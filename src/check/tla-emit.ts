@@ -65,6 +65,8 @@ export const MESSAGE_CONSTRUCTORS = [
   'MRVP(s, d, t, g) == [type |-> "RequestVoteResponse", source |-> s, dest |-> d, term |-> t, voteGranted |-> g]',
   'MAEQ(s, d, t, pli, plt, es, ci) == [type |-> "AppendEntriesRequest", source |-> s, dest |-> d, term |-> t, prevLogIndex |-> pli, prevLogTerm |-> plt, entries |-> es, commitIndex |-> ci]',
   'MAEP(s, d, t, ok, mi) == [type |-> "AppendEntriesResponse", source |-> s, dest |-> d, term |-> t, success |-> ok, matchIndex |-> mi]',
+  'MPVQ(s, d, t, llt, lli) == [type |-> "PreVoteRequest", source |-> s, dest |-> d, term |-> t, lastLogTerm |-> llt, lastLogIndex |-> lli]',
+  'MPVP(s, d, t, g) == [type |-> "PreVoteResponse", source |-> s, dest |-> d, term |-> t, voteGranted |-> g]',
 ].join('\n');
 
 function record(fields: Array<[string, string]>): string {
@@ -93,6 +95,11 @@ function entry(e: Entry): string {
     ['value', tlaString(e.value)],
   ]);
 }
+
+const tlaBool = (b: boolean) => (b ? 'TRUE' : 'FALSE');
+/** The guards' variables of a logged state: absent where the run had the guard off, as the spec's Init has them. */
+const leaderSeenOf = (s: TracedState) => s.leaderSeen ?? false;
+const activePeersOf = (s: TracedState) => s.activePeers ?? [];
 
 function server(id: ServerId | null): string {
   return id === null ? 'Nil' : tlaString(id);
@@ -193,6 +200,10 @@ export class TraceDataWriter {
         return `MAEQ(${head}, ${m.prevLogIndex}, ${m.prevLogTerm}, ${this.log(m.entries)}, ${m.commitIndex})`;
       case 'AppendEntriesResponse':
         return `MAEP(${head}, ${m.success ? 'TRUE' : 'FALSE'}, ${m.matchIndex})`;
+      case 'PreVoteRequest':
+        return `MPVQ(${head}, ${m.lastLogTerm}, ${m.lastLogIndex})`;
+      case 'PreVoteResponse':
+        return `MPVP(${head}, ${m.voteGranted ? 'TRUE' : 'FALSE'})`;
     }
   }
 
@@ -224,6 +235,10 @@ export class TraceDataWriter {
     for (const f of ['nextIndex', 'matchIndex'] as const) {
       if (indexMap(after[f]) !== indexMap(before[f])) fields.push([DELTA_FIELD[f], indexMap(after[f])]);
     }
+    // The guards' variables, absent from a run without the guard (the spec's then never change).
+    if (leaderSeenOf(after) !== leaderSeenOf(before)) fields.push(['newLeaderSeen', tlaBool(leaderSeenOf(after))]);
+    if (activePeersOf(after).join() !== activePeersOf(before).join())
+      fields.push(['newActivePeers', set(activePeersOf(after).map(tlaString))]);
     return fields.length === 0 ? '<< >>' : record(fields);
   }
 
@@ -260,6 +275,8 @@ export class TraceDataWriter {
       ['startVotesGranted', perServer((id) => set(st(id).votesGranted.map(tlaString)))],
       ['startNextIndex', perServer((id) => indexMap(st(id).nextIndex))],
       ['startMatchIndex', perServer((id) => indexMap(st(id).matchIndex))],
+      ['startLeaderSeen', perServer((id) => tlaBool(leaderSeenOf(st(id))))],
+      ['startActivePeers', perServer((id) => set(activePeersOf(st(id)).map(tlaString)))],
       ['startMessages', bag.length === 0 ? 'EmptyBag' : `BagOfPairs(${set(bag)})`],
       [
         'startElected',
@@ -280,6 +297,8 @@ export class TraceDataWriter {
           ]),
         ),
       ],
+      ['startStoodFor', String(g.stoodFor)],
+      ['startQuorumChecks', perServer((id) => String(g.quorumChecks[id] ?? 0))],
     ]);
   }
 }

@@ -9,8 +9,8 @@ import { copyFileSync } from 'node:fs';
 import { FileWriteError, writeNamedFile } from '../files/writes.js';
 import { cpus } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import type { Message, ServerId, ServerState } from '../raft/types.js';
-import { recordsTimers, type TracedState, type TraceEvent, type TraceHeader } from '../raft/events.js';
+import type { Guards, Message, ServerId, ServerState } from '../raft/types.js';
+import { recordsTimers, traceGuards, type TracedState, type TraceEvent, type TraceHeader } from '../raft/events.js';
 import { REPO_ROOT } from '../files/repo-root.js';
 import type { JavaRuntime, TlcJar } from '../tlc/jar.js';
 import { describeOutcome, runTlc } from '../tlc/run.js';
@@ -165,7 +165,7 @@ function batchModule(
   ].join('\n');
 }
 
-function batchConfig(maxEntriesPerMessage: number): string {
+function batchConfig(maxEntriesPerMessage: number, guards: Guards): string {
   return `INIT TraceInit
 NEXT TraceNext
 VIEW TraceView
@@ -174,6 +174,8 @@ CONSTANTS
     Value <- TraceValue
     Nil = Nil
     MaxEntriesPerMessage = ${maxEntriesPerMessage}
+    UsePreVote = ${guards.preVote ? 'TRUE' : 'FALSE'}
+    UseCheckQuorum = ${guards.checkQuorum ? 'TRUE' : 'FALSE'}
 `;
 }
 
@@ -243,6 +245,7 @@ async function checkBatch(
   chunks: readonly Chunk[],
   servers: readonly ServerId[],
   maxEntriesPerMessage: number,
+  guards: Guards,
   options: CheckOptions,
 ): Promise<BatchResult> {
   const dir = makeTempDir('raft-trace-batch-');
@@ -250,7 +253,7 @@ async function checkBatch(
   try {
     copySpec(specDir, dir);
     writeNamedFile(join(dir, 'TraceData.tla'), batchModule(chunks, servers, options.wholeInvariants ?? false));
-    writeNamedFile(join(dir, 'RaftTrace.cfg'), batchConfig(maxEntriesPerMessage));
+    writeNamedFile(join(dir, 'RaftTrace.cfg'), batchConfig(maxEntriesPerMessage, guards));
     const result = await runTlc({
       spec: join(dir, 'RaftTrace.tla'),
       workers: 1,
@@ -288,6 +291,7 @@ function culpritOf(o: TlcOutcome, chunks: readonly Chunk[]): BatchResult['culpri
 interface Job {
   readonly servers: ServerId[];
   readonly maxEntries: number;
+  readonly guards: Guards;
   readonly chunks: Chunk[];
 }
 
@@ -343,7 +347,7 @@ export async function checkTraces(traces: readonly TraceInput[], options: CheckO
   let done = 0;
   const worker = async () => {
     for (let job = queue.next(); job; job = queue.next()) {
-      const r = await checkBatch(job.chunks, job.servers, job.maxEntries, options);
+      const r = await checkBatch(job.chunks, job.servers, job.maxEntries, job.guards, options);
       settle(ledger, queue, job, r);
       options.onBatchDone?.(++done, queue.total);
     }
@@ -380,13 +384,14 @@ function* readBatches(
         batch.push(chunk);
         batchEvents += chunk.events.length;
         if (batchEvents >= plan.target) {
-          yield { servers: plan.servers, maxEntries: plan.maxEntries, chunks: batch };
+          yield { servers: plan.servers, maxEntries: plan.maxEntries, guards: plan.guards, chunks: batch };
           batch = [];
           batchEvents = 0;
         }
       }
     }
-    if (batch.length > 0) yield { servers: plan.servers, maxEntries: plan.maxEntries, chunks: batch };
+    if (batch.length > 0)
+      yield { servers: plan.servers, maxEntries: plan.maxEntries, guards: plan.guards, chunks: batch };
   }
 }
 
@@ -398,7 +403,7 @@ function* readChunks(
   chunkSize: number,
   ledger: Ledger,
 ): Generator<Chunk> {
-  const replay = startReplay(servers);
+  const replay = startReplay(servers, traceGuards(trace.header));
   const mine: number[] = [];
   ledger.chunkIds.set(index, mine);
   let chunk: Chunk | null = null;
@@ -577,7 +582,7 @@ function keepChunk(t: TraceInput, earlier: readonly KeptCase[], chunk: Chunk, op
     join(dir, 'TraceData.tla'),
     batchModule([chunk], t.header.nodes, options.wholeInvariants ?? false, about),
   );
-  writeNamedFile(join(dir, 'RaftTrace.cfg'), batchConfig(maxEntries(t.header)!));
+  writeNamedFile(join(dir, 'RaftTrace.cfg'), batchConfig(maxEntries(t.header)!, traceGuards(t.header)));
   const command =
     `cd ${shellWord(dir)} && ${shellWord(options.java.path)} -cp ${shellWord(options.jar.path)} tlc2.TLC ` +
     '-config RaftTrace.cfg -deadlock -workers 1 RaftTrace.tla';
@@ -603,6 +608,9 @@ function specState(post: Json): ServerState {
     votesGranted: [...(p.votesGranted as string[])].sort(),
     nextIndex: p.nextIndex as Record<string, number>,
     matchIndex: p.matchIndex as Record<string, number>,
+    // As the in-process checker shows them: only when set.
+    ...(p.leaderSeen === true ? { leaderSeen: true } : {}),
+    ...((p.activePeers as string[]).length > 0 ? { activePeers: [...(p.activePeers as string[])].sort() } : {}),
   };
 }
 

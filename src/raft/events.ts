@@ -1,7 +1,7 @@
 // One trace event per atomic protocol step, named after the TLA+ action in
 // spec/Raft.tla that it will be checked against. A step of the implementation
 // that performs several spec actions emits them consecutively, in spec order.
-import type { Entry, Message, ServerId, ServerState } from './types.js';
+import { NO_GUARDS, type Entry, type Guards, type Message, type ServerId, type ServerState } from './types.js';
 
 export const SERVER_ACTIONS = [
   'Timeout',
@@ -17,7 +17,22 @@ export const SERVER_ACTIONS = [
   'HandleAppendEntriesResponse',
   'DropStaleResponse',
   'Restart',
+  // The availability guards (RaftNode's preVote and checkQuorum options; format version 4 on).
+  'RequestPreVote',
+  'HandlePreVoteRequest',
+  'HandlePreVoteResponse',
+  'StartElection',
+  'CheckQuorum',
 ] as const;
+
+/** The actions only a run with a guard on performs: a trace before format version 4 has none. */
+export const GUARD_ACTIONS: ReadonlySet<string> = new Set([
+  'RequestPreVote',
+  'HandlePreVoteRequest',
+  'HandlePreVoteResponse',
+  'StartElection',
+  'CheckQuorum',
+]);
 
 export const NETWORK_ACTIONS = ['DropMessage', 'DuplicateMessage'] as const;
 
@@ -94,12 +109,15 @@ export type TraceEvent = { readonly i: number } & UnnumberedEvent;
 
 export const TRACE_FORMAT = 'raft-tla-trace';
 /**
- * Version 3 records election-timer restarts (ServerEvent.timer); version 2
- * carries log changes; version 1 carried each post-state's whole log. All
- * three are read; timers are checked from version 3 on.
+ * Version 4 may hold the availability guards' events, role and state
+ * (PreVote, CheckQuorum), and its header's params say which guards ran
+ * (`preVote`, `checkQuorum`; absent, off); version 3 records election-timer
+ * restarts (ServerEvent.timer); version 2 carries log changes; version 1
+ * carried each post-state's whole log. All four are read; timers are
+ * checked from version 3 on.
  */
-export const TRACE_VERSION = 3;
-export const TRACE_VERSIONS = [1, 2, 3] as const;
+export const TRACE_VERSION = 4;
+export const TRACE_VERSIONS = [1, 2, 3, 4] as const;
 
 export interface TraceHeader {
   readonly format: typeof TRACE_FORMAT;
@@ -111,3 +129,14 @@ export interface TraceHeader {
 
 /** Whether a trace's events say when their server restarted its election countdown (format version 3 on). */
 export const recordsTimers = (header: Pick<TraceHeader, 'version'>): boolean => header.version >= 3;
+
+/** The guards a trace's run had on, from its header (format version 4 on; older traces ran without). */
+export function traceGuards(header: Pick<TraceHeader, 'version' | 'params'>): Guards {
+  if (header.version < 4) return NO_GUARDS;
+  return { preVote: header.params.preVote === true, checkQuorum: header.params.checkQuorum === true };
+}
+
+/** The header params that say which guards ran: only those on, so that a run without guards says nothing new. */
+export function guardParams(g: Guards): Record<string, boolean> {
+  return { ...(g.preVote ? { preVote: true } : {}), ...(g.checkQuorum ? { checkQuorum: true } : {}) };
+}

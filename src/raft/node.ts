@@ -10,13 +10,17 @@ import type {
   AppendEntriesResponse,
   DurableState,
   Entry,
+  Guards,
   Message,
+  PreVoteRequest,
+  PreVoteResponse,
   RequestVoteRequest,
   RequestVoteResponse,
   Role,
   ServerId,
   ServerState,
 } from './types.js';
+import { NO_GUARDS } from './types.js';
 
 export type Input =
   | { readonly kind: 'electionTimeout' }
@@ -59,6 +63,8 @@ export class RaftNode {
   readonly servers: readonly ServerId[];
   readonly peers: readonly ServerId[];
   private readonly quorum: number;
+  /** PreVote and CheckQuorum: on or off for the node's life (spec/Raft.tla's UsePreVote and UseCheckQuorum). */
+  readonly guards: Guards;
 
   // Durable state.
   private currentTerm = 0;
@@ -73,6 +79,10 @@ export class RaftNode {
   private votesGranted = new Set<ServerId>();
   private nextIndex = new Map<ServerId, number>();
   private matchIndex = new Map<ServerId, number>();
+  // PreVote: heard from a leader of this term since the election timer last fired.
+  private leaderSeen = false;
+  // CheckQuorum, as leader: the peers that answered since the last check.
+  private activePeers = new Set<ServerId>();
 
   // What the log was at the last event: its length then, and how far back
   // it has been cut since (events report each change, never the whole log).
@@ -91,9 +101,10 @@ export class RaftNode {
   // The next event restarts the election countdown (its trace field `timer`).
   private timerRestarted = false;
 
-  private constructor(id: ServerId, servers: readonly ServerId[], durable: DurableState | null) {
+  private constructor(id: ServerId, servers: readonly ServerId[], durable: DurableState | null, guards: Guards) {
     if (!servers.includes(id)) throw new Error(`server ${id} is not a member of [${servers.join(', ')}]`);
     this.id = id;
+    this.guards = { preVote: guards.preVote, checkQuorum: guards.checkQuorum };
     this.servers = [...servers];
     this.peers = servers.filter((s) => s !== id);
     this.quorum = Math.floor(servers.length / 2) + 1;
@@ -108,8 +119,8 @@ export class RaftNode {
   }
 
   /** A server starting for the first time, with empty durable state. */
-  static boot(id: ServerId, servers: readonly ServerId[]): RaftNode {
-    return new RaftNode(id, servers, null);
+  static boot(id: ServerId, servers: readonly ServerId[], guards: Guards = NO_GUARDS): RaftNode {
+    return new RaftNode(id, servers, null, guards);
   }
 
   /** A server coming back from a crash with exactly what it had persisted. */
@@ -117,8 +128,9 @@ export class RaftNode {
     id: ServerId,
     servers: readonly ServerId[],
     durable: DurableState | null,
+    guards: Guards = NO_GUARDS,
   ): { node: RaftNode; ready: Ready } {
-    const node = new RaftNode(id, servers, durable);
+    const node = new RaftNode(id, servers, durable, guards);
     node.emit('Restart', {});
     return { node, ready: node.finish(false) };
   }
@@ -127,11 +139,13 @@ export class RaftNode {
     let accepted = false;
     switch (input.kind) {
       case 'electionTimeout':
-        if (this.role !== 'Leader') this.startElection();
+        if (this.role !== 'Leader') this.electionTimerFired();
+        else if (this.guards.checkQuorum) this.checkQuorum();
         break;
       case 'heartbeatDue':
         if (this.role === 'Leader') this.broadcastAppendEntries();
         else if (this.role === 'Candidate') this.retransmitVoteRequests();
+        else if (this.role === 'PreCandidate') this.retransmitPreVoteRequests();
         break;
       case 'receive':
         this.receive(input.msg);
@@ -156,6 +170,8 @@ export class RaftNode {
       votesGranted: t.votesGranted,
       nextIndex: t.nextIndex,
       matchIndex: t.matchIndex,
+      ...(t.leaderSeen !== undefined ? { leaderSeen: t.leaderSeen } : {}),
+      ...(t.activePeers !== undefined ? { activePeers: t.activePeers } : {}),
     };
   }
 
@@ -177,6 +193,9 @@ export class RaftNode {
       votesGranted: this.sortedMembers(this.votesGranted),
       nextIndex,
       matchIndex,
+      // Only with the guard on: a run without it traces as it always did.
+      ...(this.guards.preVote ? { leaderSeen: this.leaderSeen } : {}),
+      ...(this.guards.checkQuorum ? { activePeers: this.sortedMembers(this.activePeers) } : {}),
     };
   }
 
@@ -204,19 +223,106 @@ export class RaftNode {
 
   // --- Elections -----------------------------------------------------------
 
+  /** Timeout: an election in a new term, or with PreVote a pre-vote round that changes neither term nor vote. */
+  private electionTimerFired(): void {
+    this.votesResponded = new Set([this.id]);
+    this.votesGranted = new Set([this.id]);
+    this.leaderSeen = false;
+    // The driver restarts the countdown as it fires (Ready.resetElectionTimer is for the others).
+    this.timerRestarted = true;
+    if (this.guards.preVote) {
+      this.role = 'PreCandidate';
+      this.emit('Timeout', {});
+      for (const peer of this.peers) this.sendPreVoteRequest(peer);
+      // A lone server is its own majority of pre-votes.
+      if (this.votesGranted.size >= this.quorum) this.startElection();
+      return;
+    }
+    this.becomeCandidate();
+    this.emit('Timeout', {});
+    this.askForVotes();
+  }
+
+  /** StartElection: a majority of pre-votes lets the pre-candidate stand in the term it asked about. */
   private startElection(): void {
+    this.votesResponded = new Set([this.id]);
+    this.votesGranted = new Set([this.id]);
+    this.becomeCandidate();
+    // A new election, a new countdown: the driver restarts it.
+    this.restartElectionTimer();
+    this.emit('StartElection', {});
+    this.askForVotes();
+  }
+
+  private becomeCandidate(): void {
     this.currentTerm += 1;
     this.role = 'Candidate';
     this.votedFor = this.id;
-    this.votesResponded = new Set([this.id]);
-    this.votesGranted = new Set([this.id]);
     this.dirty = true;
-    // The driver restarts the countdown as it fires (Ready.resetElectionTimer is for the others).
-    this.timerRestarted = true;
-    this.emit('Timeout', {});
+  }
+
+  private askForVotes(): void {
     for (const peer of this.peers) this.sendRequestVote(peer);
     // A lone server is its own quorum: its own vote elects it (no response will come).
     if (this.votesGranted.size >= this.quorum) this.becomeLeader();
+  }
+
+  private retransmitPreVoteRequests(): void {
+    for (const peer of this.peers) {
+      if (!this.votesResponded.has(peer)) this.sendPreVoteRequest(peer);
+    }
+  }
+
+  private sendPreVoteRequest(peer: ServerId): void {
+    const send: PreVoteRequest = {
+      type: 'PreVoteRequest',
+      source: this.id,
+      dest: peer,
+      term: this.currentTerm + 1,
+      lastLogTerm: this.lastLogTerm(),
+      lastLogIndex: this.log.length,
+    };
+    this.out.push(send);
+    this.emit('RequestPreVote', { peer, send });
+  }
+
+  /**
+   * A pre-vote changes nothing here: yes only for a term beyond ours, to a log
+   * at least as up to date, from a server that is no leader and has not heard
+   * from its leader since its own timer fired. No countdown restarts.
+   */
+  private handlePreVoteRequest(m: PreVoteRequest): void {
+    const grant = m.term > this.currentTerm && this.logUpToDate(m) && this.role !== 'Leader' && !this.leaderSeen;
+    const send: PreVoteResponse = {
+      type: 'PreVoteResponse',
+      source: this.id,
+      dest: m.source,
+      term: grant ? m.term : this.currentTerm,
+      voteGranted: grant,
+    };
+    this.out.push(send);
+    this.emit('HandlePreVoteRequest', { peer: m.source, msg: m, send });
+  }
+
+  /** Counts a yes for the term this pre-candidate would stand in, notes a no; drops what belongs to no current round. */
+  private handlePreVoteResponse(m: PreVoteResponse): void {
+    const counts = this.role === 'PreCandidate' && (!m.voteGranted || m.term === this.currentTerm + 1);
+    if (counts) {
+      this.votesResponded.add(m.source);
+      if (m.voteGranted) this.votesGranted.add(m.source);
+    }
+    this.emit('HandlePreVoteResponse', { peer: m.source, msg: m });
+    if (this.role === 'PreCandidate' && this.votesGranted.size >= this.quorum) this.startElection();
+  }
+
+  /** CheckQuorum, at each of a leader's election-timer ticks: stay only if a majority answered since the last. */
+  private checkQuorum(): void {
+    const heard = this.activePeers.size + 1 >= this.quorum;
+    this.activePeers = new Set();
+    if (!heard) this.role = 'Follower';
+    // The driver restarts the countdown as it fires: the next check is one election timeout away.
+    this.timerRestarted = true;
+    this.emit('CheckQuorum', {});
   }
 
   private retransmitVoteRequests(): void {
@@ -238,12 +344,15 @@ export class RaftNode {
     this.emit('RequestVote', { peer, send });
   }
 
-  private handleRequestVoteRequest(m: RequestVoteRequest): void {
-    // The candidate's log must be at least as up to date as ours: a later last
-    // term wins; with equal last terms, the longer log wins.
+  /** The candidate's log is at least as up to date as ours: a later last term wins; with equal last terms, the longer log wins. */
+  private logUpToDate(m: { readonly lastLogTerm: number; readonly lastLogIndex: number }): boolean {
     const myLastTerm = this.lastLogTerm();
-    const logOk = m.lastLogTerm > myLastTerm || (m.lastLogTerm === myLastTerm && m.lastLogIndex >= this.log.length);
-    const grant = m.term === this.currentTerm && logOk && (this.votedFor === null || this.votedFor === m.source);
+    return m.lastLogTerm > myLastTerm || (m.lastLogTerm === myLastTerm && m.lastLogIndex >= this.log.length);
+  }
+
+  private handleRequestVoteRequest(m: RequestVoteRequest): void {
+    const grant =
+      m.term === this.currentTerm && this.logUpToDate(m) && (this.votedFor === null || this.votedFor === m.source);
     if (grant) {
       this.votedFor = m.source;
       this.dirty = true;
@@ -270,6 +379,9 @@ export class RaftNode {
   private becomeLeader(): void {
     this.role = 'Leader';
     this.resetLeaderBookkeeping();
+    this.activePeers = new Set();
+    // With CheckQuorum the countdown is the leader's check: the first comes one election timeout after winning.
+    if (this.guards.checkQuorum) this.restartElectionTimer();
     this.emit('BecomeLeader', {});
     // A no-op entry of the new term (the Raft thesis, section 6.4): it commits
     // the earlier terms' entries the leader holds without waiting for a client
@@ -321,9 +433,10 @@ export class RaftNode {
       this.replyAppendEntries(m, false, 0);
       return;
     }
-    // Same term: m comes from this term's only leader. A candidate of this
-    // term has lost the election and steps back.
-    if (this.role === 'Candidate') this.role = 'Follower';
+    // Same term: m comes from this term's only leader. A candidate (or
+    // pre-candidate) of this term has lost the election and steps back.
+    if (this.role === 'Candidate' || this.role === 'PreCandidate') this.role = 'Follower';
+    if (this.guards.preVote) this.leaderSeen = true;
     this.restartElectionTimer();
     const logOk =
       m.prevLogIndex === 0 || (m.prevLogIndex <= this.log.length && this.termAt(m.prevLogIndex) === m.prevLogTerm);
@@ -373,6 +486,7 @@ export class RaftNode {
   private handleAppendEntriesResponse(m: AppendEntriesResponse): void {
     if (this.role === 'Leader') {
       const peer = m.source;
+      if (this.guards.checkQuorum) this.activePeers.add(peer);
       if (m.success) {
         this.nextIndex.set(peer, m.matchIndex + 1);
         this.matchIndex.set(peer, Math.max(this.matchIndex.get(peer)!, m.matchIndex));
@@ -406,12 +520,15 @@ export class RaftNode {
 
   private receive(m: Message): void {
     if (m.dest !== this.id) throw new Error(`${this.id} received a message for ${m.dest}`);
-    if (m.term > this.currentTerm) {
+    // A pre-vote request, or a pre-vote granted, carries a term no one stands in yet.
+    const preVoteTerm = m.type === 'PreVoteRequest' || (m.type === 'PreVoteResponse' && m.voteGranted);
+    if (m.term > this.currentTerm && !preVoteTerm) {
       // A newer term exists: adopt it and become a follower, then handle the
       // message itself in that term (it stays in flight until then).
       this.currentTerm = m.term;
       this.role = 'Follower';
       this.votedFor = null;
+      this.leaderSeen = false;
       this.dirty = true;
       this.emit('UpdateTerm', { msg: m });
     }
@@ -429,6 +546,12 @@ export class RaftNode {
       case 'AppendEntriesResponse':
         if (m.term < this.currentTerm) this.dropStaleResponse(m);
         else this.handleAppendEntriesResponse(m);
+        break;
+      case 'PreVoteRequest':
+        this.handlePreVoteRequest(m);
+        break;
+      case 'PreVoteResponse':
+        this.handlePreVoteResponse(m);
         break;
     }
   }

@@ -4,7 +4,8 @@
 
 export type ServerId = string;
 
-export type Role = 'Follower' | 'Candidate' | 'Leader';
+/** PreCandidate: asking for pre-votes before an election (RaftNode's preVote option only). */
+export type Role = 'Follower' | 'PreCandidate' | 'Candidate' | 'Leader';
 
 export interface Entry {
   readonly term: number;
@@ -22,6 +23,25 @@ export interface RequestVoteRequest {
 
 export interface RequestVoteResponse {
   readonly type: 'RequestVoteResponse';
+  readonly source: ServerId;
+  readonly dest: ServerId;
+  readonly term: number;
+  readonly voteGranted: boolean;
+}
+
+/** PreVote: would the receiver vote for the sender in `term` (the sender's term + 1)? Changes no one's term or vote. */
+export interface PreVoteRequest {
+  readonly type: 'PreVoteRequest';
+  readonly source: ServerId;
+  readonly dest: ServerId;
+  readonly term: number;
+  readonly lastLogTerm: number;
+  readonly lastLogIndex: number;
+}
+
+/** A yes carries the term asked about; a no, the voter's own term. */
+export interface PreVoteResponse {
+  readonly type: 'PreVoteResponse';
   readonly source: ServerId;
   readonly dest: ServerId;
   readonly term: number;
@@ -48,7 +68,13 @@ export interface AppendEntriesResponse {
   readonly matchIndex: number;
 }
 
-export type Message = RequestVoteRequest | RequestVoteResponse | AppendEntriesRequest | AppendEntriesResponse;
+export type Message =
+  | RequestVoteRequest
+  | RequestVoteResponse
+  | AppendEntriesRequest
+  | AppendEntriesResponse
+  | PreVoteRequest
+  | PreVoteResponse;
 
 export type MessageType = Message['type'];
 
@@ -70,4 +96,18 @@ export interface ServerState {
   readonly votesGranted: readonly ServerId[];
   readonly nextIndex: Readonly<Record<ServerId, number>>;
   readonly matchIndex: Readonly<Record<ServerId, number>>;
+  /** With preVote only: heard from a leader of its term since its election timer last fired. */
+  readonly leaderSeen?: boolean;
+  /** With checkQuorum only: the peers that answered this leader since its last check. */
+  readonly activePeers?: readonly ServerId[];
 }
+
+/** The availability guards a RaftNode runs with; both off is the Raft paper's protocol. */
+export interface Guards {
+  /** Ask for pre-votes before raising the term (Ongaro's thesis, section 9.6). */
+  readonly preVote: boolean;
+  /** A leader steps down when a majority stops answering within an election timeout. */
+  readonly checkQuorum: boolean;
+}
+
+export const NO_GUARDS: Guards = { preVote: false, checkQuorum: false };

@@ -26,7 +26,14 @@ function startOf(d: Window): Replay {
   const bag: GlobalState['bag'] = new Map();
   for (const { msg, copies } of d.startMessages) bag.set(messageKey(msg), { msg, copies });
   // The page shows no history variable: each starts empty (and apart: histories only grow in place).
-  const state = { servers, bag, elected: { items: [], length: 0 }, committed: { items: [], length: 0 } };
+  const state = {
+    servers,
+    bag,
+    elected: { items: [], length: 0 },
+    committed: { items: [], length: 0 },
+    stoodFor: 0,
+    quorumChecks: {},
+  };
   return { state, committedIn: new Map(), electedKeys: new Set() };
 }
 

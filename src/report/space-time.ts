@@ -4,7 +4,7 @@
 // it and folds the events onto the start state to show the state at any
 // event the reader clicks, so the data stays linear in the window's length.
 import type { Entry, Message, ServerId } from '../raft/types.js';
-import type { TracedState, TraceEvent, TraceHeader } from '../raft/events.js';
+import { traceGuards, type TracedState, type TraceEvent, type TraceHeader } from '../raft/events.js';
 import { applyEvent, CONSUMING_ACTIONS, logEntries, messageKey, startReplay } from '../trace/replay.js';
 
 /** A message between two events: from its send to the event that took it off the network. */
@@ -176,7 +176,7 @@ export function diagramOf(
 ): DiagramData {
   const size = options.window ?? DEFAULT_WINDOW;
   const { first, end } = windowOf(total, size, options.failingPosition);
-  const replay = startReplay(header.nodes);
+  const replay = startReplay(header.nodes, traceGuards(header));
   const window: TraceEvent[] = [];
   let position = 0;
   for (const e of events) {

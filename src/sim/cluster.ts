@@ -8,8 +8,16 @@
 // checkLogged() can find anything that happened without an event.
 import { KeyValueStore } from '../raft/kv.js';
 import { MAX_ENTRIES_PER_MESSAGE, RaftNode, type Input, type Ready } from '../raft/node.js';
-import type { DurableState, Entry, Message, ServerId, ServerState } from '../raft/types.js';
-import { TRACE_FORMAT, TRACE_VERSION, type TraceHeader, type UnnumberedEvent } from '../raft/events.js';
+import {
+  NO_GUARDS,
+  type DurableState,
+  type Entry,
+  type Guards,
+  type Message,
+  type ServerId,
+  type ServerState,
+} from '../raft/types.js';
+import { guardParams, TRACE_FORMAT, TRACE_VERSION, type TraceHeader, type UnnumberedEvent } from '../raft/events.js';
 import { LoggedWorld, stateDifference } from '../trace/logged-world.js';
 import { TraceRecorder, type TraceFileWriter } from '../trace/recorder.js';
 import { windowsOf, type FaultWindow, type Trap } from './fault-windows.js';
@@ -44,6 +52,8 @@ export interface ClusterConfig {
   readonly traceFile?: TraceFileWriter;
   /** Rebuild the cluster from the trace as it is recorded, so that checkLogged() can compare. */
   readonly checkLogged?: boolean;
+  /** PreVote and CheckQuorum for every server (both off when absent: the Raft paper's protocol). */
+  readonly guards?: Guards;
 }
 
 /** Something happened that no trace event shows: found by comparing the real cluster with the one its trace describes. */
@@ -110,6 +120,7 @@ export class Cluster {
   /** Servers that stepped since the last checkLogged: only a step changes a server's state. */
   private readonly touched = new Set<Slot>();
   private proposals = 0;
+  readonly guards: Guards;
   private now = 0;
   /** Elections won, and the highest term any event reached: what availability reports besides leaderless time. */
   elections = 0;
@@ -124,19 +135,25 @@ export class Cluster {
     this.servers = serverIds(config.size);
     this.timing = config.timing ?? DEFAULT_TIMING;
     this.seed = config.seed;
+    this.guards = config.guards ?? NO_GUARDS;
     this.rng = new Rng(config.seed);
     const header: TraceHeader = {
       format: TRACE_FORMAT,
       version: TRACE_VERSION,
       nodes: this.servers,
       seed: config.seed,
-      params: { ...this.timing, maxEntriesPerMessage: MAX_ENTRIES_PER_MESSAGE, ...config.params },
+      params: {
+        ...this.timing,
+        maxEntriesPerMessage: MAX_ENTRIES_PER_MESSAGE,
+        ...config.params,
+        ...guardParams(this.guards),
+      },
     };
     this.recorder = new TraceRecorder(header, config.traceFile ?? null);
     for (const id of this.servers) {
       this.slots.set(id, {
         id,
-        node: RaftNode.boot(id, this.servers),
+        node: RaftNode.boot(id, this.servers, this.guards),
         durable: null,
         kv: new KeyValueStore(),
         loggedLength: 0,
@@ -144,7 +161,7 @@ export class Cluster {
         heartbeatCountdown: this.timing.heartbeatInterval,
       });
     }
-    this.logged = config.checkLogged ? new LoggedWorld(this.servers) : null;
+    this.logged = config.checkLogged ? new LoggedWorld(this.servers, this.guards) : null;
   }
 
   // --- Time ----------------------------------------------------------------
@@ -303,7 +320,7 @@ export class Cluster {
     const slot = this.slot(id);
     if (slot.node) return;
     this.down.splice(this.down.indexOf(id), 1);
-    const { node, ready } = RaftNode.recover(id, this.servers, slot.durable);
+    const { node, ready } = RaftNode.recover(id, this.servers, slot.durable, this.guards);
     slot.node = node;
     slot.kv = new KeyValueStore();
     slot.electionCountdown = this.randomElectionTimeout();
@@ -479,7 +496,8 @@ export class Cluster {
   private targetRole(slot: Slot): ClientTarget {
     const n = slot.node;
     if (!n) return 'crashed';
-    if (n.currentRole !== 'Leader') return n.currentRole === 'Candidate' ? 'candidate' : 'follower';
+    if (n.currentRole !== 'Leader')
+      return n.currentRole === 'Candidate' || n.currentRole === 'PreCandidate' ? 'candidate' : 'follower';
     const newer = [...this.slots.values()].some((s) => (s.node?.term ?? s.durable?.currentTerm ?? 0) > n.term);
     return newer ? 'deposed leader' : 'leader';
   }

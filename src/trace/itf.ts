@@ -15,7 +15,7 @@ import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Entry, Message, ServerId } from '../raft/types.js';
 import { ensureDir } from '../files/output-path.js';
-import type { TraceEvent, TraceHeader } from '../raft/events.js';
+import { traceGuards, type TraceEvent, type TraceHeader } from '../raft/events.js';
 import { applyEvent, logEntries, messageKey, startReplay, type Replay } from './replay.js';
 
 export const ITF_VARS = [
@@ -28,9 +28,13 @@ export const ITF_VARS = [
   'votesGranted',
   'nextIndex',
   'matchIndex',
+  'leaderSeen',
+  'activePeers',
   'messages',
   'elected',
   'committed',
+  'stoodFor',
+  'quorumChecks',
 ] as const;
 
 export const ITF_FORMAT_DESCRIPTION = 'https://apalache-mc.org/docs/adr/015adr-trace.html';
@@ -107,10 +111,15 @@ function stateOf(
     votesGranted: perServer((id) => set([...servers[id]!.state.votesGranted])),
     nextIndex: perServer((id) => peerMap(servers[id]!.state.nextIndex)),
     matchIndex: perServer((id) => peerMap(servers[id]!.state.matchIndex)),
+    // The guards' variables, false and empty where the run had the guard off (as the spec's Init).
+    leaderSeen: perServer((id) => servers[id]!.state.leaderSeen ?? false),
+    activePeers: perServer((id) => set([...(servers[id]!.state.activePeers ?? [])])),
     messages: { '#map': bag.map((pair) => [...pair]) },
     // The replay's `elected` is the spec's: each [term, leader] once.
     elected: set(items.slice(0, length).map((e) => ({ term: int(e.term), leader: e.leader }))),
     committed: committed.value,
+    stoodFor: int(replay.state.stoodFor),
+    quorumChecks: perServer((id) => int(replay.state.quorumChecks[id] ?? 0)),
   };
 }
 
@@ -143,7 +152,7 @@ export function* itfPieces(source: ItfSource, describe: DescribeEvent): Generato
       'Written by raft-tla-harness (tools/export-itf.ts).',
   };
   yield `{"#meta":${JSON.stringify(meta)},"vars":${JSON.stringify(ITF_VARS)},"states":[\n`;
-  const replay = startReplay(header.nodes);
+  const replay = startReplay(header.nodes, traceGuards(header));
   const committed = new CommittedHistory();
   yield JSON.stringify(stateOf(replay, header.nodes, committed, { index: 0, action: 'Init' }));
   let index = 0;

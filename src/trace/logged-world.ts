@@ -4,7 +4,7 @@
 // difference is something that happened without an event (a message consumed
 // silently, a state changed by no action), which TLC, seeing only the trace,
 // could never notice: the spec lets a message stay in flight forever.
-import type { Message, ServerId } from '../raft/types.js';
+import { NO_GUARDS, type Guards, type Message, type ServerId } from '../raft/types.js';
 import type { TracedState, UnnumberedEvent } from '../raft/events.js';
 import { applyEvent, messageKey, startReplay, type LogView, type Replay } from './replay.js';
 
@@ -16,8 +16,8 @@ export function describeMessage(m: Message): string {
 export class LoggedWorld {
   private readonly replay: Replay;
 
-  constructor(servers: readonly ServerId[]) {
-    this.replay = startReplay(servers);
+  constructor(servers: readonly ServerId[], guards: Guards = NO_GUARDS) {
+    this.replay = startReplay(servers, guards);
   }
 
   apply(e: UnnumberedEvent): void {
@@ -82,6 +82,8 @@ function sameTracedState(a: TracedState, b: TracedState): boolean {
   )
     return false;
   if (!sameList(a.votesResponded, b.votesResponded) || !sameList(a.votesGranted, b.votesGranted)) return false;
+  if (a.leaderSeen !== b.leaderSeen || !sameList(a.activePeers ?? [], b.activePeers ?? [])) return false;
+  if ((a.activePeers === undefined) !== (b.activePeers === undefined)) return false;
   return sameIndexMap(a.nextIndex, b.nextIndex) && sameIndexMap(a.matchIndex, b.matchIndex);
 }
 

@@ -6,13 +6,15 @@
 // steps that happened without an event (logged-world.ts). Snapshots share
 // logs and histories with the running state, so that the memory a check
 // needs does not grow with the number of chunks.
-import type { Entry, Message, ServerId } from '../raft/types.js';
+import { NO_GUARDS, type Entry, type Guards, type Message, type ServerId } from '../raft/types.js';
 import type { LogChange, TracedState, UnnumberedEvent } from '../raft/events.js';
 
 /** The actions that remove the message they read from the network. */
 export const CONSUMING_ACTIONS: ReadonlySet<string> = new Set([
   'HandleRequestVoteRequest',
   'HandleRequestVoteResponse',
+  'HandlePreVoteRequest',
+  'HandlePreVoteResponse',
   'HandleAppendEntriesRequest',
   'HandleAppendEntriesResponse',
   'DropStaleResponse',
@@ -48,13 +50,15 @@ export function canonicalMessageKey(m: Message): string {
   if (typeof m.term !== 'number' || typeof m.source !== 'string' || typeof m.dest !== 'string') return canonicalJson(m);
   switch (m.type) {
     case 'RequestVoteRequest':
+    case 'PreVoteRequest':
       if (n === 6 && typeof m.lastLogIndex === 'number' && typeof m.lastLogTerm === 'number') {
-        return `{"dest":${d},"lastLogIndex":${m.lastLogIndex},"lastLogTerm":${m.lastLogTerm},"source":${s},"term":${m.term},"type":"RequestVoteRequest"}`;
+        return `{"dest":${d},"lastLogIndex":${m.lastLogIndex},"lastLogTerm":${m.lastLogTerm},"source":${s},"term":${m.term},"type":"${m.type}"}`;
       }
       break;
     case 'RequestVoteResponse':
+    case 'PreVoteResponse':
       if (n === 5 && typeof m.voteGranted === 'boolean')
-        return `{"dest":${d},"source":${s},"term":${m.term},"type":"RequestVoteResponse","voteGranted":${m.voteGranted}}`;
+        return `{"dest":${d},"source":${s},"term":${m.term},"type":"${m.type}","voteGranted":${m.voteGranted}}`;
       break;
     case 'AppendEntriesRequest': {
       if (
@@ -179,6 +183,10 @@ export interface GlobalState {
    * on the compacted set.
    */
   readonly committed: History<CommittedRecord>;
+  /** The spec's `stoodFor` (PreVote only): the highest term any StartElection reached, 0 before any. */
+  readonly stoodFor: number;
+  /** The spec's `quorumChecks` (CheckQuorum only): how many CheckQuorum events each server logged. */
+  readonly quorumChecks: Readonly<Record<ServerId, number>>;
 }
 
 /** The running state of a replay: the global state, and what it needs to keep its histories compact. */
@@ -189,7 +197,8 @@ export interface Replay {
   readonly electedKeys: Set<string>;
 }
 
-export function initialState(servers: readonly ServerId[]): GlobalState {
+/** Init; a run with a guard on logs its variable from the start (leaderSeen false, activePeers empty). */
+export function initialState(servers: readonly ServerId[], guards: Guards = NO_GUARDS): GlobalState {
   const states: Record<ServerId, ReplayServer> = {};
   for (const id of servers) {
     const peers = servers.filter((s) => s !== id);
@@ -204,15 +213,24 @@ export function initialState(servers: readonly ServerId[]): GlobalState {
         votesGranted: [],
         nextIndex: Object.fromEntries(peers.map((p) => [p, 1])),
         matchIndex: Object.fromEntries(peers.map((p) => [p, 0])),
+        ...(guards.preVote ? { leaderSeen: false } : {}),
+        ...(guards.checkQuorum ? { activePeers: [] } : {}),
       },
       log: EMPTY_LOG,
     };
   }
-  return { servers: states, bag: new Map(), elected: { items: [], length: 0 }, committed: { items: [], length: 0 } };
+  return {
+    servers: states,
+    bag: new Map(),
+    elected: { items: [], length: 0 },
+    committed: { items: [], length: 0 },
+    stoodFor: 0,
+    quorumChecks: Object.fromEntries(servers.map((id) => [id, 0])),
+  };
 }
 
-export function startReplay(servers: readonly ServerId[]): Replay {
-  return { state: initialState(servers), committedIn: new Map(), electedKeys: new Set() };
+export function startReplay(servers: readonly ServerId[], guards: Guards = NO_GUARDS): Replay {
+  return { state: initialState(servers, guards), committedIn: new Map(), electedKeys: new Set() };
 }
 
 function put(bag: GlobalState['bag'], m: Message): void {
@@ -241,7 +259,7 @@ function append<T>(h: History<T>, item: T): History<T> {
 /** Applies one event to the running replay, as the implementation logged it. */
 export function applyEvent(replay: Replay, e: UnnumberedEvent): void {
   const state = replay.state;
-  let { servers, elected, committed } = state;
+  let { servers, elected, committed, stoodFor, quorumChecks } = state;
   if ('state' in e) {
     const before = servers[e.node]!;
     const after: ReplayServer = { state: e.state, log: changeLog(before.log, e.logChange) };
@@ -253,6 +271,8 @@ export function applyEvent(replay: Replay, e: UnnumberedEvent): void {
         elected = append(elected, { term: e.state.term, leader: e.node });
       }
     }
+    if (e.action === 'StartElection') stoodFor = Math.max(stoodFor, e.state.term);
+    if (e.action === 'CheckQuorum') quorumChecks = { ...quorumChecks, [e.node]: (quorumChecks[e.node] ?? 0) + 1 };
     if (e.action === 'AdvanceCommitIndex') {
       for (let index = before.state.commitIndex + 1; index <= e.state.commitIndex; index++) {
         // A commit past the logged log is rejected by the checker; the
@@ -271,7 +291,7 @@ export function applyEvent(replay: Replay, e: UnnumberedEvent): void {
   if (e.action === 'DuplicateMessage') put(bag, e.msg);
   else if (e.msg && CONSUMING_ACTIONS.has(e.action)) take(bag, e.msg);
   if ('send' in e && e.send) put(bag, e.send);
-  replay.state = { servers, bag, elected, committed };
+  replay.state = { servers, bag, elected, committed, stoodFor, quorumChecks };
 }
 
 /** A snapshot of the running state, unaffected by later events (only the bag is copied). */
@@ -281,5 +301,7 @@ export function snapshot(s: GlobalState): GlobalState {
     bag: new Map([...s.bag].map(([k, v]) => [k, { ...v }])),
     elected: s.elected,
     committed: s.committed,
+    stoodFor: s.stoodFor,
+    quorumChecks: s.quorumChecks,
   };
 }

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { Entry } from '../raft/types.js';
 import { linesOf, readLines, type Line } from '../files/lines.js';
-import type { TracedState, TraceEvent, TraceHeader } from '../raft/events.js';
+import { traceGuards, type TracedState, type TraceEvent, type TraceHeader } from '../raft/events.js';
 import { HarnessError } from '../errors/harness-error.js';
 
 export interface TraceProblem {
@@ -233,8 +233,8 @@ class TraceLineReader {
       }
     }
     if (this.problems.length > before) return null;
-    for (const [field, message] of roleProblems(event, this.header!.nodes, this.members))
-      this.report(lineNo, field, message);
+    const misplaced = [...roleProblems(event, this.header!.nodes, this.members), ...guardProblems(event, this.header!)];
+    for (const [field, message] of misplaced) this.report(lineNo, field, message);
     if ('state' in event) {
       const length = this.logLength.get(event.node)!;
       const change = event.logChange;
@@ -446,6 +446,7 @@ function allMembers(e: TraceEvent, members: ReadonlySet<string>): boolean {
     for (const id of s.votesGranted) if (!members.has(id)) return false;
     for (const id in s.nextIndex) if (!members.has(id)) return false;
     for (const id in s.matchIndex) if (!members.has(id)) return false;
+    for (const id of s.activePeers ?? []) if (!members.has(id)) return false;
   }
   return true;
 }
@@ -466,9 +467,46 @@ function serversNamed(e: TraceEvent): Array<[string, string]> {
     s.votesGranted.forEach((id, k) => named.push([`state.votesGranted[${k}]`, id]));
     for (const id of Object.keys(s.nextIndex)) named.push([`state.nextIndex.${id}`, id]);
     for (const id of Object.keys(s.matchIndex)) named.push([`state.matchIndex.${id}`, id]);
+    (s.activePeers ?? []).forEach((id, k) => named.push([`state.activePeers[${k}]`, id]));
   }
   return named;
 }
+
+/**
+ * What an event holds of the availability guards must be what its header
+ * says ran: nothing before format version 4, and from it, the pre-vote's
+ * events, role, messages and leaderSeen exactly when params.preVote, the
+ * check's event and activePeers exactly when params.checkQuorum.
+ */
+function guardProblems(e: TraceEvent, header: TraceHeader): Array<[string, string]> {
+  const g = traceGuards(header);
+  const why = (guard: string) =>
+    header.version < 4
+      ? `is format version 4 (the availability guards), but the header says version ${header.version}`
+      : `belongs to ${guard}, but the header's params do not say ${guard}: true`;
+  const problems: Array<[string, string]> = [];
+  const preVoteOnly =
+    PRE_VOTE_ACTIONS.has(e.action) ||
+    e.msg?.type.startsWith('PreVote') === true ||
+    ('send' in e && e.send?.type.startsWith('PreVote') === true);
+  if (preVoteOnly && !g.preVote) problems.push(['action', `${e.action} ${why('preVote')}`]);
+  if (e.action === 'CheckQuorum' && !g.checkQuorum) problems.push(['action', `CheckQuorum ${why('checkQuorum')}`]);
+  if (!('state' in e)) return problems;
+  const s = e.state;
+  if (s.role === 'PreCandidate' && !g.preVote) problems.push(['state.role', `PreCandidate ${why('preVote')}`]);
+  if ((s.leaderSeen !== undefined) !== g.preVote)
+    problems.push(['state.leaderSeen', g.preVote ? 'missing: the run had preVote on' : why('preVote')]);
+  if ((s.activePeers !== undefined) !== g.checkQuorum)
+    problems.push(['state.activePeers', g.checkQuorum ? 'missing: the run had checkQuorum on' : why('checkQuorum')]);
+  return problems;
+}
+
+const PRE_VOTE_ACTIONS: ReadonlySet<string> = new Set([
+  'RequestPreVote',
+  'HandlePreVoteRequest',
+  'HandlePreVoteResponse',
+  'StartElection',
+]);
 
 /** Fields that must agree with the acting server: it reads messages sent to it and sends messages from itself. */
 function roleProblems(e: TraceEvent, nodes: readonly string[], members: ReadonlySet<string>): Array<[string, string]> {

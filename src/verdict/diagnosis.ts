@@ -136,6 +136,12 @@ function stateDifferences(node: ServerId, logged: ServerState, spec: ServerState
         diffs.push({ path: `${field}[${node}][${p}]`, logged: logged[field][p], spec: spec[field][p] });
     }
   }
+  // The guards' variables, false and empty where a run had the guard off.
+  const seen = (s: ServerState) => s.leaderSeen ?? false;
+  if (seen(logged) !== seen(spec)) diffs.push({ path: `leaderSeen[${node}]`, logged: seen(logged), spec: seen(spec) });
+  const active = (s: ServerState) => [...(s.activePeers ?? [])].sort();
+  if (!same(active(logged), active(spec)))
+    diffs.push({ path: `activePeers[${node}]`, logged: active(logged), spec: active(spec) });
   return diffs;
 }
 
@@ -184,13 +190,17 @@ export function diagnosisOf(event: TraceEvent, line: number, f: Finding): Diagno
 function timerCause(e: TraceEvent, restarted: boolean): string {
   const who = 'node' in e ? e.node : 'the server';
   if (restarted)
-    return `  likely cause: ${who} restarted its election countdown on ${e.action}, but Raft restarts it only on starting an election, granting a vote, or hearing AppendEntries from its own term's leader: restarted too often, a server may never stand for election once its leader is gone`;
+    return `  likely cause: ${who} restarted its election countdown on ${e.action}, but Raft restarts it only on starting an election (or a pre-vote round), granting a vote, hearing AppendEntries from its own term's leader, or a leader's CheckQuorum tick: restarted too often, a server may never stand for election once its leader is gone${e.action === 'HandlePreVoteRequest' ? ' (a pre-vote granted promises nothing: the voter must stay free to stand itself)' : ''}`;
   const what =
     e.action === 'Timeout'
-      ? 'as it started an election'
-      : e.action === 'HandleRequestVoteRequest'
-        ? 'when it granted its vote'
-        : "on AppendEntries from its own term's leader";
+      ? 'as its election timer fired'
+      : e.action === 'StartElection'
+        ? 'as it started the election its pre-votes won'
+        : e.action === 'CheckQuorum'
+          ? 'at its CheckQuorum tick: its next check would come early or never'
+          : e.action === 'HandleRequestVoteRequest'
+            ? 'when it granted its vote'
+            : "on AppendEntries from its own term's leader";
   return `  likely cause: ${who} did not restart its election countdown ${what}: it will time out and start an election while a leader (or the candidate it voted for) is alive`;
 }
 

@@ -1,4 +1,4 @@
-// Election timers in the trace (format 3) and the spec's rule for them
+// Election timers in the trace (format 3 on) and the spec's rule for them
 // (Raft.tla's RestartsElectionTimer): the correct core records a restart
 // exactly where Raft makes one, both checkers reject a restart recorded or
 // left out against the rule, at the same event and with the same lines, and
@@ -47,7 +47,7 @@ describe('election timers in the trace', () => {
     let restarts = 0;
     for (const seed of [1, 2, 3]) {
       const t = run(seed);
-      expect(t.header.version).toBe(3);
+      expect(t.header.version).toBe(4);
       const term = new Map<string, number>();
       for (const e of t.events) {
         const node = e.node as string | undefined;
@@ -96,7 +96,7 @@ describe('election timers in the trace', () => {
     const tlc = await needTlc();
     const t = run(2);
     const wrong = flipped(t, (e) => e.action === 'UpdateTerm');
-    const v2 = fromText('v2.ndjson', wrong.text.replace('"version":3', '"version":2'));
+    const v2 = fromText('v2.ndjson', wrong.text.replace('"version":4', '"version":2'));
     expect(checkTraceInProcess(v2).status).toBe('accepted');
     expect((await checkTraces([v2], tlc)).verdicts[0]!.status).toBe('accepted');
   });

@@ -40,6 +40,8 @@ const NOT_MIRRORED: Record<string, string> = {
   Entries: "a type: TypeScript's types and the trace schema hold it",
   TypeOK: "a type invariant: TypeScript's types and the trace schema hold it",
   TermsInOrder: 'checked per step as TermsInOrderStep (LogTermsInOrder)',
+  Consumed: "a step's taken messages (SpecStepResult.taken), read from the event by stepKind",
+  Added: "a step's sent messages (SpecStepResult.sent), read from the event by stepKind",
 };
 
 /** The operators Raft.tla defines, in order. */
@@ -94,11 +96,12 @@ describe('raft-spec.ts mirrors the TLA+ modules', () => {
   });
 
   it('can fail: a guard text or an operator changed on one side is seen', () => {
-    expect(traceGuards().get('Timeout')).toEqual(['role[i] is Follower or Candidate']);
+    expect(traceGuards().get('Timeout')).toEqual(['role[i] is not Leader']);
     expect(traceGuards().get('UpdateTerm')).toEqual([
       'the message is in flight',
       'm.dest = i',
       'm.term > currentTerm[i]',
+      'm is no pre-vote request or granted pre-vote',
     ]);
     expect(conditionTexts('Timeout')).not.toEqual(['role[i] = Follower']);
     expect(operators()).toContain('HandleAppendEntriesRequest');

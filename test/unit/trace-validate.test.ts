@@ -205,8 +205,8 @@ describe('trace validation', () => {
     if (!a.ok || !b.ok) throw new Error('fixtures must be valid');
     expect(a.trace.events).toEqual(b.trace.events);
     expect(a.trace.events.some((e) => 'logChange' in e && e.logChange)).toBe(true);
-    const v4 = v2.replace('"version":2', '"version":4');
-    expect(firstProblem(v4)).toBe('t.ndjson:1: version: header: 4 is not one of 1, 2, 3');
+    const v5 = v2.replace('"version":2', '"version":5');
+    expect(firstProblem(v5)).toBe('t.ndjson:1: version: header: 5 is not one of 1, 2, 3, 4');
     // A version 1 event in a version 2 trace is named as such.
     const mixed = v2.split('\n')[0] + '\n' + v1.split('\n').slice(1).join('\n');
     expect(firstProblem(mixed)).toBe(
