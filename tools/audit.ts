@@ -311,6 +311,9 @@ async function runCampaigns(tasks: readonly Task[], o: Options, jar: TlcJar, con
         firstSeed: t.firstSeed,
         failuresDir: join(o.out, 'failures'),
         coverage: t.mutant === null,
+        // The correct implementation is searched with and without the guards; a guard's mutant with them on.
+        ...(t.mutant === null ? { alternateGuards: true } : {}),
+        ...(t.mutant?.guards ? { schedule: { guards: t.mutant.guards } } : {}),
         confirmDir,
         // A mutant's accepted traces are the few before its catch: one of them is its sample.
         confirmSample: t.mutant ? 1 : 3,

@@ -45,13 +45,14 @@
 //    note when absent) the time from opening the file to the drawn diagram
 //    and from a click on the failing event to its state panel.
 //    --skip-reports yes skips it.
-// 7. Availability under the attacks PreVote and CheckQuorum guard against:
-//    each attack's simulator schedule (src/sim/attacks.ts) over 500 seeds,
-//    then (cluster-check --attack) one real 3-server run per attack, of
-//    --availability-seconds (default 60), with elections won and started,
-//    the highest term, the stretches of 1 s or more without an answer, and
-//    the clients' p99 latency. The guards are not in the implementation yet:
-//    these are the figures without them. --skip-availability yes skips it.
+// 7. Availability under the attacks PreVote and CheckQuorum guard against,
+//    with both guards off and on, side by side in one run: each attack's
+//    simulator schedule (src/sim/attacks.ts, its own clock: round trips well
+//    under a timeout) over 500 seeds, then (cluster-check --attack --guards)
+//    one real 3-server run per attack and setting, of --availability-seconds
+//    (default 60), with elections won and started, the highest term, the
+//    leaders stepped down, the stretches of 1 s or more without an answer,
+//    and the clients' p99 latency. --skip-availability yes skips it.
 
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -616,31 +617,41 @@ async function reportsBench(): Promise<void> {
   }
 }
 
-/** Part 7, on the simulator: each attack's fixed schedule over many seeds, availability summed. */
+/** Part 7's settings: the paper's protocol, then both guards (what the real servers run by default). */
+const GUARD_SETTINGS = [
+  { label: 'off', guards: { preVote: false, checkQuorum: false } },
+  { label: 'on', guards: { preVote: true, checkQuorum: true } },
+] as const;
+
+/** Part 7, on the simulator: each attack's fixed schedule over many seeds, availability summed, guards off and on. */
 function simulatedAttacksBench(schedules: number): void {
   const row = figures.table(
-    `availability under attack in the simulator: 3 servers, ${schedules} seeds each (src/sim/attacks.ts); without PreVote and CheckQuorum`,
+    `availability under attack in the simulator: 3 servers, ${schedules} seeds each (src/sim/attacks.ts), PreVote and CheckQuorum off and on`,
     [
       ['attack', 20],
+      ['guards', 8],
       ['elections/schedule', 20],
       ['highest term', 14],
       ['ticks unavailable', 19],
-      ['windows', 9],
       ['longest (ticks)', 17],
+      ['stranded leader ticks', 23],
       ['requests taken/refused', 0],
     ],
   );
   for (const attack of ATTACKS) {
-    const a = attackAvailability(attack, schedules);
-    row([
-      attack,
-      (a.elections / a.schedules).toFixed(1),
-      a.highestTerm,
-      `${((100 * a.unavailableTicks) / a.ticks).toFixed(1)} %`,
-      a.windows,
-      a.longestWindow,
-      `${a.requests.accepted}/${a.requests.refused}`,
-    ]);
+    for (const { label, guards } of GUARD_SETTINGS) {
+      const a = attackAvailability(attack, schedules, guards);
+      row([
+        attack,
+        label,
+        (a.elections / a.schedules).toFixed(1),
+        a.highestTerm,
+        `${((100 * a.unavailableTicks) / a.ticks).toFixed(1)} %`,
+        a.longestWindow,
+        a.strandedLeaderTicks,
+        `${a.requests.accepted}/${a.requests.refused}`,
+      ]);
+    }
   }
 }
 
@@ -649,11 +660,13 @@ async function availabilityBench(seconds: number): Promise<void> {
   simulatedAttacksBench(500);
   const tlc = { java: findJava(), jar: await findTlcJar() };
   const row = figures.table(
-    `availability under attack: 3 real servers, ${seconds} s each (cluster-check --attack); without PreVote and CheckQuorum, which the implementation does not have yet`,
+    `availability under attack: 3 real servers, ${seconds} s each (cluster-check --attack --guards none|both), PreVote and CheckQuorum off and on`,
     [
       ['attack', 20],
+      ['guards', 8],
       ['elections won/started', 23],
       ['highest term', 14],
+      ['step-downs', 12],
       ['no answer >= 1 s', 18],
       ['longest s', 11],
       ['answered', 10],
@@ -662,25 +675,38 @@ async function availabilityBench(seconds: number): Promise<void> {
     ],
   );
   for (const attack of ATTACKS) {
-    const dir = makeTempDir('raft-bench-attack-');
-    try {
-      const faults = attackSchedule(attack, 1, seconds, 3);
-      const r = await runClusterCheck({ dir, servers: 3, seconds, seed: 1, faults, tlc });
-      const a = r.availability;
-      row([
-        attack,
-        `${a.elections ?? '-'}/${a.electionsStarted ?? '-'}`,
-        a.highestTerm ?? '-',
-        `${a.unavailable.count} (${(a.unavailable.totalMs / 1000).toFixed(1)} s)`,
-        (a.unavailable.longestMs / 1000).toFixed(1),
-        a.commands.answered,
-        a.commands.p99Ms === null ? '-' : Math.round(a.commands.p99Ms),
-        r.verdict,
-      ]);
-    } finally {
-      removeTempDir(dir);
+    for (const { label, guards } of GUARD_SETTINGS) {
+      const dir = makeTempDir('raft-bench-attack-');
+      try {
+        const faults = attackSchedule(attack, 1, seconds, 3);
+        const r = await runClusterCheck({ dir, servers: 3, seconds, seed: 1, faults, guards, tlc });
+        availabilityRow(row, attack, label, r);
+      } finally {
+        removeTempDir(dir);
+      }
     }
   }
+}
+
+function availabilityRow(
+  row: (cells: Array<string | number>) => void,
+  attack: string,
+  label: string,
+  r: Awaited<ReturnType<typeof runClusterCheck>>,
+): void {
+  const a = r.availability;
+  row([
+    attack,
+    label,
+    `${a.elections ?? '-'}/${a.electionsStarted ?? '-'}`,
+    a.highestTerm ?? '-',
+    a.quorumStepDowns ?? '-',
+    `${a.unavailable.count} (${(a.unavailable.totalMs / 1000).toFixed(1)} s)`,
+    (a.unavailable.longestMs / 1000).toFixed(1),
+    a.commands.answered,
+    a.commands.p99Ms === null ? '-' : Math.round(a.commands.p99Ms),
+    r.verdict,
+  ]);
 }
 
 async function main(): Promise<number> {

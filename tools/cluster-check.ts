@@ -7,11 +7,14 @@
 //                                  [--faults FILE (replay a run's faults.json)]
 //                                  [--attack isolated-follower|isolated-leader|flapping-follower]
 //                                  [--lose-unsynced] [--no-fsync] [--disk-faults none|files|all]
+//                                  [--guards both|none|pre-vote|check-quorum]
 // --attack replaces the drawn schedule with one aimed at availability, from
 // 2 s into the load to the calm end: a follower cut off throughout
 // (isolated-follower), the leader cut off from the majority while clients
 // keep reaching it (isolated-leader), or a follower cut off for 0.9 s in
 // every 1.8 s (flapping-follower); the availability lines say what it cost.
+// --guards: which of PreVote and CheckQuorum the servers run (default both,
+// the servers' own default; none is the Raft paper's protocol).
 // --lose-unsynced makes a SIGKILL lose what a server wrote to its log and did
 // not sync yet (as a power cut would); --no-fsync makes the servers never
 // sync, which with --lose-unsynced loses acknowledged state: the oracles
@@ -36,7 +39,7 @@
 // no client got an answer, so the history checked nothing: report.json's
 // verdict says which); 2 on wrong usage. --help prints this text.
 import { readFileSync } from 'node:fs';
-import { exitOnHelp, parse, positiveInt, UsageError } from '../src/cli/options.js';
+import { exitOnHelp, guardsFlag, parse, positiveInt, UsageError } from '../src/cli/options.js';
 import {
   ATTACKS,
   attackSchedule,
@@ -45,7 +48,7 @@ import {
   type DiskFaults,
   type FaultSchedule,
 } from '../src/nemesis/faults.js';
-import { checkRunFolder, formatClusterReport, runClusterCheck } from '../src/nemesis/run.js';
+import { checkRunFolder, DEFAULT_GUARDS, formatClusterReport, runClusterCheck } from '../src/nemesis/run.js';
 import { findJava, findTlcJar } from '../src/tlc/jar.js';
 import { writeClusterReportPage } from '../src/report/cluster-report.js';
 import { runTool } from '../src/cli/run-tool.js';
@@ -101,6 +104,22 @@ function faultsFile(values: Record<string, string | undefined>): FaultSchedule |
   return faults;
 }
 
+/** What the rerun command must repeat besides the schedule. */
+function rerunFlags(
+  values: Record<string, string | undefined>,
+  o: { clients: number; keys: number; loseUnsynced: boolean; fsync: boolean; diskFaults: DiskFaults | undefined },
+): string {
+  return [
+    ...(o.clients !== 3 ? [`--clients ${o.clients}`] : []),
+    ...(o.keys !== 3 ? [`--keys ${o.keys}`] : []),
+    ...(o.loseUnsynced ? ['--lose-unsynced'] : []),
+    ...(o.fsync ? [] : ['--no-fsync']),
+    ...(o.diskFaults && !values.faults ? [`--disk-faults ${o.diskFaults}`] : []),
+    ...(values.attack ? [`--attack ${values.attack}`] : []),
+    ...(values.guards && values.guards !== 'both' ? [`--guards ${values.guards}`] : []),
+  ].join(' ');
+}
+
 async function main(): Promise<number> {
   const { values, positionals } = parse(
     process.argv.slice(2),
@@ -116,6 +135,7 @@ async function main(): Promise<number> {
       'lose-unsynced',
       'no-fsync',
       'disk-faults',
+      'guards',
     ],
     ['lose-unsynced', 'no-fsync'],
   );
@@ -133,20 +153,13 @@ async function main(): Promise<number> {
       `--servers must be 3 or 5 (the cluster sizes the trace checker's spec models), got ${servers}`,
     );
   if (seconds < 3 || seconds > 3600) throw new UsageError(`--seconds must be in 3..3600, got ${seconds}`);
+  const guards = guardsFlag(values.guards, DEFAULT_GUARDS);
   const clients = positiveInt('clients', values.clients, 3);
   const keys = positiveInt('keys', values.keys, 3);
   if (clients > 64) throw new UsageError(`--clients must be at most 64, got ${clients}`);
   const dir = values.out ?? 'traces/cluster-check';
   checkRunFolder(dir);
-  // What the rerun command must repeat besides the schedule.
-  const flags = [
-    ...(clients !== 3 ? [`--clients ${clients}`] : []),
-    ...(keys !== 3 ? [`--keys ${keys}`] : []),
-    ...(loseUnsynced ? ['--lose-unsynced'] : []),
-    ...(fsync ? [] : ['--no-fsync']),
-    ...(diskFaults && !values.faults ? [`--disk-faults ${diskFaults}`] : []),
-    ...(values.attack ? [`--attack ${values.attack}`] : []),
-  ].join(' ');
+  const flags = rerunFlags(values, { clients, keys, loseUnsynced, fsync, diskFaults });
   const java = findJava();
   const jar = await findTlcJar({ log: (s) => console.log(s) });
   const report = await runClusterCheck({
@@ -160,6 +173,7 @@ async function main(): Promise<number> {
     fsync,
     loseUnsynced,
     ...(diskFaults ? { diskFaults } : {}),
+    guards,
     tlc: { java, jar },
     say: (line) => console.log(line),
     rerun: values.faults

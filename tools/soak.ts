@@ -5,7 +5,9 @@
 // many schedules (make soak), and how a mutant's catch by these oracles is
 // measured quickly.
 //   npx tsx tools/soak.ts [--schedules N] [--seconds S] [--first-seed S] [--mutant ID|NAME]
-//                         [--shrink-seconds S] [--out DIR]
+//                         [--shrink-seconds S] [--out DIR] [--guards none|both|pre-vote|check-quorum]
+// --guards: PreVote and CheckQuorum in every schedule's servers (default
+// none, the Raft paper's protocol; a guard's mutant runs with its own).
 // Defaults: 10000 schedules, at most 3600 s, seeds from 1. A failure is shrunk
 // and saved under DIR/failures/ (default traces/soak/). Exits 0 when the
 // correct implementation runs clean (or, with --mutant, when the mutant is
@@ -21,7 +23,8 @@ import { campaignInCopy } from '../src/audit/spawn.js';
 import { describeProgress, type CampaignResult } from '../src/audit/campaign.js';
 import { describeSimAvailability } from '../src/sim/availability.js';
 import { heartbeat } from '../src/cli/progress.js';
-import { exitOnHelp, naturalInt, parse, positiveInt, UsageError } from '../src/cli/options.js';
+import { exitOnHelp, guardsFlag, naturalInt, parse, positiveInt, UsageError } from '../src/cli/options.js';
+import { NO_GUARDS } from '../src/raft/types.js';
 import { runTool } from '../src/cli/run-tool.js';
 import { humanOut, paintVerdict, reportJson, takeJsonFlag } from '../src/cli/output.js';
 
@@ -37,6 +40,7 @@ function options() {
     'mutant',
     'shrink-seconds',
     'out',
+    'guards',
   ]);
   if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   const schedules = positiveInt('schedules', values.schedules, 10_000);
@@ -51,7 +55,8 @@ function options() {
     throw new UsageError(`no mutant ${JSON.stringify(values.mutant)} in src/audit/catalogues/mutants.json`);
   const problem = mutant && mutantProblem(mutant);
   if (problem) throw new Error(problem);
-  return { schedules, seconds, firstSeed, shrinkSeconds, out, mutant: mutant ?? null };
+  const guards = guardsFlag(values.guards, mutant?.guards ?? NO_GUARDS);
+  return { schedules, seconds, firstSeed, shrinkSeconds, out, mutant: mutant ?? null, guards };
 }
 
 /** What --json reports of a soak. */
@@ -79,10 +84,10 @@ function soakJson(r: CampaignResult, mutant: Mutant | null) {
 }
 
 async function main(): Promise<number> {
-  const { schedules, seconds, firstSeed, shrinkSeconds, out, mutant } = options();
+  const { schedules, seconds, firstSeed, shrinkSeconds, out, mutant, guards } = options();
   const label = mutant ? `soak-${mutant.name}` : 'soak-correct';
   console.log(
-    `soak: ${mutant ? `mutant ${mutant.id} ${mutant.name}` : 'the correct implementation'}, up to ${schedules} schedules or ${seconds} s, seeds from ${firstSeed}; oracles: invariants, unlogged steps, progress (no TLC)`,
+    `soak: ${mutant ? `mutant ${mutant.id} ${mutant.name}` : 'the correct implementation'}, up to ${schedules} schedules or ${seconds} s, seeds from ${firstSeed}, PreVote ${guards.preVote ? 'on' : 'off'}, CheckQuorum ${guards.checkQuorum ? 'on' : 'off'}; oracles: invariants, unlogged steps, progress${guards.checkQuorum ? ', a cut-off leader stepping down' : ''} (no TLC)`,
   );
   const stop = heartbeat((s) => humanOut().write(humanOut().isTTY ? '.' : `  still running, ${s.toFixed(0)} s\n`));
   const r = await campaignInCopy(
@@ -96,6 +101,7 @@ async function main(): Promise<number> {
       failuresDir: join(out, 'failures'),
       coverage: true,
       tlc: false,
+      schedule: { guards },
     },
     null,
   );

@@ -49,6 +49,8 @@ export interface CampaignConfig {
   readonly shrinkSeconds: number;
   readonly firstSeed: number;
   readonly schedule?: ScheduleOptions;
+  /** Every other seed (the even ones) runs with PreVote and CheckQuorum on, the rest as `schedule` says: the correct implementation's campaigns, so that both protocols are searched. */
+  readonly alternateGuards?: boolean;
   /** Where to save the shrunk failure: <failuresDir>/<label>/. */
   readonly failuresDir: string;
   readonly coverage: boolean;
@@ -611,8 +613,13 @@ class Campaign {
   private nextBatch(): Schedule[] {
     const plans: Schedule[] = [];
     while (plans.length < BATCH && this.schedules + plans.length < this.config.maxSchedules)
-      plans.push(generateSchedule(this.seed++, this.config.schedule));
+      plans.push(generateSchedule(this.seed, this.scheduleOptions(this.seed++)));
     return plans;
+  }
+
+  private scheduleOptions(seed: number): ScheduleOptions | undefined {
+    if (!this.config.alternateGuards || seed % 2 !== 0) return this.config.schedule;
+    return { ...this.config.schedule, guards: { preVote: true, checkQuorum: true } };
   }
 
   private count(run: RunResult): void {
@@ -678,7 +685,11 @@ class Campaign {
     const scopeDeadline = Math.min(shrinkDeadline, performance.now() + (this.config.smallScopeSeconds ?? 5) * 1000);
     const wanted = () => shrunk.verdict.events > SMALL_ENOUGH && v.oracle !== 'progress';
     for (let s = 1; wanted() && performance.now() < scopeDeadline && small.failures < 20; s++) {
-      const plan = generateSchedule(this.config.firstSeed * 7919 + s, SMALL_SCOPE);
+      const guards = first.schedule.guards;
+      const plan = generateSchedule(this.config.firstSeed * 7919 + s, {
+        ...SMALL_SCOPE,
+        ...(guards ? { guards } : {}),
+      });
       const r = judgeAll([plan]);
       small.schedules++;
       const sv = r.verdicts[0]!;

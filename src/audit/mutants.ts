@@ -6,6 +6,7 @@ import { cpSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../files/repo-root.js';
 import { makeTempDir } from '../files/cleanup.js';
+import type { Guards } from '../raft/types.js';
 
 export interface Mutant {
   readonly id: number;
@@ -17,6 +18,8 @@ export interface Mutant {
   readonly file: string;
   readonly find: string;
   readonly replace: string;
+  /** The guards its campaign runs with: a bug in PreVote or CheckQuorum shows only with them on (absent: off). */
+  readonly guards?: Guards;
 }
 
 export const CATALOGUE = join(REPO_ROOT, 'src', 'audit', 'catalogues', 'mutants.json');

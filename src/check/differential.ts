@@ -108,7 +108,9 @@ export function baseTraces(
 ): Array<{ seed: number; text: string; events: number }> {
   const out: Array<{ seed: number; text: string; events: number }> = [];
   for (let seed = first; out.length < count; seed++) {
-    const run = runSchedule(generateSchedule(seed, schedule));
+    // Every other base runs with PreVote and CheckQuorum on, so that their events are perturbed too.
+    const guards = seed % 2 === 0 ? { preVote: true, checkQuorum: true } : undefined;
+    const run = runSchedule(generateSchedule(seed, { ...schedule, ...(guards ? { guards } : {}) }));
     if (run.events > 0) out.push({ seed, text: run.trace, events: run.events });
   }
   return out;

@@ -84,3 +84,22 @@ export function exitOnHelp(argv: readonly string[], moduleUrl: string): void {
   console.log(usageOf(moduleUrl));
   process.exit(0);
 }
+
+/** PreVote and CheckQuorum, as src/raft/types.ts's Guards (the cli room sits below raft, so it names the shape only). */
+type GuardChoice = { readonly preVote: boolean; readonly checkQuorum: boolean };
+
+const GUARD_CHOICES: Readonly<Record<string, GuardChoice>> = {
+  both: { preVote: true, checkQuorum: true },
+  none: { preVote: false, checkQuorum: false },
+  'pre-vote': { preVote: true, checkQuorum: false },
+  'check-quorum': { preVote: false, checkQuorum: true },
+};
+
+/** --guards: both, none, pre-vote or check-quorum (PreVote and CheckQuorum); `fallback` when absent. */
+export function guardsFlag(v: string | undefined, fallback: GuardChoice): GuardChoice {
+  if (v === undefined) return fallback;
+  const g = GUARD_CHOICES[v];
+  if (!g)
+    throw new UsageError(`--guards must be one of ${Object.keys(GUARD_CHOICES).join(', ')}, got ${JSON.stringify(v)}`);
+  return g;
+}

@@ -15,6 +15,9 @@ export interface Availability {
   /** From the merged trace (null without one): elections won, elections started, the highest term reached. */
   readonly elections: number | null;
   readonly electionsStarted: number | null;
+  /** With PreVote: rounds of pre-votes (timeouts that did not raise a term), and leaders CheckQuorum stepped down. */
+  readonly preVoteRounds: number | null;
+  readonly quorumStepDowns: number | null;
   readonly highestTerm: number | null;
   /** Stretches of at least UNAVAILABLE_MS in which clients asked and none got an answer (ms since the load began). */
   readonly unavailable: {
@@ -64,11 +67,17 @@ export function availabilityOf(
     .sort((a, b) => a - b);
   let highestTerm = 0;
   if (events) for (const e of events) if ('state' in e && e.state.term > highestTerm) highestTerm = e.state.term;
-  const count = (action: string) => (events ? events.filter((e) => e.action === action).length : null);
+  const count = (action: string, role?: string) =>
+    events
+      ? events.filter((e) => e.action === action && (!role || ('state' in e && e.state.role === role))).length
+      : null;
   const lengths = windows.map((w) => w.to - w.from);
   return {
     elections: count('BecomeLeader'),
-    electionsStarted: count('Timeout'),
+    // An election starts on a timeout without PreVote, on a pre-vote won with it.
+    electionsStarted: events ? count('Timeout', 'Candidate')! + count('StartElection')! : null,
+    preVoteRounds: count('Timeout', 'PreCandidate'),
+    quorumStepDowns: count('CheckQuorum', 'Follower'),
     highestTerm: events ? highestTerm : null,
     unavailable: {
       count: windows.length,
@@ -96,7 +105,7 @@ export function describeAvailability(a: Availability): string[] {
   return [
     a.elections === null
       ? 'elections: no merged trace to count them in'
-      : `${a.elections} election(s) won of ${a.electionsStarted} started; highest term ${a.highestTerm}`,
+      : `${a.elections} election(s) won of ${a.electionsStarted} started (${a.preVoteRounds} pre-vote rounds); highest term ${a.highestTerm}; ${a.quorumStepDowns} leader(s) stepped down for want of a quorum`,
     u.count === 0
       ? `no stretch of ${s(UNAVAILABLE_MS)} or more without an answer`
       : `${u.count} stretch(es) of ${s(UNAVAILABLE_MS)} or more without an answer: ${s(u.totalMs)} in all, the longest ${s(u.longestMs)}`,

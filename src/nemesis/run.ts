@@ -10,6 +10,7 @@
 // history.json, faults.json (the schedule: a rerun with it attacks the same
 // way), report.json, and the servers' logs. The run passes only if every
 // oracle ran and found nothing, and the clients got answers to check.
+import type { Guards } from '../raft/types.js';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { checkTraces } from '../check/trace-checker.js';
@@ -46,11 +47,20 @@ export interface ClusterCheckOptions {
   readonly loseUnsynced?: boolean;
   /** Which disk faults a drawn schedule holds (default: all on a simulated disk, else damage to files). */
   readonly diskFaults?: DiskFaults;
+  /** PreVote and CheckQuorum in the servers (default: both on, the servers' own default). */
+  readonly guards?: Guards;
   readonly tlc: { readonly java: JavaRuntime; readonly jar: TlcJar };
   readonly tlcTimeoutMs?: number;
   readonly say?: (line: string) => void;
   /** How to rerun this run, for the report (default: the make command). */
   readonly rerun?: string;
+}
+
+/** The real servers' default: both guards on. */
+export const DEFAULT_GUARDS: Guards = { preVote: true, checkQuorum: true };
+
+export function describeGuards(g: Guards): string {
+  return `PreVote ${g.preVote ? 'on' : 'off'}, CheckQuorum ${g.checkQuorum ? 'on' : 'off'}`;
 }
 
 export interface ClusterFinding {
@@ -75,6 +85,8 @@ export interface ClusterCheckReport {
   readonly servers: number;
   /** How the servers store their logs: fsync on or off; whether a SIGKILL loses unsynced writes. */
   readonly storage: { readonly fsync: boolean; readonly loseUnsynced: boolean };
+  /** The servers' PreVote and CheckQuorum. */
+  readonly guards: Guards;
   readonly dir: string;
   readonly rerun: string;
   readonly faults: { readonly planned: number; readonly file: string; readonly applied: readonly AppliedFault[] };
@@ -284,6 +296,7 @@ async function setUp(o: ClusterCheckOptions, schedule: FaultSchedule) {
     ...(o.projectRoot ? { projectRoot: o.projectRoot } : {}),
     ...(o.fsync === false ? { fsync: false } : {}),
     ...(o.loseUnsynced ? { loseUnsynced: true } : {}),
+    ...(o.guards ? { guards: o.guards } : {}),
   });
   ensureDir(join(o.dir, 'proxy'));
   const proxyTrace = join(o.dir, 'proxy', 'trace.ndjson');
@@ -449,6 +462,7 @@ function assembleReport(
     seconds: schedule.seconds,
     servers: schedule.servers,
     storage: { fsync: o.fsync !== false, loseUnsynced: o.loseUnsynced === true },
+    guards: o.guards ?? DEFAULT_GUARDS,
     dir: o.dir,
     rerun:
       o.rerun ?? `make cluster-check SECONDS=${schedule.seconds} SERVERS=${schedule.servers} SEED=${schedule.seed}`,
@@ -499,7 +513,7 @@ export function formatClusterReport(r: ClusterCheckReport): string[] {
     ...(count('failed') ? [`${count('failed')} FAILED`] : []),
   ].join(', ');
   const lines = [
-    `cluster-check: ${r.verdict.toUpperCase()}  (${r.servers} servers, ${r.seconds} s, seed ${r.seed}${r.storage.fsync ? '' : ', fsync OFF'}${r.storage.loseUnsynced ? ', a SIGKILL loses unsynced writes' : ''})`,
+    `cluster-check: ${r.verdict.toUpperCase()}  (${r.servers} servers, ${r.seconds} s, seed ${r.seed}${r.storage.fsync ? '' : ', fsync OFF'}${r.storage.loseUnsynced ? ', a SIGKILL loses unsynced writes' : ''}; ${describeGuards(r.guards)})`,
     row('faults', `${r.faults.planned} planned; done: ${done}`),
     row(
       'proxy',

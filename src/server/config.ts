@@ -46,6 +46,9 @@ export interface ClusterConfig {
    * pages (storage's PageCacheDisk). For the nemesis.
    */
   readonly loseUnsynced?: boolean;
+  /** PreVote and CheckQuorum (both on unless the config file says false). */
+  readonly preVote: boolean;
+  readonly checkQuorum: boolean;
 }
 
 export interface ServerConfig extends ClusterConfig {
@@ -60,6 +63,8 @@ export const DEFAULTS = {
   requestTimeoutMs: 5000,
   seed: 1,
   lifetimeSeconds: 3600,
+  preVote: true,
+  checkQuorum: true,
 } as const;
 
 const SERVER_ID = /^n[1-9][0-9]*$/;
@@ -154,14 +159,17 @@ export function parseClusterConfig(file: string, text: string): ClusterConfig {
     'lifetimeSeconds',
     'routes',
     'loseUnsynced',
+    'preVote',
+    'checkQuorum',
   ];
   const extra = Object.keys(r).find((k) => !known.includes(k));
   if (extra) throw new ConfigError(`${file}: field ${extra}: unknown (known: ${known.join(', ')})`);
   if (r.dir !== undefined && typeof r.dir !== 'string') throw new ConfigError(`${file}: field dir: must be a path`);
   if (r.fsync !== undefined && typeof r.fsync !== 'boolean')
     throw new ConfigError(`${file}: field fsync: must be true or false`);
-  if (r.loseUnsynced !== undefined && typeof r.loseUnsynced !== 'boolean')
-    throw new ConfigError(`${file}: field loseUnsynced: must be true or false`);
+  for (const f of ['loseUnsynced', 'preVote', 'checkQuorum'])
+    if (r[f] !== undefined && typeof r[f] !== 'boolean')
+      throw new ConfigError(`${file}: field ${f}: must be true or false`);
   if (r.seed !== undefined && !Number.isSafeInteger(r.seed))
     throw new ConfigError(`${file}: field seed: must be an integer`);
   const m = members(`${file}: field servers`, r.servers);
@@ -186,6 +194,8 @@ export function parseClusterConfig(file: string, text: string): ClusterConfig {
         : positive(`${file}: field lifetimeSeconds`, r.lifetimeSeconds),
     ...(r.routes === undefined ? {} : { routes: routes(`${file}: field routes`, r.routes, Object.keys(m)) }),
     ...(r.loseUnsynced ? { loseUnsynced: true } : {}),
+    preVote: (r.preVote as boolean | undefined) ?? DEFAULTS.preVote,
+    checkQuorum: (r.checkQuorum as boolean | undefined) ?? DEFAULTS.checkQuorum,
   };
 }
 
@@ -244,5 +254,7 @@ export function localClusterConfig(
     lifetimeSeconds: extra.lifetimeSeconds ?? DEFAULTS.lifetimeSeconds,
     ...(extra.routes ? { routes: extra.routes } : {}),
     ...(extra.loseUnsynced ? { loseUnsynced: true } : {}),
+    preVote: extra.preVote ?? DEFAULTS.preVote,
+    checkQuorum: extra.checkQuorum ?? DEFAULTS.checkQuorum,
   };
 }

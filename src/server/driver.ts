@@ -8,7 +8,7 @@
 // socket or a timer, so tests drive it directly on a simulated disk.
 import { RaftNode, type CommittedEntry, type Input, type Ready } from '../raft/node.js';
 import { KeyValueStore } from '../raft/kv.js';
-import type { Entry, ServerId } from '../raft/types.js';
+import type { Entry, Guards, ServerId } from '../raft/types.js';
 import type { Disk } from '../storage/disk.js';
 import { WriteAheadLog, DEFAULT_WAL_OPTIONS, type Recovery, type WalOptions } from '../storage/wal.js';
 import type { Envelope } from '../transport/envelope.js';
@@ -32,6 +32,8 @@ export interface DriverOptions {
    * up to `keepUpTo` (what the recovered log covers; null: all); null for no trace.
    */
   readonly openTrace?: (incarnation: number, keepUpTo: number | null) => ProcessTrace | null;
+  /** PreVote and CheckQuorum for the node (both off when absent). */
+  readonly guards?: Guards;
 }
 
 export interface AppliedEntry extends CommittedEntry {
@@ -65,11 +67,11 @@ export class ServerDriver {
     this.recovery = recovery;
     this.trace = options.openTrace?.(recovery.incarnation, recovery.tracedUpTo) ?? null;
     if (recovery.durable) {
-      const { node, ready } = RaftNode.recover(options.id, options.servers, recovery.durable);
+      const { node, ready } = RaftNode.recover(options.id, options.servers, recovery.durable, options.guards);
       this.node = node;
       this.take(ready, null);
     } else {
-      this.node = RaftNode.boot(options.id, options.servers);
+      this.node = RaftNode.boot(options.id, options.servers, options.guards);
     }
   }
 

@@ -10,7 +10,7 @@ import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, wri
 import { createServer } from 'node:net';
 import { randomInt } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import type { ServerId } from '../raft/types.js';
+import type { Guards, ServerId } from '../raft/types.js';
 import { dyingWithParent, processRunning, trackChild, trackPid, untrackPid } from '../files/cleanup.js';
 import { ensureDir } from '../files/output-path.js';
 import { REPO_ROOT } from '../files/repo-root.js';
@@ -35,6 +35,8 @@ export interface LocalClusterOptions {
   /** See ClusterConfig.loseUnsynced. */
   readonly loseUnsynced?: boolean;
   readonly seed?: number;
+  /** The guards (both on when absent, as the servers' default). */
+  readonly guards?: Guards;
   /** The project copy whose tools/server.ts the servers run (the audit's mutated copies); default this one. */
   readonly projectRoot?: string;
 }
@@ -140,6 +142,7 @@ export class LocalCluster {
       ...(options.routes ? { routes: options.routes } : {}),
       ...(options.loseUnsynced ? { loseUnsynced: true } : {}),
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
+      ...(options.guards ? { preVote: options.guards.preVote, checkQuorum: options.guards.checkQuorum } : {}),
     };
     let raw: Record<string, unknown>;
     if (options.basePort !== undefined) {

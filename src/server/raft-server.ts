@@ -10,7 +10,7 @@ import { MAX_ENTRIES_PER_MESSAGE, type Input, type Ready } from '../raft/node.js
 import type { Role, ServerId } from '../raft/types.js';
 import { Rng } from '../random/rng.js';
 import { DISK_FAULTS, FileSystemDisk, PageCacheDisk, type DiskFault } from '../storage/disk.js';
-import { TRACE_FORMAT, TRACE_VERSION } from '../raft/events.js';
+import { guardParams, TRACE_FORMAT, TRACE_VERSION } from '../raft/events.js';
 import type { Envelope } from '../transport/envelope.js';
 import { TcpTransport } from '../transport/tcp-transport.js';
 import { ClientApi } from './client-api.js';
@@ -65,6 +65,7 @@ export class RaftServer {
     private readonly onFatal: (err: Error) => void,
   ) {
     const servers = Object.keys(config.members);
+    const guards = { preVote: config.preVote, checkQuorum: config.checkQuorum };
     this.disk = config.loseUnsynced ? new PageCacheDisk() : new FileSystemDisk();
     this.driver = ServerDriver.open({
       id: config.id,
@@ -72,6 +73,7 @@ export class RaftServer {
       disk: this.disk,
       walPath: join(config.dataDir, 'wal.log'),
       wal: { fsync: config.fsync, compactAboveBytes: 1 << 20 },
+      guards,
       openTrace: (incarnation, keepUpTo) =>
         ProcessTrace.open(
           join(config.dataDir, 'trace.ndjson'),
@@ -83,7 +85,12 @@ export class RaftServer {
             version: TRACE_VERSION,
             nodes: servers,
             seed: config.seed,
-            params: { source: 'server', server: config.id, maxEntriesPerMessage: MAX_ENTRIES_PER_MESSAGE },
+            params: {
+              source: 'server',
+              server: config.id,
+              maxEntriesPerMessage: MAX_ENTRIES_PER_MESSAGE,
+              ...guardParams(guards),
+            },
           },
           keepUpTo,
         ),

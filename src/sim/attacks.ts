@@ -4,10 +4,27 @@
 // simulator schedule, the same for every seed but the seed's timeouts, so
 // that many runs of it can be summed.
 import { summarizeAvailability, type AvailabilitySummary } from './availability.js';
-import { runSchedule, type Schedule, type Step } from './schedule.js';
+import { runSchedule, withGuards, type Schedule, type Step } from './schedule.js';
+import { NO_GUARDS, type Guards } from '../raft/types.js';
+import type { Timing } from './cluster.js';
 
 export const ATTACKS = ['isolated-follower', 'isolated-leader', 'flapping-follower'] as const;
 export type Attack = (typeof ATTACKS)[number];
+
+/**
+ * The attacks' clock: messages arrive within 2 ticks, leaders send every 2,
+ * election timeouts are 10-20. A round trip is then well under a timeout,
+ * as on real networks (the soak's default timing lets a message take 8
+ * ticks, so that a round trip can outlast a timeout: a test of the protocol
+ * under extreme delay, but no measure of availability, where a pre-vote
+ * round and a leader's check each need round trips to fit in a timeout).
+ */
+export const ATTACK_TIMING: Timing = {
+  electionTimeoutMin: 10,
+  electionTimeoutMax: 20,
+  heartbeatInterval: 2,
+  maxDelay: 2,
+};
 
 /** `n` ticks with a client request every fourth: clients keep asking throughout. */
 function busyTicks(n: number, from = 0): Step[] {
@@ -23,7 +40,7 @@ function busyTicks(n: number, from = 0): Step[] {
  * cut off for 15 ticks in every 30, six times (flapping-follower); then 60
  * ticks to settle. Clients ask every fourth tick throughout.
  */
-export function simulatedAttack(attack: Attack, seed: number, nodes = 3): Schedule {
+export function simulatedAttack(attack: Attack, seed: number, nodes = 3, guards: Guards = NO_GUARDS): Schedule {
   const steps: Step[] = [...busyTicks(40)];
   if (attack === 'flapping-follower') {
     for (let k = 0; k < 6; k++)
@@ -33,12 +50,14 @@ export function simulatedAttack(attack: Attack, seed: number, nodes = 3): Schedu
     steps.push({ kind: 'heal' });
   }
   steps.push(...busyTicks(60));
-  return { nodes, seed, steps };
+  return withGuards({ nodes, seed, steps }, guards);
 }
 
 /** Availability over `schedules` seeds of one attack (from seed 1), with the simulator's safety checks on. */
-export function attackAvailability(attack: Attack, schedules: number): AvailabilitySummary {
-  const runs = Array.from({ length: schedules }, (_, k) => runSchedule(simulatedAttack(attack, k + 1)));
+export function attackAvailability(attack: Attack, schedules: number, guards: Guards = NO_GUARDS): AvailabilitySummary {
+  const runs = Array.from({ length: schedules }, (_, k) =>
+    runSchedule(simulatedAttack(attack, k + 1, 3, guards), { timing: ATTACK_TIMING }),
+  );
   const failed = runs.find((r) => r.failure);
   if (failed?.failure)
     throw new Error(`${attack}, seed ${failed.failure.seed}: ${failed.failure.invariant}: ${failed.failure.detail}`);

@@ -13,6 +13,8 @@ export interface SimAvailability {
   readonly unavailableTicks: number;
   readonly windows: number;
   readonly longestWindow: number;
+  /** Ticks at whose end some live server held the Leader role but could not commit: clients reaching it wait in vain (what CheckQuorum cuts short). */
+  readonly strandedLeaderTicks: number;
   readonly elections: number;
   readonly highestTerm: number;
   readonly requests: { readonly accepted: number; readonly refused: number };
@@ -25,9 +27,12 @@ export class TickTally {
   private windows = 0;
   private longest = 0;
   private run = 0;
+  private stranded = 0;
 
-  add(canCommit: boolean): void {
+  /** One tick: whether some leader could commit, and whether some leader could not (both may hold at once). */
+  add(canCommit: boolean, strandedLeader = false): void {
     this.all++;
+    if (strandedLeader) this.stranded++;
     if (canCommit) {
       this.run = 0;
       return;
@@ -43,6 +48,7 @@ export class TickTally {
       unavailableTicks: this.unavailable,
       windows: this.windows,
       longestWindow: this.longest,
+      strandedLeaderTicks: this.stranded,
       elections: cluster.elections,
       highestTerm: cluster.highestTerm,
       requests: { ...cluster.requests },
@@ -65,6 +71,7 @@ export function summarizeAvailability(
     unavailableTicks: sum((p) => p.unavailableTicks),
     windows: sum((p) => p.windows),
     longestWindow: Math.max(...parts.map((p) => p.longestWindow)),
+    strandedLeaderTicks: sum((p) => p.strandedLeaderTicks),
     elections: sum((p) => p.elections),
     highestTerm: Math.max(...parts.map((p) => p.highestTerm)),
     requests: { accepted: sum((p) => p.requests.accepted), refused: sum((p) => p.requests.refused) },
@@ -77,6 +84,7 @@ export function describeSimAvailability(a: AvailabilitySummary): string {
   return (
     `${(a.elections / a.schedules).toFixed(1)} elections per schedule (highest term ${a.highestTerm}); ` +
     `no leader able to commit for ${share.toFixed(1)} % of ${a.ticks} ticks, in ${a.windows} windows, the longest ${a.longestWindow} ticks; ` +
+    `a leader unable to commit held on for ${a.strandedLeaderTicks} ticks; ` +
     `client requests ${a.requests.accepted} taken by a leader, ${a.requests.refused} refused`
   );
 }

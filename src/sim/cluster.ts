@@ -120,6 +120,8 @@ export class Cluster {
   /** Servers that stepped since the last checkLogged: only a step changes a server's state. */
   private readonly touched = new Set<Slot>();
   private proposals = 0;
+  /** How often links may have come back (a partition redrawn, a heal, a restart): a cut-off leader may have heard from a majority since. */
+  reconnections = 0;
   readonly guards: Guards;
   private now = 0;
   /** Elections won, and the highest term any event reached: what availability reports besides leaderless time. */
@@ -265,6 +267,7 @@ export class Cluster {
   /** Splits the servers into `side` and the rest; messages across the cut are lost on delivery. */
   partition(side: readonly ServerId[]): void {
     for (const id of side) this.slot(id);
+    this.reconnections++;
     this.groups = new Map(this.servers.map((id) => [id, side.includes(id) ? 1 : 0]));
   }
 
@@ -277,6 +280,7 @@ export class Cluster {
 
   /** Mends every partition and every cut link. */
   heal(): void {
+    this.reconnections++;
     this.groups = null;
     this.cutLinks.clear();
   }
@@ -320,6 +324,7 @@ export class Cluster {
     const slot = this.slot(id);
     if (slot.node) return;
     this.down.splice(this.down.indexOf(id), 1);
+    this.reconnections++;
     const { node, ready } = RaftNode.recover(id, this.servers, slot.durable, this.guards);
     slot.node = node;
     slot.kv = new KeyValueStore();
@@ -391,17 +396,34 @@ export class Cluster {
    * availability counts, tick by tick.
    */
   canCommit(): boolean {
-    for (const slot of this.slots.values()) {
-      const n = slot.node;
-      if (!n || n.currentRole !== 'Leader') continue;
-      const accepts = (id: ServerId) => {
-        const m = this.slot(id).node;
-        return m !== null && m.term <= n.term && this.connected(n.id, id) && this.connected(id, n.id);
-      };
-      const reached = this.servers.filter((id) => id === n.id || accepts(id));
-      if (reached.length * 2 > this.servers.length) return true;
-    }
-    return false;
+    return this.liveLeaders().some((n) => this.reachesMajority(n));
+  }
+
+  /** Whether some live server holds the Leader role but could not commit (cut off, or a majority is past its term). */
+  strandedLeader(): boolean {
+    return this.liveLeaders().some((n) => !this.reachesMajority(n));
+  }
+
+  /** The live leaders without two-way links to a majority of live servers (themselves included), whatever the terms. */
+  cutOffLeaders(): ServerId[] {
+    const up = (a: ServerId, b: ServerId) => this.slot(b).node !== null && this.connected(a, b) && this.connected(b, a);
+    return this.liveLeaders()
+      .filter((n) => this.servers.filter((id) => id === n.id || up(n.id, id)).length * 2 <= this.servers.length)
+      .map((n) => n.id);
+  }
+
+  private liveLeaders(): RaftNode[] {
+    const out: RaftNode[] = [];
+    for (const slot of this.slots.values()) if (slot.node?.currentRole === 'Leader') out.push(slot.node);
+    return out;
+  }
+
+  private reachesMajority(n: RaftNode): boolean {
+    const accepts = (id: ServerId) => {
+      const m = this.slot(id).node;
+      return m !== null && m.term <= n.term && this.connected(n.id, id) && this.connected(id, n.id);
+    };
+    return this.servers.filter((id) => id === n.id || accepts(id)).length * 2 > this.servers.length;
   }
 
   leader(): ServerId | null {

@@ -12,8 +12,9 @@ import { FAULT_WINDOWS, type FaultWindow } from './fault-windows.js';
 import { InvariantViolation, type InvariantName } from './invariants.js';
 import { TickTally, type SimAvailability } from './availability.js';
 import { NoProgress, probeLeader, requireProgress, type ProgressReport } from './progress.js';
+import { GuardWatch, StrandedLeader, strandedLimit } from './guard-watch.js';
 import type { TraceEvent, TraceHeader } from '../raft/events.js';
-import type { ServerId } from '../raft/types.js';
+import type { Guards, ServerId } from '../raft/types.js';
 import type { TraceFileWriter } from '../trace/recorder.js';
 import type { SimOracle } from '../verdict/oracles.js';
 import { HarnessError } from '../errors/harness-error.js';
@@ -69,6 +70,8 @@ export interface Schedule {
   readonly nodes: number;
   readonly seed: number;
   readonly steps: readonly Step[];
+  /** PreVote and CheckQuorum for the run's servers; absent, both off (a schedule without it replays as it always did). */
+  readonly guards?: Guards;
 }
 
 /** The step kinds schedules are drawn from (the progress phase's own, calm and probe, and the attacks' isolateFollower never are). */
@@ -100,6 +103,8 @@ export const DEFAULT_WEIGHTS: StepWeights = {
 
 export interface ScheduleOptions {
   readonly clusterSizes?: readonly number[];
+  /** The guards every drawn schedule runs with (not drawn: the same for all). */
+  readonly guards?: Guards;
   readonly minSteps?: number;
   readonly maxSteps?: number;
   readonly weights?: Partial<StepWeights>;
@@ -169,7 +174,13 @@ export function scheduleArbitrary(options: ScheduleOptions = {}): fc.Arbitrary<S
 /** The schedule fast-check draws for `seed`: one seed names one schedule. */
 export function generateSchedule(seed: number, options: ScheduleOptions = {}): Schedule {
   const [drawn] = fc.sample(scheduleArbitrary(options), { seed, numRuns: 1 });
-  return { ...drawn!, seed };
+  return withGuards({ ...drawn!, seed }, options.guards);
+}
+
+/** The schedule with the guards on, or as it is when none is on. */
+export function withGuards(schedule: Schedule, guards: Guards | undefined): Schedule {
+  const { guards: _, ...plain } = schedule;
+  return guards && (guards.preVote || guards.checkQuorum) ? { ...plain, guards } : plain;
 }
 
 export interface Failure {
@@ -180,7 +191,7 @@ export interface Failure {
   /** Number of the last trace event recorded before the check failed. */
   readonly event: number;
   /** The invariant broken; NoException when the implementation threw; UnloggedStep, NoProgress for the other oracles. */
-  readonly invariant: InvariantName | 'NoException' | 'UnloggedStep' | 'NoProgress';
+  readonly invariant: InvariantName | 'NoException' | 'UnloggedStep' | 'NoProgress' | 'LeaderStepsDown';
   readonly detail: string;
 }
 
@@ -255,9 +266,11 @@ function* scheduleRun(schedule: Schedule, extra: RunOptions): Generator<number, 
     params: { steps: schedule.steps.length, ...extra.params },
     ...(extra.traceFile ? { traceFile: extra.traceFile } : {}),
     checkLogged: extra.checkLogged ?? false,
+    ...(schedule.guards ? { guards: schedule.guards } : {}),
   });
   let stepsWithLeader = 0;
   const ticks = new TickTally();
+  const watch = schedule.guards?.checkQuorum ? new GuardWatch(strandedLimit(cluster.timing)) : null;
   let progress: ProgressReport | null = null;
   const stepEvents: number[] = [];
   const progressSteps: Step[] = [];
@@ -267,7 +280,10 @@ function* scheduleRun(schedule: Schedule, extra: RunOptions): Generator<number, 
     for (; k < schedule.steps.length; k++) {
       if (k > 0 && k % STEPS_PER_PAUSE === 0) yield k;
       takeStep(cluster, schedule.steps[k]!);
-      if (schedule.steps[k]!.kind === 'tick') ticks.add(cluster.canCommit());
+      if (schedule.steps[k]!.kind === 'tick') {
+        ticks.add(cluster.canCommit(), cluster.strandedLeader());
+        watch?.afterTick(cluster);
+      }
       if (extra.checkLogged) cluster.checkLogged();
       if (cluster.leader() !== null) stepsWithLeader++;
       stepEvents.push(cluster.recorder.eventCount);
@@ -367,9 +383,20 @@ export function takeStep(cluster: Cluster, s: Step): void {
 
 /** An exception of the run as its failure: an oracle's (which says what), or the implementation's own. */
 function failureOf(err: unknown, seed: number, step: number, event: number): Failure {
-  const detailed = err instanceof InvariantViolation || err instanceof UnloggedStep || err instanceof NoProgress;
+  const detailed =
+    err instanceof InvariantViolation ||
+    err instanceof UnloggedStep ||
+    err instanceof NoProgress ||
+    err instanceof StrandedLeader;
   return {
-    oracle: err instanceof UnloggedStep ? 'unlogged' : err instanceof NoProgress ? 'progress' : 'invariant',
+    oracle:
+      err instanceof UnloggedStep
+        ? 'unlogged'
+        : err instanceof NoProgress
+          ? 'progress'
+          : err instanceof StrandedLeader
+            ? 'guards'
+            : 'invariant',
     seed,
     step,
     event,
@@ -380,7 +407,9 @@ function failureOf(err: unknown, seed: number, step: number, event: number): Fai
           ? 'UnloggedStep'
           : err instanceof NoProgress
             ? 'NoProgress'
-            : 'NoException',
+            : err instanceof StrandedLeader
+              ? 'LeaderStepsDown'
+              : 'NoException',
     detail: detailed ? err.detail : `the implementation threw: ${(err as Error).message}`,
   };
 }
@@ -448,5 +477,16 @@ export function parseSchedule(text: string, file: string): Schedule {
       if (f !== 'kind' && !fields.includes(f)) fail(`${at}.${f}`, `unexpected field for a ${s.kind} step`);
     return undefined;
   });
-  return { nodes: o.nodes as number, seed: o.seed as number, steps: o.steps as Step[] };
+  const schedule = { nodes: o.nodes as number, seed: o.seed as number, steps: o.steps as Step[] };
+  return withGuards(schedule, o.guards === undefined ? undefined : parseGuards(o.guards, fail));
+}
+
+function parseGuards(v: unknown, fail: (field: string, what: string) => never): Guards {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail('guards', 'must be an object');
+  const g = v as Record<string, unknown>;
+  for (const f of Object.keys(g))
+    if (f !== 'preVote' && f !== 'checkQuorum') fail(`guards.${f}`, 'unexpected field (preVote, checkQuorum)');
+  for (const f of ['preVote', 'checkQuorum'])
+    if (typeof g[f] !== 'boolean') fail(`guards.${f}`, `must be true or false, got ${JSON.stringify(g[f])}`);
+  return { preVote: g.preVote as boolean, checkQuorum: g.checkQuorum as boolean };
 }

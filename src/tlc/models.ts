@@ -75,7 +75,7 @@ export const MODELS: readonly SpecModel[] = [
   {
     name: 'MCRaftGuards',
     mode: 'exhaustive',
-    use: 'test',
+    use: 'spec',
     excludes: [...FAULTS, ...UNGUARDED, 'Merge: conflicting suffix replaced'],
   },
   { name: 'MCRaft', mode: 'exhaustive', use: 'spec', excludes: GUARDED },

@@ -16,7 +16,7 @@
 // different clusters, or a file that does not validate is a MergeError in one
 // line naming the file and line: the run counts as failed, never as merged.
 import type { ServerEvent, TraceEvent, TraceHeader } from '../raft/events.js';
-import { TRACE_FORMAT, TRACE_VERSION } from '../raft/events.js';
+import { guardParams, TRACE_FORMAT, TRACE_VERSION, traceGuards } from '../raft/events.js';
 import { formatProblem, validateTraceFile } from './validate.js';
 import { TraceFileWriter } from './recorder.js';
 import { HarnessError } from '../errors/harness-error.js';
@@ -54,8 +54,27 @@ function sameCluster(a: Source, b: Source): string | null {
     return `its servers [${b.header.nodes.join(', ')}] differ from ${a.file}'s [${a.header.nodes.join(', ')}]`;
   const m = (s: Source) => s.header.params.maxEntriesPerMessage;
   if (m(a) !== m(b)) return `its maxEntriesPerMessage ${String(m(b))} differs from ${a.file}'s ${String(m(a))}`;
+  const g = (s: Source) => JSON.stringify(guardParams(traceGuards(s.header)));
+  if (!isProxy(a) && !isProxy(b) && g(a) !== g(b)) return `its guards ${g(b)} differ from ${a.file}'s ${g(a)}`;
   return null;
 }
+
+/** The merged trace's header: the first part's, with the servers' guards (a proxy's part knows none). */
+function mergedHeader(sources: readonly Source[]): TraceHeader {
+  const first = sources[0]!.header;
+  const guards = traceGuards((sources.find((s) => !isProxy(s)) ?? sources[0]!).header);
+  const { preVote: _p, checkQuorum: _c, ...params } = first.params;
+  return {
+    format: TRACE_FORMAT,
+    version: TRACE_VERSION,
+    nodes: first.nodes,
+    seed: first.seed,
+    params: { ...params, source: 'merge', files: sources.map((s) => s.file), ...guardParams(guards) },
+  };
+}
+
+/** A network proxy's trace: it holds no server's events, and does not know the servers' guards. */
+const isProxy = (s: Source) => s.header.params.source === 'proxy';
 
 function clockSum(e: TraceEvent): number {
   const clock = e.clock;
@@ -135,15 +154,12 @@ export function mergeTraceFiles(files: readonly string[]): Merged {
   }
   let unreceived = 0;
   for (const n of copies.values()) unreceived += n;
-  const first = sources[0]!.header;
-  const header: TraceHeader = {
-    format: TRACE_FORMAT,
-    version: TRACE_VERSION,
-    nodes: first.nodes,
-    seed: first.seed,
-    params: { ...first.params, source: 'merge', files: sources.map((s) => s.file) },
+  return {
+    header: mergedHeader(sources),
+    events,
+    unreceived,
+    files: sources.map((s) => ({ file: s.file, events: s.events.length })),
   };
-  return { header, events, unreceived, files: sources.map((s) => ({ file: s.file, events: s.events.length })) };
 }
 
 /** Why no file's next event can come next: a message whose send exists nowhere, or a cycle. */

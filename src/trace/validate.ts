@@ -485,9 +485,10 @@ function guardProblems(e: TraceEvent, header: TraceHeader): Array<[string, strin
       ? `is format version 4 (the availability guards), but the header says version ${header.version}`
       : `belongs to ${guard}, but the header's params do not say ${guard}: true`;
   const problems: Array<[string, string]> = [];
+  // (A network's event may carry a pre-vote from version 4 on: a proxy's trace does not know the servers' guards.)
   const preVoteOnly =
     PRE_VOTE_ACTIONS.has(e.action) ||
-    e.msg?.type.startsWith('PreVote') === true ||
+    (e.msg?.type.startsWith('PreVote') === true && ('node' in e || header.version < 4)) ||
     ('send' in e && e.send?.type.startsWith('PreVote') === true);
   if (preVoteOnly && !g.preVote) problems.push(['action', `${e.action} ${why('preVote')}`]);
   if (e.action === 'CheckQuorum' && !g.checkQuorum) problems.push(['action', `CheckQuorum ${why('checkQuorum')}`]);

@@ -17,6 +17,11 @@ export const ORACLES = {
     says: 'the cluster made no progress once the faults ended',
     by: ['simulator', 'campaign'],
   },
+  guards: {
+    name: 'guards',
+    says: 'a leader cut off from the majority kept its role past its CheckQuorum checks',
+    by: ['simulator', 'campaign'],
+  },
   server: {
     name: "servers' own checks",
     says: 'a server failed, or refused to start, by its own checks',

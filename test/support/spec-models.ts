@@ -19,17 +19,19 @@ export const QUICK_PASSES = MODELS.filter((m) => m.liveness).map((m) => m.name);
 export const LONG_PASSES = MODELS.filter((m) => m.use === 'test' && !m.liveness).map((m) => m.name);
 
 /**
- * The suite kills the mutants whose models take seconds (MCRaftProgress and
- * MCRaftSmall); those that need the larger models, minutes each, are killed
- * by `make spec-audit`, which fails if any model lost reach.
+ * The suite kills the mutants whose models take seconds (MCRaftProgress,
+ * MCRaftSmall and the guards' MCRaftGuards); those that need the larger
+ * models, minutes each, are killed by `make spec-audit`, which fails if any
+ * model lost reach.
  */
-const QUICK_MODELS = new Set(['MCRaftProgress', 'MCRaftSmall']);
-/** Of those, four kills of seconds, one per property they break: the tlc tier's; the long tier has the rest. */
+const QUICK_MODELS = new Set(['MCRaftProgress', 'MCRaftSmall', 'MCRaftGuards']);
+/** Of those, five kills of seconds, one per property they break: the tlc tier's; the long tier has the rest. */
 const QUICK_KILL_NAMES = new Set([
   'quorum-off-by-one',
   'failed-response-sets-match-index',
   'commit-index-moves-backwards',
   'leader-stays-leader-on-higher-term',
+  'check-quorum-counts-leader-twice',
 ]);
 
 export const KILL_SAMPLE = loadSpecMutants().filter((m) => m.killedBy && QUICK_MODELS.has(m.killedBy.model));

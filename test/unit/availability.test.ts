@@ -33,18 +33,23 @@ describe('availability', () => {
       { client: 'c2', invoke: 50, end: 4050, outcome: 'timed out' },
       { client: 'c3', invoke: 60, end: 70, outcome: 'refused' },
     ];
-    const state = (term: number) => ({ term });
+    const state = (term: number, role = 'Candidate') => ({ term, role });
     const events = [
       { i: 1, action: 'Timeout', node: 'n1', state: state(1) },
-      { i: 2, action: 'BecomeLeader', node: 'n1', state: state(1) },
+      { i: 2, action: 'BecomeLeader', node: 'n1', state: state(1, 'Leader') },
       { i: 3, action: 'Timeout', node: 'n2', state: state(3) },
+      // With PreVote: a round of pre-votes starts no election; the one it wins does.
+      { i: 4, action: 'Timeout', node: 'n3', state: state(3, 'PreCandidate') },
+      { i: 5, action: 'StartElection', node: 'n3', state: state(4) },
+      { i: 6, action: 'CheckQuorum', node: 'n1', state: state(1, 'Follower') },
     ] as unknown as TraceEvent[];
     const a = availabilityOf(attempts, events, 3000);
-    expect([a.elections, a.electionsStarted, a.highestTerm]).toEqual([1, 2, 3]);
+    expect([a.elections, a.electionsStarted, a.highestTerm]).toEqual([1, 3, 4]);
+    expect([a.preVoteRounds, a.quorumStepDowns]).toEqual([1, 1]);
     expect(a.commands).toEqual({ answered: 100, timedOut: 1, refused: 1, p50Ms: 50, p99Ms: 99 });
     expect(a.unavailable).toMatchObject({ count: 1, totalMs: 3000 - 1090, longestMs: 3000 - 1090 });
     expect(describeAvailability(a)).toEqual([
-      '1 election(s) won of 2 started; highest term 3',
+      '1 election(s) won of 3 started (1 pre-vote rounds); highest term 4; 1 leader(s) stepped down for want of a quorum',
       '1 stretch(es) of 1.0 s or more without an answer: 1.9 s in all, the longest 1.9 s',
       'commands: 100 answered (p50 50 ms, p99 99 ms), 1 timed out, 1 refused',
     ]);
@@ -54,13 +59,14 @@ describe('availability', () => {
 describe('availability in the simulator', () => {
   it('counts the ticks with no leader able to commit, and the windows they form', () => {
     const t = new TickTally();
-    for (const up of [false, false, true, true, false, true, false, false, false]) t.add(up);
+    for (const up of [false, false, true, true, false, true, false, false, false]) t.add(up, !up);
     const cluster = { elections: 2, highestTerm: 3, requests: { accepted: 4, refused: 5 } };
     expect(t.availability(cluster)).toEqual({
       ticks: 9,
       unavailableTicks: 6,
       windows: 3,
       longestWindow: 3,
+      strandedLeaderTicks: 6,
       elections: 2,
       highestTerm: 3,
       requests: { accepted: 4, refused: 5 },
@@ -73,6 +79,7 @@ describe('availability in the simulator', () => {
       unavailableTicks: longest,
       windows: 1,
       longestWindow: longest,
+      strandedLeaderTicks: 0,
       elections: 1,
       highestTerm: term,
       requests: { accepted: 1, refused: 0 },
@@ -94,7 +101,7 @@ describe('availability in the simulator', () => {
     });
     expect(summarizeAvailability([])).toBeNull();
     expect(describeSimAvailability(a)).toBe(
-      '1.0 elections per schedule (highest term 4); no leader able to commit for 35.0 % of 20 ticks, in 2 windows, the longest 5 ticks; client requests 2 taken by a leader, 0 refused',
+      '1.0 elections per schedule (highest term 4); no leader able to commit for 35.0 % of 20 ticks, in 2 windows, the longest 5 ticks; a leader unable to commit held on for 0 ticks; client requests 2 taken by a leader, 0 refused',
     );
   });
 });

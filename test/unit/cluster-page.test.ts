@@ -27,6 +27,7 @@ function reportStoppedAt(where: string): ClusterCheckReport {
     seconds: 3,
     servers: 3,
     storage: { fsync: true, loseUnsynced: false },
+    guards: { preVote: true, checkQuorum: true },
     dir,
     rerun: 'make cluster-check',
     faults: { planned: 0, file: join(dir, 'faults.json'), applied: [] },
@@ -35,6 +36,8 @@ function reportStoppedAt(where: string): ClusterCheckReport {
     availability: {
       elections: null,
       electionsStarted: null,
+      preVoteRounds: null,
+      quorumStepDowns: null,
       highestTerm: null,
       unavailable: none,
       commands: { answered: 0, timedOut: 0, refused: 0, p50Ms: null, p99Ms: null },
