@@ -1,5 +1,8 @@
 // Writes traces of simulated runs, one file per seed: traces/seed-<S>.ndjson.
-//   npx tsx tools/generate-traces.ts [--count N] [--first-seed S] [--out DIR] [--nodes 3,5] [--steps MIN-MAX] [--replace] [--lock-owner PID]
+//   npx tsx tools/generate-traces.ts [--count N] [--first-seed S] [--out DIR] [--nodes 3,5] [--steps MIN-MAX]
+//                                    [--guards none|both|pre-vote|check-quorum|alternate] [--replace] [--lock-owner PID]
+// --guards: PreVote and CheckQuorum in the runs' servers (default none;
+// alternate: both on for the even seeds, none for the odd, as make check).
 // --replace first removes the seed-*.ndjson files already in DIR. DIR is
 // locked for the run (DIR.lock): another run that holds it is named and this
 // one exits 1 before touching anything. --lock-owner PID takes the lock for
@@ -18,7 +21,7 @@ import { join } from 'node:path';
 import { Progress } from '../src/cli/progress.js';
 import { lockFolder, unlockFolder } from '../src/files/folder-lock.js';
 import { ensureDir } from '../src/files/output-path.js';
-import { exitOnHelp, naturalInt, parse, positiveInt, UsageError } from '../src/cli/options.js';
+import { exitOnHelp, guardsFlag, naturalInt, parse, positiveInt, UsageError } from '../src/cli/options.js';
 import { generateSchedule, resolvedOptions, runScheduleAsync, type ScheduleOptions } from '../src/sim/schedule.js';
 import { TraceFileWriter } from '../src/trace/recorder.js';
 import { runTool } from '../src/cli/run-tool.js';
@@ -26,6 +29,8 @@ import { reportJson, takeJsonFlag } from '../src/cli/output.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
 takeJsonFlag();
+
+const NONE = { preVote: false, checkQuorum: false };
 
 /** `--nodes 3,5` and `--steps 50-300` into schedule options. */
 function scheduleOptions(nodes: string | undefined, steps: string | undefined): ScheduleOptions {
@@ -53,7 +58,7 @@ function scheduleOptions(nodes: string | undefined, steps: string | undefined): 
 function options() {
   const { values, positionals } = parse(
     process.argv.slice(2),
-    ['count', 'first-seed', 'seed', 'out', 'nodes', 'steps', 'replace', 'lock-owner'],
+    ['count', 'first-seed', 'seed', 'out', 'nodes', 'steps', 'guards', 'replace', 'lock-owner'],
     ['replace'],
   );
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
@@ -63,7 +68,9 @@ function options() {
     single: values.seed !== undefined,
     out: values.out ?? 'traces',
     schedule: scheduleOptions(values.nodes, values.steps),
-    replayFlags: `${values.nodes ? ` --nodes ${values.nodes}` : ''}${values.steps ? ` --steps ${values.steps}` : ''}`,
+    alternate: values.guards === 'alternate',
+    guards: values.guards === 'alternate' ? NONE : guardsFlag(values.guards, NONE),
+    replayFlags: `${values.nodes ? ` --nodes ${values.nodes}` : ''}${values.steps ? ` --steps ${values.steps}` : ''}${values.guards ? ` --guards ${values.guards}` : ''}`,
   };
   const owner = values['lock-owner'] === undefined ? process.pid : positiveInt('lock-owner', values['lock-owner'], 0);
   ensureDir(o.out);
@@ -80,7 +87,8 @@ type Options = ReturnType<typeof options>;
 
 /** Runs one seed's schedule, its trace streamed to disk; null (and no file) when nothing happened. */
 async function recordSeed(seed: number, o: Options, onSteps: (done: number, of: number) => void) {
-  const schedule = generateSchedule(seed, o.schedule);
+  const guards = o.alternate && seed % 2 === 0 ? { preVote: true, checkQuorum: true } : o.guards;
+  const schedule = generateSchedule(seed, { ...o.schedule, guards });
   const recorded = resolvedOptions(o.schedule);
   const path = join(o.out, `seed-${seed}.ndjson`);
   // Streamed to disk as it is recorded: a run of any length fits in memory.

@@ -13,13 +13,14 @@ import { checkTraces, type TraceInput } from '../check/trace-checker.js';
 import { BadInputError } from '../errors/harness-error.js';
 import { MAX_ENTRIES_PER_MESSAGE, type Ready } from '../raft/node.js';
 import {
+  guardParams,
   TRACE_FORMAT,
   TRACE_VERSION,
   type TraceEvent,
   type TraceHeader,
   type UnnumberedEvent,
 } from '../raft/events.js';
-import type { Message, ServerId } from '../raft/types.js';
+import { NO_GUARDS, type Guards, type Message, type ServerId } from '../raft/types.js';
 import { findJava, findTlcJar } from '../tlc/jar.js';
 import { mergedNdjson, mergeTraceFiles } from '../trace/merge.js';
 import { TraceRecorder } from '../trace/recorder.js';
@@ -35,7 +36,7 @@ import { runCampaign as runOneCampaign, type CampaignConfig, type CampaignResult
 
 export { RaftNode, MAX_ENTRIES_PER_MESSAGE } from '../raft/node.js';
 export type { Input, Ready, CommittedEntry } from '../raft/node.js';
-export type { Message, ServerId, Entry, Role, ServerState, DurableState } from '../raft/types.js';
+export type { Message, ServerId, Entry, Role, ServerState, DurableState, Guards } from '../raft/types.js';
 export type { TraceEvent, TraceHeader, ServerEvent, NetworkEvent, UnnumberedEvent } from '../raft/events.js';
 export type { TraceVerdict, Diagnosis } from '../verdict/diagnosis.js';
 export type { CampaignConfig, CampaignResult, FailureReport } from '../audit/campaign.js';
@@ -54,14 +55,24 @@ export class TraceRecording {
 
   constructor(
     servers: readonly ServerId[],
-    options: { readonly name?: string; readonly seed?: number; readonly params?: Record<string, unknown> } = {},
+    options: {
+      readonly name?: string;
+      readonly seed?: number;
+      readonly params?: Record<string, unknown>;
+      /** The guards the recorded RaftNodes run with (RaftNode.boot's third argument): the checkers need to know. */
+      readonly guards?: Guards;
+    } = {},
   ) {
     const header: TraceHeader = {
       format: TRACE_FORMAT,
       version: TRACE_VERSION,
       nodes: [...servers],
       seed: options.seed ?? 0,
-      params: { maxEntriesPerMessage: MAX_ENTRIES_PER_MESSAGE, ...options.params },
+      params: {
+        maxEntriesPerMessage: MAX_ENTRIES_PER_MESSAGE,
+        ...options.params,
+        ...guardParams(options.guards ?? NO_GUARDS),
+      },
     };
     this.recorder = new TraceRecorder(header);
     this.name = options.name ?? 'recording';

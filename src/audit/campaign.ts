@@ -35,6 +35,7 @@ import {
   type Step,
 } from '../sim/schedule.js';
 import { summarizeAvailability, type AvailabilitySummary } from '../sim/availability.js';
+import { ATTACKS, simulatedAttack } from '../sim/attacks.js';
 import { findJava, findTlcJar } from '../tlc/jar.js';
 import { formatProblem, validateTraceText, validateTraceValues } from '../trace/validate.js';
 import { countCoverage, type Coverage } from './coverage.js';
@@ -613,8 +614,22 @@ class Campaign {
   private nextBatch(): Schedule[] {
     const plans: Schedule[] = [];
     while (plans.length < BATCH && this.schedules + plans.length < this.config.maxSchedules)
-      plans.push(generateSchedule(this.seed, this.scheduleOptions(this.seed++)));
+      plans.push(this.plan(this.seed++));
     return plans;
+  }
+
+  /**
+   * Seed's schedule: drawn by fast-check, but with a guard on every tenth
+   * seed's is one of the attacks (src/sim/attacks.ts) in turn: a follower or
+   * the leader cut off for a hundred ticks, or a flapping link. Random
+   * schedules seldom keep a leader cut off that long without a heal or a
+   * restart between, which a CheckQuorum that never fires needs to show.
+   */
+  private plan(seed: number): Schedule {
+    const options = this.scheduleOptions(seed);
+    const guards = options?.guards;
+    if (!guards || !(guards.preVote || guards.checkQuorum) || seed % 10 !== 0) return generateSchedule(seed, options);
+    return simulatedAttack(ATTACKS[(seed / 10) % ATTACKS.length]!, seed, 3, guards);
   }
 
   private scheduleOptions(seed: number): ScheduleOptions | undefined {

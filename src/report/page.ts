@@ -109,6 +109,11 @@ export function diagnosisHtml(d: NonNullable<DiagramData['failing']>, eventNumbe
   return parts.join('\n');
 }
 
+/** Whether the trace ran with PreVote (its states carry leaderSeen): only then has the legend a pre-candidate. */
+const preVoted = (d: DiagramData) =>
+  Object.values(d.start).some((s) => s.state.leaderSeen !== undefined) ||
+  d.events.some((e) => 'state' in e && e.state.leaderSeen !== undefined);
+
 /** A trace's diagram, its diagnosis and the state panel, as one section of a page. */
 export function diagramSection(d: DiagramData, heading: string, open: boolean): string {
   const failingNumber = d.failing ? d.events[d.failing.index]?.i : undefined;
@@ -117,7 +122,7 @@ export function diagramSection(d: DiagramData, heading: string, open: boolean): 
 ${d.windowNote ? `<p class="window-note">${esc(d.windowNote)}</p>` : ''}
 <div class="diagram" data-diagram="${esc(d.id)}"></div>
 <div class="legend">
-  <span><i class="dot follower"></i>follower</span><span><i class="dot candidate"></i>candidate</span><span><i class="dot leader"></i>leader</span>
+  <span><i class="dot follower"></i>follower</span>${preVoted(d) ? '<span><i class="dot precandidate"></i>pre-candidate</span>' : ''}<span><i class="dot candidate"></i>candidate</span><span><i class="dot leader"></i>leader</span>
   <span><i class="dot restart"></i>restart (crash)</span><span><i class="line delivered"></i>message received</span>
   <span><i class="line dropped"></i>dropped</span><span><i class="line duplicate"></i>duplicate copy</span><span><i class="line in-flight"></i>still in flight</span>${d.windowNote ? '<span><i class="line before-window"></i>sent before the first event drawn</span>' : ''}
   <span>click an event for every server's state; ← → step through events</span>

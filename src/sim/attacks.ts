@@ -50,14 +50,12 @@ export function simulatedAttack(attack: Attack, seed: number, nodes = 3, guards:
     steps.push({ kind: 'heal' });
   }
   steps.push(...busyTicks(60));
-  return withGuards({ nodes, seed, steps }, guards);
+  return withGuards({ nodes, seed, steps, timing: ATTACK_TIMING }, guards);
 }
 
 /** Availability over `schedules` seeds of one attack (from seed 1), with the simulator's safety checks on. */
 export function attackAvailability(attack: Attack, schedules: number, guards: Guards = NO_GUARDS): AvailabilitySummary {
-  const runs = Array.from({ length: schedules }, (_, k) =>
-    runSchedule(simulatedAttack(attack, k + 1, 3, guards), { timing: ATTACK_TIMING }),
-  );
+  const runs = Array.from({ length: schedules }, (_, k) => runSchedule(simulatedAttack(attack, k + 1, 3, guards)));
   const failed = runs.find((r) => r.failure);
   if (failed?.failure)
     throw new Error(`${attack}, seed ${failed.failure.seed}: ${failed.failure.invariant}: ${failed.failure.detail}`);

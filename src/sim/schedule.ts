@@ -72,6 +72,8 @@ export interface Schedule {
   readonly steps: readonly Step[];
   /** PreVote and CheckQuorum for the run's servers; absent, both off (a schedule without it replays as it always did). */
   readonly guards?: Guards;
+  /** The schedule's own clock (the attacks' runs: src/sim/attacks.ts), over the run's; absent, the run's. */
+  readonly timing?: Timing;
 }
 
 /** The step kinds schedules are drawn from (the progress phase's own, calm and probe, and the attacks' isolateFollower never are). */
@@ -262,7 +264,7 @@ function* scheduleRun(schedule: Schedule, extra: RunOptions): Generator<number, 
   const cluster = new Cluster({
     size: schedule.nodes,
     seed: schedule.seed,
-    timing: extra.timing ?? DEFAULT_TIMING,
+    timing: schedule.timing ?? extra.timing ?? DEFAULT_TIMING,
     params: { steps: schedule.steps.length, ...extra.params },
     ...(extra.traceFile ? { traceFile: extra.traceFile } : {}),
     checkLogged: extra.checkLogged ?? false,
@@ -477,8 +479,29 @@ export function parseSchedule(text: string, file: string): Schedule {
       if (f !== 'kind' && !fields.includes(f)) fail(`${at}.${f}`, `unexpected field for a ${s.kind} step`);
     return undefined;
   });
-  const schedule = { nodes: o.nodes as number, seed: o.seed as number, steps: o.steps as Step[] };
+  const schedule = {
+    nodes: o.nodes as number,
+    seed: o.seed as number,
+    steps: o.steps as Step[],
+    ...(o.timing === undefined ? {} : { timing: parseTiming(o.timing, fail) }),
+  };
   return withGuards(schedule, o.guards === undefined ? undefined : parseGuards(o.guards, fail));
+}
+
+const TIMING_FIELDS = ['electionTimeoutMin', 'electionTimeoutMax', 'heartbeatInterval', 'maxDelay'] as const;
+
+function parseTiming(v: unknown, fail: (field: string, what: string) => never): Timing {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail('timing', 'must be an object');
+  const t = v as Record<string, unknown>;
+  for (const f of Object.keys(t))
+    if (!(TIMING_FIELDS as readonly string[]).includes(f))
+      fail(`timing.${f}`, `unexpected field (${TIMING_FIELDS.join(', ')})`);
+  for (const f of TIMING_FIELDS)
+    if (!(Number.isSafeInteger(t[f]) && (t[f] as number) >= 1))
+      fail(`timing.${f}`, `must be a positive integer, got ${JSON.stringify(t[f])}`);
+  if ((t.electionTimeoutMin as number) > (t.electionTimeoutMax as number))
+    fail('timing.electionTimeoutMin', 'must be at most electionTimeoutMax');
+  return t as unknown as Timing;
 }
 
 function parseGuards(v: unknown, fail: (field: string, what: string) => never): Guards {

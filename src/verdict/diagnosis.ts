@@ -216,6 +216,36 @@ export function describeEvent(e: TraceEvent): string {
   return `${e.action}(${params.join(', ')})`;
 }
 
+const actor = (e: TraceEvent) => ('node' in e ? e.node : 'the server');
+
+/** What breaking each of the guards' properties means, in the user's terms. */
+const GUARD_CAUSES: Readonly<Record<string, (e: TraceEvent) => string>> = {
+  TermsStoodFor: (e) =>
+    `${actor(e)} holds a term no server stood for election in: a pre-vote raised a term, so a server cut off from the cluster can still depose its leader when it returns`,
+  PreVoteKeepsTermAndVote: (e) =>
+    `${actor(e)} changed its term or its vote on a pre-vote (${e.action}): a pre-vote must change neither`,
+  PreVoteOnlyWithoutLeader: (e) =>
+    `${actor(e)} granted a pre-vote while it was leader or had heard from its leader since its timer fired: a server returning from a partition can depose a healthy leader`,
+  LeaderKeepsQuorum: (e) =>
+    `${actor(e)}'s CheckQuorum kept it leader without a majority heard since the last check, or did not count afresh`,
+};
+
+/** A guard's step that went another way than the spec's, in the user's terms. */
+function guardDivergence(d: Diagnosis): string | null {
+  const e = d.event;
+  const who = actor(e);
+  const sent = d.differences.find((x) => x.path === 'sent message');
+  if (e.action === 'HandlePreVoteRequest' && sent) {
+    const granted = (sent.logged as { voteGranted?: boolean } | null)?.voteGranted === true;
+    return `${who} ${granted ? 'granted' : 'refused'} a pre-vote the spec ${granted ? 'refuses' : 'grants'}: a yes needs a term beyond the voter's, a log at least as up to date, a voter that is no leader and has not heard from a leader since its timer fired`;
+  }
+  if (e.action === 'CheckQuorum' && d.differences.some((x) => x.path.startsWith('role[')))
+    return `${who}'s check ${'state' in e && e.state.role === 'Leader' ? 'kept it leader' : 'stepped it down'} against the count of peers that answered since the last check (activePeers, itself included)`;
+  if (e.action === 'Timeout' && d.differences.some((x) => x.path.startsWith('currentTerm[')))
+    return `${who}'s election timer changed its term: with PreVote a timeout only asks for pre-votes, and only StartElection raises the term`;
+  return null;
+}
+
 /** The diagnosis as lines a user can act on without reading TLC output. */
 export function formatDiagnosis(file: string, d: Diagnosis): string[] {
   if (d.kind === 'unsafe') {
@@ -223,6 +253,7 @@ export function formatDiagnosis(file: string, d: Diagnosis): string[] {
       `${file}:${d.line}: event ${d.event.i} breaks ${d.brokenProperties.join(', ')}: ${describeEvent(d.event)}`,
       '  the spec allows the step and the state the implementation logged, but that state violates the safety',
       `  propert${d.brokenProperties.length === 1 ? 'y' : 'ies'} ${d.brokenProperties.join(', ')} of spec/Raft.tla (checked with the elections and commits of the whole run)`,
+      ...d.brokenProperties.flatMap((p) => (GUARD_CAUSES[p] ? [`  likely cause: ${GUARD_CAUSES[p](d.event)}`] : [])),
       ...(d.event.origin ? [`  the event came from ${d.event.origin}`] : []),
     ];
   }
@@ -241,6 +272,8 @@ export function formatDiagnosis(file: string, d: Diagnosis): string[] {
     if (d.differences.length === 0) lines.push('    (no difference found in the logged variables)');
     const timer = d.differences.find((x) => x.path.startsWith(TIMER_PATH));
     if (timer) lines.push(timerCause(d.event, timer.logged === true));
+    const guard = guardDivergence(d);
+    if (guard) lines.push(`  likely cause: ${guard}`);
   }
   if ('send' in d.event && d.event.send && d.kind === 'disabled')
     lines.push(`  the implementation also sent ${JSON.stringify(d.event.send)}`);

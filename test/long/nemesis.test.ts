@@ -51,16 +51,45 @@ describe('a real cluster under the nemesis, at length', { timeout: 300_000 }, ()
     expect(JSON.parse(readFileSync(join(dir, 'faults.json'), 'utf8'))).toEqual(SHORT);
   });
 
-  it('an isolated follower (cluster-check --attack): the correct servers pass, and the run says what it cost in elections and terms', () => {
-    const dir = join(root, 'attack');
-    const r = spawnSync(
+  const attack = (dir: string, guards: string[]) =>
+    spawnSync(
       process.execPath,
-      ['--import', 'tsx', 'tools/cluster-check.ts', '--attack', 'isolated-follower', '--seconds', '10', '--out', dir],
+      [
+        '--import',
+        'tsx',
+        'tools/cluster-check.ts',
+        '--attack',
+        'isolated-follower',
+        '--seconds',
+        '10',
+        '--out',
+        dir,
+        ...guards,
+      ],
       { encoding: 'utf8', timeout: 280_000 },
     );
+
+  it('an isolated follower (cluster-check --attack) with PreVote, the servers default: no term raised, no election forced', () => {
+    const dir = join(root, 'attack-guarded');
+    const r = attack(dir, []);
     expect(r.status, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^ {2}availability {10}\d+ election\(s\) won of \d+ started; highest term \d+$/m);
-    expect(r.stdout).toContain(`CLUSTER_CHECK_FLAGS='--attack isolated-follower'`);
+    expect(r.stdout).toMatch(/^cluster-check: PASSED .*; PreVote on, CheckQuorum on\)$/m);
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as ClusterCheckReport;
+    expect(report.guards).toEqual({ preVote: true, checkQuorum: true });
+    // The cut-off follower kept asking for pre-votes, and none of its rounds became an election.
+    expect(report.availability.preVoteRounds).toBeGreaterThan(2);
+    expect(report.availability.elections).toBeLessThanOrEqual(2);
+    expect(report.availability.highestTerm).toBeLessThanOrEqual(2);
+  });
+
+  it('an isolated follower without the guards: the correct servers pass, and the run says what it cost in elections and terms', () => {
+    const dir = join(root, 'attack');
+    const r = attack(dir, ['--guards', 'none']);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /^ {2}availability {10}\d+ election\(s\) won of \d+ started \(0 pre-vote rounds\); highest term \d+; 0 leader\(s\) stepped down for want of a quorum$/m,
+    );
+    expect(r.stdout).toContain(`CLUSTER_CHECK_FLAGS='--attack isolated-follower --guards none'`);
     const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as ClusterCheckReport;
     const [cut, heal] = report.faults.applied;
     expect(cut).toMatchObject({

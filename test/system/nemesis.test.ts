@@ -175,6 +175,16 @@ describe('what the nemesis needs from the servers', () => {
     expect(() => config([1])).toThrow(/^c\.json: field routes: must be an object/);
   });
 
+  it('the servers run PreVote and CheckQuorum unless their config turns one off, and a wrong value is named', () => {
+    const config = (extra: object) =>
+      parseClusterConfig('c.json', JSON.stringify({ servers: { n1: { raftPort: 7001, clientPort: 7101 } }, ...extra }));
+    expect(config({})).toMatchObject({ preVote: true, checkQuorum: true });
+    expect(config({ preVote: false })).toMatchObject({ preVote: false, checkQuorum: true });
+    expect(() => config({ checkQuorum: 'no' })).toThrow(
+      new ConfigError('c.json: field checkQuorum: must be true or false'),
+    );
+  });
+
   it('on the page-cache disk, a SIGKILL loses what was appended and neither synced nor written back', () => {
     const file = join(root, 'page-cache', 'wal.log');
     const script = [

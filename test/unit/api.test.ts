@@ -10,6 +10,7 @@ import {
   runCampaign,
   TraceRecording,
   validateTrace,
+  type Guards,
   type Message,
 } from '../../src/api/index.js';
 import { expectTraceAccepted, raftTlaMatchers, TraceNotAcceptedError } from '../../src/api/vitest.js';
@@ -17,10 +18,10 @@ import { expectTraceAccepted, raftTlaMatchers, TraceNotAcceptedError } from '../
 expect.extend(raftTlaMatchers);
 
 /** Three servers; n1 times out; every message delivered once, in order, but the first one sent, which is duplicated, and the last, which is dropped. */
-function electionRun(): TraceRecording {
+function electionRun(guards?: Guards): TraceRecording {
   const servers = ['n1', 'n2', 'n3'];
-  const nodes = new Map(servers.map((id) => [id, RaftNode.boot(id, servers)]));
-  const run = new TraceRecording(servers, { name: 'election' });
+  const nodes = new Map(servers.map((id) => [id, RaftNode.boot(id, servers, guards)]));
+  const run = new TraceRecording(servers, { name: 'election', ...(guards ? { guards } : {}) });
   const inFlight: Message[] = [];
   const step = (id: string, input: Parameters<RaftNode['step']>[0]) => {
     const ready = nodes.get(id)!.step(input);
@@ -47,6 +48,14 @@ describe('the library API', () => {
     expect(verdict).toMatchObject({ status: 'accepted', file: 'election', explanation: [] });
     await expect(run).toBeAcceptedBySpec();
     await expectTraceAccepted({ ndjson: run.toNdjson(), name: 'as text' });
+  });
+
+  it('records and accepts a run of RaftNodes with PreVote and CheckQuorum, given the guards they run with', async () => {
+    const run = electionRun({ preVote: true, checkQuorum: true });
+    expect(run.header.params).toMatchObject({ preVote: true, checkQuorum: true });
+    expect(run.events.map((e) => e.action)).toContain('StartElection');
+    expect(validateTrace(run).ok).toBe(true);
+    await expect(run).toBeAcceptedBySpec();
   });
 
   it('rejects a wrong recording, and the helper and the matcher fail with the diagnosis', async () => {

@@ -231,3 +231,16 @@ describe('the guards in traces', () => {
     expect(problem(noEvent)).toMatch(/^t\.ndjson:\d+: i: event number/);
   });
 });
+
+describe('schedules with their own clock', () => {
+  it('an attack schedule carries its clock; a bad clock in a schedule file is named', () => {
+    const s = simulatedAttack('flapping-follower', 4);
+    expect(s.timing).toEqual(ATTACK_TIMING);
+    expect(parseSchedule(JSON.stringify(s), 's.json')).toEqual(s);
+    expect(JSON.parse(runSchedule(s).trace.split('\n')[0]!).params).toMatchObject(ATTACK_TIMING);
+    const bad = { ...s, timing: { ...ATTACK_TIMING, maxDelay: 0 } };
+    expect(() => parseSchedule(JSON.stringify(bad), 's.json')).toThrow(
+      's.json: timing.maxDelay: must be a positive integer, got 0',
+    );
+  });
+});

@@ -27,6 +27,11 @@
     Restart: 'RS',
     DropMessage: 'drop',
     DuplicateMessage: 'dup',
+    RequestPreVote: 'PV',
+    HandlePreVoteRequest: 'hPV',
+    HandlePreVoteResponse: 'hPVr',
+    StartElection: 'SE',
+    CheckQuorum: 'CQ',
   };
   var dataElement = document.getElementById('report-data');
   var data = dataElement ? JSON.parse(dataElement.textContent) : { diagrams: {} };
@@ -63,11 +68,21 @@
     return JSON.stringify(v);
   }
 
+  /** The guards' state columns a trace has: leaderSeen with PreVote, activePeers with CheckQuorum. */
+  function guardColumns(world) {
+    var any = world.servers[Object.keys(world.servers)[0]];
+    return ['leaderSeen', 'activePeers'].filter(function (g) {
+      return any && any.state[g] !== undefined;
+    });
+  }
+
   /** A message in a few words: its kind, route, term and what it carries. */
   function messageLabel(m) {
     var head = m.type + ' ' + m.source + '→' + m.dest + ' term ' + m.term;
-    if (m.type === 'RequestVoteRequest') return head + ', last log ' + m.lastLogIndex + '@t' + m.lastLogTerm;
-    if (m.type === 'RequestVoteResponse') return head + (m.voteGranted ? ', granted' : ', refused');
+    if (m.type === 'RequestVoteRequest' || m.type === 'PreVoteRequest')
+      return head + ', last log ' + m.lastLogIndex + '@t' + m.lastLogTerm;
+    if (m.type === 'RequestVoteResponse' || m.type === 'PreVoteResponse')
+      return head + (m.voteGranted ? ', granted' : ', refused');
     if (m.type === 'AppendEntriesRequest') {
       return (
         head +
@@ -154,40 +169,48 @@
     container.appendChild(scroller);
 
     var defs = el('defs', {}, svg);
-    ['RequestVoteRequest', 'RequestVoteResponse', 'AppendEntriesRequest', 'AppendEntriesResponse', 'dropped'].forEach(
-      function (t) {
-        var marker = el(
-          'marker',
-          {
-            id: d.id + '-head-' + t,
-            viewBox: '0 0 10 10',
-            refX: '9',
-            refY: '5',
-            markerWidth: '6',
-            markerHeight: '6',
-            orient: 'auto-start-reverse',
-          },
-          defs,
-        );
-        el(
-          'path',
-          {
-            d: 'M 0 0 L 10 5 L 0 10 z',
-            class: 'arrow-head ' + t,
-            fill:
-              t === 'dropped'
-                ? '#dc2626'
-                : {
-                    RequestVoteRequest: '#2563eb',
-                    RequestVoteResponse: '#60a5fa',
-                    AppendEntriesRequest: '#7c3aed',
-                    AppendEntriesResponse: '#c084fc',
-                  }[t],
-          },
-          marker,
-        );
-      },
-    );
+    [
+      'RequestVoteRequest',
+      'RequestVoteResponse',
+      'AppendEntriesRequest',
+      'AppendEntriesResponse',
+      'PreVoteRequest',
+      'PreVoteResponse',
+      'dropped',
+    ].forEach(function (t) {
+      var marker = el(
+        'marker',
+        {
+          id: d.id + '-head-' + t,
+          viewBox: '0 0 10 10',
+          refX: '9',
+          refY: '5',
+          markerWidth: '6',
+          markerHeight: '6',
+          orient: 'auto-start-reverse',
+        },
+        defs,
+      );
+      el(
+        'path',
+        {
+          d: 'M 0 0 L 10 5 L 0 10 z',
+          class: 'arrow-head ' + t,
+          fill:
+            t === 'dropped'
+              ? '#dc2626'
+              : {
+                  RequestVoteRequest: '#2563eb',
+                  RequestVoteResponse: '#60a5fa',
+                  AppendEntriesRequest: '#7c3aed',
+                  AppendEntriesResponse: '#c084fc',
+                  PreVoteRequest: '#0d9488',
+                  PreVoteResponse: '#5eead4',
+                }[t],
+        },
+        marker,
+      );
+    });
 
     var columns = el('g', { class: 'columns' }, svg);
     var selectedColumn = el(
@@ -427,9 +450,11 @@
       'votesGranted',
       'nextIndex',
       'matchIndex',
-    ].forEach(function (h) {
-      head.appendChild(html('th', h));
-    });
+    ]
+      .concat(guardColumns(after))
+      .forEach(function (h) {
+        head.appendChild(html('th', h));
+      });
     var thead = html('thead');
     thead.appendChild(head);
     table.appendChild(thead);
@@ -463,21 +488,27 @@
         ['votesGranted', s.state.votesGranted, p.state.votesGranted],
         ['nextIndex', s.state.nextIndex, p.state.nextIndex],
         ['matchIndex', s.state.matchIndex, p.state.matchIndex],
-      ].forEach(function (f) {
-        var td = html(
-          'td',
-          Array.isArray(f[1])
-            ? '{' + f[1].join(', ') + '}'
-            : Object.keys(f[1])
-                .map(function (q) {
-                  return q + '↦' + f[1][q];
-                })
-                .join(' '),
-        );
-        td.setAttribute('data-field', f[0]);
-        if (canonical(f[1]) !== canonical(f[2])) td.className = 'changed';
-        row.appendChild(td);
-      });
+      ]
+        .concat(
+          guardColumns(after).map(function (g) {
+            return [g, s.state[g], p.state[g]];
+          }),
+        )
+        .forEach(function (f) {
+          var td = html(
+            'td',
+            Array.isArray(f[1])
+              ? '{' + f[1].join(', ') + '}'
+              : Object.keys(f[1])
+                  .map(function (q) {
+                    return q + '↦' + f[1][q];
+                  })
+                  .join(' '),
+          );
+          td.setAttribute('data-field', f[0]);
+          if (canonical(f[1]) !== canonical(f[2])) td.className = 'changed';
+          row.appendChild(td);
+        });
       body.appendChild(row);
     });
     table.appendChild(body);
