@@ -73,6 +73,12 @@ function mergedHeader(sources: readonly Source[]): TraceHeader {
   };
 }
 
+/** Why one id can be sent twice, in the user's terms: a server numbered a restart it had made before. */
+function reuse(id: string): string {
+  const [server, incarnation] = id.split(':');
+  return `: ${server} started incarnation ${incarnation} twice, so its write-ahead log lost the record of that start (state it had relied on was lost at a crash)`;
+}
+
 /** A network proxy's trace: it holds no server's events, and does not know the servers' guards. */
 const isProxy = (s: Source) => s.header.params.source === 'proxy';
 
@@ -98,7 +104,7 @@ export function mergeTraceFiles(files: readonly string[]): Merged {
       const id = (event as ServerEvent).sendId;
       if (!id) continue;
       const before = sentAt.get(id);
-      if (before) throw new MergeError(`${s.file}:${line}: message ${id} was already sent at ${before}`);
+      if (before) throw new MergeError(`${s.file}:${line}: message ${id} was already sent at ${before}${reuse(id)}`);
       sentAt.set(id, `${s.file}:${line}`);
     }
   }
