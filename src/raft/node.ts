@@ -145,7 +145,7 @@ export class RaftNode {
       case 'heartbeatDue':
         if (this.role === 'Leader') this.broadcastAppendEntries();
         else if (this.role === 'Candidate') this.retransmitVoteRequests();
-        else if (this.role === 'PreCandidate') this.retransmitPreVoteRequests();
+        else if (this.role === 'PreCandidate') this.retransmitVoteRequests();
         break;
       case 'receive':
         this.receive(input.msg);
@@ -233,7 +233,7 @@ export class RaftNode {
     if (this.guards.preVote) {
       this.role = 'PreCandidate';
       this.emit('Timeout', {});
-      for (const peer of this.peers) this.sendPreVoteRequest(peer);
+      for (const peer of this.peers) this.sendVoteRequest(peer);
       // A lone server is its own majority of pre-votes.
       if (this.votesGranted.size >= this.quorum) this.startElection();
       return;
@@ -262,29 +262,11 @@ export class RaftNode {
   }
 
   private askForVotes(): void {
-    for (const peer of this.peers) this.sendRequestVote(peer);
+    for (const peer of this.peers) this.sendVoteRequest(peer);
     // A lone server is its own quorum: its own vote elects it (no response will come).
     if (this.votesGranted.size >= this.quorum) this.becomeLeader();
   }
 
-  private retransmitPreVoteRequests(): void {
-    for (const peer of this.peers) {
-      if (!this.votesResponded.has(peer)) this.sendPreVoteRequest(peer);
-    }
-  }
-
-  private sendPreVoteRequest(peer: ServerId): void {
-    const send: PreVoteRequest = {
-      type: 'PreVoteRequest',
-      source: this.id,
-      dest: peer,
-      term: this.currentTerm + 1,
-      lastLogTerm: this.lastLogTerm(),
-      lastLogIndex: this.log.length,
-    };
-    this.out.push(send);
-    this.emit('RequestPreVote', { peer, send });
-  }
 
   /**
    * A pre-vote changes nothing here: yes only for a term beyond ours, to a log
@@ -325,23 +307,26 @@ export class RaftNode {
     this.emit('CheckQuorum', {});
   }
 
+  /** A candidate's (or pre-candidate's) requests again, to the peers that have not answered. */
   private retransmitVoteRequests(): void {
     for (const peer of this.peers) {
-      if (!this.votesResponded.has(peer)) this.sendRequestVote(peer);
+      if (!this.votesResponded.has(peer)) this.sendVoteRequest(peer);
     }
   }
 
-  private sendRequestVote(peer: ServerId): void {
-    const send: RequestVoteRequest = {
-      type: 'RequestVoteRequest',
+  /** RequestVote; from a pre-candidate RequestPreVote, the same question about the next term. */
+  private sendVoteRequest(peer: ServerId): void {
+    const pre = this.role === 'PreCandidate';
+    const send: RequestVoteRequest | PreVoteRequest = {
+      type: pre ? 'PreVoteRequest' : 'RequestVoteRequest',
       source: this.id,
       dest: peer,
-      term: this.currentTerm,
+      term: pre ? this.currentTerm + 1 : this.currentTerm,
       lastLogTerm: this.lastLogTerm(),
       lastLogIndex: this.log.length,
     };
     this.out.push(send);
-    this.emit('RequestVote', { peer, send });
+    this.emit(pre ? 'RequestPreVote' : 'RequestVote', { peer, send });
   }
 
   /** The candidate's log is at least as up to date as ours: a later last term wins; with equal last terms, the longer log wins. */
