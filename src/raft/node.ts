@@ -267,7 +267,6 @@ export class RaftNode {
     if (this.votesGranted.size >= this.quorum) this.becomeLeader();
   }
 
-
   /**
    * A pre-vote changes nothing here: yes only for a term beyond ours, to a log
    * at least as up to date, from a server that is no leader and has not heard
