@@ -99,9 +99,14 @@ describe('a cluster of 3 real server processes', () => {
     for (let k = 1; k <= 10; k++) await write(`a${k}`, `v${k}`);
     for (let k = 1; k <= 10; k++) expect(await read(`a${k}`)).toBe(`v${k}`);
     expect(await read('never-written')).toBeNull();
-    const s = await cluster.waitFor('every server to apply all 21 entries', 10_000, (all) =>
-      cluster.ids.every((id) => (all[id]?.lastApplied ?? 0) >= 21) ? all : null,
-    );
+    // The leader's no-op, ten writes and eleven reads (each read goes through the log): at least 22
+    // entries (another election adds a no-op), held and applied by every server, waited for whole:
+    // the last may still be on its way to one.
+    const s = await cluster.waitFor('every server to hold and apply the same 22 or more entries', 10_000, (all) => {
+      const length = all[cluster.ids[0]!]?.logLength ?? 0;
+      const whole = cluster.ids.every((id) => all[id]?.logLength === length && (all[id]?.lastApplied ?? 0) >= length);
+      return length >= 22 && whole ? all : null;
+    });
     expect(s[leader]!.role).toBe('Leader');
     for (const id of cluster.ids) expect(s[id]!.logLength).toBe(s[leader]!.logLength);
   });
