@@ -32,6 +32,18 @@ takeJsonFlag();
 
 const NONE = { preVote: false, checkQuorum: false };
 
+/** --guards, which also takes `alternate` (checked by the caller). */
+function generatedGuards(v: string | undefined) {
+  try {
+    return guardsFlag(v, NONE);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    throw new UsageError(
+      `--guards must be one of both, none, pre-vote, check-quorum, alternate, got ${JSON.stringify(v)}`,
+    );
+  }
+}
+
 /** `--nodes 3,5` and `--steps 50-300` into schedule options. */
 function scheduleOptions(nodes: string | undefined, steps: string | undefined): ScheduleOptions {
   const options: { clusterSizes?: number[]; minSteps?: number; maxSteps?: number } = {};
@@ -69,7 +81,7 @@ function options() {
     out: values.out ?? 'traces',
     schedule: scheduleOptions(values.nodes, values.steps),
     alternate: values.guards === 'alternate',
-    guards: values.guards === 'alternate' ? NONE : guardsFlag(values.guards, NONE),
+    guards: values.guards === 'alternate' ? NONE : generatedGuards(values.guards),
     replayFlags: `${values.nodes ? ` --nodes ${values.nodes}` : ''}${values.steps ? ` --steps ${values.steps}` : ''}${values.guards ? ` --guards ${values.guards}` : ''}`,
   };
   const owner = values['lock-owner'] === undefined ? process.pid : positiveInt('lock-owner', values['lock-owner'], 0);
