@@ -5,22 +5,22 @@
 // events of the spec actions the step performed.
 import type { LogChange, ServerEvent, ServerAction, TracedState } from './events.js';
 import { NO_OP } from './kv.js';
-import type {
-  AppendEntriesRequest,
-  AppendEntriesResponse,
-  DurableState,
-  Entry,
-  Guards,
-  Message,
-  PreVoteRequest,
-  PreVoteResponse,
-  RequestVoteRequest,
-  RequestVoteResponse,
-  Role,
-  ServerId,
-  ServerState,
+import {
+  NO_GUARDS,
+  type AppendEntriesRequest,
+  type AppendEntriesResponse,
+  type DurableState,
+  type Entry,
+  type Guards,
+  type Message,
+  type PreVoteRequest,
+  type PreVoteResponse,
+  type RequestVoteRequest,
+  type RequestVoteResponse,
+  type Role,
+  type ServerId,
+  type ServerState,
 } from './types.js';
-import { NO_GUARDS } from './types.js';
 
 export type Input =
   | { readonly kind: 'electionTimeout' }
@@ -225,8 +225,7 @@ export class RaftNode {
 
   /** Timeout: an election in a new term, or with PreVote a pre-vote round that changes neither term nor vote. */
   private electionTimerFired(): void {
-    this.votesResponded = new Set([this.id]);
-    this.votesGranted = new Set([this.id]);
+    this.votesForSelfOnly();
     this.leaderSeen = false;
     // The driver restarts the countdown as it fires (Ready.resetElectionTimer is for the others).
     this.timerRestarted = true;
@@ -245,13 +244,18 @@ export class RaftNode {
 
   /** StartElection: a majority of pre-votes lets the pre-candidate stand in the term it asked about. */
   private startElection(): void {
-    this.votesResponded = new Set([this.id]);
-    this.votesGranted = new Set([this.id]);
+    this.votesForSelfOnly();
     this.becomeCandidate();
     // A new election, a new countdown: the driver restarts it.
     this.restartElectionTimer();
     this.emit('StartElection', {});
     this.askForVotes();
+  }
+
+  /** A new tally, of votes or pre-votes: this server's own only. */
+  private votesForSelfOnly(): void {
+    this.votesResponded = new Set([this.id]);
+    this.votesGranted = new Set([this.id]);
   }
 
   private becomeCandidate(): void {
