@@ -1,8 +1,11 @@
 // Writes traces of simulated runs, one file per seed: traces/seed-<S>.ndjson.
 //   npx tsx tools/generate-traces.ts [--count N] [--first-seed S] [--out DIR] [--nodes 3,5] [--steps MIN-MAX]
-//                                    [--guards none|both|pre-vote|check-quorum|alternate] [--replace] [--lock-owner PID]
+//                                    [--guards none|both|pre-vote|check-quorum|alternate] [--max-entries N]
+//                                    [--replace] [--lock-owner PID]
 // --guards: PreVote and CheckQuorum in the runs' servers (default none;
 // alternate: both on for the even seeds, none for the odd, as make check).
+// --max-entries: the most entries one AppendEntries carries (default 2); the
+// trace header records it, and the checkers hold the spec to it.
 // --replace first removes the seed-*.ndjson files already in DIR. DIR is
 // locked for the run (DIR.lock): another run that holds it is named and this
 // one exits 1 before touching anything. --lock-owner PID takes the lock for
@@ -70,7 +73,7 @@ function scheduleOptions(nodes: string | undefined, steps: string | undefined): 
 function options() {
   const { values, positionals } = parse(
     process.argv.slice(2),
-    ['count', 'first-seed', 'seed', 'out', 'nodes', 'steps', 'guards', 'replace', 'lock-owner'],
+    ['count', 'first-seed', 'seed', 'out', 'nodes', 'steps', 'guards', 'max-entries', 'replace', 'lock-owner'],
     ['replace'],
   );
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
@@ -79,10 +82,15 @@ function options() {
     first: naturalInt('seed', values.seed ?? values['first-seed'], 1),
     single: values.seed !== undefined,
     out: values.out ?? 'traces',
-    schedule: scheduleOptions(values.nodes, values.steps),
+    schedule: {
+      ...scheduleOptions(values.nodes, values.steps),
+      ...(values['max-entries'] === undefined
+        ? {}
+        : { maxEntriesPerMessage: positiveInt('max-entries', values['max-entries'], 2) }),
+    },
     alternate: values.guards === 'alternate',
     guards: values.guards === 'alternate' ? NONE : generatedGuards(values.guards),
-    replayFlags: `${values.nodes ? ` --nodes ${values.nodes}` : ''}${values.steps ? ` --steps ${values.steps}` : ''}${values.guards ? ` --guards ${values.guards}` : ''}`,
+    replayFlags: `${values.nodes ? ` --nodes ${values.nodes}` : ''}${values.steps ? ` --steps ${values.steps}` : ''}${values.guards ? ` --guards ${values.guards}` : ''}${values['max-entries'] ? ` --max-entries ${values['max-entries']}` : ''}`,
   };
   const owner = values['lock-owner'] === undefined ? process.pid : positiveInt('lock-owner', values['lock-owner'], 0);
   ensureDir(o.out);

@@ -61,6 +61,8 @@ export class TraceRecording {
       readonly params?: Record<string, unknown>;
       /** The guards the recorded RaftNodes run with (RaftNode.boot's third argument): the checkers need to know. */
       readonly guards?: Guards;
+      /** The entries per AppendEntries they run with (RaftNode.boot's fourth argument; MAX_ENTRIES_PER_MESSAGE if absent). */
+      readonly maxEntriesPerMessage?: number;
     } = {},
   ) {
     const header: TraceHeader = {
@@ -69,7 +71,7 @@ export class TraceRecording {
       nodes: [...servers],
       seed: options.seed ?? 0,
       params: {
-        maxEntriesPerMessage: MAX_ENTRIES_PER_MESSAGE,
+        maxEntriesPerMessage: options.maxEntriesPerMessage ?? MAX_ENTRIES_PER_MESSAGE,
         ...options.params,
         ...guardParams(options.guards ?? NO_GUARDS),
       },

@@ -29,11 +29,19 @@ export type Input =
   | { readonly kind: 'propose'; readonly value: string };
 
 /**
- * At most this many entries go in one AppendEntries, as real implementations
+ * At most this many entries go in one AppendEntries unless the cluster says
+ * otherwise (RaftNode.boot's maxEntriesPerMessage), as real implementations
  * bound their messages (etcd's MaxSizePerMsg): a lagging follower catches up
- * over several round trips. spec/Raft.tla has the same bound as a constant.
+ * over several round trips. spec/Raft.tla has the bound as a constant, which
+ * the trace header's maxEntriesPerMessage sets.
  */
 export const MAX_ENTRIES_PER_MESSAGE = 2;
+
+/** The bound on entries per AppendEntries, checked once: a positive integer. */
+function entriesBound(n: number): number {
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`maxEntriesPerMessage must be a positive integer, got ${n}`);
+  return n;
+}
 
 export interface CommittedEntry {
   readonly index: number;
@@ -65,6 +73,8 @@ export class RaftNode {
   private readonly quorum: number;
   /** PreVote and CheckQuorum: on or off for the node's life (spec/Raft.tla's UsePreVote and UseCheckQuorum). */
   readonly guards: Guards;
+  /** The most entries one AppendEntries carries (spec/Raft.tla's MaxEntriesPerMessage). */
+  readonly maxEntriesPerMessage: number;
 
   // Durable state.
   private currentTerm = 0;
@@ -101,10 +111,17 @@ export class RaftNode {
   // The next event restarts the election countdown (its trace field `timer`).
   private timerRestarted = false;
 
-  private constructor(id: ServerId, servers: readonly ServerId[], durable: DurableState | null, guards: Guards) {
+  private constructor(
+    id: ServerId,
+    servers: readonly ServerId[],
+    durable: DurableState | null,
+    guards: Guards,
+    maxEntriesPerMessage: number,
+  ) {
     if (!servers.includes(id)) throw new Error(`server ${id} is not a member of [${servers.join(', ')}]`);
     this.id = id;
     this.guards = { preVote: guards.preVote, checkQuorum: guards.checkQuorum };
+    this.maxEntriesPerMessage = entriesBound(maxEntriesPerMessage);
     this.servers = [...servers];
     this.peers = servers.filter((s) => s !== id);
     this.quorum = Math.floor(servers.length / 2) + 1;
@@ -119,8 +136,13 @@ export class RaftNode {
   }
 
   /** A server starting for the first time, with empty durable state. */
-  static boot(id: ServerId, servers: readonly ServerId[], guards: Guards = NO_GUARDS): RaftNode {
-    return new RaftNode(id, servers, null, guards);
+  static boot(
+    id: ServerId,
+    servers: readonly ServerId[],
+    guards: Guards = NO_GUARDS,
+    maxEntriesPerMessage = MAX_ENTRIES_PER_MESSAGE,
+  ): RaftNode {
+    return new RaftNode(id, servers, null, guards, maxEntriesPerMessage);
   }
 
   /** A server coming back from a crash with exactly what it had persisted. */
@@ -129,8 +151,9 @@ export class RaftNode {
     servers: readonly ServerId[],
     durable: DurableState | null,
     guards: Guards = NO_GUARDS,
+    maxEntriesPerMessage = MAX_ENTRIES_PER_MESSAGE,
   ): { node: RaftNode; ready: Ready } {
-    const node = new RaftNode(id, servers, durable, guards);
+    const node = new RaftNode(id, servers, durable, guards, maxEntriesPerMessage);
     node.emit('Restart', {});
     return { node, ready: node.finish(false) };
   }
@@ -399,7 +422,7 @@ export class RaftNode {
     for (const peer of this.peers) this.sendAppendEntries(peer);
   }
 
-  /** Sends the entries from the peer's nextIndex on, at most MAX_ENTRIES_PER_MESSAGE of them. */
+  /** Sends the entries from the peer's nextIndex on, at most maxEntriesPerMessage of them. */
   private sendAppendEntries(peer: ServerId): void {
     const prevLogIndex = this.nextIndex.get(peer)! - 1;
     const send: AppendEntriesRequest = {
@@ -409,7 +432,7 @@ export class RaftNode {
       term: this.currentTerm,
       prevLogIndex,
       prevLogTerm: this.termAt(prevLogIndex),
-      entries: this.log.slice(prevLogIndex, prevLogIndex + MAX_ENTRIES_PER_MESSAGE),
+      entries: this.log.slice(prevLogIndex, prevLogIndex + this.maxEntriesPerMessage),
       commitIndex: this.commitIndex,
     };
     this.out.push(send);

@@ -54,6 +54,8 @@ export interface ClusterConfig {
   readonly checkLogged?: boolean;
   /** PreVote and CheckQuorum for every server (both off when absent: the Raft paper's protocol). */
   readonly guards?: Guards;
+  /** The most entries one AppendEntries carries (MAX_ENTRIES_PER_MESSAGE when absent). */
+  readonly maxEntriesPerMessage?: number;
 }
 
 /** Something happened that no trace event shows: found by comparing the real cluster with the one its trace describes. */
@@ -123,6 +125,7 @@ export class Cluster {
   /** How often links may have come back (a partition redrawn, a heal, a restart): a cut-off leader may have heard from a majority since. */
   reconnections = 0;
   readonly guards: Guards;
+  readonly maxEntriesPerMessage: number;
   private now = 0;
   /** Elections won, and the highest term any event reached: what availability reports besides leaderless time. */
   elections = 0;
@@ -138,6 +141,7 @@ export class Cluster {
     this.timing = config.timing ?? DEFAULT_TIMING;
     this.seed = config.seed;
     this.guards = config.guards ?? NO_GUARDS;
+    this.maxEntriesPerMessage = config.maxEntriesPerMessage ?? MAX_ENTRIES_PER_MESSAGE;
     this.rng = new Rng(config.seed);
     const header: TraceHeader = {
       format: TRACE_FORMAT,
@@ -146,7 +150,7 @@ export class Cluster {
       seed: config.seed,
       params: {
         ...this.timing,
-        maxEntriesPerMessage: MAX_ENTRIES_PER_MESSAGE,
+        maxEntriesPerMessage: this.maxEntriesPerMessage,
         ...config.params,
         ...guardParams(this.guards),
       },
@@ -155,7 +159,7 @@ export class Cluster {
     for (const id of this.servers) {
       this.slots.set(id, {
         id,
-        node: RaftNode.boot(id, this.servers, this.guards),
+        node: RaftNode.boot(id, this.servers, this.guards, this.maxEntriesPerMessage),
         durable: null,
         kv: new KeyValueStore(),
         loggedLength: 0,
@@ -325,7 +329,7 @@ export class Cluster {
     if (slot.node) return;
     this.down.splice(this.down.indexOf(id), 1);
     this.reconnections++;
-    const { node, ready } = RaftNode.recover(id, this.servers, slot.durable, this.guards);
+    const { node, ready } = RaftNode.recover(id, this.servers, slot.durable, this.guards, this.maxEntriesPerMessage);
     slot.node = node;
     slot.kv = new KeyValueStore();
     slot.electionCountdown = this.randomElectionTimeout();

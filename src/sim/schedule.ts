@@ -74,6 +74,8 @@ export interface Schedule {
   readonly guards?: Guards;
   /** The schedule's own clock (the attacks' runs: src/sim/attacks.ts), over the run's; absent, the run's. */
   readonly timing?: Timing;
+  /** The most entries one AppendEntries carries; absent, MAX_ENTRIES_PER_MESSAGE (as every schedule before it ran). */
+  readonly maxEntriesPerMessage?: number;
 }
 
 /** The step kinds schedules are drawn from (the progress phase's own, calm and probe, and the attacks' isolateFollower never are). */
@@ -107,6 +109,8 @@ export interface ScheduleOptions {
   readonly clusterSizes?: readonly number[];
   /** The guards every drawn schedule runs with (not drawn: the same for all). */
   readonly guards?: Guards;
+  /** The entries per AppendEntries every drawn schedule runs with (not drawn); absent, the default. */
+  readonly maxEntriesPerMessage?: number;
   readonly minSteps?: number;
   readonly maxSteps?: number;
   readonly weights?: Partial<StepWeights>;
@@ -176,7 +180,8 @@ export function scheduleArbitrary(options: ScheduleOptions = {}): fc.Arbitrary<S
 /** The schedule fast-check draws for `seed`: one seed names one schedule. */
 export function generateSchedule(seed: number, options: ScheduleOptions = {}): Schedule {
   const [drawn] = fc.sample(scheduleArbitrary(options), { seed, numRuns: 1 });
-  return withGuards({ ...drawn!, seed }, options.guards);
+  const m = options.maxEntriesPerMessage;
+  return withGuards({ ...drawn!, seed, ...(m === undefined ? {} : { maxEntriesPerMessage: m }) }, options.guards);
 }
 
 /** The schedule with the guards on, or as it is when none is on. */
@@ -269,6 +274,7 @@ function* scheduleRun(schedule: Schedule, extra: RunOptions): Generator<number, 
     ...(extra.traceFile ? { traceFile: extra.traceFile } : {}),
     checkLogged: extra.checkLogged ?? false,
     ...(schedule.guards ? { guards: schedule.guards } : {}),
+    ...(schedule.maxEntriesPerMessage === undefined ? {} : { maxEntriesPerMessage: schedule.maxEntriesPerMessage }),
   });
   let stepsWithLeader = 0;
   const ticks = new TickTally();
@@ -484,8 +490,17 @@ export function parseSchedule(text: string, file: string): Schedule {
     seed: o.seed as number,
     steps: o.steps as Step[],
     ...(o.timing === undefined ? {} : { timing: parseTiming(o.timing, fail) }),
+    ...(o.maxEntriesPerMessage === undefined
+      ? {}
+      : { maxEntriesPerMessage: parseEntriesBound(o.maxEntriesPerMessage, fail) }),
   };
   return withGuards(schedule, o.guards === undefined ? undefined : parseGuards(o.guards, fail));
+}
+
+function parseEntriesBound(v: unknown, fail: (field: string, what: string) => never): number {
+  if (!(typeof v === 'number' && Number.isSafeInteger(v) && v >= 1))
+    return fail('maxEntriesPerMessage', `must be a positive integer, got ${JSON.stringify(v)}`);
+  return v;
 }
 
 const TIMING_FIELDS = ['electionTimeoutMin', 'electionTimeoutMax', 'heartbeatInterval', 'maxDelay'] as const;

@@ -110,6 +110,22 @@ describe('targeted faults', () => {
   });
 });
 
+describe('entries per AppendEntries', () => {
+  it('a schedule may set them: its trace header says so, and a bad value is named', () => {
+    const steps = generateSchedule(7).steps;
+    const run = runSchedule({ nodes: 3, seed: 7, steps, maxEntriesPerMessage: 5 });
+    expect(run.failure).toBeNull();
+    expect(run.header.params.maxEntriesPerMessage).toBe(5);
+    expect(runSchedule({ nodes: 3, seed: 7, steps }).header.params.maxEntriesPerMessage).toBe(2);
+    expect(generateSchedule(7, { maxEntriesPerMessage: 4 }).maxEntriesPerMessage).toBe(4);
+    const saved = parseSchedule(JSON.stringify({ nodes: 3, seed: 1, steps: [], maxEntriesPerMessage: 3 }), 's.json');
+    expect(saved.maxEntriesPerMessage).toBe(3);
+    expect(() =>
+      parseSchedule(JSON.stringify({ nodes: 3, seed: 1, steps: [], maxEntriesPerMessage: 0 }), 's.json'),
+    ).toThrow('s.json: maxEntriesPerMessage: must be a positive integer, got 0');
+  });
+});
+
 describe('nothing happens unlogged', () => {
   it('a message that leaves the network without an event is found at once', () => {
     const c = new Cluster({ size: 3, seed: 1, checkLogged: true });

@@ -298,6 +298,24 @@ describe('log replication', () => {
     expect(n.state).toMatchObject({ nextIndex: { n2: 3 }, matchIndex: { n2: 2 } });
   });
 
+  it('carries at most maxEntriesPerMessage entries per AppendEntries, as the node was booted with', () => {
+    const sent = (bound: number | undefined) => {
+      const n = RaftNode.boot('n1', SERVERS, undefined, bound);
+      n.step({ kind: 'electionTimeout' });
+      receive(n, { type: 'RequestVoteResponse', source: 'n2', dest: 'n1', term: 1, voteGranted: true });
+      for (const v of ['a=1', 'b=1', 'c=1', 'd=1']) n.step({ kind: 'propose', value: v });
+      // n2 refused everything: its nextIndex backs off to 1, and the heartbeat carries the log from there.
+      receive(n, { type: 'AppendEntriesResponse', source: 'n2', dest: 'n1', term: 1, success: false, matchIndex: 0 });
+      const beat = n.step({ kind: 'heartbeatDue' }).messages.find((m) => m.dest === 'n2') as AppendEntriesRequest;
+      return beat.entries.length;
+    };
+    expect(sent(undefined)).toBe(2); // MAX_ENTRIES_PER_MESSAGE
+    expect(sent(3)).toBe(3);
+    expect(sent(100)).toBe(5); // the no-op and four values: all of the log
+    expect(() => RaftNode.boot('n1', SERVERS, undefined, 0)).toThrow(/positive integer, got 0/);
+    expect(() => RaftNode.recover('n1', SERVERS, null, undefined, 1.5)).toThrow(/positive integer, got 1.5/);
+  });
+
   it('the leader commits a current-term entry once a majority stores it', () => {
     const n = electedLeader();
     n.step({ kind: 'propose', value: 'a=1' });
