@@ -4,7 +4,7 @@
 (* space is infinite (terms, logs and the network grow without bound), so  *)
 (* this model stops exploring past small bounds, set in each .cfg:        *)
 (*   MaxTerm         no server's term exceeds it                           *)
-(*   MaxLogLength    no log holds more entries                             *)
+(*   MaxLogLength    no log reaches a higher index (snapshot included)     *)
 (*   MaxInFlight     at most this many messages in flight, copies included *)
 (*   MaxEntriesHeld  the logs hold at most this many distinct entries      *)
 (*   MaxFaults       with FaultBudgetSpec: at most this many restarts,     *)
@@ -35,14 +35,14 @@ RECURSIVE CopiesIn(_)
 CopiesIn(S) == IF S = {} THEN 0
                ELSE LET m == CHOOSE x \in S : TRUE IN messages[m] + CopiesIn(S \ {m})
 
-(* The distinct entries (index, term, value) that the servers' logs hold:  *)
-(* every one was appended by a ClientRequest.                             *)
-EntriesHeld == UNION {{<<k, log[i][k]>> : k \in DOMAIN log[i]} : i \in Server}
+(* The distinct entries (index, term, value) that the servers' logs hold  *)
+(* (snapshots aside): every one was appended by a ClientRequest.          *)
+EntriesHeld == UNION {{<<k, EntryAt(i, k)>> : k \in Retained(i)} : i \in Server}
 
 (* States beyond the bounds are not explored further. *)
 Bounds ==
     /\ \A i \in Server : currentTerm[i] <= MaxTerm
-    /\ \A i \in Server : Len(log[i]) <= MaxLogLength
+    /\ \A i \in Server : LastIndex(i) <= MaxLogLength
     /\ CopiesIn(DOMAIN messages) <= MaxInFlight
     /\ Cardinality(EntriesHeld) <= MaxEntriesHeld
     /\ Cardinality({i \in Server : role[i] \in {PreCandidate, Candidate}}) <= MaxCandidates

@@ -20,8 +20,24 @@
 (*    only then handles the message, which stays in flight meanwhile.      *)
 (*  - The leader's matchIndex never decreases; its nextIndex follows the   *)
 (*    latest answer.                                                       *)
-(*  - A restart keeps currentTerm, votedFor and the log, and resets the    *)
-(*    rest, commitIndex included.                                          *)
+(*  - A restart keeps currentTerm, votedFor, the snapshot and the log, and *)
+(*    resets the rest; commitIndex restarts at the snapshot's index.       *)
+(*                                                                         *)
+(* Snapshots (Ongaro's thesis, chapter 5), switched by UseSnapshots: a     *)
+(* server may replace any committed prefix of its log by a snapshot: the   *)
+(* state its state machine reached by applying that prefix, with the      *)
+(* prefix's last index and term. The spec keeps only the index and term:  *)
+(* no action reads a state machine's content, and what the content stands *)
+(* for, the committed entries up to the index, the history variable       *)
+(* committed holds for the properties. Indexes stay absolute: the log     *)
+(* holds the entries after the snapshot, entry k at                      *)
+(* log[i][k - snapshotIndex[i]]. A leader whose nextIndex for a peer falls *)
+(* inside its snapshot sends the snapshot (InstallSnapshotRequest,        *)
+(* answered by an AppendEntriesResponse for the snapshot's last index). A *)
+(* follower installs only a snapshot beyond its commitIndex; it keeps the  *)
+(* entries after the snapshot's last entry if it holds that entry with the *)
+(* same term, and discards its whole log otherwise (the thesis's Figure    *)
+(* 5.3).                                                                   *)
 (*                                                                         *)
 (* Two guards for availability, each switched by a constant (both off, the *)
 (* module is the paper's protocol and its models keep their figures):      *)
@@ -46,7 +62,8 @@ CONSTANTS
     Nil,        \* votedFor of a server that has not voted in its term
     MaxEntriesPerMessage, \* the most entries one AppendEntries carries
     UsePreVote,           \* TRUE: a timed-out server holds a pre-vote first
-    UseCheckQuorum        \* TRUE: a leader steps down when a majority stops answering
+    UseCheckQuorum,       \* TRUE: a leader steps down when a majority stops answering
+    UseSnapshots          \* TRUE: a server may compact its committed prefix into a snapshot
 
 Follower  == "Follower"
 Candidate == "Candidate"
@@ -56,7 +73,9 @@ PreCandidate == "PreCandidate"   \* asking for pre-votes (UsePreVote only)
 VARIABLES
     currentTerm,     \* durable: the latest term the server has seen
     votedFor,        \* durable: whom it voted for in currentTerm, or Nil
-    log,             \* durable: a sequence of [term, value] entries
+    log,             \* durable: the [term, value] entries after the snapshot
+    snapshotIndex,   \* durable: the index of the last entry the snapshot replaces (0: none)
+    snapshotTerm,    \* durable: that entry's term (0: none)
     role,            \* Follower, Candidate or Leader
     commitIndex,     \* the highest log index known to be committed
     votesResponded,  \* candidate: servers that answered its vote request, itself included
@@ -71,7 +90,8 @@ VARIABLES
     stoodFor,        \* history, PreVote only: the highest term any server stood for election in
     quorumChecks     \* history, CheckQuorum only: how many checks each server made as leader
 
-serverVars   == <<currentTerm, votedFor, log, role, commitIndex>>
+snapshotVars == <<snapshotIndex, snapshotTerm>>
+serverVars   == <<currentTerm, votedFor, log, role, commitIndex, snapshotVars>>
 electionVars == <<votesResponded, votesGranted>>
 leaderVars   == <<nextIndex, matchIndex>>
 guardVars    == <<leaderSeen, activePeers>>
@@ -86,12 +106,18 @@ Quorum(S) == Cardinality(S) * 2 > Cardinality(Server)
 Max(S) == CHOOSE x \in S : \A y \in S : y <= x
 Min(S) == CHOOSE x \in S : \A y \in S : x <= y
 
-LastTerm(lg) == IF lg = << >> THEN 0 ELSE lg[Len(lg)].term
-TermAt(lg, k) == IF k = 0 THEN 0 ELSE lg[k].term
+(* Server i's log by absolute index. LastIndex is the index of its last   *)
+(* entry, in the log or, if the log is empty, in the snapshot (0: none);   *)
+(* EntryAt(i, k) is entry k for k in Retained(i); TermAt(i, k) is entry    *)
+(* k's term for k from snapshotIndex[i] (the snapshot's last term, 0 for   *)
+(* no snapshot) to LastIndex(i).                                           *)
+LastIndex(i) == snapshotIndex[i] + Len(log[i])
+Retained(i) == (snapshotIndex[i] + 1)..LastIndex(i)
+EntryAt(i, k) == log[i][k - snapshotIndex[i]]
+TermAt(i, k) == IF k = snapshotIndex[i] THEN snapshotTerm[i] ELSE EntryAt(i, k).term
+LastTerm(i) == TermAt(i, LastIndex(i))
 
 Peers(i) == Server \ {i}
-
-IsPrefix(s, t) == Len(s) <= Len(t) /\ SubSeq(t, 1, Len(s)) = s
 
 (* The bag of messages in flight, as a function from message to copies. *)
 EmptyBag == [m \in {} |-> 0]
@@ -119,40 +145,59 @@ Merge(lg, prev, ents) ==
        ELSE (*B: conflicting suffix replaced *)
             SubSeq(lg, 1, prev + Min(conflicts) - 1) \o SubSeq(ents, Min(conflicts), Len(ents))
 
+(* Server i's log after it accepts AppendEntries request m: the entries of *)
+(* m beyond i's snapshot merged into the log (those inside it are held).  *)
+MergeAfterSnapshot(i, m) ==
+    IF m.prevLogIndex >= snapshotIndex[i]
+    THEN (*B: entries follow the log *) Merge(log[i], m.prevLogIndex - snapshotIndex[i], m.entries)
+    ELSE (*B: entries inside the snapshot skipped *)
+         Merge(log[i], 0, SubSeq(m.entries, snapshotIndex[i] - m.prevLogIndex + 1, Len(m.entries)))
+
 (* The log a vote or pre-vote request m describes is at least as up to    *)
 (* date as server i's: a later last term, or the same last term and at    *)
 (* least as long.                                                          *)
 UpToDate(i, m) ==
-    \/ m.lastLogTerm > LastTerm(log[i])
-    \/ /\ m.lastLogTerm = LastTerm(log[i])
-       /\ m.lastLogIndex >= Len(log[i])
+    \/ m.lastLogTerm > LastTerm(i)
+    \/ /\ m.lastLogTerm = LastTerm(i)
+       /\ m.lastLogIndex >= LastIndex(i)
 
 -----------------------------------------------------------------------------
 (* Message types *)
 
 RequestVoteRequest(i, j) ==
     [type |-> "RequestVoteRequest", source |-> i, dest |-> j, term |-> currentTerm[i],
-     lastLogTerm |-> LastTerm(log[i]), lastLogIndex |-> Len(log[i])]
+     lastLogTerm |-> LastTerm(i), lastLogIndex |-> LastIndex(i)]
 
 (* A pre-vote request asks about the term the sender would stand in. *)
 PreVoteRequest(i, j) ==
     [type |-> "PreVoteRequest", source |-> i, dest |-> j, term |-> currentTerm[i] + 1,
-     lastLogTerm |-> LastTerm(log[i]), lastLogIndex |-> Len(log[i])]
+     lastLogTerm |-> LastTerm(i), lastLogIndex |-> LastIndex(i)]
 
 PreVoteTypes == {"PreVoteRequest", "PreVoteResponse"}
 
+(* (Sent only for a nextIndex beyond the snapshot: prev is in the log or is *)
+(* the snapshot's last index.)                                             *)
 AppendEntriesRequest(i, j) ==
     LET prev == nextIndex[i][j] - 1
+        from == nextIndex[i][j] - snapshotIndex[i]   \* where the entries start in log[i]
     IN [type |-> "AppendEntriesRequest", source |-> i, dest |-> j, term |-> currentTerm[i],
-        prevLogIndex |-> prev, prevLogTerm |-> TermAt(log[i], prev),
-        entries |-> SubSeq(log[i], nextIndex[i][j], Min({Len(log[i]), prev + MaxEntriesPerMessage})),
+        prevLogIndex |-> prev, prevLogTerm |-> TermAt(i, prev),
+        entries |-> SubSeq(log[i], from, Min({Len(log[i]), from - 1 + MaxEntriesPerMessage})),
         commitIndex |-> commitIndex[i]]
+
+(* A snapshot whole, as one message: its last index and term (and, in an  *)
+(* implementation, the state machine's content, which the spec leaves out). *)
+InstallSnapshotRequest(i, j) ==
+    [type |-> "InstallSnapshotRequest", source |-> i, dest |-> j, term |-> currentTerm[i],
+     lastIncludedIndex |-> snapshotIndex[i], lastIncludedTerm |-> snapshotTerm[i]]
 
 -----------------------------------------------------------------------------
 Init ==
     /\ currentTerm = [i \in Server |-> 0]
     /\ votedFor = [i \in Server |-> Nil]
     /\ log = [i \in Server |-> << >>]
+    /\ snapshotIndex = [i \in Server |-> 0]
+    /\ snapshotTerm = [i \in Server |-> 0]
     /\ role = [i \in Server |-> Follower]
     /\ commitIndex = [i \in Server |-> 0]
     /\ votesResponded = [i \in Server |-> {}]
@@ -191,7 +236,8 @@ Timeout(i) ==
        \/ /\ UsePreVote
           /\ (*B: pre-vote starts *) role' = [role EXCEPT ![i] = PreCandidate]
           /\ UNCHANGED <<currentTerm, votedFor>>
-    /\ UNCHANGED <<log, commitIndex, leaderVars, activePeers, messages, elected, committed, stoodFor, quorumChecks>>
+    /\ UNCHANGED <<log, commitIndex, snapshotVars, leaderVars, activePeers, messages, elected, committed, stoodFor,
+                   quorumChecks>>
 
 (* Pre-candidate i asks peer j, which has not answered yet, for a pre-vote. *)
 RequestPreVote(i, j) ==
@@ -256,7 +302,7 @@ StartElection(i) ==
     /\ votesResponded' = [votesResponded EXCEPT ![i] = {i}]
     /\ votesGranted' = [votesGranted EXCEPT ![i] = {i}]
     /\ StandsIn(currentTerm[i] + 1)
-    /\ UNCHANGED <<log, commitIndex, leaderVars, guardVars, messages, elected, committed, quorumChecks>>
+    /\ UNCHANGED <<log, commitIndex, snapshotVars, leaderVars, guardVars, messages, elected, committed, quorumChecks>>
 
 (* Candidate i asks peer j, which has not answered yet, for its vote. *)
 RequestVote(i, j) ==
@@ -270,12 +316,12 @@ BecomeLeader(i) ==
     /\ role[i] = Candidate
     /\ Quorum(votesGranted[i])
     /\ role' = [role EXCEPT ![i] = Leader]
-    /\ nextIndex' = [nextIndex EXCEPT ![i] = [j \in Peers(i) |-> Len(log[i]) + 1]]
+    /\ nextIndex' = [nextIndex EXCEPT ![i] = [j \in Peers(i) |-> LastIndex(i) + 1]]
     /\ matchIndex' = [matchIndex EXCEPT ![i] = [j \in Peers(i) |-> 0]]
     /\ activePeers' = [activePeers EXCEPT ![i] = {}]
     /\ elected' = elected \cup {[term |-> currentTerm[i], leader |-> i]}
-    /\ UNCHANGED <<currentTerm, votedFor, log, commitIndex, electionVars, leaderSeen, messages, committed, stoodFor,
-                   quorumChecks>>
+    /\ UNCHANGED <<currentTerm, votedFor, log, commitIndex, snapshotVars, electionVars, leaderSeen, messages, committed,
+                   stoodFor, quorumChecks>>
 
 (* Server i answers vote request m. It grants its vote only in its own   *)
 (* term, to a candidate whose log is at least as up to date as its own   *)
@@ -295,7 +341,7 @@ HandleRequestVoteRequest(i, m) ==
                 /\ (*B: vote refused *) UNCHANGED votedFor
           /\ Reply(m, [type |-> "RequestVoteResponse", source |-> i, dest |-> j,
                        term |-> currentTerm[i], voteGranted |-> grant])
-    /\ UNCHANGED <<currentTerm, log, role, commitIndex, electionVars, leaderVars, guardVars, historyVars>>
+    /\ UNCHANGED <<currentTerm, log, role, commitIndex, snapshotVars, electionVars, leaderVars, guardVars, historyVars>>
 
 (* Server i counts a vote response of its current term. *)
 HandleRequestVoteResponse(i, m) ==
@@ -318,14 +364,24 @@ ClientRequest(i, v) ==
     /\ role[i] = Leader
     /\ v \in Value
     /\ log' = [log EXCEPT ![i] = Append(@, [term |-> currentTerm[i], value |-> v])]
-    /\ UNCHANGED <<currentTerm, votedFor, role, commitIndex, electionVars, leaderVars, guardVars, messages, historyVars>>
+    /\ UNCHANGED <<currentTerm, votedFor, role, commitIndex, snapshotVars, electionVars, leaderVars, guardVars, messages,
+                   historyVars>>
 
 (* Leader i sends peer j the entries from nextIndex[i][j] on, at most *)
-(* MaxEntriesPerMessage of them.                                      *)
+(* MaxEntriesPerMessage of them, if its log still holds them.        *)
 AppendEntries(i, j) ==
     /\ role[i] = Leader
     /\ j \in Peers(i)
+    /\ nextIndex[i][j] > snapshotIndex[i]
     /\ Send(AppendEntriesRequest(i, j))
+    /\ UNCHANGED <<serverVars, electionVars, leaderVars, guardVars, historyVars>>
+
+(* Leader i sends peer j its snapshot: the next entry j needs is in it. *)
+SendSnapshot(i, j) ==
+    /\ role[i] = Leader
+    /\ j \in Peers(i)
+    /\ nextIndex[i][j] <= snapshotIndex[i]
+    /\ Send(InstallSnapshotRequest(i, j))
     /\ UNCHANGED <<serverVars, electionVars, leaderVars, guardVars, historyVars>>
 
 (* The indexes leader i may commit: entries of its current term stored on *)
@@ -333,7 +389,7 @@ AppendEntries(i, j) ==
 (* replicas; it commits along with a later one).                           *)
 Committable(i) ==
     LET Agree(k) == {i} \cup {j \in Peers(i) : matchIndex[i][j] >= k}
-    IN {k \in 1..Len(log[i]) : Quorum(Agree(k)) /\ log[i][k].term = currentTerm[i]}
+    IN {k \in Retained(i) : Quorum(Agree(k)) /\ EntryAt(i, k).term = currentTerm[i]}
 
 (* Leader i commits the highest of them, if that is beyond its commitIndex. *)
 AdvanceCommitIndex(i) ==
@@ -342,17 +398,20 @@ AdvanceCommitIndex(i) ==
     /\ Max(Committable(i)) > commitIndex[i]
     /\ commitIndex' = [commitIndex EXCEPT ![i] = Max(Committable(i))]
     /\ committed' = committed \cup
-          {[index |-> k, entry |-> log[i][k], inTerm |-> currentTerm[i]] :
+          {[index |-> k, entry |-> EntryAt(i, k), inTerm |-> currentTerm[i]] :
               k \in (commitIndex[i] + 1)..Max(Committable(i))}
-    /\ UNCHANGED <<currentTerm, votedFor, log, role, electionVars, leaderVars, guardVars, messages, elected, stoodFor,
-                   quorumChecks>>
+    /\ UNCHANGED <<currentTerm, votedFor, log, role, snapshotVars, electionVars, leaderVars, guardVars, messages, elected,
+                   stoodFor, quorumChecks>>
 
 (* Server i answers AppendEntries request m. A request of an older term, *)
 (* or whose previous entry i lacks, is refused. Otherwise i stores the   *)
 (* entries and commits up to the leader's commitIndex, but never past    *)
 (* the last entry the request carried, and never backwards. A candidate *)
 (* of the same term has lost the election and becomes a follower. With   *)
-(* PreVote, a request of its term tells i that its leader is alive.      *)
+(* PreVote, a request of its term tells i that its leader is alive. An   *)
+(* entry inside i's snapshot is committed, so the leader of i's term     *)
+(* holds it too: a previous entry there matches, and the entries up to   *)
+(* the snapshot's end are already held.                                  *)
 HandleAppendEntriesRequest(i, m) ==
     /\ m.type = "AppendEntriesRequest"
     /\ m.dest = i
@@ -360,10 +419,12 @@ HandleAppendEntriesRequest(i, m) ==
     /\ m.term = currentTerm[i] => role[i] # Leader
     /\ LET j == m.source
            \* (An IF, not a disjunction: TLC explores each disjunct of an
-           \* action on its own, and log[i][0] does not exist.)
-           logOk == IF m.prevLogIndex = 0 THEN TRUE
-                    ELSE /\ m.prevLogIndex <= Len(log[i])
-                         /\ log[i][m.prevLogIndex].term = m.prevLogTerm
+           \* action on its own, and TermAt(i, k) exists only from the
+           \* snapshot's index to the log's end. The empty prefix, and one
+           \* inside the snapshot, always match.)
+           logOk == IF m.prevLogIndex = 0 \/ m.prevLogIndex < snapshotIndex[i] THEN TRUE
+                    ELSE /\ m.prevLogIndex <= LastIndex(i)
+                         /\ TermAt(i, m.prevLogIndex) = m.prevLogTerm
            accept == m.term = currentTerm[i] /\ logOk
            lastNew == m.prevLogIndex + Len(m.entries)
        IN /\ role' = [role EXCEPT ![i] = IF m.term = currentTerm[i] THEN Follower ELSE @]
@@ -373,7 +434,7 @@ HandleAppendEntriesRequest(i, m) ==
                 /\ ~logOk
                 /\ (*B: refused, log mismatch *) UNCHANGED <<log, commitIndex>>
              \/ /\ accept
-                /\ (*B: accepted *) log' = [log EXCEPT ![i] = Merge(@, m.prevLogIndex, m.entries)]
+                /\ (*B: accepted *) log' = [log EXCEPT ![i] = MergeAfterSnapshot(i, m)]
                 /\ commitIndex' = [commitIndex EXCEPT ![i] =
                       IF Min({m.commitIndex, lastNew}) > @
                       THEN (*B: follower commit advances *) Min({m.commitIndex, lastNew})
@@ -383,7 +444,7 @@ HandleAppendEntriesRequest(i, m) ==
                        matchIndex |-> IF accept THEN lastNew ELSE 0])
     /\ leaderSeen' = IF UsePreVote /\ m.term = currentTerm[i]
                      THEN [leaderSeen EXCEPT ![i] = TRUE] ELSE leaderSeen
-    /\ UNCHANGED <<currentTerm, votedFor, electionVars, leaderVars, activePeers, historyVars>>
+    /\ UNCHANGED <<currentTerm, votedFor, snapshotVars, electionVars, leaderVars, activePeers, historyVars>>
 
 (* Server i handles an AppendEntries response of its current term; only *)
 (* a leader acts on it, and with CheckQuorum counts the peer as active.  *)
@@ -421,8 +482,65 @@ CheckQuorum(i) ==
           /\ (*B: quorum heard, still leader *) UNCHANGED role
        \/ /\ ~Quorum(activePeers[i] \cup {i})
           /\ (*B: quorum lost, steps down *) role' = [role EXCEPT ![i] = Follower]
-    /\ UNCHANGED <<currentTerm, votedFor, log, commitIndex, electionVars, leaderVars, leaderSeen, messages,
+    /\ UNCHANGED <<currentTerm, votedFor, log, commitIndex, snapshotVars, electionVars, leaderVars, leaderSeen, messages,
                    elected, committed, stoodFor>>
+
+-----------------------------------------------------------------------------
+(* Snapshots *)
+
+(* Server i replaces its log's entries up to index n, which is committed,  *)
+(* by a snapshot of its state machine: n and n's term.                    *)
+TakeSnapshot(i, n) ==
+    /\ UseSnapshots
+    /\ snapshotIndex[i] < n
+    /\ n <= commitIndex[i]
+    /\ snapshotIndex' = [snapshotIndex EXCEPT ![i] = n]
+    /\ snapshotTerm' = [snapshotTerm EXCEPT ![i] = EntryAt(i, n).term]
+    /\ log' = [log EXCEPT ![i] = SubSeq(@, n - snapshotIndex[i] + 1, Len(@))]
+    /\ UNCHANGED <<currentTerm, votedFor, role, commitIndex, electionVars, leaderVars, guardVars, messages, historyVars>>
+
+(* Server i handles InstallSnapshot request m (the thesis's Figure 5.3).   *)
+(* Of an older term, it is refused. A snapshot that ends at or below i's   *)
+(* commitIndex brings nothing new: i keeps its state (installing it would *)
+(* move i's state machine back) and acknowledges the snapshot's index. A  *)
+(* newer one replaces i's snapshot and becomes its commitIndex; i keeps   *)
+(* the entries after the snapshot's last entry if its log holds that entry *)
+(* with the same term, and otherwise discards its whole log. As for        *)
+(* AppendEntries, a candidate of m's term becomes a follower, and with     *)
+(* PreVote, i has heard from its leader.                                   *)
+HandleInstallSnapshotRequest(i, m) ==
+    /\ m.type = "InstallSnapshotRequest"
+    /\ m.dest = i
+    /\ m.term <= currentTerm[i]
+    /\ m.term = currentTerm[i] => role[i] # Leader
+    /\ LET n == m.lastIncludedIndex
+           newer == n > commitIndex[i]   \* the snapshot brings entries i has not committed
+           \* (Read only where n > commitIndex[i] >= snapshotIndex[i].)
+           holdsLast == n <= LastIndex(i) /\ EntryAt(i, n).term = m.lastIncludedTerm
+           Answer(ok) == Reply(m, [type |-> "AppendEntriesResponse", source |-> i, dest |-> m.source,
+                                   term |-> currentTerm[i], success |-> ok, matchIndex |-> IF ok THEN n ELSE 0])
+       IN /\ role' = [role EXCEPT ![i] = IF m.term = currentTerm[i] THEN Follower ELSE @]
+          /\ \/ /\ m.term < currentTerm[i]
+                /\ (*B: snapshot refused, stale term *) UNCHANGED <<log, commitIndex, snapshotVars>>
+                /\ Answer(FALSE)
+             \/ /\ m.term = currentTerm[i]
+                /\ ~newer
+                /\ (*B: snapshot already applied *) UNCHANGED <<log, commitIndex, snapshotVars>>
+                /\ Answer(TRUE)
+             \/ /\ m.term = currentTerm[i]
+                /\ newer
+                /\ snapshotIndex' = [snapshotIndex EXCEPT ![i] = n]
+                /\ snapshotTerm' = [snapshotTerm EXCEPT ![i] = m.lastIncludedTerm]
+                /\ commitIndex' = [commitIndex EXCEPT ![i] = n]
+                /\ \/ /\ holdsLast
+                      /\ (*B: snapshot installed, log suffix kept *)
+                         log' = [log EXCEPT ![i] = SubSeq(@, n - snapshotIndex[i] + 1, Len(@))]
+                   \/ /\ ~holdsLast
+                      /\ (*B: snapshot installed, log discarded *) log' = [log EXCEPT ![i] = << >>]
+                /\ Answer(TRUE)
+    /\ leaderSeen' = IF UsePreVote /\ m.term = currentTerm[i]
+                     THEN [leaderSeen EXCEPT ![i] = TRUE] ELSE leaderSeen
+    /\ UNCHANGED <<currentTerm, votedFor, electionVars, leaderVars, activePeers, historyVars>>
 
 -----------------------------------------------------------------------------
 (* Any message *)
@@ -441,7 +559,7 @@ UpdateTerm(i, m) ==
     /\ role' = [role EXCEPT ![i] = Follower]
     /\ votedFor' = [votedFor EXCEPT ![i] = Nil]
     /\ leaderSeen' = [leaderSeen EXCEPT ![i] = FALSE]
-    /\ UNCHANGED <<log, commitIndex, electionVars, leaderVars, activePeers, messages, historyVars>>
+    /\ UNCHANGED <<log, commitIndex, snapshotVars, electionVars, leaderVars, activePeers, messages, historyVars>>
 
 (* Server i discards a response of an older term. *)
 DropStaleResponse(i, m) ==
@@ -451,17 +569,18 @@ DropStaleResponse(i, m) ==
     /\ Discard(m)
     /\ UNCHANGED <<serverVars, electionVars, leaderVars, guardVars, historyVars>>
 
-(* Server i crashes and recovers with its durable state only. *)
+(* Server i crashes and recovers with its durable state only: its state *)
+(* machine restarts from the snapshot, so its commitIndex from there.     *)
 Restart(i) ==
     /\ role' = [role EXCEPT ![i] = Follower]
-    /\ commitIndex' = [commitIndex EXCEPT ![i] = 0]
+    /\ commitIndex' = [commitIndex EXCEPT ![i] = snapshotIndex[i]]
     /\ votesResponded' = [votesResponded EXCEPT ![i] = {}]
     /\ votesGranted' = [votesGranted EXCEPT ![i] = {}]
-    /\ nextIndex' = [nextIndex EXCEPT ![i] = [j \in Peers(i) |-> Len(log[i]) + 1]]
+    /\ nextIndex' = [nextIndex EXCEPT ![i] = [j \in Peers(i) |-> LastIndex(i) + 1]]
     /\ matchIndex' = [matchIndex EXCEPT ![i] = [j \in Peers(i) |-> 0]]
     /\ leaderSeen' = [leaderSeen EXCEPT ![i] = FALSE]
     /\ activePeers' = [activePeers EXCEPT ![i] = {}]
-    /\ UNCHANGED <<currentTerm, votedFor, log, messages, historyVars>>
+    /\ UNCHANGED <<currentTerm, votedFor, log, snapshotVars, messages, historyVars>>
 
 (* The network loses a message. *)
 DropMessage(m) ==
@@ -478,8 +597,8 @@ DuplicateMessage(m) ==
 (* any time, which safety needs no more. What Raft does say (the paper's   *)
 (* Figure 2) is when a server restarts its election countdown: as it       *)
 (* starts an election, when it grants a vote, and when it hears            *)
-(* AppendEntries from the leader of its current term (a refused one too:   *)
-(* the leader is alive). Never otherwise: not on a vote it refuses, not    *)
+(* AppendEntries or a snapshot from the leader of its current term (a     *)
+(* refused one too: the leader is alive). Never otherwise: not on a vote it refuses, not    *)
 (* on a request of an older term, not on adopting a newer term. A server   *)
 (* that restarts it too often may never stand for election when its        *)
 (* leader is gone; one that misses a restart disrupts a healthy leader.    *)
@@ -501,7 +620,7 @@ RestartsElectionTimer(action, i, m, reply) ==
     \/ action = "BecomeLeader" /\ UseCheckQuorum
     \/ /\ action = "HandleRequestVoteRequest"
        /\ reply.voteGranted
-    \/ /\ action = "HandleAppendEntriesRequest"
+    \/ /\ action \in {"HandleAppendEntriesRequest", "HandleInstallSnapshotRequest"}
        /\ m.term = currentTerm[i]
 
 -----------------------------------------------------------------------------
@@ -515,6 +634,7 @@ ReceiveNext ==
         \/ HandlePreVoteResponse(m.dest, m)
         \/ HandleAppendEntriesRequest(m.dest, m)
         \/ HandleAppendEntriesResponse(m.dest, m)
+        \/ HandleInstallSnapshotRequest(m.dest, m)
         \/ DropStaleResponse(m.dest, m)
 
 (* The protocol's own steps: servers acting and handling messages. *)
@@ -528,6 +648,8 @@ ProtocolNext ==
     \/ \E i \in Server : \E v \in Value : ClientRequest(i, v)
     \/ \E i \in Server : AdvanceCommitIndex(i)
     \/ \E i \in Server : \E j \in Server : AppendEntries(i, j)
+    \/ \E i \in Server : \E j \in Server : SendSnapshot(i, j)
+    \/ \E i \in Server : \E n \in Retained(i) : TakeSnapshot(i, n)
     \/ ReceiveNext
 
 (* Faults: crashes, and a network that loses and duplicates messages. *)
@@ -548,6 +670,8 @@ TypeOK ==
     /\ currentTerm \in [Server -> Nat]
     /\ votedFor \in [Server -> Server \cup {Nil}]
     /\ \A i \in Server : log[i] \in Seq(Entries)
+    /\ snapshotIndex \in [Server -> Nat]
+    /\ snapshotTerm \in [Server -> Nat]
     /\ role \in [Server -> {Follower, PreCandidate, Candidate, Leader}]
     /\ commitIndex \in [Server -> Nat]
     /\ votesResponded \in [Server -> SUBSET Server]
@@ -565,6 +689,10 @@ TypeOK ==
 (* checker (RaftTrace.tla) can evaluate just the conjuncts a step can      *)
 (* change.                                                                 *)
 
+(* The entries committed at index k (one, by StateMachineSafety): what a *)
+(* snapshot that covers k stands for there.                             *)
+CommittedAt(k) == {c.entry : c \in {d \in committed : d.index = k}}
+
 (* At most one leader is ever elected in a term. *)
 OnlyLeaderOfItsTerm(e) == \A f \in elected : e.term = f.term => e.leader = f.leader
 ElectionSafety == \A e \in elected : OnlyLeaderOfItsTerm(e)
@@ -572,23 +700,42 @@ ElectionSafety == \A e \in elected : OnlyLeaderOfItsTerm(e)
 (* If two logs hold an entry with the same index and term, they are       *)
 (* identical up to that index. It suffices to compare them up to the last *)
 (* index where their terms agree: equal prefixes up to there are equal up *)
-(* to every smaller index as well.                                        *)
+(* to every smaller index as well. With snapshots, the entries both logs  *)
+(* retain are compared so; and if i's log holds the last entry of j's     *)
+(* snapshot, with its term, i's entries up to there are the committed      *)
+(* ones the snapshot stands for.                                          *)
 LogsMatch(i, j) ==
-    LET agree == {k \in 1..Min({Len(log[i]), Len(log[j])}) : log[i][k].term = log[j][k].term}
-    IN agree = {} \/ SubSeq(log[i], 1, Max(agree)) = SubSeq(log[j], 1, Max(agree))
+    LET agree == {k \in Retained(i) \cap Retained(j) : EntryAt(i, k).term = EntryAt(j, k).term}
+        from == Max({snapshotIndex[i], snapshotIndex[j]}) + 1
+    IN /\ agree = {} \/ \A k \in from..Max(agree) : EntryAt(i, k) = EntryAt(j, k)
+       /\ (snapshotIndex[j] \in Retained(i) /\ EntryAt(i, snapshotIndex[j]).term = snapshotTerm[j]) =>
+             \A k \in (snapshotIndex[i] + 1)..snapshotIndex[j] : {EntryAt(i, k)} = CommittedAt(k)
 LogMatching == \A i, j \in Server : LogsMatch(i, j)
 
-(* An entry committed in a term is in the log of every leader of a later term. *)
+(* Server i holds committed entry c: in its log, or in its snapshot (with *)
+(* its term, if it is the snapshot's last entry).                        *)
+HoldsCommitted(i, c) ==
+    IF c.index <= snapshotIndex[i]
+    THEN c.index = snapshotIndex[i] => snapshotTerm[i] = c.entry.term
+    ELSE c.index <= LastIndex(i) /\ EntryAt(i, c.index) = c.entry
+
+(* An entry committed in a term is held by every leader of a later term. *)
 LeaderHasCommitted(i, c) ==
-    (role[i] = Leader /\ currentTerm[i] > c.inTerm) =>
-        (c.index <= Len(log[i]) /\ log[i][c.index] = c.entry)
+    (role[i] = Leader /\ currentTerm[i] > c.inTerm) => HoldsCommitted(i, c)
 LeaderCompleteness == \A c \in committed : \A i \in Server : LeaderHasCommitted(i, c)
+
+(* The entries server i stands for at index k (k <= LastIndex(i)): its  *)
+(* log's, or past its snapshot's index the committed ones.             *)
+EntriesAt(i, k) == IF k <= snapshotIndex[i] THEN CommittedAt(k) ELSE {EntryAt(i, k)}
+
+(* Servers i and j agree up to index n: the same entries, in their logs or *)
+(* standing behind their snapshots.                                        *)
+AgreeUpTo(i, j, n) == \A k \in 1..n : EntriesAt(i, k) = EntriesAt(j, k)
 
 (* No two servers apply different entries at the same index, and no index *)
 (* is ever committed with two different entries.                          *)
 AppliedAgree(i, j) ==
-    LET n == Min({commitIndex[i], commitIndex[j], Len(log[i]), Len(log[j])})
-    IN SubSeq(log[i], 1, n) = SubSeq(log[j], 1, n)
+    AgreeUpTo(i, j, Min({commitIndex[i], commitIndex[j], LastIndex(i), LastIndex(j)}))
 CommittedOnce(c) == \A d \in committed : c.index = d.index => c.entry = d.entry
 StateMachineSafety ==
     /\ \A i, j \in Server : AppliedAgree(i, j)
@@ -602,8 +749,28 @@ StateMachineSafety ==
 TermsInOrder(i) == \A k \in 1..(Len(log[i]) - 1) : log[i][k].term <= log[i][k + 1].term
 LogTermsInOrder == \A i \in Server : TermsInOrder(i)
 
-CommitInLog(i) == commitIndex[i] <= Len(log[i])
+CommitInLog(i) == commitIndex[i] <= LastIndex(i)
 CommitIndexInLog == \A i \in Server : CommitInLog(i)
+
+(* A snapshot covers committed entries only: a server's commitIndex is at *)
+(* least its snapshot's index, and the snapshot's last index and term are *)
+(* those of a committed entry (commits cover a prefix, so every index     *)
+(* below it is committed too).                                            *)
+SnapshotCommitted(i) ==
+    /\ snapshotIndex[i] <= commitIndex[i]
+    /\ snapshotIndex[i] > 0 => \E c \in committed : c.index = snapshotIndex[i] /\ c.entry.term = snapshotTerm[i]
+SnapshotsCommitted == \A i \in Server : SnapshotCommitted(i)
+
+(* Terms never move back through a snapshot: the snapshot's last term is   *)
+(* at most the term of the first entry after it and the server's own term, *)
+(* and a server's snapshot never moves back (installing an older snapshot *)
+(* would undo applied entries, or stand a stale term before newer ones).  *)
+SnapshotTermInOrder(i) ==
+    /\ snapshotTerm[i] <= currentTerm[i]
+    /\ log[i] # << >> => snapshotTerm[i] <= log[i][1].term
+SnapshotTermsInOrder == \A i \in Server : SnapshotTermInOrder(i)
+SnapshotAdvanceStep(i) == snapshotIndex'[i] >= snapshotIndex[i] /\ snapshotTerm'[i] >= snapshotTerm[i]
+SnapshotsOnlyAdvance == [][\A i \in Server : SnapshotAdvanceStep(i)]_vars
 
 (* A leader's matchIndex for a peer is what the peer acknowledged in the *)
 (* leader's term, so it is 0 while the peer has not reached that term;    *)
@@ -616,15 +783,17 @@ MatchAgrees(i, j) ==
     (role[i] = Leader /\ j \in Peers(i)) =>
         /\ currentTerm[j] < currentTerm[i] => matchIndex[i][j] = 0
         /\ currentTerm[j] = currentTerm[i] =>
-              /\ matchIndex[i][j] <= Len(log[i])
-              /\ matchIndex[i][j] <= Len(log[j])
-              /\ SubSeq(log[j], 1, matchIndex[i][j]) = SubSeq(log[i], 1, matchIndex[i][j])
+              /\ matchIndex[i][j] <= LastIndex(i)
+              /\ matchIndex[i][j] <= LastIndex(j)
+              /\ AgreeUpTo(i, j, matchIndex[i][j])
 MatchIndexAgrees == \A i, j \in Server : MatchAgrees(i, j)
 
-(* A leader never deletes or overwrites its own entries while it leads. *)
+(* A leader never deletes or overwrites its own entries while it leads (a *)
+(* snapshot of its own takes them out of its log, not off it).           *)
 AppendOnlyStep(i) ==
     (role[i] = Leader /\ role'[i] = Leader /\ currentTerm'[i] = currentTerm[i]) =>
-        (Len(log'[i]) >= Len(log[i]) /\ SubSeq(log'[i], 1, Len(log[i])) = log[i])
+        /\ LastIndex(i)' >= LastIndex(i)
+        /\ \A k \in (Max({snapshotIndex[i], snapshotIndex'[i]}) + 1)..LastIndex(i) : EntryAt(i, k)' = EntryAt(i, k)
 LeaderAppendOnly == [][\A i \in Server : AppendOnlyStep(i)]_vars
 
 (* A server's commitIndex never decreases, except in a restart, which      *)
@@ -675,7 +844,12 @@ LeaderKeepsQuorum == [][\A i \in Server : CheckQuorumStepOk(i)]_vars
 (* holds only where faults stop and the protocol's steps are fair; no     *)
 (* safety property can tell a leader that never backs off nextIndex, and  *)
 (* so never repairs a follower's log, from a correct one.                  *)
+(* Server j's log extends server i's: as long, and the same entry at each *)
+(* index that both retain.                                                *)
+HoldsLog(j, i) ==
+    /\ LastIndex(i) <= LastIndex(j)
+    /\ \A k \in Retained(i) : k > snapshotIndex[j] => EntryAt(j, k) = EntryAt(i, k)
 LeaderRepairsLogs ==
-    \A i \in Server : []<>(role[i] # Leader \/ \A j \in Server : IsPrefix(log[i], log[j]))
+    \A i \in Server : []<>(role[i] # Leader \/ \A j \in Server : HoldsLog(j, i))
 
 =============================================================================

@@ -53,6 +53,10 @@ TraceInit ==
        IN /\ currentTerm = s.startTerm
           /\ votedFor = s.startVotedFor
           /\ log = s.startLog
+          \* No trace event takes or installs a snapshot yet (the vocabulary,
+          \* src/raft/events.ts, has none): every server's snapshot is empty.
+          /\ snapshotIndex = [i \in Server |-> 0]
+          /\ snapshotTerm = [i \in Server |-> 0]
           /\ role = s.startRole
           /\ commitIndex = s.startCommitIndex
           /\ votesResponded = s.startVotesResponded

@@ -10,6 +10,13 @@
 // Every action of the spec is deterministic once the event names its
 // parameters (the server, the peer, the value, the message), so a step is
 // computed, not searched for: one post-state per event, or none.
+//
+// Snapshots: no trace event takes, sends or installs one yet, so a trace's
+// snapshots stay empty (snapshotIndex 0) and Raft.tla's absolute indexing of
+// a log is plain indexing here: LastIndex(i) is the log's length, EntryAt(i,
+// k) its k-th entry, Retained(i) the indexes 1..LastIndex(i), EntriesAt(i, k)
+// that entry alone, and CommittedAt(k), which only a snapshot stands for, is
+// never read (test/unit/spec-mirror.test.ts lists what is left).
 import { NO_GUARDS, type Entry, type Guards, type Message, type Role, type ServerId } from '../raft/types.js';
 import type { LogChange } from '../raft/events.js';
 import { canonicalMessageKey as messageKey, type CommittedRecord } from '../trace/replay.js';
@@ -108,10 +115,10 @@ export function quorum(size: number, clusterSize: number): boolean {
   return size * 2 > clusterSize;
 }
 
-/** LastTerm(lg). */
+/** LastTerm(i), of its log (the snapshot is empty). */
 const lastTerm = (lg: readonly Entry[]) => (lg.length === 0 ? 0 : lg[lg.length - 1]!.term);
 
-/** TermAt(lg, k); log[i][k] of an index the log lacks is an error in TLC. */
+/** TermAt(i, k), of its log; EntryAt(i, k) of an index the log lacks is an error in TLC. */
 function termAt(lg: readonly Entry[], k: number): number {
   if (k === 0) return 0;
   const e = lg[k - 1];
@@ -542,7 +549,8 @@ function handleAppendEntriesRequest(s: SpecServer, { state, i, m }: EffectContex
   // With PreVote, a request of its term tells i that its leader is alive.
   const seen = state.guards.preVote && m.term === s.term ? { leaderSeen: true } : {};
   let changes: Partial<SpecPost> = { role, ...seen };
-  // (*B: refused, stale term *) or (*B: refused, log mismatch *) leave log and commitIndex; (*B: accepted *) merges.
+  // (*B: refused, stale term *) or (*B: refused, log mismatch *) leave log and commitIndex; (*B: accepted *) merges
+  // (MergeAfterSnapshot, whose entries always follow an empty snapshot: (*B: entries follow the log *)).
   if (accept) {
     const commit = Math.min(m.commitIndex, lastNew);
     changes = {
@@ -832,7 +840,7 @@ function logsMatchStep(a: Around, j: ServerId): boolean {
   return true;
 }
 
-/** LeaderHasCommitted(j, c)'. */
+/** LeaderHasCommitted(j, c)', where HoldsCommitted(j, c) is the log's entry at c.index (the snapshot is empty). */
 function leaderHasCommitted(a: Around, j: ServerId, c: CommittedRecord): boolean {
   const s = serverAfter(a, j);
   if (!(s.role === 'Leader' && s.term > c.inTerm)) return true;
@@ -840,7 +848,7 @@ function leaderHasCommitted(a: Around, j: ServerId, c: CommittedRecord): boolean
   return c.index <= logLength(a, j) && e !== undefined && sameEntry(e, c.entry);
 }
 
-/** AppliedAgreeStep(i, j, keep). */
+/** AppliedAgreeStep(i, j, keep): AgreeUpTo compares whole entries, the snapshots being empty. */
 function appliedAgreeStep(a: Around, j: ServerId): boolean {
   const sj = a.state.server.get(j)!;
   const before = Math.min(a.pre.commitIndex, sj.commitIndex, a.pre.log.length, sj.log.length, a.change.keep);

@@ -176,6 +176,7 @@ CONSTANTS
     MaxEntriesPerMessage = ${maxEntriesPerMessage}
     UsePreVote = ${guards.preVote ? 'TRUE' : 'FALSE'}
     UseCheckQuorum = ${guards.checkQuorum ? 'TRUE' : 'FALSE'}
+    UseSnapshots = TRUE
 `;
 }
 

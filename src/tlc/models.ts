@@ -57,31 +57,79 @@ const GUARDED = [
  */
 const UNGUARDED = ['Timeout: election starts', 'DropStaleResponse'];
 
+/** What only the snapshots' models reach (UseSnapshots off, no log is ever compacted). */
+const SNAPSHOTTING = [
+  'MergeAfterSnapshot: entries inside the snapshot skipped',
+  'HandleInstallSnapshotRequest: snapshot refused, stale term',
+  'HandleInstallSnapshotRequest: snapshot already applied',
+  'HandleInstallSnapshotRequest: snapshot installed, log suffix kept',
+  'HandleInstallSnapshotRequest: snapshot installed, log discarded',
+];
+
 export const MODELS: readonly SpecModel[] = [
   // Two servers cannot hold conflicting entries: a leader needs the other's vote, so its log is at least as up to date.
   {
     name: 'MCRaftProgress',
     mode: 'exhaustive',
     use: 'spec',
-    excludes: [...FAULTS, 'Merge: conflicting suffix replaced', ...GUARDED],
+    excludes: [...FAULTS, 'Merge: conflicting suffix replaced', ...GUARDED, ...SNAPSHOTTING],
     liveness: 'LeaderRepairsLogs',
     deadlock: false,
   },
-  { name: 'MCRaftSmall', mode: 'exhaustive', use: 'test', excludes: GUARDED },
-  { name: 'MCRaftLogs', mode: 'exhaustive', use: 'test', excludes: [...FAULTS, ...GUARDED] },
-  { name: 'MCRaftNet', mode: 'exhaustive', use: 'test', excludes: [...FAULTS, ...GUARDED] },
-  { name: 'MCRaftTerms', mode: 'exhaustive', use: 'test', excludes: [...FAULTS, ...GUARDED] },
+  { name: 'MCRaftSmall', mode: 'exhaustive', use: 'test', excludes: [...GUARDED, ...SNAPSHOTTING] },
+  { name: 'MCRaftLogs', mode: 'exhaustive', use: 'test', excludes: [...FAULTS, ...GUARDED, ...SNAPSHOTTING] },
+  { name: 'MCRaftNet', mode: 'exhaustive', use: 'test', excludes: [...FAULTS, ...GUARDED, ...SNAPSHOTTING] },
+  { name: 'MCRaftTerms', mode: 'exhaustive', use: 'test', excludes: [...FAULTS, ...GUARDED, ...SNAPSHOTTING] },
+  // Snapshots with a fault: every snapshot branch but a snapshot outliving its term (one message in flight), in seconds.
+  {
+    name: 'MCRaftSnapshotFaults',
+    mode: 'exhaustive',
+    use: 'test',
+    excludes: [...GUARDED, 'HandleInstallSnapshotRequest: snapshot refused, stale term'],
+  },
   // PreVote and CheckQuorum both on: every branch of the guards, in seconds.
   {
     name: 'MCRaftGuards',
     mode: 'exhaustive',
     use: 'spec',
-    excludes: [...FAULTS, ...UNGUARDED, 'Merge: conflicting suffix replaced'],
+    excludes: [...FAULTS, ...UNGUARDED, 'Merge: conflicting suffix replaced', ...SNAPSHOTTING],
   },
-  { name: 'MCRaft', mode: 'exhaustive', use: 'spec', excludes: GUARDED },
+  // Snapshots on: longer logs with one message in flight, every snapshot branch with two in flight, and a snapshot racing replication.
+  {
+    name: 'MCRaftSnapshotLogs',
+    mode: 'exhaustive',
+    use: 'spec',
+    excludes: [
+      ...FAULTS,
+      ...GUARDED,
+      'MergeAfterSnapshot: entries inside the snapshot skipped',
+      'HandleInstallSnapshotRequest: snapshot refused, stale term',
+      'HandleInstallSnapshotRequest: snapshot already applied',
+      'HandleInstallSnapshotRequest: snapshot installed, log suffix kept',
+    ],
+  },
+  { name: 'MCRaftSnapshots', mode: 'exhaustive', use: 'spec', excludes: [...FAULTS, ...GUARDED] },
+  // One term: no stale message, conflict or refusal; what it adds is a snapshot that arrives after the follower moved past it.
+  {
+    name: 'MCRaftSnapshotRace',
+    mode: 'exhaustive',
+    use: 'long',
+    excludes: [
+      ...FAULTS,
+      ...GUARDED,
+      'DropStaleResponse',
+      'Merge: conflicting suffix replaced',
+      'HandleAppendEntriesRequest: refused, stale term',
+      'HandleAppendEntriesRequest: refused, log mismatch',
+      'HandleAppendEntriesResponse: nextIndex backs off',
+      'HandleAppendEntriesResponse: ignored by a non-leader',
+      'HandleInstallSnapshotRequest: snapshot refused, stale term',
+    ],
+  },
+  { name: 'MCRaft', mode: 'exhaustive', use: 'spec', excludes: [...GUARDED, ...SNAPSHOTTING] },
   // The guards with a fault, two candidates and two leaders at once: two elections of one term racing.
-  { name: 'MCRaftGuardsFaults', mode: 'exhaustive', use: 'long', excludes: UNGUARDED },
-  { name: 'MCRaftReplication', mode: 'exhaustive', use: 'long', excludes: [...FAULTS, ...GUARDED] },
+  { name: 'MCRaftGuardsFaults', mode: 'exhaustive', use: 'long', excludes: [...UNGUARDED, ...SNAPSHOTTING] },
+  { name: 'MCRaftReplication', mode: 'exhaustive', use: 'long', excludes: [...FAULTS, ...GUARDED, ...SNAPSHOTTING] },
   // Coverage is reported every minute; the budget leaves room for four reports.
   {
     name: 'MCRaftDeep',
@@ -91,7 +139,7 @@ export const MODELS: readonly SpecModel[] = [
     seconds: 270,
     seed: 20261126,
     deadlock: false,
-    excludes: GUARDED,
+    excludes: [...GUARDED, ...SNAPSHOTTING],
   },
   {
     name: 'MCRaftDeep5',
@@ -101,7 +149,7 @@ export const MODELS: readonly SpecModel[] = [
     seconds: 270,
     seed: 20261126,
     deadlock: false,
-    excludes: GUARDED,
+    excludes: [...GUARDED, ...SNAPSHOTTING],
   },
 ];
 

@@ -22,6 +22,8 @@ export const ITF_VARS = [
   'currentTerm',
   'votedFor',
   'log',
+  'snapshotIndex',
+  'snapshotTerm',
   'role',
   'commitIndex',
   'votesResponded',
@@ -105,6 +107,9 @@ function stateOf(
     currentTerm: perServer((id) => int(servers[id]!.state.term)),
     votedFor: perServer((id) => servers[id]!.state.votedFor ?? 'Nil'),
     log: perServer((id) => logEntries(servers[id]!.log).map(entry)),
+    // No trace event takes or installs a snapshot yet: every snapshot is the spec's Init, empty.
+    snapshotIndex: perServer(() => int(0)),
+    snapshotTerm: perServer(() => int(0)),
     role: perServer((id) => servers[id]!.state.role),
     commitIndex: perServer((id) => int(servers[id]!.state.commitIndex)),
     votesResponded: perServer((id) => set([...servers[id]!.state.votesResponded])),
