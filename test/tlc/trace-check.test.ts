@@ -11,6 +11,7 @@ import { expectMatches, fromText, load, manifest } from '../support/fixtures.js'
 import { checkTraces, type CheckOptions } from '../../src/check/trace-checker.js';
 import { formatDiagnosis, type TraceVerdict } from '../../src/verdict/diagnosis.js';
 import { generateSchedule, runSchedule } from '../../src/sim/schedule.js';
+import { checkTraceInProcess } from '../../src/check/in-process-checker.js';
 
 let tlc: Pick<CheckOptions, 'java' | 'jar'>;
 
@@ -91,6 +92,31 @@ describe('trace validation by TLC', { timeout: 300_000 }, () => {
     const d = (report.verdicts[1] as Extract<TraceVerdict, { status: 'rejected' }>).diagnosis;
     expect(d.line).toBe(at + 1);
     expect(formatDiagnosis('odd-wrong.ndjson', d).join('\n')).toContain('\u2603 other');
+  });
+
+  it('holds a run to the entries per AppendEntries its header records: more than that is rejected, by both checkers', async () => {
+    // A schedule whose run sends an AppendEntries of more than two entries when it may carry eight.
+    const wide = (seed: number) => runSchedule({ ...generateSchedule(seed), maxEntriesPerMessage: 8 });
+    const carriesMore = (trace: string) => /"entries":\[(\{[^}]*\},){2,}\{/.test(trace);
+    let seed = 1;
+    while (!carriesMore(wide(seed).trace)) seed++;
+    const text = wide(seed).trace;
+    const honest = fromText('wide.ndjson', text);
+    const claimsTwo = fromText(
+      'claims-two.ndjson',
+      text.replace('"maxEntriesPerMessage":8', '"maxEntriesPerMessage":2'),
+    );
+    const report = await checkTraces([honest, claimsTwo], tlc);
+    expect(report.verdicts.map((v) => v.status)).toEqual(['accepted', 'rejected']);
+    expect(checkTraceInProcess(honest).status).toBe('accepted');
+    const local = checkTraceInProcess(claimsTwo);
+    expect(local.status).toBe('rejected');
+    // Both stop at the first AppendEntries that carries more than two entries (on its line, the header being
+    // line 1): the spec's request differs from the logged one.
+    const line = text.split('\n').findIndex((l) => l.includes('"action":"AppendEntries"') && carriesMore(l)) + 1;
+    for (const v of [report.verdicts[1]!, local]) {
+      expect(v.status === 'rejected' && v.diagnosis).toMatchObject({ line, kind: 'diverged' });
+    }
   });
 
   it('a trace whose data TLC cannot read is an error of its own, and its batch-mates are still checked', async () => {
