@@ -7,14 +7,15 @@
 //                                  [--faults FILE (replay a run's faults.json)]
 //                                  [--attack isolated-follower|isolated-leader|flapping-follower]
 //                                  [--lose-unsynced] [--no-fsync] [--disk-faults none|files|all]
-//                                  [--guards both|none|pre-vote|check-quorum]
+//                                  [--guards both|none|pre-vote|check-quorum] [--max-entries N (2)]
 // --attack replaces the drawn schedule with one aimed at availability, from
 // 2 s into the load to the calm end: a follower cut off throughout
 // (isolated-follower), the leader cut off from the majority while clients
 // keep reaching it (isolated-leader), or a follower cut off for 0.9 s in
 // every 1.8 s (flapping-follower); the availability lines say what it cost.
 // --guards: which of PreVote and CheckQuorum the servers run (default both,
-// the servers' own default; none is the Raft paper's protocol).
+// the servers' own default; none is the Raft paper's protocol). --max-entries:
+// the most entries one AppendEntries carries (the servers' default, 2).
 // --lose-unsynced makes a SIGKILL lose what a server wrote to its log and did
 // not sync yet (as a power cut would); --no-fsync makes the servers never
 // sync, which with --lose-unsynced loses acknowledged state: the oracles
@@ -117,6 +118,7 @@ function rerunFlags(
     ...(o.diskFaults && !values.faults ? [`--disk-faults ${o.diskFaults}`] : []),
     ...(values.attack ? [`--attack ${values.attack}`] : []),
     ...(values.guards && values.guards !== 'both' ? [`--guards ${values.guards}`] : []),
+    ...(values['max-entries'] ? [`--max-entries ${values['max-entries']}`] : []),
   ].join(' ');
 }
 
@@ -136,6 +138,7 @@ async function main(): Promise<number> {
       'no-fsync',
       'disk-faults',
       'guards',
+      'max-entries',
     ],
     ['lose-unsynced', 'no-fsync'],
   );
@@ -154,6 +157,8 @@ async function main(): Promise<number> {
     );
   if (seconds < 3 || seconds > 3600) throw new UsageError(`--seconds must be in 3..3600, got ${seconds}`);
   const guards = guardsFlag(values.guards, DEFAULT_GUARDS);
+  const maxEntries =
+    values['max-entries'] === undefined ? undefined : positiveInt('max-entries', values['max-entries'], 2);
   const clients = positiveInt('clients', values.clients, 3);
   const keys = positiveInt('keys', values.keys, 3);
   if (clients > 64) throw new UsageError(`--clients must be at most 64, got ${clients}`);
@@ -174,6 +179,7 @@ async function main(): Promise<number> {
     loseUnsynced,
     ...(diskFaults ? { diskFaults } : {}),
     guards,
+    ...(maxEntries ? { maxEntriesPerMessage: maxEntries } : {}),
     tlc: { java, jar },
     say: (line) => console.log(line),
     rerun: values.faults

@@ -59,6 +59,8 @@ export interface ProxyOptions {
   /** The proxy's trace file (NDJSON, the cluster's trace header). */
   readonly tracePath: string;
   readonly seed: number;
+  /** The servers' bound on entries per AppendEntries, for the header (merge needs the same on every trace); the default when absent. */
+  readonly maxEntriesPerMessage?: number;
 }
 
 /** The routes for `ids` on the given free ports, one per directed link, in a fixed order. */
@@ -196,7 +198,7 @@ export class NetworkProxy {
       version: TRACE_VERSION,
       nodes,
       seed: options.seed,
-      params: { source: 'proxy', maxEntriesPerMessage: MAX_ENTRIES_PER_MESSAGE },
+      params: { source: 'proxy', maxEntriesPerMessage: options.maxEntriesPerMessage ?? MAX_ENTRIES_PER_MESSAGE },
     };
     this.fd = openSync(options.tracePath, 'w');
     writeSync(this.fd, `${JSON.stringify(header)}\n`);

@@ -49,6 +49,8 @@ export interface ClusterCheckOptions {
   readonly diskFaults?: DiskFaults;
   /** PreVote and CheckQuorum in the servers (default: both on, the servers' own default). */
   readonly guards?: Guards;
+  /** Entries per AppendEntries in the servers (default: theirs). */
+  readonly maxEntriesPerMessage?: number;
   readonly tlc: { readonly java: JavaRuntime; readonly jar: TlcJar };
   readonly tlcTimeoutMs?: number;
   readonly say?: (line: string) => void;
@@ -297,6 +299,7 @@ async function setUp(o: ClusterCheckOptions, schedule: FaultSchedule) {
     ...(o.fsync === false ? { fsync: false } : {}),
     ...(o.loseUnsynced ? { loseUnsynced: true } : {}),
     ...(o.guards ? { guards: o.guards } : {}),
+    ...(o.maxEntriesPerMessage ? { maxEntriesPerMessage: o.maxEntriesPerMessage } : {}),
   });
   ensureDir(join(o.dir, 'proxy'));
   const proxyTrace = join(o.dir, 'proxy', 'trace.ndjson');
@@ -305,6 +308,7 @@ async function setUp(o: ClusterCheckOptions, schedule: FaultSchedule) {
     routes,
     tracePath: proxyTrace,
     seed: schedule.seed,
+    maxEntriesPerMessage: cluster.config.maxEntriesPerMessage,
   });
   return { cluster, proxy, proxyTrace, links };
 }

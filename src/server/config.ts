@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { ServerId } from '../raft/types.js';
+import { MAX_ENTRIES_PER_MESSAGE } from '../raft/node.js';
 import { isLoopback } from '../transport/tcp-transport.js';
 import { BadInputError } from '../errors/harness-error.js';
 
@@ -49,6 +50,8 @@ export interface ClusterConfig {
   /** PreVote and CheckQuorum (both on unless the config file says false). */
   readonly preVote: boolean;
   readonly checkQuorum: boolean;
+  /** The most entries one AppendEntries carries (MAX_ENTRIES_PER_MESSAGE unless the config file says otherwise). */
+  readonly maxEntriesPerMessage: number;
 }
 
 export interface ServerConfig extends ClusterConfig {
@@ -65,6 +68,7 @@ export const DEFAULTS = {
   lifetimeSeconds: 3600,
   preVote: true,
   checkQuorum: true,
+  maxEntriesPerMessage: MAX_ENTRIES_PER_MESSAGE,
 } as const;
 
 const SERVER_ID = /^n[1-9][0-9]*$/;
@@ -78,6 +82,12 @@ function port(where: string, v: unknown): number {
 function positive(where: string, v: unknown): number {
   if (!Number.isInteger(v) || (v as number) < 1)
     throw new ConfigError(`${where}: must be a positive integer (milliseconds), got ${JSON.stringify(v)}`);
+  return v as number;
+}
+
+function entriesBound(where: string, v: unknown): number {
+  if (!Number.isSafeInteger(v) || (v as number) < 1)
+    throw new ConfigError(`${where}: must be a positive integer (entries per AppendEntries), got ${JSON.stringify(v)}`);
   return v as number;
 }
 
@@ -161,6 +171,7 @@ export function parseClusterConfig(file: string, text: string): ClusterConfig {
     'loseUnsynced',
     'preVote',
     'checkQuorum',
+    'maxEntriesPerMessage',
   ];
   const extra = Object.keys(r).find((k) => !known.includes(k));
   if (extra) throw new ConfigError(`${file}: field ${extra}: unknown (known: ${known.join(', ')})`);
@@ -196,6 +207,10 @@ export function parseClusterConfig(file: string, text: string): ClusterConfig {
     ...(r.loseUnsynced ? { loseUnsynced: true } : {}),
     preVote: (r.preVote as boolean | undefined) ?? DEFAULTS.preVote,
     checkQuorum: (r.checkQuorum as boolean | undefined) ?? DEFAULTS.checkQuorum,
+    maxEntriesPerMessage:
+      r.maxEntriesPerMessage === undefined
+        ? DEFAULTS.maxEntriesPerMessage
+        : entriesBound(`${file}: field maxEntriesPerMessage`, r.maxEntriesPerMessage),
   };
 }
 
@@ -256,5 +271,6 @@ export function localClusterConfig(
     ...(extra.loseUnsynced ? { loseUnsynced: true } : {}),
     preVote: extra.preVote ?? DEFAULTS.preVote,
     checkQuorum: extra.checkQuorum ?? DEFAULTS.checkQuorum,
+    maxEntriesPerMessage: extra.maxEntriesPerMessage ?? DEFAULTS.maxEntriesPerMessage,
   };
 }

@@ -34,6 +34,8 @@ export interface DriverOptions {
   readonly openTrace?: (incarnation: number, keepUpTo: number | null) => ProcessTrace | null;
   /** PreVote and CheckQuorum for the node (both off when absent). */
   readonly guards?: Guards;
+  /** The most entries one AppendEntries carries (the node's default when absent). */
+  readonly maxEntriesPerMessage?: number;
 }
 
 export interface AppliedEntry extends CommittedEntry {
@@ -67,11 +69,17 @@ export class ServerDriver {
     this.recovery = recovery;
     this.trace = options.openTrace?.(recovery.incarnation, recovery.tracedUpTo) ?? null;
     if (recovery.durable) {
-      const { node, ready } = RaftNode.recover(options.id, options.servers, recovery.durable, options.guards);
+      const { node, ready } = RaftNode.recover(
+        options.id,
+        options.servers,
+        recovery.durable,
+        options.guards,
+        options.maxEntriesPerMessage,
+      );
       this.node = node;
       this.take(ready, null);
     } else {
-      this.node = RaftNode.boot(options.id, options.servers, options.guards);
+      this.node = RaftNode.boot(options.id, options.servers, options.guards, options.maxEntriesPerMessage);
     }
   }
 

@@ -37,6 +37,8 @@ export interface LocalClusterOptions {
   readonly seed?: number;
   /** The guards (both on when absent, as the servers' default). */
   readonly guards?: Guards;
+  /** Entries per AppendEntries (the servers' default when absent). */
+  readonly maxEntriesPerMessage?: number;
   /** The project copy whose tools/server.ts the servers run (the audit's mutated copies); default this one. */
   readonly projectRoot?: string;
 }
@@ -143,6 +145,7 @@ export class LocalCluster {
       ...(options.loseUnsynced ? { loseUnsynced: true } : {}),
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
       ...(options.guards ? { preVote: options.guards.preVote, checkQuorum: options.guards.checkQuorum } : {}),
+      ...(options.maxEntriesPerMessage ? { maxEntriesPerMessage: options.maxEntriesPerMessage } : {}),
     };
     let raw: Record<string, unknown>;
     if (options.basePort !== undefined) {

@@ -6,7 +6,7 @@
 // their committed entries reach the key-value store and the waiting clients.
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { MAX_ENTRIES_PER_MESSAGE, type Input, type Ready } from '../raft/node.js';
+import type { Input, Ready } from '../raft/node.js';
 import type { Role, ServerId } from '../raft/types.js';
 import { Rng } from '../random/rng.js';
 import { DISK_FAULTS, FileSystemDisk, PageCacheDisk, type DiskFault } from '../storage/disk.js';
@@ -74,6 +74,7 @@ export class RaftServer {
       walPath: join(config.dataDir, 'wal.log'),
       wal: { fsync: config.fsync, compactAboveBytes: 1 << 20 },
       guards,
+      maxEntriesPerMessage: config.maxEntriesPerMessage,
       openTrace: (incarnation, keepUpTo) =>
         ProcessTrace.open(
           join(config.dataDir, 'trace.ndjson'),
@@ -88,7 +89,7 @@ export class RaftServer {
             params: {
               source: 'server',
               server: config.id,
-              maxEntriesPerMessage: MAX_ENTRIES_PER_MESSAGE,
+              maxEntriesPerMessage: config.maxEntriesPerMessage,
               ...guardParams(guards),
             },
           },
@@ -230,8 +231,8 @@ export class RaftServer {
     this.api.applied(flushed.applied);
     // A follower that is behind gets its next entries as soon as it has
     // stored the last ones, not at the next heartbeat: messages carry at most
-    // MAX_ENTRIES_PER_MESSAGE entries, so catching up on heartbeats alone
-    // would take a heartbeat per two entries. Only a follower that just
+    // maxEntriesPerMessage entries, so catching up on heartbeats alone
+    // would take a heartbeat per few entries. Only a follower that just
     // acknowledged counts: one that is down must not turn this into a loop.
     if (this.behind(acknowledgedBy)) this.enqueue({ input: { kind: 'heartbeatDue' }, envelope: null });
     const now = { role: this.driver.node.currentRole, term: this.driver.node.term };

@@ -185,6 +185,18 @@ describe('what the nemesis needs from the servers', () => {
     );
   });
 
+  it('the servers carry up to 2 entries per AppendEntries unless their config says otherwise, and a wrong value is named', () => {
+    const config = (extra: object) =>
+      parseClusterConfig('c.json', JSON.stringify({ servers: { n1: { raftPort: 7001, clientPort: 7101 } }, ...extra }));
+    expect(config({}).maxEntriesPerMessage).toBe(2);
+    expect(config({ maxEntriesPerMessage: 64 }).maxEntriesPerMessage).toBe(64);
+    expect(() => config({ maxEntriesPerMessage: 0 })).toThrow(
+      new ConfigError(
+        'c.json: field maxEntriesPerMessage: must be a positive integer (entries per AppendEntries), got 0',
+      ),
+    );
+  });
+
   it('on the page-cache disk, a SIGKILL loses what was appended and neither synced nor written back', () => {
     const file = join(root, 'page-cache', 'wal.log');
     const script = [
@@ -263,6 +275,15 @@ describe('a real cluster under the nemesis', { timeout: 300_000 }, () => {
       report.workload.failed,
     ]);
     expect(a.commands.p50Ms).toBeLessThanOrEqual(a.commands.p99Ms!);
+  });
+
+  it('servers told to carry up to 8 entries per AppendEntries say so in every trace, and TLC holds the merged run to it', async () => {
+    const report = await shortRun(root, 'wide', 3, [], { maxEntriesPerMessage: 8 });
+    expect(report.findings.map((f) => `${f.oracle}: ${f.what}`)).toEqual([]);
+    expect(report.tlc.verdict).toBe('accepted');
+    const header = (file: string) => JSON.parse(readFileSync(join(root, 'wide', file), 'utf8').split('\n', 1)[0]!);
+    for (const file of ['n1/trace.ndjson', 'n2/trace.ndjson', 'n3/trace.ndjson', 'proxy/trace.ndjson', 'merged.ndjson'])
+      expect(header(file).params.maxEntriesPerMessage, file).toBe(8);
   });
 
   it('a run in which no client got an answer is inconclusive, not failed: the correct servers did nothing wrong, and the history judged nothing', async () => {
