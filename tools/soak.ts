@@ -6,8 +6,10 @@
 // measured quickly.
 //   npx tsx tools/soak.ts [--schedules N] [--seconds S] [--first-seed S] [--mutant ID|NAME]
 //                         [--shrink-seconds S] [--out DIR] [--guards none|both|pre-vote|check-quorum]
+//                         [--max-entries N]
 // --guards: PreVote and CheckQuorum in every schedule's servers (default
 // none, the Raft paper's protocol; a guard's mutant runs with its own).
+// --max-entries: the most entries one AppendEntries carries (default 2).
 // Defaults: 10000 schedules, at most 3600 s, seeds from 1. A failure is shrunk
 // and saved under DIR/failures/ (default traces/soak/). Exits 0 when the
 // correct implementation runs clean (or, with --mutant, when the mutant is
@@ -41,6 +43,7 @@ function options() {
     'shrink-seconds',
     'out',
     'guards',
+    'max-entries',
   ]);
   if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   const schedules = positiveInt('schedules', values.schedules, 10_000);
@@ -56,7 +59,9 @@ function options() {
   const problem = mutant && mutantProblem(mutant);
   if (problem) throw new Error(problem);
   const guards = guardsFlag(values.guards, mutant?.guards ?? NO_GUARDS);
-  return { schedules, seconds, firstSeed, shrinkSeconds, out, mutant: mutant ?? null, guards };
+  const maxEntries =
+    values['max-entries'] === undefined ? undefined : positiveInt('max-entries', values['max-entries'], 2);
+  return { schedules, seconds, firstSeed, shrinkSeconds, out, mutant: mutant ?? null, guards, maxEntries };
 }
 
 /** What --json reports of a soak. */
@@ -84,10 +89,10 @@ function soakJson(r: CampaignResult, mutant: Mutant | null) {
 }
 
 async function main(): Promise<number> {
-  const { schedules, seconds, firstSeed, shrinkSeconds, out, mutant, guards } = options();
+  const { schedules, seconds, firstSeed, shrinkSeconds, out, mutant, guards, maxEntries } = options();
   const label = mutant ? `soak-${mutant.name}` : 'soak-correct';
   console.log(
-    `soak: ${mutant ? `mutant ${mutant.id} ${mutant.name}` : 'the correct implementation'}, up to ${schedules} schedules or ${seconds} s, seeds from ${firstSeed}, PreVote ${guards.preVote ? 'on' : 'off'}, CheckQuorum ${guards.checkQuorum ? 'on' : 'off'}; oracles: invariants, unlogged steps, progress${guards.checkQuorum ? ', a cut-off leader stepping down' : ''} (no TLC)`,
+    `soak: ${mutant ? `mutant ${mutant.id} ${mutant.name}` : 'the correct implementation'}, up to ${schedules} schedules or ${seconds} s, seeds from ${firstSeed}, PreVote ${guards.preVote ? 'on' : 'off'}, CheckQuorum ${guards.checkQuorum ? 'on' : 'off'}${maxEntries ? `, up to ${maxEntries} entries per AppendEntries` : ''}; oracles: invariants, unlogged steps, progress${guards.checkQuorum ? ', a cut-off leader stepping down' : ''} (no TLC)`,
   );
   const stop = heartbeat((s) => humanOut().write(humanOut().isTTY ? '.' : `  still running, ${s.toFixed(0)} s\n`));
   const r = await campaignInCopy(
@@ -101,7 +106,7 @@ async function main(): Promise<number> {
       failuresDir: join(out, 'failures'),
       coverage: true,
       tlc: false,
-      schedule: { guards },
+      schedule: { guards, ...(maxEntries ? { maxEntriesPerMessage: maxEntries } : {}) },
     },
     null,
   );

@@ -629,7 +629,9 @@ class Campaign {
     const options = this.scheduleOptions(seed);
     const guards = options?.guards;
     if (!guards || !(guards.preVote || guards.checkQuorum) || seed % 10 !== 0) return generateSchedule(seed, options);
-    return simulatedAttack(ATTACKS[(seed / 10) % ATTACKS.length]!, seed, 3, guards);
+    const attack = simulatedAttack(ATTACKS[(seed / 10) % ATTACKS.length]!, seed, 3, guards);
+    const m = options.maxEntriesPerMessage;
+    return m === undefined ? attack : { ...attack, maxEntriesPerMessage: m };
   }
 
   private scheduleOptions(seed: number): ScheduleOptions | undefined {
@@ -700,10 +702,11 @@ class Campaign {
     const scopeDeadline = Math.min(shrinkDeadline, performance.now() + (this.config.smallScopeSeconds ?? 5) * 1000);
     const wanted = () => shrunk.verdict.events > SMALL_ENOUGH && v.oracle !== 'progress';
     for (let s = 1; wanted() && performance.now() < scopeDeadline && small.failures < 20; s++) {
-      const guards = first.schedule.guards;
+      const { guards, maxEntriesPerMessage } = first.schedule;
       const plan = generateSchedule(this.config.firstSeed * 7919 + s, {
         ...SMALL_SCOPE,
         ...(guards ? { guards } : {}),
+        ...(maxEntriesPerMessage === undefined ? {} : { maxEntriesPerMessage }),
       });
       const r = judgeAll([plan]);
       small.schedules++;
