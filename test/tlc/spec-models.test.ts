@@ -32,6 +32,14 @@ describe('the spec-mutant catalogue', () => {
     for (const m of mutants) expect(specMutantProblem(m), m.name).toBeNull();
   });
 
+  it('names the operator each edit changes, and says so when the spec moved an edit into another one', () => {
+    const m = mutants.find((x) => x.name === 'same-term-append-clears-vote')!;
+    expect(m.operator).toBe('HandleAppendEntriesRequest');
+    expect(specMutantProblem({ ...m, operator: 'HandleInstallSnapshotRequest' })).toBe(
+      'spec mutant same-term-append-clears-vote: its edit lands in HandleAppendEntriesRequest of spec/Raft.tla, not in "HandleInstallSnapshotRequest" as the catalogue says (the spec changed around its text: re-anchor it)',
+    );
+  });
+
   it('records for each mutant a model of src/tlc/models.ts and the property that kills it, or a finding saying why none does', () => {
     for (const m of mutants) {
       if (!m.killedBy) {
