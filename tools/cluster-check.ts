@@ -40,7 +40,7 @@
 // no client got an answer, so the history checked nothing: report.json's
 // verdict says which); 2 on wrong usage. --help prints this text.
 import { readFileSync } from 'node:fs';
-import { exitOnHelp, guardsFlag, parse, positiveInt, UsageError } from '../src/cli/options.js';
+import { exitOnHelp, guardsFlag, maxEntriesFlag, parse, positiveInt, UsageError } from '../src/cli/options.js';
 import {
   ATTACKS,
   attackSchedule,
@@ -157,8 +157,7 @@ async function main(): Promise<number> {
     );
   if (seconds < 3 || seconds > 3600) throw new UsageError(`--seconds must be in 3..3600, got ${seconds}`);
   const guards = guardsFlag(values.guards, DEFAULT_GUARDS);
-  const maxEntries =
-    values['max-entries'] === undefined ? undefined : positiveInt('max-entries', values['max-entries'], 2);
+  const maxEntries = maxEntriesFlag(values['max-entries']);
   const clients = positiveInt('clients', values.clients, 3);
   const keys = positiveInt('keys', values.keys, 3);
   if (clients > 64) throw new UsageError(`--clients must be at most 64, got ${clients}`);

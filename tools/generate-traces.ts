@@ -24,7 +24,15 @@ import { join } from 'node:path';
 import { Progress } from '../src/cli/progress.js';
 import { lockFolder, unlockFolder } from '../src/files/folder-lock.js';
 import { ensureDir } from '../src/files/output-path.js';
-import { exitOnHelp, guardsFlag, naturalInt, parse, positiveInt, UsageError } from '../src/cli/options.js';
+import {
+  exitOnHelp,
+  guardsFlag,
+  maxEntriesFlag,
+  naturalInt,
+  parse,
+  positiveInt,
+  UsageError,
+} from '../src/cli/options.js';
 import { generateSchedule, resolvedOptions, runScheduleAsync, type ScheduleOptions } from '../src/sim/schedule.js';
 import { TraceFileWriter } from '../src/trace/recorder.js';
 import { runTool } from '../src/cli/run-tool.js';
@@ -84,9 +92,7 @@ function options() {
     out: values.out ?? 'traces',
     schedule: {
       ...scheduleOptions(values.nodes, values.steps),
-      ...(values['max-entries'] === undefined
-        ? {}
-        : { maxEntriesPerMessage: positiveInt('max-entries', values['max-entries'], 2) }),
+      maxEntriesPerMessage: maxEntriesFlag(values['max-entries']),
     },
     alternate: values.guards === 'alternate',
     guards: values.guards === 'alternate' ? NONE : generatedGuards(values.guards),

@@ -25,7 +25,15 @@ import { campaignInCopy } from '../src/audit/spawn.js';
 import { describeProgress, type CampaignResult } from '../src/audit/campaign.js';
 import { describeSimAvailability } from '../src/sim/availability.js';
 import { heartbeat } from '../src/cli/progress.js';
-import { exitOnHelp, guardsFlag, naturalInt, parse, positiveInt, UsageError } from '../src/cli/options.js';
+import {
+  exitOnHelp,
+  guardsFlag,
+  maxEntriesFlag,
+  naturalInt,
+  parse,
+  positiveInt,
+  UsageError,
+} from '../src/cli/options.js';
 import { NO_GUARDS } from '../src/raft/types.js';
 import { runTool } from '../src/cli/run-tool.js';
 import { humanOut, paintVerdict, reportJson, takeJsonFlag } from '../src/cli/output.js';
@@ -59,8 +67,7 @@ function options() {
   const problem = mutant && mutantProblem(mutant);
   if (problem) throw new Error(problem);
   const guards = guardsFlag(values.guards, mutant?.guards ?? NO_GUARDS);
-  const maxEntries =
-    values['max-entries'] === undefined ? undefined : positiveInt('max-entries', values['max-entries'], 2);
+  const maxEntries = maxEntriesFlag(values['max-entries']);
   return { schedules, seconds, firstSeed, shrinkSeconds, out, mutant: mutant ?? null, guards, maxEntries };
 }
 

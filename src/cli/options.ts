@@ -103,3 +103,8 @@ export function guardsFlag(v: string | undefined, fallback: GuardChoice): GuardC
     throw new UsageError(`--guards must be one of ${Object.keys(GUARD_CHOICES).join(', ')}, got ${JSON.stringify(v)}`);
   return g;
 }
+
+/** --max-entries: the most entries one AppendEntries carries, a positive integer; undefined when absent (the default, 2, then holds). */
+export function maxEntriesFlag(v: string | undefined): number | undefined {
+  return v === undefined ? undefined : positiveInt('max-entries', v, 0);
+}

@@ -55,6 +55,9 @@ describe('bad arguments', { timeout: 120_000 }, () => {
       ['check-traces', ['--timeout', '-5', fixture], 'check-traces: --timeout must be a positive integer, got "-5"'],
       ['soak', ['--schedules', '-1'], 'soak: --schedules must be a positive integer, got "-1"'],
       ['cluster-audit', ['--repeats', '0'], 'cluster-audit: --repeats must be a positive integer, got "0"'],
+      ['generate-traces', ['--max-entries', '0'], 'generate-traces: --max-entries must be a positive integer, got "0"'],
+      ['soak', ['--max-entries', '-2'], 'soak: --max-entries must be a positive integer, got "-2"'],
+      ['cluster-check', ['--max-entries', '1.5'], 'cluster-check: --max-entries must be a positive integer, got "1.5"'],
     ] as const) {
       const r = tool(name, [...args]);
       expect(r.stderr.trim()).toBe(message);
