@@ -52,11 +52,11 @@ TraceInit ==
     /\ LET s == Chunks[chunk].init
        IN /\ currentTerm = s.startTerm
           /\ votedFor = s.startVotedFor
+          \* Each server's snapshot, and its log's entries after it: a chunk
+          \* start holds no entry a snapshot covers, however long the run.
           /\ log = s.startLog
-          \* No trace event takes or installs a snapshot yet (the vocabulary,
-          \* src/raft/events.ts, has none): every server's snapshot is empty.
-          /\ snapshotIndex = [i \in Server |-> 0]
-          /\ snapshotTerm = [i \in Server |-> 0]
+          /\ snapshotIndex = s.startSnapshotIndex
+          /\ snapshotTerm = s.startSnapshotTerm
           /\ role = s.startRole
           /\ commitIndex = s.startCommitIndex
           /\ votesResponded = s.startVotesResponded
@@ -86,6 +86,8 @@ SpecStep(e) ==
       [] e.action = "ClientRequest" -> ClientRequest(e.node, e.value)
       [] e.action = "AdvanceCommitIndex" -> AdvanceCommitIndex(e.node)
       [] e.action = "AppendEntries" -> AppendEntries(e.node, e.peer)
+      [] e.action = "TakeSnapshot" -> TakeSnapshot(e.node, e.index)
+      [] e.action = "SendSnapshot" -> SendSnapshot(e.node, e.peer)
       [] e.action = "UpdateTerm" -> InFlight(e.msg) /\ UpdateTerm(e.node, e.msg)
       [] e.action = "HandleRequestVoteRequest" -> InFlight(e.msg) /\ HandleRequestVoteRequest(e.node, e.msg)
       [] e.action = "HandleRequestVoteResponse" -> InFlight(e.msg) /\ HandleRequestVoteResponse(e.node, e.msg)
@@ -93,6 +95,7 @@ SpecStep(e) ==
       [] e.action = "HandlePreVoteResponse" -> InFlight(e.msg) /\ HandlePreVoteResponse(e.node, e.msg)
       [] e.action = "HandleAppendEntriesRequest" -> InFlight(e.msg) /\ HandleAppendEntriesRequest(e.node, e.msg)
       [] e.action = "HandleAppendEntriesResponse" -> InFlight(e.msg) /\ HandleAppendEntriesResponse(e.node, e.msg)
+      [] e.action = "HandleInstallSnapshotRequest" -> InFlight(e.msg) /\ HandleInstallSnapshotRequest(e.node, e.msg)
       [] e.action = "DropStaleResponse" -> InFlight(e.msg) /\ DropStaleResponse(e.node, e.msg)
       [] e.action = "Restart" -> Restart(e.node)
       [] e.action = "DropMessage" -> InFlight(e.msg) /\ DropMessage(e.msg)
@@ -101,7 +104,7 @@ SpecStep(e) ==
 Consumes(e) == e.action \in {"HandleRequestVoteRequest", "HandleRequestVoteResponse",
                              "HandlePreVoteRequest", "HandlePreVoteResponse",
                              "HandleAppendEntriesRequest", "HandleAppendEntriesResponse",
-                             "DropStaleResponse", "DropMessage"}
+                             "HandleInstallSnapshotRequest", "DropStaleResponse", "DropMessage"}
 
 (* The messages in flight after event e, as the implementation logged it. *)
 LoggedMessages(e) ==
@@ -115,10 +118,14 @@ PostState(i) ==
     [term |-> currentTerm'[i], role |-> role'[i], votedFor |-> votedFor'[i], log |-> log'[i],
      commitIndex |-> commitIndex'[i], votesResponded |-> votesResponded'[i],
      votesGranted |-> votesGranted'[i], nextIndex |-> nextIndex'[i], matchIndex |-> matchIndex'[i],
-     leaderSeen |-> leaderSeen'[i], activePeers |-> activePeers'[i]]
+     leaderSeen |-> leaderSeen'[i], activePeers |-> activePeers'[i],
+     snapshotIndex |-> snapshotIndex'[i], snapshotTerm |-> snapshotTerm'[i]]
 
 (* The post-state the implementation logged, rebuilt from the event's delta: *)
-(* the fields that changed, a log as <<entries kept, entries appended>>.    *)
+(* the fields that changed, a log as <<entries kept, entries appended>>    *)
+(* (indexes absolute: the log then holds the kept entries after the new   *)
+(* snapshot, and the appended ones; an unchanged log loses those the new   *)
+(* snapshot covers).                                                       *)
 (* (Evaluated on the pre-state, which has matched the logged one so far.)   *)
 (* The delta's fields are named new<Field>: no generated record has a field *)
 (* named like a variable, which current TLC's parser warns about.         *)
@@ -126,14 +133,21 @@ LoggedPost(e) ==
     LET i == e.node
         d == e.delta
         Or(f, old) == IF HasField(d, f) THEN d[f] ELSE old
+        si == snapshotIndex[i]
+        newSi == Or("newSnapshotIndex", si)
     IN [term |-> Or("newTerm", currentTerm[i]), role |-> Or("newRole", role[i]),
         votedFor |-> Or("newVotedFor", votedFor[i]),
-        log |-> IF HasField(d, "newLog") THEN SubSeq(log[i], 1, d.newLog[1]) \o d.newLog[2] ELSE log[i],
+        \* (A snapshot logged as moving back cannot be rebuilt from the log, and
+        \* differs from the spec's by its index: its log is left empty.)
+        log |-> IF newSi < si THEN << >>
+                ELSE IF HasField(d, "newLog") THEN SubSeq(log[i], newSi - si + 1, d.newLog[1] - si) \o d.newLog[2]
+                ELSE IF newSi = si THEN log[i] ELSE SubSeq(log[i], newSi - si + 1, Len(log[i])),
         commitIndex |-> Or("newCommitIndex", commitIndex[i]),
         votesResponded |-> Or("newVotesResponded", votesResponded[i]),
         votesGranted |-> Or("newVotesGranted", votesGranted[i]),
         nextIndex |-> Or("newNextIndex", nextIndex[i]), matchIndex |-> Or("newMatchIndex", matchIndex[i]),
-        leaderSeen |-> Or("newLeaderSeen", leaderSeen[i]), activePeers |-> Or("newActivePeers", activePeers[i])]
+        leaderSeen |-> Or("newLeaderSeen", leaderSeen[i]), activePeers |-> Or("newActivePeers", activePeers[i]),
+        snapshotIndex |-> newSi, snapshotTerm |-> Or("newSnapshotTerm", snapshotTerm[i])]
 
 MatchesLog(e) ==
     /\ HasField(e, "delta") => PostState(e.node) = LoggedPost(e)
@@ -199,7 +213,24 @@ Guards(e) ==
                  <<<<"committable indexes", Committable(i)>>, <<"commitIndex[i]", commitIndex[i]>>>>) >>
       [] e.action = "AppendEntries" ->
             << G("role[i] = Leader", role[i] = Leader, <<<<"role[i]", role[i]>>>>),
-               G("j is a peer of i", e.peer \in Peers(i), <<<<"j", e.peer>>>>) >>
+               G("j is a peer of i", e.peer \in Peers(i), <<<<"j", e.peer>>>>),
+               G("i's log holds the entry before nextIndex[i][j] (nextIndex[i][j] > snapshotIndex[i])",
+                 e.peer \in Peers(i) /\ nextIndex[i][e.peer] > snapshotIndex[i],
+                 <<<<"nextIndex[i][j]", IF e.peer \in Peers(i) THEN nextIndex[i][e.peer] ELSE "none">>,
+                   <<"snapshotIndex[i]", snapshotIndex[i]>>>>) >>
+      [] e.action = "TakeSnapshot" ->
+            << G("snapshots are on (UseSnapshots)", UseSnapshots, << >>),
+               G("n is beyond i's snapshot (snapshotIndex[i] < n)", snapshotIndex[i] < e.index,
+                 <<<<"n", e.index>>, <<"snapshotIndex[i]", snapshotIndex[i]>>>>),
+               G("n is committed (n <= commitIndex[i])", e.index <= commitIndex[i],
+                 <<<<"n", e.index>>, <<"commitIndex[i]", commitIndex[i]>>>>) >>
+      [] e.action = "SendSnapshot" ->
+            << G("role[i] = Leader", role[i] = Leader, <<<<"role[i]", role[i]>>>>),
+               G("j is a peer of i", e.peer \in Peers(i), <<<<"j", e.peer>>>>),
+               G("j needs an entry i's snapshot covers (nextIndex[i][j] <= snapshotIndex[i])",
+                 e.peer \in Peers(i) /\ nextIndex[i][e.peer] <= snapshotIndex[i],
+                 <<<<"nextIndex[i][j]", IF e.peer \in Peers(i) THEN nextIndex[i][e.peer] ELSE "none">>,
+                   <<"snapshotIndex[i]", snapshotIndex[i]>>>>) >>
       [] e.action = "UpdateTerm" ->
             << G("the message is in flight", InFlight(e.msg), << >>),
                G("m.dest = i", e.msg.dest = i, <<<<"m.dest", e.msg.dest>>>>),
@@ -222,6 +253,10 @@ Guards(e) ==
             MsgGuards(e, "AppendEntriesRequest") \o
             << TermGuard(e, "m.term <= currentTerm[i]", e.msg.term <= currentTerm[i]),
                G("i is no leader of m's term", e.msg.term = currentTerm[i] => role[i] # Leader, <<<<"role[i]", role[i]>>>>) >>
+      [] e.action = "HandleInstallSnapshotRequest" ->
+            MsgGuards(e, "InstallSnapshotRequest") \o
+            << TermGuard(e, "m.term <= currentTerm[i]", e.msg.term <= currentTerm[i]),
+               G("i is no leader of m's term", e.msg.term = currentTerm[i] => role[i] # Leader, <<<<"role[i]", role[i]>>>>) >>
       [] e.action = "HandleAppendEntriesResponse" ->
             MsgGuards(e, "AppendEntriesResponse") \o
             << TermGuard(e, "m.term = currentTerm[i]", e.msg.term = currentTerm[i]) >>
@@ -232,57 +267,107 @@ Guards(e) ==
             << G("the message is in flight", InFlight(e.msg), << >>) >>
 
 (* How event e changed its server's log: <<entries kept, entries         *)
-(* appended>>, all kept when the delta has no newLog. Read only where      *)
-(* MatchesLog(e) holds: the spec's log'[i] is then exactly this change of  *)
-(* log[i]. (Evaluated on unprimed variables only: under a prime, e would   *)
-(* be read at the next k.)                                                 *)
+(* appended>>, by absolute index, all kept when the delta has no newLog.  *)
+(* Read only where MatchesLog(e) holds: the spec's log'[i] is then exactly *)
+(* this change of log[i], less what the new snapshot covers. (Evaluated on *)
+(* unprimed variables only: under a prime, e would be read at the next k.) *)
 Change(e) == IF HasField(e, "delta") /\ HasField(e.delta, "newLog")
-             THEN e.delta.newLog ELSE <<Len(log[e.node]), << >>>>
+             THEN e.delta.newLog ELSE <<LastIndex(e.node), << >>>>
 
 (* The properties below are checked on the change a step makes, not on    *)
 (* whole logs: the state before the step satisfied them, so only the     *)
-(* entries the step added, and the indexes a commit or a matchIndex moved *)
-(* past, need a look. Each is equal to the whole property's value on the  *)
-(* state after the step, given that the state before satisfied it; the    *)
-(* tests compare them with WholeInvariants on. This keeps a step's cost   *)
-(* independent of the length of the logs.                                 *)
+(* entries the step added, and the indexes a commit, a matchIndex or a    *)
+(* snapshot moved past, need a look. Each is equal to the whole property's *)
+(* value on the state after the step, given that the state before         *)
+(* satisfied it; the tests compare them with WholeInvariants on. This     *)
+(* keeps a step's cost independent of the length of the logs. Indexes are *)
+(* absolute; i is the acting server, and j, which did not act, has the    *)
+(* same variables before and after.                                       *)
 
-(* LogsMatch(i, j)' when only i's log changed, to <<keep, app>>: indexes up *)
-(* to keep are as before; a new index n whose term agrees with j's needs  *)
-(* the kept prefix to match j's (by LogMatching before the step, exactly  *)
-(* when the terms at keep agree) and the new entries up to n to be j's.   *)
+(* Servers i and j stand for the same entries at index x (EntriesAt), on  *)
+(* the state after the step; equal without a look where both snapshots    *)
+(* cover x (both then stand for CommittedAt(x)).                          *)
+AgreeAt(i, j, x) ==
+    \/ x <= snapshotIndex'[i] /\ x <= snapshotIndex'[j]
+    \/ EntriesAt(i, x)' = EntriesAt(j, x)'
+
+(* LogsMatch(i, j)' and LogsMatch(j, i)' when only i's log and snapshot    *)
+(* changed, its log to <<keep, app>>. Indexes up to keep hold what they    *)
+(* held; a new index n whose term agrees with j's needs the kept indexes   *)
+(* both retain to match j's (by LogMatching before the step, exactly when *)
+(* the terms at keep agree) and the new entries up to n to be j's. A new   *)
+(* entry at j's snapshot index, with its term, needs i's entries up to    *)
+(* there to be the committed ones; a new snapshot of i, held by j with its *)
+(* term, needs j's entries up to there to be.                             *)
 LogsMatchStep(i, j, keep, app) ==
-    LET top == {n \in 1..Len(app) : keep + n <= Len(log[j]) /\ app[n].term = log[j][keep + n].term}
-    IN \/ top = {}
-       \/ /\ keep = 0 \/ log[i][keep].term = log[j][keep].term
-          /\ \A n \in 1..Max(top) : app[n] = log[j][keep + n]
+    LET from == Max({snapshotIndex'[i], snapshotIndex[j]}) + 1
+        top == {n \in 1..Len(app) : keep + n > snapshotIndex[j] /\ keep + n <= LastIndex(j)
+                                    /\ app[n].term = EntryAt(j, keep + n).term}
+        sj == snapshotIndex[j]
+    IN /\ \/ top = {}
+          \/ /\ keep < from \/ (keep <= LastIndex(j) /\ EntryAt(i, keep).term = EntryAt(j, keep).term)
+             /\ \A n \in 1..Max(top) : keep + n < from \/ app[n] = EntryAt(j, keep + n)
+       /\ (sj > keep /\ sj <= keep + Len(app) /\ sj > snapshotIndex'[i] /\ app[sj - keep].term = snapshotTerm[j])
+             => \A x \in (snapshotIndex'[i] + 1)..sj : {EntryAt(i, x)'} = CommittedAt(x)'
+SnapshotMatchStep(j, i) ==
+    LET si == snapshotIndex'[i]
+    IN (si \in Retained(j) /\ EntryAt(j, si).term = snapshotTerm'[i]) =>
+           \A x \in (snapshotIndex[j] + 1)..si : {EntryAt(j, x)} = CommittedAt(x)'
 
 (* AppliedAgree(i, j)' when only i's variables changed: the prefix that    *)
-(* agreed before and that i kept still agrees; the rest is compared.      *)
+(* agreed before, that i kept, and that i's snapshot did not take over,    *)
+(* still agrees; the rest is compared.                                     *)
 AppliedAgreeStep(i, j, keep) ==
-    LET before == Min({commitIndex[i], commitIndex[j], Len(log[i]), Len(log[j]), keep})
-        after == Min({commitIndex'[i], commitIndex[j], Len(log'[i]), Len(log[j])})
-    IN \A x \in (before + 1)..after : log'[i][x] = log[j][x]
+    LET before == Min({commitIndex[i], commitIndex[j], LastIndex(i), LastIndex(j), keep,
+                       IF snapshotIndex'[i] = snapshotIndex[i] THEN keep ELSE snapshotIndex[i]})
+        after == Min({commitIndex'[i], commitIndex[j], LastIndex(i)', LastIndex(j)})
+    IN \A x \in (before + 1)..after : AgreeAt(i, j, x)
 
-(* TermsInOrder(i)' after the change <<keep, app>>. *)
+(* TermsInOrder(i)' after the change <<keep, app>> (a cut from the front  *)
+(* keeps the order).                                                       *)
 TermsInOrderStep(i, keep, app) ==
     /\ \A n \in 1..(Len(app) - 1) : app[n].term <= app[n + 1].term
-    /\ (keep > 0 /\ Len(app) > 0) => log[i][keep].term <= app[1].term
+    /\ (keep > snapshotIndex'[i] /\ Len(app) > 0) => EntryAt(i, keep).term <= app[1].term
+
+(* MatchAgrees(l, f)', comparing only the indexes not both snapshots cover. *)
+MatchAgreesAfter(l, f) ==
+    (role'[l] = Leader /\ f \in Peers(l)) =>
+        /\ currentTerm'[f] < currentTerm'[l] => matchIndex'[l][f] = 0
+        /\ currentTerm'[f] = currentTerm'[l] =>
+              /\ matchIndex'[l][f] <= LastIndex(l)'
+              /\ matchIndex'[l][f] <= LastIndex(f)'
+              /\ \A x \in (Min({snapshotIndex'[l], snapshotIndex'[f]}) + 1)..matchIndex'[l][f] : AgreeAt(l, f, x)
+
+(* The indexes x up to n where i's step changed what i stands for by      *)
+(* moving its snapshot: those from its old snapshot to its new one.       *)
+Resnapshot(i, n) == (snapshotIndex[i] + 1)..Min({n, snapshotIndex'[i]})
 
 (* MatchAgrees(i, j)' with i acting, the leader: a matchIndex that grew in *)
-(* the same term, over a kept prefix, needs only the new indexes compared. *)
+(* the same term, over a kept prefix, needs only the new indexes compared, *)
+(* and those its snapshot took over.                                       *)
 MatchAgreesLeaderStep(i, j, keep) ==
     IF /\ role[i] = Leader /\ role'[i] = Leader
        /\ currentTerm'[i] = currentTerm[i] /\ currentTerm[j] = currentTerm[i]
        /\ matchIndex[i][j] <= matchIndex'[i][j] /\ matchIndex'[i][j] <= keep
-    THEN /\ matchIndex'[i][j] <= Len(log[j])
-         /\ \A x \in (matchIndex[i][j] + 1)..matchIndex'[i][j] : log[j][x] = log'[i][x]
-    ELSE MatchAgrees(i, j)'
+    THEN /\ matchIndex'[i][j] <= LastIndex(j)
+         /\ \A x \in (matchIndex[i][j] + 1)..matchIndex'[i][j] : AgreeAt(j, i, x)
+         /\ \A x \in Resnapshot(i, matchIndex[i][j]) : AgreeAt(j, i, x)
+    ELSE MatchAgreesAfter(i, j)
 
 (* MatchAgrees(j, i)' with i acting and j a possible leader: unchanged when *)
-(* i keeps its term and the prefix j's matchIndex covers.                  *)
+(* i keeps its term and the prefix j's matchIndex covers, but for the      *)
+(* indexes i's new snapshot took over.                                     *)
 MatchAgreesPeerStep(j, i, keep) ==
-    (currentTerm'[i] = currentTerm[i] /\ matchIndex[j][i] <= keep) \/ MatchAgrees(j, i)'
+    \/ /\ currentTerm'[i] = currentTerm[i] /\ matchIndex[j][i] <= keep
+       /\ (role[j] = Leader /\ currentTerm[j] = currentTerm[i]) =>
+             \A x \in Resnapshot(i, matchIndex[j][i]) : AgreeAt(j, i, x)
+    \/ MatchAgreesAfter(j, i)
+
+(* SnapshotCommitted(i)': its last entry's record is looked for only when *)
+(* the snapshot moved (records are never removed).                        *)
+SnapshotCommittedStep(i) ==
+    /\ snapshotIndex'[i] <= commitIndex'[i]
+    /\ (snapshotIndex'[i] # snapshotIndex[i] \/ snapshotTerm'[i] # snapshotTerm[i]) => SnapshotCommitted(i)'
 
 (* The safety properties of Raft.tla on the state after event e, as       *)
 (* <<name, holds>>. A step changes only the acting server's variables, the *)
@@ -308,29 +393,39 @@ StepKind(e) ==
 SafetyOfStep(i, change, kind) ==
     LET keep == change[1]
         app == change[2]
-        logChanged == keep # Len(log[i]) \/ app # << >>
+        logChanged == keep # LastIndex(i) \/ app # << >>
+        snapChanged == snapshotIndex'[i] # snapshotIndex[i] \/ snapshotTerm'[i] # snapshotTerm[i]
         newElected == IF Cardinality(elected') = Cardinality(elected) THEN {} ELSE elected' \ elected
         newCommitted == IF Cardinality(committed') = Cardinality(committed) THEN {} ELSE committed' \ committed
+        \* New records that agree with those at their indexes change no
+        \* CommittedAt that a property held on (one it read was not empty).
+        consistentNew == \A c \in newCommitted : CommittedOnce(c)'
         \* A leader that stays leader in its term and only appends keeps every
-        \* committed entry it held.
+        \* committed entry it held (a snapshot of its own included).
         leaderKeepsEntries == /\ role[i] = Leader /\ role'[i] = Leader
                               /\ currentTerm'[i] = currentTerm[i]
-                              /\ keep = Len(log[i])
+                              /\ keep = LastIndex(i)
         others == Server \ {i}
     IN << <<"ElectionSafety", \A f \in newElected : OnlyLeaderOfItsTerm(f)'>>,
-          <<"LogMatching", logChanged => \A j \in others : LogsMatchStep(i, j, keep, app)>>,
+          <<"LogMatching",
+            /\ logChanged => \A j \in others : LogsMatchStep(i, j, keep, app)
+            /\ snapChanged => \A j \in others : SnapshotMatchStep(j, i)
+            /\ consistentNew \/ LogMatching'>>,
           <<"LeaderCompleteness",
             /\ (role'[i] = Leader /\ ~leaderKeepsEntries) => \A c \in committed' : LeaderHasCommitted(i, c)'
             /\ \A c \in newCommitted : \A j \in Server : LeaderHasCommitted(j, c)'>>,
           <<"StateMachineSafety",
-            /\ (logChanged \/ commitIndex'[i] # commitIndex[i]) => \A j \in others : AppliedAgreeStep(i, j, keep)
-            /\ \A c \in newCommitted : CommittedOnce(c)'>>,
+            /\ (logChanged \/ snapChanged \/ commitIndex'[i] # commitIndex[i]) =>
+                   \A j \in others : AppliedAgreeStep(i, j, keep)
+            /\ consistentNew>>,
           <<"LogTermsInOrder", logChanged => TermsInOrderStep(i, keep, app)>>,
           <<"CommitIndexInLog", CommitInLog(i)'>>,
-          <<"MatchIndexAgrees", \A j \in others : MatchAgreesLeaderStep(i, j, keep) /\ MatchAgreesPeerStep(j, i, keep)>>,
+          <<"MatchIndexAgrees",
+            /\ \A j \in others : MatchAgreesLeaderStep(i, j, keep) /\ MatchAgreesPeerStep(j, i, keep)
+            /\ consistentNew \/ MatchIndexAgrees'>>,
           <<"LeaderAppendOnly",
             (role[i] = Leader /\ role'[i] = Leader /\ currentTerm'[i] = currentTerm[i]) =>
-                (keep = Len(log[i]) \/ AppendOnlyStep(i))>>,
+                (keep = LastIndex(i) \/ AppendOnlyStep(i))>>,
           <<"CommitIndexMonotonic", CommitMonotonicStep(i)>>,
           <<"TermsStoodFor", TermStoodFor(i)'>>,
           <<"PreVoteKeepsTermAndVote",
@@ -338,7 +433,10 @@ SafetyOfStep(i, change, kind) ==
                 => (currentTerm'[i] = currentTerm[i] /\ votedFor'[i] = votedFor[i])>>,
           <<"PreVoteOnlyWithoutLeader", kind.grantsPreVote => (role[i] # Leader /\ ~leaderSeen[i])>>,
           <<"LeaderKeepsQuorum",
-            kind.checksQuorum => (activePeers'[i] = {} /\ (role'[i] = Leader <=> Quorum(activePeers[i] \cup {i})))>> >>
+            kind.checksQuorum => (activePeers'[i] = {} /\ (role'[i] = Leader <=> Quorum(activePeers[i] \cup {i})))>>,
+          <<"SnapshotsCommitted", SnapshotCommittedStep(i)>>,
+          <<"SnapshotTermsInOrder", SnapshotTermInOrder(i)'>>,
+          <<"SnapshotsOnlyAdvance", SnapshotAdvanceStep(i)>> >>
 
 SafetyWhole ==
     << <<"ElectionSafety", ElectionSafety'>>, <<"LogMatching", LogMatching'>>,
@@ -350,7 +448,9 @@ SafetyWhole ==
        <<"TermsStoodFor", TermsStoodFor'>>,
        <<"PreVoteKeepsTermAndVote", \A j \in Server : PreVoteStepKeeps(j)>>,
        <<"PreVoteOnlyWithoutLeader", \A j \in Server : PreVoteGrantStep(j)>>,
-       <<"LeaderKeepsQuorum", \A j \in Server : CheckQuorumStepOk(j)>> >>
+       <<"LeaderKeepsQuorum", \A j \in Server : CheckQuorumStepOk(j)>>,
+       <<"SnapshotsCommitted", SnapshotsCommitted'>>, <<"SnapshotTermsInOrder", SnapshotTermsInOrder'>>,
+       <<"SnapshotsOnlyAdvance", \A j \in Server : SnapshotAdvanceStep(j)>> >>
 
 (* The server an event changes, if any (the network's events change none), *)
 (* as a set: a bound identifier i keeps its value under priming, while     *)

@@ -108,9 +108,11 @@ export function baseTraces(
 ): Array<{ seed: number; text: string; events: number }> {
   const out: Array<{ seed: number; text: string; events: number }> = [];
   for (let seed = first; out.length < count; seed++) {
-    // Every other base runs with PreVote and CheckQuorum on, so that their events are perturbed too.
+    // Every other base runs with PreVote and CheckQuorum on, and every third
+    // takes a snapshot every 2 entries, so that their events are perturbed too.
     const guards = seed % 2 === 0 ? { preVote: true, checkQuorum: true } : undefined;
-    const run = runSchedule(generateSchedule(seed, { ...schedule, ...(guards ? { guards } : {}) }));
+    const snapshots = seed % 3 === 0 ? { snapshotEvery: 2 } : {};
+    const run = runSchedule(generateSchedule(seed, { ...schedule, ...(guards ? { guards } : {}), ...snapshots }));
     if (run.events > 0) out.push({ seed, text: run.trace, events: run.events });
   }
   return out;

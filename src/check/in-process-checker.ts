@@ -19,6 +19,7 @@ import {
   applyStep,
   guards,
   initialSpecState,
+  lastIndex,
   logAfter,
   brokenBy,
   restartsElectionTimer,
@@ -55,6 +56,8 @@ function asServerState(s: SpecServer | SpecPost, log: readonly Entry[]): ServerS
     matchIndex: { ...s.matchIndex },
     ...(s.leaderSeen ? { leaderSeen: true } : {}),
     ...(s.activePeers.size > 0 ? { activePeers: [...s.activePeers].sort() } : {}),
+    ...(s.snapshotIndex > 0 ? { snapshotIndex: s.snapshotIndex } : {}),
+    ...(s.snapshotTerm > 0 ? { snapshotTerm: s.snapshotTerm } : {}),
   };
 }
 
@@ -100,7 +103,10 @@ function samePost(
     // The guards' variables: absent from a run without the guard, as false and empty.
     spec.leaderSeen === (l.leaderSeen ?? false) &&
     sameSet(spec.activePeers, l.activePeers ?? []) &&
-    sameLog(pre.log, spec.log, loggedLog)
+    // The snapshot: absent from a run without snapshots, as index and term 0.
+    spec.snapshotIndex === (l.snapshotIndex ?? 0) &&
+    spec.snapshotTerm === (l.snapshotTerm ?? 0) &&
+    sameLog(pre, spec.log, spec.snapshotIndex, loggedLog, l.snapshotIndex ?? 0)
   );
 }
 
@@ -135,14 +141,18 @@ function judgeStep(state: SpecState, e: TraceEvent, r: SpecStepResult, timers: b
   const server = 'node' in e ? state.server.get(e.node) : undefined;
   const logged = 'state' in e ? e : null;
   const loggedLog: LogDelta | null =
-    logged && server ? (logged.logChange ?? { keep: server.log.length, append: [] }) : null;
+    logged && server ? (logged.logChange ?? { keep: lastIndex(server), append: [] }) : null;
   const specTimer = () => (timers && logged ? { specTimer: restartsElectionTimer(state, e, logged.send) } : {});
   const postMatches = !logged || !server || !r.post || samePost(server, r.post, logged, loggedLog!);
   if (!postMatches || !sameBagChange(e, r.sent, r.taken)) {
     return {
       kind: 'diverged',
-      loggedPost: logged && server ? loggedState(logged.state, logAfter(server.log, loggedLog!)) : null,
-      specPost: logged && server && r.post ? asServerState(r.post, logAfter(server.log, r.post.log)) : null,
+      loggedPost:
+        logged && server
+          ? loggedState(logged.state, logAfter(server, loggedLog!, logged.state.snapshotIndex ?? 0))
+          : null,
+      specPost:
+        logged && server && r.post ? asServerState(r.post, logAfter(server, r.post.log, r.post.snapshotIndex)) : null,
       sent: r.sent,
       taken: r.taken,
       ...specTimer(),

@@ -65,12 +65,13 @@ function perturbMessage(rng: Rng, m: Message): { msg: Message; what: string } {
   return { msg: out as unknown as Message, what: `${f}: ${JSON.stringify(v)} -> ${JSON.stringify(out[f])}` };
 }
 
-/** The fields of a logged post-state a perturbation may change: the guards' where the run had the guard on. */
+/** The fields of a logged post-state a perturbation may change: the guards' and the snapshot's where the run had them on. */
 function stateFields(state: Json): string[] {
   const fields = ['term', 'role', 'votedFor', 'commitIndex', 'votesResponded', 'votesGranted', 'nextIndex'];
   fields.push('matchIndex', 'log');
   if ('leaderSeen' in state) fields.push('leaderSeen');
   if ('activePeers' in state) fields.push('activePeers');
+  if ('snapshotIndex' in state) fields.push('snapshotIndex', 'snapshotTerm');
   return fields;
 }
 
@@ -104,7 +105,9 @@ function perturbState(rng: Rng, e: Json, nodes: readonly string[]): string {
       );
       break;
     case 'commitIndex':
-      state.commitIndex = nudge(rng, state.commitIndex as number);
+    case 'snapshotIndex':
+    case 'snapshotTerm':
+      state[f] = nudge(rng, state[f] as number);
       break;
     case 'votesResponded':
     case 'votesGranted':

@@ -11,12 +11,9 @@
 // parameters (the server, the peer, the value, the message), so a step is
 // computed, not searched for: one post-state per event, or none.
 //
-// Snapshots: no trace event takes, sends or installs one yet, so a trace's
-// snapshots stay empty (snapshotIndex 0) and Raft.tla's absolute indexing of
-// a log is plain indexing here: LastIndex(i) is the log's length, EntryAt(i,
-// k) its k-th entry, Retained(i) the indexes 1..LastIndex(i), EntriesAt(i, k)
-// that entry alone, and CommittedAt(k), which only a snapshot stands for, is
-// never read (test/unit/spec-mirror.test.ts lists what is left).
+// Indexes are absolute, as in Raft.tla: a server's log holds the entries
+// after its snapshot (snapshotIndex), so entry k is log[k - snapshotIndex - 1]
+// here (EntryAt), and LastIndex is snapshotIndex plus the log's length.
 import { NO_GUARDS, type Entry, type Guards, type Message, type Role, type ServerId } from '../raft/types.js';
 import type { LogChange } from '../raft/events.js';
 import { canonicalMessageKey as messageKey, type CommittedRecord } from '../trace/replay.js';
@@ -36,9 +33,11 @@ export interface SpecServer {
   readonly matchIndex: Readonly<Record<ServerId, number>>;
   readonly leaderSeen: boolean;
   readonly activePeers: ReadonlySet<ServerId>;
+  readonly snapshotIndex: number;
+  readonly snapshotTerm: number;
 }
 
-/** How a step changes a log, in the shape events carry it (RaftTrace's Change): its first `keep` entries stay, `append` follows. */
+/** How a step changes a log, in the shape events carry it (RaftTrace's Change): its entries up to index `keep` stay, `append` follows. */
 export type LogDelta = LogChange;
 
 /** A server's variables after a step: the log as a change of the one before. */
@@ -87,6 +86,8 @@ export function initialSpecState(servers: readonly ServerId[], guards: Guards = 
       matchIndex: peersMap(servers, i, 0),
       leaderSeen: false,
       activePeers: new Set(),
+      snapshotIndex: 0,
+      snapshotTerm: 0,
     });
   }
   return {
@@ -115,16 +116,24 @@ export function quorum(size: number, clusterSize: number): boolean {
   return size * 2 > clusterSize;
 }
 
-/** LastTerm(i), of its log (the snapshot is empty). */
-const lastTerm = (lg: readonly Entry[]) => (lg.length === 0 ? 0 : lg[lg.length - 1]!.term);
+/** A server's log and snapshot: what the indexing operators read. */
+type Indexed = Pick<SpecServer, 'log' | 'snapshotIndex' | 'snapshotTerm'>;
 
-/** TermAt(i, k), of its log; EntryAt(i, k) of an index the log lacks is an error in TLC. */
-function termAt(lg: readonly Entry[], k: number): number {
-  if (k === 0) return 0;
-  const e = lg[k - 1];
-  if (!e) throw new SpecEvalError(`index ${k} is out of the log's domain 1..${lg.length}`);
-  return e.term;
+/** LastIndex(i). */
+export const lastIndex = (s: Pick<SpecServer, 'log' | 'snapshotIndex'>) => s.snapshotIndex + s.log.length;
+
+/** EntryAt(i, k); of an index the log does not hold, an error in TLC. */
+function entryAt(s: Indexed, k: number): Entry {
+  const e = k > s.snapshotIndex ? s.log[k - s.snapshotIndex - 1] : undefined;
+  if (!e) throw new SpecEvalError(`index ${k} is out of the log's domain ${s.snapshotIndex + 1}..${lastIndex(s)}`);
+  return e;
 }
+
+/** TermAt(i, k). */
+const termAt = (s: Indexed, k: number) => (k === s.snapshotIndex ? s.snapshotTerm : entryAt(s, k).term);
+
+/** LastTerm(i). */
+const lastTerm = (s: Indexed) => termAt(s, lastIndex(s));
 
 const sameEntry = (a: Entry, b: Entry) => a.term === b.term && a.value === b.value;
 
@@ -136,7 +145,7 @@ function subSeq<T>(s: readonly T[], m: number, n: number): T[] {
 }
 
 /**
- * Merge(lg, prev, ents), as a change of lg: entries held stay; from the first
+ * Merge(lg, prev, ents), as a change of lg (indexes in lg, from 1): entries held stay; from the first
  * conflict (same index, other term) on, the log is replaced; entries beyond
  * its end are added.
  */
@@ -151,30 +160,59 @@ function merge(lg: readonly Entry[], prev: number, ents: readonly Entry[]): LogD
   return { keep: lg.length, append: subSeq(ents, lg.length - prev + 1, ents.length) }; // (*B: entries appended *)
 }
 
-/** The entry at index x (from 1) of a log after a change. */
-function entryAfter(pre: readonly Entry[], d: LogDelta, x: number): Entry | undefined {
-  return x <= d.keep ? pre[x - 1] : d.append[x - d.keep - 1];
+/**
+ * MergeAfterSnapshot(i, m), as a change of i's log by absolute index: the
+ * entries of m beyond i's snapshot merged into the log.
+ */
+function mergeAfterSnapshot(s: SpecServer, prev: number, ents: readonly Entry[]): LogDelta {
+  const si = s.snapshotIndex;
+  const d =
+    prev >= si
+      ? merge(s.log, prev - si, ents) // (*B: entries follow the log *)
+      : merge(s.log, 0, subSeq(ents, si - prev + 1, ents.length)); // (*B: entries inside the snapshot skipped *)
+  return { keep: d.keep + si, append: d.append };
 }
 
+/** The entry at index x of a log after a change (x beyond the snapshot after it). */
+function entryAfter(pre: Indexed, d: LogDelta, x: number): Entry | undefined {
+  return x <= d.keep ? entryAt(pre, x) : d.append[x - d.keep - 1];
+}
+
+/** LastIndex after a change (one that keeps at least the new snapshot, as every checked trace's does). */
 const lengthAfter = (d: LogDelta) => d.keep + d.append.length;
 
-/** Whether two changes of one log give the same log. */
-export function sameLog(pre: readonly Entry[], a: LogDelta, b: LogDelta): boolean {
+/**
+ * The log after a change that leaves the snapshot at index `snapshot`, as
+ * RaftTrace's LoggedPost rebuilds it: the kept entries after the snapshot,
+ * then the appended ones (empty for a snapshot moved back, which differs by
+ * its index anyway).
+ */
+export function logAfter(pre: Indexed, d: LogDelta, snapshot: number): Entry[] {
+  if (snapshot < pre.snapshotIndex) return [];
+  return [...subSeq(pre.log, snapshot - pre.snapshotIndex + 1, d.keep - pre.snapshotIndex), ...d.append];
+}
+
+/** Whether two changes of one log, each with the snapshot after it, give the same log. */
+export function sameLog(pre: Indexed, a: LogDelta, aSnapshot: number, b: LogDelta, bSnapshot: number): boolean {
+  if (aSnapshot !== bSnapshot || aSnapshot < pre.snapshotIndex)
+    return sameEntries(logAfter(pre, a, aSnapshot), logAfter(pre, b, bSnapshot));
   if (lengthAfter(a) !== lengthAfter(b)) return false;
-  for (let x = Math.min(a.keep, b.keep) + 1; x <= lengthAfter(a); x++) {
+  for (let x = Math.max(Math.min(a.keep, b.keep), aSnapshot) + 1; x <= lengthAfter(a); x++) {
     if (!sameEntry(entryAfter(pre, a, x)!, entryAfter(pre, b, x)!)) return false;
   }
   return true;
 }
 
-export function logAfter(pre: readonly Entry[], d: LogDelta): Entry[] {
-  return [...pre.slice(0, d.keep), ...d.append];
+function sameEntries(a: readonly Entry[], b: readonly Entry[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (!sameEntry(a[k]!, b[k]!)) return false;
+  return true;
 }
 
-const unchangedLog = (lg: readonly Entry[]): LogDelta => ({ keep: lg.length, append: [] });
+const unchangedLog = (s: Indexed): LogDelta => ({ keep: lastIndex(s), append: [] });
 
 function post(s: SpecServer, changes: Partial<SpecPost>): SpecPost {
-  return { ...s, log: unchangedLog(s.log), ...changes };
+  return { ...s, log: unchangedLog(s), ...changes };
 }
 
 // --- Message types ---------------------------------------------------------------
@@ -186,8 +224,8 @@ function requestVoteRequest(i: ServerId, j: ServerId, s: SpecServer): Message {
     source: i,
     dest: j,
     term: s.term,
-    lastLogTerm: lastTerm(s.log),
-    lastLogIndex: s.log.length,
+    lastLogTerm: lastTerm(s),
+    lastLogIndex: lastIndex(s),
   };
 }
 
@@ -198,8 +236,8 @@ function preVoteRequest(i: ServerId, j: ServerId, s: SpecServer): Message {
     source: i,
     dest: j,
     term: s.term + 1,
-    lastLogTerm: lastTerm(s.log),
-    lastLogIndex: s.log.length,
+    lastLogTerm: lastTerm(s),
+    lastLogIndex: lastIndex(s),
   };
 }
 
@@ -207,15 +245,28 @@ function preVoteRequest(i: ServerId, j: ServerId, s: SpecServer): Message {
 function appendEntriesRequest(i: ServerId, j: ServerId, s: SpecServer, maxEntries: number): Message {
   const next = s.nextIndex[j]!;
   const prev = next - 1;
+  const from = next - s.snapshotIndex; // where the entries start in log[i]
   return {
     type: 'AppendEntriesRequest',
     source: i,
     dest: j,
     term: s.term,
     prevLogIndex: prev,
-    prevLogTerm: termAt(s.log, prev),
-    entries: subSeq(s.log, next, Math.min(s.log.length, prev + maxEntries)),
+    prevLogTerm: termAt(s, prev),
+    entries: subSeq(s.log, from, Math.min(s.log.length, from - 1 + maxEntries)),
     commitIndex: s.commitIndex,
+  };
+}
+
+/** InstallSnapshotRequest(i, j). */
+function installSnapshotRequest(i: ServerId, j: ServerId, s: SpecServer): Message {
+  return {
+    type: 'InstallSnapshotRequest',
+    source: i,
+    dest: j,
+    term: s.term,
+    lastIncludedIndex: s.snapshotIndex,
+    lastIncludedTerm: s.snapshotTerm,
   };
 }
 
@@ -227,6 +278,8 @@ export interface ActionCall {
   readonly node?: ServerId;
   readonly peer?: ServerId;
   readonly value?: string;
+  /** TakeSnapshot's n. */
+  readonly index?: number;
   readonly msg?: Message;
 }
 
@@ -239,7 +292,8 @@ export function restartsElectionTimer(state: SpecState, e: ActionCall, reply: Me
   if (e.action === 'Timeout' || e.action === 'StartElection' || e.action === 'CheckQuorum') return true;
   if (e.action === 'BecomeLeader') return state.guards.checkQuorum;
   if (e.action === 'HandleRequestVoteRequest') return reply?.type === 'RequestVoteResponse' && reply.voteGranted;
-  if (e.action === 'HandleAppendEntriesRequest') return e.msg!.term === serverOf(state, e.node).term;
+  if (e.action === 'HandleAppendEntriesRequest' || e.action === 'HandleInstallSnapshotRequest')
+    return e.msg!.term === serverOf(state, e.node).term;
   return false;
 }
 
@@ -287,6 +341,11 @@ export function sameMessage(a: Message, b: Message): boolean {
       return a.voteGranted === (b as typeof a).voteGranted;
     case 'AppendEntriesResponse':
       return a.success === (b as typeof a).success && a.matchIndex === (b as typeof a).matchIndex;
+    case 'InstallSnapshotRequest':
+      return (
+        a.lastIncludedIndex === (b as typeof a).lastIncludedIndex &&
+        a.lastIncludedTerm === (b as typeof a).lastIncludedTerm
+      );
     case 'AppendEntriesRequest': {
       const c = b as typeof a;
       if (a.prevLogIndex !== c.prevLogIndex || a.prevLogTerm !== c.prevLogTerm || a.commitIndex !== c.commitIndex)
@@ -307,10 +366,11 @@ export function sameMessage(a: Message, b: Message): boolean {
 export function committable(state: SpecState, i: ServerId, s: SpecServer): number[] {
   const n = state.servers.length;
   const out: number[] = [];
-  for (let k = 1; k <= s.log.length; k++) {
+  // k \in Retained(i)
+  for (let k = s.snapshotIndex + 1; k <= lastIndex(s); k++) {
     let agree = 1;
     for (const j of state.servers) if (j !== i && s.matchIndex[j]! >= k) agree++;
-    if (quorum(agree, n) && s.log[k - 1]!.term === s.term) out.push(k);
+    if (quorum(agree, n) && entryAt(s, k).term === s.term) out.push(k);
   }
   return out;
 }
@@ -329,9 +389,9 @@ function maxCommittable(state: SpecState, i: ServerId, s: SpecServer): number {
   matches.sort((a, b) => b - a);
   let need = 0;
   while (!quorum(need + 1, n)) need++;
-  let top = need === 0 ? s.log.length : Math.min(matches[need - 1] ?? 0, s.log.length);
-  for (; top >= 1; top--) {
-    const t = s.log[top - 1]!.term;
+  let top = need === 0 ? lastIndex(s) : Math.min(matches[need - 1] ?? 0, lastIndex(s));
+  for (; top > s.snapshotIndex; top--) {
+    const t = entryAt(s, top).term;
     if (t === s.term) return top;
     if (t < s.term) return 0;
   }
@@ -416,7 +476,7 @@ const SERVER_EFFECTS: Readonly<Record<string, Effect>> = {
     return step({
       post: post(s, {
         role: 'Leader',
-        nextIndex: peersMap(state.servers, i, s.log.length + 1),
+        nextIndex: peersMap(state.servers, i, lastIndex(s) + 1),
         matchIndex: peersMap(state.servers, i, 0),
         activePeers: new Set(),
       }),
@@ -426,14 +486,14 @@ const SERVER_EFFECTS: Readonly<Record<string, Effect>> = {
   // ClientRequest(i, v): v \in Value holds, as Value is the values the trace's ClientRequest events name.
   ClientRequest: ({ state, e, i }) => {
     const s = serverOf(state, i);
-    return step({ post: post(s, { log: { keep: s.log.length, append: [{ term: s.term, value: e.value! }] } }) });
+    return step({ post: post(s, { log: { keep: lastIndex(s), append: [{ term: s.term, value: e.value! }] } }) });
   },
   // AdvanceCommitIndex(i)
   AdvanceCommitIndex: ({ state, i }) => {
     const s = serverOf(state, i);
     const top = maxCommittable(state, i, s);
     const committed: CommittedRecord[] = [];
-    for (let k = s.commitIndex + 1; k <= top; k++) committed.push({ index: k, entry: s.log[k - 1]!, inTerm: s.term });
+    for (let k = s.commitIndex + 1; k <= top; k++) committed.push({ index: k, entry: entryAt(s, k), inTerm: s.term });
     return step({ post: post(s, { commitIndex: top }), committed });
   },
   // AppendEntries(i, j)
@@ -441,16 +501,27 @@ const SERVER_EFFECTS: Readonly<Record<string, Effect>> = {
     const s = serverOf(state, i);
     return step({ post: post(s, {}), sent: [appendEntriesRequest(i, e.peer!, s, maxEntries)] });
   },
+  // SendSnapshot(i, j)
+  SendSnapshot: ({ state, e, i }) => {
+    const s = serverOf(state, i);
+    return step({ post: post(s, {}), sent: [installSnapshotRequest(i, e.peer!, s)] });
+  },
+  // TakeSnapshot(i, n): the log keeps the entries after n.
+  TakeSnapshot: ({ state, e, i }) => {
+    const s = serverOf(state, i);
+    const n = e.index!;
+    return step({ post: post(s, { snapshotIndex: n, snapshotTerm: entryAt(s, n).term }) });
+  },
   // Restart(i)
   Restart: ({ state, i }) => {
     const s = serverOf(state, i);
     return step({
       post: post(s, {
         role: 'Follower',
-        commitIndex: 0,
+        commitIndex: s.snapshotIndex,
         votesResponded: new Set(),
         votesGranted: new Set(),
-        nextIndex: peersMap(state.servers, i, s.log.length + 1),
+        nextIndex: peersMap(state.servers, i, lastIndex(s) + 1),
         matchIndex: peersMap(state.servers, i, 0),
         leaderSeen: false,
         activePeers: new Set(),
@@ -493,6 +564,7 @@ const RECEIVE_EFFECTS: Readonly<Record<string, Effect>> = {
   }),
   HandleAppendEntriesRequest: receive(handleAppendEntriesRequest),
   HandleAppendEntriesResponse: receive(handleAppendEntriesResponse),
+  HandleInstallSnapshotRequest: receive(handleInstallSnapshotRequest),
   // DropStaleResponse(i, m)
   DropStaleResponse: receive((s, { m }) => step({ post: post(s, {}), taken: [m] })),
 };
@@ -502,7 +574,7 @@ const EFFECTS: Readonly<Record<string, Effect>> = { ...SERVER_EFFECTS, ...NETWOR
 
 /** UpToDate(i, m): the log a vote or pre-vote request describes is at least as up to date as the server's. */
 function upToDate(s: SpecServer, m: { readonly lastLogTerm: number; readonly lastLogIndex: number }): boolean {
-  return m.lastLogTerm > lastTerm(s.log) || (m.lastLogTerm === lastTerm(s.log) && m.lastLogIndex >= s.log.length);
+  return m.lastLogTerm > lastTerm(s) || (m.lastLogTerm === lastTerm(s) && m.lastLogIndex >= lastIndex(s));
 }
 
 // HandlePreVoteRequest(i, m): (*B: pre-vote granted *) or (*B: pre-vote refused *)
@@ -542,21 +614,22 @@ function handleRequestVoteRequest(s: SpecServer, { i, m }: EffectContext): SpecS
 function handleAppendEntriesRequest(s: SpecServer, { state, i, m }: EffectContext): SpecStepResult | null {
   if (m.type !== 'AppendEntriesRequest') return null; // (its condition held: this tells TypeScript)
   const logOk =
-    m.prevLogIndex === 0 ? true : m.prevLogIndex <= s.log.length && termAt(s.log, m.prevLogIndex) === m.prevLogTerm;
+    m.prevLogIndex === 0 || m.prevLogIndex < s.snapshotIndex
+      ? true
+      : m.prevLogIndex <= lastIndex(s) && termAt(s, m.prevLogIndex) === m.prevLogTerm;
   const accept = m.term === s.term && logOk;
   const lastNew = m.prevLogIndex + m.entries.length;
   const role: Role = m.term === s.term ? 'Follower' : s.role;
   // With PreVote, a request of its term tells i that its leader is alive.
   const seen = state.guards.preVote && m.term === s.term ? { leaderSeen: true } : {};
   let changes: Partial<SpecPost> = { role, ...seen };
-  // (*B: refused, stale term *) or (*B: refused, log mismatch *) leave log and commitIndex; (*B: accepted *) merges
-  // (MergeAfterSnapshot, whose entries always follow an empty snapshot: (*B: entries follow the log *)).
+  // (*B: refused, stale term *) or (*B: refused, log mismatch *) leave log and commitIndex; (*B: accepted *) merges.
   if (accept) {
     const commit = Math.min(m.commitIndex, lastNew);
     changes = {
       role,
       ...seen,
-      log: merge(s.log, m.prevLogIndex, m.entries),
+      log: mergeAfterSnapshot(s, m.prevLogIndex, m.entries),
       commitIndex: commit > s.commitIndex ? commit : s.commitIndex, // (*B: follower commit advances *)
     };
   }
@@ -592,6 +665,31 @@ function handleAppendEntriesResponse(s: SpecServer, { state, i, m }: EffectConte
     if (state.guards.checkQuorum) changes = { ...changes, activePeers: new Set(s.activePeers).add(j) };
   }
   return step({ post: post(s, changes), taken: [m] });
+}
+
+// HandleInstallSnapshotRequest(i, m)
+function handleInstallSnapshotRequest(s: SpecServer, { state, i, m }: EffectContext): SpecStepResult | null {
+  if (m.type !== 'InstallSnapshotRequest') return null; // (its condition held: this tells TypeScript)
+  const n = m.lastIncludedIndex;
+  const role: Role = m.term === s.term ? 'Follower' : s.role;
+  const seen = state.guards.preVote && m.term === s.term ? { leaderSeen: true } : {};
+  const answer = (ok: boolean): Message => ({
+    type: 'AppendEntriesResponse',
+    source: i,
+    dest: m.source,
+    term: s.term,
+    success: ok,
+    matchIndex: ok ? n : 0,
+  });
+  // (*B: snapshot refused, stale term *) and (*B: snapshot already applied *) leave log, commitIndex and snapshot.
+  if (m.term < s.term) return step({ post: post(s, { role, ...seen }), taken: [m], sent: [answer(false)] });
+  if (!(n > s.commitIndex)) return step({ post: post(s, { role, ...seen }), taken: [m], sent: [answer(true)] });
+  // (Read only where n > commitIndex[i] >= snapshotIndex[i].)
+  const holdsLast = n <= lastIndex(s) && entryAt(s, n).term === m.lastIncludedTerm;
+  const installed = { snapshotIndex: n, snapshotTerm: m.lastIncludedTerm, commitIndex: n };
+  // (*B: snapshot installed, log suffix kept *) or (*B: snapshot installed, log discarded *)
+  const log: LogDelta = holdsLast ? unchangedLog(s) : { keep: n, append: [] };
+  return step({ post: post(s, { role, ...seen, ...installed, log }), taken: [m], sent: [answer(true)] });
 }
 
 /** j \in Peers(i). */
@@ -684,6 +782,20 @@ const MAJORITY_GRANTED: Condition = {
   holds: (c) => quorum(me(c).votesGranted.size, c.state.servers.length),
   values: (c) => [['votesGranted[i]', sorted(me(c).votesGranted)]],
 };
+const IS_PEER: Condition = {
+  text: 'j is a peer of i',
+  holds: (c) => isPeer(c.state, c.e.node!, c.e.peer),
+  values: (c) => [['j', c.e.peer]],
+};
+/** A condition on nextIndex[i][j] and snapshotIndex[i] (false for a j that is no peer, as in RaftTrace's Guards). */
+const nextVersusSnapshot = (text: string, ok: (next: number, snapshot: number) => boolean): Condition => ({
+  text,
+  holds: (c) => isPeer(c.state, c.e.node!, c.e.peer) && ok(me(c).nextIndex[c.e.peer!]!, me(c).snapshotIndex),
+  values: (c) => [
+    ['nextIndex[i][j]', isPeer(c.state, c.e.node!, c.e.peer) ? me(c).nextIndex[c.e.peer!]! : 'none'],
+    ['snapshotIndex[i]', me(c).snapshotIndex],
+  ],
+});
 const granted = (m: Message) => (m.type === 'PreVoteResponse' || m.type === 'RequestVoteResponse') && m.voteGranted;
 
 const CONDITIONS: Readonly<Record<string, readonly Condition[]>> = {
@@ -719,7 +831,47 @@ const CONDITIONS: Readonly<Record<string, readonly Condition[]>> = {
   ],
   AppendEntries: [
     IS_LEADER,
-    { text: 'j is a peer of i', holds: (c) => isPeer(c.state, c.e.node!, c.e.peer), values: (c) => [['j', c.e.peer]] },
+    IS_PEER,
+    nextVersusSnapshot(
+      "i's log holds the entry before nextIndex[i][j] (nextIndex[i][j] > snapshotIndex[i])",
+      (next, si) => next > si,
+    ),
+  ],
+  TakeSnapshot: [
+    { text: 'snapshots are on (UseSnapshots)', holds: () => true, values: none },
+    {
+      text: "n is beyond i's snapshot (snapshotIndex[i] < n)",
+      holds: (c) => me(c).snapshotIndex < c.e.index!,
+      values: (c) => [
+        ['n', c.e.index],
+        ['snapshotIndex[i]', me(c).snapshotIndex],
+      ],
+    },
+    {
+      text: 'n is committed (n <= commitIndex[i])',
+      holds: (c) => c.e.index! <= me(c).commitIndex,
+      values: (c) => [
+        ['n', c.e.index],
+        ['commitIndex[i]', me(c).commitIndex],
+      ],
+    },
+  ],
+  SendSnapshot: [
+    IS_LEADER,
+    IS_PEER,
+    nextVersusSnapshot(
+      "j needs an entry i's snapshot covers (nextIndex[i][j] <= snapshotIndex[i])",
+      (next, si) => next <= si,
+    ),
+  ],
+  HandleInstallSnapshotRequest: [
+    ...received('InstallSnapshotRequest'),
+    term('m.term <= currentTerm[i]', (t, current) => t <= current),
+    {
+      text: "i is no leader of m's term",
+      holds: (c) => msg(c).term !== me(c).term || me(c).role !== 'Leader',
+      values: (c) => [['role[i]', me(c).role]],
+    },
   ],
   UpdateTerm: [
     IN_FLIGHT_TO_SERVER,
@@ -803,10 +955,11 @@ export interface HistoryAdded {
 
 /**
  * The state around one step of server i, for the properties: the state
- * before it, the acting server's variables before and after, and its log as
- * the logged change (RaftTrace's Change(e)) of the log before. (Plain
- * functions over this, not closures: tsx keeps function names, at a cost per
- * closure made, and this runs for every event.)
+ * before it, the acting server's variables before and after (`after` with
+ * the log before, and the snapshot after), its log as the logged change
+ * (RaftTrace's Change(e)) of the log before, and the records the step adds
+ * to `committed`. (Plain functions over this, not closures: tsx keeps
+ * function names, at a cost per closure made, and this runs for every event.)
  */
 interface Around {
   readonly state: SpecState;
@@ -814,75 +967,155 @@ interface Around {
   readonly pre: SpecServer;
   readonly after: SpecServer;
   readonly change: LogDelta;
+  readonly fresh: readonly CommittedRecord[];
 }
 
-/** log'[j][x] and Len(log'[j]). */
-function logAt(a: Around, j: ServerId, x: number): Entry | undefined {
-  return j === a.i ? entryAfter(a.pre.log, a.change, x) : a.state.server.get(j)!.log[x - 1];
-}
-function logLength(a: Around, j: ServerId): number {
-  return j === a.i ? lengthAfter(a.change) : a.state.server.get(j)!.log.length;
-}
 function serverAfter(a: Around, j: ServerId): SpecServer {
   return j === a.i ? a.after : a.state.server.get(j)!;
+}
+const serverBefore = (a: Around, j: ServerId) => a.state.server.get(j)!;
+/** snapshotIndex'[j]. */
+const snapshotAfter = (a: Around, j: ServerId) => serverAfter(a, j).snapshotIndex;
+/** LastIndex(j)'. */
+function lastIndexAfter(a: Around, j: ServerId): number {
+  return j === a.i ? lengthAfter(a.change) : lastIndex(serverBefore(a, j));
+}
+/** EntryAt(j, x)'. */
+function entryAtAfter(a: Around, j: ServerId, x: number): Entry {
+  if (j !== a.i) return entryAt(serverBefore(a, j), x);
+  const e = x > a.after.snapshotIndex ? entryAfter(a.pre, a.change, x) : undefined;
+  if (!e) throw new SpecEvalError(`index ${x} is out of ${j}'s log after the step`);
+  return e;
+}
+/** CommittedAt(x)': the entries committed at x, the step's records included. */
+function committedAtAfter(a: Around, x: number): readonly Entry[] {
+  const held = a.state.committedAt.get(x) ?? [];
+  let out: Entry[] | null = null;
+  for (const c of a.fresh) {
+    if (c.index !== x || held.some((e) => sameEntry(e, c.entry)) || out?.some((e) => sameEntry(e, c.entry))) continue;
+    (out ??= [...held]).push(c.entry);
+  }
+  return out ?? held;
+}
+/** Two sets of entries, each without repeats, are equal. */
+function sameEntrySet(a: readonly Entry[], b: readonly Entry[]): boolean {
+  return a.length === b.length && a.every((x) => b.some((y) => sameEntry(x, y)));
+}
+/** EntriesAt(j, x)'. */
+function entriesAtAfter(a: Around, j: ServerId, x: number): readonly Entry[] {
+  return x <= snapshotAfter(a, j) ? committedAtAfter(a, x) : [entryAtAfter(a, j, x)];
+}
+/** AgreeAt(j, k, x). */
+function agreeAt(a: Around, j: ServerId, k: ServerId, x: number): boolean {
+  if (x <= snapshotAfter(a, j) && x <= snapshotAfter(a, k)) return true;
+  return sameEntrySet(entriesAtAfter(a, j, x), entriesAtAfter(a, k, x));
 }
 
 /** LogsMatchStep(i, j, keep, app). */
 function logsMatchStep(a: Around, j: ServerId): boolean {
   const { keep, append: app } = a.change;
-  const lj = a.state.server.get(j)!.log;
+  const sj = serverBefore(a, j);
+  const si2 = a.after.snapshotIndex;
+  const from = Math.max(si2, sj.snapshotIndex) + 1;
   let top = 0;
-  for (let n = 1; n <= app.length; n++)
-    if (keep + n <= lj.length && app[n - 1]!.term === lj[keep + n - 1]!.term) top = n;
-  if (top === 0) return true;
-  if (!(keep === 0 || termAt(a.pre.log, keep) === termAt(lj, keep))) return false;
-  for (let n = 1; n <= top; n++) if (!sameEntry(app[n - 1]!, lj[keep + n - 1]!)) return false;
+  for (let n = 1; n <= app.length; n++) {
+    const x = keep + n;
+    if (x > sj.snapshotIndex && x <= lastIndex(sj) && app[n - 1]!.term === entryAt(sj, x).term) top = n;
+  }
+  if (top > 0) {
+    if (!(keep < from || (keep <= lastIndex(sj) && entryAt(a.pre, keep).term === entryAt(sj, keep).term))) return false;
+    for (let n = 1; n <= top; n++)
+      if (!(keep + n < from || sameEntry(app[n - 1]!, entryAt(sj, keep + n)))) return false;
+  }
+  const at = sj.snapshotIndex;
+  if (at > keep && at <= keep + app.length && at > si2 && app[at - keep - 1]!.term === sj.snapshotTerm) {
+    for (let x = si2 + 1; x <= at; x++)
+      if (!sameEntrySet([entryAtAfter(a, a.i, x)], committedAtAfter(a, x))) return false;
+  }
   return true;
 }
 
-/** LeaderHasCommitted(j, c)', where HoldsCommitted(j, c) is the log's entry at c.index (the snapshot is empty). */
-function leaderHasCommitted(a: Around, j: ServerId, c: CommittedRecord): boolean {
-  const s = serverAfter(a, j);
-  if (!(s.role === 'Leader' && s.term > c.inTerm)) return true;
-  const e = logAt(a, j, c.index);
-  return c.index <= logLength(a, j) && e !== undefined && sameEntry(e, c.entry);
+/** SnapshotMatchStep(j, i): j's entries up to i's new snapshot, if j holds its last entry with its term, are the committed ones. */
+function snapshotMatchStep(a: Around, j: ServerId): boolean {
+  const sj = serverBefore(a, j);
+  const si = a.after.snapshotIndex;
+  if (!(si > sj.snapshotIndex && si <= lastIndex(sj) && entryAt(sj, si).term === a.after.snapshotTerm)) return true;
+  for (let x = sj.snapshotIndex + 1; x <= si; x++)
+    if (!sameEntrySet([entryAt(sj, x)], committedAtAfter(a, x))) return false;
+  return true;
 }
 
-/** AppliedAgreeStep(i, j, keep): AgreeUpTo compares whole entries, the snapshots being empty. */
+/** LogsMatch(j, k)' on the state after the step, whole. */
+function logsMatchAfter(a: Around, j: ServerId, k: ServerId): boolean {
+  const sj = snapshotAfter(a, j);
+  const sk = snapshotAfter(a, k);
+  const from = Math.max(sj, sk) + 1;
+  let top = 0;
+  for (let x = from; x <= Math.min(lastIndexAfter(a, j), lastIndexAfter(a, k)); x++)
+    if (entryAtAfter(a, j, x).term === entryAtAfter(a, k, x).term) top = x;
+  for (let x = from; x <= top; x++) if (!sameEntry(entryAtAfter(a, j, x), entryAtAfter(a, k, x))) return false;
+  if (sk > sj && sk <= lastIndexAfter(a, j) && entryAtAfter(a, j, sk).term === serverAfter(a, k).snapshotTerm) {
+    for (let x = sj + 1; x <= sk; x++) if (!sameEntrySet([entryAtAfter(a, j, x)], committedAtAfter(a, x))) return false;
+  }
+  return true;
+}
+
+/** HoldsCommitted(j, c)'. */
+function holdsCommitted(a: Around, j: ServerId, c: CommittedRecord): boolean {
+  const s = serverAfter(a, j);
+  if (c.index <= s.snapshotIndex) return c.index !== s.snapshotIndex || s.snapshotTerm === c.entry.term;
+  return c.index <= lastIndexAfter(a, j) && sameEntry(entryAtAfter(a, j, c.index), c.entry);
+}
+
+/** LeaderHasCommitted(j, c)'. */
+function leaderHasCommitted(a: Around, j: ServerId, c: CommittedRecord): boolean {
+  const s = serverAfter(a, j);
+  return !(s.role === 'Leader' && s.term > c.inTerm) || holdsCommitted(a, j, c);
+}
+
+/** AppliedAgreeStep(i, j, keep). */
 function appliedAgreeStep(a: Around, j: ServerId): boolean {
-  const sj = a.state.server.get(j)!;
-  const before = Math.min(a.pre.commitIndex, sj.commitIndex, a.pre.log.length, sj.log.length, a.change.keep);
-  const upTo = Math.min(a.after.commitIndex, sj.commitIndex, lengthAfter(a.change), sj.log.length);
-  for (let x = before + 1; x <= upTo; x++)
-    if (!sameEntry(entryAfter(a.pre.log, a.change, x)!, sj.log[x - 1]!)) return false;
+  const sj = serverBefore(a, j);
+  const keep = a.change.keep;
+  const resnapshot = a.after.snapshotIndex === a.pre.snapshotIndex ? keep : a.pre.snapshotIndex;
+  const before = Math.min(a.pre.commitIndex, sj.commitIndex, lastIndex(a.pre), lastIndex(sj), keep, resnapshot);
+  const upTo = Math.min(a.after.commitIndex, sj.commitIndex, lengthAfter(a.change), lastIndex(sj));
+  for (let x = before + 1; x <= upTo; x++) if (!agreeAt(a, a.i, j, x)) return false;
   return true;
 }
 
 /** CommittedOnce(c)', given the records the step adds. */
-function committedOnce(a: Around, c: CommittedRecord, added: readonly CommittedRecord[]): boolean {
+function committedOnce(a: Around, c: CommittedRecord): boolean {
   for (const e of a.state.committedAt.get(c.index) ?? []) if (!sameEntry(e, c.entry)) return false;
-  for (const d of added) if (d.index === c.index && !sameEntry(d.entry, c.entry)) return false;
+  for (const d of a.fresh) if (d.index === c.index && !sameEntry(d.entry, c.entry)) return false;
   return true;
 }
 
-/** MatchAgrees(l, f)' on the state after the step. */
-function matchAgrees(a: Around, l: ServerId, f: ServerId): boolean {
+/** MatchAgreesAfter(l, f): MatchAgrees(l, f)', its AgreeUpTo comparing only the indexes not both snapshots cover. */
+function matchAgreesAfter(a: Around, l: ServerId, f: ServerId): boolean {
   const sl = serverAfter(a, l);
   const sf = serverAfter(a, f);
   if (!(sl.role === 'Leader' && l !== f)) return true;
   const mi = sl.matchIndex[f]!;
   if (sf.term < sl.term && mi !== 0) return false;
   if (sf.term === sl.term) {
-    if (!(mi <= logLength(a, l) && mi <= logLength(a, f))) return false;
-    for (let x = 1; x <= mi; x++) if (!sameEntry(logAt(a, f, x)!, logAt(a, l, x)!)) return false;
+    if (!(mi <= lastIndexAfter(a, l) && mi <= lastIndexAfter(a, f))) return false;
+    for (let x = Math.min(sl.snapshotIndex, sf.snapshotIndex) + 1; x <= mi; x++) if (!agreeAt(a, l, f, x)) return false;
   }
+  return true;
+}
+
+/** Whether j and i agree at every index in Resnapshot(i, n): those i's new snapshot took over, up to n. */
+function agreeOverResnapshot(a: Around, j: ServerId, n: number): boolean {
+  for (let x = a.pre.snapshotIndex + 1; x <= Math.min(n, a.after.snapshotIndex); x++)
+    if (!agreeAt(a, j, a.i, x)) return false;
   return true;
 }
 
 /** MatchAgreesLeaderStep(i, j, keep). */
 function matchAgreesLeaderStep(a: Around, j: ServerId): boolean {
   const { pre, after } = a;
-  const sj = a.state.server.get(j)!;
+  const sj = serverBefore(a, j);
   const before = pre.matchIndex[j]!;
   const now = after.matchIndex[j]!;
   if (
@@ -893,19 +1126,21 @@ function matchAgreesLeaderStep(a: Around, j: ServerId): boolean {
     before <= now &&
     now <= a.change.keep
   ) {
-    if (!(now <= sj.log.length)) return false;
-    for (let x = before + 1; x <= now; x++)
-      if (!sameEntry(sj.log[x - 1]!, entryAfter(pre.log, a.change, x)!)) return false;
-    return true;
+    if (!(now <= lastIndex(sj))) return false;
+    for (let x = before + 1; x <= now; x++) if (!agreeAt(a, j, a.i, x)) return false;
+    return agreeOverResnapshot(a, j, before);
   }
-  return matchAgrees(a, a.i, j);
+  return matchAgreesAfter(a, a.i, j);
 }
 
 /** MatchAgreesPeerStep(j, i, keep). */
 function matchAgreesPeerStep(a: Around, j: ServerId): boolean {
-  return (
-    (a.after.term === a.pre.term && a.state.server.get(j)!.matchIndex[a.i]! <= a.change.keep) || matchAgrees(a, j, a.i)
-  );
+  const sj = serverBefore(a, j);
+  const mi = sj.matchIndex[a.i]!;
+  if (a.after.term === a.pre.term && mi <= a.change.keep) {
+    if (!(sj.role === 'Leader' && sj.term === a.pre.term) || agreeOverResnapshot(a, j, mi)) return true;
+  }
+  return matchAgreesAfter(a, j, a.i);
 }
 
 /** The records of `added` that are new to the compacted history (committed' \ committed). */
@@ -918,13 +1153,6 @@ function newRecords(state: SpecState, added: readonly CommittedRecord[]): Commit
   return out;
 }
 
-/**
- * The safety properties of Raft.tla that server i's step from `state` breaks
- * (RaftTrace's SafetyOfStep and Broken), in SafetyOfStep's order: `after` is
- * i's variables after the step, `change` its log's logged change. Only the
- * conjuncts that mention i or a new history record are evaluated: the state
- * before the step satisfied every property (see RaftTrace.tla).
- */
 /** What the guards' step properties read of the event (RaftTrace's StepKind): a message of PreVoteTypes handled, a pre-vote granted, a check. */
 export interface StepKind {
   readonly preVoteMsg: boolean;
@@ -940,6 +1168,14 @@ export function stepKind(e: ActionCall & { readonly send?: Message }): StepKind 
   };
 }
 
+/**
+ * The safety properties of Raft.tla that server i's step from `state` breaks
+ * (RaftTrace's SafetyOfStep and Broken), in SafetyOfStep's order: `after` is
+ * i's variables after the step (its log field unread), `change` its log's
+ * logged change. Only the conjuncts that mention i or a new history record
+ * are evaluated: the state before the step satisfied every property (see
+ * RaftTrace.tla).
+ */
 export function brokenBy(
   state: SpecState,
   i: ServerId,
@@ -950,77 +1186,107 @@ export function brokenBy(
   kind: StepKind,
 ): string[] {
   const pre = state.server.get(i)!;
-  const a: Around = { state, i, pre, after, change };
-  const { keep, append: app } = change;
-  const logChanged = keep !== pre.log.length || app.length > 0;
+  const a: Around = { state, i, pre, after, change, fresh: newRecords(state, added.committed) };
   const broken: string[] = [];
-
+  const check = (name: string, holds: boolean) => {
+    if (!holds) broken.push(name);
+  };
   // ElectionSafety: OnlyLeaderOfItsTerm(f)' for the new record f, if new.
   const f = added.elected;
   const leaders = f ? state.elected.get(f.term) : undefined;
-  if (f && leaders && !leaders.has(f.leader) && leaders.size > 0) broken.push('ElectionSafety');
-
-  // LogMatching
-  if (logChanged) {
-    for (const j of state.servers) {
-      if (j !== i && !logsMatchStep(a, j)) {
-        broken.push('LogMatching');
-        break;
-      }
-    }
-  }
-
-  // LeaderCompleteness
-  const fresh = newRecords(state, added.committed);
-  const leaderKeepsEntries =
-    pre.role === 'Leader' && after.role === 'Leader' && after.term === pre.term && keep === pre.log.length;
-  let complete = true;
-  if (after.role === 'Leader' && !leaderKeepsEntries) {
-    for (const c of state.committed) if (!leaderHasCommitted(a, i, c)) complete = false;
-    for (const c of fresh) if (!leaderHasCommitted(a, i, c)) complete = false;
-  }
-  for (const c of fresh) for (const j of state.servers) if (!leaderHasCommitted(a, j, c)) complete = false;
-  if (!complete) broken.push('LeaderCompleteness');
-
-  // StateMachineSafety
-  let agree = true;
-  if (logChanged || after.commitIndex !== pre.commitIndex)
-    for (const j of state.servers) if (j !== i && !appliedAgreeStep(a, j)) agree = false;
-  for (const c of fresh) if (!committedOnce(a, c, fresh)) agree = false;
-  if (!agree) broken.push('StateMachineSafety');
-
-  // LogTermsInOrder
-  if (logChanged && !termsInOrderStep(pre.log, change)) broken.push('LogTermsInOrder');
-
+  check('ElectionSafety', !(f && leaders && !leaders.has(f.leader) && leaders.size > 0));
+  check('LogMatching', logMatchingStep(a));
+  check('LeaderCompleteness', leaderCompletenessStep(a));
+  check('StateMachineSafety', stateMachineStep(a));
+  check('LogTermsInOrder', !logChanged(a) || termsInOrderStep(a));
   // CommitIndexInLog: CommitInLog(i)'
-  if (!(after.commitIndex <= lengthAfter(change))) broken.push('CommitIndexInLog');
-
-  // MatchIndexAgrees
-  for (const j of state.servers) {
-    if (j !== i && !(matchAgreesLeaderStep(a, j) && matchAgreesPeerStep(a, j))) {
-      broken.push('MatchIndexAgrees');
-      break;
-    }
-  }
-
-  // LeaderAppendOnly: AppendOnlyStep(i), for a leader that stays leader in its term and does not only append.
-  if (pre.role === 'Leader' && after.role === 'Leader' && after.term === pre.term && keep !== pre.log.length) {
-    let appendOnly = lengthAfter(change) >= pre.log.length;
-    for (let x = keep + 1; appendOnly && x <= pre.log.length; x++)
-      if (!sameEntry(entryAfter(pre.log, change, x)!, pre.log[x - 1]!)) appendOnly = false;
-    if (!appendOnly) broken.push('LeaderAppendOnly');
-  }
-
+  check('CommitIndexInLog', after.commitIndex <= lengthAfter(change));
+  check('MatchIndexAgrees', matchIndexStep(a));
+  check('LeaderAppendOnly', appendOnlyStep(a));
   // CommitIndexMonotonic: CommitMonotonicStep(i) == commitIndex'[i] >= commitIndex[i] \/ Restart(i)
-  if (!(after.commitIndex >= pre.commitIndex || restart)) broken.push('CommitIndexMonotonic');
+  check('CommitIndexMonotonic', after.commitIndex >= pre.commitIndex || restart);
   brokenGuards(state, i, pre, after, added.stoodFor ?? state.stoodFor, kind, broken);
+  check('SnapshotsCommitted', snapshotCommittedStep(a));
+  check('SnapshotTermsInOrder', snapshotTermInOrder(a));
+  // SnapshotsOnlyAdvance: SnapshotAdvanceStep(i)
+  check('SnapshotsOnlyAdvance', after.snapshotIndex >= pre.snapshotIndex && after.snapshotTerm >= pre.snapshotTerm);
   return broken;
 }
 
+/** SafetyOfStep's logChanged. */
+const logChanged = (a: Around) => a.change.keep !== lastIndex(a.pre) || a.change.append.length > 0;
+/** SafetyOfStep's snapChanged. */
+const snapChanged = (a: Around) =>
+  a.after.snapshotIndex !== a.pre.snapshotIndex || a.after.snapshotTerm !== a.pre.snapshotTerm;
+/** SafetyOfStep's consistentNew: every new record agrees with those at its index. */
+const consistentNew = (a: Around) => a.fresh.every((c) => committedOnce(a, c));
+const others = (a: Around) => a.state.servers.filter((j) => j !== a.i);
+
+/** SafetyOfStep's LogMatching; LogMatching' whole where a new record disagrees with one at its index. */
+function logMatchingStep(a: Around): boolean {
+  if (logChanged(a) && !others(a).every((j) => logsMatchStep(a, j))) return false;
+  if (snapChanged(a) && !others(a).every((j) => snapshotMatchStep(a, j))) return false;
+  return consistentNew(a) || a.state.servers.every((j) => a.state.servers.every((k) => logsMatchAfter(a, j, k)));
+}
+
+/** SafetyOfStep's LeaderCompleteness. */
+function leaderCompletenessStep(a: Around): boolean {
+  const { pre, after } = a;
+  const keepsEntries =
+    pre.role === 'Leader' && after.role === 'Leader' && after.term === pre.term && a.change.keep === lastIndex(pre);
+  if (after.role === 'Leader' && !keepsEntries) {
+    for (const c of a.state.committed) if (!leaderHasCommitted(a, a.i, c)) return false;
+    for (const c of a.fresh) if (!leaderHasCommitted(a, a.i, c)) return false;
+  }
+  for (const c of a.fresh) for (const j of a.state.servers) if (!leaderHasCommitted(a, j, c)) return false;
+  return true;
+}
+
+/** SafetyOfStep's StateMachineSafety. */
+function stateMachineStep(a: Around): boolean {
+  if (logChanged(a) || snapChanged(a) || a.after.commitIndex !== a.pre.commitIndex)
+    if (!others(a).every((j) => appliedAgreeStep(a, j))) return false;
+  return consistentNew(a);
+}
+
+/** SafetyOfStep's MatchIndexAgrees; MatchIndexAgrees' whole where a new record disagrees with one at its index. */
+function matchIndexStep(a: Around): boolean {
+  if (!others(a).every((j) => matchAgreesLeaderStep(a, j) && matchAgreesPeerStep(a, j))) return false;
+  return consistentNew(a) || a.state.servers.every((l) => a.state.servers.every((f) => matchAgreesAfter(a, l, f)));
+}
+
+/** LeaderAppendOnly: AppendOnlyStep(i), for a leader that stays leader in its term and does not only append. */
+function appendOnlyStep(a: Around): boolean {
+  const { pre, after, change } = a;
+  if (!(pre.role === 'Leader' && after.role === 'Leader' && after.term === pre.term)) return true;
+  if (change.keep === lastIndex(pre)) return true;
+  if (lengthAfter(change) < lastIndex(pre)) return false;
+  for (let x = Math.max(pre.snapshotIndex, after.snapshotIndex) + 1; x <= lastIndex(pre); x++)
+    if (!sameEntry(entryAtAfter(a, a.i, x), entryAt(pre, x))) return false;
+  return true;
+}
+
 /** TermsInOrderStep(i, keep, app). */
-function termsInOrderStep(log: readonly Entry[], { keep, append: app }: LogDelta): boolean {
+function termsInOrderStep(a: Around): boolean {
+  const { keep, append: app } = a.change;
   for (let n = 1; n < app.length; n++) if (app[n - 1]!.term > app[n]!.term) return false;
-  return !(keep > 0 && app.length > 0 && termAt(log, keep) > app[0]!.term);
+  return !(keep > a.after.snapshotIndex && app.length > 0 && entryAt(a.pre, keep).term > app[0]!.term);
+}
+
+/** SnapshotCommittedStep(i): SnapshotCommitted(i)', its record looked for only when the snapshot moved. */
+function snapshotCommittedStep(a: Around): boolean {
+  const s = a.after;
+  if (!(s.snapshotIndex <= s.commitIndex)) return false;
+  if (!snapChanged(a) || s.snapshotIndex === 0) return true;
+  return committedAtAfter(a, s.snapshotIndex).some((e) => e.term === s.snapshotTerm);
+}
+
+/** SnapshotTermInOrder(i)'. */
+function snapshotTermInOrder(a: Around): boolean {
+  const s = a.after;
+  if (!(s.snapshotTerm <= s.term)) return false;
+  const first = s.snapshotIndex + 1;
+  return first > lengthAfter(a.change) || s.snapshotTerm <= entryAtAfter(a, a.i, first).term;
 }
 
 /** The guards' properties on server i's step (the last four of SafetyOfStep). */
@@ -1065,8 +1331,11 @@ export function applyStep(
 ): void {
   if (i !== undefined && after) {
     const pre = state.server.get(i)!;
-    const log = pre.log;
-    if (log.length !== after.log.keep) log.length = after.log.keep;
+    // The log after the new snapshot: in place while the snapshot stays.
+    const cut = after.snapshotIndex - pre.snapshotIndex;
+    const log = cut === 0 ? pre.log : pre.log.slice(cut);
+    const length = after.log.keep - after.snapshotIndex;
+    if (log.length !== length) log.length = Math.max(0, length);
     for (const x of after.log.append) log.push(x);
     (after as { log: unknown }).log = log;
     state.server.set(i, after as unknown as SpecServer);

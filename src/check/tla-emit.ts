@@ -67,6 +67,7 @@ export const MESSAGE_CONSTRUCTORS = [
   'MAEP(s, d, t, ok, mi) == [type |-> "AppendEntriesResponse", source |-> s, dest |-> d, term |-> t, success |-> ok, matchIndex |-> mi]',
   'MPVQ(s, d, t, llt, lli) == [type |-> "PreVoteRequest", source |-> s, dest |-> d, term |-> t, lastLogTerm |-> llt, lastLogIndex |-> lli]',
   'MPVP(s, d, t, g) == [type |-> "PreVoteResponse", source |-> s, dest |-> d, term |-> t, voteGranted |-> g]',
+  'MISQ(s, d, t, lii, lit) == [type |-> "InstallSnapshotRequest", source |-> s, dest |-> d, term |-> t, lastIncludedIndex |-> lii, lastIncludedTerm |-> lit]',
 ].join('\n');
 
 function record(fields: Array<[string, string]>): string {
@@ -100,6 +101,9 @@ const tlaBool = (b: boolean) => (b ? 'TRUE' : 'FALSE');
 /** The guards' variables of a logged state: absent where the run had the guard off, as the spec's Init has them. */
 const leaderSeenOf = (s: TracedState) => s.leaderSeen ?? false;
 const activePeersOf = (s: TracedState) => s.activePeers ?? [];
+/** A logged state's snapshot: absent where the run had snapshots off, as the spec's Init has it (index and term 0). */
+export const snapshotIndexOf = (s: Pick<TracedState, 'snapshotIndex'>) => s.snapshotIndex ?? 0;
+export const snapshotTermOf = (s: Pick<TracedState, 'snapshotTerm'>) => s.snapshotTerm ?? 0;
 
 function server(id: ServerId | null): string {
   return id === null ? 'Nil' : tlaString(id);
@@ -124,7 +128,7 @@ function indexMap(m: Readonly<Record<ServerId, number>>): string {
 export class TraceDataWriter {
   private readonly names = new Map<string, string>();
   private readonly named: string[] = [];
-  private readonly startLogs = new Map<ServerId, { name: string; view: LogView }>();
+  private readonly startLogs = new Map<ServerId, { name: string; view: LogView; from: number }>();
   private readonly histories = new Map<string, { name: string; items: unknown[]; length: number }>();
   private definitionCount = 0;
 
@@ -151,23 +155,37 @@ export class TraceDataWriter {
     return name;
   }
 
-  /** A server's log at a chunk start, as a change of its log at the previous chunk start in this batch. */
-  private startLog(id: ServerId, view: LogView): string {
+  /**
+   * A server's log at a chunk start: the entries after its snapshot (index
+   * `snapshot`), as a change of its log at the previous chunk start in this
+   * batch: entries cut into the snapshot from the front, entries kept, and
+   * entries appended.
+   */
+  private startLog(id: ServerId, view: LogView, snapshot: number): string {
     const previous = this.startLogs.get(id);
-    if (previous && previous.view.entries === view.entries && previous.view.length === view.length)
+    if (
+      previous &&
+      previous.view.entries === view.entries &&
+      previous.view.length === view.length &&
+      previous.from === snapshot
+    )
       return previous.name;
     const appended = (from: number) => seq(view.entries.slice(from, view.length).map(entry));
     let expression: string;
-    if (!previous) {
-      if (view.length === 0) return '<< >>';
-      expression = appended(0);
+    // The entries both retain, by absolute index: previous.from + 1 .. keep.
+    const keep = previous ? commonPrefix(previous.view, view) : 0;
+    if (!previous || keep <= snapshot || previous.from > snapshot) {
+      if (view.length === snapshot) return '<< >>';
+      expression = appended(snapshot);
     } else {
-      const keep = commonPrefix(previous.view, view);
-      const base = keep === previous.view.length ? previous.name : `SubSeq(${previous.name}, 1, ${keep})`;
+      const whole = snapshot === previous.from && keep === previous.view.length;
+      const base = whole
+        ? previous.name
+        : `SubSeq(${previous.name}, ${snapshot - previous.from + 1}, ${keep - previous.from})`;
       expression = keep === view.length ? base : `${base} \\o ${appended(keep)}`;
     }
     const name = this.define('Lg', expression);
-    this.startLogs.set(id, { name, view });
+    this.startLogs.set(id, { name, view, from: snapshot });
     return name;
   }
 
@@ -204,6 +222,8 @@ export class TraceDataWriter {
         return `MPVQ(${head}, ${m.lastLogTerm}, ${m.lastLogIndex})`;
       case 'PreVoteResponse':
         return `MPVP(${head}, ${m.voteGranted ? 'TRUE' : 'FALSE'})`;
+      case 'InstallSnapshotRequest':
+        return `MISQ(${head}, ${m.lastIncludedIndex}, ${m.lastIncludedTerm})`;
     }
   }
 
@@ -228,6 +248,11 @@ export class TraceDataWriter {
     if (after.role !== before.role) fields.push(['newRole', tlaString(after.role)]);
     if (after.votedFor !== before.votedFor) fields.push(['newVotedFor', server(after.votedFor)]);
     if (e.logChange) fields.push(['newLog', `<<${e.logChange.keep}, ${this.log(e.logChange.append)}>>`]);
+    // The snapshot, absent from a run without snapshots (the spec's then stays empty).
+    if (snapshotIndexOf(after) !== snapshotIndexOf(before))
+      fields.push(['newSnapshotIndex', String(snapshotIndexOf(after))]);
+    if (snapshotTermOf(after) !== snapshotTermOf(before))
+      fields.push(['newSnapshotTerm', String(snapshotTermOf(after))]);
     if (after.commitIndex !== before.commitIndex) fields.push(['newCommitIndex', String(after.commitIndex)]);
     for (const f of ['votesResponded', 'votesGranted'] as const) {
       if (after[f].join() !== before[f].join()) fields.push([DELTA_FIELD[f], set(after[f].map(tlaString))]);
@@ -252,6 +277,7 @@ export class TraceDataWriter {
     if ('node' in e) fields.push(['node', tlaString(e.node)]);
     if ('peer' in e && e.peer !== undefined) fields.push(['peer', tlaString(e.peer)]);
     if ('value' in e && e.value !== undefined) fields.push(['value', tlaString(e.value)]);
+    if ('index' in e && e.index !== undefined) fields.push(['index', String(e.index)]);
     if (e.msg) fields.push(['msg', this.message(e.msg)]);
     if ('send' in e && e.send) fields.push(['send', this.message(e.send)]);
     if ('state' in e) fields.push(['delta', this.stateDelta(before!, e)]);
@@ -268,7 +294,9 @@ export class TraceDataWriter {
     return record([
       ['startTerm', perServer((id) => String(st(id).term))],
       ['startVotedFor', perServer((id) => server(st(id).votedFor))],
-      ['startLog', perServer((id) => this.startLog(id, g.servers[id]!.log))],
+      ['startLog', perServer((id) => this.startLog(id, g.servers[id]!.log, snapshotIndexOf(st(id))))],
+      ['startSnapshotIndex', perServer((id) => String(snapshotIndexOf(st(id))))],
+      ['startSnapshotTerm', perServer((id) => String(snapshotTermOf(st(id))))],
       ['startRole', perServer((id) => tlaString(st(id).role))],
       ['startCommitIndex', perServer((id) => String(st(id).commitIndex))],
       ['startVotesResponded', perServer((id) => set(st(id).votesResponded.map(tlaString)))],

@@ -612,6 +612,8 @@ function specState(post: Json): ServerState {
     // As the in-process checker shows them: only when set.
     ...(p.leaderSeen === true ? { leaderSeen: true } : {}),
     ...((p.activePeers as string[]).length > 0 ? { activePeers: [...(p.activePeers as string[])].sort() } : {}),
+    ...((p.snapshotIndex as number) > 0 ? { snapshotIndex: p.snapshotIndex as number } : {}),
+    ...((p.snapshotTerm as number) > 0 ? { snapshotTerm: p.snapshotTerm as number } : {}),
   };
 }
 
@@ -623,9 +625,16 @@ function loggedPost(chunk: Chunk, k: number): ServerState {
     entries: logEntries(chunk.init.servers[event.node]!.log),
     length: chunk.init.servers[event.node]!.log.length,
   };
-  for (const e of chunk.events.slice(0, k)) if ('node' in e && e.node === event.node) log = changeLog(log, e.logChange);
+  let snapshotBefore = chunk.init.servers[event.node]!.state.snapshotIndex ?? 0;
+  for (const e of chunk.events.slice(0, k)) {
+    if (!('node' in e) || e.node !== event.node) continue;
+    if (e !== event) snapshotBefore = e.state.snapshotIndex ?? 0;
+    log = changeLog(log, e.logChange);
+  }
   const { logLength: _, ...rest } = event.state;
-  return { ...rest, log: logEntries(log) };
+  // The log after the snapshot, as RaftTrace's LoggedPost rebuilds it (empty for a snapshot moved back).
+  const snapshot = event.state.snapshotIndex ?? 0;
+  return { ...rest, log: snapshot < snapshotBefore ? [] : logEntries(log).slice(snapshot) };
 }
 
 function diagnose(chunk: Chunk, v: Exclude<ChunkVerdict, { kind: 'accepted' }>): Diagnosis {

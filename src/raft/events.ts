@@ -23,6 +23,10 @@ export const SERVER_ACTIONS = [
   'HandlePreVoteResponse',
   'StartElection',
   'CheckQuorum',
+  // Snapshots (format version 5 on, in a run with snapshots on).
+  'TakeSnapshot',
+  'SendSnapshot',
+  'HandleInstallSnapshotRequest',
 ] as const;
 
 /** The actions only a run with a guard on performs: a trace before format version 4 has none. */
@@ -34,6 +38,13 @@ export const GUARD_ACTIONS: ReadonlySet<string> = new Set([
   'CheckQuorum',
 ]);
 
+/** The actions only a run with snapshots on performs: a trace before format version 5 has none. */
+export const SNAPSHOT_ACTIONS: ReadonlySet<string> = new Set([
+  'TakeSnapshot',
+  'SendSnapshot',
+  'HandleInstallSnapshotRequest',
+]);
+
 export const NETWORK_ACTIONS = ['DropMessage', 'DuplicateMessage'] as const;
 
 export const ACTIONS = [...SERVER_ACTIONS, ...NETWORK_ACTIONS] as const;
@@ -43,16 +54,24 @@ export type NetworkAction = (typeof NETWORK_ACTIONS)[number];
 export type ActionName = ServerAction | NetworkAction;
 
 /**
- * How an event changed the acting server's log: its first `keep` entries
- * stay, and `append` follows them. Events carry changes, never whole logs,
- * so that a trace grows linearly with the run (format version 2).
+ * How an event changed the acting server's log: its entries up to index
+ * `keep` stay, and `append` follows them. Events carry changes, never whole
+ * logs, so that a trace grows linearly with the run (format version 2).
+ * Indexes are absolute: with a snapshot (format version 5), the entries up to
+ * the post-state's snapshotIndex are in the snapshot, not the log, and a
+ * snapshot installed over a log it does not match discards the log with
+ * `keep` at the snapshot's index and nothing appended.
  */
 export interface LogChange {
   readonly keep: number;
   readonly append: readonly Entry[];
 }
 
-/** The acting server's post-state as an event records it: the log only by its length. */
+/**
+ * The acting server's post-state as an event records it: the log only by its
+ * length, which is the index of its last entry (its snapshot's index, if its
+ * log holds nothing after the snapshot).
+ */
 export type TracedState = Omit<ServerState, 'log'> & { readonly logLength: number };
 
 /**
@@ -66,6 +85,8 @@ export interface ServerEvent {
   readonly node: ServerId;
   readonly peer?: ServerId;
   readonly value?: string;
+  /** TakeSnapshot only: the index of the last entry the snapshot covers. */
+  readonly index?: number;
   readonly msg?: Message;
   readonly send?: Message;
   readonly logChange?: LogChange;
@@ -109,15 +130,20 @@ export type TraceEvent = { readonly i: number } & UnnumberedEvent;
 
 export const TRACE_FORMAT = 'raft-tla-trace';
 /**
- * Version 4 may hold the availability guards' events, role and state
+ * Version 5 may hold snapshots (header param `snapshots`: true): the events
+ * TakeSnapshot, SendSnapshot and HandleInstallSnapshotRequest, the message
+ * InstallSnapshotRequest, the state fields snapshotIndex and snapshotTerm,
+ * and log changes whose indexes are absolute; version 4 may hold the availability guards' events, role and state
  * (PreVote, CheckQuorum), and its header's params say which guards ran
  * (`preVote`, `checkQuorum`; absent, off); version 3 records election-timer
  * restarts (ServerEvent.timer); version 2 carries log changes; version 1
- * carried each post-state's whole log. All four are read; timers are
- * checked from version 3 on.
+ * carried each post-state's whole log. All five are read; timers are
+ * checked from version 3 on. Runs without snapshots still write version 4.
  */
 export const TRACE_VERSION = 4;
-export const TRACE_VERSIONS = [1, 2, 3, 4] as const;
+export const TRACE_VERSIONS = [1, 2, 3, 4, 5] as const;
+/** The version a run with snapshots on writes. */
+export const SNAPSHOT_TRACE_VERSION = 5;
 
 export interface TraceHeader {
   readonly format: typeof TRACE_FORMAT;
@@ -134,6 +160,11 @@ export const recordsTimers = (header: Pick<TraceHeader, 'version'>): boolean => 
 export function traceGuards(header: Pick<TraceHeader, 'version' | 'params'>): Guards {
   if (header.version < 4) return NO_GUARDS;
   return { preVote: header.params.preVote === true, checkQuorum: header.params.checkQuorum === true };
+}
+
+/** Whether a trace's run could take snapshots: format version 5 on, with the header's params saying `snapshots: true`. */
+export function traceSnapshots(header: Pick<TraceHeader, 'version' | 'params'>): boolean {
+  return header.version >= SNAPSHOT_TRACE_VERSION && header.params.snapshots === true;
 }
 
 /** The header params that say which guards ran: only those on, so that a run without guards says nothing new. */

@@ -68,7 +68,26 @@ export interface AppendEntriesResponse {
   readonly matchIndex: number;
 }
 
+/**
+ * A leader's snapshot, sent to a peer whose next entry it no longer holds in
+ * its log (the thesis's Figure 5.3, whole, in one message): the index and
+ * term of the snapshot's last entry. The state machine's content travels
+ * beside it on the wire (RaftNode's snapshot data); the trace, like the spec,
+ * leaves it out.
+ */
+export interface InstallSnapshotRequest {
+  readonly type: 'InstallSnapshotRequest';
+  readonly source: ServerId;
+  readonly dest: ServerId;
+  readonly term: number;
+  readonly lastIncludedIndex: number;
+  readonly lastIncludedTerm: number;
+  /** On the wire only: the state machine's content (Snapshot.data). Trace events leave it out (tracedMessage). */
+  readonly data?: string;
+}
+
 export type Message =
+  | InstallSnapshotRequest
   | RequestVoteRequest
   | RequestVoteResponse
   | AppendEntriesRequest
@@ -78,11 +97,24 @@ export type Message =
 
 export type MessageType = Message['type'];
 
+/**
+ * A snapshot of the state machine: the index and term of the last entry it
+ * covers, and its content as the state machine saved it (opaque to Raft).
+ */
+export interface Snapshot {
+  readonly index: number;
+  readonly term: number;
+  readonly data: string;
+}
+
 /** What survives a crash: written before any message that depends on it leaves the node. */
 export interface DurableState {
   readonly currentTerm: number;
   readonly votedFor: ServerId | null;
+  /** The entries after the snapshot (all of them, without one). */
   readonly log: readonly Entry[];
+  /** Absent: no snapshot taken or installed yet. */
+  readonly snapshot?: Snapshot;
 }
 
 /** The acting server's whole state after a step, as the trace records it. */
@@ -100,6 +132,9 @@ export interface ServerState {
   readonly leaderSeen?: boolean;
   /** With checkQuorum only: the peers that answered this leader since its last check. */
   readonly activePeers?: readonly ServerId[];
+  /** With snapshots only (format version 5): the index and term of the last entry its snapshot covers (0 and 0: none). */
+  readonly snapshotIndex?: number;
+  readonly snapshotTerm?: number;
 }
 
 /** The availability guards a RaftNode runs with; both off is the Raft paper's protocol. */

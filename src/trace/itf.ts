@@ -102,14 +102,15 @@ function stateOf(
     [...replay.state.bag.values()].map(({ msg, copies }) => [messageKey(msg), [message(msg), int(copies)]] as const),
   );
   const { items, length } = replay.state.elected;
+  const snapshotOf = (id: ServerId) => servers[id]!.state.snapshotIndex ?? 0;
   return {
     '#meta': meta,
     currentTerm: perServer((id) => int(servers[id]!.state.term)),
     votedFor: perServer((id) => servers[id]!.state.votedFor ?? 'Nil'),
-    log: perServer((id) => logEntries(servers[id]!.log).map(entry)),
-    // No trace event takes or installs a snapshot yet: every snapshot is the spec's Init, empty.
-    snapshotIndex: perServer(() => int(0)),
-    snapshotTerm: perServer(() => int(0)),
+    // The entries after the snapshot; index and term 0 where the run had snapshots off (as the spec's Init).
+    log: perServer((id) => logEntries(servers[id]!.log).slice(snapshotOf(id)).map(entry)),
+    snapshotIndex: perServer((id) => int(snapshotOf(id))),
+    snapshotTerm: perServer((id) => int(servers[id]!.state.snapshotTerm ?? 0)),
     role: perServer((id) => servers[id]!.state.role),
     commitIndex: perServer((id) => int(servers[id]!.state.commitIndex)),
     votesResponded: perServer((id) => set([...servers[id]!.state.votesResponded])),

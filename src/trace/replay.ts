@@ -19,6 +19,7 @@ export const CONSUMING_ACTIONS: ReadonlySet<string> = new Set([
   'HandleAppendEntriesResponse',
   'DropStaleResponse',
   'DropMessage',
+  'HandleInstallSnapshotRequest',
 ]);
 
 const keys = new WeakMap<Message, string>();
@@ -40,7 +41,7 @@ export function messageKey(m: Message): string {
 /**
  * messageKey without the cache, for messages made once and keyed once (the
  * in-process checker's): the canonical JSON written field by field for the
- * four message shapes, the general walk for anything else.
+ * message shapes, the general walk for anything else.
  */
 export function canonicalMessageKey(m: Message): string {
   const n = Object.keys(m).length;
@@ -83,6 +84,15 @@ export function canonicalMessageKey(m: Message): string {
       }
       return `{"commitIndex":${m.commitIndex},"dest":${d},"entries":[${entries}],"prevLogIndex":${m.prevLogIndex},"prevLogTerm":${m.prevLogTerm},"source":${s},"term":${m.term},"type":"AppendEntriesRequest"}`;
     }
+    case 'InstallSnapshotRequest':
+      // The state machine's content, which only the wire carries, is no part of the message's identity.
+      if (
+        (n === 6 || (n === 7 && typeof m.data === 'string')) &&
+        typeof m.lastIncludedIndex === 'number' &&
+        typeof m.lastIncludedTerm === 'number'
+      )
+        return `{"dest":${d},"lastIncludedIndex":${m.lastIncludedIndex},"lastIncludedTerm":${m.lastIncludedTerm},"source":${s},"term":${m.term},"type":"InstallSnapshotRequest"}`;
+      break;
     case 'AppendEntriesResponse':
       if (n === 6 && typeof m.matchIndex === 'number' && typeof m.success === 'boolean') {
         return `{"dest":${d},"matchIndex":${m.matchIndex},"source":${s},"success":${m.success},"term":${m.term},"type":"AppendEntriesResponse"}`;
@@ -110,8 +120,9 @@ export interface CommittedRecord {
 }
 
 /**
- * A log as the replay holds it: the first `length` entries of an array that
- * only ever grows. Appending to the newest view of an array extends it in
+ * A log as the replay holds it, by absolute index (entry k at k - 1, those in
+ * a snapshot included): the first `length` entries of an array that only
+ * ever grows. Appending to the newest view of an array extends it in
  * place, and a view taken earlier keeps its length, so a snapshot of a
  * server's log costs nothing however long the log is. A truncation starts a
  * new array.
@@ -123,13 +134,24 @@ export interface LogView {
 
 export const EMPTY_LOG: LogView = { entries: [], length: 0 };
 
-/** The log after a change (the view given is left as it was). */
+/**
+ * Stands for an entry that a snapshot installed over a shorter log covers:
+ * the log never held it, and nothing reads an index inside a snapshot.
+ */
+export const IN_SNAPSHOT: Entry = Object.freeze({ term: 0, value: '' });
+
+/**
+ * The log after a change (the view given is left as it was). A change that
+ * keeps more entries than the log held is a snapshot installed over a
+ * shorter log: the indexes up to `keep` are then the snapshot's.
+ */
 export function changeLog(view: LogView, change: LogChange | undefined): LogView {
   if (!change) return view;
-  const keep = Math.min(change.keep, view.length);
+  const keep = change.keep;
   let entries: Entry[];
   if (keep === view.length && view.entries.length === view.length) entries = view.entries;
-  else entries = view.entries.slice(0, keep);
+  else entries = view.entries.slice(0, Math.min(keep, view.length));
+  while (entries.length < keep) entries.push(IN_SNAPSHOT);
   for (const e of change.append) entries.push(e);
   return { entries, length: keep + change.append.length };
 }

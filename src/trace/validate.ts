@@ -8,7 +8,14 @@ import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { Entry } from '../raft/types.js';
 import { linesOf, readLines, type Line } from '../files/lines.js';
-import { traceGuards, type TracedState, type TraceEvent, type TraceHeader } from '../raft/events.js';
+import {
+  SNAPSHOT_ACTIONS,
+  traceGuards,
+  traceSnapshots,
+  type TracedState,
+  type TraceEvent,
+  type TraceHeader,
+} from '../raft/events.js';
 import { HarnessError } from '../errors/harness-error.js';
 
 export interface TraceProblem {
@@ -233,32 +240,51 @@ class TraceLineReader {
       }
     }
     if (this.problems.length > before) return null;
-    const misplaced = [...roleProblems(event, this.header!.nodes, this.members), ...guardProblems(event, this.header!)];
+    const misplaced = [
+      ...roleProblems(event, this.header!.nodes, this.members),
+      ...guardProblems(event, this.header!),
+      ...snapshotProblems(event, this.header!),
+    ];
     for (const [field, message] of misplaced) this.report(lineNo, field, message);
-    if ('state' in event) {
-      const length = this.logLength.get(event.node)!;
-      const change = event.logChange;
-      if (change && change.keep > length) {
-        this.report(
-          lineNo,
-          'logChange.keep',
-          `${change.keep}, but the log of ${event.node} held ${length} entries before this event`,
-        );
-      } else {
-        const rebuilt = change ? change.keep + change.append.length : length;
-        if (event.state.logLength !== rebuilt) {
-          const message =
-            event.action === 'Restart' && !change
-              ? restartMismatch(event.node, event.state.logLength, rebuilt)
-              : `${event.state.logLength}, but the log of ${event.node} rebuilt from the events holds ${rebuilt} entries`;
-          this.report(lineNo, 'state.logLength', message);
-        }
-        this.logLength.set(event.node, event.state.logLength);
-      }
-    }
+    if ('state' in event) this.checkLogLength(lineNo, event);
     if (this.problems.length > before) return null;
     this.events++;
     return event;
+  }
+
+  /** The event's log change fits the log the earlier events built, and its logLength is what the change leaves. */
+  private checkLogLength(lineNo: number, event: Extract<TraceEvent, { state: unknown }>): void {
+    const length = this.logLength.get(event.node)!;
+    const change = event.logChange;
+    // A snapshot installed over a log it does not match keeps nothing after the snapshot's index, however short the log was.
+    const discarded =
+      event.action === 'HandleInstallSnapshotRequest' &&
+      change &&
+      change.keep === event.state.snapshotIndex &&
+      change.append.length === 0;
+    if (change && change.keep < (event.state.snapshotIndex ?? 0)) {
+      this.report(
+        lineNo,
+        'logChange.keep',
+        `${change.keep} is inside the post-state's snapshot (snapshotIndex ${event.state.snapshotIndex}): a change keeps at least the entries the snapshot covers`,
+      );
+    } else if (change && change.keep > length && !discarded) {
+      this.report(
+        lineNo,
+        'logChange.keep',
+        `${change.keep}, but the log of ${event.node} held ${length} entries before this event`,
+      );
+    } else {
+      const rebuilt = change ? change.keep + change.append.length : length;
+      if (event.state.logLength !== rebuilt) {
+        const message =
+          event.action === 'Restart' && !change
+            ? restartMismatch(event.node, event.state.logLength, rebuilt)
+            : `${event.state.logLength}, but the log of ${event.node} rebuilt from the events holds ${rebuilt} entries`;
+        this.report(lineNo, 'state.logLength', message);
+      }
+      this.logLength.set(event.node, event.state.logLength);
+    }
   }
 
   /** A version 1 event, whose state holds the whole log, as a version 2 event. */
@@ -499,6 +525,38 @@ function guardProblems(e: TraceEvent, header: TraceHeader): Array<[string, strin
     problems.push(['state.leaderSeen', g.preVote ? 'missing: the run had preVote on' : why('preVote')]);
   if ((s.activePeers !== undefined) !== g.checkQuorum)
     problems.push(['state.activePeers', g.checkQuorum ? 'missing: the run had checkQuorum on' : why('checkQuorum')]);
+  return problems;
+}
+
+/**
+ * What an event holds of snapshots must be what its header says the run
+ * could do: nothing before format version 5, and from it, the snapshot
+ * events, the InstallSnapshotRequest message and the state fields
+ * snapshotIndex and snapshotTerm exactly when params.snapshots.
+ */
+function snapshotProblems(e: TraceEvent, header: TraceHeader): Array<[string, string]> {
+  if (traceSnapshots(header)) {
+    if (!('state' in e)) return [];
+    const s = e.state;
+    const missing: Array<[string, string]> = [];
+    for (const f of ['snapshotIndex', 'snapshotTerm'] as const)
+      if (s[f] === undefined) missing.push([`state.${f}`, 'missing: the run had snapshots on']);
+    if (s.snapshotIndex !== undefined && s.snapshotIndex > s.logLength)
+      missing.push(['state.snapshotIndex', `${s.snapshotIndex} is beyond the log's last index ${s.logLength}`]);
+    if (e.action === 'TakeSnapshot' && e.index !== s.snapshotIndex)
+      missing.push(['index', `${e.index}, but the post-state's snapshotIndex is ${s.snapshotIndex}`]);
+    return missing;
+  }
+  const why =
+    header.version < 5
+      ? `is format version 5 (snapshots), but the header says version ${header.version}`
+      : "belongs to snapshots, but the header's params do not say snapshots: true";
+  const problems: Array<[string, string]> = [];
+  if (SNAPSHOT_ACTIONS.has(e.action)) problems.push(['action', `${e.action} ${why}`]);
+  else if (e.msg?.type === 'InstallSnapshotRequest') problems.push(['msg.type', `InstallSnapshotRequest ${why}`]);
+  if ('state' in e)
+    for (const f of ['snapshotIndex', 'snapshotTerm'] as const)
+      if (e.state[f] !== undefined) problems.push([`state.${f}`, why]);
   return problems;
 }
 

@@ -142,6 +142,12 @@ function stateDifferences(node: ServerId, logged: ServerState, spec: ServerState
   const active = (s: ServerState) => [...(s.activePeers ?? [])].sort();
   if (!same(active(logged), active(spec)))
     diffs.push({ path: `activePeers[${node}]`, logged: active(logged), spec: active(spec) });
+  // The snapshot, index and term 0 where a run had snapshots off.
+  for (const field of ['snapshotIndex', 'snapshotTerm'] as const) {
+    const l = logged[field] ?? 0;
+    const s = spec[field] ?? 0;
+    if (l !== s) diffs.push({ path: `${field}[${node}]`, logged: l, spec: s });
+  }
   return diffs;
 }
 

@@ -44,37 +44,6 @@ const NOT_MIRRORED: Record<string, string> = {
   Added: "a step's sent messages (SpecStepResult.sent), read from the event by stepKind",
 };
 
-/**
- * Snapshots: the trace vocabulary (src/raft/events.ts) has no event that
- * takes, sends or installs one yet, so every trace's snapshot is empty
- * (RaftTrace.tla starts each chunk so), and no trace reaches these. With an
- * empty snapshot, the operators that index a log (LastIndex, EntryAt,
- * Retained, EntriesAt, HoldsCommitted, AgreeUpTo) are the mirror's plain log
- * indexing, which names them where it uses them.
- */
-const SNAPSHOT_ONLY: Record<string, string> = {
-  InstallSnapshotRequest: 'no event sends a snapshot yet',
-  SendSnapshot: 'no event sends a snapshot yet',
-  TakeSnapshot: 'no event takes a snapshot yet',
-  HandleInstallSnapshotRequest: 'no event installs a snapshot yet',
-  MergeAfterSnapshot: "with an empty snapshot it is Merge(log[i], m.prevLogIndex, m.entries): the mirror's merge",
-  SnapshotCommitted: 'holds trivially for an empty snapshot (index 0, no values)',
-  SnapshotsCommitted: 'holds trivially for an empty snapshot',
-  SnapshotTermInOrder: 'holds trivially for an empty snapshot (term 0)',
-  SnapshotTermsInOrder: 'holds trivially for an empty snapshot',
-  SnapshotAdvanceStep: 'holds trivially while no snapshot is taken',
-  SnapshotsOnlyAdvance: 'holds trivially while no snapshot is taken',
-};
-
-/** The branches only a snapshot reaches (src/tlc/models.ts: SNAPSHOTTING), unreachable from traces for SNAPSHOT_ONLY's reason. */
-const SNAPSHOT_BRANCHES = [
-  'entries inside the snapshot skipped',
-  'snapshot refused, stale term',
-  'snapshot already applied',
-  'snapshot installed, log suffix kept',
-  'snapshot installed, log discarded',
-];
-
 /** The operators Raft.tla defines, in order. */
 function operators(): string[] {
   return [...new Set([...RAFT.matchAll(/^([A-Z][A-Za-z]*)(?:\(|\s*==)/gm)].map((m) => m[1]!))];
@@ -105,14 +74,12 @@ function traceGuards(): Map<string, string[]> {
 describe('raft-spec.ts mirrors the TLA+ modules', () => {
   it('has a mirror of every operator of Raft.tla, or a reason for none', () => {
     const unmirrored = operators().filter((op) => {
-      if (op in NOT_MIRRORED || op in SNAPSHOT_ONLY) return false;
+      if (op in NOT_MIRRORED) return false;
       const name = RENAMED[op] ?? op;
       return !new RegExp(`\\b${name.replace(/\./g, '\\.')}\\b`).test(MIRROR);
     });
     expect(unmirrored, 'operators of Raft.tla with no mirror in raft-spec.ts (add one, or a reason here)').toEqual([]);
-    const gone = [...Object.keys(NOT_MIRRORED), ...Object.keys(SNAPSHOT_ONLY)].filter(
-      (op) => !operators().includes(op),
-    );
+    const gone = Object.keys(NOT_MIRRORED).filter((op) => !operators().includes(op));
     expect(gone, 'reasons for operators Raft.tla no longer has').toEqual([]);
   });
 
@@ -125,8 +92,7 @@ describe('raft-spec.ts mirrors the TLA+ modules', () => {
   it('marks each branch of Raft.tla where it takes it', () => {
     const branches = [...RAFT.matchAll(/\(\*B: ([^*]+?) \*\)/g)].map((m) => m[1]!);
     expect(branches.length).toBeGreaterThanOrEqual(15);
-    expect(branches.filter((b) => !MIRROR.includes(`(*B: ${b} *)`) && !SNAPSHOT_BRANCHES.includes(b))).toEqual([]);
-    expect(SNAPSHOT_BRANCHES.filter((b) => !branches.includes(b))).toEqual([]);
+    expect(branches.filter((b) => !MIRROR.includes(`(*B: ${b} *)`))).toEqual([]);
   });
 
   it('can fail: a guard text or an operator changed on one side is seen', () => {
