@@ -1,11 +1,14 @@
 // Writes traces of simulated runs, one file per seed: traces/seed-<S>.ndjson.
 //   npx tsx tools/generate-traces.ts [--count N] [--first-seed S] [--out DIR] [--nodes 3,5] [--steps MIN-MAX]
 //                                    [--guards none|both|pre-vote|check-quorum|alternate] [--max-entries N]
-//                                    [--replace] [--lock-owner PID]
+//                                    [--snapshot-every N] [--replace] [--lock-owner PID]
 // --guards: PreVote and CheckQuorum in the runs' servers (default none;
 // alternate: both on for the even seeds, none for the odd, as make check).
 // --max-entries: the most entries one AppendEntries carries (default 2); the
 // trace header records it, and the checkers hold the spec to it.
+// --snapshot-every: each server compacts its log into a snapshot once it has
+// applied N entries since its last one, and leaders send snapshots to
+// followers that need entries a snapshot covers (trace format version 5).
 // --replace first removes the seed-*.ndjson files already in DIR. DIR is
 // locked for the run (DIR.lock): another run that holds it is named and this
 // one exits 1 before touching anything. --lock-owner PID takes the lock for
@@ -28,6 +31,7 @@ import {
   exitOnHelp,
   guardsFlag,
   maxEntriesFlag,
+  snapshotEveryFlag,
   naturalInt,
   parse,
   positiveInt,
@@ -81,7 +85,19 @@ function scheduleOptions(nodes: string | undefined, steps: string | undefined): 
 function options() {
   const { values, positionals } = parse(
     process.argv.slice(2),
-    ['count', 'first-seed', 'seed', 'out', 'nodes', 'steps', 'guards', 'max-entries', 'replace', 'lock-owner'],
+    [
+      'count',
+      'first-seed',
+      'seed',
+      'out',
+      'nodes',
+      'steps',
+      'guards',
+      'max-entries',
+      'snapshot-every',
+      'replace',
+      'lock-owner',
+    ],
     ['replace'],
   );
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
@@ -93,10 +109,11 @@ function options() {
     schedule: {
       ...scheduleOptions(values.nodes, values.steps),
       maxEntriesPerMessage: maxEntriesFlag(values['max-entries']),
+      snapshotEvery: snapshotEveryFlag(values['snapshot-every']),
     },
     alternate: values.guards === 'alternate',
     guards: values.guards === 'alternate' ? NONE : generatedGuards(values.guards),
-    replayFlags: `${values.nodes ? ` --nodes ${values.nodes}` : ''}${values.steps ? ` --steps ${values.steps}` : ''}${values.guards ? ` --guards ${values.guards}` : ''}${values['max-entries'] ? ` --max-entries ${values['max-entries']}` : ''}`,
+    replayFlags: `${values.nodes ? ` --nodes ${values.nodes}` : ''}${values.steps ? ` --steps ${values.steps}` : ''}${values.guards ? ` --guards ${values.guards}` : ''}${values['max-entries'] ? ` --max-entries ${values['max-entries']}` : ''}${values['snapshot-every'] ? ` --snapshot-every ${values['snapshot-every']}` : ''}`,
   };
   const owner = values['lock-owner'] === undefined ? process.pid : positiveInt('lock-owner', values['lock-owner'], 0);
   ensureDir(o.out);

@@ -104,6 +104,11 @@ export function guardsFlag(v: string | undefined, fallback: GuardChoice): GuardC
   return g;
 }
 
+/** --snapshot-every: the snapshot policy, entries applied between a server's snapshots, a positive integer; undefined when absent (no snapshots). */
+export function snapshotEveryFlag(v: string | undefined): number | undefined {
+  return v === undefined ? undefined : positiveInt('snapshot-every', v, 0);
+}
+
 /** --max-entries: the most entries one AppendEntries carries, a positive integer; undefined when absent (the default, 2, then holds). */
 export function maxEntriesFlag(v: string | undefined): number | undefined {
   return v === undefined ? undefined : positiveInt('max-entries', v, 0);

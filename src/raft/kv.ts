@@ -3,7 +3,7 @@
 // without changing anything, which lets a read be ordered through the log
 // like a write (the real server answers GET this way); NO_OP, which a new
 // leader appends first, does nothing.
-import type { Entry } from './types.js';
+import type { Entry, Snapshot } from './types.js';
 
 /** The command of the entry a new leader appends first (RaftNode's becomeLeader): no key is named so. */
 export const NO_OP = '(no-op)';
@@ -56,5 +56,30 @@ export class KeyValueStore {
 
   snapshot(): Record<string, string> {
     return Object.fromEntries([...this.data.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+
+  /** The store's content as a Raft snapshot carries it: its keys in order, as JSON (the same store, the same text). */
+  save(): string {
+    return JSON.stringify(this.snapshot());
+  }
+
+  /** The store a snapshot saved, having applied every entry up to the snapshot's index. */
+  static restore(snapshot: Snapshot): KeyValueStore {
+    let data: unknown;
+    try {
+      data = JSON.parse(snapshot.data);
+    } catch {
+      data = null;
+    }
+    if (typeof data !== 'object' || data === null || Array.isArray(data))
+      throw new Error(`the snapshot at index ${snapshot.index} holds no key-value map`);
+    const kv = new KeyValueStore();
+    for (const [k, v] of Object.entries(data)) {
+      if (typeof v !== 'string')
+        throw new Error(`the snapshot at index ${snapshot.index} holds a non-string value for ${JSON.stringify(k)}`);
+      kv.data.set(k, v);
+    }
+    kv.applied = snapshot.index;
+    return kv;
   }
 }

@@ -12,6 +12,7 @@ import {
   type DurableState,
   type Entry,
   type Guards,
+  type InstallSnapshotRequest,
   type Message,
   type PreVoteRequest,
   type PreVoteResponse,
@@ -20,13 +21,20 @@ import {
   type Role,
   type ServerId,
   type ServerState,
+  type Snapshot,
 } from './types.js';
 
 export type Input =
   | { readonly kind: 'electionTimeout' }
   | { readonly kind: 'heartbeatDue' }
   | { readonly kind: 'receive'; readonly msg: Message }
-  | { readonly kind: 'propose'; readonly value: string };
+  | { readonly kind: 'propose'; readonly value: string }
+  /**
+   * The state machine, having applied every entry up to `index` (committed,
+   * beyond the current snapshot), saved itself as `data`: the node replaces
+   * its log up to there by this snapshot. Only a node made with snapshots on.
+   */
+  | { readonly kind: 'compact'; readonly index: number; readonly data: string };
 
 /**
  * At most this many entries go in one AppendEntries unless the cluster says
@@ -59,11 +67,25 @@ export interface Ready {
   readonly logChanged: boolean;
   readonly messages: readonly Message[];
   readonly committed: readonly CommittedEntry[];
+  /**
+   * A snapshot installed from the leader: the state machine must restore
+   * itself from its data before applying `committed`, which follow it.
+   */
+  readonly installed: Snapshot | null;
   /** The node heard from a legitimate leader or granted a vote: restart its election countdown. */
   readonly resetElectionTimer: boolean;
   /** Only for `propose`: whether this node, being leader, appended the value. */
   readonly accepted: boolean;
   readonly events: readonly ServerEvent[];
+}
+
+const NO_SNAPSHOT: Snapshot = { index: 0, term: 0, data: '' };
+
+/** A message as trace events record it: a snapshot without the state machine's content. */
+export function tracedMessage<M extends Message>(m: M): M {
+  if (m.type !== 'InstallSnapshotRequest' || m.data === undefined) return m;
+  const { data: _, ...rest } = m;
+  return rest as M;
 }
 
 export class RaftNode {
@@ -75,11 +97,15 @@ export class RaftNode {
   readonly guards: Guards;
   /** The most entries one AppendEntries carries (spec/Raft.tla's MaxEntriesPerMessage). */
   readonly maxEntriesPerMessage: number;
+  /** Whether the node may take and install snapshots (spec/Raft.tla's UseSnapshots); its trace then says so. */
+  readonly snapshots: boolean;
 
   // Durable state.
   private currentTerm = 0;
   private votedFor: ServerId | null = null;
+  // The entries after the snapshot: entry k is log[k - snapshot.index - 1].
   private log: Entry[] = [];
+  private snapshot: Snapshot = NO_SNAPSHOT;
 
   // Volatile state, lost on restart.
   private role: Role = 'Follower';
@@ -94,14 +120,16 @@ export class RaftNode {
   // CheckQuorum, as leader: the peers that answered since the last check.
   private activePeers = new Set<ServerId>();
 
-  // What the log was at the last event: its length then, and how far back
-  // it has been cut since (events report each change, never the whole log).
+  // What the log was at the last event: its last index then, and how far
+  // back it has been cut since (events report each change, never the whole
+  // log; indexes are absolute).
   private logAtEvent = 0;
   private logKeptSinceEvent = 0;
   // The log as last persisted, shared while unchanged: a step that changes
   // only the term or the vote does not copy the log.
   private persistedLog: readonly Entry[] = [];
   private logChangedInStep = false;
+  private installedInStep: Snapshot | null = null;
 
   // Output of the step in progress.
   private out: Message[] = [];
@@ -117,11 +145,13 @@ export class RaftNode {
     durable: DurableState | null,
     guards: Guards,
     maxEntriesPerMessage: number,
+    snapshots: boolean,
   ) {
     if (!servers.includes(id)) throw new Error(`server ${id} is not a member of [${servers.join(', ')}]`);
     this.id = id;
     this.guards = { preVote: guards.preVote, checkQuorum: guards.checkQuorum };
     this.maxEntriesPerMessage = entriesBound(maxEntriesPerMessage);
+    this.snapshots = snapshots;
     this.servers = [...servers];
     this.peers = servers.filter((s) => s !== id);
     this.quorum = Math.floor(servers.length / 2) + 1;
@@ -130,8 +160,14 @@ export class RaftNode {
       this.votedFor = durable.votedFor;
       this.log = [...durable.log];
       this.persistedLog = durable.log;
+      if (durable.snapshot) {
+        if (!snapshots) throw new Error(`server ${id} recovered a snapshot, but runs with snapshots off`);
+        // The state machine restarts from the snapshot (the driver restores it), so commits do too.
+        this.snapshot = durable.snapshot;
+        this.commitIndex = this.lastApplied = durable.snapshot.index;
+      }
     }
-    this.logAtEvent = this.logKeptSinceEvent = this.log.length;
+    this.logAtEvent = this.logKeptSinceEvent = this.lastIndex();
     this.resetLeaderBookkeeping();
   }
 
@@ -141,8 +177,9 @@ export class RaftNode {
     servers: readonly ServerId[],
     guards: Guards = NO_GUARDS,
     maxEntriesPerMessage = MAX_ENTRIES_PER_MESSAGE,
+    snapshots = false,
   ): RaftNode {
-    return new RaftNode(id, servers, null, guards, maxEntriesPerMessage);
+    return new RaftNode(id, servers, null, guards, maxEntriesPerMessage, snapshots);
   }
 
   /** A server coming back from a crash with exactly what it had persisted. */
@@ -152,8 +189,9 @@ export class RaftNode {
     durable: DurableState | null,
     guards: Guards = NO_GUARDS,
     maxEntriesPerMessage = MAX_ENTRIES_PER_MESSAGE,
+    snapshots = false,
   ): { node: RaftNode; ready: Ready } {
-    const node = new RaftNode(id, servers, durable, guards, maxEntriesPerMessage);
+    const node = new RaftNode(id, servers, durable, guards, maxEntriesPerMessage, snapshots);
     node.emit('Restart', {});
     return { node, ready: node.finish(false) };
   }
@@ -176,6 +214,9 @@ export class RaftNode {
       case 'propose':
         accepted = this.propose(input.value);
         break;
+      case 'compact':
+        this.takeSnapshot(input.index, input.data);
+        break;
     }
     return this.finish(accepted);
   }
@@ -195,6 +236,7 @@ export class RaftNode {
       matchIndex: t.matchIndex,
       ...(t.leaderSeen !== undefined ? { leaderSeen: t.leaderSeen } : {}),
       ...(t.activePeers !== undefined ? { activePeers: t.activePeers } : {}),
+      ...(this.snapshots ? { snapshotIndex: this.snapshot.index, snapshotTerm: this.snapshot.term } : {}),
     };
   }
 
@@ -210,7 +252,7 @@ export class RaftNode {
       term: this.currentTerm,
       role: this.role,
       votedFor: this.votedFor,
-      logLength: this.log.length,
+      logLength: this.lastIndex(),
       commitIndex: this.commitIndex,
       votesResponded: this.sortedMembers(this.votesResponded),
       votesGranted: this.sortedMembers(this.votesGranted),
@@ -219,6 +261,7 @@ export class RaftNode {
       // Only with the guard on: a run without it traces as it always did.
       ...(this.guards.preVote ? { leaderSeen: this.leaderSeen } : {}),
       ...(this.guards.checkQuorum ? { activePeers: this.sortedMembers(this.activePeers) } : {}),
+      ...(this.snapshots ? { snapshotIndex: this.snapshot.index, snapshotTerm: this.snapshot.term } : {}),
     };
   }
 
@@ -235,9 +278,19 @@ export class RaftNode {
     return this.currentTerm;
   }
 
-  /** The log as it is now; callers must not modify it. */
+  /** The log as it is now, the entries after the snapshot (entry k at k - snapshotIndex - 1); callers must not modify it. */
   get entries(): readonly Entry[] {
     return this.log;
+  }
+
+  /** The index of the last entry the snapshot covers (0: none). */
+  get snapshotIndex(): number {
+    return this.snapshot.index;
+  }
+
+  /** The snapshot the node holds (index 0: none), with the state machine's content. */
+  get currentSnapshot(): Snapshot {
+    return this.snapshot;
   }
 
   get committedIndex(): number {
@@ -349,7 +402,7 @@ export class RaftNode {
       dest: peer,
       term: pre ? this.currentTerm + 1 : this.currentTerm,
       lastLogTerm: this.lastLogTerm(),
-      lastLogIndex: this.log.length,
+      lastLogIndex: this.lastIndex(),
     };
     this.out.push(send);
     this.emit(pre ? 'RequestPreVote' : 'RequestVote', { peer, send });
@@ -358,7 +411,7 @@ export class RaftNode {
   /** The candidate's log is at least as up to date as ours: a later last term wins; with equal last terms, the longer log wins. */
   private logUpToDate(m: { readonly lastLogTerm: number; readonly lastLogIndex: number }): boolean {
     const myLastTerm = this.lastLogTerm();
-    return m.lastLogTerm > myLastTerm || (m.lastLogTerm === myLastTerm && m.lastLogIndex >= this.log.length);
+    return m.lastLogTerm > myLastTerm || (m.lastLogTerm === myLastTerm && m.lastLogIndex >= this.lastIndex());
   }
 
   private handleRequestVoteRequest(m: RequestVoteRequest): void {
@@ -422,9 +475,18 @@ export class RaftNode {
     for (const peer of this.peers) this.sendAppendEntries(peer);
   }
 
-  /** Sends the entries from the peer's nextIndex on, at most maxEntriesPerMessage of them. */
+  /**
+   * Sends the entries from the peer's nextIndex on, at most
+   * maxEntriesPerMessage of them; the snapshot instead, if the first entry
+   * the peer needs is in it.
+   */
   private sendAppendEntries(peer: ServerId): void {
     const prevLogIndex = this.nextIndex.get(peer)! - 1;
+    if (prevLogIndex < this.snapshot.index) {
+      this.sendSnapshot(peer);
+      return;
+    }
+    const from = prevLogIndex - this.snapshot.index;
     const send: AppendEntriesRequest = {
       type: 'AppendEntriesRequest',
       source: this.id,
@@ -432,7 +494,7 @@ export class RaftNode {
       term: this.currentTerm,
       prevLogIndex,
       prevLogTerm: this.termAt(prevLogIndex),
-      entries: this.log.slice(prevLogIndex, prevLogIndex + this.maxEntriesPerMessage),
+      entries: this.log.slice(from, from + this.maxEntriesPerMessage),
       commitIndex: this.commitIndex,
     };
     this.out.push(send);
@@ -449,8 +511,11 @@ export class RaftNode {
     if (this.role === 'Candidate' || this.role === 'PreCandidate') this.role = 'Follower';
     if (this.guards.preVote) this.leaderSeen = true;
     this.restartElectionTimer();
+    // A previous entry inside the snapshot is committed, so the leader of this term holds it too: it matches.
     const logOk =
-      m.prevLogIndex === 0 || (m.prevLogIndex <= this.log.length && this.termAt(m.prevLogIndex) === m.prevLogTerm);
+      m.prevLogIndex === 0 ||
+      m.prevLogIndex < this.snapshot.index ||
+      (m.prevLogIndex <= this.lastIndex() && this.termAt(m.prevLogIndex) === m.prevLogTerm);
     if (!logOk) {
       this.replyAppendEntries(m, false, 0);
       return;
@@ -466,14 +531,16 @@ export class RaftNode {
   /**
    * Stores entries after prevLogIndex. Only a conflicting entry (same index,
    * different term) and what follows it are deleted: a stale or duplicated
-   * request whose entries agree with ours must not shorten the log.
+   * request whose entries agree with ours must not shorten the log. Entries
+   * the snapshot covers are held already.
    */
   private mergeEntries(prevLogIndex: number, entries: readonly Entry[]): void {
     for (let k = 0; k < entries.length; k++) {
       const index = prevLogIndex + 1 + k;
       const entry = entries[k]!;
-      if (index <= this.log.length) {
-        if (this.log[index - 1]!.term === entry.term) continue;
+      if (index <= this.snapshot.index) continue;
+      if (index <= this.lastIndex()) {
+        if (this.termAt(index) === entry.term) continue;
         this.truncateLog(index - 1);
       }
       this.appendToLog(entries.slice(k));
@@ -515,8 +582,8 @@ export class RaftNode {
    * (the Raft paper's Figure 8). Older entries commit along with it.
    */
   private advanceCommitIndex(): void {
-    for (let index = this.log.length; index > this.commitIndex; index--) {
-      if (this.log[index - 1]!.term !== this.currentTerm) break;
+    for (let index = this.lastIndex(); index > this.commitIndex; index--) {
+      if (this.termAt(index) !== this.currentTerm) break;
       let replicas = 1;
       for (const p of this.peers) if (this.matchIndex.get(p)! >= index) replicas++;
       if (replicas >= this.quorum) {
@@ -525,6 +592,83 @@ export class RaftNode {
         return;
       }
     }
+  }
+
+  // --- Snapshots ---------------------------------------------------------------
+
+  /** TakeSnapshot: the state machine saved itself at a committed index beyond the snapshot; the log keeps what follows. */
+  private takeSnapshot(index: number, data: string): void {
+    if (!this.snapshots) throw new Error(`${this.id} runs with snapshots off: it takes none`);
+    if (!(Number.isSafeInteger(index) && index > this.snapshot.index && index <= this.lastApplied))
+      throw new Error(
+        `${this.id} cannot take a snapshot at ${index}: it must be applied and beyond the snapshot (snapshot ${this.snapshot.index}, applied ${this.lastApplied})`,
+      );
+    const term = this.termAt(index);
+    this.log = this.log.slice(index - this.snapshot.index);
+    this.snapshot = { index, term, data };
+    this.logChangedInStep = true;
+    this.dirty = true;
+    this.emit('TakeSnapshot', { index });
+  }
+
+  /** SendSnapshot: the next entry the peer needs is in the snapshot; the whole of it goes, with the state machine's content. */
+  private sendSnapshot(peer: ServerId): void {
+    const traced: InstallSnapshotRequest = {
+      type: 'InstallSnapshotRequest',
+      source: this.id,
+      dest: peer,
+      term: this.currentTerm,
+      lastIncludedIndex: this.snapshot.index,
+      lastIncludedTerm: this.snapshot.term,
+    };
+    this.out.push({ ...traced, data: this.snapshot.data });
+    this.emit('SendSnapshot', { peer, send: traced });
+  }
+
+  /**
+   * The thesis's Figure 5.3. A snapshot of an older term is refused. One that
+   * ends at or below the commitIndex brings nothing new: installing it would
+   * move the state machine back, so it is only acknowledged. A newer one
+   * replaces the snapshot and becomes the commitIndex; the log keeps the
+   * entries after the snapshot's last one if it holds that entry with the
+   * snapshot's term, and is discarded otherwise. The answer is an
+   * AppendEntries response for the snapshot's index.
+   */
+  private handleInstallSnapshot(m: InstallSnapshotRequest): void {
+    if (m.term < this.currentTerm) {
+      this.replyToSnapshot(m, false);
+      return;
+    }
+    if (this.role === 'Candidate' || this.role === 'PreCandidate') this.role = 'Follower';
+    if (this.guards.preVote) this.leaderSeen = true;
+    this.restartElectionTimer();
+    const n = m.lastIncludedIndex;
+    if (n > this.commitIndex) {
+      if (m.data === undefined) throw new Error(`${this.id} received a snapshot without its content`);
+      const holdsLast = n <= this.lastIndex() && this.termAt(n) === m.lastIncludedTerm;
+      this.log = holdsLast ? this.log.slice(n - this.snapshot.index) : [];
+      // A discarded log keeps nothing after the snapshot: the event says so by keeping up to its index.
+      if (!holdsLast) this.logKeptSinceEvent = n;
+      this.snapshot = { index: n, term: m.lastIncludedTerm, data: m.data };
+      this.commitIndex = this.lastApplied = n;
+      this.installedInStep = this.snapshot;
+      this.logChangedInStep = true;
+      this.dirty = true;
+    }
+    this.replyToSnapshot(m, true);
+  }
+
+  private replyToSnapshot(m: InstallSnapshotRequest, success: boolean): void {
+    const send: AppendEntriesResponse = {
+      type: 'AppendEntriesResponse',
+      source: this.id,
+      dest: m.source,
+      term: this.currentTerm,
+      success,
+      matchIndex: success ? m.lastIncludedIndex : 0,
+    };
+    this.out.push(send);
+    this.emit('HandleInstallSnapshotRequest', { peer: m.source, msg: m, send });
   }
 
   // --- Messages in general -------------------------------------------------
@@ -564,6 +708,9 @@ export class RaftNode {
       case 'PreVoteResponse':
         this.handlePreVoteResponse(m);
         break;
+      case 'InstallSnapshotRequest':
+        this.handleInstallSnapshot(m);
+        break;
     }
   }
 
@@ -575,9 +722,10 @@ export class RaftNode {
   // Every change goes through these two, so that the next event can say what
   // changed and the next Ready persists a fresh copy.
 
-  private truncateLog(length: number): void {
-    this.log.length = length;
-    this.logKeptSinceEvent = Math.min(this.logKeptSinceEvent, length);
+  /** Keeps the entries up to index `last`, which is beyond the snapshot. */
+  private truncateLog(last: number): void {
+    this.log.length = last - this.snapshot.index;
+    this.logKeptSinceEvent = Math.min(this.logKeptSinceEvent, last);
     this.logChangedInStep = true;
     this.dirty = true;
   }
@@ -588,12 +736,13 @@ export class RaftNode {
     this.dirty = true;
   }
 
-  /** The change since the last event, if any: entries kept, then entries appended. */
+  /** The change since the last event, if any: entries kept (up to an absolute index), then entries appended. */
   private takeLogChange(): LogChange | undefined {
     const keep = this.logKeptSinceEvent;
-    const changed = keep !== this.logAtEvent || this.log.length !== keep;
-    this.logAtEvent = this.logKeptSinceEvent = this.log.length;
-    return changed ? { keep, append: this.log.slice(keep) } : undefined;
+    const last = this.lastIndex();
+    const changed = keep !== this.logAtEvent || last !== keep;
+    this.logAtEvent = this.logKeptSinceEvent = last;
+    return changed ? { keep, append: this.log.slice(keep - this.snapshot.index) } : undefined;
   }
 
   // --- Bookkeeping ---------------------------------------------------------
@@ -606,25 +755,42 @@ export class RaftNode {
 
   private resetLeaderBookkeeping(): void {
     for (const p of this.peers) {
-      this.nextIndex.set(p, this.log.length + 1);
+      this.nextIndex.set(p, this.lastIndex() + 1);
       this.matchIndex.set(p, 0);
     }
   }
 
   private lastLogTerm(): number {
-    return this.termAt(this.log.length);
+    return this.termAt(this.lastIndex());
   }
 
+  /** The index of the last entry, in the log or (an empty log after it) the snapshot. */
+  private lastIndex(): number {
+    return this.snapshot.index + this.log.length;
+  }
+
+  /** The term of entry `index`, from the snapshot's index on (0 at index 0). */
   private termAt(index: number): number {
-    return index === 0 ? 0 : this.log[index - 1]!.term;
+    if (index === this.snapshot.index) return this.snapshot.term;
+    const e = this.log[index - this.snapshot.index - 1];
+    if (!e)
+      throw new Error(
+        `${this.id} has no entry ${index} (snapshot at ${this.snapshot.index}, log to ${this.lastIndex()})`,
+      );
+    return e.term;
   }
 
   private sortedMembers(set: ReadonlySet<ServerId>): ServerId[] {
     return this.servers.filter((s) => set.has(s));
   }
 
-  private emit(action: ServerAction, params: { peer?: ServerId; value?: string; msg?: Message; send?: Message }): void {
+  private emit(
+    action: ServerAction,
+    params: { peer?: ServerId; value?: string; index?: number; msg?: Message; send?: Message },
+  ): void {
     const logChange = this.takeLogChange();
+    // Messages as the trace records them: a snapshot without its content.
+    if (params.msg) params.msg = tracedMessage(params.msg);
     const event: ServerEvent = {
       action,
       node: this.id,
@@ -641,14 +807,15 @@ export class RaftNode {
     const committed: CommittedEntry[] = [];
     while (this.lastApplied < this.commitIndex) {
       this.lastApplied++;
-      committed.push({ index: this.lastApplied, entry: this.log[this.lastApplied - 1]! });
+      committed.push({ index: this.lastApplied, entry: this.log[this.lastApplied - this.snapshot.index - 1]! });
     }
     if (this.logChangedInStep) this.persistedLog = this.log.slice();
     const ready: Ready = {
-      persist: this.dirty ? { currentTerm: this.currentTerm, votedFor: this.votedFor, log: this.persistedLog } : null,
+      persist: this.dirty ? this.durable() : null,
       logChanged: this.logChangedInStep,
       messages: this.out,
       committed,
+      installed: this.installedInStep,
       resetElectionTimer: this.resetTimer,
       accepted,
       events: this.events,
@@ -657,7 +824,13 @@ export class RaftNode {
     this.events = [];
     this.dirty = false;
     this.logChangedInStep = false;
+    this.installedInStep = null;
     this.resetTimer = false;
     return ready;
+  }
+
+  private durable(): DurableState {
+    const base = { currentTerm: this.currentTerm, votedFor: this.votedFor, log: this.persistedLog };
+    return this.snapshot.index > 0 ? { ...base, snapshot: this.snapshot } : base;
   }
 }

@@ -7,7 +7,7 @@
 // on request, the cluster also keeps the one its trace describes, so that
 // checkLogged() can find anything that happened without an event.
 import { KeyValueStore } from '../raft/kv.js';
-import { MAX_ENTRIES_PER_MESSAGE, RaftNode, type Input, type Ready } from '../raft/node.js';
+import { MAX_ENTRIES_PER_MESSAGE, RaftNode, tracedMessage, type Input, type Ready } from '../raft/node.js';
 import {
   NO_GUARDS,
   type DurableState,
@@ -17,7 +17,14 @@ import {
   type ServerId,
   type ServerState,
 } from '../raft/types.js';
-import { guardParams, TRACE_FORMAT, TRACE_VERSION, type TraceHeader, type UnnumberedEvent } from '../raft/events.js';
+import {
+  guardParams,
+  SNAPSHOT_TRACE_VERSION,
+  TRACE_FORMAT,
+  TRACE_VERSION,
+  type TraceHeader,
+  type UnnumberedEvent,
+} from '../raft/events.js';
 import { LoggedWorld, stateDifference } from '../trace/logged-world.js';
 import { TraceRecorder, type TraceFileWriter } from '../trace/recorder.js';
 import { windowsOf, type FaultWindow, type Trap } from './fault-windows.js';
@@ -56,6 +63,12 @@ export interface ClusterConfig {
   readonly guards?: Guards;
   /** The most entries one AppendEntries carries (MAX_ENTRIES_PER_MESSAGE when absent). */
   readonly maxEntriesPerMessage?: number;
+  /**
+   * The snapshot policy: a server compacts its log into a snapshot once it
+   * has applied this many entries since its last one (absent or 0: never;
+   * the trace is then format version 4, as before snapshots).
+   */
+  readonly snapshotEvery?: number;
 }
 
 /** Something happened that no trace event shows: found by comparing the real cluster with the one its trace describes. */
@@ -94,6 +107,12 @@ interface Slot {
   heartbeatCountdown: number;
 }
 
+/** The snapshot policy, checked once: 0 (none) or a positive integer. */
+function snapshotPolicy(n: number): number {
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`snapshotEvery must be 0 or a positive integer, got ${n}`);
+  return n;
+}
+
 export function serverIds(size: number): ServerId[] {
   if (!Number.isInteger(size) || size < 1) throw new Error(`cluster size must be a positive integer, got ${size}`);
   return Array.from({ length: size }, (_, k) => `n${k + 1}`);
@@ -126,6 +145,8 @@ export class Cluster {
   reconnections = 0;
   readonly guards: Guards;
   readonly maxEntriesPerMessage: number;
+  /** The snapshot policy (0: no snapshots). */
+  readonly snapshotEvery: number;
   private now = 0;
   /** Elections won, and the highest term any event reached: what availability reports besides leaderless time. */
   elections = 0;
@@ -142,10 +163,11 @@ export class Cluster {
     this.seed = config.seed;
     this.guards = config.guards ?? NO_GUARDS;
     this.maxEntriesPerMessage = config.maxEntriesPerMessage ?? MAX_ENTRIES_PER_MESSAGE;
+    this.snapshotEvery = snapshotPolicy(config.snapshotEvery ?? 0);
     this.rng = new Rng(config.seed);
     const header: TraceHeader = {
       format: TRACE_FORMAT,
-      version: TRACE_VERSION,
+      version: this.snapshotEvery > 0 ? SNAPSHOT_TRACE_VERSION : TRACE_VERSION,
       nodes: this.servers,
       seed: config.seed,
       params: {
@@ -153,13 +175,14 @@ export class Cluster {
         maxEntriesPerMessage: this.maxEntriesPerMessage,
         ...config.params,
         ...guardParams(this.guards),
+        ...(this.snapshotEvery > 0 ? { snapshots: true, snapshotEvery: this.snapshotEvery } : {}),
       },
     };
     this.recorder = new TraceRecorder(header, config.traceFile ?? null);
     for (const id of this.servers) {
       this.slots.set(id, {
         id,
-        node: RaftNode.boot(id, this.servers, this.guards, this.maxEntriesPerMessage),
+        node: RaftNode.boot(id, this.servers, this.guards, this.maxEntriesPerMessage, this.snapshotEvery > 0),
         durable: null,
         kv: new KeyValueStore(),
         loggedLength: 0,
@@ -224,7 +247,7 @@ export class Cluster {
     if (!m) return undefined;
     const dest = this.slot(m.dest);
     if (!dest.node || !this.connected(m.source, m.dest)) {
-      this.record({ action: 'DropMessage', msg: m });
+      this.record({ action: 'DropMessage', msg: tracedMessage(m) });
     } else {
       this.stepNode(dest, { kind: 'receive', msg: m });
     }
@@ -251,7 +274,7 @@ export class Cluster {
 
   drop(pick: number): void {
     const m = this.network.take(pick);
-    if (m) this.record({ action: 'DropMessage', msg: m });
+    if (m) this.record({ action: 'DropMessage', msg: tracedMessage(m) });
   }
 
   /** Drops every in-flight message that satisfies `pred`. */
@@ -265,7 +288,7 @@ export class Cluster {
     const m = this.network.peek(pick);
     if (!m) return;
     this.network.send(m, this.now);
-    this.record({ action: 'DuplicateMessage', msg: m });
+    this.record({ action: 'DuplicateMessage', msg: tracedMessage(m) });
   }
 
   /** Splits the servers into `side` and the rest; messages across the cut are lost on delivery. */
@@ -329,9 +352,17 @@ export class Cluster {
     if (slot.node) return;
     this.down.splice(this.down.indexOf(id), 1);
     this.reconnections++;
-    const { node, ready } = RaftNode.recover(id, this.servers, slot.durable, this.guards, this.maxEntriesPerMessage);
+    const { node, ready } = RaftNode.recover(
+      id,
+      this.servers,
+      slot.durable,
+      this.guards,
+      this.maxEntriesPerMessage,
+      this.snapshotEvery > 0,
+    );
     slot.node = node;
-    slot.kv = new KeyValueStore();
+    // The state machine restarts from the snapshot, if the server persisted one.
+    slot.kv = slot.durable?.snapshot ? KeyValueStore.restore(slot.durable.snapshot) : new KeyValueStore();
     slot.electionCountdown = this.randomElectionTimeout();
     slot.heartbeatCountdown = this.timing.heartbeatInterval;
     this.handleReady(slot, ready);
@@ -473,11 +504,13 @@ export class Cluster {
       if (differs) throw new UnloggedStep(`${slot.id}: ${differs}`);
       const view = this.logged.log(slot.id);
       const real = node.entries;
+      // real[k] is entry base + k + 1; the events' log holds every index.
+      const base = node.snapshotIndex;
       for (let k = wholeLogs ? 0 : real.length - 1; k >= 0 && k < real.length; k++) {
-        const logged = k < view.length ? view.entries[k] : undefined;
+        const logged = base + k < view.length ? view.entries[base + k] : undefined;
         if (real[k]!.term !== logged?.term || real[k]!.value !== logged?.value) {
           throw new UnloggedStep(
-            `${slot.id}: log entry ${k + 1} is (term ${real[k]!.term}, ${JSON.stringify(real[k]!.value)}), but its events built ${logged ? `(term ${logged.term}, ${JSON.stringify(logged.value)})` : 'nothing there'}`,
+            `${slot.id}: log entry ${base + k + 1} is (term ${real[k]!.term}, ${JSON.stringify(real[k]!.value)}), but its events built ${logged ? `(term ${logged.term}, ${JSON.stringify(logged.value)})` : 'nothing there'}`,
           );
         }
       }
@@ -543,6 +576,8 @@ export class Cluster {
       slot.loggedLength = e.state.logLength;
     }
     for (const m of ready.messages) this.network.send(m, this.now);
+    // A snapshot installed from the leader replaces the state machine; committed entries follow it.
+    if (ready.installed) slot.kv = KeyValueStore.restore(ready.installed);
     for (const c of ready.committed) slot.kv.apply(c.index, c.entry);
     if (ready.resetElectionTimer) slot.electionCountdown = this.randomElectionTimeout();
     this.monitor.afterStep({
@@ -556,6 +591,14 @@ export class Cluster {
       if (sprung.fault === 'crash') this.crash(slot.id);
       else this.partition([slot.id]);
     }
+    this.compactIfDue(slot);
+  }
+
+  /** The snapshot policy: a server that applied snapshotEvery entries since its last snapshot takes one at its last applied entry. */
+  private compactIfDue(slot: Slot): void {
+    const node = slot.node;
+    if (this.snapshotEvery === 0 || !node || slot.kv.lastApplied - node.snapshotIndex < this.snapshotEvery) return;
+    this.stepNode(slot, { kind: 'compact', index: slot.kv.lastApplied, data: slot.kv.save() });
   }
 
   private view(slot: Slot): ServerView {
@@ -567,6 +610,7 @@ export class Cluster {
         term: n.term,
         role: n.currentRole,
         log: n.entries,
+        snapshotIndex: n.snapshotIndex,
         commitIndex: n.committedIndex,
       };
     }
@@ -576,6 +620,7 @@ export class Cluster {
       term: slot.durable?.currentTerm ?? 0,
       role: 'Follower',
       log: slot.durable?.log ?? [],
+      snapshotIndex: slot.durable?.snapshot?.index ?? 0,
       commitIndex: 0,
     };
   }

@@ -31,8 +31,19 @@ export interface ServerView {
   readonly alive: boolean;
   readonly term: number;
   readonly role: Role;
+  /** The entries after its snapshot: entry k at log[k - snapshotIndex - 1]. */
   readonly log: readonly Entry[];
+  /** The index of the last entry its snapshot covers (0: none). */
+  readonly snapshotIndex: number;
   readonly commitIndex: number;
+}
+
+/** The index of a server's last entry, in its log or its snapshot. */
+export const lastIndexOf = (v: Pick<ServerView, 'log' | 'snapshotIndex'>) => v.snapshotIndex + v.log.length;
+
+/** Entry k of a server's log; undefined inside its snapshot or beyond its log. */
+export function entryOf(v: Pick<ServerView, 'log' | 'snapshotIndex'>, k: number): Entry | undefined {
+  return k > v.snapshotIndex ? v.log[k - v.snapshotIndex - 1] : undefined;
 }
 
 export interface StepReport {
@@ -62,7 +73,7 @@ export class SafetyMonitor {
   private readonly leaderOfTerm = new Map<number, ServerId>();
   private readonly committed: CommittedRecord[] = [];
   /** For each current leader: its term, and its log when last seen. */
-  private readonly leaders = new Map<ServerId, { term: number; log: Entry[] }>();
+  private readonly leaders = new Map<ServerId, { term: number; log: Entry[]; snapshotIndex: number }>();
 
   /** The longest committed prefix seen so far. */
   committedEntries(): Entry[] {
@@ -78,13 +89,13 @@ export class SafetyMonitor {
       const previous = this.leaders.get(actor.id);
       if (previous && previous.term === actor.term) {
         // An unchanged log is the one last compared: only a change needs a look.
-        if (r.logChanged) this.checkAppendOnly(actor, previous.log);
+        if (r.logChanged) this.checkAppendOnly(actor, previous);
       } else {
         this.checkElectionSafety(actor);
         this.checkLeaderHasCommitted(actor, 0);
       }
       if (!previous || previous.term !== actor.term || r.logChanged) {
-        this.leaders.set(actor.id, { term: actor.term, log: actor.log.slice() });
+        this.leaders.set(actor.id, { term: actor.term, log: actor.log.slice(), snapshotIndex: actor.snapshotIndex });
       }
     } else {
       this.leaders.delete(actor.id);
@@ -102,35 +113,43 @@ export class SafetyMonitor {
     this.leaderOfTerm.set(leader.term, leader.id);
   }
 
-  private checkAppendOnly(leader: ServerView, before: readonly Entry[]): void {
-    for (let i = 0; i < before.length; i++) {
-      if (i >= leader.log.length || !sameEntry(before[i]!, leader.log[i]!)) {
+  /** A leader's entries stay (those its own snapshot took over aside). */
+  private checkAppendOnly(leader: ServerView, before: Pick<ServerView, 'log' | 'snapshotIndex'>): void {
+    if (lastIndexOf(leader) < lastIndexOf(before)) {
+      throw new InvariantViolation(
+        'LeaderAppendOnly',
+        `leader ${leader.id} of term ${leader.term} shortened its log from ${lastIndexOf(before)} to ${lastIndexOf(leader)} entries`,
+      );
+    }
+    for (let k = Math.max(before.snapshotIndex, leader.snapshotIndex) + 1; k <= lastIndexOf(before); k++) {
+      if (!sameEntry(entryOf(before, k)!, entryOf(leader, k)!)) {
         throw new InvariantViolation(
           'LeaderAppendOnly',
-          `leader ${leader.id} of term ${leader.term} changed its entry ${i + 1} from ${describe(before[i])} to ${describe(leader.log[i])}`,
+          `leader ${leader.id} of term ${leader.term} changed its entry ${k} from ${describe(entryOf(before, k))} to ${describe(entryOf(leader, k))}`,
         );
       }
     }
   }
 
   private checkCommitIndexInLog(s: ServerView): void {
-    if (s.commitIndex > s.log.length) {
+    if (s.commitIndex > lastIndexOf(s)) {
       throw new InvariantViolation(
         'CommitIndexInLog',
-        `${s.id} has commitIndex ${s.commitIndex} but only ${s.log.length} entries`,
+        `${s.id} has commitIndex ${s.commitIndex} but only ${lastIndexOf(s)} entries`,
       );
     }
   }
 
-  /** If two logs hold an entry with the same index and term, they agree up to that index. */
+  /** If two logs hold an entry with the same index and term, they agree up to that index (where both still hold entries). */
   private checkLogMatching(a: ServerView, b: ServerView): void {
-    let k = Math.min(a.log.length, b.log.length);
-    while (k > 0 && a.log[k - 1]!.term !== b.log[k - 1]!.term) k--;
-    for (let i = k; i > 0; i--) {
-      if (!sameEntry(a.log[i - 1]!, b.log[i - 1]!)) {
+    const from = Math.max(a.snapshotIndex, b.snapshotIndex);
+    let k = Math.min(lastIndexOf(a), lastIndexOf(b));
+    while (k > from && entryOf(a, k)!.term !== entryOf(b, k)!.term) k--;
+    for (let i = k; i > from; i--) {
+      if (!sameEntry(entryOf(a, i)!, entryOf(b, i)!)) {
         throw new InvariantViolation(
           'LogMatching',
-          `${a.id} and ${b.id} both hold term ${a.log[k - 1]!.term} at index ${k} but differ at index ${i}: ${describe(a.log[i - 1])} vs ${describe(b.log[i - 1])}`,
+          `${a.id} and ${b.id} both hold term ${entryOf(a, k)!.term} at index ${k} but differ at index ${i}: ${describe(entryOf(a, i))} vs ${describe(entryOf(b, i))}`,
         );
       }
     }
@@ -153,6 +172,11 @@ export class SafetyMonitor {
           );
         }
       } else {
+        // Entries are applied in order, and the first server to apply an index applied every index before it.
+        if (index !== this.committed.length + 1)
+          throw new Error(
+            `internal: ${actor.id} applied index ${index} before any server applied ${this.committed.length + 1}`,
+          );
         this.committed.push({ entry, observedInTerm: actor.term });
       }
     }
@@ -167,11 +191,13 @@ export class SafetyMonitor {
   private checkLeaderHasCommitted(leader: ServerView, from: number): void {
     for (let i = from; i < this.committed.length; i++) {
       const c = this.committed[i]!;
-      if (c.observedInTerm >= leader.term) continue;
-      if (!sameEntry(c.entry, leader.log[i] ?? { term: -1, value: '' })) {
+      // (An entry inside the leader's snapshot is one it applied: state machine safety compared it.)
+      if (c.observedInTerm >= leader.term || i < leader.snapshotIndex) continue;
+      const held = entryOf(leader, i + 1);
+      if (!sameEntry(c.entry, held ?? { term: -1, value: '' })) {
         throw new InvariantViolation(
           'LeaderCompleteness',
-          `leader ${leader.id} of term ${leader.term} lacks the entry ${describe(c.entry)} committed at index ${i + 1} by term ${c.observedInTerm}; it holds ${describe(leader.log[i])}`,
+          `leader ${leader.id} of term ${leader.term} lacks the entry ${describe(c.entry)} committed at index ${i + 1} by term ${c.observedInTerm}; it holds ${describe(held)}`,
         );
       }
     }

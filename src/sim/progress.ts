@@ -15,6 +15,7 @@
 import type { Message, ServerId } from '../raft/types.js';
 import { Rng } from '../random/rng.js';
 import type { Cluster, ServerSnapshot } from './cluster.js';
+import { entryOf, lastIndexOf } from './invariants.js';
 
 export class NoProgress extends Error {
   constructor(readonly detail: string) {
@@ -53,7 +54,7 @@ export const SETTLE_TICKS = 210;
  */
 export function progressBounds(cluster: Cluster): ProgressBounds {
   const t = cluster.timing;
-  const longest = Math.max(...cluster.servers.map((id) => cluster.snapshot(id).log.length));
+  const longest = Math.max(...cluster.servers.map((id) => lastIndexOf(cluster.snapshot(id))));
   const hold = 2 * t.electionTimeoutMax;
   const settle = Math.ceil((SETTLE_TICKS * t.electionTimeoutMax) / 20);
   const catchUp = 3 * t.heartbeatInterval * longest;
@@ -179,7 +180,7 @@ export function requireProgress(
       // no answer asks again.
       onStep({ kind: 'probe' });
       const value = probeLeader(cluster);
-      if (value) probe = { value, index: cluster.snapshot(leader.id).log.length };
+      if (value) probe = { value, index: lastIndexOf(cluster.snapshot(leader.id)) };
     }
     if (leader && probe && converged(servers, leader, probe)) {
       if (!settled || settled.leader !== leader.id || settled.term !== leader.term)
@@ -209,25 +210,29 @@ function soleLeader(servers: readonly ServerSnapshot[]): ServerSnapshot | null {
   return servers.every((s) => s.alive && s.term === leader.term) ? leader : null;
 }
 
+/** The server holds the probe at its index (in its log: one in its snapshot is committed, and the leader's is not yet). */
 function holds(s: ServerSnapshot, probe: Probe): boolean {
-  return s.log[probe.index - 1]?.value === probe.value;
+  return entryOf(s, probe.index)?.value === probe.value;
 }
 
 /** The leader holds the probe, uncommitted, from an earlier term than its own. */
 function stranded(leader: ServerSnapshot, probe: Probe): boolean {
-  return leader.commitIndex < probe.index && leader.log[probe.index - 1]!.term < leader.term;
+  return leader.commitIndex < probe.index && entryOf(leader, probe.index)!.term < leader.term;
 }
 
+/** Every server holds the leader's log (where both hold entries, outside their snapshots), committed and applied. */
 function converged(servers: readonly ServerSnapshot[], leader: ServerSnapshot, probe: Probe): boolean {
   if (!holds(leader, probe)) return false;
-  const n = leader.log.length;
-  return servers.every(
-    (s) =>
-      s.log.length === n &&
-      s.commitIndex === n &&
-      s.lastApplied === n &&
-      s.log.every((e, k) => e.term === leader.log[k]!.term && e.value === leader.log[k]!.value),
-  );
+  const n = lastIndexOf(leader);
+  const agrees = (s: ServerSnapshot) => {
+    for (let k = Math.max(s.snapshotIndex, leader.snapshotIndex) + 1; k <= n; k++) {
+      const a = entryOf(s, k)!;
+      const b = entryOf(leader, k)!;
+      if (a.term !== b.term || a.value !== b.value) return false;
+    }
+    return true;
+  };
+  return servers.every((s) => lastIndexOf(s) === n && s.commitIndex === n && s.lastApplied === n && agrees(s));
 }
 
 /** What kept the cluster from settling, as a reader would want it listed. */
@@ -244,9 +249,9 @@ function missing(servers: readonly ServerSnapshot[], probe: Probe | null, firstT
   const leader = soleLeader(servers);
   if (!probe) out.push('the fresh client request never found a leader to take it');
   else {
-    const reference = leader ?? servers.reduce((a, b) => (b.log.length > a.log.length ? b : a));
-    const n = reference.log.length;
-    const lagging = servers.filter((s) => s.log.length !== n || s.commitIndex !== n || s.lastApplied !== n);
+    const reference = leader ?? servers.reduce((a, b) => (lastIndexOf(b) > lastIndexOf(a) ? b : a));
+    const n = lastIndexOf(reference);
+    const lagging = servers.filter((s) => lastIndexOf(s) !== n || s.commitIndex !== n || s.lastApplied !== n);
     const probeAt = !leader
       ? `(proposed at index ${probe.index})`
       : holds(leader, probe)
@@ -256,7 +261,7 @@ function missing(servers: readonly ServerSnapshot[], probe: Probe | null, firstT
       out.push(`the fresh request ${JSON.stringify(probe.value)} ${probeAt} did not commit everywhere`);
       for (const s of lagging)
         out.push(
-          `${s.id} holds ${s.log.length} entries, commitIndex ${s.commitIndex}, applied ${s.lastApplied} (of ${n} at ${reference.id})`,
+          `${s.id} holds ${lastIndexOf(s)} entries, commitIndex ${s.commitIndex}, applied ${s.lastApplied} (of ${n} at ${reference.id})`,
         );
     } else {
       out.push('the leadership did not hold for two election timeouts');

@@ -76,6 +76,8 @@ export interface Schedule {
   readonly timing?: Timing;
   /** The most entries one AppendEntries carries; absent, MAX_ENTRIES_PER_MESSAGE (as every schedule before it ran). */
   readonly maxEntriesPerMessage?: number;
+  /** The snapshot policy (ClusterConfig.snapshotEvery); absent, no snapshots (as every schedule before it ran). */
+  readonly snapshotEvery?: number;
 }
 
 /** The step kinds schedules are drawn from (the progress phase's own, calm and probe, and the attacks' isolateFollower never are). */
@@ -111,6 +113,8 @@ export interface ScheduleOptions {
   readonly guards?: Guards;
   /** The entries per AppendEntries every drawn schedule runs with (not drawn); absent, the default. */
   readonly maxEntriesPerMessage?: number;
+  /** The snapshot policy every drawn schedule runs with (not drawn); absent, no snapshots. */
+  readonly snapshotEvery?: number;
   readonly minSteps?: number;
   readonly maxSteps?: number;
   readonly weights?: Partial<StepWeights>;
@@ -181,7 +185,16 @@ export function scheduleArbitrary(options: ScheduleOptions = {}): fc.Arbitrary<S
 export function generateSchedule(seed: number, options: ScheduleOptions = {}): Schedule {
   const [drawn] = fc.sample(scheduleArbitrary(options), { seed, numRuns: 1 });
   const m = options.maxEntriesPerMessage;
-  return withGuards({ ...drawn!, seed, ...(m === undefined ? {} : { maxEntriesPerMessage: m }) }, options.guards);
+  const every = options.snapshotEvery;
+  return withGuards(
+    {
+      ...drawn!,
+      seed,
+      ...(m === undefined ? {} : { maxEntriesPerMessage: m }),
+      ...(every ? { snapshotEvery: every } : {}),
+    },
+    options.guards,
+  );
 }
 
 /** The schedule with the guards on, or as it is when none is on. */
@@ -275,6 +288,7 @@ function* scheduleRun(schedule: Schedule, extra: RunOptions): Generator<number, 
     checkLogged: extra.checkLogged ?? false,
     ...(schedule.guards ? { guards: schedule.guards } : {}),
     ...(schedule.maxEntriesPerMessage === undefined ? {} : { maxEntriesPerMessage: schedule.maxEntriesPerMessage }),
+    ...(schedule.snapshotEvery ? { snapshotEvery: schedule.snapshotEvery } : {}),
   });
   let stepsWithLeader = 0;
   const ticks = new TickTally();
@@ -493,6 +507,7 @@ export function parseSchedule(text: string, file: string): Schedule {
     ...(o.maxEntriesPerMessage === undefined
       ? {}
       : { maxEntriesPerMessage: parseEntriesBound(o.maxEntriesPerMessage, fail) }),
+    ...(o.snapshotEvery === undefined ? {} : { snapshotEvery: parseSnapshotEvery(o.snapshotEvery, fail) }),
   };
   return withGuards(schedule, o.guards === undefined ? undefined : parseGuards(o.guards, fail));
 }
@@ -500,6 +515,15 @@ export function parseSchedule(text: string, file: string): Schedule {
 function parseEntriesBound(v: unknown, fail: (field: string, what: string) => never): number {
   if (!(typeof v === 'number' && Number.isSafeInteger(v) && v >= 1))
     return fail('maxEntriesPerMessage', `must be a positive integer, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function parseSnapshotEvery(v: unknown, fail: (field: string, what: string) => never): number {
+  if (!(typeof v === 'number' && Number.isSafeInteger(v) && v >= 1))
+    return fail(
+      'snapshotEvery',
+      `must be a positive integer (entries applied between snapshots), got ${JSON.stringify(v)}`,
+    );
   return v;
 }
 

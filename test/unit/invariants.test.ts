@@ -7,7 +7,7 @@ import type { Entry } from '../../src/raft/types.js';
 const e = (term: number, value: string): Entry => ({ term, value });
 
 function view(id: string, fields: Partial<ServerView> = {}): ServerView {
-  return { id, alive: true, term: 1, role: 'Follower', log: [], commitIndex: 0, ...fields };
+  return { id, alive: true, term: 1, role: 'Follower', log: [], snapshotIndex: 0, commitIndex: 0, ...fields };
 }
 
 function violation(f: () => void): InvariantViolation {

@@ -205,12 +205,52 @@ describe('trace validation', () => {
     if (!a.ok || !b.ok) throw new Error('fixtures must be valid');
     expect(a.trace.events).toEqual(b.trace.events);
     expect(a.trace.events.some((e) => 'logChange' in e && e.logChange)).toBe(true);
-    const v5 = v2.replace('"version":2', '"version":5');
-    expect(firstProblem(v5)).toBe('t.ndjson:1: version: header: 5 is not one of 1, 2, 3, 4');
+    const v6 = v2.replace('"version":2', '"version":6');
+    expect(firstProblem(v6)).toBe('t.ndjson:1: version: header: 6 is not one of 1, 2, 3, 4, 5');
     // A version 1 event in a version 2 trace is named as such.
     const mixed = v2.split('\n')[0] + '\n' + v1.split('\n').slice(1).join('\n');
     expect(firstProblem(mixed)).toBe(
       't.ndjson:2: state.log: a whole log is trace format version 1, but the header says version 2 (log changes, state.logLength)',
+    );
+  });
+
+  it('holds a trace to what its header says of snapshots: fields, events and messages only with snapshots on, in version 5', () => {
+    const seed = [1, 2, 3, 4, 5, 6, 7, 8].find((k) =>
+      runSchedule(generateSchedule(k, { snapshotEvery: 2 })).trace.includes('"action":"TakeSnapshot"'),
+    )!;
+    const text = runSchedule(generateSchedule(seed, { snapshotEvery: 2 })).trace;
+    expect(validateTraceText('s.ndjson', text).ok).toBe(true);
+    const ls = text.trimEnd().split('\n');
+    const at = ls.findIndex((l) => l.includes('"action":"TakeSnapshot"'));
+    const edit = (k: number, f: (e: Record<string, any>) => void) => {
+      const copy = [...ls];
+      const e = JSON.parse(copy[k]!);
+      f(e);
+      copy[k] = JSON.stringify(e);
+      return copy.join('\n') + '\n';
+    };
+    const header = (f: (h: Record<string, any>) => void) => edit(0, f);
+    expect(firstProblem(header((h) => (h.version = 4)))).toMatch(
+      /^t\.ndjson:2: state\.snapshotIndex: is format version 5 \(snapshots\), but the header says version 4$/,
+    );
+    expect(firstProblem(header((h) => delete h.params.snapshots))).toBe(
+      "t.ndjson:2: state.snapshotIndex: belongs to snapshots, but the header's params do not say snapshots: true",
+    );
+    expect(firstProblem(edit(at, (e) => delete e.state.snapshotTerm))).toBe(
+      `t.ndjson:${at + 1}: state.snapshotTerm: missing: the run had snapshots on`,
+    );
+    expect(firstProblem(edit(at, (e) => (e.index = e.index + 1)))).toMatch(
+      new RegExp(`^t\\.ndjson:${at + 1}: index: \\d+, but the post-state's snapshotIndex is \\d+$`),
+    );
+    // The state machine's content never reaches a trace.
+    const send = ls.findIndex((l) => l.includes('"action":"SendSnapshot"'));
+    expect(firstProblem(edit(send, (e) => (e.send.data = '{}')))).toBe(
+      `t.ndjson:${send + 1}: send.data: unexpected field`,
+    );
+    // A change that keeps fewer entries than the snapshot covers.
+    const after = ls.findIndex((l, k) => k > at && l.includes('"logChange"') && JSON.parse(l).state.snapshotIndex > 0);
+    expect(firstProblem(edit(after, (e) => (e.logChange.keep = e.state.snapshotIndex - 1)))).toMatch(
+      new RegExp(`^t\\.ndjson:${after + 1}: logChange\\.keep: \\d+ is inside the post-state's snapshot`),
     );
   });
 
