@@ -1,7 +1,8 @@
-// Benchmark (not a test), in seven parts.
+// Benchmark (not a test), in seven parts, and an eighth on request.
 //   npm run bench [-- --schedules N --steps N --skip-tlc yes --skip-cluster yes --writes N
 //                     --skip-nemesis yes --nemesis-seconds 10,30,120 --skip-checkers yes --skip-reports yes
-//                     --skip-availability yes --availability-seconds S]
+//                     --skip-availability yes --availability-seconds S
+//                     --long-run EVENTS --long-run-snapshots 100,0 --only-long-run yes]
 // Prints figures as tables; exits 0 when every part ran, 1 if one failed (e.g.
 // no TLC), 2 on wrong usage. --json prints one JSON document on stdout
 // ({"command", "exitCode", "result"}: every table with its title, columns,
@@ -53,12 +54,21 @@
 //    (default 60), with elections won and started, the highest term, the
 //    leaders stepped down, the stretches of 1 s or more without an answer,
 //    and the clients' p99 latency. --skip-availability yes skips it.
+// 8. With --long-run EVENTS only: one long simulated run (3 servers, seed 4,
+//    the calm step mix, whose entries mostly commit, up to 64 entries per
+//    AppendEntries) of about EVENTS events
+//    per snapshot policy of --long-run-snapshots (default 100: a snapshot
+//    every 100 applied entries; 0: none), written to disk and checked by TLC
+//    one run at a time: TLC's events per second over the trace's first and
+//    last 10 % and their ratio, the longest log any server held after its
+//    snapshot, the generation and check times, and this process's peak
+//    memory. --only-long-run yes skips parts 1 to 7.
 
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { exitOnHelp, parse, positiveInt, UsageError } from '../src/cli/options.js';
-import { checkTraces, type TraceInput } from '../src/check/trace-checker.js';
-import { generateSchedule, runSchedule } from '../src/sim/schedule.js';
+import { checkTraces, type TlcRunTiming, type TraceInput } from '../src/check/trace-checker.js';
+import { CALM_WEIGHTS, generateSchedule, runSchedule, runScheduleAsync } from '../src/sim/schedule.js';
 import { findJava, findTlcJar, tlcVersion, type JavaRuntime, type TlcJar } from '../src/tlc/jar.js';
 import { writeFileAtomic } from '../src/files/writes.js';
 import { TraceFileWriter } from '../src/trace/recorder.js';
@@ -722,6 +732,9 @@ async function main(): Promise<number> {
     'nemesis-seconds',
     'skip-checkers',
     'skip-reports',
+    'long-run',
+    'long-run-snapshots',
+    'only-long-run',
   ]);
   const writes = positiveInt('writes', values.writes, 2000);
   // Checked before any part runs: a typo must not cost the parts before it.
@@ -732,6 +745,21 @@ async function main(): Promise<number> {
     throw new UsageError('--nemesis-seconds takes run lengths of at least 3 s, e.g. 10,30,120');
   const attackSeconds = positiveInt('availability-seconds', values['availability-seconds'], 60);
   if (attackSeconds < 10) throw new UsageError('--availability-seconds takes at least 10');
+  const longRun = values['long-run'] === undefined ? 0 : positiveInt('long-run', values['long-run'], 0);
+  const policies = (values['long-run-snapshots'] ?? '100').split(',').map((x) => {
+    const n = Number(x.trim());
+    if (!Number.isSafeInteger(n) || n < 0)
+      throw new UsageError(
+        `--long-run-snapshots takes entries per snapshot (0: none), e.g. 100,0; got ${JSON.stringify(x)}`,
+      );
+    return n;
+  });
+  if (values['only-long-run'] === 'yes') {
+    if (!longRun) throw new UsageError('--only-long-run yes needs --long-run EVENTS');
+    await longRunBench(longRun, policies);
+    reportJson({ tables: figures.tables });
+    return 0;
+  }
   const simEventsPerSecond = simulatorBench(values);
   oracleCostBench();
   traceSizeBench();
@@ -741,8 +769,99 @@ async function main(): Promise<number> {
   if (values['skip-checkers'] !== 'yes') await checkersBench();
   if (values['skip-reports'] !== 'yes') await reportsBench();
   if (values['skip-availability'] !== 'yes') await availabilityBench(attackSeconds);
+  if (longRun) await longRunBench(longRun, policies);
   reportJson({ tables: figures.tables });
   return 0;
+}
+
+/**
+ * Part 8: a long run with each snapshot policy, checked by TLC one run at a
+ * time, its rate over the first and the last tenth of the trace compared.
+ */
+async function longRunBench(events: number, policies: readonly number[]): Promise<void> {
+  const tlc = { java: findJava(), jar: await findTlcJar() };
+  const print = figures.table(
+    `a long run checked by TLC (3 servers, seed 4, the calm step mix, 64 entries per AppendEntries, about ${events.toLocaleString('en-US')} events), one TLC run at a time`,
+    [
+      ['snapshot every', 16],
+      ['events', 11],
+      ['longest log', 13],
+      ['generated s', 13],
+      ['checked s', 11],
+      ['first 10 % ev/s', 17],
+      ['last 10 % ev/s', 16],
+      ['last/first', 12],
+      ['node peak MB', 0],
+    ],
+    ['longest log: the most entries any server held after its snapshot, at any event'],
+  );
+  for (const every of policies) {
+    const dir = makeTempDir('bench-long-run-');
+    try {
+      const t0 = performance.now();
+      const { path, count, longest } = await longRunTrace(dir, events, every);
+      const generated = (performance.now() - t0) / 1000;
+      const checked = validateTraceFile(path);
+      if (!checked.ok) throw new Error(`the long run's trace is invalid: ${checked.problems[0]!.message}`);
+      // About twenty TLC runs of whole chunks, one at a time: two over each tenth of the trace.
+      const batch = 250 * Math.ceil(count / 20 / 250);
+      const report = await checkTraces([{ file: path, ...checked.trace }], {
+        ...tlc,
+        parallel: 1,
+        eventsPerBatch: batch,
+      });
+      if (report.verdicts[0]!.status !== 'accepted')
+        throw new Error(`the long run (snapshot every ${every}) was not accepted`);
+      // The first and the last tenth of the full runs (a short last run is mostly JVM start-up).
+      const full = [...report.runs].sort((a, b) => a.from - b.from).filter((r) => r.events * 2 >= batch);
+      const tenth = Math.max(1, Math.round(full.length / 10));
+      const rate = (runs: readonly TlcRunTiming[]) =>
+        (runs.reduce((a, r) => a + r.events, 0) * 1000) / runs.reduce((a, r) => a + r.ms, 0);
+      const first = rate(full.slice(0, tenth));
+      const last = rate(full.slice(-tenth));
+      print([
+        every === 0 ? 'none' : String(every),
+        count,
+        longest,
+        generated.toFixed(0),
+        (report.wallMs / 1000).toFixed(0),
+        first.toFixed(0),
+        last.toFixed(0),
+        (last / first).toFixed(2),
+        Math.round(process.resourceUsage().maxRSS / 1024),
+      ]);
+    } finally {
+      removeTempDir(dir);
+    }
+  }
+}
+
+/** The long run's trace on disk, about `events` events, and the longest log after a snapshot any of its events left. */
+async function longRunTrace(dir: string, events: number, every: number) {
+  const path = join(dir, `long-run-${every}.ndjson`);
+  // About 1.6 events per step in the calm mix.
+  const steps = Math.ceil(events / 1.6);
+  const schedule = generateSchedule(4, {
+    clusterSizes: [3],
+    minSteps: steps,
+    maxSteps: steps,
+    weights: CALM_WEIGHTS,
+    // Up to 64 entries per AppendEntries: at 2, a follower behind by a few hundred entries
+    // catches up more slowly than elections come, and almost nothing commits.
+    maxEntriesPerMessage: 64,
+    ...(every > 0 ? { snapshotEvery: every } : {}),
+  });
+  const file = new TraceFileWriter(path);
+  const run = await runScheduleAsync(schedule, { traceFile: file });
+  file.commit();
+  if (run.failure) throw new Error(`the long run failed: ${run.failure.invariant}: ${run.failure.detail}`);
+  let longest = 0;
+  for (const line of readLines(path)) {
+    const length = /"logLength":(\d+)/.exec(line.text);
+    const snapshot = /"snapshotIndex":(\d+)/.exec(line.text);
+    if (length) longest = Math.max(longest, Number(length[1]) - Number(snapshot?.[1] ?? 0));
+  }
+  return { path, count: run.events, longest };
 }
 
 runTool('bench', main);

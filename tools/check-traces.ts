@@ -187,7 +187,7 @@ function runInProcess(inputs: readonly TraceInput[]): CheckReport {
   }
   progress.end();
   const wallMs = performance.now() - started;
-  return { verdicts, traceSeconds, tlcRuns: 0, retries: 0, tlcMs: 0, wallMs, kept: [] };
+  return { verdicts, traceSeconds, tlcRuns: 0, retries: 0, tlcMs: 0, wallMs, kept: [], runs: [] };
 }
 
 /** The chosen checker (or both) on the traces; with both, TLC's verdicts and where the two disagree. */

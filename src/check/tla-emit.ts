@@ -4,7 +4,7 @@
 // to copies, and a null votedFor as the model value Nil.
 import type { Entry, Message, ServerId } from '../raft/types.js';
 import type { TracedState, TraceEvent } from '../raft/events.js';
-import { commonPrefix, type GlobalState, type History, type LogView } from '../trace/replay.js';
+import { commonPrefix, type CommittedRecord, type GlobalState, type History, type LogView } from '../trace/replay.js';
 
 /**
  * A TLA+ string literal holding `s`. TLC's lexer accepts only printable ASCII
@@ -129,7 +129,10 @@ export class TraceDataWriter {
   private readonly names = new Map<string, string>();
   private readonly named: string[] = [];
   private readonly startLogs = new Map<ServerId, { name: string; view: LogView; from: number }>();
-  private readonly histories = new Map<string, { name: string; items: unknown[]; length: number }>();
+  private readonly histories = new Map<
+    string,
+    { name: string; items: unknown[]; length: number; id: string; level: number }
+  >();
   private definitionCount = 0;
 
   /** The definitions of the named values, to be written before any use. */
@@ -173,7 +176,8 @@ export class TraceDataWriter {
     const appended = (from: number) => seq(view.entries.slice(from, view.length).map(entry));
     let expression: string;
     // The entries both retain, by absolute index: previous.from + 1 .. keep.
-    const keep = previous ? commonPrefix(previous.view, view) : 0;
+    // (Entries both snapshots cover are never read: the comparison starts after the lower one.)
+    const keep = previous ? commonPrefix(previous.view, view, Math.min(previous.from, snapshot)) : 0;
     if (!previous || keep <= snapshot || previous.from > snapshot) {
       if (view.length === snapshot) return '<< >>';
       expression = appended(snapshot);
@@ -189,16 +193,91 @@ export class TraceDataWriter {
     return name;
   }
 
-  /** A history variable at a chunk start, as the previous chunk start's value and what was added since. */
-  private history<T>(key: string, h: History<T>, write: (item: T) => string): string {
+  /**
+   * A history variable at a chunk start, as the previous chunk start's value
+   * and what was added since, without the records `prune` says no property
+   * can read again (see committedHistory and electedHistory): its `keeps`
+   * tells them, `filter(name)` writes the same choice over a defined value,
+   * and `level` only grows while the run is well behaved (a level lower than
+   * the last one, from a trace that breaks the spec there, writes the
+   * history afresh).
+   */
+  private history<T>(
+    key: string,
+    h: History<T>,
+    write: (item: T) => string,
+    prune?: {
+      readonly keeps: (item: T) => boolean;
+      readonly filter: (name: string) => string;
+      readonly level: number;
+      readonly id: string;
+    },
+  ): string {
     const previous = this.histories.get(key);
-    if (previous && previous.items === h.items && previous.length === h.length) return previous.name;
-    const from = previous && previous.items === h.items && previous.length <= h.length ? previous.length : 0;
-    const added = set(h.items.slice(from, h.length).map(write));
-    if (h.length === 0) return '{}';
-    const name = this.define(key, from > 0 ? `${previous!.name} \\cup ${added}` : added);
-    this.histories.set(key, { name, items: h.items, length: h.length });
+    const id = prune?.id ?? '';
+    if (previous && previous.items === h.items && previous.length === h.length && previous.id === id)
+      return previous.name;
+    const chained =
+      previous !== undefined &&
+      previous.items === h.items &&
+      previous.length <= h.length &&
+      (prune?.level ?? 0) >= previous.level;
+    const from = chained ? previous.length : 0;
+    const added = h.items.slice(from, h.length).filter((x) => !prune || prune.keeps(x));
+    if (!chained && added.length === 0) return '{}';
+    const base = !chained ? '' : previous.id === id ? previous.name : prune!.filter(previous.name);
+    const expression =
+      base && added.length > 0 ? `${base} \\cup ${set(added.map(write))}` : base || set(added.map(write));
+    const name = this.define(key, expression);
+    this.histories.set(key, { name, items: h.items, length: h.length, id, level: prune?.level ?? 0 });
     return name;
+  }
+
+  /**
+   * The spec's `committed` at a chunk start, without the records no
+   * property can read again: those at an index every server's snapshot
+   * covers (below the lowest snapshot index), except at a snapshot's own
+   * index (SnapshotCommitted reads it). Such a record stands for an entry no
+   * log holds: Leader Completeness holds of it on every server, CommittedAt
+   * is read only where some server is past its snapshot, and new commits
+   * come after every leader's snapshot. Snapshots only advance, so a pruned
+   * record is never needed later: the history at a chunk start stays as long
+   * as the entries the servers hold, however long the run has been.
+   */
+  private committedHistory(
+    g: GlobalState,
+    servers: readonly ServerId[],
+    write: (c: CommittedRecord) => string,
+  ): string {
+    const snapshots = servers.map((id) => snapshotIndexOf(g.servers[id]!.state));
+    const below = Math.min(...snapshots);
+    const kept = [...new Set(snapshots)].sort((a, b) => a - b).join(',');
+    return this.history('Cm', g.committed, write, {
+      keeps: (c) => c.index > below || snapshots.includes(c.index),
+      filter: (name) => `{c \\in ${name} : c.index > ${below} \\/ c.index \\in {${kept}}}`,
+      level: below,
+      id: `${below}:${kept}`,
+    });
+  }
+
+  /**
+   * The spec's `elected` at a chunk start, without the elections of terms
+   * below every server's current term: an election is of its server's
+   * current term, and terms never decrease, so no later election can share
+   * a term with them (Election Safety compares only elections of one term).
+   */
+  private electedHistory(
+    g: GlobalState,
+    servers: readonly ServerId[],
+    write: (e: { term: number; leader: ServerId }) => string,
+  ): string {
+    const lowest = Math.min(...servers.map((id) => g.servers[id]!.state.term));
+    return this.history('El', g.elected, write, {
+      keeps: (e) => e.term >= lowest,
+      filter: (name) => `{e \\in ${name} : e.term >= ${lowest}}`,
+      level: lowest,
+      id: String(lowest),
+    });
   }
 
   /**
@@ -308,7 +387,7 @@ export class TraceDataWriter {
       ['startMessages', bag.length === 0 ? 'EmptyBag' : `BagOfPairs(${set(bag)})`],
       [
         'startElected',
-        this.history('El', g.elected, (e) =>
+        this.electedHistory(g, servers, (e) =>
           record([
             ['term', String(e.term)],
             ['leader', tlaString(e.leader)],
@@ -317,7 +396,7 @@ export class TraceDataWriter {
       ],
       [
         'startCommitted',
-        this.history('Cm', g.committed, (c) =>
+        this.committedHistory(g, servers, (c) =>
           record([
             ['index', String(c.index)],
             ['entry', entry(c.entry)],

@@ -90,6 +90,15 @@ export interface CheckReport {
    */
   readonly traceSeconds: readonly number[];
   readonly kept: readonly KeptCase[];
+  /** Each TLC run, in the order they ended: the trace and first event (from 0) of its first chunk, its events, its time. */
+  readonly runs: readonly TlcRunTiming[];
+}
+
+export interface TlcRunTiming {
+  readonly trace: number;
+  readonly from: number;
+  readonly events: number;
+  readonly ms: number;
 }
 
 interface Chunk {
@@ -310,6 +319,7 @@ interface Ledger {
   readonly kept: Map<number, Chunk>;
   /** Each trace's share of TLC's time, in ms. */
   readonly traceMs: number[];
+  readonly runs: TlcRunTiming[];
   lastId: number;
   tlcRuns: number;
   retries: number;
@@ -338,6 +348,7 @@ export async function checkTraces(traces: readonly TraceInput[], options: CheckO
     outcomes: new Map(),
     kept: new Map(),
     traceMs: traces.map(() => 0),
+    runs: [],
     lastId: 0,
     tlcRuns: 0,
     retries: 0,
@@ -363,6 +374,7 @@ export async function checkTraces(traces: readonly TraceInput[], options: CheckO
     wallMs: performance.now() - started,
     traceSeconds: ledger.traceMs.map((ms) => ms / 1000),
     kept: options.keepDir ? keepRejected(ledger, traces, verdicts, options) : [],
+    runs: ledger.runs,
   };
 }
 
@@ -492,6 +504,8 @@ function settle(ledger: Ledger, queue: JobQueue, job: Job, r: BatchResult): void
   ledger.tlcRuns++;
   ledger.tlcMs += r.ms;
   const batchEvents = job.chunks.reduce((n, c) => n + c.events.length, 0);
+  const first = job.chunks[0];
+  if (first) ledger.runs.push({ trace: first.trace, from: first.start, events: batchEvents, ms: r.ms });
   for (const c of job.chunks) ledger.traceMs[c.trace]! += (r.ms * c.events.length) / Math.max(1, batchEvents);
   for (const c of job.chunks) {
     const v = r.verdicts.get(c.id);

@@ -107,6 +107,24 @@ export const DEFAULT_WEIGHTS: StepWeights = {
   cutLink: 1,
 };
 
+/**
+ * A calm mix, for long runs whose entries mostly commit (a snapshot covers
+ * only committed entries): deliveries, time and clients, a rare loss or
+ * duplicate, no crash, restart or partition.
+ */
+export const CALM_WEIGHTS: Partial<StepWeights> = {
+  drop: 1,
+  partition: 0,
+  crash: 0,
+  restart: 0,
+  race: 0,
+  isolateLeader: 0,
+  crashLeader: 0,
+  crashOn: 0,
+  isolateOn: 0,
+  cutLink: 0,
+};
+
 export interface ScheduleOptions {
   readonly clusterSizes?: readonly number[];
   /** The guards every drawn schedule runs with (not drawn: the same for all). */

@@ -160,12 +160,12 @@ export function logEntries(view: LogView): Entry[] {
   return view.entries.slice(0, view.length);
 }
 
-/** How many entries two logs share from their start. */
-export function commonPrefix(a: LogView, b: LogView): number {
+/** How many entries two logs share from their start, those before index `from` taken as shared. */
+export function commonPrefix(a: LogView, b: LogView, from = 0): number {
   const max = Math.min(a.length, b.length);
   // Views of one array agree wherever both reach: the array is never overwritten.
   if (a.entries === b.entries) return max;
-  let k = 0;
+  let k = Math.min(from, max);
   while (k < max && (a.entries[k] === b.entries[k] || sameEntry(a.entries[k]!, b.entries[k]!))) k++;
   return k;
 }
