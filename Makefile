@@ -42,7 +42,7 @@ node_modules/.installed: package.json package-lock.json
 # The folder is locked while a run writes or reads it (TRACES_DIR.lock): a second
 # run refuses, naming the first, instead of deleting its traces.
 traces: node_modules/.installed
-	$(TSX) tools/generate-traces.ts --count $(N) --out '$(TRACES_DIR)' --guards $(GUARDS) --replace
+	$(TSX) tools/generate-traces.ts --count $(N) --out '$(TRACES_DIR)' --guards $(GUARDS) $(SNAPSHOT_FLAG) --replace
 
 # Check TRACES='a.ndjson b/*.ndjson' if given, else N freshly generated traces.
 # The JSON report goes to REPORT (default traces/reports/check-report.json), the
@@ -53,10 +53,12 @@ REPORT ?= traces/reports/check-report.json
 # The generated traces' servers: PreVote and CheckQuorum on in every other (even) seed's run.
 GUARDS ?= alternate
 KEEP_FLAG = $(if $(KEEP),--keep '$(KEEP)')
+# SNAPSHOT_EVERY=N: the generated runs' servers take a snapshot every N applied entries (trace format 5).
+SNAPSHOT_FLAG = $(if $(SNAPSHOT_EVERY),--snapshot-every $(SNAPSHOT_EVERY))
 ifeq ($(origin TRACES),undefined)
 # One shell line: its PID ($$$$) owns the folder's lock from the generation to the end of the check.
 check: node_modules/.installed
-	$(TSX) tools/generate-traces.ts --count $(N) --out '$(TRACES_DIR)' --guards $(GUARDS) --replace --lock-owner $$$$ && \
+	$(TSX) tools/generate-traces.ts --count $(N) --out '$(TRACES_DIR)' --guards $(GUARDS) $(SNAPSHOT_FLAG) --replace --lock-owner $$$$ && \
 	  $(TSX) tools/check-traces.ts --lock '$(TRACES_DIR)' --lock-owner $$$$ --report '$(REPORT)' $(KEEP_FLAG) $(CHECK_FLAGS) '$(TRACES_DIR)'/*.ndjson
 else
 check: node_modules/.installed

@@ -311,9 +311,17 @@ async function runCampaigns(tasks: readonly Task[], o: Options, jar: TlcJar, con
         firstSeed: t.firstSeed,
         failuresDir: join(o.out, 'failures'),
         coverage: t.mutant === null,
-        // The correct implementation is searched with and without the guards; a guard's mutant with them on.
-        ...(t.mutant === null ? { alternateGuards: true } : {}),
-        ...(t.mutant?.guards ? { schedule: { guards: t.mutant.guards } } : {}),
+        // The correct implementation is searched with and without the guards and snapshots; a guard's
+        // (a snapshot's) mutant with them on.
+        ...(t.mutant === null ? { alternateGuards: true, alternateSnapshots: true } : {}),
+        ...(t.mutant?.guards || t.mutant?.snapshotEvery
+          ? {
+              schedule: {
+                ...(t.mutant.guards ? { guards: t.mutant.guards } : {}),
+                ...(t.mutant.snapshotEvery ? { snapshotEvery: t.mutant.snapshotEvery } : {}),
+              },
+            }
+          : {}),
         confirmDir,
         // A mutant's accepted traces are the few before its catch: one of them is its sample.
         confirmSample: t.mutant ? 1 : 3,

@@ -6,10 +6,13 @@
 // measured quickly.
 //   npx tsx tools/soak.ts [--schedules N] [--seconds S] [--first-seed S] [--mutant ID|NAME]
 //                         [--shrink-seconds S] [--out DIR] [--guards none|both|pre-vote|check-quorum]
-//                         [--max-entries N]
+//                         [--max-entries N] [--snapshot-every N]
 // --guards: PreVote and CheckQuorum in every schedule's servers (default
 // none, the Raft paper's protocol; a guard's mutant runs with its own).
 // --max-entries: the most entries one AppendEntries carries (default 2).
+// --snapshot-every: servers take a snapshot every N applied entries, and
+// every fifth schedule pushes a server behind the compaction point
+// (src/sim/compaction.ts); default none (a snapshot's mutant runs with its own).
 // Defaults: 10000 schedules, at most 3600 s, seeds from 1. A failure is shrunk
 // and saved under DIR/failures/ (default traces/soak/). Exits 0 when the
 // correct implementation runs clean (or, with --mutant, when the mutant is
@@ -29,6 +32,7 @@ import {
   exitOnHelp,
   guardsFlag,
   maxEntriesFlag,
+  snapshotEveryFlag,
   naturalInt,
   parse,
   positiveInt,
@@ -52,6 +56,7 @@ function options() {
     'out',
     'guards',
     'max-entries',
+    'snapshot-every',
   ]);
   if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   const schedules = positiveInt('schedules', values.schedules, 10_000);
@@ -68,7 +73,18 @@ function options() {
   if (problem) throw new Error(problem);
   const guards = guardsFlag(values.guards, mutant?.guards ?? NO_GUARDS);
   const maxEntries = maxEntriesFlag(values['max-entries']);
-  return { schedules, seconds, firstSeed, shrinkSeconds, out, mutant: mutant ?? null, guards, maxEntries };
+  const snapshotEvery = snapshotEveryFlag(values['snapshot-every']) ?? mutant?.snapshotEvery;
+  return {
+    schedules,
+    seconds,
+    firstSeed,
+    shrinkSeconds,
+    out,
+    mutant: mutant ?? null,
+    guards,
+    maxEntries,
+    snapshotEvery,
+  };
 }
 
 /** What --json reports of a soak. */
@@ -96,10 +112,10 @@ function soakJson(r: CampaignResult, mutant: Mutant | null) {
 }
 
 async function main(): Promise<number> {
-  const { schedules, seconds, firstSeed, shrinkSeconds, out, mutant, guards, maxEntries } = options();
+  const { schedules, seconds, firstSeed, shrinkSeconds, out, mutant, guards, maxEntries, snapshotEvery } = options();
   const label = mutant ? `soak-${mutant.name}` : 'soak-correct';
   console.log(
-    `soak: ${mutant ? `mutant ${mutant.id} ${mutant.name}` : 'the correct implementation'}, up to ${schedules} schedules or ${seconds} s, seeds from ${firstSeed}, PreVote ${guards.preVote ? 'on' : 'off'}, CheckQuorum ${guards.checkQuorum ? 'on' : 'off'}${maxEntries ? `, up to ${maxEntries} entries per AppendEntries` : ''}; oracles: invariants, unlogged steps, progress${guards.checkQuorum ? ', a cut-off leader stepping down' : ''} (no TLC)`,
+    `soak: ${mutant ? `mutant ${mutant.id} ${mutant.name}` : 'the correct implementation'}, up to ${schedules} schedules or ${seconds} s, seeds from ${firstSeed}, PreVote ${guards.preVote ? 'on' : 'off'}, CheckQuorum ${guards.checkQuorum ? 'on' : 'off'}${maxEntries ? `, up to ${maxEntries} entries per AppendEntries` : ''}${snapshotEvery ? `, a snapshot every ${snapshotEvery} entries` : ''}; oracles: invariants, unlogged steps, progress${guards.checkQuorum ? ', a cut-off leader stepping down' : ''} (no TLC)`,
   );
   const stop = heartbeat((s) => humanOut().write(humanOut().isTTY ? '.' : `  still running, ${s.toFixed(0)} s\n`));
   const r = await campaignInCopy(
@@ -113,7 +129,11 @@ async function main(): Promise<number> {
       failuresDir: join(out, 'failures'),
       coverage: true,
       tlc: false,
-      schedule: { guards, ...(maxEntries ? { maxEntriesPerMessage: maxEntries } : {}) },
+      schedule: {
+        guards,
+        ...(maxEntries ? { maxEntriesPerMessage: maxEntries } : {}),
+        ...(snapshotEvery ? { snapshotEvery } : {}),
+      },
     },
     null,
   );

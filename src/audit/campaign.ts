@@ -36,12 +36,16 @@ import {
 } from '../sim/schedule.js';
 import { summarizeAvailability, type AvailabilitySummary } from '../sim/availability.js';
 import { ATTACKS, simulatedAttack } from '../sim/attacks.js';
+import { COMPACTION_ATTACKS, compactionSchedule } from '../sim/compaction.js';
 import { findJava, findTlcJar } from '../tlc/jar.js';
 import { formatProblem, validateTraceText, validateTraceValues } from '../trace/validate.js';
 import { countCoverage, type Coverage } from './coverage.js';
 import { shrinkSchedule } from './shrink.js';
 import { oracleSays, type CampaignOracle } from '../verdict/oracles.js';
 import { HarnessError } from '../errors/harness-error.js';
+
+/** The snapshot policy of the correct implementation's snapshot seeds: small, so that runs compact often. */
+export const ALTERNATE_SNAPSHOTS = 3;
 
 export interface CampaignConfig {
   readonly label: string;
@@ -52,6 +56,8 @@ export interface CampaignConfig {
   readonly schedule?: ScheduleOptions;
   /** Every other seed (the even ones) runs with PreVote and CheckQuorum on, the rest as `schedule` says: the correct implementation's campaigns, so that both protocols are searched. */
   readonly alternateGuards?: boolean;
+  /** Every third seed runs with a snapshot every ALTERNATE_SNAPSHOTS entries (the correct implementation's campaigns, as for the guards). */
+  readonly alternateSnapshots?: boolean;
   /** Where to save the shrunk failure: <failuresDir>/<label>/. */
   readonly failuresDir: string;
   readonly coverage: boolean;
@@ -624,19 +630,31 @@ class Campaign {
    * the leader cut off for a hundred ticks, or a flapping link. Random
    * schedules seldom keep a leader cut off that long without a heal or a
    * restart between, which a CheckQuorum that never fires needs to show.
+   * With snapshots on, every fifth seed's is one of the compaction attacks
+   * (src/sim/compaction.ts) in turn: a server left behind its leader's
+   * snapshots, a crash as one is installed, snapshots duplicated and
+   * reordered.
    */
   private plan(seed: number): Schedule {
     const options = this.scheduleOptions(seed);
     const guards = options?.guards;
+    const m = options?.maxEntriesPerMessage;
+    const bound = (s: Schedule) => (m === undefined ? s : { ...s, maxEntriesPerMessage: m });
+    const every = options?.snapshotEvery;
+    if (every && seed % 5 === 0) {
+      const attack = COMPACTION_ATTACKS[(seed / 5) % COMPACTION_ATTACKS.length]!;
+      return bound(compactionSchedule(attack, seed, every, 3, guards));
+    }
     if (!guards || !(guards.preVote || guards.checkQuorum) || seed % 10 !== 0) return generateSchedule(seed, options);
-    const attack = simulatedAttack(ATTACKS[(seed / 10) % ATTACKS.length]!, seed, 3, guards);
-    const m = options.maxEntriesPerMessage;
-    return m === undefined ? attack : { ...attack, maxEntriesPerMessage: m };
+    return bound(simulatedAttack(ATTACKS[(seed / 10) % ATTACKS.length]!, seed, 3, guards));
   }
 
   private scheduleOptions(seed: number): ScheduleOptions | undefined {
-    if (!this.config.alternateGuards || seed % 2 !== 0) return this.config.schedule;
-    return { ...this.config.schedule, guards: { preVote: true, checkQuorum: true } };
+    let options = this.config.schedule;
+    if (this.config.alternateGuards && seed % 2 === 0)
+      options = { ...options, guards: { preVote: true, checkQuorum: true } };
+    if (this.config.alternateSnapshots && seed % 3 === 0) options = { ...options, snapshotEvery: ALTERNATE_SNAPSHOTS };
+    return options;
   }
 
   private count(run: RunResult): void {
@@ -702,11 +720,12 @@ class Campaign {
     const scopeDeadline = Math.min(shrinkDeadline, performance.now() + (this.config.smallScopeSeconds ?? 5) * 1000);
     const wanted = () => shrunk.verdict.events > SMALL_ENOUGH && v.oracle !== 'progress';
     for (let s = 1; wanted() && performance.now() < scopeDeadline && small.failures < 20; s++) {
-      const { guards, maxEntriesPerMessage } = first.schedule;
+      const { guards, maxEntriesPerMessage, snapshotEvery } = first.schedule;
       const plan = generateSchedule(this.config.firstSeed * 7919 + s, {
         ...SMALL_SCOPE,
         ...(guards ? { guards } : {}),
         ...(maxEntriesPerMessage === undefined ? {} : { maxEntriesPerMessage }),
+        ...(snapshotEvery ? { snapshotEvery } : {}),
       });
       const r = judgeAll([plan]);
       small.schedules++;

@@ -33,9 +33,15 @@ export const BRANCHES = [
   'Restart',
   'DropMessage',
   'DuplicateMessage',
+  'TakeSnapshot',
+  'SendSnapshot',
+  'HandleInstallSnapshotRequest/installed',
+  'HandleInstallSnapshotRequest/already applied',
+  'HandleInstallSnapshotRequest/refused: stale term',
 ] as const;
 
-function branch(e: TraceEvent, before: TracedState | undefined): string {
+/** The action, or the branch of it the spec distinguishes, that event e took; `before` is its server's state before it. */
+export function branch(e: TraceEvent, before: TracedState | undefined): string {
   switch (e.action) {
     case 'AppendEntries':
       return e.send?.type === 'AppendEntriesRequest' && e.send.entries.length > 0
@@ -51,6 +57,12 @@ function branch(e: TraceEvent, before: TracedState | undefined): string {
       // Entries were deleted exactly when the change keeps fewer than the log held.
       const deleted = e.logChange !== undefined && e.logChange.keep < (before?.logLength ?? 0);
       return `${e.action}/${deleted ? 'accepted after deleting a conflict' : 'accepted'}`;
+    }
+    case 'HandleInstallSnapshotRequest': {
+      if (e.send?.type !== 'AppendEntriesResponse' || e.msg?.type !== 'InstallSnapshotRequest') return e.action;
+      if (!e.send.success) return `${e.action}/refused: stale term`;
+      const installed = e.state.snapshotIndex !== (before?.snapshotIndex ?? 0);
+      return `${e.action}/${installed ? 'installed' : 'already applied'}`;
     }
     case 'HandleAppendEntriesResponse':
       if (before?.role !== 'Leader') return `${e.action}/ignored (not leader)`;

@@ -20,6 +20,8 @@ export interface Mutant {
   readonly replace: string;
   /** The guards its campaign runs with: a bug in PreVote or CheckQuorum shows only with them on (absent: off). */
   readonly guards?: Guards;
+  /** The snapshot policy its campaign runs with: a bug in snapshots shows only with them on (absent: off). */
+  readonly snapshotEvery?: number;
 }
 
 export const CATALOGUE = join(REPO_ROOT, 'src', 'audit', 'catalogues', 'mutants.json');

@@ -8,7 +8,7 @@ import type { Entry, Message, ServerId } from '../raft/types.js';
 import { applyEvent, logEntries, messageKey, snapshot, type GlobalState, type Replay } from '../trace/replay.js';
 import type { DiagramData } from './space-time.js';
 
-/** Every server's variables and log, and the messages in flight, as the page shows them. */
+/** Every server's variables and log (the entries after its snapshot), and the messages in flight, as the page shows them. */
 export interface World {
   readonly servers: Record<ServerId, { readonly state: TracedState; readonly log: Entry[] }>;
   readonly bag: Map<string, { msg: Message; copies: number }>;
@@ -39,7 +39,9 @@ function startOf(d: Window): Replay {
 
 function worldOf(s: GlobalState): World {
   const servers: World['servers'] = {};
-  for (const [id, v] of Object.entries(s.servers)) servers[id] = { state: v.state, log: logEntries(v.log) };
+  // The log after the snapshot (state.snapshotIndex says where it starts), as the spec holds it.
+  for (const [id, v] of Object.entries(s.servers))
+    servers[id] = { state: v.state, log: logEntries(v.log).slice(v.state.snapshotIndex ?? 0) };
   return { servers, bag: s.bag };
 }
 

@@ -27,7 +27,7 @@ export const ATTACK_TIMING: Timing = {
 };
 
 /** `n` ticks with a client request every fourth: clients keep asking throughout. */
-function busyTicks(n: number, from = 0): Step[] {
+export function busyTicks(n: number, from = 0): Step[] {
   return Array.from({ length: n }, (_, k): Step[] =>
     (from + k) % 4 === 0 ? [{ kind: 'tick' }, { kind: 'client', key: (from + k) % 4 }] : [{ kind: 'tick' }],
   ).flat();

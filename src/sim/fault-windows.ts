@@ -25,7 +25,20 @@ export const FAULT_WINDOWS = [
   'updateTerm',
   /** The server came back from a crash. */
   'restart',
+  // Snapshots (after the nine drawn at random: see DRAWN_WINDOWS).
+  /** The server compacted its log into a snapshot. */
+  'snapshot',
+  /** The server installed a snapshot from its leader. */
+  'installSnapshot',
 ] as const;
+
+/**
+ * How many of the windows random schedules draw from: the first nine, as
+ * before snapshots, so that every seed draws the schedule it always did.
+ * The snapshot windows are armed by the schedules that aim at them
+ * (src/sim/compaction.ts).
+ */
+export const DRAWN_WINDOWS = 9;
 
 export type FaultWindow = (typeof FAULT_WINDOWS)[number];
 
@@ -45,6 +58,7 @@ const OPENED_BY: Partial<Record<ServerAction, FaultWindow>> = {
   Timeout: 'timeout',
   UpdateTerm: 'updateTerm',
   Restart: 'restart',
+  TakeSnapshot: 'snapshot',
 };
 
 /** The windows an event opens; `logLengthBefore` is the acting server's log length before it. */
@@ -57,5 +71,10 @@ export function windowsOf(e: ServerEvent, logLengthBefore: number): FaultWindow[
     out.push('voteGranted');
   if (e.action === 'HandleAppendEntriesRequest' && e.logChange && e.logChange.append.length > 0)
     out.push('acceptEntries');
+  if (e.action === 'HandleInstallSnapshotRequest' && e.send?.type === 'AppendEntriesResponse' && e.msg) {
+    const m = e.msg;
+    if (m.type === 'InstallSnapshotRequest' && e.state.snapshotIndex === m.lastIncludedIndex && e.send.success)
+      out.push('installSnapshot');
+  }
   return out;
 }

@@ -18,12 +18,13 @@ import { generateSchedule, runSchedule } from '../../src/sim/schedule.js';
 describe('mutant catalogue', () => {
   const mutants = loadMutants();
 
-  it('lists the thirty-two known bugs, each with a distinct name, the newer ones naming the real bug they are modelled on', () => {
-    expect(mutants.map((m) => m.id)).toEqual(Array.from({ length: 32 }, (_, k) => k + 1));
-    expect(new Set(mutants.map((m) => m.name)).size).toBe(32);
-    // The guards' bugs run with the guards on, or they would never run.
-    for (const m of mutants.filter((x) => x.id > 21))
+  it('lists the thirty-seven known bugs, each with a distinct name, the newer ones naming the real bug they are modelled on', () => {
+    expect(mutants.map((m) => m.id)).toEqual(Array.from({ length: 37 }, (_, k) => k + 1));
+    expect(new Set(mutants.map((m) => m.name)).size).toBe(37);
+    // The guards' bugs run with the guards on, and the snapshots' with snapshots on, or they would never run.
+    for (const m of mutants.filter((x) => x.id > 21 && x.id <= 32))
       expect(m.guards, m.name).toEqual({ preVote: true, checkQuorum: true });
+    for (const m of mutants.filter((x) => x.id > 32)) expect(m.snapshotEvery, m.name).toBe(3);
     for (const m of mutants.filter((x) => x.id > 12)) expect(m.bug, m.name).toMatch(/[\w-]+\/[\w-]+#\d+/);
   });
 

@@ -106,7 +106,14 @@ describe('trace data for TLC', () => {
     // partitions): the chunk starts stay small however far it goes.
     const weights = CALM_WEIGHTS;
     const run = runSchedule(
-      generateSchedule(4, { clusterSizes: [3], minSteps: 40_000, maxSteps: 40_000, snapshotEvery: 5, weights }),
+      generateSchedule(4, {
+        clusterSizes: [3],
+        minSteps: 40_000,
+        maxSteps: 40_000,
+        snapshotEvery: 5,
+        weights,
+        maxEntriesPerMessage: 64,
+      }),
     );
     const parsed = validateTraceText('t', run.trace);
     if (!parsed.ok) throw new Error('invalid');

@@ -32,6 +32,9 @@
     HandlePreVoteResponse: 'hPVr',
     StartElection: 'SE',
     CheckQuorum: 'CQ',
+    TakeSnapshot: 'TS',
+    SendSnapshot: 'SS',
+    HandleInstallSnapshotRequest: 'hIS',
   };
   var dataElement = document.getElementById('report-data');
   var data = dataElement ? JSON.parse(dataElement.textContent) : { diagrams: {} };
@@ -98,6 +101,8 @@
     }
     if (m.type === 'AppendEntriesResponse')
       return head + (m.success ? ', success' : ', failure') + ', match ' + m.matchIndex;
+    if (m.type === 'InstallSnapshotRequest')
+      return head + ', snapshot to ' + m.lastIncludedIndex + '@t' + m.lastIncludedTerm;
     return head;
   }
 
@@ -106,6 +111,7 @@
     if (e.node) params.push(e.node);
     if (e.peer && !e.msg) params.push(e.peer);
     if (e.value !== undefined) params.push(JSON.stringify(e.value));
+    if (e.index !== undefined) params.push(String(e.index));
     if (e.msg) params.push('m = ' + messageLabel(e.msg));
     return e.action + '(' + params.join(', ') + ')';
   }
@@ -176,6 +182,7 @@
       'AppendEntriesResponse',
       'PreVoteRequest',
       'PreVoteResponse',
+      'InstallSnapshotRequest',
       'dropped',
     ].forEach(function (t) {
       var marker = el(
@@ -206,6 +213,7 @@
                   AppendEntriesResponse: '#c084fc',
                   PreVoteRequest: '#0d9488',
                   PreVoteResponse: '#5eead4',
+                  InstallSnapshotRequest: '#b45309',
                 }[t],
         },
         marker,
@@ -404,11 +412,22 @@
   // drawn once, shown or folded.
   var LOG_SHOWN = 4;
 
+  // With a snapshot, the log holds the entries after it: entry k is at k - snapshotIndex - 1,
+  // and a first chip stands for the snapshot.
   function fillLog(cell, s, p) {
+    var from = s.state.snapshotIndex || 0;
+    var pFrom = p.state.snapshotIndex || 0;
+    if (from > 0) {
+      var shot = html('span', '1-' + from + ': snapshot to t' + s.state.snapshotTerm, 'log-entry committed');
+      if (from !== pFrom) shot.classList.add('new');
+      cell.appendChild(shot);
+    }
     var chips = s.log.map(function (entry, n) {
-      var chip = html('span', n + 1 + ':t' + entry.term + ' ' + entry.value, 'log-entry');
-      if (n < s.state.commitIndex) chip.classList.add('committed');
-      if (n >= p.log.length || canonical(p.log[n]) !== canonical(entry)) chip.classList.add('new');
+      var k = from + n;
+      var chip = html('span', k + 1 + ':t' + entry.term + ' ' + entry.value, 'log-entry');
+      if (k < s.state.commitIndex) chip.classList.add('committed');
+      var before = k >= pFrom ? p.log[k - pFrom] : entry;
+      if (!before || canonical(before) !== canonical(entry)) chip.classList.add('new');
       return chip;
     });
     var folded = chips.filter(function (chip, n) {
@@ -417,7 +436,10 @@
     if (folded.length > 1) {
       var rest = html('details', null, 'log-rest');
       rest.appendChild(
-        html('summary', s.log.length + ' entries, ' + s.state.commitIndex + ' committed: ' + folded.length + ' more'),
+        html(
+          'summary',
+          from + s.log.length + ' entries, ' + s.state.commitIndex + ' committed: ' + folded.length + ' more',
+        ),
       );
       folded.forEach(function (chip) {
         rest.appendChild(chip);
