@@ -20,6 +20,7 @@ export const COMPACTION_ATTACKS = [
 export type CompactionAttack = (typeof COMPACTION_ATTACKS)[number];
 
 const INSTALL_WINDOW = FAULT_WINDOWS.indexOf('installSnapshot');
+const SNAPSHOT_WINDOW = FAULT_WINDOWS.indexOf('snapshot');
 
 /** Snapshots duplicated and reordered: each tick, a copy of some message in flight, and some message delivered early. */
 function shuffledSnapshots(n: number, seed: number): Step[] {
@@ -44,7 +45,9 @@ export function compactionSchedule(
 ): Schedule {
   const steps: Step[] = [...busyTicks(40)];
   if (attack === 'crashed-behind') {
-    steps.push({ kind: 'crash', node: seed % nodes }, ...busyTicks(100, 40), { kind: 'restart', pick: 0 });
+    // Down while the others compact; back, with another server set to crash right after its next snapshot.
+    steps.push({ kind: 'crash', node: seed % nodes }, ...busyTicks(100, 40));
+    steps.push({ kind: 'crashOn', node: (seed + 1) % nodes, window: SNAPSHOT_WINDOW }, { kind: 'restart', pick: 0 });
   } else {
     steps.push({ kind: 'isolateFollower' }, ...busyTicks(100, 40));
     // Whichever server installs a snapshot first crashes right after it.
@@ -54,6 +57,7 @@ export function compactionSchedule(
     if (attack === 'duplicated-snapshots') steps.push(...shuffledSnapshots(30, seed));
   }
   steps.push(...busyTicks(60, 140));
-  if (attack === 'crash-during-install') steps.push({ kind: 'restart', pick: 0 }, ...busyTicks(40, 200));
+  if (attack === 'crash-during-install' || attack === 'crashed-behind')
+    steps.push({ kind: 'restart', pick: 0 }, ...busyTicks(40, 200));
   return withGuards({ nodes, seed, steps, timing: ATTACK_TIMING, snapshotEvery }, guards);
 }

@@ -218,6 +218,7 @@ export function describeEvent(e: TraceEvent): string {
   if ('node' in e) params.push(e.node);
   if ('peer' in e && e.peer !== undefined && !e.msg) params.push(e.peer);
   if ('value' in e && e.value !== undefined) params.push(JSON.stringify(e.value));
+  if ('index' in e && e.index !== undefined) params.push(String(e.index));
   if (e.msg) params.push(`m = ${JSON.stringify(e.msg)}`);
   return `${e.action}(${params.join(', ')})`;
 }
@@ -234,7 +235,46 @@ const GUARD_CAUSES: Readonly<Record<string, (e: TraceEvent) => string>> = {
     `${actor(e)} granted a pre-vote while it was leader or had heard from its leader since its timer fired: a server returning from a partition can depose a healthy leader`,
   LeaderKeepsQuorum: (e) =>
     `${actor(e)}'s CheckQuorum kept it leader without a majority heard since the last check, or did not count afresh`,
+  SnapshotsCommitted: (e) =>
+    `${actor(e)}'s snapshot covers entries it has not committed: it ends beyond its commitIndex, or at an entry no leader committed with the snapshot's term`,
+  SnapshotTermsInOrder: (e) =>
+    `${actor(e)}'s snapshot records a term beyond the server's own or beyond the first entry after it: terms move back through the snapshot`,
+  SnapshotsOnlyAdvance: (e) =>
+    `${actor(e)}'s snapshot moved back: an older snapshot replaced a newer one, undoing entries its state machine had applied`,
 };
+
+/** A snapshot step that went another way than the spec's (or was not allowed), in the user's terms. */
+function snapshotCause(d: Diagnosis): string | null {
+  const e = d.event;
+  if (!('state' in e)) return null;
+  const who = e.node;
+  const differs = (variable: string) => d.differences.find((x) => x.path.startsWith(`${variable}[`));
+  const snapshot = e.state.snapshotIndex ?? 0;
+  if (e.action === 'TakeSnapshot') {
+    if (d.falseConditions.some((c) => c.condition.startsWith('n is committed')))
+      return `${who} took a snapshot of entries it had not committed (up to ${e.index}, its commitIndex ${e.state.commitIndex}): a snapshot must cover committed entries only`;
+    const term = differs('snapshotTerm');
+    if (term)
+      return `${who}'s snapshot records term ${show(term.logged)} for its last entry ${e.index}, which has term ${show(term.spec)}`;
+  }
+  if (e.action === 'HandleInstallSnapshotRequest' && e.msg?.type === 'InstallSnapshotRequest') {
+    const n = e.msg.lastIncludedIndex;
+    const index = differs('snapshotIndex');
+    if (index && index.spec !== n)
+      return `${who} installed a snapshot ending at ${n}, at or below what it had committed: installing it moves its state machine back; Raft acknowledges such a snapshot and keeps its state`;
+    if (differs('commitIndex'))
+      return `${who} installed a snapshot up to ${n} but left its commitIndex elsewhere: a snapshot holds committed entries, so its index becomes the commitIndex`;
+    if (differs('log'))
+      return `${who}'s log after installing the snapshot up to ${n} is not what the thesis's Figure 5.3 leaves: keep the entries after ${n} only if the log holds entry ${n} with the snapshot's term (${e.msg.lastIncludedTerm}), and discard the whole log otherwise`;
+  }
+  if (e.action === 'HandleAppendEntriesRequest' && e.msg?.type === 'AppendEntriesRequest' && differs('log')) {
+    if (e.msg.prevLogIndex < snapshot)
+      return `${who} stored the entries of an AppendEntries whose previous entry (${e.msg.prevLogIndex}) lies inside its snapshot (up to ${snapshot}) at the wrong indexes: those up to ${snapshot} are the snapshot's, and only the rest go after it, each at its own index`;
+  }
+  if (e.action === 'Restart' && snapshot > 0 && differs('commitIndex'))
+    return `${who} restarted with commitIndex ${e.state.commitIndex}, but its snapshot covers the entries up to ${snapshot}: a restart resumes from the snapshot, so its commits do too`;
+  return null;
+}
 
 /** A guard's step that went another way than the spec's, in the user's terms. */
 function guardDivergence(d: Diagnosis): string | null {
@@ -272,13 +312,15 @@ export function formatDiagnosis(file: string, d: Diagnosis): string[] {
     }
     if (d.falseConditions.length === 0)
       lines.push('    (every listed condition holds; the action itself has no successor)');
+    const snapshot = snapshotCause(d);
+    if (snapshot) lines.push(`  likely cause: ${snapshot}`);
   } else {
     lines.push('  the spec allows the step, but not the state the implementation logged:');
     for (const x of d.differences) lines.push(`    ${x.path}: implementation ${show(x.logged)}, spec ${show(x.spec)}`);
     if (d.differences.length === 0) lines.push('    (no difference found in the logged variables)');
     const timer = d.differences.find((x) => x.path.startsWith(TIMER_PATH));
     if (timer) lines.push(timerCause(d.event, timer.logged === true));
-    const guard = guardDivergence(d);
+    const guard = guardDivergence(d) ?? snapshotCause(d);
     if (guard) lines.push(`  likely cause: ${guard}`);
   }
   if ('send' in d.event && d.event.send && d.kind === 'disabled')

@@ -123,7 +123,7 @@ describe('snapshot steps the spec does not allow', { timeout: 300_000 }, () => {
           e.state.snapshotIndex = e.index;
         }),
       kind: 'disabled',
-      says: 'false: n is committed (n <= commitIndex[i])',
+      says: ['false: n is committed (n <= commitIndex[i])', 'took a snapshot of entries it had not committed'],
     },
     {
       name: 'a snapshot installed without moving the commitIndex to it',
@@ -136,7 +136,7 @@ describe('snapshot steps the spec does not allow', { timeout: 300_000 }, () => {
           (e) => e.state.snapshotIndex === e.msg.lastIncludedIndex && e.state.snapshotIndex > 0,
         ),
       kind: 'diverged',
-      says: 'commitIndex[',
+      says: ['commitIndex[', 'but left its commitIndex elsewhere: a snapshot holds committed entries'],
     },
     {
       name: "a snapshot recorded with another term than its last entry's",
@@ -145,7 +145,7 @@ describe('snapshot steps the spec does not allow', { timeout: 300_000 }, () => {
           e.state.snapshotTerm += 1;
         }),
       kind: 'diverged',
-      says: 'snapshotTerm[',
+      says: ['snapshotTerm[', 'snapshot records term'],
     },
   ];
   for (const x of cases) {
@@ -157,7 +157,8 @@ describe('snapshot steps the spec does not allow', { timeout: 300_000 }, () => {
       for (const v of [tlcVerdict, local]) {
         if (v.status !== 'rejected') throw new Error(`expected a rejection, got ${JSON.stringify(v).slice(0, 400)}`);
         expect(v.diagnosis).toMatchObject({ line, kind: x.kind });
-        expect(formatDiagnosis('changed.ndjson', v.diagnosis).join('\n')).toContain(x.says);
+        const text = formatDiagnosis('changed.ndjson', v.diagnosis).join('\n');
+        for (const said of x.says) expect(text).toContain(said);
       }
     });
   }
