@@ -782,6 +782,12 @@ const MAJORITY_GRANTED: Condition = {
   holds: (c) => quorum(me(c).votesGranted.size, c.state.servers.length),
   values: (c) => [['votesGranted[i]', sorted(me(c).votesGranted)]],
 };
+/** A request of i's own term comes from its one leader, so i is not that leader (HandleAppendEntriesRequest, HandleInstallSnapshotRequest). */
+const NO_LEADER_OF_ITS_TERM: Condition = {
+  text: "i is no leader of m's term",
+  holds: (c) => msg(c).term !== me(c).term || me(c).role !== 'Leader',
+  values: (c) => [['role[i]', me(c).role]],
+};
 const IS_PEER: Condition = {
   text: 'j is a peer of i',
   holds: (c) => isPeer(c.state, c.e.node!, c.e.peer),
@@ -867,11 +873,7 @@ const CONDITIONS: Readonly<Record<string, readonly Condition[]>> = {
   HandleInstallSnapshotRequest: [
     ...received('InstallSnapshotRequest'),
     term('m.term <= currentTerm[i]', (t, current) => t <= current),
-    {
-      text: "i is no leader of m's term",
-      holds: (c) => msg(c).term !== me(c).term || me(c).role !== 'Leader',
-      values: (c) => [['role[i]', me(c).role]],
-    },
+    NO_LEADER_OF_ITS_TERM,
   ],
   UpdateTerm: [
     IN_FLIGHT_TO_SERVER,
@@ -907,11 +909,7 @@ const CONDITIONS: Readonly<Record<string, readonly Condition[]>> = {
   HandleAppendEntriesRequest: [
     ...received('AppendEntriesRequest'),
     term('m.term <= currentTerm[i]', (t, current) => t <= current),
-    {
-      text: "i is no leader of m's term",
-      holds: (c) => msg(c).term !== me(c).term || me(c).role !== 'Leader',
-      values: (c) => [['role[i]', me(c).role]],
-    },
+    NO_LEADER_OF_ITS_TERM,
   ],
   HandleAppendEntriesResponse: [
     ...received('AppendEntriesResponse'),

@@ -548,7 +548,12 @@ export class RaftNode {
     }
   }
 
-  private replyAppendEntries(m: AppendEntriesRequest, success: boolean, matchIndex: number): void {
+  /** The answer to an AppendEntries, or to a snapshot (an AppendEntries response for its last index). */
+  private replyAppendEntries(
+    m: AppendEntriesRequest | InstallSnapshotRequest,
+    success: boolean,
+    matchIndex: number,
+  ): void {
     const send: AppendEntriesResponse = {
       type: 'AppendEntriesResponse',
       source: this.id,
@@ -558,7 +563,8 @@ export class RaftNode {
       matchIndex,
     };
     this.out.push(send);
-    this.emit('HandleAppendEntriesRequest', { peer: m.source, msg: m, send });
+    const action = m.type === 'InstallSnapshotRequest' ? 'HandleInstallSnapshotRequest' : 'HandleAppendEntriesRequest';
+    this.emit(action, { peer: m.source, msg: m, send });
   }
 
   private handleAppendEntriesResponse(m: AppendEntriesResponse): void {
@@ -635,10 +641,8 @@ export class RaftNode {
    * AppendEntries response for the snapshot's index.
    */
   private handleInstallSnapshot(m: InstallSnapshotRequest): void {
-    if (m.term < this.currentTerm) {
-      this.replyToSnapshot(m, false);
-      return;
-    }
+    // (An older term's snapshot is refused, as an older term's AppendEntries is.)
+    if (m.term < this.currentTerm) return this.replyAppendEntries(m, false, 0);
     if (this.role === 'Candidate' || this.role === 'PreCandidate') this.role = 'Follower';
     if (this.guards.preVote) this.leaderSeen = true;
     this.restartElectionTimer();
@@ -655,20 +659,7 @@ export class RaftNode {
       this.logChangedInStep = true;
       this.dirty = true;
     }
-    this.replyToSnapshot(m, true);
-  }
-
-  private replyToSnapshot(m: InstallSnapshotRequest, success: boolean): void {
-    const send: AppendEntriesResponse = {
-      type: 'AppendEntriesResponse',
-      source: this.id,
-      dest: m.source,
-      term: this.currentTerm,
-      success,
-      matchIndex: success ? m.lastIncludedIndex : 0,
-    };
-    this.out.push(send);
-    this.emit('HandleInstallSnapshotRequest', { peer: m.source, msg: m, send });
+    this.replyAppendEntries(m, true, n);
   }
 
   // --- Messages in general -------------------------------------------------
