@@ -74,6 +74,11 @@ function record(fields: Array<[string, string]>): string {
   return `[${fields.map(([k, v]) => `${k} |-> ${v}`).join(', ')}]`;
 }
 
+/** A record a field to a line: a chunk's start state, whose fields together outgrow a line (see items). */
+function recordByLines(fields: Array<[string, string]>): string {
+  return `[${fields.map(([k, v]) => `${k} |-> ${v}`).join(',\n   ')}]`;
+}
+
 /**
  * Items separated by commas, 16 to a line: TLC reads the whole module with
  * a PlusCal scanner that splits each line again for every token, so its
@@ -370,7 +375,7 @@ export class TraceDataWriter {
     const st = (id: ServerId) => g.servers[id]!.state;
     // A flat set of pairs: a long chain of `:>` and `@@` overflows TLC's stack.
     const bag = [...g.bag.values()].map(({ msg, copies }) => `<<${this.message(msg)}, ${copies}>>`);
-    return record([
+    return recordByLines([
       ['startTerm', perServer((id) => String(st(id).term))],
       ['startVotedFor', perServer((id) => server(st(id).votedFor))],
       ['startLog', perServer((id) => this.startLog(id, g.servers[id]!.log, snapshotIndexOf(st(id))))],
