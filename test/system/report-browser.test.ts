@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateSchedule, runSchedule } from '../../src/sim/schedule.js';
+import { compactionSchedule } from '../../src/sim/compaction.js';
 import { applyEvent, startReplay } from '../../src/trace/replay.js';
 import { openReport } from '../support/browser.js';
 import {
@@ -227,6 +228,40 @@ describe('messages sent before the window of a long run, in a browser', () => {
       for (const s of stubs) expect(s.width).toBeLessThanOrEqual(66);
       expect(await p.page.locator('details#trace-1 .legend .line.before-window').count()).toBe(1);
       await p.screenshot('check-window-stubs');
+      expect(p.errors).toEqual([]);
+    } finally {
+      await p.page.close();
+    }
+  });
+});
+
+describe('a rejected run with snapshots, in a browser', () => {
+  it('draws the snapshot events and messages, and shows a log after its snapshot with the snapshot first', async () => {
+    // A run that compacts and installs snapshots, its first install's commitIndex changed.
+    const text = runSchedule(compactionSchedule('isolated-behind', 1, 3)).trace;
+    const lines = text.trimEnd().split('\n');
+    const at = lines.findIndex((l) => {
+      if (!l.includes('"action":"HandleInstallSnapshotRequest"')) return false;
+      const e = JSON.parse(l);
+      return e.state.snapshotIndex === e.msg.lastIncludedIndex && e.state.snapshotIndex > 0;
+    });
+    const e = JSON.parse(lines[at]!);
+    e.state.commitIndex -= 1;
+    lines[at] = JSON.stringify(e);
+    const file = join(mkdtempSync(join(tmpdir(), 'snapshot-page-')), 'snapshots.ndjson');
+    writeFileSync(file, lines.join('\n') + '\n');
+    const run = checkTraces(['--checker', 'in-process', file]);
+    expect(run.status, run.output).toBe(1);
+    expect(run.output).toContain('left its commitIndex elsewhere');
+    const p = await openReport(browser(), run.html);
+    try {
+      await expect.poll(() => p.page.locator('details#trace-1 .event.failing').count()).toBe(1);
+      expect(await p.page.locator('details#trace-1 .arrow.InstallSnapshotRequest').count()).toBeGreaterThan(0);
+      // The failing event's server holds a snapshot: its log cell starts with it.
+      await p.page.locator('details#trace-1 .event.failing').click();
+      const cell = p.page.locator(`.state-panel[data-for="trace-1"] tr[data-server="${e.node}"] td[data-field="log"]`);
+      expect(await cell.locator('.log-entry').first().textContent()).toMatch(/^1-\d+: snapshot to t\d+$/);
+      await p.screenshot('check-snapshots');
       expect(p.errors).toEqual([]);
     } finally {
       await p.page.close();
