@@ -18,6 +18,8 @@ import type { Rng } from '../random/rng.js';
 import type { LocalCluster } from '../server/local-cluster.js';
 import type { ServerStatus } from '../server/raft-server.js';
 import { markPathOf } from '../storage/wal.js';
+import { FileSystemDisk } from '../storage/disk.js';
+import { snapshotIndexesBeside, snapshotPathOf } from '../storage/snapshot-file.js';
 import { describeState, lossOf, promiseOf, recoverBytes, sameState, type LogPromise } from '../storage/wal-promise.js';
 import { damageLog, type Damaged } from './disk-damage.js';
 import type { Damage } from './faults.js';
@@ -37,8 +39,19 @@ interface DamagedLog {
   readonly recoverable: boolean;
 }
 
-/** What a server that refuses its damaged log says last (a WalCorruption). */
-const REFUSAL = /corrupt write-ahead log/;
+/** What a server that refuses its damaged log says last (a WalCorruption, or a SnapshotCorruption). */
+const REFUSAL = /corrupt write-ahead log|damaged snapshot/;
+
+/** The snapshot files beside the log at `walPath`, with their bytes (a recovery of the log reads them). */
+function snapshotFilesBeside(walPath: string): Map<string, Buffer> {
+  const disk = new FileSystemDisk();
+  const files = new Map<string, Buffer>();
+  for (const index of snapshotIndexesBeside(disk, walPath)) {
+    const p = snapshotPathOf(walPath, index);
+    files.set(p, readFileSync(p));
+  }
+  return files;
+}
 
 /** How long a restarted server has to answer its status or exit. */
 const START_MS = 20_000;
@@ -77,10 +90,11 @@ export class DiskFaults {
     const read = (p: string) => (existsSync(p) ? readFileSync(p) : null);
     const wal = read(path);
     const mark = read(markPathOf(path));
-    const promise = promiseOf(path, wal ?? Buffer.alloc(0), mark);
+    const beside = snapshotFilesBeside(path);
+    const promise = promiseOf(path, wal ?? Buffer.alloc(0), mark, beside);
     const done = damageLog(wal ?? Buffer.alloc(0), damage, this.rng);
     if (wal) writeFileSync(path, done.bytes);
-    const recoverable = recoverBytes(path, done.bytes, mark) !== null;
+    const recoverable = recoverBytes(path, done.bytes, mark, beside) !== null;
     this.damaged.set(id, { damage, done, promise, original: wal, recoverable });
     this.note(
       'disk',

@@ -171,3 +171,8 @@ export function traceSnapshots(header: Pick<TraceHeader, 'version' | 'params'>):
 export function guardParams(g: Guards): Record<string, boolean> {
   return { ...(g.preVote ? { preVote: true } : {}), ...(g.checkQuorum ? { checkQuorum: true } : {}) };
 }
+
+/** The header params that say a run takes snapshots, and how often (none when `every` is 0). */
+export function snapshotParams(every: number): Record<string, boolean | number> {
+  return every > 0 ? { snapshots: true, snapshotEvery: every } : {};
+}

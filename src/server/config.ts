@@ -52,6 +52,12 @@ export interface ClusterConfig {
   readonly checkQuorum: boolean;
   /** The most entries one AppendEntries carries (MAX_ENTRIES_PER_MESSAGE unless the config file says otherwise). */
   readonly maxEntriesPerMessage: number;
+  /**
+   * The snapshot policy: a server whose key-value store applied this many
+   * entries since its last snapshot takes one (0, the default: no snapshots;
+   * the log then only grows, compacted but never cut).
+   */
+  readonly snapshotEvery: number;
 }
 
 export interface ServerConfig extends ClusterConfig {
@@ -69,6 +75,7 @@ export const DEFAULTS = {
   preVote: true,
   checkQuorum: true,
   maxEntriesPerMessage: MAX_ENTRIES_PER_MESSAGE,
+  snapshotEvery: 0,
 } as const;
 
 const SERVER_ID = /^n[1-9][0-9]*$/;
@@ -88,6 +95,14 @@ function positive(where: string, v: unknown): number {
 function entriesBound(where: string, v: unknown): number {
   if (!Number.isSafeInteger(v) || (v as number) < 1)
     throw new ConfigError(`${where}: must be a positive integer (entries per AppendEntries), got ${JSON.stringify(v)}`);
+  return v as number;
+}
+
+function snapshotPolicy(where: string, v: unknown): number {
+  if (!Number.isSafeInteger(v) || (v as number) < 0)
+    throw new ConfigError(
+      `${where}: must be 0 (no snapshots) or a positive integer (entries applied between snapshots), got ${JSON.stringify(v)}`,
+    );
   return v as number;
 }
 
@@ -172,6 +187,7 @@ export function parseClusterConfig(file: string, text: string): ClusterConfig {
     'preVote',
     'checkQuorum',
     'maxEntriesPerMessage',
+    'snapshotEvery',
   ];
   const extra = Object.keys(r).find((k) => !known.includes(k));
   if (extra) throw new ConfigError(`${file}: field ${extra}: unknown (known: ${known.join(', ')})`);
@@ -211,6 +227,10 @@ export function parseClusterConfig(file: string, text: string): ClusterConfig {
       r.maxEntriesPerMessage === undefined
         ? DEFAULTS.maxEntriesPerMessage
         : entriesBound(`${file}: field maxEntriesPerMessage`, r.maxEntriesPerMessage),
+    snapshotEvery:
+      r.snapshotEvery === undefined
+        ? DEFAULTS.snapshotEvery
+        : snapshotPolicy(`${file}: field snapshotEvery`, r.snapshotEvery),
   };
 }
 
@@ -272,5 +292,6 @@ export function localClusterConfig(
     preVote: extra.preVote ?? DEFAULTS.preVote,
     checkQuorum: extra.checkQuorum ?? DEFAULTS.checkQuorum,
     maxEntriesPerMessage: extra.maxEntriesPerMessage ?? DEFAULTS.maxEntriesPerMessage,
+    ...(extra.snapshotEvery ? { snapshotEvery: extra.snapshotEvery } : {}),
   };
 }

@@ -8,7 +8,7 @@
 // socket or a timer, so tests drive it directly on a simulated disk.
 import { RaftNode, type CommittedEntry, type Input, type Ready } from '../raft/node.js';
 import { KeyValueStore } from '../raft/kv.js';
-import type { Entry, Guards, ServerId } from '../raft/types.js';
+import type { Entry, Guards, ServerId, Snapshot } from '../raft/types.js';
 import type { Disk } from '../storage/disk.js';
 import { WriteAheadLog, DEFAULT_WAL_OPTIONS, type Recovery, type WalOptions } from '../storage/wal.js';
 import type { Envelope } from '../transport/envelope.js';
@@ -36,6 +36,12 @@ export interface DriverOptions {
   readonly guards?: Guards;
   /** The most entries one AppendEntries carries (the node's default when absent). */
   readonly maxEntriesPerMessage?: number;
+  /**
+   * The snapshot policy: once the key-value store has applied this many
+   * entries beyond the last snapshot, it saves itself and the node takes a
+   * snapshot there (absent or 0: the node runs without snapshots).
+   */
+  readonly snapshotEvery?: number;
 }
 
 export interface AppliedEntry extends CommittedEntry {
@@ -52,8 +58,11 @@ export interface Flushed {
 export class ServerDriver {
   readonly node: RaftNode;
   readonly recovery: Recovery;
-  readonly kv = new KeyValueStore();
+  private store: KeyValueStore;
   private readonly wal: WriteAheadLog;
+  private readonly snapshotEvery: number;
+  /** A snapshot the last steps installed from the leader: the store restores it at the next flush. */
+  private installed: Snapshot | null = null;
   private readonly trace: ProcessTrace | null;
   private outbox: Envelope[] = [];
   private committed: CommittedEntry[] = [];
@@ -68,6 +77,11 @@ export class ServerDriver {
     this.wal = wal;
     this.recovery = recovery;
     this.trace = options.openTrace?.(recovery.incarnation, recovery.tracedUpTo) ?? null;
+    this.snapshotEvery = options.snapshotEvery ?? 0;
+    const snapshots = this.snapshotEvery > 0;
+    const snapshot = recovery.durable?.snapshot;
+    // The store restarts from the snapshot; the entries after it are applied again as the node learns they are committed.
+    this.store = snapshot ? KeyValueStore.restore(snapshot) : new KeyValueStore();
     if (recovery.durable) {
       const { node, ready } = RaftNode.recover(
         options.id,
@@ -75,11 +89,12 @@ export class ServerDriver {
         recovery.durable,
         options.guards,
         options.maxEntriesPerMessage,
+        snapshots,
       );
       this.node = node;
       this.take(ready, null);
     } else {
-      this.node = RaftNode.boot(options.id, options.servers, options.guards, options.maxEntriesPerMessage);
+      this.node = RaftNode.boot(options.id, options.servers, options.guards, options.maxEntriesPerMessage, snapshots);
     }
   }
 
@@ -122,6 +137,11 @@ export class ServerDriver {
       };
       this.outbox.push(envelope);
     }
+    if (ready.installed) {
+      // The store jumps to the snapshot: entries committed before it in this batch are in it already.
+      this.installed = ready.installed;
+      this.committed = [];
+    }
     for (const c of ready.committed) this.committed.push(c);
     if (ready.resetElectionTimer) this.resetTimer = true;
     this.noteLeader(ready);
@@ -145,16 +165,40 @@ export class ServerDriver {
   /** Makes the batch durable, then releases its messages and applies its committed entries. */
   flush(): Flushed {
     this.wal.sync(this.trace?.eventCount);
+    if (this.installed) this.store = KeyValueStore.restore(this.installed);
+    this.installed = null;
     const applied: AppliedEntry[] = [];
-    for (const c of this.committed) applied.push({ ...c, result: this.kv.apply(c.index, c.entry) });
+    for (const c of this.committed) applied.push({ ...c, result: this.store.apply(c.index, c.entry) });
     const out: Flushed = { envelopes: this.outbox, applied, resetElectionTimer: this.resetTimer };
     this.outbox = [];
     this.committed = [];
     this.resetTimer = false;
+    this.compactIfDue();
     return out;
   }
 
-  /** The log as it is now; for tests and status pages. */
+  /**
+   * The snapshot policy (DriverOptions.snapshotEvery). The step is taken
+   * now and its snapshot file written at once (WriteAheadLog.record); the
+   * cut it stages is synced with the next batch.
+   */
+  private compactIfDue(): void {
+    const applied = this.store.lastApplied;
+    if (this.snapshotEvery === 0 || applied - this.node.snapshotIndex < this.snapshotEvery) return;
+    this.step({ kind: 'compact', index: applied, data: this.store.save() });
+  }
+
+  /** The key-value store, as the applied entries (and the snapshots) left it. */
+  get kv(): KeyValueStore {
+    return this.store;
+  }
+
+  /** The index of the log's last entry (absolute: the entries a snapshot covers count). */
+  get lastIndex(): number {
+    return this.node.snapshotIndex + this.node.entries.length;
+  }
+
+  /** The log after the snapshot, as it is now; for tests and status pages. */
   get log(): readonly Entry[] {
     return this.node.entries;
   }

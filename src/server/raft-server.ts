@@ -10,7 +10,7 @@ import type { Input, Ready } from '../raft/node.js';
 import type { Role, ServerId } from '../raft/types.js';
 import { Rng } from '../random/rng.js';
 import { DISK_FAULTS, FileSystemDisk, PageCacheDisk, type DiskFault } from '../storage/disk.js';
-import { guardParams, TRACE_FORMAT, TRACE_VERSION } from '../raft/events.js';
+import { guardParams, snapshotParams, SNAPSHOT_TRACE_VERSION, TRACE_FORMAT, TRACE_VERSION } from '../raft/events.js';
 import type { Envelope } from '../transport/envelope.js';
 import { TcpTransport } from '../transport/tcp-transport.js';
 import { ClientApi } from './client-api.js';
@@ -75,6 +75,7 @@ export class RaftServer {
       wal: { fsync: config.fsync, compactAboveBytes: 1 << 20 },
       guards,
       maxEntriesPerMessage: config.maxEntriesPerMessage,
+      snapshotEvery: config.snapshotEvery,
       openTrace: (incarnation, keepUpTo) =>
         ProcessTrace.open(
           join(config.dataDir, 'trace.ndjson'),
@@ -83,7 +84,7 @@ export class RaftServer {
           incarnation,
           {
             format: TRACE_FORMAT,
-            version: TRACE_VERSION,
+            version: config.snapshotEvery > 0 ? SNAPSHOT_TRACE_VERSION : TRACE_VERSION,
             nodes: servers,
             seed: config.seed,
             params: {
@@ -91,6 +92,7 @@ export class RaftServer {
               server: config.id,
               maxEntriesPerMessage: config.maxEntriesPerMessage,
               ...guardParams(guards),
+              ...snapshotParams(config.snapshotEvery),
             },
           },
           keepUpTo,
@@ -253,7 +255,8 @@ export class RaftServer {
   /** The last entry of the log: where a proposal accepted by the step just taken sits. */
   get lastEntry(): { index: number; term: number } {
     const log = this.driver.log;
-    return { index: log.length, term: log.length ? log[log.length - 1]!.term : 0 };
+    const index = this.driver.lastIndex;
+    return { index, term: log.length ? log[log.length - 1]!.term : this.driver.node.currentSnapshot.term };
   }
 
   get knownLeader(): ServerId | null {
@@ -277,13 +280,15 @@ export class RaftServer {
       role: n.currentRole,
       term: n.term,
       leader: this.driver.knownLeader,
-      logLength: n.entries.length,
+      logLength: this.driver.lastIndex,
       commitIndex: n.committedIndex,
       lastApplied: this.driver.kv.lastApplied,
       incarnation: this.driver.incarnation,
       walBytes: this.driver.walBytes,
       transport: this.transport.stats,
-      recovered: r ? { term: r.currentTerm, votedFor: r.votedFor, logLength: r.log.length } : null,
+      recovered: r
+        ? { term: r.currentTerm, votedFor: r.votedFor, logLength: (r.snapshot?.index ?? 0) + r.log.length }
+        : null,
       disk:
         this.disk instanceof PageCacheDisk
           ? { waiting: this.disk.faults.waiting, struck: [...this.disk.faults.struck] }

@@ -19,6 +19,7 @@ import {
 } from '../raft/types.js';
 import {
   guardParams,
+  snapshotParams,
   SNAPSHOT_TRACE_VERSION,
   TRACE_FORMAT,
   TRACE_VERSION,
@@ -175,7 +176,7 @@ export class Cluster {
         maxEntriesPerMessage: this.maxEntriesPerMessage,
         ...config.params,
         ...guardParams(this.guards),
-        ...(this.snapshotEvery > 0 ? { snapshots: true, snapshotEvery: this.snapshotEvery } : {}),
+        ...snapshotParams(this.snapshotEvery),
       },
     };
     this.recorder = new TraceRecorder(header, config.traceFile ?? null);

@@ -11,7 +11,9 @@ import {
   fsyncSync,
   ftruncateSync,
   openSync,
+  readdirSync,
   readFileSync,
+  rmSync,
   renameSync,
   writeSync,
 } from 'node:fs';
@@ -45,6 +47,10 @@ export interface Disk {
   truncate(path: string, length: number): void;
   /** Replaces the file's content with `bytes` atomically and durably: a crash leaves the old content or the new, whole. */
   replace(path: string, bytes: Uint8Array): void;
+  /** Removes the file if it exists (not durably: a crash may bring it back, so nothing may depend on its absence). */
+  remove(path: string): void;
+  /** The names of the files in the folder (none if there is no such folder). */
+  list(dir: string): string[];
 }
 
 /** The real file system, with fsync. */
@@ -116,6 +122,14 @@ export class FileSystemDisk implements Disk {
     }
     renameSync(tmp, path);
     syncDirectory(dirname(path));
+  }
+
+  remove(path: string): void {
+    rmSync(path, { force: true });
+  }
+
+  list(dir: string): string[] {
+    return existsSync(dir) ? readdirSync(dir) : [];
   }
 }
 
@@ -263,6 +277,14 @@ export class PageCacheDisk implements Disk {
     this.base.replace(path, bytes);
   }
 
+  remove(path: string): void {
+    this.base.remove(path);
+  }
+
+  list(dir: string): string[] {
+    return this.base.list(dir);
+  }
+
   /** Writes every file's cached appends (without fsync). */
   writeBack(): void {
     for (const c of this.dirty) c.writeBack();
@@ -280,8 +302,12 @@ function syncDirectory(dir: string): void {
 
 /** Thrown by a simulated disk's sync when a test asked it to crash there. */
 export class SimulatedCrash extends Error {
-  constructor(readonly path: string) {
-    super(`simulated crash before ${path} was synced`);
+  constructor(
+    readonly path: string,
+    /** A sync of an appended file, or the atomic replace of a whole one (before its rename). */
+    readonly during: 'sync' | 'replace' = 'sync',
+  ) {
+    super(`simulated crash before ${path} was ${during === 'sync' ? 'synced' : 'replaced'}`);
   }
 }
 
@@ -321,7 +347,8 @@ function applyWrites(base: Buffer, writes: readonly PendingWrite[], limit = Infi
  */
 export class SimulatedDisk implements Disk {
   private readonly files = new Map<string, SimulatedFile>();
-  private crashAtSync = false;
+  /** Counts down the syncs (and replaces, which sync) to the one a crash strikes; 0: none asked for. */
+  private crashCountdown = 0;
   /** Faults to meet on the next sync (eio: that file's unsynced writes are dropped) or write (full). */
   readonly faults = new FaultSwitch();
 
@@ -336,11 +363,13 @@ export class SimulatedDisk implements Disk {
     return f;
   }
 
+  /** Throws the crash a test asked for if this sync is the one. */
+  private crashHere(path: string, during: 'sync' | 'replace'): void {
+    if (this.crashCountdown > 0 && --this.crashCountdown === 0) throw new SimulatedCrash(path, during);
+  }
+
   private syncFile(path: string): void {
-    if (this.crashAtSync) {
-      this.crashAtSync = false;
-      throw new SimulatedCrash(path);
-    }
+    this.crashHere(path, 'sync');
     const f = this.file(path);
     if (this.faults.syncFails(path)) {
       f.pending = [];
@@ -379,8 +408,10 @@ export class SimulatedDisk implements Disk {
     this.files.set(path, { durable: all.subarray(0, length), pending: [] });
   }
 
+  /** A crash asked for at the next sync strikes here before the rename (the temp file's fsync): the old content stays. */
   replace(path: string, bytes: Uint8Array): void {
     this.faults.beforeWrite(path);
+    this.crashHere(path, 'replace');
     this.files.set(path, { durable: Buffer.from(bytes), pending: [] });
   }
 
@@ -389,9 +420,22 @@ export class SimulatedDisk implements Disk {
     this.files.delete(path);
   }
 
+  list(dir: string): string[] {
+    const prefix = dir.endsWith('/') ? dir : `${dir}/`;
+    const names: string[] = [];
+    for (const p of this.files.keys())
+      if (p.startsWith(prefix) && !p.slice(prefix.length).includes('/')) names.push(p.slice(prefix.length));
+    return names.sort();
+  }
+
   /** The next sync of any file throws SimulatedCrash instead of syncing. */
   crashAtNextSync(): void {
-    this.crashAtSync = true;
+    this.crashCountdown = 1;
+  }
+
+  /** The crash strikes at the sync (or replace) after `n` more: a later step of the same batch (a snapshot's file, the log's cut). */
+  crashAtSyncAfter(n: number): void {
+    this.crashCountdown = n + 1;
   }
 
   /**
@@ -399,7 +443,7 @@ export class SimulatedDisk implements Disk {
    * choose how many of their bytes survive, in the order written (a torn write).
    */
   crash(keep: (unsyncedBytes: number) => number = () => 0): void {
-    this.crashAtSync = false;
+    this.crashCountdown = 0;
     for (const f of this.files.values()) {
       const unsynced = f.pending.reduce((n, w) => n + w.bytes.length, 0);
       const kept = Math.max(0, Math.min(unsynced, keep(unsynced)));

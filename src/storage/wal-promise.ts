@@ -25,24 +25,37 @@ export interface LogPromise {
   readonly allowed: readonly RecoveredState[];
 }
 
-/** The state this project's own recovery gets from these bytes, or null if it refuses them (or they hold none). */
-export function recoverBytes(path: string, wal: Buffer, mark: Buffer | null): RecoveredState | null {
+/** Files beside a log that its recovery reads (its snapshots), by path. */
+export type Beside = ReadonlyMap<string, Buffer>;
+
+/**
+ * The state this project's own recovery gets from these bytes (and the
+ * snapshot files beside them), or null if it refuses them (or they hold none).
+ * The log's length counts the entries a snapshot covers.
+ */
+export function recoverBytes(
+  path: string,
+  wal: Buffer,
+  mark: Buffer | null,
+  beside: Beside = new Map(),
+): RecoveredState | null {
   const disk = new SimulatedDisk();
   disk.replace(path, wal);
   if (mark) disk.replace(markPathOf(path), mark);
+  for (const [p, bytes] of beside) disk.replace(p, bytes);
   try {
     const d = WriteAheadLog.open(disk, path).recovery.durable;
-    return d ? { term: d.currentTerm, votedFor: d.votedFor, logLength: d.log.length } : null;
+    return d ? { term: d.currentTerm, votedFor: d.votedFor, logLength: (d.snapshot?.index ?? 0) + d.log.length } : null;
   } catch {
     return null;
   }
 }
 
 /** What the log `wal` (at `path`) with its mark `mark` promised; see the module's comment. */
-export function promiseOf(path: string, wal: Buffer, mark: Buffer | null): LogPromise {
+export function promiseOf(path: string, wal: Buffer, mark: Buffer | null, beside: Beside = new Map()): LogPromise {
   const m = mark ? readMark(mark) : null;
   if (!m) return { marked: null, allowed: [] };
-  const marked = recoverBytes(path, wal.subarray(0, m.bytes), mark);
+  const marked = recoverBytes(path, wal.subarray(0, m.bytes), mark, beside);
   let scan;
   try {
     scan = scanRecords(path, wal);
@@ -52,7 +65,7 @@ export function promiseOf(path: string, wal: Buffer, mark: Buffer | null): LogPr
   const ends = [...scan.records.slice(1).map((r) => r.offset), scan.validBytes].filter((b) => b > m.bytes);
   const allowed: RecoveredState[] = marked ? [marked] : [];
   for (const end of ends) {
-    const s = recoverBytes(path, wal.subarray(0, end), mark);
+    const s = recoverBytes(path, wal.subarray(0, end), mark, beside);
     if (s && !allowed.some((a) => sameState(a, s))) allowed.push(s);
   }
   return { marked, allowed };

@@ -12,10 +12,18 @@ import { crc32c } from './crc32c.js';
 export const RECORD_HEADER_BYTES = 8;
 export const MAX_RECORD_BYTES = 64 << 20;
 
-/** What a record holds. A compacted log starts with one `snapshot`. */
+/**
+ * What a record holds. A compacted log starts with one `snapshot` (the log's
+ * own rewrite, see WriteAheadLog.compact; not Raft's snapshot). Indexes are
+ * absolute: `keep` counts entries from the first, those a Raft snapshot
+ * covers included. A `cut` says that the snapshot file up to `index`
+ * (snapshot-file.ts) now holds every entry up to there: the log forgets them,
+ * keeping the entries after `index` if it holds entry `index` with `term`.
+ */
 export type WalRecord =
   | { readonly t: 'state'; readonly term: number; readonly votedFor: ServerId | null }
   | { readonly t: 'log'; readonly keep: number; readonly append: readonly Entry[] }
+  | { readonly t: 'cut'; readonly index: number; readonly term: number }
   | { readonly t: 'boot'; readonly incarnation: number }
   /** The process trace's events up to `upTo` belong to batches this log holds (see WriteAheadLog.sync). */
   | { readonly t: 'traced'; readonly upTo: number }
@@ -27,6 +35,9 @@ export type WalRecord =
       readonly incarnation: number;
       /** The compaction that wrote it, counted from 1 (see WriteAheadLog.compact). */
       readonly generation: number;
+      /** The Raft snapshot `log` follows (its entries start at snapshotIndex + 1); absent: none. */
+      readonly snapshotIndex?: number;
+      readonly snapshotTerm?: number;
     };
 
 export function encodeRecord(record: WalRecord): Buffer {
@@ -175,6 +186,9 @@ function parsePayload(file: string, offset: number, payload: Buffer): WalRecord 
     case 'log':
       if (!isCount(r.keep) || !isEntries(r.append)) throw bad('has a bad keep or append');
       return { t: 'log', keep: r.keep, append: r.append };
+    case 'cut':
+      if (!isCount(r.index) || r.index < 1 || !isCount(r.term) || r.term < 1) throw bad('has a bad index or term');
+      return { t: 'cut', index: r.index, term: r.term };
     case 'boot':
       if (!isCount(r.incarnation)) throw bad('has a bad incarnation');
       return { t: 'boot', incarnation: r.incarnation };
@@ -187,7 +201,8 @@ function parsePayload(file: string, offset: number, payload: Buffer): WalRecord 
         !isVote(r.votedFor) ||
         !isEntries(r.log) ||
         !isCount(r.incarnation) ||
-        !isCount(r.generation)
+        !isCount(r.generation) ||
+        (r.snapshotIndex !== undefined && !(isCount(r.snapshotIndex) && isCount(r.snapshotTerm)))
       )
         throw bad('is a bad snapshot');
       return {
@@ -197,6 +212,9 @@ function parsePayload(file: string, offset: number, payload: Buffer): WalRecord 
         log: r.log,
         incarnation: r.incarnation,
         generation: r.generation,
+        ...(r.snapshotIndex !== undefined
+          ? { snapshotIndex: r.snapshotIndex as number, snapshotTerm: r.snapshotTerm as number }
+          : {}),
       };
     default:
       throw bad(`has an unknown type ${JSON.stringify(r.t)}`);

@@ -13,10 +13,17 @@
 // by a lost rename is a WalCorruption (the server refuses to start), and only
 // bytes past them, which nobody was promised, may be a torn tail that is cut
 // off. The README's "Durability" section states the model.
+//
+// With Raft snapshots, the log holds only the entries after the snapshot
+// (indexes stay absolute); the snapshot itself lives in its own file beside
+// the log (snapshot-file.ts says in which order the two are written), and the
+// log is rewritten (compacted) after every cut, so that the file holds what
+// follows the snapshot and no more.
 import type { Ready } from '../raft/node.js';
-import type { DurableState, Entry, ServerId } from '../raft/types.js';
+import type { DurableState, Entry, ServerId, Snapshot } from '../raft/types.js';
 import { crc32c } from './crc32c.js';
 import type { Disk, DiskFile, PlacedFile } from './disk.js';
+import { readSnapshotFile, snapshotIndexesBeside, snapshotPathOf, writeSnapshotFile } from './snapshot-file.js';
 import { describeMark, encodeSlot, readMark, slotOffset, type Mark } from './wal-mark.js';
 import { encodeRecord, scanRecords, WalCorruption, type Scan, type TornTail, type WalRecord } from './wal-records.js';
 
@@ -57,7 +64,13 @@ export class WriteAheadLog {
   private fileBytes: number;
   private term: number;
   private votedFor: ServerId | null;
+  /** The entries after the Raft snapshot `base` (entry k at log[k - base.index - 1]). */
   private log: Entry[];
+  /** The Raft snapshot's last entry (index 0: none), whose file (snapshot-file.ts) holds the entries up to it. */
+  private base: Base;
+  /** Snapshot files the cuts staged since the last sync made obsolete: removed once the cuts are durable. */
+  private obsolete: number[] = [];
+  private cutSinceCompaction = false;
   private incarnation: number;
   // entryBytes[k]: the JSON size of the log's first k entries, so that the
   // size of a snapshot is known without serializing it.
@@ -72,6 +85,7 @@ export class WriteAheadLog {
       term: number;
       votedFor: ServerId | null;
       log: Entry[];
+      base: Base;
       incarnation: number;
       bytes: number;
       chain: number;
@@ -84,6 +98,7 @@ export class WriteAheadLog {
     this.term = state.term;
     this.votedFor = state.votedFor;
     this.log = state.log;
+    this.base = state.base;
     this.incarnation = state.incarnation;
     this.fileBytes = state.bytes;
     for (const e of this.log) this.entryBytes.push(this.entryBytes[this.entryBytes.length - 1]! + entrySize(e));
@@ -108,52 +123,15 @@ export class WriteAheadLog {
     const scan = scanRecords(path, bytes);
     checkAgainstMark(path, file !== null, scan, bytes, mark);
     if (scan.tornTail) disk.truncate(path, scan.validBytes);
-    let term = 0;
-    let votedFor: ServerId | null = null;
-    let log: Entry[] = [];
-    let incarnation = 0;
-    let tracedUpTo: number | null = null;
-    let holdsState = false;
-    for (const { offset, record } of scan.records) {
-      switch (record.t) {
-        case 'state':
-          term = record.term;
-          votedFor = record.votedFor;
-          holdsState = true;
-          break;
-        case 'log':
-          if (record.keep > log.length) {
-            throw new WalCorruption(
-              path,
-              offset,
-              `a log record keeps ${record.keep} entries of a log of ${log.length}`,
-            );
-          }
-          log.length = record.keep;
-          for (const e of record.append) log.push(e);
-          holdsState = true;
-          break;
-        case 'boot':
-          incarnation = record.incarnation;
-          break;
-        case 'traced':
-          tracedUpTo = record.upTo;
-          break;
-        case 'snapshot':
-          if (offset !== 0) throw new WalCorruption(path, offset, 'a snapshot record that is not the first record');
-          term = record.term;
-          votedFor = record.votedFor;
-          log = [...record.log];
-          incarnation = record.incarnation;
-          holdsState = true;
-          break;
-      }
-    }
+    const { term, votedFor, log, base, incarnation, tracedUpTo, holdsState } = replay(path, scan.records);
+    // The snapshot the log names must be there, whole (a SnapshotCorruption names its file otherwise).
+    const snapshot = base.index > 0 ? readSnapshotFile(disk, path, base.index, base.term) : null;
     const chain = crc32c(bytes, 0, scan.validBytes);
     const wal = new WriteAheadLog(disk, path, options, {
       term,
       votedFor,
       log,
+      base,
       incarnation,
       bytes: scan.validBytes,
       chain,
@@ -165,11 +143,12 @@ export class WriteAheadLog {
     wal.incarnation = incarnation + 1;
     wal.stage({ t: 'boot', incarnation: wal.incarnation });
     wal.sync();
+    wal.removeLeftoverSnapshots();
     return {
       wal,
       recovery: {
         // A copy: the log's own array changes with every append.
-        durable: holdsState ? { currentTerm: term, votedFor, log: [...log] } : null,
+        durable: holdsState ? { currentTerm: term, votedFor, log: [...log], ...(snapshot ? { snapshot } : {}) } : null,
         incarnation: wal.incarnation,
         records: scan.records.length,
         bytes: scan.validBytes,
@@ -181,6 +160,21 @@ export class WriteAheadLog {
 
   get sizeBytes(): number {
     return this.fileBytes;
+  }
+
+  /** The Raft snapshot the log follows (index 0: none). */
+  get snapshotIndex(): number {
+    return this.base.index;
+  }
+
+  /**
+   * Snapshot files other than the one the log names: the one a crash left
+   * before its cut was synced, or the one before it that a crash kept from
+   * being removed. Nothing reads them; removing them keeps the disk bounded.
+   */
+  private removeLeftoverSnapshots(): void {
+    for (const index of snapshotIndexesBeside(this.disk, this.path))
+      if (index !== this.base.index) this.disk.remove(snapshotPathOf(this.path, index));
   }
 
   /**
@@ -197,18 +191,48 @@ export class WriteAheadLog {
       this.votedFor = p.votedFor;
       this.stage({ t: 'state', term: p.currentTerm, votedFor: p.votedFor });
     }
+    const snapshot = p.snapshot;
+    if (snapshot && snapshot.index !== this.base.index) this.cutTo(snapshot);
     if (!ready.logChanged) return;
     let keep = Infinity;
     for (const e of ready.events) if (e.logChange) keep = Math.min(keep, e.logChange.keep);
+    // A step that only took or installed a snapshot: the cut left the log as the node holds it.
+    if (keep === Infinity && sameLog(p.log, this.log)) return;
+    // Entries kept, relative to the snapshot.
+    let kept = keep - this.base.index;
     // No usable account of the change (or one that disagrees with what this
-    // file holds at the last kept entry): write the whole log.
-    if (keep === Infinity || keep > this.log.length || (keep > 0 && !sameEntry(p.log[keep - 1], this.log[keep - 1])))
-      keep = 0;
-    const append = p.log.slice(keep);
-    this.setLog(keep, append);
-    this.stage({ t: 'log', keep, append });
+    // file holds at the last kept entry): write the whole log after the snapshot.
+    if (
+      keep === Infinity ||
+      kept < 0 ||
+      kept > this.log.length ||
+      (kept > 0 && !sameEntry(p.log[kept - 1], this.log[kept - 1]))
+    )
+      kept = 0;
+    const append = p.log.slice(kept);
+    this.setLog(kept, append);
+    this.stage({ t: 'log', keep: this.base.index + kept, append });
   }
 
+  /**
+   * A snapshot taken or installed: its file is written whole and durably
+   * first, then the cut is staged; the previous snapshot's file goes once the
+   * cut is synced (see snapshot-file.ts for why in this order).
+   */
+  private cutTo(snapshot: Snapshot): void {
+    writeSnapshotFile(this.disk, this.path, snapshot);
+    const cut = { index: snapshot.index, term: snapshot.term };
+    this.stage({ t: 'cut', ...cut });
+    const log = afterCut(this.log, this.base, cut);
+    if (this.base.index > 0) this.obsolete.push(this.base.index);
+    this.base = cut;
+    this.log = [];
+    this.entryBytes = [0];
+    this.setLog(0, log);
+    this.cutSinceCompaction = true;
+  }
+
+  /** Keeps the first `keep` entries after the snapshot, then appends. */
   private setLog(keep: number, append: readonly Entry[]): void {
     this.log.length = keep;
     this.entryBytes.length = keep + 1;
@@ -250,8 +274,13 @@ export class WriteAheadLog {
       // Only now may the batch be promised: the mark covers it before any message that depends on it leaves.
       this.writeMark();
     }
+    // The cuts are durable: the snapshots they replaced are read by no recovery now.
+    for (const index of this.obsolete) this.disk.remove(snapshotPathOf(this.path, index));
+    this.obsolete = [];
     const snapshotBytes = this.entryBytes[this.entryBytes.length - 1]! + 128;
-    if (this.fileBytes > this.options.compactAboveBytes && this.fileBytes > 2 * snapshotBytes) this.compact();
+    // The log's cut: after a Raft snapshot, the file is rewritten to hold what follows it.
+    const cut = this.cutSinceCompaction && durable;
+    if (cut || (this.fileBytes > this.options.compactAboveBytes && this.fileBytes > 2 * snapshotBytes)) this.compact();
   }
 
   /**
@@ -268,6 +297,7 @@ export class WriteAheadLog {
       log: this.log,
       incarnation: this.incarnation,
       generation,
+      ...(this.base.index > 0 ? { snapshotIndex: this.base.index, snapshotTerm: this.base.term } : {}),
     });
     const bytes =
       this.tracedUpTo === null
@@ -278,6 +308,7 @@ export class WriteAheadLog {
     this.file = this.disk.openAppend(this.path);
     this.fileBytes = bytes.length;
     this.chain = crc32c(bytes);
+    this.cutSinceCompaction = false;
     this.writeMark(generation);
   }
 
@@ -290,7 +321,7 @@ export class WriteAheadLog {
       chain: this.chain,
       term: this.term,
       votedFor: this.votedFor,
-      logLength: this.log.length,
+      logLength: this.base.index + this.log.length,
     };
     this.markFile.writeAt(slotOffset(this.mark), encodeSlot(this.mark));
     if (this.options.fsync) this.markFile.sync();
@@ -373,6 +404,99 @@ function checkAgainstMark(path: string, exists: boolean, scan: Scan, bytes: Buff
       `the first ${mark.bytes.toLocaleString('en-US')} bytes are whole records but not the ones synced (their checksum differs: a stale or misdirected sector): ${promised}`,
     );
   }
+}
+
+/** The state the log's records add up to, in order; a record that cannot follow the ones before it is a WalCorruption. */
+function replay(path: string, records: Scan['records']): Replayed {
+  let term = 0;
+  let votedFor: ServerId | null = null;
+  let log: Entry[] = [];
+  let incarnation = 0;
+  let tracedUpTo: number | null = null;
+  let holdsState = false;
+  let base: Base = NO_BASE;
+  for (const { offset, record } of records) {
+    switch (record.t) {
+      case 'state':
+        term = record.term;
+        votedFor = record.votedFor;
+        holdsState = true;
+        break;
+      case 'log':
+        if (record.keep > base.index + log.length || record.keep < base.index) {
+          throw new WalCorruption(
+            path,
+            offset,
+            record.keep < base.index
+              ? `a log record keeps ${record.keep} entries, fewer than the snapshot up to ${base.index} covers`
+              : `a log record keeps ${record.keep} entries of a log of ${base.index + log.length}`,
+          );
+        }
+        log.length = record.keep - base.index;
+        for (const e of record.append) log.push(e);
+        holdsState = true;
+        break;
+      case 'cut':
+        if (record.index <= base.index)
+          throw new WalCorruption(
+            path,
+            offset,
+            `a cut at ${record.index}, not beyond the snapshot up to ${base.index}`,
+          );
+        log = afterCut(log, base, record);
+        base = { index: record.index, term: record.term };
+        holdsState = true;
+        break;
+      case 'boot':
+        incarnation = record.incarnation;
+        break;
+      case 'traced':
+        tracedUpTo = record.upTo;
+        break;
+      case 'snapshot':
+        if (offset !== 0) throw new WalCorruption(path, offset, 'a snapshot record that is not the first record');
+        term = record.term;
+        votedFor = record.votedFor;
+        log = [...record.log];
+        base = record.snapshotIndex ? { index: record.snapshotIndex, term: record.snapshotTerm! } : NO_BASE;
+        incarnation = record.incarnation;
+        holdsState = true;
+        break;
+    }
+  }
+  return { term, votedFor, log, base, incarnation, tracedUpTo, holdsState };
+}
+
+interface Replayed {
+  readonly term: number;
+  readonly votedFor: ServerId | null;
+  readonly log: Entry[];
+  readonly base: Base;
+  readonly incarnation: number;
+  readonly tracedUpTo: number | null;
+  readonly holdsState: boolean;
+}
+
+interface Base {
+  readonly index: number;
+  readonly term: number;
+}
+
+const NO_BASE: Base = { index: 0, term: 0 };
+
+/**
+ * The log after a cut to `cut`: the entries after it if the log holds entry
+ * cut.index with cut.term (as the node keeps them), none otherwise.
+ */
+function afterCut(log: readonly Entry[], base: Base, cut: Base): Entry[] {
+  const at = cut.index - base.index;
+  return at <= log.length && log[at - 1]?.term === cut.term ? log.slice(at) : [];
+}
+
+function sameLog(a: readonly Entry[], b: readonly Entry[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (!sameEntry(a[k], b[k])) return false;
+  return true;
 }
 
 function sameEntry(a: Entry | undefined, b: Entry | undefined): boolean {

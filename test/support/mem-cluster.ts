@@ -6,6 +6,7 @@
 import { SimulatedCrash, SimulatedDisk } from '../../src/storage/disk.js';
 import type { WalOptions } from '../../src/storage/wal.js';
 import { WalCorruption } from '../../src/storage/wal-records.js';
+import { SnapshotCorruption } from '../../src/storage/snapshot-file.js';
 import { ServerDriver } from '../../src/server/driver.js';
 import type { Input } from '../../src/raft/node.js';
 import { writeCommand } from '../../src/raft/kv.js';
@@ -25,7 +26,19 @@ export class MemCluster {
   private inflight: Envelope[] = [];
   private readonly pending = new Map<string, Map<number, { term: number; value: string }>>();
   readonly acked: Acked[] = [];
-  readonly counts = { crashes: 0, crashesBeforeSync: 0, tornTails: 0, restarts: 0, proposals: 0, diskFaults: 0 };
+  readonly counts = {
+    crashes: 0,
+    crashesBeforeSync: 0,
+    tornTails: 0,
+    restarts: 0,
+    proposals: 0,
+    diskFaults: 0,
+    /** With snapshots: taken, installed from a leader, and crashes while a snapshot's file or the log's cut was written. */
+    snapshotsTaken: 0,
+    snapshotsInstalled: 0,
+    crashesInSnapshotWrite: 0,
+    crashesInLogCut: 0,
+  };
   /** Servers whose write-ahead log refused to start (it held less than it had promised), with its message: they stay down. */
   readonly refused = new Map<string, string>();
   private proposals = 0;
@@ -41,6 +54,8 @@ export class MemCluster {
     seed: number,
     private readonly wal: WalOptions,
     private readonly diskFaults = false,
+    /** The drivers' snapshot policy (0: none). */
+    private readonly snapshotEvery = 0,
   ) {
     this.rng = new Rng(seed);
     this.ids = Array.from({ length: servers }, (_, k) => `n${k + 1}`);
@@ -59,9 +74,10 @@ export class MemCluster {
         disk: this.disks.get(id)!,
         walPath: `/data/${id}/wal.log`,
         wal: this.wal,
+        snapshotEvery: this.snapshotEvery,
       });
     } catch (err) {
-      if (!(err instanceof WalCorruption)) throw err;
+      if (!(err instanceof WalCorruption || err instanceof SnapshotCorruption)) throw err;
       this.refused.set(id, err.message);
       return;
     }
@@ -77,9 +93,12 @@ export class MemCluster {
       const ready = d.step(input, envelope);
       if (input.kind === 'propose' && ready.accepted) {
         const last = d.log[d.log.length - 1]!;
-        this.pending.get(id)!.set(d.log.length, { term: last.term, value: last.value });
+        this.pending.get(id)!.set(d.lastIndex, { term: last.term, value: last.value });
       }
+      if (ready.installed) this.counts.snapshotsInstalled++;
+      const taken = d.node.snapshotIndex;
       const f = d.flush();
+      if (d.node.snapshotIndex !== taken) this.counts.snapshotsTaken++;
       this.inflight.push(...f.envelopes);
       for (const a of f.applied) {
         const p = this.pending.get(id)!.get(a.index);
@@ -95,6 +114,8 @@ export class MemCluster {
       }
       if (!(err instanceof SimulatedCrash)) throw err;
       this.counts.crashesBeforeSync++;
+      if (err.path.includes('.snapshot.')) this.counts.crashesInSnapshotWrite++;
+      else if (err.during === 'replace' && this.snapshotEvery > 0) this.counts.crashesInLogCut++;
       this.crash(id);
     }
   }
@@ -137,13 +158,18 @@ export class MemCluster {
       const leader = this.ids.find((s) => this.drivers.get(s)?.node.currentRole === 'Leader');
       if (leader) {
         this.counts.proposals++;
-        this.step(leader, { kind: 'propose', value: writeCommand('k', `v${++this.proposals}`) });
+        // Each write its own key, so that a write a snapshot took over can be found in the store.
+        const n = ++this.proposals;
+        this.step(leader, { kind: 'propose', value: writeCommand(this.snapshotEvery > 0 ? `k${n}` : 'k', `v${n}`) });
       }
     } else if (r <= 81) {
       this.crash(id);
     } else if (r <= 83 && this.drivers.get(id)) {
       // Crash at the worst moment: the step's records are written but not yet synced.
-      this.disks.get(id)!.crashAtNextSync();
+      // With snapshots, sometimes a sync or two later: while the snapshot's file or the log's cut is written.
+      const disk = this.disks.get(id)!;
+      if (this.snapshotEvery > 0) disk.crashAtSyncAfter(this.rng.intBetween(0, 3));
+      else disk.crashAtNextSync();
       this.step(id, this.inflight.some((e) => e.msg.dest === id) ? this.deliverable(id) : { kind: 'electionTimeout' });
     } else if (r <= 92) {
       this.restart(id);
@@ -168,7 +194,16 @@ export class MemCluster {
       if (!d || d.node.currentRole !== 'Leader') continue;
       for (const a of this.acked) {
         if (a.term > d.node.term) continue;
-        const e = d.log[a.index - 1];
+        if (a.index <= d.node.snapshotIndex) {
+          // Taken over by the snapshot: the store that restored or took it holds the write.
+          const [key, value] = a.value.split('=') as [string, string];
+          if (d.kv.get(key) !== value)
+            out.push(
+              `${id}, leader of term ${d.node.term}, lacks acknowledged write ${a.value} (entry ${a.index}, inside its snapshot up to ${d.node.snapshotIndex}); its store holds ${key}=${JSON.stringify(d.kv.get(key) ?? null)}`,
+            );
+          continue;
+        }
+        const e = d.log[a.index - d.node.snapshotIndex - 1];
         if (!e || e.term !== a.term || e.value !== a.value) {
           out.push(
             `${id}, leader of term ${d.node.term}, lacks acknowledged entry ${a.index} (${a.value}, term ${a.term}); it holds ${e ? `${e.value} of term ${e.term}` : 'nothing'} there`,

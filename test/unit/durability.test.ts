@@ -50,3 +50,41 @@ describe('durability on a disk that drops unsynced writes', () => {
     expect(refusing).toBeGreaterThan(0);
   });
 });
+
+describe('durability with snapshots: crashes while a snapshot file or the log cut is written', () => {
+  it('never loses an acknowledged write, and every restart finds the snapshot its log names', () => {
+    const totals = {
+      acked: 0,
+      taken: 0,
+      installed: 0,
+      crashesInSnapshotWrite: 0,
+      crashesInLogCut: 0,
+      insideSnapshots: 0,
+    };
+    // Short schedules, many of them: these chaotic ones stall after a thousand steps or so (terms race ahead).
+    for (let seed = 1; seed <= 4 * SEEDS; seed++) {
+      const c = new MemCluster(3, seed, { fsync: true, compactAboveBytes: 1 << 30 }, false, 3);
+      const lost = c.run(STEPS / 4);
+      expect(lost, `seed ${seed}`).toBeNull();
+      expect([...c.refused.values()], `seed ${seed}`).toEqual([]);
+      totals.acked += c.acked.length;
+      totals.taken += c.counts.snapshotsTaken;
+      totals.installed += c.counts.snapshotsInstalled;
+      totals.crashesInSnapshotWrite += c.counts.crashesInSnapshotWrite;
+      totals.crashesInLogCut += c.counts.crashesInLogCut;
+      const leader = c.ids.map((id) => c.drivers.get(id)).find((d) => d?.node.currentRole === 'Leader');
+      if (leader) totals.insideSnapshots += c.acked.filter((a) => a.index <= leader.node.snapshotIndex).length;
+    }
+    // The schedules reached what they are for: snapshots taken and installed,
+    // crashes inside both new writes, and acknowledged writes that only a
+    // snapshot holds by the end (checked in the leader's store).
+    // (Measured at 160 seeds: 951 acknowledged, 791 taken, 327 installed, 34
+    // and 25 crashes, 311 writes inside snapshots.)
+    expect(totals.acked).toBeGreaterThan(400);
+    expect(totals.taken).toBeGreaterThan(400);
+    expect(totals.installed).toBeGreaterThan(100);
+    expect(totals.crashesInSnapshotWrite).toBeGreaterThan(15);
+    expect(totals.crashesInLogCut).toBeGreaterThan(10);
+    expect(totals.insideSnapshots).toBeGreaterThan(100);
+  });
+});
