@@ -8,6 +8,7 @@
 //                                  [--attack isolated-follower|isolated-leader|flapping-follower]
 //                                  [--lose-unsynced] [--no-fsync] [--disk-faults none|files|all]
 //                                  [--guards both|none|pre-vote|check-quorum] [--max-entries N (2)]
+//                                  [--snapshot-every N]
 // --attack replaces the drawn schedule with one aimed at availability, from
 // 2 s into the load to the calm end: a follower cut off throughout
 // (isolated-follower), the leader cut off from the majority while clients
@@ -16,6 +17,9 @@
 // --guards: which of PreVote and CheckQuorum the servers run (default both,
 // the servers' own default; none is the Raft paper's protocol). --max-entries:
 // the most entries one AppendEntries carries (the servers' default, 2).
+// --snapshot-every: each server takes a snapshot once its store applied N
+// entries since its last one (default: no snapshots); a follower behind the
+// leader's snapshot is sent it in chunks, and the traces are format 5.
 // --lose-unsynced makes a SIGKILL lose what a server wrote to its log and did
 // not sync yet (as a power cut would); --no-fsync makes the servers never
 // sync, which with --lose-unsynced loses acknowledged state: the oracles
@@ -40,7 +44,15 @@
 // no client got an answer, so the history checked nothing: report.json's
 // verdict says which); 2 on wrong usage. --help prints this text.
 import { readFileSync } from 'node:fs';
-import { exitOnHelp, guardsFlag, maxEntriesFlag, parse, positiveInt, UsageError } from '../src/cli/options.js';
+import {
+  exitOnHelp,
+  guardsFlag,
+  maxEntriesFlag,
+  parse,
+  positiveInt,
+  snapshotEveryFlag,
+  UsageError,
+} from '../src/cli/options.js';
 import {
   ATTACKS,
   attackSchedule,
@@ -119,7 +131,21 @@ function rerunFlags(
     ...(values.attack ? [`--attack ${values.attack}`] : []),
     ...(values.guards && values.guards !== 'both' ? [`--guards ${values.guards}`] : []),
     ...(values['max-entries'] ? [`--max-entries ${values['max-entries']}`] : []),
+    ...(values['snapshot-every'] ? [`--snapshot-every ${values['snapshot-every']}`] : []),
   ].join(' ');
+}
+
+/** The servers' own options: entries per AppendEntries and the snapshot policy, each only when given. */
+function serverOptions(values: Record<string, string | undefined>): {
+  maxEntriesPerMessage?: number;
+  snapshotEvery?: number;
+} {
+  const maxEntries = maxEntriesFlag(values['max-entries']);
+  const snapshotEvery = snapshotEveryFlag(values['snapshot-every']);
+  return {
+    ...(maxEntries ? { maxEntriesPerMessage: maxEntries } : {}),
+    ...(snapshotEvery ? { snapshotEvery } : {}),
+  };
 }
 
 async function main(): Promise<number> {
@@ -139,6 +165,7 @@ async function main(): Promise<number> {
       'disk-faults',
       'guards',
       'max-entries',
+      'snapshot-every',
     ],
     ['lose-unsynced', 'no-fsync'],
   );
@@ -157,7 +184,7 @@ async function main(): Promise<number> {
     );
   if (seconds < 3 || seconds > 3600) throw new UsageError(`--seconds must be in 3..3600, got ${seconds}`);
   const guards = guardsFlag(values.guards, DEFAULT_GUARDS);
-  const maxEntries = maxEntriesFlag(values['max-entries']);
+  const serverFlags = serverOptions(values);
   const clients = positiveInt('clients', values.clients, 3);
   const keys = positiveInt('keys', values.keys, 3);
   if (clients > 64) throw new UsageError(`--clients must be at most 64, got ${clients}`);
@@ -178,7 +205,7 @@ async function main(): Promise<number> {
     loseUnsynced,
     ...(diskFaults ? { diskFaults } : {}),
     guards,
-    ...(maxEntries ? { maxEntriesPerMessage: maxEntries } : {}),
+    ...serverFlags,
     tlc: { java, jar },
     say: (line) => console.log(line),
     rerun: values.faults

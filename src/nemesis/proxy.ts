@@ -21,9 +21,19 @@ import { createServer, Socket, type Server } from 'node:net';
 import { MAX_ENTRIES_PER_MESSAGE } from '../raft/node.js';
 import type { ServerId } from '../raft/types.js';
 import { Rng } from '../random/rng.js';
-import { TRACE_FORMAT, TRACE_VERSION, type NetworkAction, type TraceHeader, type VectorClock } from '../raft/events.js';
-import { parseEnvelope, type Envelope } from '../transport/envelope.js';
+import {
+  snapshotParams,
+  SNAPSHOT_TRACE_VERSION,
+  TRACE_FORMAT,
+  TRACE_VERSION,
+  type NetworkAction,
+  type TraceHeader,
+  type VectorClock,
+} from '../raft/events.js';
+import type { Envelope } from '../transport/envelope.js';
 import { FrameDecoder, DEFAULT_MAX_FRAME_BYTES } from '../transport/framing.js';
+import { MessageAssembler, type Assembled } from '../transport/snapshot-chunks.js';
+import { tracedMessage } from '../raft/node.js';
 import type { MemberAddress } from '../server/config.js';
 
 /** What the proxy does to one directed link's messages right now. */
@@ -61,6 +71,8 @@ export interface ProxyOptions {
   readonly seed: number;
   /** The servers' bound on entries per AppendEntries, for the header (merge needs the same on every trace); the default when absent. */
   readonly maxEntriesPerMessage?: number;
+  /** The servers' snapshot policy, for the header likewise (0 or absent: none). */
+  readonly snapshotEvery?: number;
 }
 
 /** The routes for `ids` on the given free ports, one per directed link, in a fixed order. */
@@ -195,10 +207,14 @@ export class NetworkProxy {
     const nodes = Object.keys(options.members);
     const header: TraceHeader = {
       format: TRACE_FORMAT,
-      version: TRACE_VERSION,
+      version: options.snapshotEvery ? SNAPSHOT_TRACE_VERSION : TRACE_VERSION,
       nodes,
       seed: options.seed,
-      params: { source: 'proxy', maxEntriesPerMessage: options.maxEntriesPerMessage ?? MAX_ENTRIES_PER_MESSAGE },
+      params: {
+        source: 'proxy',
+        maxEntriesPerMessage: options.maxEntriesPerMessage ?? MAX_ENTRIES_PER_MESSAGE,
+        ...snapshotParams(options.snapshotEvery ?? 0),
+      },
     };
     this.fd = openSync(options.tracePath, 'w');
     writeSync(this.fd, `${JSON.stringify(header)}\n`);
@@ -248,6 +264,8 @@ export class NetworkProxy {
     this.inbound.add(socket);
     socket.setNoDelay(true);
     const decoder = new FrameDecoder(DEFAULT_MAX_FRAME_BYTES);
+    // A snapshot's chunks are one message: dropped, delayed or duplicated whole.
+    let assembler = new MessageAssembler(Infinity);
     socket.on('data', (chunk: Buffer) => {
       let bodies: Buffer[];
       try {
@@ -256,7 +274,13 @@ export class NetworkProxy {
         socket.destroy(); // an oversized frame: the server would refuse it too
         return;
       }
-      for (const body of bodies) this.route(from, to, body);
+      for (const body of bodies) {
+        const whole = assembler.push(body);
+        if (whole === null) continue;
+        // A frame that holds no message (or breaks a snapshot's chunks) goes on untouched: the receiver refuses it.
+        if (typeof whole === 'string') assembler = new MessageAssembler(Infinity);
+        this.route(from, to, typeof whole === 'string' ? { envelope: null, bodies: [body] } : whole);
+      }
     });
     socket.on('error', () => {});
     socket.on('close', () => this.inbound.delete(socket));
@@ -286,14 +310,16 @@ export class NetworkProxy {
     this.holding = true;
   }
 
-  private route(from: ServerId, to: ServerId, body: Buffer): void {
+  private route(
+    from: ServerId,
+    to: ServerId,
+    message: Assembled | { envelope: null; bodies: readonly Buffer[] },
+  ): void {
     if (this.closed || this.holding) return;
     const onward = this.onward.get(`${from}>${to}`)!;
-    const parsed = parseEnvelope(body);
-    const frame = Buffer.allocUnsafe(4 + body.length);
-    frame.writeUInt32BE(body.length, 0);
-    body.copy(frame, 4);
-    if (typeof parsed === 'string') {
+    const parsed = message.envelope;
+    const frame = framed(message.bodies);
+    if (parsed === null) {
       this.stats.unparsed++;
       onward.deliver(frame, null);
       return;
@@ -331,7 +357,7 @@ export class NetworkProxy {
     else this.stats.dropped++;
     writeSync(
       this.fd,
-      `${JSON.stringify({ i: ++this.events, action, msg: envelope.msg, msgId: envelope.id, clock })}\n`,
+      `${JSON.stringify({ i: ++this.events, action, msg: tracedMessage(envelope.msg), msgId: envelope.id, clock })}\n`,
     );
   }
 
@@ -346,4 +372,15 @@ export class NetworkProxy {
     await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
     closeSync(this.fd);
   }
+}
+
+/** Frame bodies as they were on the wire, each behind its length. */
+function framed(bodies: readonly Buffer[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const body of bodies) {
+    const head = Buffer.allocUnsafe(4);
+    head.writeUInt32BE(body.length, 0);
+    parts.push(head, body);
+  }
+  return Buffer.concat(parts);
 }

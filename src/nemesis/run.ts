@@ -51,6 +51,8 @@ export interface ClusterCheckOptions {
   readonly guards?: Guards;
   /** Entries per AppendEntries in the servers (default: theirs). */
   readonly maxEntriesPerMessage?: number;
+  /** The servers' snapshot policy: a snapshot every this many applied entries (default: none). */
+  readonly snapshotEvery?: number;
   readonly tlc: { readonly java: JavaRuntime; readonly jar: TlcJar };
   readonly tlcTimeoutMs?: number;
   readonly say?: (line: string) => void;
@@ -300,6 +302,7 @@ async function setUp(o: ClusterCheckOptions, schedule: FaultSchedule) {
     ...(o.loseUnsynced ? { loseUnsynced: true } : {}),
     ...(o.guards ? { guards: o.guards } : {}),
     ...(o.maxEntriesPerMessage ? { maxEntriesPerMessage: o.maxEntriesPerMessage } : {}),
+    ...(o.snapshotEvery ? { snapshotEvery: o.snapshotEvery } : {}),
   });
   ensureDir(join(o.dir, 'proxy'));
   const proxyTrace = join(o.dir, 'proxy', 'trace.ndjson');
@@ -309,6 +312,7 @@ async function setUp(o: ClusterCheckOptions, schedule: FaultSchedule) {
     tracePath: proxyTrace,
     seed: schedule.seed,
     maxEntriesPerMessage: cluster.config.maxEntriesPerMessage,
+    snapshotEvery: cluster.config.snapshotEvery,
   });
   return { cluster, proxy, proxyTrace, links };
 }

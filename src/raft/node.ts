@@ -45,6 +45,15 @@ export type Input =
  */
 export const MAX_ENTRIES_PER_MESSAGE = 2;
 
+/**
+ * How many times a leader passes over a peer it sent its snapshot to, while
+ * no answer came from it, before it sends the snapshot again (etcd-io/raft
+ * holds such a peer in its "snapshot" state likewise): a snapshot may be
+ * large, and sending it on every heartbeat would flood a slow link. Sending
+ * nothing is always allowed by the spec; the pause only ends sooner.
+ */
+export const SNAPSHOT_RESEND_PAUSE = 4;
+
 /** The bound on entries per AppendEntries, checked once: a positive integer. */
 function entriesBound(n: number): number {
   if (!Number.isSafeInteger(n) || n < 1) throw new Error(`maxEntriesPerMessage must be a positive integer, got ${n}`);
@@ -81,11 +90,21 @@ export interface Ready {
 
 const NO_SNAPSHOT: Snapshot = { index: 0, term: 0, data: '' };
 
-/** A message as trace events record it: a snapshot without the state machine's content. */
+// Each snapshot on the wire and its traced twin, so that the twin is always
+// the same object: a real server pairs a message with its trace event by
+// identity (its id and clock go with the event that sent it or received it).
+const tracedTwins = new WeakMap<Message, Message>();
+
+/** A message as trace events record it: a snapshot without the state machine's content (the same object for the same message). */
 export function tracedMessage<M extends Message>(m: M): M {
   if (m.type !== 'InstallSnapshotRequest' || m.data === undefined) return m;
-  const { data: _, ...rest } = m;
-  return rest as M;
+  let twin = tracedTwins.get(m);
+  if (!twin) {
+    const { data: _, ...rest } = m as InstallSnapshotRequest;
+    twin = rest;
+    tracedTwins.set(m, twin);
+  }
+  return twin as M;
 }
 
 export class RaftNode {
@@ -115,6 +134,8 @@ export class RaftNode {
   private votesGranted = new Set<ServerId>();
   private nextIndex = new Map<ServerId, number>();
   private matchIndex = new Map<ServerId, number>();
+  /** Peers sent the snapshot and not heard from since: how many more sends to pass over (SNAPSHOT_RESEND_PAUSE). */
+  private snapshotPause = new Map<ServerId, number>();
   // PreVote: heard from a leader of this term since the election timer last fired.
   private leaderSeen = false;
   // CheckQuorum, as leader: the peers that answered since the last check.
@@ -483,6 +504,9 @@ export class RaftNode {
   private sendAppendEntries(peer: ServerId): void {
     const prevLogIndex = this.nextIndex.get(peer)! - 1;
     if (prevLogIndex < this.snapshot.index) {
+      const pause = this.snapshotPause.get(peer) ?? 0;
+      if (pause > 0) return void this.snapshotPause.set(peer, pause - 1);
+      this.snapshotPause.set(peer, SNAPSHOT_RESEND_PAUSE);
       this.sendSnapshot(peer);
       return;
     }
@@ -570,6 +594,7 @@ export class RaftNode {
   private handleAppendEntriesResponse(m: AppendEntriesResponse): void {
     if (this.role === 'Leader') {
       const peer = m.source;
+      this.snapshotPause.delete(peer);
       if (this.guards.checkQuorum) this.activePeers.add(peer);
       if (m.success) {
         this.nextIndex.set(peer, m.matchIndex + 1);
@@ -627,7 +652,9 @@ export class RaftNode {
       lastIncludedIndex: this.snapshot.index,
       lastIncludedTerm: this.snapshot.term,
     };
-    this.out.push({ ...traced, data: this.snapshot.data });
+    const wire = { ...traced, data: this.snapshot.data };
+    tracedTwins.set(wire, traced);
+    this.out.push(wire);
     this.emit('SendSnapshot', { peer, send: traced });
   }
 
@@ -745,6 +772,7 @@ export class RaftNode {
   }
 
   private resetLeaderBookkeeping(): void {
+    this.snapshotPause.clear();
     for (const p of this.peers) {
       this.nextIndex.set(p, this.lastIndex() + 1);
       this.matchIndex.set(p, 0);

@@ -6,7 +6,7 @@
 // the whole batch) and only then hands the outbox over for sending and the
 // newly committed entries to the key-value store. Nothing here touches a
 // socket or a timer, so tests drive it directly on a simulated disk.
-import { RaftNode, type CommittedEntry, type Input, type Ready } from '../raft/node.js';
+import { RaftNode, tracedMessage, type CommittedEntry, type Input, type Ready } from '../raft/node.js';
 import { KeyValueStore } from '../raft/kv.js';
 import type { Entry, Guards, ServerId, Snapshot } from '../raft/types.js';
 import type { Disk } from '../storage/disk.js';
@@ -130,7 +130,9 @@ export class ServerDriver {
     this.wal.record(ready);
     const envelopes = this.trace?.record(ready.events, received);
     for (const msg of ready.messages) {
-      const envelope = envelopes?.get(msg) ?? {
+      // A snapshot's event holds its traced twin (without the content); the envelope carries the content.
+      const traced = envelopes?.get(tracedMessage(msg));
+      const envelope = (traced && { ...traced, msg }) ?? {
         id: `${this.id}:${this.incarnation}:${++this.untracedSends}`,
         clock: {},
         msg,
@@ -205,6 +207,11 @@ export class ServerDriver {
 
   get walBytes(): number {
     return this.wal.sizeBytes;
+  }
+
+  /** Counts the log's compactions, each of which replaces its file. */
+  get walGeneration(): number {
+    return this.wal.generation;
   }
 
   close(): void {

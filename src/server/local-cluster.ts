@@ -39,6 +39,8 @@ export interface LocalClusterOptions {
   readonly guards?: Guards;
   /** Entries per AppendEntries (the servers' default when absent). */
   readonly maxEntriesPerMessage?: number;
+  /** The servers' snapshot policy (none when absent): see ClusterConfig.snapshotEvery. */
+  readonly snapshotEvery?: number;
   /** The project copy whose tools/server.ts the servers run (the audit's mutated copies); default this one. */
   readonly projectRoot?: string;
 }
@@ -146,6 +148,7 @@ export class LocalCluster {
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
       ...(options.guards ? { preVote: options.guards.preVote, checkQuorum: options.guards.checkQuorum } : {}),
       ...(options.maxEntriesPerMessage ? { maxEntriesPerMessage: options.maxEntriesPerMessage } : {}),
+      ...(options.snapshotEvery ? { snapshotEvery: options.snapshotEvery } : {}),
     };
     let raw: Record<string, unknown>;
     if (options.basePort !== undefined) {

@@ -13,6 +13,7 @@ import type { Message, ServerId } from '../raft/types.js';
 import type { MessageId, ServerEvent, TraceHeader, VectorClock } from '../raft/events.js';
 import { ensureDir } from '../files/output-path.js';
 import type { Envelope } from '../transport/envelope.js';
+import { tracedMessage } from '../raft/node.js';
 
 /** How far back from the end a restart first looks for the last event to keep (then four times as far, and so on). */
 const TAIL_BYTES = 1 << 16;
@@ -168,7 +169,8 @@ export class ProcessTrace {
     for (const e of events) {
       this.clock[this.id] = (this.clock[this.id] ?? 0) + 1;
       const clock = { ...this.clock };
-      const msgId: MessageId | undefined = e.msg && received && e.msg === received.msg ? received.id : undefined;
+      const msgId: MessageId | undefined =
+        e.msg && received && e.msg === tracedMessage(received.msg) ? received.id : undefined;
       let sendId: MessageId | undefined;
       if (e.send) {
         sendId = `${this.id}:${this.incarnation}:${++this.sends}`;

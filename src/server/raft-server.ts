@@ -166,8 +166,15 @@ export class RaftServer {
         return null;
       }
     };
-    const opened = inode();
+    let opened = inode();
+    let generation = this.driver.walGeneration;
     this.dataWatchTimer = setInterval(() => {
+      // The log's own compactions replace the file (a snapshot's cut, every time): the new one is the one it writes.
+      if (this.driver.walGeneration !== generation) {
+        generation = this.driver.walGeneration;
+        opened = inode();
+        return;
+      }
       if (this.stopped || inode() === opened) return;
       const err = new Error(
         `${this.id}: its write-ahead log ${wal} was removed or replaced while it ran (its data directory gone?): it stops rather than acknowledge what it cannot keep`,

@@ -162,6 +162,11 @@ export class WriteAheadLog {
     return this.fileBytes;
   }
 
+  /** Counts the compactions (each rewrites the file under a new inode). */
+  get generation(): number {
+    return this.mark.generation;
+  }
+
   /** The Raft snapshot the log follows (index 0: none). */
   get snapshotIndex(): number {
     return this.base.index;

@@ -16,7 +16,14 @@
 // different clusters, or a file that does not validate is a MergeError in one
 // line naming the file and line: the run counts as failed, never as merged.
 import type { ServerEvent, TraceEvent, TraceHeader } from '../raft/events.js';
-import { guardParams, TRACE_FORMAT, TRACE_VERSION, traceGuards } from '../raft/events.js';
+import {
+  guardParams,
+  snapshotParams,
+  SNAPSHOT_TRACE_VERSION,
+  TRACE_FORMAT,
+  TRACE_VERSION,
+  traceGuards,
+} from '../raft/events.js';
 import { formatProblem, validateTraceFile } from './validate.js';
 import { TraceFileWriter } from './recorder.js';
 import { HarnessError } from '../errors/harness-error.js';
@@ -56,6 +63,8 @@ function sameCluster(a: Source, b: Source): string | null {
   if (m(a) !== m(b)) return `its maxEntriesPerMessage ${String(m(b))} differs from ${a.file}'s ${String(m(a))}`;
   const g = (s: Source) => JSON.stringify(guardParams(traceGuards(s.header)));
   if (!isProxy(a) && !isProxy(b) && g(a) !== g(b)) return `its guards ${g(b)} differ from ${a.file}'s ${g(a)}`;
+  const snap = (s: Source) => JSON.stringify(snapshotParams(Number(s.header.params.snapshotEvery ?? 0)));
+  if (snap(a) !== snap(b)) return `its snapshot policy ${snap(b)} differs from ${a.file}'s ${snap(a)}`;
   return null;
 }
 
@@ -66,7 +75,7 @@ function mergedHeader(sources: readonly Source[]): TraceHeader {
   const { preVote: _p, checkQuorum: _c, ...params } = first.params;
   return {
     format: TRACE_FORMAT,
-    version: TRACE_VERSION,
+    version: first.params.snapshots ? SNAPSHOT_TRACE_VERSION : TRACE_VERSION,
     nodes: first.nodes,
     seed: first.seed,
     params: { ...params, source: 'merge', files: sources.map((s) => s.file), ...guardParams(guards) },

@@ -27,6 +27,9 @@ function validator(): ValidateFunction {
         id: { $ref: `${v2}#/definitions/messageId` },
         clock: { $ref: `${v2}#/definitions/vectorClock` },
         msg: { $ref: `${v2}#/definitions/message` },
+        // A snapshot's head (snapshot-chunks.ts): how many chunk frames follow, and the content's size.
+        chunks: { type: 'integer', minimum: 0 },
+        bytes: { type: 'integer', minimum: 0 },
       },
     });
   }

@@ -8,8 +8,9 @@
 // one connection with one log line; the server carries on.
 import { createServer, Socket, type Server } from 'node:net';
 import type { ServerId } from '../raft/types.js';
-import { encodeFrame, FrameDecoder, FrameError, DEFAULT_MAX_FRAME_BYTES } from './framing.js';
-import { parseEnvelope, type Envelope } from './envelope.js';
+import { FrameDecoder, FrameError, DEFAULT_MAX_FRAME_BYTES } from './framing.js';
+import type { Envelope } from './envelope.js';
+import { DEFAULT_MAX_SNAPSHOT_BYTES, encodeMessage, MessageAssembler } from './snapshot-chunks.js';
 
 export interface PeerAddress {
   readonly host: string;
@@ -22,6 +23,8 @@ export interface TransportOptions {
   readonly peers: Readonly<Record<ServerId, PeerAddress>>;
   readonly queueLimit?: number;
   readonly maxFrameBytes?: number;
+  /** The largest snapshot content taken from a peer (its chunks reassembled); a larger one closes the connection. */
+  readonly maxSnapshotBytes?: number;
   readonly backoffMs?: { readonly min: number; readonly max: number };
   readonly log?: (line: string) => void;
 }
@@ -165,6 +168,7 @@ export class TcpTransport {
     this.inbound.add(socket);
     socket.setNoDelay(true);
     const decoder = new FrameDecoder(this.options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
+    const assembler = new MessageAssembler(this.options.maxSnapshotBytes ?? DEFAULT_MAX_SNAPSHOT_BYTES);
     const from = `${socket.remoteAddress}:${socket.remotePort}`;
     let frames = 0;
     const reject = (reason: string) => {
@@ -182,8 +186,10 @@ export class TcpTransport {
         throw err;
       }
       for (const body of bodies) {
-        const envelope = parseEnvelope(body);
-        if (typeof envelope === 'string') return reject(envelope);
+        const whole = assembler.push(body);
+        if (typeof whole === 'string') return reject(whole);
+        if (whole === null) continue;
+        const envelope = whole.envelope;
         if (envelope.msg.dest !== this.options.id) return reject(`the message is addressed to ${envelope.msg.dest}`);
         if (!(envelope.msg.source in this.options.peers))
           return reject(`the sender ${envelope.msg.source} is not a member of the cluster`);
@@ -201,7 +207,7 @@ export class TcpTransport {
   send(envelope: Envelope): void {
     const link = this.links.get(envelope.msg.dest);
     if (!link) throw new Error(`internal: no link to ${envelope.msg.dest}`);
-    link.send(encodeFrame(envelope));
+    link.send(encodeMessage(envelope));
   }
 
   get port(): number {

@@ -4,7 +4,7 @@
 // refuses one; the events say so in the trace's terms, without the content.
 import { describe, expect, it } from 'vitest';
 import { KeyValueStore, NO_OP } from '../../src/raft/kv.js';
-import { RaftNode, type Ready } from '../../src/raft/node.js';
+import { RaftNode, SNAPSHOT_RESEND_PAUSE, tracedMessage, type Ready } from '../../src/raft/node.js';
 import type {
   AppendEntriesRequest,
   AppendEntriesResponse,
@@ -137,6 +137,23 @@ describe('sending a snapshot', () => {
     const ready = n.step({ kind: 'heartbeatDue' });
     const toN3 = ready.messages.find((m) => m.dest === 'n3') as AppendEntriesRequest;
     expect(toN3).toMatchObject({ prevLogIndex: 3, prevLogTerm: 1, entries: [e(1, 'c=3')] });
+  });
+
+  it('a peer sent the snapshot is passed over until it answers or SNAPSHOT_RESEND_PAUSE sends went by; its event and its wire twin stay paired', () => {
+    const n = leaderWith(['a=1', 'b=2']);
+    n.step({ kind: 'compact', index: 3, data: '{}' });
+    const toN3 = (r: Ready) => r.messages.filter((m) => m.dest === 'n3');
+    const first = n.step({ kind: 'heartbeatDue' });
+    expect(toN3(first).map((m) => m.type)).toEqual(['InstallSnapshotRequest']);
+    // The event's message is the traced twin of the one on the wire, the same object every time it is asked for.
+    expect(first.events.find((x) => x.action === 'SendSnapshot')!.send).toBe(tracedMessage(toN3(first)[0]!));
+    const sends: number[] = [];
+    for (let k = 1; k <= 2 * (SNAPSHOT_RESEND_PAUSE + 1); k++)
+      if (toN3(n.step({ kind: 'heartbeatDue' })).length) sends.push(k);
+    expect(sends).toEqual([SNAPSHOT_RESEND_PAUSE + 1, 2 * (SNAPSHOT_RESEND_PAUSE + 1)]);
+    // An answer (even a refusal) ends the pause: the next heartbeat sends again.
+    receive(n, { type: 'AppendEntriesResponse', source: 'n3', dest: 'n1', term: 1, success: false, matchIndex: 0 });
+    expect(toN3(n.step({ kind: 'heartbeatDue' })).map((m) => m.type)).toEqual(['InstallSnapshotRequest']);
   });
 });
 
