@@ -1,8 +1,10 @@
-// Benchmark (not a test), in seven parts, and an eighth on request.
+// Benchmark (not a test), in seven parts, and three more on request.
 //   npm run bench [-- --schedules N --steps N --skip-tlc yes --skip-cluster yes --writes N
 //                     --skip-nemesis yes --nemesis-seconds 10,30,120 --skip-checkers yes --skip-reports yes
 //                     --skip-availability yes --availability-seconds S
-//                     --long-run EVENTS --long-run-snapshots 100,0 --only-long-run yes]
+//                     --long-run EVENTS --long-run-snapshots 100,0 --only-long-run yes
+//                     --catch-up ENTRIES --catch-up-snapshots 100,0 --only-catch-up yes
+//                     --disk-use SECONDS --disk-use-snapshots 100,0 --only-disk-use yes]
 // Prints figures as tables; exits 0 when every part ran, 1 if one failed (e.g.
 // no TLC), 2 on wrong usage. --json prints one JSON document on stdout
 // ({"command", "exitCode", "result"}: every table with its title, columns,
@@ -63,6 +65,21 @@
 //    last 10 % and their ratio, the longest log any server held after its
 //    snapshot, the generation and check times, and this process's peak
 //    memory. --only-long-run yes skips parts 1 to 7.
+// 9. With --catch-up ENTRIES only: a follower cut off while ENTRIES writes
+//    commit without it, then healed, per snapshot policy of
+//    --catch-up-snapshots (default 100,0: by a snapshot every 100 entries,
+//    and by entries alone), on the simulator (3 servers, seed 4, PreVote and
+//    CheckQuorum on, 64 entries per AppendEntries, the attacks' clock): the
+//    ticks from the heal until it has committed every entry, the
+//    AppendEntries and snapshots sent meanwhile, and each run's trace
+//    checked by TLC. --only-catch-up yes skips every other part.
+// 10. With --disk-use SECONDS only: a real 3-server cluster (fsync on) under
+//    SECONDS of writes from 4 clients to 256 keys, per snapshot policy of
+//    --disk-use-snapshots (default 100,0): the largest server's durable
+//    state on disk (its log, the log's mark and its snapshot files) at a
+//    tenth, half and the end of the run, and the largest at any of ten
+//    samples; the trace beside it, which grows either way, apart.
+//    --only-disk-use yes skips every other part.
 
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -93,6 +110,8 @@ import { runTool } from '../src/cli/run-tool.js';
 import { reportJson, takeJsonFlag } from '../src/cli/output.js';
 import { Figures } from '../src/cli/figures.js';
 import { clip } from '../src/cli/clip.js';
+import { catchUpBench } from './bench-catch-up.js';
+import { diskUseBench } from './bench-disk-use.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
 takeJsonFlag();
@@ -735,6 +754,12 @@ async function main(): Promise<number> {
     'long-run',
     'long-run-snapshots',
     'only-long-run',
+    'catch-up',
+    'catch-up-snapshots',
+    'only-catch-up',
+    'disk-use',
+    'disk-use-snapshots',
+    'only-disk-use',
   ]);
   const writes = positiveInt('writes', values.writes, 2000);
   // Checked before any part runs: a typo must not cost the parts before it.
@@ -745,18 +770,8 @@ async function main(): Promise<number> {
     throw new UsageError('--nemesis-seconds takes run lengths of at least 3 s, e.g. 10,30,120');
   const attackSeconds = positiveInt('availability-seconds', values['availability-seconds'], 60);
   if (attackSeconds < 10) throw new UsageError('--availability-seconds takes at least 10');
-  const longRun = values['long-run'] === undefined ? 0 : positiveInt('long-run', values['long-run'], 0);
-  const policies = (values['long-run-snapshots'] ?? '100').split(',').map((x) => {
-    const n = Number(x.trim());
-    if (!Number.isSafeInteger(n) || n < 0)
-      throw new UsageError(
-        `--long-run-snapshots takes entries per snapshot (0: none), e.g. 100,0; got ${JSON.stringify(x)}`,
-      );
-    return n;
-  });
-  if (values['only-long-run'] === 'yes') {
-    if (!longRun) throw new UsageError('--only-long-run yes needs --long-run EVENTS');
-    await longRunBench(longRun, policies);
+  const extra = extraParts(values);
+  if (await extra.only()) {
     reportJson({ tables: figures.tables });
     return 0;
   }
@@ -769,9 +784,61 @@ async function main(): Promise<number> {
   if (values['skip-checkers'] !== 'yes') await checkersBench();
   if (values['skip-reports'] !== 'yes') await reportsBench();
   if (values['skip-availability'] !== 'yes') await availabilityBench(attackSeconds);
-  if (longRun) await longRunBench(longRun, policies);
+  await extra.all();
   reportJson({ tables: figures.tables });
   return 0;
+}
+
+/**
+ * Parts 8 to 10, run only on request, their flags checked before any part
+ * runs: only() runs the one an --only-* flag names (false if none does),
+ * all() each one asked for.
+ */
+function extraParts(values: Record<string, string | undefined>): { only(): Promise<boolean>; all(): Promise<void> } {
+  const count = (flag: string) => (values[flag] === undefined ? 0 : positiveInt(flag, values[flag], 0));
+  const longRun = count('long-run');
+  const policies = snapshotPolicies('long-run-snapshots', values['long-run-snapshots'] ?? '100');
+  const catchUp = count('catch-up');
+  const catchUpPolicies = snapshotPolicies('catch-up-snapshots', values['catch-up-snapshots'] ?? '100,0');
+  const diskUse = count('disk-use');
+  const diskUsePolicies = snapshotPolicies('disk-use-snapshots', values['disk-use-snapshots'] ?? '100,0');
+  if (diskUse && diskUse < 10) throw new UsageError(`--disk-use takes at least 10 seconds, got ${diskUse}`);
+  const parts: Array<{ flag: string; needs: string; n: number; run: () => Promise<void> }> = [
+    { flag: 'only-long-run', needs: '--long-run EVENTS', n: longRun, run: () => longRunBench(longRun, policies) },
+    {
+      flag: 'only-catch-up',
+      needs: '--catch-up ENTRIES',
+      n: catchUp,
+      run: async () => catchUpBench(figures, catchUp, catchUpPolicies, { java: findJava(), jar: await findTlcJar() }),
+    },
+    {
+      flag: 'only-disk-use',
+      needs: '--disk-use SECONDS',
+      n: diskUse,
+      run: () => diskUseBench(figures, diskUse, diskUsePolicies),
+    },
+  ];
+  for (const p of parts) if (values[p.flag] === 'yes' && !p.n) throw new UsageError(`--${p.flag} yes needs ${p.needs}`);
+  return {
+    async only() {
+      const part = parts.find((p) => values[p.flag] === 'yes');
+      if (part) await part.run();
+      return part !== undefined;
+    },
+    async all() {
+      for (const p of parts) if (p.n) await p.run();
+    },
+  };
+}
+
+/** A --*-snapshots list: entries per snapshot, 0 for none, e.g. 100,0. */
+function snapshotPolicies(flag: string, text: string): number[] {
+  return text.split(',').map((x) => {
+    const n = Number(x.trim());
+    if (!Number.isSafeInteger(n) || n < 0 || x.trim() === '')
+      throw new UsageError(`--${flag} takes entries per snapshot (0: none), e.g. 100,0; got ${JSON.stringify(x)}`);
+    return n;
+  });
 }
 
 /**

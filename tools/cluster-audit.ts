@@ -7,7 +7,7 @@
 // run the correct servers the same way, which must pass. Reports which
 // oracle caught each mutant: the servers' own checks, the happens-before
 // merge, TLC on the merged trace, or linearizability of the clients' history.
-//   npx tsx tools/cluster-audit.ts [--mutants ID,NAME,... (1,2,5,6,7,8,101-108)] [--runs N (3)] [--correct-runs N (1)]
+//   npx tsx tools/cluster-audit.ts [--mutants ID,NAME,... (1,2,5,6,7,8,101-113)] [--runs N (3)] [--correct-runs N (1)]
 //                                  [--repeats R (2)] [--seconds S (15)] [--servers 3|5 (3)] [--out DIR (traces/cluster-audit)] [--keep-unsynced]
 // --runs and --correct-runs count seeds; each seed runs --repeats times: the
 // seed fixes the fault schedule, not the processes' timing, so a catch is
@@ -43,7 +43,22 @@ takeJsonFlag();
 
 /** The oracles that count as catching a bug: a run that merely got no answers does not. */
 const CATCHING: readonly ClusterOracle[] = ['server', 'disk', 'messages', 'merge', 'tlc', 'linearizability'];
-const DEFAULT_MUTANTS = '1,2,5,6,7,8,101,102,103,104,105,106,107,108';
+const DEFAULT_MUTANTS = '1,2,5,6,7,8,101,102,103,104,105,106,107,108,109,110,111,112,113';
+
+/**
+ * What the servers of one row run: a mutant (null: the correct servers), and
+ * the snapshot policy (a mutant's own; the correct servers run once without
+ * snapshots and, when a chosen mutant takes them, once more with them).
+ */
+interface Subject {
+  readonly mutant: Mutant | null;
+  readonly snapshotEvery: number;
+}
+
+const labelOf = (s: Subject) =>
+  s.mutant
+    ? `${s.mutant.id} ${s.mutant.name}`
+    : `correct servers${s.snapshotEvery ? ` (snapshots every ${s.snapshotEvery})` : ''}`;
 
 interface Row {
   readonly label: string;
@@ -107,15 +122,17 @@ function readOptions(): AuditOptions {
 
 /** One run under the nemesis: servers with `mutant` (null: the correct ones), seed `seed`, repeat `repeat`. */
 async function runOnce(
-  mutant: Mutant | null,
+  subject: Subject,
   o: AuditOptions,
   tlc: ClusterCheckOptions['tlc'],
   copy: string,
   seed: number,
   repeat: number,
 ): Promise<ClusterCheckReport> {
-  const label = mutant ? `${mutant.id} ${mutant.name}` : 'correct servers';
-  const dir = join(o.out, mutant ? mutant.name : 'correct', `seed-${seed}${o.repeats > 1 ? `-run-${repeat}` : ''}`);
+  const { mutant, snapshotEvery } = subject;
+  const label = labelOf(subject);
+  const folder = mutant ? mutant.name : snapshotEvery ? 'correct-snapshots' : 'correct';
+  const dir = join(o.out, folder, `seed-${seed}${o.repeats > 1 ? `-run-${repeat}` : ''}`);
   console.log(`${label}: seed ${seed}, run ${repeat} of ${o.repeats} (${o.seconds} s) in ${dir}`);
   const report = await runClusterCheck({
     dir,
@@ -124,6 +141,7 @@ async function runOnce(
     seed,
     projectRoot: copy,
     loseUnsynced: o.loseUnsynced,
+    ...(snapshotEvery ? { snapshotEvery } : {}),
     tlc,
     rerun: `npx tsx tools/cluster-audit.ts --mutants ${mutant ? mutant.id : '(none)'} --seconds ${o.seconds}${o.loseUnsynced ? '' : ' --keep-unsynced'}`,
   });
@@ -142,8 +160,9 @@ const catches = (r: ClusterCheckReport) => r.findings.some((f) => CATCHING.inclu
  * say how often it does) or its seeds run out; the correct servers for all
  * their seeds, every run of which must pass.
  */
-async function auditOne(mutant: Mutant | null, o: AuditOptions, tlc: ClusterCheckOptions['tlc']): Promise<Row> {
-  const label = mutant ? `${mutant.id} ${mutant.name}` : 'correct servers';
+async function auditOne(subject: Subject, o: AuditOptions, tlc: ClusterCheckOptions['tlc']): Promise<Row> {
+  const mutant = subject.mutant;
+  const label = labelOf(subject);
   const copy = scratchCopy(mutant, SERVER_COPY_PARTS);
   const t0 = performance.now();
   let caught: ClusterCheckReport | null = null;
@@ -154,7 +173,7 @@ async function auditOne(mutant: Mutant | null, o: AuditOptions, tlc: ClusterChec
   try {
     for (let seed = 1; seed <= (mutant ? o.runs : o.correctRuns) && !caught; seed++) {
       for (let repeat = 1; repeat <= o.repeats; repeat++) {
-        last = await runOnce(mutant, o, tlc, copy, seed, repeat);
+        last = await runOnce(subject, o, tlc, copy, seed, repeat);
         done++;
         if (catches(last)) caughtIn++;
         if (catches(last) && !caught) caught = last;
@@ -228,7 +247,13 @@ async function main(): Promise<number> {
   ensureDir(o.out);
   const tlc = { java: findJava(), jar: await findTlcJar({ log: (s) => console.log(s) }) };
   const rows: Row[] = [];
-  for (const mutant of [...o.mutants, null]) rows.push(await auditOne(mutant, o, tlc));
+  const snapshotEvery = o.mutants.find((m) => m.snapshotEvery)?.snapshotEvery ?? 0;
+  const subjects: Subject[] = [
+    ...o.mutants.map((m) => ({ mutant: m, snapshotEvery: m.snapshotEvery ?? 0 })),
+    { mutant: null, snapshotEvery: 0 },
+    ...(snapshotEvery ? [{ mutant: null, snapshotEvery }] : []),
+  ];
+  for (const subject of subjects) rows.push(await auditOne(subject, o, tlc));
   printTable(rows, o.repeats);
   console.log(
     `report: ${writeSummary(o, rows)} and cluster-audit.html beside it (each run's report.html in its folder)`,

@@ -6,6 +6,7 @@
 //                                  [--clients N (3)] [--keys N (3)] [--out DIR (traces/cluster-check)]
 //                                  [--faults FILE (replay a run's faults.json)]
 //                                  [--attack isolated-follower|isolated-leader|flapping-follower]
+//                                  [--attack isolated-behind|crashed-behind|crash-during-install|duplicated-snapshots]
 //                                  [--lose-unsynced] [--no-fsync] [--disk-faults none|files|all]
 //                                  [--guards both|none|pre-vote|check-quorum] [--max-entries N (2)]
 //                                  [--snapshot-every N]
@@ -14,6 +15,12 @@
 // (isolated-follower), the leader cut off from the majority while clients
 // keep reaching it (isolated-leader), or a follower cut off for 0.9 s in
 // every 1.8 s (flapping-follower); the availability lines say what it cost.
+// The other four attack compaction and need --snapshot-every (see
+// src/nemesis/faults.ts: compactionSchedule): a server cut off or killed
+// while the others compact past it, then back (isolated-behind,
+// crashed-behind), killed again soon after each restart while its snapshot
+// comes (crash-during-install), or caught up over links that duplicate and
+// reorder (duplicated-snapshots).
 // --guards: which of PreVote and CheckQuorum the servers run (default both,
 // the servers' own default; none is the Raft paper's protocol). --max-entries:
 // the most entries one AppendEntries carries (the servers' default, 2).
@@ -56,6 +63,9 @@ import {
 import {
   ATTACKS,
   attackSchedule,
+  compactionSchedule,
+  COMPACTION_ATTACKS,
+  type CompactionAttack,
   parseFaultSchedule,
   type Attack,
   type DiskFaults,
@@ -93,11 +103,18 @@ function attackFlag(
 ): FaultSchedule | undefined {
   const a = values.attack;
   if (a === undefined) return undefined;
-  if (!ATTACKS.includes(a as Attack))
-    throw new UsageError(`--attack must be one of ${ATTACKS.join(', ')}, got ${JSON.stringify(a)}`);
+  const compaction = COMPACTION_ATTACKS.includes(a as CompactionAttack);
+  if (!ATTACKS.includes(a as Attack) && !compaction)
+    throw new UsageError(
+      `--attack must be one of ${[...ATTACKS, ...COMPACTION_ATTACKS].join(', ')}, got ${JSON.stringify(a)}`,
+    );
   if (values.faults) throw new UsageError('give --attack or --faults, not both');
   if (values['disk-faults']) throw new UsageError('--attack has no disk faults; leave --disk-faults out');
-  return attackSchedule(a as Attack, seed, seconds, servers);
+  if (compaction && !values['snapshot-every'])
+    throw new UsageError(`--attack ${a} attacks compaction: give --snapshot-every N too`);
+  return compaction
+    ? compactionSchedule(a as CompactionAttack, seed, seconds, servers)
+    : attackSchedule(a as Attack, seed, seconds, servers);
 }
 
 /** The schedule of a --faults file, or undefined; its seconds, servers and seed are not to be given again. */

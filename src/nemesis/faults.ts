@@ -236,6 +236,63 @@ export function attackSchedule(attack: Attack, seed: number, seconds: number, se
   return { seed, seconds, servers, faults };
 }
 
+/**
+ * The attacks on compaction, for servers that take snapshots: the same four
+ * the simulator's src/sim/compaction.ts runs, as fault schedules for real
+ * servers, from 2 s into the load to the calm end (the span).
+ */
+export const COMPACTION_ATTACKS = [
+  'isolated-behind',
+  'crashed-behind',
+  'crash-during-install',
+  'duplicated-snapshots',
+] as const;
+export type CompactionAttack = (typeof COMPACTION_ATTACKS)[number];
+
+/**
+ * isolated-behind: a follower cut off for the first 60 % of the span, while
+ * the others commit and compact past it, then healed (it can only catch up
+ * by the leader's snapshot); crashed-behind: a server killed for that long,
+ * then restarted; crash-during-install: that, then the same server killed
+ * again and again soon after each restart (0.3 to 1.2 s, when the leader is
+ * sending it its snapshot); duplicated-snapshots: that first kill, then
+ * every link duplicating half of its messages and delaying them 0-300 ms
+ * (reordering them) while the server catches up.
+ */
+export function compactionSchedule(
+  attack: CompactionAttack,
+  seed: number,
+  seconds: number,
+  servers: number,
+): FaultSchedule {
+  const from = 2000;
+  const end = seconds * 1000 - CALM_MS;
+  const behind = Math.round((end - from) * 0.6);
+  if (end - from < 4000)
+    throw new FaultScheduleError(`--attack ${attack} needs at least ${(from + 4000 + CALM_MS) / 1000} s of load`);
+  // The server that falls behind: any one (a leader killed falls behind its successor).
+  const target = `n${(seed % servers) + 1}`;
+  const faults: Fault[] = [];
+  if (attack === 'isolated-behind')
+    faults.push({ at: from, kind: 'partition', shape: 'isolate a follower', cut: 'follower', healAfter: behind });
+  else faults.push({ at: from, kind: 'kill', target, restartAfter: behind });
+  if (attack === 'crash-during-install') {
+    const rng = new Rng(seed);
+    for (let t = from + behind + rng.intBetween(300, 1200); t + 1500 < end; t += 2000 + rng.intBetween(0, 1000))
+      faults.push({ at: t, kind: 'kill', target, restartAfter: 400 });
+  }
+  if (attack === 'duplicated-snapshots')
+    faults.push({
+      at: from + behind,
+      kind: 'flaky',
+      drop: 0,
+      duplicate: 0.5,
+      delayMs: [0, 300],
+      healAfter: end - from - behind,
+    });
+  return { seed, seconds, servers, faults };
+}
+
 /** One line saying what a fault does. */
 export function describeFault(f: Fault): string {
   const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;

@@ -121,6 +121,7 @@ export function serverIds(size: number): ServerId[] {
 
 export class Cluster {
   readonly servers: readonly ServerId[];
+  private readonly actions: Partial<Record<string, number>> = {};
   readonly timing: Timing;
   /** The run's seed: the progress phase draws its own delays and link failure from it. */
   readonly seed: number;
@@ -520,6 +521,11 @@ export class Cluster {
   }
 
   /** The longest prefix of entries any server has applied. */
+  /** How many events of each action the run has recorded so far. */
+  actionCounts(): Readonly<Partial<Record<string, number>>> {
+    return { ...this.actions };
+  }
+
   committedEntries(): Entry[] {
     return this.monitor.committedEntries();
   }
@@ -544,6 +550,7 @@ export class Cluster {
 
   private record(e: UnnumberedEvent): void {
     this.recorder.record(e);
+    this.count(this.actions, e.action);
     this.logged?.apply(e);
     if (e.action === 'BecomeLeader') this.elections++;
     if ('state' in e && e.state.term > this.highestTerm) this.highestTerm = e.state.term;

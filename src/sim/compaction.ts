@@ -54,7 +54,13 @@ export function compactionSchedule(
     if (attack === 'crash-during-install')
       for (let node = 0; node < nodes; node++) steps.push({ kind: 'crashOn', node, window: INSTALL_WINDOW });
     steps.push({ kind: 'heal' });
-    if (attack === 'duplicated-snapshots') steps.push(...shuffledSnapshots(30, seed));
+    // Halfway through, a server times out: the copies of the old term's snapshots still in flight arrive stale.
+    if (attack === 'duplicated-snapshots')
+      steps.push(
+        ...shuffledSnapshots(15, seed),
+        { kind: 'timeout', node: (seed + 1) % nodes },
+        ...shuffledSnapshots(15, seed + 1),
+      );
   }
   steps.push(...busyTicks(60, 140));
   if (attack === 'crash-during-install' || attack === 'crashed-behind')
