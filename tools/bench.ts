@@ -3,7 +3,7 @@
 //                     --skip-nemesis yes --nemesis-seconds 10,30,120 --skip-checkers yes --skip-reports yes
 //                     --skip-availability yes --availability-seconds S
 //                     --long-run EVENTS --long-run-snapshots 100,0 --only-long-run yes
-//                     --catch-up ENTRIES --catch-up-snapshots 100,0 --only-catch-up yes
+//                     --catch-up ENTRIES --catch-up-snapshots 100,0 --catch-up-tlc no --only-catch-up yes
 //                     --disk-use SECONDS --disk-use-snapshots 100,0 --only-disk-use yes]
 // Prints figures as tables; exits 0 when every part ran, 1 if one failed (e.g.
 // no TLC), 2 on wrong usage. --json prints one JSON document on stdout
@@ -72,7 +72,8 @@
 //    CheckQuorum on, 64 entries per AppendEntries, the attacks' clock): the
 //    ticks from the heal until it has committed every entry, the
 //    AppendEntries and snapshots sent meanwhile, and each run's trace
-//    checked by TLC. --only-catch-up yes skips every other part.
+//    checked by TLC (--catch-up-tlc no: not checked). --only-catch-up yes
+//    skips every other part.
 // 10. With --disk-use SECONDS only: a real 3-server cluster (fsync on) under
 //    SECONDS of writes from 4 clients to 256 keys, per snapshot policy of
 //    --disk-use-snapshots (default 100,0): the largest server's durable
@@ -757,6 +758,7 @@ async function main(): Promise<number> {
     'catch-up',
     'catch-up-snapshots',
     'only-catch-up',
+    'catch-up-tlc',
     'disk-use',
     'disk-use-snapshots',
     'only-disk-use',
@@ -809,7 +811,13 @@ function extraParts(values: Record<string, string | undefined>): { only(): Promi
       flag: 'only-catch-up',
       needs: '--catch-up ENTRIES',
       n: catchUp,
-      run: async () => catchUpBench(figures, catchUp, catchUpPolicies, { java: findJava(), jar: await findTlcJar() }),
+      run: async () =>
+        catchUpBench(
+          figures,
+          catchUp,
+          catchUpPolicies,
+          values['catch-up-tlc'] === 'no' ? null : { java: findJava(), jar: await findTlcJar() },
+        ),
     },
     {
       flag: 'only-disk-use',
