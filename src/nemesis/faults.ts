@@ -7,6 +7,7 @@
 // reordering links). Every fault is undone before the run's last seconds, so
 // the cluster has a calm spell to converge in before the run ends.
 import type { Attack } from '../sim/attacks.js';
+import type { CompactionAttack } from '../sim/compaction.js';
 import type { ServerId } from '../raft/types.js';
 import { Rng } from '../random/rng.js';
 import { BadInputError } from '../errors/harness-error.js';
@@ -236,18 +237,10 @@ export function attackSchedule(attack: Attack, seed: number, seconds: number, se
   return { seed, seconds, servers, faults };
 }
 
-/**
- * The attacks on compaction, for servers that take snapshots: the same four
- * the simulator's src/sim/compaction.ts runs, as fault schedules for real
- * servers, from 2 s into the load to the calm end (the span).
- */
-export const COMPACTION_ATTACKS = [
-  'isolated-behind',
-  'crashed-behind',
-  'crash-during-install',
-  'duplicated-snapshots',
-] as const;
-export type CompactionAttack = (typeof COMPACTION_ATTACKS)[number];
+// The attacks on compaction, for servers that take snapshots: the same four
+// the simulator's src/sim/compaction.ts runs, as fault schedules for real
+// servers, from 2 s into the load to the calm end (the span).
+export { COMPACTION_ATTACKS, type CompactionAttack } from '../sim/compaction.js';
 
 /**
  * isolated-behind: a follower cut off for the first 60 % of the span, while
