@@ -3,7 +3,7 @@
 //                     --skip-nemesis yes --nemesis-seconds 10,30,120 --skip-checkers yes --skip-reports yes
 //                     --skip-availability yes --availability-seconds S
 //                     --long-run EVENTS --long-run-snapshots 100,0 --only-long-run yes
-//                     --catch-up ENTRIES --catch-up-snapshots 100,0 --catch-up-tlc no --only-catch-up yes
+//                     --catch-up ENTRIES --catch-up-snapshots 100,0 --catch-up-checker tlc|in-process --only-catch-up yes
 //                     --disk-use SECONDS --disk-use-snapshots 100,0 --only-disk-use yes]
 // Prints figures as tables; exits 0 when every part ran, 1 if one failed (e.g.
 // no TLC), 2 on wrong usage. --json prints one JSON document on stdout
@@ -72,8 +72,9 @@
 //    CheckQuorum on, 64 entries per AppendEntries, the attacks' clock): the
 //    ticks from the heal until it has committed every entry, the
 //    AppendEntries and snapshots sent meanwhile, and each run's trace
-//    checked by TLC (--catch-up-tlc no: not checked). --only-catch-up yes
-//    skips every other part.
+//    checked by TLC (--catch-up-checker in-process: by the in-process checker
+//    instead, for runs too long for TLC). --only-catch-up yes skips every
+//    other part.
 // 10. With --disk-use SECONDS only: a real 3-server cluster (fsync on) under
 //    SECONDS of writes from 4 clients to 256 keys, per snapshot policy of
 //    --disk-use-snapshots (default 100,0): the largest server's durable
@@ -758,7 +759,7 @@ async function main(): Promise<number> {
     'catch-up',
     'catch-up-snapshots',
     'only-catch-up',
-    'catch-up-tlc',
+    'catch-up-checker',
     'disk-use',
     'disk-use-snapshots',
     'only-disk-use',
@@ -802,6 +803,9 @@ function extraParts(values: Record<string, string | undefined>): { only(): Promi
   const policies = snapshotPolicies('long-run-snapshots', values['long-run-snapshots'] ?? '100');
   const catchUp = count('catch-up');
   const catchUpPolicies = snapshotPolicies('catch-up-snapshots', values['catch-up-snapshots'] ?? '100,0');
+  const checker = values['catch-up-checker'] ?? 'tlc';
+  if (checker !== 'tlc' && checker !== 'in-process')
+    throw new UsageError(`--catch-up-checker takes tlc or in-process, got ${JSON.stringify(checker)}`);
   const diskUse = count('disk-use');
   const diskUsePolicies = snapshotPolicies('disk-use-snapshots', values['disk-use-snapshots'] ?? '100,0');
   if (diskUse && diskUse < 10) throw new UsageError(`--disk-use takes at least 10 seconds, got ${diskUse}`);
@@ -816,7 +820,7 @@ function extraParts(values: Record<string, string | undefined>): { only(): Promi
           figures,
           catchUp,
           catchUpPolicies,
-          values['catch-up-tlc'] === 'no' ? null : { java: findJava(), jar: await findTlcJar() },
+          checker === 'in-process' ? null : { java: findJava(), jar: await findTlcJar() },
         ),
     },
     {
