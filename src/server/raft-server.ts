@@ -142,7 +142,7 @@ export class RaftServer {
     server.watchDataDirectory();
     const r = server.driver.recovery;
     log(
-      `${config.id}: started (incarnation ${r.incarnation}, term ${server.driver.node.term}, ${server.driver.log.length} log entries${config.fsync ? '' : ', fsync OFF'}${config.loseUnsynced ? ', a crash loses unsynced writes' : ''})`,
+      `${config.id}: started (incarnation ${r.incarnation}, term ${server.driver.node.term}, ${server.driver.lastIndex} log entries${server.driver.node.snapshotIndex ? `, the first ${server.driver.node.snapshotIndex} in its snapshot` : ''}${config.fsync ? '' : ', fsync OFF'}${config.loseUnsynced ? ', a crash loses unsynced writes' : ''})`,
     );
     return server;
   }
