@@ -111,7 +111,7 @@ export class FileSystemDisk implements Disk {
 
   replace(path: string, bytes: Uint8Array): void {
     ensureDir(dirname(path));
-    const tmp = `${path}.compact.tmp`;
+    const tmp = replacementOf(path);
     const fd = openSync(tmp, 'w');
     try {
       let done = 0;
@@ -289,6 +289,11 @@ export class PageCacheDisk implements Disk {
   writeBack(): void {
     for (const c of this.dirty) c.writeBack();
   }
+}
+
+/** Where Disk.replace writes a file's new content before renaming it over the file. */
+export function replacementOf(path: string): string {
+  return `${path}.compact.tmp`;
 }
 
 function syncDirectory(dir: string): void {

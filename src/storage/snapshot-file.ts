@@ -15,10 +15,13 @@
 //   u32 little-endian  payload length in bytes
 //   u32 little-endian  CRC32C of the payload
 //   payload            {"t":"snapshot-file","index":N,"term":T,"data":"..."}, UTF-8
-import { basename, dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Snapshot } from '../raft/types.js';
 import { crc32c } from './crc32c.js';
-import type { Disk } from './disk.js';
+import { replacementOf, type Disk } from './disk.js';
+
+/** What Disk.replace adds to a file's name while it writes it. */
+const PARTIAL = replacementOf('');
 
 const HEADER_BYTES = 8;
 
@@ -39,14 +42,34 @@ export function snapshotPathOf(walPath: string, index: number): string {
 
 /** The indexes of the snapshot files beside the log at `walPath`, in order (leftovers of crashes included). */
 export function snapshotIndexesBeside(disk: Disk, walPath: string): number[] {
+  return besideLog(disk, walPath)
+    .filter((f) => !f.partial)
+    .map((f) => f.index)
+    .sort((a, b) => a - b);
+}
+
+/**
+ * Every file a recovery does not need beside the log at `walPath`: the
+ * snapshots other than the one up to `keep`, and any snapshot a crash cut off
+ * before its rename (Disk.replace's temp file).
+ */
+export function snapshotLeftovers(disk: Disk, walPath: string, keep: number): string[] {
+  return besideLog(disk, walPath)
+    .filter((f) => f.partial || f.index !== keep)
+    .map((f) => join(dirname(walPath), f.name));
+}
+
+function besideLog(disk: Disk, walPath: string): Array<{ name: string; index: number; partial: boolean }> {
   const prefix = `${basename(walPath)}.snapshot.`;
-  const found: number[] = [];
+  const found: Array<{ name: string; index: number; partial: boolean }> = [];
   for (const name of disk.list(dirname(walPath))) {
     if (!name.startsWith(prefix)) continue;
     const rest = name.slice(prefix.length);
-    if (/^[1-9][0-9]*$/.test(rest)) found.push(Number(rest));
+    const partial = rest.endsWith(PARTIAL);
+    const digits = partial ? rest.slice(0, -PARTIAL.length) : rest;
+    if (/^[1-9][0-9]*$/.test(digits)) found.push({ name, index: Number(digits), partial });
   }
-  return found.sort((a, b) => a - b);
+  return found;
 }
 
 export function encodeSnapshotFile(s: Snapshot): Buffer {

@@ -23,7 +23,7 @@ import type { Ready } from '../raft/node.js';
 import type { DurableState, Entry, ServerId, Snapshot } from '../raft/types.js';
 import { crc32c } from './crc32c.js';
 import type { Disk, DiskFile, PlacedFile } from './disk.js';
-import { readSnapshotFile, snapshotIndexesBeside, snapshotPathOf, writeSnapshotFile } from './snapshot-file.js';
+import { readSnapshotFile, snapshotLeftovers, snapshotPathOf, writeSnapshotFile } from './snapshot-file.js';
 import { describeMark, encodeSlot, readMark, slotOffset, type Mark } from './wal-mark.js';
 import { encodeRecord, scanRecords, WalCorruption, type Scan, type TornTail, type WalRecord } from './wal-records.js';
 
@@ -178,8 +178,7 @@ export class WriteAheadLog {
    * being removed. Nothing reads them; removing them keeps the disk bounded.
    */
   private removeLeftoverSnapshots(): void {
-    for (const index of snapshotIndexesBeside(this.disk, this.path))
-      if (index !== this.base.index) this.disk.remove(snapshotPathOf(this.path, index));
+    for (const path of snapshotLeftovers(this.disk, this.path, this.base.index)) this.disk.remove(path);
   }
 
   /**

@@ -92,6 +92,19 @@ describe('snapshot files beside the write-ahead log', () => {
     }
   });
 
+  it('a restart removes what a crash left beside the log: an older snapshot, one whose cut never landed, one cut off before its rename', () => {
+    const disk = new SimulatedDisk();
+    const d = open(disk);
+    writeKeys(d, 1, 8);
+    d.close();
+    const named = snapshotPathOf(WAL, 5);
+    for (const leftover of [snapshotPathOf(WAL, 3), snapshotPathOf(WAL, 9), `${snapshotPathOf(WAL, 10)}.compact.tmp`])
+      disk.replace(leftover, Buffer.from('left by a crash'));
+    expect(disk.list('/data/n1')).toHaveLength(6);
+    open(disk).close();
+    expect(disk.list('/data/n1').sort()).toEqual(['wal.log', 'wal.log.mark', named.slice('/data/n1/'.length)].sort());
+  });
+
   it('a damaged or missing snapshot file is a one-line refusal naming the file', () => {
     const disk = new SimulatedDisk();
     const d = open(disk);
