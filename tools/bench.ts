@@ -112,8 +112,8 @@ import { runTool } from '../src/cli/run-tool.js';
 import { reportJson, takeJsonFlag } from '../src/cli/output.js';
 import { Figures } from '../src/cli/figures.js';
 import { clip } from '../src/cli/clip.js';
-import { catchUpBench } from './bench-catch-up.js';
-import { diskUseBench } from './bench-disk-use.js';
+import { catchUpBench } from './bench/catch-up.js';
+import { diskUseBench } from './bench/disk-use.js';
 
 exitOnHelp(process.argv.slice(2), import.meta.url);
 takeJsonFlag();

@@ -126,12 +126,21 @@ describe("make cluster-check's command on bad input", () => {
       [['--faults', join(root, 'none.json')], /^cluster-check: --faults .*none\.json: cannot be read \(ENOENT\)\n$/],
       [
         ['--attack', 'stampede'],
-        /^cluster-check: --attack must be one of isolated-follower, isolated-leader, flapping-follower, got "stampede"\n$/,
+        /^cluster-check: --attack must be one of isolated-follower, isolated-leader, flapping-follower, isolated-behind, crashed-behind, crash-during-install, duplicated-snapshots, got "stampede"\n$/,
       ],
       [
         ['--attack', 'isolated-leader', '--seconds', '5'],
         /^cluster-check: --attack isolated-leader needs at least 5\.5 s of load\n$/,
       ],
+      [
+        ['--attack', 'crashed-behind'],
+        /^cluster-check: --attack crashed-behind attacks compaction: give --snapshot-every N too\n$/,
+      ],
+      [
+        ['--attack', 'crash-during-install', '--snapshot-every', '10', '--seconds', '8'],
+        /^cluster-check: --attack crash-during-install needs at least 8\.5 s of load\n$/,
+      ],
+      [['--snapshot-every', 'often'], /^cluster-check: --snapshot-every must be .*got "often"\n$/],
     ];
     const bad = join(root, 'bad-faults.json');
     writeFileSync(bad, JSON.stringify({ seed: 1, seconds: 10, servers: 3, faults: [{ at: 10, kind: 'explode' }] }));

@@ -3,10 +3,10 @@
 // without one, sampled through the run.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { KvClient } from '../src/client/kv-client.js';
-import { LocalCluster } from '../src/server/local-cluster.js';
-import { makeTempDir, removeTempDir } from '../src/files/cleanup.js';
-import type { Figures } from '../src/cli/figures.js';
+import { KvClient } from '../../src/client/kv-client.js';
+import { LocalCluster } from '../../src/server/local-cluster.js';
+import { makeTempDir, removeTempDir } from '../../src/files/cleanup.js';
+import type { Figures } from '../../src/cli/figures.js';
 
 /** Samples per run (one every tenth of it). */
 const SAMPLES = 10;

@@ -2,16 +2,16 @@
 // takes to catch up, by the leader's snapshot and by entries alone, on the
 // simulator's clock, and the same runs checked by TLC.
 import { join } from 'node:path';
-import { Cluster } from '../src/sim/cluster.js';
-import { ATTACK_TIMING } from '../src/sim/attacks.js';
-import { TraceFileWriter } from '../src/trace/recorder.js';
-import { validateTraceFile } from '../src/trace/validate.js';
-import { checkTraces } from '../src/check/trace-checker.js';
-import { checkTraceInProcess } from '../src/check/in-process-checker.js';
-import type { JavaRuntime, TlcJar } from '../src/tlc/jar.js';
-import type { ServerId } from '../src/raft/types.js';
-import { makeTempDir, removeTempDir } from '../src/files/cleanup.js';
-import type { Figures } from '../src/cli/figures.js';
+import { Cluster } from '../../src/sim/cluster.js';
+import { ATTACK_TIMING } from '../../src/sim/attacks.js';
+import { TraceFileWriter } from '../../src/trace/recorder.js';
+import { validateTraceFile } from '../../src/trace/validate.js';
+import { checkTraces } from '../../src/check/trace-checker.js';
+import { checkTraceInProcess } from '../../src/check/in-process-checker.js';
+import type { JavaRuntime, TlcJar } from '../../src/tlc/jar.js';
+import type { ServerId } from '../../src/raft/types.js';
+import { makeTempDir, removeTempDir } from '../../src/files/cleanup.js';
+import type { Figures } from '../../src/cli/figures.js';
 
 /** Entries a leader takes per client burst, and the ticks between bursts (the live follower keeps up). */
 const BURST = 50;
