@@ -66,7 +66,7 @@
 //    snapshot, the generation and check times, and this process's peak
 //    memory. --only-long-run yes skips parts 1 to 7.
 // 9. With --catch-up ENTRIES only: a follower cut off while ENTRIES writes
-//    commit without it, then healed, per snapshot policy of
+//    (one a tick) commit without it, then healed, per snapshot policy of
 //    --catch-up-snapshots (default 100,0: by a snapshot every 100 entries,
 //    and by entries alone), on the simulator (3 servers, seed 4, PreVote and
 //    CheckQuorum on, 64 entries per AppendEntries, the attacks' clock): the
