@@ -3,7 +3,8 @@
 //                     --skip-nemesis yes --nemesis-seconds 10,30,120 --skip-checkers yes --skip-reports yes
 //                     --skip-availability yes --availability-seconds S
 //                     --long-run EVENTS --long-run-snapshots 100,0 --only-long-run yes
-//                     --catch-up ENTRIES --catch-up-snapshots 100,0 --catch-up-checker tlc|in-process --only-catch-up yes
+//                     --catch-up ENTRIES --catch-up-snapshots 100,0 --catch-up-checker tlc|in-process
+//                     --catch-up-tlc-runs 1 --only-catch-up yes
 //                     --disk-use SECONDS --disk-use-snapshots 100,0 --only-disk-use yes]
 // Prints figures as tables; exits 0 when every part ran, 1 if one failed (e.g.
 // no TLC), 2 on wrong usage. --json prints one JSON document on stdout
@@ -73,8 +74,9 @@
 //    ticks from the heal until it has committed every entry, the
 //    AppendEntries and snapshots sent meanwhile, and each run's trace
 //    checked by TLC (--catch-up-checker in-process: by the in-process checker
-//    instead, for runs too long for TLC). --only-catch-up yes skips every
-//    other part.
+//    instead, for runs too long for TLC; --catch-up-tlc-runs N: N TLC runs
+//    check a trace's batches at once, default 1), with TLC's progress on
+//    stderr. --only-catch-up yes skips every other part.
 // 10. With --disk-use SECONDS only: a real 3-server cluster (fsync on) under
 //    SECONDS of writes from 4 clients to 256 keys, per snapshot policy of
 //    --disk-use-snapshots (default 100,0): the largest server's durable
@@ -760,6 +762,7 @@ async function main(): Promise<number> {
     'catch-up-snapshots',
     'only-catch-up',
     'catch-up-checker',
+    'catch-up-tlc-runs',
     'disk-use',
     'disk-use-snapshots',
     'only-disk-use',
@@ -806,6 +809,7 @@ function extraParts(values: Record<string, string | undefined>): { only(): Promi
   const checker = values['catch-up-checker'] ?? 'tlc';
   if (checker !== 'tlc' && checker !== 'in-process')
     throw new UsageError(`--catch-up-checker takes tlc or in-process, got ${JSON.stringify(checker)}`);
+  const tlcRuns = positiveInt('catch-up-tlc-runs', values['catch-up-tlc-runs'], 1);
   const diskUse = count('disk-use');
   const diskUsePolicies = snapshotPolicies('disk-use-snapshots', values['disk-use-snapshots'] ?? '100,0');
   if (diskUse && diskUse < 10) throw new UsageError(`--disk-use takes at least 10 seconds, got ${diskUse}`);
@@ -820,7 +824,7 @@ function extraParts(values: Record<string, string | undefined>): { only(): Promi
           figures,
           catchUp,
           catchUpPolicies,
-          checker === 'in-process' ? null : { java: findJava(), jar: await findTlcJar() },
+          checker === 'in-process' ? null : { java: findJava(), jar: await findTlcJar(), parallel: tlcRuns },
         ),
     },
     {

@@ -102,13 +102,30 @@ function eventCount(cluster: Cluster): number {
   return Object.values(cluster.actionCounts()).reduce((a: number, b) => a + (b ?? 0), 0);
 }
 
+/** A line on stderr per tenth of a TLC check's batches: a long check shows how far it is. */
+function progress(every: number): (done: number, total: number) => void {
+  const started = performance.now();
+  let shown = 0;
+  return (done, total) => {
+    if (done < total && done * 10 < (shown + 1) * total) return;
+    shown = Math.floor((done * 10) / total);
+    const seconds = ((performance.now() - started) / 1000).toFixed(0);
+    process.stderr.write(
+      `catch-up (${every ? `snapshot every ${every}` : 'entries only'}): TLC checked ${done} of ${total} batches in ${seconds} s\n`,
+    );
+  };
+}
+
 /** Part 9: a follower `entries` behind, caught up once per policy (0: entries only), each run checked by TLC. */
 export async function catchUpBench(
   figures: Figures,
   entries: number,
   policies: readonly number[],
-  /** TLC, or null to judge with the in-process checker (the spec's transcription) instead. */
-  tlc: { java: JavaRuntime; jar: TlcJar } | null,
+  /**
+   * TLC and how many TLC runs check a trace's batches at once, or null to
+   * judge with the in-process checker (the spec's transcription) instead.
+   */
+  tlc: { java: JavaRuntime; jar: TlcJar; parallel: number } | null,
 ): Promise<void> {
   const print = figures.table(
     `a follower ${entries.toLocaleString('en-US')} entries behind catching up (3 servers, seed 4, 64 entries per AppendEntries, the attacks' clock: heartbeats every 2 ticks, messages within 2), each run checked`,
@@ -136,7 +153,7 @@ export async function catchUpBench(
       const t0 = performance.now();
       const input = { file: path, ...checked.trace };
       const status = tlc
-        ? (await checkTraces([input], { ...tlc, parallel: 1 })).verdicts[0]!.status
+        ? (await checkTraces([input], { ...tlc, onBatchDone: progress(every) })).verdicts[0]!.status
         : checkTraceInProcess(input).status;
       print([
         every ? `snapshot (every ${every})` : 'entries only',
