@@ -64,8 +64,8 @@
 //    every 100 applied entries; 0: none), written to disk and checked by TLC
 //    one run at a time: TLC's events per second over the trace's first and
 //    last 10 % and their ratio, the longest log any server held after its
-//    snapshot, the generation and check times, and this process's peak
-//    memory. --only-long-run yes skips parts 1 to 7.
+//    snapshot, the generation and check times, and the peak memory of this
+//    process and of the largest TLC JVM. --only-long-run yes skips parts 1 to 7.
 // 9. With --catch-up ENTRIES only: a follower cut off while ENTRIES writes
 //    (one a tick) commit without it, then healed, per snapshot policy of
 //    --catch-up-snapshots (default 100,0: by a snapshot every 100 entries,
@@ -874,9 +874,13 @@ async function longRunBench(events: number, policies: readonly number[]): Promis
       ['first 10 % ev/s', 17],
       ['last 10 % ev/s', 16],
       ['last/first', 12],
-      ['node peak MB', 0],
+      ['node peak MB', 14],
+      ['TLC peak MB', 0],
     ],
-    ['longest log: the most entries any server held after its snapshot, at any event'],
+    [
+      'longest log: the most entries any server held after its snapshot, at any event',
+      "node peak MB: this process (generation and checker); TLC peak MB: the largest of its TLC runs' JVMs (sampled four times a second)",
+    ],
   );
   for (const every of policies) {
     const dir = makeTempDir('bench-long-run-');
@@ -912,11 +916,19 @@ async function longRunBench(events: number, policies: readonly number[]): Promis
         last.toFixed(0),
         (last / first).toFixed(2),
         Math.round(process.resourceUsage().maxRSS / 1024),
+        tlcPeakMb(report.runs),
       ]);
     } finally {
       removeTempDir(dir);
     }
   }
+}
+
+/** The largest peak memory of the TLC runs, in MB, or "unknown" where /proc could not say. */
+function tlcPeakMb(runs: readonly TlcRunTiming[]): string | number {
+  const peaks = runs.map((r) => r.peakRssBytes);
+  if (peaks.length === 0 || peaks.some((p) => p === null)) return 'unknown';
+  return Math.round(Math.max(...(peaks as number[])) / 2 ** 20);
 }
 
 /** The long run's trace on disk, about `events` events, and the longest log after a snapshot any of its events left. */

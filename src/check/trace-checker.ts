@@ -90,7 +90,7 @@ export interface CheckReport {
    */
   readonly traceSeconds: readonly number[];
   readonly kept: readonly KeptCase[];
-  /** Each TLC run, in the order they ended: the trace and first event (from 0) of its first chunk, its events, its time. */
+  /** Each TLC run, in the order they ended: the trace and first event (from 0) of its first chunk, its events, its time, its JVM's peak memory. */
   readonly runs: readonly TlcRunTiming[];
 }
 
@@ -99,6 +99,8 @@ export interface TlcRunTiming {
   readonly from: number;
   readonly events: number;
   readonly ms: number;
+  /** The JVM's peak resident memory in bytes, or null where it could not be read. */
+  readonly peakRssBytes: number | null;
 }
 
 interface Chunk {
@@ -238,6 +240,7 @@ interface BatchResult {
   /** The chunk TLC was checking when it failed, and the event it was at (from 1), if it said. */
   readonly culprit: { readonly id: number; readonly event: number } | null;
   readonly ms: number;
+  readonly peakRssBytes: number | null;
 }
 
 /** Copies the spec's two modules into a TLC folder; a failure (a full disk) names the file. */
@@ -276,7 +279,8 @@ async function checkBatch(
     const o = result.outcome;
     const failure = o.kind === 'success' ? null : `TLC failed: ${describeOutcome(o)}`;
     const dataError = o.kind === 'error' || o.kind === 'parse-error';
-    return { verdicts, failure, dataError, culprit: culpritOf(o, chunks), ms: result.durationMs };
+    const culprit = culpritOf(o, chunks);
+    return { verdicts, failure, dataError, culprit, ms: result.durationMs, peakRssBytes: result.peakRssBytes };
   } finally {
     removeTempDir(dir);
   }
@@ -505,7 +509,10 @@ function settle(ledger: Ledger, queue: JobQueue, job: Job, r: BatchResult): void
   ledger.tlcMs += r.ms;
   const batchEvents = job.chunks.reduce((n, c) => n + c.events.length, 0);
   const first = job.chunks[0];
-  if (first) ledger.runs.push({ trace: first.trace, from: first.start, events: batchEvents, ms: r.ms });
+  if (first) {
+    const { ms, peakRssBytes } = r;
+    ledger.runs.push({ trace: first.trace, from: first.start, events: batchEvents, ms, peakRssBytes });
+  }
   for (const c of job.chunks) ledger.traceMs[c.trace]! += (r.ms * c.events.length) / Math.max(1, batchEvents);
   for (const c of job.chunks) {
     const v = r.verdicts.get(c.id);

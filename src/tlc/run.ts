@@ -3,6 +3,7 @@
 // temporary folder, where TLC unpacks its standard modules), so runs can go
 // on at the same time, and the folder is removed afterwards.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { findJava, findTlcJar, type JavaRuntime, type TlcJar } from './jar.js';
 import { parseToolOutput, type TlcOutcome, type TlcStats } from './tool-output.js';
@@ -32,6 +33,12 @@ export interface TlcResult extends TlcStats {
   readonly exitCode: number | null;
   /** TLC's whole output, for when the user wants to see it. */
   readonly output: string;
+  /**
+   * The JVM's peak resident memory in bytes (its VmHWM, sampled four times a
+   * second, so at most a quarter second's growth is missed), or null where
+   * /proc is not there to read it.
+   */
+  readonly peakRssBytes: number | null;
 }
 
 export async function runTlc(options: TlcRunOptions): Promise<TlcResult> {
@@ -60,7 +67,7 @@ export async function runTlc(options: TlcRunOptions): Promise<TlcResult> {
   ];
   const started = performance.now();
   try {
-    const { output, exitCode, timedOut } = await spawnCollect(
+    const { output, exitCode, timedOut, peakRssBytes } = await spawnCollect(
       java.path,
       args,
       dirname(spec),
@@ -73,7 +80,7 @@ export async function runTlc(options: TlcRunOptions): Promise<TlcResult> {
     if (timedOut) outcome = { kind: 'timeout', seconds: Math.round((options.timeoutMs ?? 0) / 1000) };
     else if (parsed.outcome) outcome = parsed.outcome;
     else outcome = { kind: 'crash', message: crashMessage(output, exitCode) };
-    return { ...parsed.stats, outcome, durationMs, exitCode, output };
+    return { ...parsed.stats, outcome, durationMs, exitCode, output, peakRssBytes };
   } finally {
     removeTempDir(metadir);
   }
@@ -89,18 +96,50 @@ function crashMessage(output: string, exitCode: number | null): string {
   return `TLC ended (exit code ${exitCode}) without reporting a result: ${detail}`;
 }
 
+/** A process's peak resident memory so far in bytes (VmHWM), or null if /proc does not say. */
+function peakRssOf(pid: number): number | null {
+  try {
+    const kb = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return kb ? Number(kb[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Samples a child's peak memory until it exits: VmHWM only grows, so the
+ * last sample read is the peak (less what it grew in its last quarter second).
+ */
+function watchPeakMemory(pid: number | undefined): { stop(): number | null } {
+  let peak: number | null = null;
+  const sample = () => {
+    const now = pid === undefined ? null : peakRssOf(pid);
+    if (now !== null) peak = Math.max(peak ?? 0, now);
+  };
+  sample();
+  const timer = setInterval(sample, 250);
+  timer.unref();
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return peak;
+    },
+  };
+}
+
 function spawnCollect(
   command: string,
   args: readonly string[],
   cwd: string,
   timeoutMs: number | undefined,
   onProgress: ((text: string) => void) | undefined,
-): Promise<{ output: string; exitCode: number | null; timedOut: boolean }> {
+): Promise<{ output: string; exitCode: number | null; timedOut: boolean; peakRssBytes: number | null }> {
   return new Promise((resolvePromise, reject) => {
     // A JVM dies with this process, however it ends: a SIGKILL of a tool leaves no TLC running.
     const launch = dyingWithParent(command, args, 'SIGKILL');
     const child = spawn(launch.command, launch.args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     trackChild(child);
+    const memory = watchPeakMemory(child.pid);
     const chunks: Buffer[] = [];
     // Progress reports (message 2200; 2209 in simulation) are passed on as they come.
     let partial = '';
@@ -126,11 +165,13 @@ function spawnCollect(
       : null;
     child.on('error', (err) => {
       if (timer) clearTimeout(timer);
+      memory.stop();
       reject(err);
     });
     child.on('close', (code) => {
       if (timer) clearTimeout(timer);
-      resolvePromise({ output: Buffer.concat(chunks).toString('utf8'), exitCode: code, timedOut });
+      const peakRssBytes = memory.stop();
+      resolvePromise({ output: Buffer.concat(chunks).toString('utf8'), exitCode: code, timedOut, peakRssBytes });
     });
   });
 }

@@ -2,7 +2,7 @@
 // never skip, when either cannot be had; the failure says how to get them.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { needTlc } from '../support/need-tlc.js';
@@ -42,6 +42,10 @@ describe('TLC on the bundled spec', { timeout: 300_000 }, () => {
     expect(result.distinctStates).toBeGreaterThan(1_000);
     expect(result.statesGenerated!).toBeGreaterThan(result.distinctStates!);
     expect(result.depth).toBeGreaterThan(10);
+    // The JVM's peak memory, read from /proc (these machines are Linux): a
+    // running JVM holds tens of MB at least, and far less than the machine.
+    expect(result.peakRssBytes).toBeGreaterThan(20 * 2 ** 20);
+    expect(result.peakRssBytes).toBeLessThan(totalmem());
   });
 
   /** Runs TLC on a one-variable module whose Next is `next`. */
