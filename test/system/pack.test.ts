@@ -99,7 +99,10 @@ describe('the packed package, installed offline into a fresh project', { timeout
     writeFileSync(join(project, 'package-lock.json'), lockfileFor(tarball));
     const install = run('npm', ['ci', '--offline', '--no-audit', '--no-fund']);
     expect(install.status, `npm ci --offline in the fresh project: ${install.stderr}`).toBe(0);
-  });
+    // The describe's timeout covers its tests, not this hook (vitest's default
+    // for hooks is 10 s): packing builds dist/ with tsc, which on busy cores
+    // took longer. Its bound is the two commands' own, 180 s each.
+  }, 400_000);
 
   it('holds the API with its types: a TypeScript test of the user type-checks, records a run and checks it', () => {
     copyFileSync('traces/fixtures/rejected-two-votes-one-term.ndjson', join(project, 'rejected.ndjson'));
