@@ -13,10 +13,12 @@ import { defineConfig } from 'vitest/config';
 // Two test files run at once (vitest's default on 2 cores is one): most of a
 // system test's time is spent waiting for processes and timers. Three made
 // the real clusters' timing depend too much on the load. A test's own budget (where it sets
-// one) still applies.
+// one) still applies. Hooks get the tier's budget too: vitest's own default
+// for them is 10 s, which a beforeAll that starts processes or runs TLC can
+// outlast on busy cores (the pack test's did).
 const tier = (name: string, timeout: number) => ({
   extends: true as const,
-  test: { name, include: [`test/${name}/**/*.test.ts`], testTimeout: timeout },
+  test: { name, include: [`test/${name}/**/*.test.ts`], testTimeout: timeout, hookTimeout: timeout },
 });
 
 export default defineConfig({
