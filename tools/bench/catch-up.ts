@@ -152,9 +152,14 @@ export async function catchUpBench(
       if (!checked.ok) throw new Error(`the catch-up trace is invalid: ${checked.problems[0]!.message}`);
       const t0 = performance.now();
       const input = { file: path, ...checked.trace };
-      const status = tlc
-        ? (await checkTraces([input], { ...tlc, onBatchDone: progress(every) })).verdicts[0]!.status
-        : checkTraceInProcess(input).status;
+      // An hour per TLC run: late in a 100,000-entry run a batch takes most of
+      // the checker's default 10 min on busy cores (the history it starts from
+      // holds every commit the cut-off follower has not snapshotted).
+      const verdict = tlc
+        ? (await checkTraces([input], { ...tlc, timeoutMs: 3_600_000, onBatchDone: progress(every) })).verdicts[0]!
+        : checkTraceInProcess(input);
+      const status = verdict.status;
+      if (status === 'error' && 'message' in verdict) process.stderr.write(`catch-up: ${verdict.message}\n`);
       print([
         every ? `snapshot (every ${every})` : 'entries only',
         run.behind,
